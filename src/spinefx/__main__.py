@@ -1,0 +1,3 @@
+from spinefx.cli import main
+
+main()

@@ -1,0 +1,75 @@
+"""``spinefx screen|grade|candidacy|followup FILE``: the four clinical rules from JSON input."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+
+from spinefx.cli.output import print_json
+from spinefx.validation import load_json_file, parse_input
+
+FileArg = Annotated[
+    Path, typer.Argument(help="JSON input file, or - to read standard input.", show_default=False)
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def read_input(model: type[BaseModel], file: Path) -> Any:
+    stdin_text = sys.stdin.read() if str(file) == "-" else None
+    return parse_input(model, load_json_file(file, stdin_text=stdin_text))
+
+
+def emit(result: BaseModel, as_json: bool, render: Callable[[Any], None]) -> None:
+    if as_json:
+        print_json(result)
+    else:
+        render(result)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the clinical commands to ``app``."""
+
+    @app.command()
+    def screen(file: FileArg, as_json: JsonOpt = False) -> None:
+        """Self-check for a possible vertebral compression fracture (red flags first)."""
+        from spinefx.cli import render
+        from spinefx.clinical.screening import ScreeningInput, screen
+
+        emit(screen(read_input(ScreeningInput, file)), as_json, render.screening)
+
+    @app.command()
+    def grade(file: FileArg, as_json: JsonOpt = False) -> None:
+        """Vertebral morphometry: Genant grade per vertebra and the spinal deformity index."""
+        from spinefx.cli import render
+        from spinefx.clinical.morphometry import GradingInput, grade
+
+        emit(grade(read_input(GradingInput, file)), as_json, render.grading)
+
+    @app.command()
+    def candidacy(file: FileArg, as_json: JsonOpt = False) -> None:
+        """Balloon kyphoplasty candidacy against the Medicare coverage criteria, with codes."""
+        from spinefx.cli import render
+        from spinefx.clinical.candidacy import CandidacyInput, assess
+
+        emit(assess(read_input(CandidacyInput, file)), as_json, render.candidacy)
+
+    @app.command()
+    def followup(file: FileArg, as_json: JsonOpt = False) -> None:
+        """Osteoporosis follow-up plan after a fragility vertebral fracture."""
+        from spinefx.cli import render
+        from spinefx.clinical.followup import FollowupInput, plan
+
+        emit(plan(read_input(FollowupInput, file)), as_json, render.followup)
+
+    @app.command()
+    def demo() -> None:
+        """Walk the reference patient through screen, grade, candidacy and follow-up."""
+        from spinefx.cli import render
+        from spinefx.clinical.pathway import reference_patient_pathway
+
+        render.pathway(reference_patient_pathway())

@@ -1,0 +1,76 @@
+"""What every rule result is made of: three-valued criteria, each with its source.
+
+Three-valued logic (Kleene): ``True`` met, ``False`` not met, ``None`` unknown (not answered).
+A false term makes an AND false whatever else is unknown; a true term makes an OR true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["Criterion", "Status", "Tri", "all_of", "any_of", "at_least", "criterion", "status_of"]
+
+Tri = bool | None
+
+
+class Status(StrEnum):
+    MET = "met"
+    NOT_MET = "not-met"
+    UNKNOWN = "unknown"
+
+
+class Criterion(BaseModel):
+    """One line of a rule's reasoning: what was checked, how it came out, and on whose authority."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    status: Status
+    source: str
+
+
+def status_of(value: Tri) -> Status:
+    if value is None:
+        return Status.UNKNOWN
+    return Status.MET if value else Status.NOT_MET
+
+
+def criterion(id: str, value: Tri, source: str) -> Criterion:
+    return Criterion(id=id, status=status_of(value), source=source)
+
+
+def all_of(values: Iterable[Tri]) -> Tri:
+    """Kleene AND: False if any is False, else None if any is None, else True."""
+    result: Tri = True
+    for value in values:
+        if value is False:
+            return False
+        if value is None:
+            result = None
+    return result
+
+
+def any_of(values: Iterable[Tri]) -> Tri:
+    """Kleene OR: True if any is True, else None if any is None, else False."""
+    result: Tri = False
+    for value in values:
+        if value is True:
+            return True
+        if value is None:
+            result = None
+    return result
+
+
+def at_least(count: int, values: Iterable[Tri]) -> Tri:
+    """True when at least ``count`` are True; False when too few could still be True."""
+    items = list(values)
+    true = sum(1 for v in items if v is True)
+    unknown = sum(1 for v in items if v is None)
+    if true >= count:
+        return True
+    if true + unknown < count:
+        return False
+    return None

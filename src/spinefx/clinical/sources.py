@@ -1,0 +1,49 @@
+"""The sources every rule cites, named once (see ``docs/rules/`` and ``/learn/references``)."""
+
+from __future__ import annotations
+
+SEED_SCREENING_RULE = (
+    "spinefx seed page screening rule (sudden, severe, sharp back pain > 3 days AND "
+    "age > 50 or osteoporosis); severity convention NRS >= 7"
+)
+RED_FLAGS_AHCPR = (
+    "AHCPR Clinical Practice Guideline 14, Acute Low Back Problems in Adults (1994), "
+    "red-flag table (NCBI Bookshelf NBK52120)"
+)
+RED_FLAGS_NHS_WALES = "NHS Wales GP CPD: serious pathology in low back pain (red flags)"
+GENANT_1993 = (
+    "Genant HK et al. Vertebral fracture assessment using a semiquantitative technique. "
+    "J Bone Miner Res 1993;8(9):1137-48"
+)
+SDI_KERKENI_2009 = (
+    "Kerkeni S et al. Spinal deformity index (SDI) is a good predictor of incident vertebral "
+    "fractures. Osteoporos Int 2009;20:1547-52"
+)
+LCD_L38201 = (
+    "CMS Local Coverage Determination L38201 Percutaneous Vertebral Augmentation (PVA) for "
+    "Osteoporotic Vertebral Compression Fracture (and sibling LCDs L34228, L34106, L38737, "
+    "L34976, L33569)"
+)
+CPT_VERTEBRAL_AUGMENTATION = "AMA CPT 2015: 22513-22515 percutaneous vertebral augmentation"
+ICD10CM = "ICD-10-CM (CMS/NCHS): M80.08XA, M84.58XA"
+AACE_2020 = (
+    "Camacho PM et al. AACE/ACE Clinical Practice Guidelines for Postmenopausal Osteoporosis "
+    "2020 Update. Endocr Pract 2020;26(Suppl 1):1-46"
+)
+ENDOCRINE_SOCIETY_2019 = (
+    "Eastell R et al. Pharmacological Management of Osteoporosis in Postmenopausal Women: "
+    "An Endocrine Society Clinical Practice Guideline. J Clin Endocrinol Metab 2019;104:1595-622"
+)
+BHOF_2022 = (
+    "LeBoff MS et al. The clinician's guide to prevention and treatment of osteoporosis (BHOF). "
+    "Osteoporos Int 2022;33:2049-102"
+)
+FLS_KPI_JAVAID_2020 = (
+    "Javaid MK et al. A patient-level key performance indicator set to measure the "
+    "effectiveness of fracture liaison services. Osteoporos Int 2020;31:1193-204"
+)
+BISPHOSPHONATE_LABELS = (
+    "US product labels: zoledronic acid contraindicated and alendronate/risedronate not "
+    "recommended at creatinine clearance < 35 / < 30 ml/min"
+)
+FRAX_URL = "https://frax.shef.ac.uk/FRAX/"

@@ -1,0 +1,235 @@
+"""Turn pydantic validation failures into :class:`~spinefx.errors.InputError`.
+
+Every rule input is a frozen pydantic model; this module is the one place that reads user
+data into such a model and, on failure, names each bad field with the value given and the
+allowed range or choices, worded for a person rather than a programmer.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import annotated_types
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from spinefx.errors import MISSING, FieldProblem, InputError
+
+__all__ = ["allowed_text", "load_json_file", "parse_input"]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse_input(model: type[ModelT], data: Any) -> ModelT:
+    """Validate ``data`` (a decoded JSON value) into ``model`` or raise :class:`InputError`."""
+    if not isinstance(data, Mapping):
+        raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError.from_problems(problems_from(model, exc)) from exc
+
+
+def problems_from(model: type[BaseModel], exc: ValidationError) -> list[FieldProblem]:
+    """One :class:`FieldProblem` per pydantic error, de-duplicated by field."""
+    problems: dict[str, FieldProblem] = {}
+    for error in exc.errors():
+        field = _dotted(error["loc"])
+        if field in problems:  # a union field yields one error per branch: report it once
+            continue
+        problems[field] = FieldProblem(field, _given(error), _allowed_for(model, error))
+    return list(problems.values())
+
+
+def load_json_file(path: str | Path, *, stdin_text: str | None = None) -> Any:
+    """Read a JSON document from ``path`` (``-`` means the text passed as ``stdin_text``)."""
+    name = str(path)
+    if name == "-":
+        text = stdin_text or ""
+        label = "standard input"
+    else:
+        file = Path(name)
+        if not file.exists():
+            raise InputError("FILE", name, "an existing JSON file, or - for standard input")
+        if not file.is_file():
+            raise InputError("FILE", name, "a JSON file, not a directory")
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError("FILE", name, f"a readable UTF-8 JSON file ({exc})") from exc
+        label = name
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            "FILE",
+            label,
+            f"valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+        ) from exc
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts) or "(input)"
+
+
+def _given(error: ErrorDetails) -> Any:
+    if error["type"] == "missing":
+        return MISSING
+    return error.get("input")
+
+
+def _allowed_for(model: type[BaseModel], error: ErrorDetails) -> str:
+    if error["type"] == "extra_forbidden":
+        names = ", ".join(model.model_fields)
+        return f"no such field; known fields: {names}"
+    field_info = _field_at(model, error["loc"])
+    if field_info is not None:
+        annotation, metadata = field_info
+        return allowed_text(annotation, metadata)
+    return error["msg"]
+
+
+def _field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[Any, list[Any]] | None:
+    """Follow ``loc`` through nested models and lists to the annotation of the bad field."""
+    current: Any = model
+    metadata: list[Any] = []
+    for item in loc:
+        current = _strip_optional(current)
+        if isinstance(item, int):
+            args = typing.get_args(current)
+            if not args:
+                return None
+            current, metadata = _unwrap_annotated(args[0])
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(item)
+            if info is None:
+                return None
+            current, metadata = info.annotation, list(info.metadata)
+            continue
+        return None
+    return current, metadata
+
+
+def _unwrap_annotated(tp: Any) -> tuple[Any, list[Any]]:
+    if typing.get_origin(tp) is typing.Annotated:
+        base, *meta = typing.get_args(tp)
+        return base, list(meta)
+    return tp, []
+
+
+def _strip_optional(tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return _unwrap_annotated(args[0])[0]
+    return _unwrap_annotated(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+
+
+def allowed_text(annotation: Any, metadata: list[Any]) -> str:
+    """Describe what a field accepts, e.g. ``an integer from 0 to 10, or null``."""
+    nullable = False
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        nullable = len(args) < len(typing.get_args(annotation))
+        if len(args) == 1:
+            annotation = args[0]
+    annotation, extra_meta = _unwrap_annotated(annotation)
+    metadata = [*metadata, *extra_meta]
+    text = _describe(annotation, metadata)
+    return f"{text}, or null" if nullable else text
+
+
+def _describe(annotation: Any, metadata: list[Any]) -> str:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(json.dumps(v) for v in typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return "one of " + ", ".join(json.dumps(m.value) for m in annotation)
+    if origin in (list, tuple, set, frozenset):
+        args = typing.get_args(annotation)
+        inner = allowed_text(args[0], []) if args else "values"
+        size = _bounds(metadata, "min_length", "max_length")
+        return f"a list{size} of {inner}" if size else f"a list of {inner}"
+    if annotation is bool:
+        return "true or false"
+    if annotation is int:
+        return "an integer" + _range(metadata)
+    if annotation is float:
+        return "a number" + _range(metadata)
+    if annotation is str:
+        return "text" + _bounds(metadata, "min_length", "max_length", unit=" characters")
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "an object with the fields " + ", ".join(annotation.model_fields)
+    name = getattr(annotation, "__name__", None)
+    if name == "date":
+        return "a date as YYYY-MM-DD"
+    return str(name or annotation)
+
+
+def _range(metadata: list[Any]) -> str:
+    low: Any = None
+    high: Any = None
+    low_open = high_open = False
+    for item in _flatten(metadata):
+        if isinstance(item, annotated_types.Ge):
+            low = item.ge
+        elif isinstance(item, annotated_types.Gt):
+            low, low_open = item.gt, True
+        elif isinstance(item, annotated_types.Le):
+            high = item.le
+        elif isinstance(item, annotated_types.Lt):
+            high, high_open = item.lt, True
+    if low is not None and high is not None and not low_open and not high_open:
+        return f" from {low} to {high}"
+    parts = []
+    if low is not None:
+        parts.append(f"{'>' if low_open else '>='} {low}")
+    if high is not None:
+        parts.append(f"{'<' if high_open else '<='} {high}")
+    return (" " + " and ".join(parts)) if parts else ""
+
+
+def _bounds(metadata: list[Any], low_name: str, high_name: str, unit: str = " items") -> str:
+    low = high = None
+    for item in _flatten(metadata):
+        if isinstance(item, annotated_types.MinLen):
+            low = item.min_length
+        elif isinstance(item, annotated_types.MaxLen):
+            high = item.max_length
+        else:
+            low = getattr(item, low_name, low)
+            high = getattr(item, high_name, high)
+    if low is not None and high is not None:
+        return f" of {low} to {high}{unit}"
+    if low is not None:
+        return f" of at least {low}{unit}"
+    if high is not None:
+        return f" of at most {high}{unit}"
+    return ""
+
+
+def _flatten(metadata: list[Any]) -> list[Any]:
+    flat: list[Any] = []
+    for item in metadata:
+        if isinstance(item, annotated_types.Interval):
+            flat.extend(iter(item))
+        elif hasattr(item, "metadata") and isinstance(item.metadata, list):
+            flat.extend(item.metadata)
+        else:
+            flat.append(item)
+    return flat
