@@ -1,0 +1,56 @@
+"""Vertebral levels of the thoracolumbar spine, in order from the head down.
+
+T12 is adjacent to L1. Cervical and sacral levels are outside every spinefx rule.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["SDI_LEVELS", "Level", "adjacent_levels"]
+
+
+class Level(StrEnum):
+    T1 = "T1"
+    T2 = "T2"
+    T3 = "T3"
+    T4 = "T4"
+    T5 = "T5"
+    T6 = "T6"
+    T7 = "T7"
+    T8 = "T8"
+    T9 = "T9"
+    T10 = "T10"
+    T11 = "T11"
+    T12 = "T12"
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+    L4 = "L4"
+    L5 = "L5"
+
+    @property
+    def index(self) -> int:
+        """Position from the head down: T1 is 0, L5 is 16."""
+        return _ORDER[self]
+
+    @property
+    def is_thoracic(self) -> bool:
+        return self.value.startswith("T")
+
+    @property
+    def is_lumbar(self) -> bool:
+        return self.value.startswith("L")
+
+
+_ORDER: dict[Level, int] = {level: i for i, level in enumerate(Level)}
+_BY_INDEX: list[Level] = list(Level)
+
+# The spinal deformity index sums Genant grades over T4-L4 (13 vertebrae), per Kerkeni 2009.
+SDI_LEVELS: tuple[Level, ...] = tuple(_BY_INDEX[Level.T4.index : Level.L4.index + 1])
+
+
+def adjacent_levels(level: Level) -> tuple[Level, ...]:
+    """The level directly above and the one directly below, where they exist (T1-L5)."""
+    i = level.index
+    return tuple(_BY_INDEX[j] for j in (i - 1, i + 1) if 0 <= j < len(_BY_INDEX))
