@@ -30,7 +30,7 @@ class Level(StrEnum):
     L5 = "L5"
 
     @property
-    def index(self) -> int:
+    def position(self) -> int:
         """Position from the head down: T1 is 0, L5 is 16."""
         return _ORDER[self]
 
@@ -47,10 +47,10 @@ _ORDER: dict[Level, int] = {level: i for i, level in enumerate(Level)}
 _BY_INDEX: list[Level] = list(Level)
 
 # The spinal deformity index sums Genant grades over T4-L4 (13 vertebrae), per Kerkeni 2009.
-SDI_LEVELS: tuple[Level, ...] = tuple(_BY_INDEX[Level.T4.index : Level.L4.index + 1])
+SDI_LEVELS: tuple[Level, ...] = tuple(_BY_INDEX[Level.T4.position : Level.L4.position + 1])
 
 
 def adjacent_levels(level: Level) -> tuple[Level, ...]:
     """The level directly above and the one directly below, where they exist (T1-L5)."""
-    i = level.index
+    i = level.position
     return tuple(_BY_INDEX[j] for j in (i - 1, i + 1) if 0 <= j < len(_BY_INDEX))
