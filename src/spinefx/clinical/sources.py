@@ -47,3 +47,9 @@ BISPHOSPHONATE_LABELS = (
     "recommended at creatinine clearance < 35 / < 30 ml/min"
 )
 FRAX_URL = "https://frax.shef.ac.uk/FRAX/"
+CPT_VERTEBROPLASTY = "AMA CPT 2015: 22510-22512 percutaneous vertebroplasty"
+ICD10CM_VERTEBRAL_FRACTURE = (
+    "ICD-10-CM (CMS/NCHS) tabular list: M80.08-, M80.88- (osteoporosis with current "
+    "pathological vertebral fracture), M84.58- (pathological fracture in neoplastic disease, "
+    "other site), M48.54-/M48.56- (collapsed vertebra NEC, thoracic/lumbar)"
+)
