@@ -1,0 +1,276 @@
+"""The patient self-check for a possible vertebral compression fracture (VCF), red flags first.
+
+The answers are checked in a fixed order of precedence; the first that applies wins:
+
+1. ``emergency``: a true answer to any of :data:`EMERGENCY_FLAGS` (signs of pressure on the
+   spinal cord or the cauda equina, or major trauma): call 911 or go to an emergency
+   department now.
+2. ``urgent``: a true answer to any of :data:`URGENT_FLAGS` (signs that point to a tumour or an
+   infection): be seen by a doctor the same day.
+3. ``possible-vcf``: the seed page's rule is met.
+4. ``not-indicated``: the rule is not met.
+5. ``incomplete``: the rule cannot be decided from the answers given.
+
+The rule is three-valued (:mod:`spinefx.clinical.criteria`): an unanswered question is unknown,
+never "no". The result informs; it never diagnoses.
+
+>>> result = screen(ScreeningInput(age=58, onset="sudden", pain_nrs=9, pain_quality="sharp",
+...                                pain_days=4))
+>>> result.outcome.value
+'possible-vcf'
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from spinefx.clinical import sources
+from spinefx.clinical.criteria import Criterion, Tri, all_of, any_of, criterion
+
+__all__ = [
+    "EMERGENCY_FLAGS",
+    "MIN_AGE_OVER",
+    "MIN_PAIN_DAYS_OVER",
+    "QUESTION_TEXT",
+    "RED_FLAG_SOURCE",
+    "SEVERE_PAIN_NRS",
+    "URGENT_FLAGS",
+    "Onset",
+    "Outcome",
+    "PainQuality",
+    "RedFlags",
+    "ScreeningInput",
+    "ScreeningResult",
+    "screen",
+]
+
+# --- Thresholds: the seed page's rule (sources.SEED_SCREENING_RULE) -------------------------
+# "Severe" pain is not quantified on the seed page; convention: 7 or more on the 0-10 NRS.
+SEVERE_PAIN_NRS: Final = 7
+# "Lasting longer than 3 days": more than 72 hours, so pain_days must be strictly above 3.
+MIN_PAIN_DAYS_OVER: Final = 3
+# "Over 50": strictly older than 50, so a 50-year-old does not meet this branch.
+MIN_AGE_OVER: Final = 50
+
+# --- Red flags: AHCPR guideline 14 red-flag table and NHS Wales GP CPD (sources.RED_FLAGS_*) ---
+RED_FLAG_SOURCE: Final = f"{sources.RED_FLAGS_AHCPR}; {sources.RED_FLAGS_NHS_WALES}"
+# Cauda equina / spinal cord compromise, and major trauma: emergency care now.
+EMERGENCY_FLAGS: Final[tuple[str, ...]] = (
+    "saddle_numbness",
+    "bladder_or_bowel",
+    "leg_weakness",
+    "major_trauma",
+)
+# Possible tumour or infection: same-day assessment by a doctor.
+URGENT_FLAGS: Final[tuple[str, ...]] = (
+    "cancer_history",
+    "fever",
+    "weight_loss",
+    "iv_drug_use",
+    "immunosuppression",
+    "night_pain",
+)
+
+Onset = Literal["sudden", "gradual"]
+PainQuality = Literal["sharp", "dull", "aching", "burning"]
+# An answer to a yes/no question: true, false, or null (not answered). Strict: 1 or "yes" is
+# an input error, so a typo never turns into an answer.
+Answer = Annotated[bool | None, Field(strict=True)]
+
+# Plain-language questions, one per input field and per red flag (keyed by the bare name; the
+# red-flag names do not clash with the top-level fields). The web form asks exactly these.
+QUESTION_TEXT: Final[dict[str, str]] = {
+    "age": "How old are you?",
+    "onset": "Did the back pain start suddenly, or come on gradually?",
+    "pain_nrs": "How bad is the pain right now, from 0 (no pain) to 10 (the worst imaginable)?",
+    "pain_quality": "Which word fits the pain best: sharp, dull, aching or burning?",
+    "pain_days": "How many days have you had this pain?",
+    "osteoporosis": "Has a doctor ever told you that you have osteoporosis or low bone density?",
+    "saddle_numbness": (
+        "Do you have numbness or tingling between your legs, around your bottom or genitals "
+        "(the area that would touch a saddle)?"
+    ),
+    "bladder_or_bowel": (
+        "Since the pain began, have you had new trouble passing urine, or lost control of your "
+        "bladder or bowels?"
+    ),
+    "leg_weakness": (
+        "Do you have new or worsening weakness or numbness in a leg, a foot that drags, or "
+        "trouble walking?"
+    ),
+    "major_trauma": (
+        "Did the pain start after a serious injury, such as a car crash or a fall from a height?"
+    ),
+    "cancer_history": "Have you ever been treated for cancer?",
+    "fever": "Have you had a fever or chills with the back pain?",
+    "weight_loss": "Have you lost weight recently without trying?",
+    "iv_drug_use": "Have you injected drugs into a vein?",
+    "immunosuppression": (
+        "Is your immune system weakened, for example by long-term steroid tablets, an organ "
+        "transplant, HIV, or medicines that suppress the immune system?"
+    ),
+    "night_pain": "Is the pain severe at night or when you lie flat, even when you keep still?",
+}
+
+
+class Outcome(StrEnum):
+    """What the self-check recommends, in order of precedence."""
+
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    POSSIBLE_VCF = "possible-vcf"
+    NOT_INDICATED = "not-indicated"
+    INCOMPLETE = "incomplete"
+
+
+class RedFlags(BaseModel):
+    """Answers to the warning-sign questions; null or absent means not answered."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    saddle_numbness: Answer = None
+    bladder_or_bowel: Answer = None
+    leg_weakness: Answer = None
+    major_trauma: Answer = None
+    cancer_history: Answer = None
+    fever: Answer = None
+    weight_loss: Answer = None
+    iv_drug_use: Answer = None
+    immunosuppression: Answer = None
+    night_pain: Answer = None
+
+    def answer(self, name: str) -> Tri:
+        """The answer to the red-flag question ``name`` (one of the field names)."""
+        value: Tri = getattr(self, name)
+        return value
+
+
+class ScreeningInput(BaseModel):
+    """The self-check answers; every field may be null or absent (not answered)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    age: Annotated[int | None, Field(ge=18, le=120, strict=True)] = None
+    onset: Onset | None = None
+    pain_nrs: Annotated[int | None, Field(ge=0, le=10, strict=True)] = None
+    pain_quality: PainQuality | None = None
+    pain_days: Annotated[float | None, Field(ge=0, strict=True, allow_inf_nan=False)] = None
+    osteoporosis: Answer = None
+    red_flags: RedFlags | None = None
+
+
+class ScreeningResult(BaseModel):
+    """The outcome, every criterion checked (with its source), and what to do next."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: Outcome
+    criteria: tuple[Criterion, ...]
+    unanswered_red_flags: tuple[str, ...]
+    next_steps: tuple[str, ...]
+
+
+def screen(inp: ScreeningInput) -> ScreeningResult:
+    """Apply the red flags, then the seed rule, to the answers in ``inp``."""
+    flags = inp.red_flags or RedFlags()
+    rule_source = sources.SEED_SCREENING_RULE
+
+    sudden = None if inp.onset is None else inp.onset == "sudden"
+    severe = None if inp.pain_nrs is None else inp.pain_nrs >= SEVERE_PAIN_NRS
+    sharp = None if inp.pain_quality is None else inp.pain_quality == "sharp"
+    long_enough = None if inp.pain_days is None else inp.pain_days > MIN_PAIN_DAYS_OVER
+    older = None if inp.age is None else inp.age > MIN_AGE_OVER
+    at_risk = any_of([older, inp.osteoporosis])
+    rule = all_of([sudden, severe, sharp, long_enough, at_risk])
+
+    criteria = [
+        criterion("sudden-onset", sudden, rule_source),
+        criterion("severe-pain", severe, rule_source),
+        criterion("sharp-pain", sharp, rule_source),
+        criterion("pain-over-3-days", long_enough, rule_source),
+        criterion("age-over-50", older, rule_source),
+        criterion("osteoporosis", inp.osteoporosis, rule_source),
+        criterion("age-over-50-or-osteoporosis", at_risk, rule_source),
+    ]
+    criteria += [
+        criterion(f"red-flag:{name}", flags.answer(name), RED_FLAG_SOURCE)
+        for name in (*EMERGENCY_FLAGS, *URGENT_FLAGS)
+    ]
+    unanswered = tuple(
+        name for name in (*EMERGENCY_FLAGS, *URGENT_FLAGS) if flags.answer(name) is None
+    )
+
+    if any(flags.answer(name) is True for name in EMERGENCY_FLAGS):
+        outcome = Outcome.EMERGENCY
+    elif any(flags.answer(name) is True for name in URGENT_FLAGS):
+        outcome = Outcome.URGENT
+    elif rule is True:
+        outcome = Outcome.POSSIBLE_VCF
+    elif rule is False:
+        outcome = Outcome.NOT_INDICATED
+    else:
+        outcome = Outcome.INCOMPLETE
+
+    return ScreeningResult(
+        outcome=outcome,
+        criteria=tuple(criteria),
+        unanswered_red_flags=unanswered,
+        next_steps=_next_steps(outcome, unanswered),
+    )
+
+
+# --- What to do next: plain language that informs and never diagnoses ----------------------
+_WATCH_FOR_EMERGENCY = (
+    "If you get numbness between your legs, new trouble controlling your bladder or bowels, or "
+    "new weakness in your legs, call 911 or go to an emergency department straight away."
+)
+_UNANSWERED_NOTE = (
+    "Some warning-sign questions were not answered, so this result cannot rule out a problem "
+    "that needs care sooner. Please go back and answer them."
+)
+_STEPS: Final[dict[Outcome, tuple[str, ...]]] = {
+    Outcome.EMERGENCY: (
+        "Call 911 or go to the nearest emergency department now.",
+        "One or more of your answers can be a sign of a problem, such as pressure on the nerves "
+        "of the spine or a serious injury, that needs care within hours. Do not wait to see if "
+        "it gets better.",
+        "Tell the staff about your back pain and the warning signs you have noticed.",
+    ),
+    Outcome.URGENT: (
+        "See a doctor today: ask your doctor's office for a same-day appointment, or go to an "
+        "urgent care clinic.",
+        "One or more of your answers means back pain should be checked the same day, so that a "
+        "doctor can look for causes other than a strain, such as an infection.",
+        _WATCH_FOR_EMERGENCY,
+    ),
+    Outcome.POSSIBLE_VCF: (
+        "Your answers fit the pattern of a possible spinal compression fracture. Only a doctor, "
+        "usually with an X-ray or an MRI scan, can tell what is causing your pain.",
+        "See a doctor soon, within the next few days, and ask whether you need an X-ray or an "
+        "MRI of your spine.",
+        "Mention your bone health: ask about a bone density (DXA) test, because a compression "
+        "fracture is often the first sign of weak bones (osteoporosis).",
+        _WATCH_FOR_EMERGENCY,
+    ),
+    Outcome.NOT_INDICATED: (
+        "Your answers do not fit the pattern this self-check looks for. That does not rule out "
+        "every cause of back pain.",
+        "If the pain lasts, gets worse, or stops you from doing everyday things, see a doctor.",
+        _WATCH_FOR_EMERGENCY,
+    ),
+    Outcome.INCOMPLETE: (
+        "Some questions this self-check needs were not answered, so it cannot give a result.",
+        "Answer the remaining questions, or see a doctor about your back pain.",
+        _WATCH_FOR_EMERGENCY,
+    ),
+}
+
+
+def _next_steps(outcome: Outcome, unanswered: tuple[str, ...]) -> tuple[str, ...]:
+    steps = _STEPS[outcome]
+    if unanswered and outcome is not Outcome.EMERGENCY:
+        steps = (*steps, _UNANSWERED_NOTE)
+    return steps
