@@ -1,14 +1,148 @@
-"""Readable (rich) renderings of the rule results for the terminal."""
+"""Readable (rich) renderings of the rule results for the terminal.
+
+Each function takes a rule's result model and prints it; ``--json`` bypasses all of this.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+from rich.panel import Panel
+from rich.table import Table
+
 from spinefx.cli.output import console
 
+STATUS_STYLE = {"met": "green", "not-met": "red", "unknown": "yellow"}
+OUTCOME_STYLE = {
+    "emergency": "bold white on red",
+    "urgent": "bold black on yellow",
+    "possible-vcf": "bold cyan",
+    "not-indicated": "bold green",
+    "incomplete": "bold yellow",
+    "meets-criteria": "bold green",
+    "does-not-meet": "bold red",
+    "contraindicated": "bold white on red",
+}
 
-def _generic(result: Any) -> None:
-    console.print(result)
+
+def _data(result: BaseModel) -> dict[str, Any]:
+    return result.model_dump(mode="json")
 
 
-screening = grading = candidacy = followup = pathway = _generic
+def _outcome(label: str, outcome: str) -> None:
+    style = OUTCOME_STYLE.get(outcome, "bold")
+    console.print(f"{label}: [{style}] {outcome} [/]")
+
+
+def _criteria_table(criteria: list[dict[str, Any]], title: str = "Criteria") -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("criterion")
+    table.add_column("status")
+    table.add_column("source", overflow="fold", max_width=60)
+    for item in criteria:
+        status = item["status"]
+        table.add_row(item["id"], f"[{STATUS_STYLE.get(status, '')}]{status}[/]", item["source"])
+    return table
+
+
+def _bullets(title: str, lines: list[str]) -> None:
+    if lines:
+        console.print(f"[bold]{title}[/]")
+        for line in lines:
+            console.print(f"  • {line}")
+
+
+def screening(result: BaseModel) -> None:
+    data = _data(result)
+    _outcome("Self-check", data["outcome"])
+    console.print(_criteria_table(data["criteria"]))
+    if data["unanswered_red_flags"]:
+        console.print(
+            "[yellow]Warning signs not answered (not taken as 'no'):[/] "
+            + ", ".join(data["unanswered_red_flags"])
+        )
+    _bullets("Next steps", data["next_steps"])
+
+
+def grading(result: BaseModel) -> None:
+    data = _data(result)
+    table = Table(title="Genant semi-quantitative grading", title_justify="left")
+    for column in ("level", "grade", "type", "height loss %", "wedge %", "biconcave %", "crush %"):
+        table.add_column(column, justify="right" if column != "type" else "left")
+    for v in data["vertebrae"]:
+        losses = v["losses"]
+        table.add_row(
+            v["level"],
+            str(v["grade"]),
+            v["type"] or "-",
+            f"{v['height_loss_pct']:.1f}",
+            *(
+                "-" if losses[k] is None else f"{losses[k]:.1f}"
+                for k in ("wedge", "biconcave", "crush")
+            ),
+        )
+    console.print(table)
+    levels = ", ".join(data["sdi_levels"]) or "none"
+    console.print(f"Spinal deformity index (T4-L4): [bold]{data['sdi']}[/] (measured: {levels})")
+
+
+def candidacy(result: BaseModel) -> None:
+    data = _data(result)
+    _outcome("Balloon kyphoplasty candidacy", data["outcome"])
+    console.print(_criteria_table(data["criteria"]))
+    cautions = [
+        c["text"] if isinstance(c, dict) else str(c)
+        for c in data.get("relative_contraindications", [])
+    ]
+    _bullets("Cautions (relative contraindications)", cautions)
+    codes = data.get("codes", {})
+    table = Table(title="Codes", title_justify="left")
+    table.add_column("system")
+    table.add_column("code")
+    table.add_column("description", overflow="fold")
+    for line in codes.get("cpt", []):
+        level = f" ({line['level']})" if line.get("level") else ""
+        table.add_row("CPT", line["code"], line["description"] + level)
+    for line in codes.get("icd10cm", []):
+        table.add_row("ICD-10-CM", line["code"], line["description"])
+    console.print(table)
+    _bullets("Coding notes", codes.get("notes", []))
+    _bullets("Documentation to keep", data.get("documentation", []))
+
+
+def followup(result: BaseModel) -> None:
+    data = _data(result)
+    _outcome("Fracture risk", data["risk"])
+    console.print(
+        f"Calcium: [bold]{data['calcium_mg_per_day']} mg/day[/]   "
+        f"Vitamin D: [bold]{data['vitamin_d_iu_per_day']} IU/day[/]"
+    )
+    medication = data["medication"]
+    console.print(f"[bold]Medication:[/] {medication['first_line']}")
+    _bullets("Options", medication.get("options", []))
+    _bullets("Avoid", medication.get("avoid", []))
+    _bullets("Notes", medication.get("notes", []))
+    _bullets("Lifestyle", data.get("lifestyle", []))
+    table = Table(title="Fracture liaison checklist", title_justify="left")
+    table.add_column("due")
+    table.add_column("weeks", justify="right")
+    table.add_column("item")
+    for item in data["fls_checklist"]:
+        table.add_row(item["due_date"], str(item["weeks"]), item["item"])
+    console.print(table)
+    console.print(f"FRAX (official calculator, not re-implemented here): {data['frax_url']}")
+
+
+def pathway(result: BaseModel) -> None:
+    data = getattr(result, "story", ())
+    console.print(Panel("\n".join(data), title="The reference patient", expand=False))
+    steps = (
+        ("1. Self-check", screening, "screening"),
+        ("2. Vertebral morphometry", grading, "grading"),
+        ("3. Balloon kyphoplasty candidacy", candidacy, "candidacy"),
+        ("4. Osteoporosis follow-up", followup, "followup"),
+    )
+    for title, render, attribute in steps:
+        console.rule(f"[bold]{title}")
+        render(getattr(result, attribute))
