@@ -1,0 +1,199 @@
+"""Vertebral morphometry: three heights per vertebra -> Genant grade, type, and the SDI.
+
+For each vertebra, from its anterior (``ha``), middle (``hm``) and posterior (``hp``) heights
+in millimetres:
+
+- wedge loss = 1 - ha/hp; biconcave loss = 1 - hm/hp;
+- crush loss = 1 - hp/hp_ref, where hp_ref is the mean posterior height of the directly
+  adjacent levels that were measured (no measured neighbour: no crush assessment);
+- negative losses count as 0; the height loss is the largest of the three;
+- the Genant semi-quantitative grade follows from the height loss in percent (see
+  :func:`grade_from_loss_pct`), and the type is the kind of loss that is largest.
+
+The spinal deformity index (SDI) is the sum of the grades over T4-L4.
+
+>>> result = grade(GradingInput(vertebrae=[
+...     VertebraHeights(level="L1", ha=28.0, hm=28.0, hp=28.0),
+...     VertebraHeights(level="L2", ha=18.0, hm=21.0, hp=27.0),
+...     VertebraHeights(level="L3", ha=28.0, hm=28.0, hp=28.0)]))
+>>> [(v.level.value, v.grade, v.type) for v in result.vertebrae]
+[('L1', 0, None), ('L2', 2, 'wedge'), ('L3', 0, None)]
+>>> result.sdi
+2
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Final, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from spinefx.clinical.spine import SDI_LEVELS, Level, adjacent_levels
+from spinefx.errors import InputError
+
+__all__ = [
+    "GENANT_GRADE_LABELS",
+    "GRADE_1_FROM_PCT",
+    "GRADE_2_FROM_PCT",
+    "GRADE_3_ABOVE_PCT",
+    "MAX_HEIGHT_MM",
+    "PCT_COMPARE_DECIMALS",
+    "PCT_OUTPUT_DECIMALS",
+    "DeformityType",
+    "Grade",
+    "GradingInput",
+    "GradingResult",
+    "Losses",
+    "VertebraGrade",
+    "VertebraHeights",
+    "grade",
+    "grade_from_loss_pct",
+]
+
+# --- Genant semi-quantitative grades (sources.GENANT_1993; sources.SDI_KERKENI_2009) --------
+# Genant 1993 gives overlapping ranges (20-25 %, 25-40 %, > 40 %). Convention for the shared
+# edges: [20, 25) -> grade 1, [25, 40] -> grade 2, above 40 -> grade 3.
+GRADE_1_FROM_PCT: Final = 20.0
+GRADE_2_FROM_PCT: Final = 25.0
+GRADE_3_ABOVE_PCT: Final = 40.0
+GENANT_GRADE_LABELS: Final[dict[int, str]] = {0: "normal", 1: "mild", 2: "moderate", 3: "severe"}
+
+# Convention: a loss in percent is rounded to 9 decimals before it is compared with a grade
+# edge, so that float noise (1 - 20/25 is 0.19999999999999996) cannot move an exact 20, 25 or
+# 40 % across an edge. Differences below 1e-9 % are far below any measurement precision.
+PCT_COMPARE_DECIMALS: Final = 9
+# Losses are reported in percent with one decimal, the precision a reader can act on.
+PCT_OUTPUT_DECIMALS: Final = 1
+
+# Heights in millimetres: positive, and at most 80 mm (far above any adult vertebral body), to
+# catch values typed in the wrong unit.
+MAX_HEIGHT_MM: Final = 80
+
+Grade = Literal[0, 1, 2, 3]
+DeformityType = Literal["wedge", "biconcave", "crush"]
+Height = Annotated[float, Field(gt=0, le=MAX_HEIGHT_MM, strict=True, allow_inf_nan=False)]
+
+
+class VertebraHeights(BaseModel):
+    """One measured vertebra: its level and three heights in millimetres."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    level: Level
+    ha: Height
+    hm: Height
+    hp: Height
+
+
+class GradingInput(BaseModel):
+    """The measured vertebrae: at least one, each level at most once, in any order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vertebrae: Annotated[list[VertebraHeights], Field(min_length=1, max_length=len(Level))]
+
+    @model_validator(mode="after")
+    def _each_level_once(self) -> Self:
+        seen: set[Level] = set()
+        for vertebra in self.vertebrae:
+            if vertebra.level in seen:
+                raise InputError("vertebrae", vertebra.level.value, "each level at most once")
+            seen.add(vertebra.level)
+        return self
+
+
+class Losses(BaseModel):
+    """The three losses in percent (one decimal); ``crush`` is null when not assessed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    wedge: float
+    biconcave: float
+    crush: float | None
+
+
+class VertebraGrade(BaseModel):
+    """The Genant grade of one vertebra, its type (null for grade 0) and its losses."""
+
+    model_config = ConfigDict(frozen=True)
+
+    level: Level
+    grade: Grade
+    type: DeformityType | None
+    height_loss_pct: float
+    losses: Losses
+
+
+class GradingResult(BaseModel):
+    """Every measured vertebra in spine order (head down), and the SDI over T4-L4."""
+
+    model_config = ConfigDict(frozen=True)
+
+    vertebrae: tuple[VertebraGrade, ...]
+    sdi: int
+    sdi_levels: tuple[Level, ...]
+
+
+def grade_from_loss_pct(pct: float) -> Grade:
+    """The Genant grade for a height loss in percent.
+
+    >>> [grade_from_loss_pct(p) for p in (19.99, 20, 24.99, 25, 40, 40.01)]
+    [0, 1, 1, 2, 2, 3]
+    """
+    if not math.isfinite(pct):
+        raise ValueError(f"a height loss must be a finite percentage, got {pct!r}")
+    value = round(pct, PCT_COMPARE_DECIMALS)
+    if value > GRADE_3_ABOVE_PCT:
+        return 3
+    if value >= GRADE_2_FROM_PCT:
+        return 2
+    if value >= GRADE_1_FROM_PCT:
+        return 1
+    return 0
+
+
+def _loss_pct(height: float, reference: float) -> float:
+    """How much shorter ``height`` is than ``reference``, in percent; never below 0."""
+    return max(0.0, round((reference - height) * 100 / reference, PCT_COMPARE_DECIMALS))
+
+
+def grade(inp: GradingInput) -> GradingResult:
+    """Grade every vertebra in ``inp`` and sum the SDI over T4-L4."""
+    posterior = {v.level: v.hp for v in inp.vertebrae}
+    graded: list[VertebraGrade] = []
+    for vertebra in sorted(inp.vertebrae, key=lambda v: v.level.position):
+        neighbours = [posterior[lv] for lv in adjacent_levels(vertebra.level) if lv in posterior]
+        wedge = _loss_pct(vertebra.ha, vertebra.hp)
+        biconcave = _loss_pct(vertebra.hm, vertebra.hp)
+        crush = _loss_pct(vertebra.hp, sum(neighbours) / len(neighbours)) if neighbours else None
+        # Ties go to the first kind listed: wedge, then biconcave, then crush (max keeps the
+        # first of equal items).
+        candidates: list[tuple[DeformityType, float]] = [("wedge", wedge), ("biconcave", biconcave)]
+        if crush is not None:
+            candidates.append(("crush", crush))
+        kind, loss = max(candidates, key=lambda item: item[1])
+        level_grade = grade_from_loss_pct(loss)
+        graded.append(
+            VertebraGrade(
+                level=vertebra.level,
+                grade=level_grade,
+                type=kind if level_grade > 0 else None,
+                height_loss_pct=_shown(loss),
+                losses=Losses(
+                    wedge=_shown(wedge),
+                    biconcave=_shown(biconcave),
+                    crush=None if crush is None else _shown(crush),
+                ),
+            )
+        )
+    in_sdi = [v for v in graded if v.level in SDI_LEVELS]
+    return GradingResult(
+        vertebrae=tuple(graded),
+        sdi=sum(v.grade for v in in_sdi),
+        sdi_levels=tuple(v.level for v in in_sdi),
+    )
+
+
+def _shown(pct: float) -> float:
+    return round(pct, PCT_OUTPUT_DECIMALS)
