@@ -1,0 +1,304 @@
+"""The patient self-check: every threshold edge, three-valued logic, red-flag precedence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spinefx.clinical import sources
+from spinefx.clinical.screening import (
+    EMERGENCY_FLAGS,
+    QUESTION_TEXT,
+    URGENT_FLAGS,
+    Outcome,
+    RedFlags,
+    ScreeningInput,
+    ScreeningResult,
+    screen,
+)
+from spinefx.errors import InputError
+from spinefx.validation import parse_input
+
+ALL_FLAGS = (*EMERGENCY_FLAGS, *URGENT_FLAGS)
+NO_FLAGS = dict.fromkeys(ALL_FLAGS, False)
+
+# The reference patient: 58, sudden sharp pain NRS 9 on day 4, osteoporosis not known.
+REFERENCE: dict[str, Any] = {
+    "age": 58,
+    "onset": "sudden",
+    "pain_nrs": 9,
+    "pain_quality": "sharp",
+    "pain_days": 4,
+    "osteoporosis": None,
+    "red_flags": NO_FLAGS,
+}
+
+
+def run(**changes: Any) -> ScreeningResult:
+    return screen(parse_input(ScreeningInput, {**REFERENCE, **changes}))
+
+
+def status(result: ScreeningResult, criterion_id: str) -> str:
+    return next(c.status.value for c in result.criteria if c.id == criterion_id)
+
+
+def test_reference_patient_is_a_possible_vcf_with_no_unanswered_flags() -> None:
+    result = run()
+    assert result.outcome is Outcome.POSSIBLE_VCF
+    assert result.unanswered_red_flags == ()
+    assert status(result, "osteoporosis") == "unknown"
+    assert status(result, "age-over-50-or-osteoporosis") == "met"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "criterion_id", "expected_status", "expected_outcome"),
+    [
+        ("pain_days", 3, "pain-over-3-days", "not-met", "not-indicated"),
+        ("pain_days", 3.01, "pain-over-3-days", "met", "possible-vcf"),
+        ("pain_days", 0, "pain-over-3-days", "not-met", "not-indicated"),
+        ("pain_nrs", 6, "severe-pain", "not-met", "not-indicated"),
+        ("pain_nrs", 7, "severe-pain", "met", "possible-vcf"),
+        ("pain_nrs", 10, "severe-pain", "met", "possible-vcf"),
+        ("age", 50, "age-over-50", "not-met", "not-indicated"),
+        ("age", 51, "age-over-50", "met", "possible-vcf"),
+        ("onset", "gradual", "sudden-onset", "not-met", "not-indicated"),
+        ("onset", "sudden", "sudden-onset", "met", "possible-vcf"),
+        ("pain_quality", "sharp", "sharp-pain", "met", "possible-vcf"),
+        ("pain_quality", "dull", "sharp-pain", "not-met", "not-indicated"),
+        ("pain_quality", "aching", "sharp-pain", "not-met", "not-indicated"),
+        ("pain_quality", "burning", "sharp-pain", "not-met", "not-indicated"),
+    ],
+)
+def test_each_rule_term_at_its_edge(
+    field: str, value: Any, criterion_id: str, expected_status: str, expected_outcome: str
+) -> None:
+    # osteoporosis answered "no", so the age edge alone decides the OR branch
+    result = run(osteoporosis=False, **{field: value})
+    assert status(result, criterion_id) == expected_status
+    assert result.outcome.value == expected_outcome
+
+
+@pytest.mark.parametrize(
+    ("age", "osteoporosis", "branch", "outcome"),
+    [
+        (40, True, "met", "possible-vcf"),
+        (40, False, "not-met", "not-indicated"),
+        (40, None, "unknown", "incomplete"),
+        (58, False, "met", "possible-vcf"),
+        (None, True, "met", "possible-vcf"),
+        (None, False, "unknown", "incomplete"),
+        (None, None, "unknown", "incomplete"),
+    ],
+)
+def test_age_or_osteoporosis_branch(
+    age: int | None, osteoporosis: bool | None, branch: str, outcome: str
+) -> None:
+    result = run(age=age, osteoporosis=osteoporosis)
+    assert status(result, "age-over-50-or-osteoporosis") == branch
+    assert result.outcome.value == outcome
+
+
+def test_a_false_term_decides_the_rule_even_when_others_are_unknown() -> None:
+    result = screen(ScreeningInput(onset="gradual", red_flags=RedFlags(**NO_FLAGS)))
+    assert result.outcome is Outcome.NOT_INDICATED
+    assert status(result, "severe-pain") == "unknown"
+
+
+def test_nothing_answered_is_incomplete_and_lists_every_flag_as_unanswered() -> None:
+    result = screen(ScreeningInput())
+    assert result.outcome is Outcome.INCOMPLETE
+    assert result.unanswered_red_flags == ALL_FLAGS
+    assert {c.status.value for c in result.criteria} == {"unknown"}
+
+
+def test_red_flags_null_means_all_unanswered_never_no() -> None:
+    result = run(red_flags=None)
+    assert result.outcome is Outcome.POSSIBLE_VCF
+    assert result.unanswered_red_flags == ALL_FLAGS
+    assert all(status(result, f"red-flag:{name}") == "unknown" for name in ALL_FLAGS)
+
+
+def test_unanswered_red_flags_lists_exactly_the_null_and_absent_ones() -> None:
+    result = run(red_flags={"saddle_numbness": False, "fever": None, "night_pain": False})
+    expected = tuple(n for n in ALL_FLAGS if n not in ("saddle_numbness", "night_pain"))
+    assert result.unanswered_red_flags == expected
+
+
+def test_possible_vcf_with_unanswered_flags_says_so() -> None:
+    answered = run().next_steps
+    unanswered = run(red_flags={}).next_steps
+    assert len(unanswered) == len(answered) + 1
+    assert "not answered" in unanswered[-1]
+
+
+@pytest.mark.parametrize("flag", EMERGENCY_FLAGS)
+def test_each_emergency_flag_alone_gives_emergency(flag: str) -> None:
+    result = run(red_flags={**NO_FLAGS, flag: True})
+    assert result.outcome is Outcome.EMERGENCY
+    assert status(result, f"red-flag:{flag}") == "met"
+    assert "911" in result.next_steps[0]
+
+
+@pytest.mark.parametrize("flag", URGENT_FLAGS)
+def test_each_urgent_flag_alone_gives_urgent(flag: str) -> None:
+    result = run(red_flags={**NO_FLAGS, flag: True})
+    assert result.outcome is Outcome.URGENT
+    assert status(result, f"red-flag:{flag}") == "met"
+    assert "today" in result.next_steps[0]
+
+
+@pytest.mark.parametrize("emergency", EMERGENCY_FLAGS)
+@pytest.mark.parametrize("urgent", URGENT_FLAGS)
+def test_emergency_outranks_urgent(emergency: str, urgent: str) -> None:
+    assert run(red_flags={emergency: True, urgent: True}).outcome is Outcome.EMERGENCY
+
+
+def test_red_flags_outrank_a_rule_that_is_not_met() -> None:
+    assert run(onset="gradual", red_flags={"fever": True}).outcome is Outcome.URGENT
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_every_outcome_has_next_steps_that_never_diagnose(outcome: Outcome) -> None:
+    inputs = {
+        Outcome.EMERGENCY: {"red_flags": {"leg_weakness": True}},
+        Outcome.URGENT: {"red_flags": {"fever": True}},
+        Outcome.POSSIBLE_VCF: {},
+        Outcome.NOT_INDICATED: {"pain_nrs": 2},
+        Outcome.INCOMPLETE: {"pain_nrs": None},
+    }
+    result = run(**inputs[outcome])
+    assert result.outcome is outcome
+    assert result.next_steps
+    text = " ".join(result.next_steps).lower()
+    assert "you have a fracture" not in text
+    assert "you have osteoporosis" not in text
+
+
+def test_criteria_cite_the_seed_rule_and_the_red_flag_guidelines() -> None:
+    result = run()
+    for c in result.criteria:
+        if c.id.startswith("red-flag:"):
+            assert sources.RED_FLAGS_AHCPR in c.source
+            assert sources.RED_FLAGS_NHS_WALES in c.source
+        else:
+            assert c.source == sources.SEED_SCREENING_RULE
+
+
+def test_json_output_has_exactly_the_documented_shape() -> None:
+    data = run().model_dump(mode="json")
+    assert list(data) == ["outcome", "criteria", "unanswered_red_flags", "next_steps"]
+    assert data["outcome"] == "possible-vcf"
+    assert [c["id"] for c in data["criteria"]] == [
+        "sudden-onset",
+        "severe-pain",
+        "sharp-pain",
+        "pain-over-3-days",
+        "age-over-50",
+        "osteoporosis",
+        "age-over-50-or-osteoporosis",
+        *(f"red-flag:{name}" for name in ALL_FLAGS),
+    ]
+    assert set(data["criteria"][0]) == {"id", "status", "source"}
+    assert data["unanswered_red_flags"] == []
+    assert all(isinstance(step, str) for step in data["next_steps"])
+
+
+def test_flag_tuples_cover_the_red_flags_model_and_every_question_has_text() -> None:
+    assert set(ALL_FLAGS) == set(RedFlags.model_fields)
+    assert len(ALL_FLAGS) == len(set(ALL_FLAGS))
+    questions = set(ScreeningInput.model_fields) - {"red_flags"} | set(ALL_FLAGS)
+    assert set(QUESTION_TEXT) == questions
+    assert all(text.strip() for text in QUESTION_TEXT.values())
+
+
+# --- Input errors name the field and what is allowed -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "allowed"),
+    [
+        ({"age": 130}, "age", "an integer from 18 to 120, or null"),
+        ({"age": 17}, "age", "an integer from 18 to 120, or null"),
+        ({"age": "58"}, "age", "an integer from 18 to 120, or null"),
+        ({"age": True}, "age", "an integer from 18 to 120, or null"),
+        ({"age": 58.5}, "age", "an integer from 18 to 120, or null"),
+        ({"pain_nrs": 11}, "pain_nrs", "an integer from 0 to 10, or null"),
+        ({"pain_nrs": -1}, "pain_nrs", "an integer from 0 to 10, or null"),
+        ({"pain_days": -0.5}, "pain_days", "a number >= 0, or null"),
+        ({"pain_days": "4"}, "pain_days", "a number >= 0, or null"),
+        ({"pain_days": True}, "pain_days", "a number >= 0, or null"),
+        ({"onset": "slow"}, "onset", 'one of "sudden", "gradual", or null'),
+        (
+            {"pain_quality": "stabbing"},
+            "pain_quality",
+            'one of "sharp", "dull", "aching", "burning", or null',
+        ),
+        ({"osteoporosis": "yes"}, "osteoporosis", "true or false, or null"),
+        ({"osteoporosis": 1}, "osteoporosis", "true or false, or null"),
+        ({"red_flags": {"fever": "no"}}, "red_flags.fever", "true or false, or null"),
+    ],
+)
+def test_bad_values_are_input_errors_naming_the_field(
+    data: dict[str, Any], field: str, allowed: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        parse_input(ScreeningInput, data)
+    assert info.value.field == field
+    assert info.value.allowed == allowed
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [({"sex": "female"}, "sex"), ({"red_flags": {"headache": True}}, "red_flags.headache")],
+)
+def test_unknown_fields_are_input_errors(data: dict[str, Any], field: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_input(ScreeningInput, data)
+    assert info.value.field == field
+    assert info.value.allowed.startswith("no such field")
+
+
+def test_json_numbers_are_accepted_for_pain_days() -> None:
+    assert parse_input(ScreeningInput, {"pain_days": 4}).pain_days == 4.0
+    assert parse_input(ScreeningInput, {"pain_days": 3.5}).pain_days == 3.5
+
+
+# --- Properties -------------------------------------------------------------------------------
+
+answers = st.one_of(st.none(), st.booleans())
+any_input = st.builds(
+    dict,
+    age=st.one_of(st.none(), st.integers(18, 120)),
+    onset=st.sampled_from([None, "sudden", "gradual"]),
+    pain_nrs=st.one_of(st.none(), st.integers(0, 10)),
+    pain_quality=st.sampled_from([None, "sharp", "dull", "aching", "burning"]),
+    pain_days=st.one_of(st.none(), st.floats(0, 1000)),
+    osteoporosis=answers,
+    red_flags=st.one_of(st.none(), st.fixed_dictionaries({n: answers for n in ALL_FLAGS})),
+)
+
+
+@given(any_input, st.sampled_from(EMERGENCY_FLAGS))
+def test_a_true_emergency_flag_always_gives_emergency(data: dict[str, Any], flag: str) -> None:
+    data["red_flags"] = {**(data["red_flags"] or {}), flag: True}
+    assert screen(parse_input(ScreeningInput, data)).outcome is Outcome.EMERGENCY
+
+
+@given(any_input, st.sampled_from(URGENT_FLAGS))
+def test_a_true_urgent_flag_without_emergency_flags_gives_urgent(
+    data: dict[str, Any], flag: str
+) -> None:
+    flags = {**(data["red_flags"] or {}), flag: True}
+    for name in EMERGENCY_FLAGS:  # answered or not, but never true
+        flags[name] = None if flags.get(name) is None else False
+    data["red_flags"] = flags
+    assert screen(parse_input(ScreeningInput, data)).outcome is Outcome.URGENT
+
+
+@given(any_input)
+def test_criteria_always_include_every_red_flag(data: dict[str, Any]) -> None:
+    ids = [c.id for c in screen(parse_input(ScreeningInput, data)).criteria]
+    assert [i for i in ids if i.startswith("red-flag:")] == [f"red-flag:{n}" for n in ALL_FLAGS]
