@@ -1,0 +1,219 @@
+"""Browser tests: the real app on 127.0.0.1, driven by Debian's Chromium through Playwright.
+
+One app server and one browser serve the whole session; every test gets a fresh context and
+page. The page fixture aborts any request that would leave 127.0.0.1 and fails the test if one
+was attempted, so a page that pulls a font, script or image from the internet cannot pass.
+
+Chromium is found at ``$SPINEFX_CHROMIUM`` or ``/usr/bin/chromium``. Without it these tests skip,
+unless ``SPINEFX_REQUIRE_BROWSER=1`` (CI sets it), where a missing browser is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+HOST = "127.0.0.1"
+DEMO_ROWS = 2000
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+A11Y_JS = (Path(__file__).parent / "a11y.js").read_text(encoding="utf-8")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder ``browser``, so ``-m 'not browser'`` leaves them out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def chromium_path() -> str:
+    """The Chromium to launch; skip (or fail, when CI requires the browser) if it is missing."""
+    path = os.environ.get("SPINEFX_CHROMIUM") or "/usr/bin/chromium"
+    if Path(path).is_file() and os.access(path, os.X_OK):
+        return path
+    message = f"Chromium not found at {path} (set SPINEFX_CHROMIUM to its path)"
+    if os.environ.get("SPINEFX_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{message}; SPINEFX_REQUIRE_BROWSER=1 requires the browser tests to run")
+    pytest.skip(message)
+
+
+def is_local(url: str) -> bool:
+    """True for a URL that stays on this machine: 127.0.0.1, or data:/blob:/about: with no host."""
+    parts = urlsplit(url)
+    if parts.scheme in {"data", "blob", "about"}:
+        return True
+    return parts.hostname == HOST
+
+
+class AppServer:
+    """``create_app(settings)`` served by uvicorn in a background thread on a free port."""
+
+    def __init__(self, data_dir: Path) -> None:
+        import uvicorn
+        from spinefx.web.app import create_app
+
+        from spinefx.web.settings import Settings
+
+        app = create_app(Settings(data_dir=data_dir))
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((HOST, 0))
+        self.port = self._sock.getsockname()[1]
+        self.base_url = f"http://{HOST}:{self.port}"
+        config = uvicorn.Config(app=app, host=HOST, port=self.port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+
+    def start(self, timeout: float = 20.0) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if not self._thread.is_alive():
+                raise RuntimeError("the app server thread exited while starting")
+            try:
+                if httpx.get(self.base_url + "/", timeout=2.0).status_code < 500:
+                    return
+            except httpx.HTTPError as exc:
+                last = exc
+            time.sleep(0.05)
+        raise RuntimeError(f"the app did not answer on {self.base_url} in {timeout}s: {last}")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding a small demo specialist directory."""
+    from spinefx.directory.demo import load_demo
+
+    path = tmp_path_factory.mktemp("spinefx-data")
+    load_demo(path / "directory.duckdb", rows=DEMO_ROWS)
+    return path
+
+
+@pytest.fixture(scope="session")
+def base_url(data_dir: Path) -> Iterator[str]:
+    """The base URL of the running app, e.g. ``http://127.0.0.1:54321``."""
+    server = AppServer(data_dir)
+    server.start()
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, one per session."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Traffic:
+    """What a page did: every request URL, console errors, uncaught errors, CSP violations."""
+
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def external(self) -> list[str]:
+        return [url for url in self.requests if not is_local(url)]
+
+
+# Collects CSP violations the page reports, before any of its own scripts run.
+_CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline'));
+});
+"""
+
+
+@pytest.fixture
+def traffic() -> Traffic:
+    return Traffic()
+
+
+@pytest.fixture
+def page(browser: Any, base_url: str, traffic: Traffic) -> Iterator[Any]:
+    """A fresh page (relative URLs resolve against the app); nothing may leave 127.0.0.1."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+
+    def route(r: Any) -> None:
+        if is_local(r.request.url):
+            r.continue_()
+        else:
+            traffic.blocked.append(r.request.url)
+            r.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    context.add_init_script(_CSP_LISTENER)
+    page = context.new_page()
+    page.on("request", lambda req: traffic.requests.append(req.url))
+    page.on(
+        "console",
+        lambda msg: traffic.console_errors.append(msg.text) if msg.type == "error" else None,
+    )
+    page.on("pageerror", lambda exc: traffic.page_errors.append(str(exc)))
+    try:
+        yield page
+    finally:
+        context.close()
+    leaving = sorted(set(traffic.external() + traffic.blocked))
+    if leaving:
+        pytest.fail(f"requests left {HOST} (blocked): {leaving}", pytrace=False)
+
+
+@pytest.fixture
+def csp_violations() -> Any:
+    """A function: the CSP violations a page reported since it loaded."""
+
+    def violations(page: Any) -> list[str]:
+        return list(page.evaluate("window.__cspViolations || []"))
+
+    return violations
+
+
+@pytest.fixture
+def a11y_problems() -> Any:
+    """A function: the problems the self-written checks in a11y.js find on a page."""
+
+    def problems(page: Any) -> list[str]:
+        return list(page.evaluate(A11Y_JS))
+
+    return problems
