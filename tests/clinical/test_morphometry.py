@@ -1,0 +1,285 @@
+"""Vertebral morphometry: Genant grade edges, deformity type, crush reference, SDI, input errors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spinefx.clinical.morphometry import (
+    GENANT_GRADE_LABELS,
+    GradingInput,
+    GradingResult,
+    VertebraGrade,
+    grade,
+    grade_from_loss_pct,
+)
+from spinefx.clinical.spine import SDI_LEVELS, Level
+from spinefx.errors import InputError
+from spinefx.validation import parse_input
+
+NORMAL = {"ha": 28.0, "hm": 28.0, "hp": 28.0}
+
+
+def v(level: str, ha: float, hm: float, hp: float) -> dict[str, Any]:
+    return {"level": level, "ha": ha, "hm": hm, "hp": hp}
+
+
+def run(*vertebrae: dict[str, Any]) -> GradingResult:
+    return grade(parse_input(GradingInput, {"vertebrae": list(vertebrae)}))
+
+
+def at(result: GradingResult, level: str) -> VertebraGrade:
+    return next(g for g in result.vertebrae if g.level == level)
+
+
+# --- Grade edges ------------------------------------------------------------------------------
+
+EDGES = [
+    (0.0, 0),
+    (19.99, 0),
+    (20.0, 1),
+    (24.99, 1),
+    (25.0, 2),
+    (40.0, 2),
+    (40.01, 3),
+    (100.0, 3),
+]
+
+
+@pytest.mark.parametrize(("pct", "expected"), EDGES)
+def test_grade_from_loss_pct_at_every_edge(pct: float, expected: int) -> None:
+    assert grade_from_loss_pct(pct) == expected
+
+
+@pytest.mark.parametrize(("pct", "expected"), [(19.999999999999996, 1), (40.000000000000004, 2)])
+def test_float_noise_at_an_edge_is_rounded_away(pct: float, expected: int) -> None:
+    assert grade_from_loss_pct(pct) == expected
+
+
+@pytest.mark.parametrize("pct", [float("nan"), float("inf")])
+def test_grade_from_loss_pct_rejects_non_finite_values(pct: float) -> None:
+    with pytest.raises(ValueError):
+        grade_from_loss_pct(pct)
+
+
+@pytest.mark.parametrize(
+    ("ha", "hp", "expected"),
+    [
+        (40.005, 50.0, 0),  # 19.99 %
+        (40.0, 50.0, 1),  # 20 %
+        (20.0, 25.0, 1),  # 20 %; 1 - 20/25 is 0.19999999999999996 in floats
+        (37.505, 50.0, 1),  # 24.99 %
+        (37.5, 50.0, 2),  # 25 %
+        (21.0, 28.0, 2),  # 25 %
+        (30.0, 50.0, 2),  # 40 %
+        (18.0, 30.0, 2),  # 40 %
+        (29.995, 50.0, 3),  # 40.01 %
+    ],
+)
+def test_grade_edges_from_real_heights(ha: float, hp: float, expected: int) -> None:
+    result = run(v("L2", ha, hp, hp))
+    assert at(result, "L2").grade == expected
+
+
+@pytest.mark.parametrize("pct", [20, 25, 40])
+def test_exact_edges_land_right_for_every_posterior_height_in_tenths(pct: int) -> None:
+    expected = grade_from_loss_pct(pct)
+    for tenths in range(50, 801):
+        hp = Decimal(tenths) / 10
+        ha = hp * (100 - pct) / 100
+        result = run(v("L2", float(ha), float(hp), float(hp)))
+        assert at(result, "L2").grade == expected, (float(ha), float(hp))
+
+
+def test_labels_name_every_grade() -> None:
+    assert GENANT_GRADE_LABELS == {0: "normal", 1: "mild", 2: "moderate", 3: "severe"}
+
+
+# --- Types and losses -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("vertebrae", "expected_type"),
+    [
+        ([v("L2", 18.0, 26.0, 27.0)], "wedge"),
+        ([v("L2", 26.0, 18.0, 27.0)], "biconcave"),
+        ([v("L1", **NORMAL), v("L2", 20.0, 20.0, 20.0), v("L3", **NORMAL)], "crush"),
+        ([v("L2", 20.0, 20.0, 27.0)], "wedge"),  # wedge and biconcave tie: wedge
+        # 25 % biconcave ties 25 % crush (hp 21 against 28): biconcave
+        ([v("L1", **NORMAL), v("L2", 21.0, 15.75, 21.0)], "biconcave"),
+        ([v("L1", **NORMAL), v("L2", 15.75, 21.0, 21.0)], "wedge"),  # wedge ties crush: wedge
+        ([v("L2", 27.0, 27.0, 27.0)], None),  # grade 0 has no type
+    ],
+)
+def test_type_is_the_largest_loss_with_ties_to_wedge_then_biconcave(
+    vertebrae: list[dict[str, Any]], expected_type: str | None
+) -> None:
+    assert at(run(*vertebrae), "L2").type == expected_type
+
+
+def test_reference_l2_between_normal_neighbours() -> None:
+    result = run(v("L1", **NORMAL), v("L2", 18.0, 21.0, 27.0), v("L3", **NORMAL))
+    l2 = at(result, "L2")
+    assert (l2.grade, l2.type, l2.height_loss_pct) == (2, "wedge", 33.3)
+    assert l2.losses.model_dump() == {"wedge": 33.3, "biconcave": 22.2, "crush": 3.6}
+
+
+def test_crush_uses_the_mean_of_two_neighbours() -> None:
+    result = run(v("L1", 30.0, 30.0, 30.0), v("L2", 20.0, 20.0, 20.0), v("L3", 20.0, 20.0, 20.0))
+    # hp_ref = (30 + 20) / 2 = 25, so the crush loss is 1 - 20/25 = 20 %
+    assert at(result, "L2").losses.crush == 20.0
+    assert at(result, "L2").grade == 1
+
+
+def test_crush_uses_the_one_neighbour_measured() -> None:
+    result = run(v("L2", 20.0, 20.0, 20.0), v("L3", 30.0, 30.0, 30.0))
+    assert at(result, "L2").losses.crush == pytest.approx(33.3)
+    assert at(result, "L3").losses.crush == 0.0  # 30 is taller than its neighbour: no loss
+
+
+def test_no_measured_neighbour_means_no_crush_assessment() -> None:
+    result = run(v("L1", **NORMAL), v("L3", 10.0, 10.0, 10.0))  # L2 missing: not adjacent
+    assert at(result, "L1").losses.crush is None
+    assert at(result, "L3").losses.crush is None
+    assert at(result, "L3").grade == 0
+
+
+def test_t12_and_l1_are_neighbours() -> None:
+    result = run(v("T12", 20.0, 20.0, 20.0), v("L1", 25.0, 25.0, 25.0))
+    assert at(result, "T12").losses.crush == 20.0
+    assert at(result, "T12").type == "crush"
+
+
+def test_negative_losses_count_as_zero() -> None:
+    result = run(v("L1", 20.0, 20.0, 20.0), v("L2", 30.0, 32.0, 28.0))
+    l2 = at(result, "L2")
+    assert l2.losses.model_dump() == {"wedge": 0.0, "biconcave": 0.0, "crush": 0.0}
+    assert (l2.grade, l2.type, l2.height_loss_pct) == (0, None, 0.0)
+
+
+def test_vertebrae_come_back_in_spine_order() -> None:
+    result = run(v("L3", **NORMAL), v("T12", **NORMAL), v("L1", **NORMAL))
+    assert [g.level for g in result.vertebrae] == [Level.T12, Level.L1, Level.L3]
+
+
+# --- SDI -------------------------------------------------------------------------------------
+
+
+def test_sdi_sums_grades_over_t4_to_l4_only() -> None:
+    severe = {"ha": 10.0, "hm": 28.0, "hp": 28.0}  # 64 % wedge: grade 3
+    levels = ["T1", "T3", "T4", "T12", "L4", "L5"]
+    result = run(*(v(level, **severe) for level in levels))
+    assert all(g.grade == 3 for g in result.vertebrae)
+    assert result.sdi == 9  # T4, T12, L4
+    assert [str(lv) for lv in result.sdi_levels] == ["T4", "T12", "L4"]
+
+
+def test_no_sdi_level_measured_gives_zero_and_an_empty_list() -> None:
+    result = run(v("L5", 10.0, 28.0, 28.0))
+    assert (result.sdi, result.sdi_levels) == (0, ())
+
+
+def test_sdi_levels_are_the_thirteen_from_t4_to_l4() -> None:
+    assert (SDI_LEVELS[0], SDI_LEVELS[-1]) == (Level.T4, Level.L4)
+    assert len(SDI_LEVELS) == 13
+
+
+def test_json_output_has_exactly_the_documented_shape() -> None:
+    data = run(v("L2", 18.0, 21.0, 27.0)).model_dump(mode="json")
+    assert data == {
+        "vertebrae": [
+            {
+                "level": "L2",
+                "grade": 2,
+                "type": "wedge",
+                "height_loss_pct": 33.3,
+                "losses": {"wedge": 33.3, "biconcave": 22.2, "crush": None},
+            }
+        ],
+        "sdi": 2,
+        "sdi_levels": ["L2"],
+    }
+
+
+# --- Input errors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("vertebra", "field", "allowed"),
+    [
+        (v("C5", 20.0, 20.0, 20.0), "vertebrae[0].level", "one of "),
+        (v("L2", 0, 20.0, 20.0), "vertebrae[0].ha", "a number > 0 and <= 80"),
+        (v("L2", 20.0, 80.01, 20.0), "vertebrae[0].hm", "a number > 0 and <= 80"),
+        (v("L2", 20.0, 20.0, -1), "vertebrae[0].hp", "a number > 0 and <= 80"),
+        (v("L2", "20", 20.0, 20.0), "vertebrae[0].ha", "a number > 0 and <= 80"),
+        (v("L2", True, 20.0, 20.0), "vertebrae[0].ha", "a number > 0 and <= 80"),
+        ({"level": "L2", "ha": 20.0, "hm": 20.0}, "vertebrae[0].hp", "a number > 0 and <= 80"),
+        ({**v("L2", 20.0, 20.0, 20.0), "ht": 3}, "vertebrae[0].ht", "no such field"),
+    ],
+)
+def test_bad_vertebra_is_an_input_error_naming_the_field(
+    vertebra: dict[str, Any], field: str, allowed: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        parse_input(GradingInput, {"vertebrae": [vertebra]})
+    assert info.value.field == field
+    assert info.value.allowed.startswith(allowed)
+    assert len(info.value.problems) == 1
+
+
+def test_c5_error_lists_the_allowed_levels() -> None:
+    with pytest.raises(InputError) as info:
+        parse_input(GradingInput, {"vertebrae": [v("C5", 20.0, 20.0, 20.0)]})
+    assert '"T1"' in info.value.allowed
+    assert '"L5"' in info.value.allowed
+
+
+def test_a_height_of_exactly_80_is_allowed() -> None:
+    assert run(v("L2", 80, 80, 80)).vertebrae[0].grade == 0
+
+
+@pytest.mark.parametrize("data", [{"vertebrae": []}, {}, {"vertebrae": None}])
+def test_at_least_one_vertebra(data: dict[str, Any]) -> None:
+    with pytest.raises(InputError) as info:
+        parse_input(GradingInput, data)
+    assert info.value.field == "vertebrae"
+
+
+def test_a_duplicate_level_is_an_input_error() -> None:
+    with pytest.raises(InputError):
+        parse_input(GradingInput, {"vertebrae": [v("L2", **NORMAL), v("L2", **NORMAL)]})
+
+
+@pytest.mark.xfail(
+    reason="validation.problems_from reports a model-validator error as '(input)' with the "
+    "model's field list instead of the InputError it carries",
+    strict=False,
+)
+def test_a_duplicate_level_error_names_vertebrae_and_says_why() -> None:
+    with pytest.raises(InputError) as info:
+        parse_input(GradingInput, {"vertebrae": [v("L2", **NORMAL), v("L2", **NORMAL)]})
+    assert info.value.field == "vertebrae"
+    assert info.value.value == "L2"
+    assert info.value.allowed == "each level at most once"
+
+
+# --- Property ----------------------------------------------------------------------------------
+
+heights = st.floats(min_value=0.1, max_value=80.0, allow_nan=False)
+
+
+@given(hp=heights, first=heights, second=heights, which=st.sampled_from(["ha", "hm"]))
+def test_grade_never_falls_as_the_anterior_or_middle_height_shrinks(
+    hp: float, first: float, second: float, which: str
+) -> None:
+    taller, shorter = max(first, second), min(first, second)
+
+    def grade_with(height: float) -> int:
+        heights = {"ha": hp, "hm": hp, which: height}
+        return run(v("L2", heights["ha"], heights["hm"], hp)).vertebrae[0].grade
+
+    assert grade_with(shorter) >= grade_with(taller)
