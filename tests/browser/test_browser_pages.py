@@ -1,0 +1,89 @@
+"""Every page loads cleanly in a real browser: no request leaves 127.0.0.1 (the ``page`` fixture
+fails the test if one is tried), no console error, no CSP violation, and it passes the
+self-written accessibility checks in ``a11y.js`` (labels, heading order, alt text, contrast).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+LEARN_SLUGS = [
+    "causes",
+    "how-common",
+    "symptoms",
+    "diagnosis",
+    "kyphoplasty",
+    "benefits",
+    "risks",
+    "insurance",
+    "who-performs",
+    "prevention",
+]
+PAGES = [
+    "/",
+    "/check",
+    "/learn",
+    *(f"/learn/{slug}" for slug in LEARN_SLUGS),
+    "/learn/references",
+    "/find",
+    "/find?zip=02139&radius=25",
+    "/clinician",
+    "/clinician/grading",
+    "/clinician/candidacy",
+    "/clinician/followup",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_with_no_errors_and_nothing_leaving_the_host(
+    page: Any, traffic: Any, csp_violations: Any, path: str
+) -> None:
+    response = page.goto(path, wait_until="networkidle")
+    assert response is not None
+    assert response.status == 200, f"{path} answered {response.status}"
+    assert page.locator("h1").count() == 1
+    assert traffic.console_errors == []
+    assert traffic.page_errors == []
+    assert csp_violations(page) == []
+    assert traffic.external() == []
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_passes_the_accessibility_checks(page: Any, a11y_problems: Any, path: str) -> None:
+    page.goto(path)
+    assert a11y_problems(page) == []
+
+
+def test_unknown_page_is_a_404_page_with_a_way_home(page: Any) -> None:
+    response = page.goto("/no-such-page")
+    assert response is not None
+    assert response.status == 404
+    assert page.locator("a[href='/']").count() >= 1
+
+
+BAD_PAGE = """<html lang="en"><body>
+<h2>Before the title</h2><h1>Title</h1><h4>Too deep</h4>
+<input id="unlabelled" type="text"><label>Wrapped <input type="checkbox"></label>
+<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+<p style="color:#999">light grey on white</p>
+<p style="color:#767676">darkest grey that passes</p>
+</body></html>"""
+
+
+def test_the_accessibility_checker_finds_each_kind_of_problem(
+    browser: Any, a11y_problems: Any
+) -> None:
+    page = browser.new_page()
+    try:
+        page.set_content(BAD_PAGE)
+        problems = a11y_problems(page)
+    finally:
+        page.close()
+    assert len(problems) == 5, problems
+    assert problems[0] == "no label: input#unlabelled"
+    assert "heading skips from h0 to h2" in problems[1]
+    assert "heading skips from h1 to h4" in problems[2]
+    assert problems[3].startswith("no alt: img")
+    assert problems[4].startswith("contrast 2.85:1 < 4.5:1")
