@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -283,3 +286,10 @@ def test_grade_never_falls_as_the_anterior_or_middle_height_shrinks(
         return run(v("L2", heights["ha"], heights["hm"], hp)).vertebrae[0].grade
 
     assert grade_with(shorter) >= grade_with(taller)
+
+
+def test_the_documented_example_matches_the_code() -> None:
+    page = Path(__file__).parents[2] / "docs" / "rules" / "morphometry.md"
+    example_input, example_output = re.findall(r"```json\n(.*?)\n```", page.read_text(), re.S)
+    result = grade(parse_input(GradingInput, json.loads(example_input)))
+    assert result.model_dump(mode="json") == json.loads(example_output)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -302,3 +305,10 @@ def test_a_true_urgent_flag_without_emergency_flags_gives_urgent(
 def test_criteria_always_include_every_red_flag(data: dict[str, Any]) -> None:
     ids = [c.id for c in screen(parse_input(ScreeningInput, data)).criteria]
     assert [i for i in ids if i.startswith("red-flag:")] == [f"red-flag:{n}" for n in ALL_FLAGS]
+
+
+def test_the_documented_example_matches_the_code() -> None:
+    page = Path(__file__).parents[2] / "docs" / "rules" / "screening.md"
+    example_input, example_output = re.findall(r"```json\n(.*?)\n```", page.read_text(), re.S)
+    result = screen(parse_input(ScreeningInput, json.loads(example_input)))
+    assert result.model_dump(mode="json") == json.loads(example_output)
