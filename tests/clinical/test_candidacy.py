@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -462,3 +465,11 @@ def test_outcome_agrees_with_the_criteria(
         assert result.outcome == "incomplete"
     else:
         assert result.outcome == "meets-criteria"
+
+
+def test_the_documented_example_is_what_the_rule_returns() -> None:
+    doc = Path(__file__).parents[2] / "docs" / "rules" / "candidacy.md"
+    example_in, example_out = re.findall(r"```json\n(.*?)```", doc.read_text(), re.S)[-2:]
+    result = assess(parse_input(CandidacyInput, json.loads(example_in)))
+    assert result.model_dump(mode="json") == json.loads(example_out)
+    assert result.outcome == "meets-criteria"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -260,3 +263,11 @@ def test_only_sex_age_and_fracture_date_are_required() -> None:
 def test_a_date_object_is_accepted_from_python_callers() -> None:
     inp = FollowupInput(sex="male", age=70, fracture_date=date(2026, 5, 1))
     assert plan(inp).fls_checklist[-1].due_date == date(2027, 4, 30)
+
+
+def test_the_documented_example_is_what_the_rule_returns() -> None:
+    doc = Path(__file__).parents[2] / "docs" / "rules" / "followup.md"
+    example_in, example_out = re.findall(r"```json\n(.*?)```", doc.read_text(), re.S)[-2:]
+    result = plan(parse_input(FollowupInput, json.loads(example_in)))
+    assert result.model_dump(mode="json") == json.loads(example_out)
+    assert result.risk == "high"
