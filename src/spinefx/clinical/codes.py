@@ -177,10 +177,10 @@ def codes_for(levels: Iterable[str] | None, malignant: bool | None) -> CodeSet:
             "together with 22513 or 22514."
         )
     if malignant:
-        examples = ", ".join(f"{code} ({text})" for code, text in NEOPLASM_CODE_EXAMPLES.items())
+        examples = "; ".join(f"{code}: {text}" for code, text in NEOPLASM_CODE_EXAMPLES.items())
         notes.append(
-            "A fracture caused by a tumour needs two codes: list the primary neoplasm first "
-            f"(for example {examples}), then M84.58XA."
+            "A fracture caused by a tumour needs two codes: list the primary neoplasm code "
+            f"first, then M84.58XA. Examples of the first code: {examples}."
         )
     else:
         if malignant is None:
