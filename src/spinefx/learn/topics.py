@@ -284,10 +284,10 @@ SYMPTOMS = Topic(
                     AHCPR_1994,
                 ),
                 _fact(
-                    "See a doctor the same day if back pain comes with fever or chills, weight "
-                    "loss you cannot explain, a history of cancer, severe pain at night or when "
-                    "lying flat, injecting drugs, or a weak immune system (for example from "
-                    "long-term steroid tablets or after a transplant).",
+                    "See a doctor the same day if back pain comes with any of these: fever or "
+                    "chills; weight loss you cannot explain; a history of cancer; severe pain "
+                    "at night or when lying flat; injecting drugs; or a weak immune system, for "
+                    "example from long-term steroid tablets or after a transplant.",
                     AHCPR_1994,
                 ),
             ),
@@ -496,9 +496,9 @@ BENEFITS = Topic(
                 ),
                 _fact(
                     "Also at 1 month, the kyphoplasty group scored 0.18 higher on another "
-                    "quality-of-life scale (EQ-5D), was 4.0 points better on a back disability "
-                    "questionnaire (Roland-Morris), and had 2.9 fewer days when pain limited "
-                    "their activity.",
+                    "quality-of-life scale (EQ-5D). It was 4.0 points better on a back "
+                    "disability questionnaire (Roland-Morris). And it had 2.9 fewer days when "
+                    "pain limited daily activity.",
                     FREE,
                 ),
             ),
@@ -643,10 +643,10 @@ RISKS = Topic(
                     LCD_L38201,
                 ),
                 _fact(
-                    "The same applies if the spine is unstable, if there are signs of nerve or "
-                    "spinal cord pressure (such as pain, numbness or weakness spreading into "
-                    "the legs), or if a piece of broken bone has pushed back towards the "
-                    "spinal canal.",
+                    "Extra care is also needed if the spine is unstable, or if a piece of "
+                    "broken bone has pushed back towards the spinal canal. The same goes for "
+                    "signs of pressure on nerves or the spinal cord, such as pain, numbness or "
+                    "weakness spreading into the legs.",
                     LCD_L38201,
                 ),
                 _fact(
