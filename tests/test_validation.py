@@ -126,3 +126,24 @@ def test_malformed_json_names_line_and_column(tmp_path):
 def test_empty_standard_input_is_malformed_json():
     with pytest.raises(InputError, match="valid JSON"):
         load_json_file("-", stdin_text="")
+
+
+def test_unknown_nested_field_lists_the_fields_of_its_own_object():
+    err = problem({"items": [{"height": 1, "width": 2}]})
+    assert err.field == "items[0].width"
+    assert err.allowed == "no such field; known fields: height"
+
+
+def test_an_input_error_raised_inside_a_model_validator_is_kept_as_is():
+    from pydantic import model_validator
+
+    class Pair(BaseModel):
+        a: int = 0
+
+        @model_validator(mode="after")
+        def _check(self):
+            raise InputError("a", self.a, "never accepted")
+
+    with pytest.raises(InputError) as info:
+        parse_input(Pair, {"a": 3})
+    assert (info.value.field, info.value.value, info.value.allowed) == ("a", 3, "never accepted")

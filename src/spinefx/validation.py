@@ -40,6 +40,11 @@ def problems_from(model: type[BaseModel], exc: ValidationError) -> list[FieldPro
     """One :class:`FieldProblem` per pydantic error, de-duplicated by field."""
     problems: dict[str, FieldProblem] = {}
     for error in exc.errors():
+        carried = error.get("ctx", {}).get("error")
+        if isinstance(carried, InputError):  # a model validator raised our own error: keep it
+            for problem in carried.problems:
+                problems.setdefault(problem.field, problem)
+            continue
         field = _dotted(error["loc"])
         if field in problems:  # a union field yields one error per branch: report it once
             continue
@@ -92,8 +97,11 @@ def _given(error: ErrorDetails) -> Any:
 
 def _allowed_for(model: type[BaseModel], error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
-        names = ", ".join(model.model_fields)
-        return f"no such field; known fields: {names}"
+        parent = _field_at(model, error["loc"][:-1]) if len(error["loc"]) > 1 else (model, [])
+        owner = _strip_optional(parent[0]) if parent else None
+        if isinstance(owner, type) and issubclass(owner, BaseModel):
+            return "no such field; known fields: " + ", ".join(owner.model_fields)
+        return "no such field"
     field_info = _field_at(model, error["loc"])
     if field_info is not None:
         annotation, metadata = field_info

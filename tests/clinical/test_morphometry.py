@@ -257,11 +257,6 @@ def test_a_duplicate_level_is_an_input_error() -> None:
         parse_input(GradingInput, {"vertebrae": [v("L2", **NORMAL), v("L2", **NORMAL)]})
 
 
-@pytest.mark.xfail(
-    reason="validation.problems_from reports a model-validator error as '(input)' with the "
-    "model's field list instead of the InputError it carries",
-    strict=False,
-)
 def test_a_duplicate_level_error_names_vertebrae_and_says_why() -> None:
     with pytest.raises(InputError) as info:
         parse_input(GradingInput, {"vertebrae": [v("L2", **NORMAL), v("L2", **NORMAL)]})
