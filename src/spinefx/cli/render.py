@@ -35,15 +35,22 @@ def _outcome(label: str, outcome: str) -> None:
     console.print(f"{label}: [{style}] {outcome} [/]")
 
 
-def _criteria_table(criteria: list[dict[str, Any]], title: str = "Criteria") -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False)
+def _print_criteria(criteria: list[dict[str, Any]], title: str = "Criteria") -> None:
+    """A criteria table whose sources are numbered footnotes, so the table stays narrow."""
+    numbers: dict[str, int] = {}
+    for item in criteria:
+        numbers.setdefault(item["source"], len(numbers) + 1)
+    table = Table(title=title, title_justify="left")
     table.add_column("criterion")
     table.add_column("status")
-    table.add_column("source", overflow="fold", max_width=60)
+    table.add_column("source", justify="right")
     for item in criteria:
         status = item["status"]
-        table.add_row(item["id"], f"[{STATUS_STYLE.get(status, '')}]{status}[/]", item["source"])
-    return table
+        style = STATUS_STYLE.get(status, "")
+        table.add_row(item["id"], f"[{style}]{status}[/]", f"[{numbers[item['source']]}]")
+    console.print(table)
+    for source, number in numbers.items():
+        console.print(f"  [dim][{number}] {source}[/]", highlight=False)
 
 
 def _bullets(title: str, lines: list[str]) -> None:
@@ -56,7 +63,7 @@ def _bullets(title: str, lines: list[str]) -> None:
 def screening(result: BaseModel) -> None:
     data = _data(result)
     _outcome("Self-check", data["outcome"])
-    console.print(_criteria_table(data["criteria"]))
+    _print_criteria(data["criteria"])
     if data["unanswered_red_flags"]:
         console.print(
             "[yellow]Warning signs not answered (not taken as 'no'):[/] "
@@ -90,7 +97,7 @@ def grading(result: BaseModel) -> None:
 def candidacy(result: BaseModel) -> None:
     data = _data(result)
     _outcome("Balloon kyphoplasty candidacy", data["outcome"])
-    console.print(_criteria_table(data["criteria"]))
+    _print_criteria(data["criteria"])
     cautions = [
         c["text"] if isinstance(c, dict) else str(c)
         for c in data.get("relative_contraindications", [])
