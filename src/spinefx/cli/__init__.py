@@ -51,9 +51,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(exc: SpinefxError) -> None:
+    """One line on stderr; several bad fields are joined on that line."""
     if isinstance(exc, InputError) and len(exc.problems) > 1:
-        lines = [f"error: {p}" for p in exc.problems]
-        typer.echo("\n".join(lines), err=True)
+        joined = "; ".join(str(p) for p in exc.problems)
+        typer.echo(f"error: {len(exc.problems)} invalid fields: {joined}", err=True)
     else:
         typer.echo(f"error: {exc}", err=True)
 

@@ -1,0 +1,38 @@
+"""The reference patient's whole path through the library, as the demo runs it."""
+
+from datetime import date
+
+from spinefx.clinical.pathway import REFERENCE_FRACTURE_DATE, reference_patient_pathway
+
+
+def test_reference_patient_walks_from_self_check_to_secondary_prevention():
+    path = reference_patient_pathway()
+
+    assert path.screening.outcome == "possible-vcf"
+    assert len(path.screening.unanswered_red_flags) == 0
+
+    l2 = next(v for v in path.grading.vertebrae if v.level == "L2")
+    assert (l2.grade, l2.type) == (2, "wedge")
+    assert path.grading.sdi == 2
+
+    assert path.candidacy.outcome == "meets-criteria"
+    assert [line.code for line in path.candidacy.codes.cpt] == ["22514"]
+    assert [line.code for line in path.candidacy.codes.icd10cm] == ["M80.08XA"]
+
+    assert path.followup.risk == "high"
+    assert path.followup.calcium_mg_per_day == 1200
+    assert "bisphosphonate" in path.followup.medication.first_line.lower()
+
+
+def test_follow_up_dates_count_from_the_fracture():
+    path = reference_patient_pathway()
+    due = {item.weeks: item.due_date for item in path.followup.fls_checklist}
+    assert due[12] == date(2027, 1, 25)
+    assert (due[12] - REFERENCE_FRACTURE_DATE).days == 12 * 7
+    assert (due[52] - REFERENCE_FRACTURE_DATE).days == 52 * 7
+
+
+def test_candidacy_uses_the_height_loss_measured_at_grading():
+    path = reference_patient_pathway()
+    height = next(c for c in path.candidacy.criteria if c.id == "height-loss-over-25")
+    assert height.status == "met"

@@ -1,0 +1,139 @@
+"""The clinical commands as a user runs them: JSON in, a result or one clear error line out."""
+
+import json
+
+import pytest
+
+from spinefx.cli import run
+from spinefx.clinical.pathway import (
+    REFERENCE_CANDIDACY,
+    REFERENCE_FOLLOWUP,
+    REFERENCE_HEIGHTS,
+    REFERENCE_SCREENING,
+)
+
+COMMANDS = {
+    "screen": REFERENCE_SCREENING,
+    "grade": REFERENCE_HEIGHTS,
+    "candidacy": {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3},
+    "followup": REFERENCE_FOLLOWUP,
+}
+
+
+def write(tmp_path, data, name="input.json"):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def run_json(capsys, *argv):
+    status = run(list(argv))
+    out = capsys.readouterr()
+    return status, out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_json_output_is_the_rule_result_object(tmp_path, capsys, command):
+    status, out = run_json(capsys, command, write(tmp_path, COMMANDS[command]), "--json")
+    assert status == 0, out.err
+    result = json.loads(out.out)
+    expected_key = {"screen": "outcome", "grade": "sdi", "candidacy": "codes", "followup": "risk"}
+    assert expected_key[command] in result
+
+
+def test_reference_patient_screens_as_possible_vcf(tmp_path, capsys):
+    status, out = run_json(capsys, "screen", write(tmp_path, REFERENCE_SCREENING), "--json")
+    assert status == 0
+    assert json.loads(out.out)["outcome"] == "possible-vcf"
+
+
+def test_grade_reads_standard_input(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(REFERENCE_HEIGHTS)))
+    status, out = run_json(capsys, "grade", "-", "--json")
+    assert status == 0
+    l2 = next(v for v in json.loads(out.out)["vertebrae"] if v["level"] == "L2")
+    assert (l2["grade"], l2["type"]) == (2, "wedge")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_without_json_a_readable_table_is_printed(tmp_path, capsys, command):
+    status, out = run_json(capsys, command, write(tmp_path, COMMANDS[command]))
+    assert status == 0
+    assert not out.out.lstrip().startswith("{")
+    assert out.out.strip()
+
+
+@pytest.mark.parametrize(
+    ("command", "body", "message"),
+    [
+        ("screen", {"age": 130}, "age: got 130; allowed: an integer from 18 to 120, or null"),
+        ("screen", {"age": "58"}, "age: got '58'"),
+        ("screen", {"mood": "bad"}, "mood: got 'bad'; allowed: no such field"),
+        (
+            "grade",
+            {"vertebrae": [{"level": "C5", "ha": 1, "hm": 1, "hp": 1}]},
+            "vertebrae[0].level",
+        ),
+        ("grade", {"vertebrae": [{"level": "L1", "ha": 81, "hm": 1, "hp": 1}]}, "vertebrae[0].ha"),
+        ("candidacy", {"levels": ["L1"], "rdq": 25}, "rdq: got 25"),
+        ("followup", {"sex": "x", "age": 60, "fracture_date": "2026-01-01"}, "sex: got 'x'"),
+        ("followup", {"sex": "male", "age": 60, "fracture_date": "01/02/2026"}, "fracture_date"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_field_and_exit_2(
+    tmp_path, capsys, command, body, message
+):
+    status, out = run_json(capsys, command, write(tmp_path, body), "--json")
+    assert status == 2
+    assert out.out == ""
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert message in lines[0]
+    assert "Traceback" not in out.err
+
+
+def test_several_bad_fields_share_one_line(tmp_path, capsys):
+    status, out = run_json(capsys, "screen", write(tmp_path, {"age": 5, "pain_nrs": 11}))
+    assert status == 2
+    (line,) = out.err.strip().splitlines()
+    assert line.startswith("error: 2 invalid fields: ")
+    assert "age:" in line
+    assert "pain_nrs:" in line
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "valid JSON (line 1, column 2"),
+        ("[1, 2]", "a JSON object"),
+        ("", "valid JSON"),
+    ],
+)
+def test_unreadable_json_is_an_input_error(tmp_path, capsys, content, message):
+    status, out = run_json(capsys, "screen", write(tmp_path, content))
+    assert status == 2
+    assert message in out.err
+
+
+def test_missing_file_is_an_input_error(tmp_path, capsys):
+    status, out = run_json(capsys, "grade", str(tmp_path / "absent.json"))
+    assert status == 2
+    assert "FILE" in out.err
+    assert "existing JSON file" in out.err
+
+
+def test_a_missing_argument_is_a_usage_error(capsys):
+    assert run(["screen"]) == 2
+
+
+def test_demo_walks_the_reference_patient(capsys):
+    assert run(["demo"]) == 0
+    out = capsys.readouterr().out
+    for heading in ("Self-check", "morphometry", "candidacy", "follow-up"):
+        assert heading in out
+    assert "possible-vcf" in out
+    assert "meets-criteria" in out
+    assert "22514" in out
