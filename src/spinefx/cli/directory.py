@@ -2,8 +2,298 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from spinefx.cli.output import console, print_json
+
+if TYPE_CHECKING:
+    from spinefx.directory.csvstream import ProgressFn
+    from spinefx.directory.report import IngestReport
+    from spinefx.directory.search import ProviderDetail, SearchResult
 
 app = typer.Typer(
     help="The specialist directory from the national provider file (NPPES).", no_args_is_help=True
 )
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Directory database file (default: $SPINEFX_DATA_DIR/directory.duckdb).",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+@contextmanager
+def _progress_bar() -> Iterator[ProgressFn]:
+    """A rich progress bar on stderr, one line per file, in bytes read."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    tasks: dict[str, Any] = {}
+    with Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+
+        def update(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done)
+
+        yield update
+
+
+def _print_report(report: IngestReport) -> None:
+    from rich.table import Table
+
+    from spinefx.directory.taxonomy import SPECIALTIES
+
+    console.print(f"[bold]Directory loaded[/] into {report.db_path} in {report.seconds:.1f} s")
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column(justify="right")
+    table.add_row("rows read", f"{report.rows_read:,}")
+    table.add_row("providers kept", f"{report.kept:,}")
+    for sid, count in report.per_specialty.items():
+        table.add_row(f"  {SPECIALTIES[sid]}", f"{count:,}")
+    table.add_row("deactivated (dropped)", f"{report.deactivated:,}")
+    table.add_row("reactivated (kept if ours)", f"{report.reactivated:,}")
+    table.add_row("other specialties (dropped)", f"{report.not_our_specialties:,}")
+    table.add_row("malformed (dropped)", f"{report.malformed.count:,}")
+    table.add_row("no US ZIP (kept, not in radius search)", f"{report.no_us_zip.count:,}")
+    if report.utilization is not None:
+        u = report.utilization
+        table.add_row("Medicare rows read", f"{u.rows_read:,}")
+        table.add_row("  vertebral augmentation rows", f"{u.procedure_rows:,}")
+        table.add_row("  providers with volume", f"{u.providers_with_volume:,}")
+        table.add_row("  NPIs not in the directory", f"{u.npis_not_in_directory:,}")
+        table.add_row("  malformed", f"{u.malformed.count:,}")
+    if report.locations is not None:
+        loc = report.locations
+        table.add_row("secondary locations read", f"{loc.rows_read:,}")
+        table.add_row("  duplicate rows", f"{loc.duplicates:,}")
+        table.add_row("  kept for directory providers", f"{loc.kept:,}")
+        table.add_row("  malformed", f"{loc.malformed.count:,}")
+    console.print(table)
+    for title, examples in (
+        ("malformed", report.malformed.examples),
+        ("no US ZIP", report.no_us_zip.examples),
+    ):
+        if examples:
+            console.print(f"[dim]examples, {title}:[/]")
+            for example in examples:
+                console.print(f"  {example}", style="dim", highlight=False, markup=False)
+
+
+@app.command()
+def ingest(
+    nppes_csv: Annotated[
+        Path, typer.Argument(help="NPPES main file (npidata_pfile_*.csv).", show_default=False)
+    ],
+    utilization: Annotated[
+        Path | None,
+        typer.Option(
+            "--utilization",
+            help="Medicare Physician & Other Practitioners - by Provider and Service CSV.",
+            show_default=False,
+        ),
+    ] = None,
+    locations: Annotated[
+        Path | None,
+        typer.Option(
+            "--locations",
+            help="NPPES secondary practice locations (pl_pfile_*.csv).",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load the specialist directory from the NPPES files (replaces the current one when done)."""
+    from spinefx.directory.nppes import ingest as run_ingest
+
+    with _progress_bar() as progress:
+        report = run_ingest(
+            nppes_csv,
+            db_path=db,
+            utilization_csv=utilization,
+            locations_csv=locations,
+            progress=progress,
+        )
+    print_json(report) if as_json else _print_report(report)
+
+
+@app.command()
+def demo(
+    db: DbOpt = None,
+    rows: Annotated[
+        int, typer.Option("--rows", min=1, max=20_000_000, help="Rows of synthetic NPPES data.")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = (
+        20_150_101
+    ),
+    as_json: JsonOpt = False,
+) -> None:
+    """Load a synthetic sample (fictional providers, real file formats) as the directory."""
+    from spinefx.directory.demo import load_demo
+
+    with _progress_bar() as progress:
+        report = load_demo(db, rows=rows, seed=seed, progress=progress)
+    if as_json:
+        print_json(report)
+    else:
+        _print_report(report)
+        console.print("[yellow]Demo data: every provider in it is fictional.[/]")
+
+
+@app.command()
+def search(
+    zip_code: Annotated[
+        str, typer.Option("--zip", help="5-digit US ZIP code to search around.", show_default=False)
+    ],
+    radius: Annotated[float, typer.Option("--radius", help="Miles, 1 to 500.")] = 25,
+    specialty: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--specialty",
+            help="Specialty id, repeatable (default: the four that perform BKP): "
+            "orthopedic-surgery, neurosurgery, interventional-radiology, pain-medicine, "
+            "endocrinology, rheumatology, rehabilitation, primary-care.",
+            show_default=False,
+        ),
+    ] = None,
+    performs_bkp: Annotated[
+        bool, typer.Option("--performs-bkp", help="Only providers with Medicare BKP volume.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Results per page, 1 to 1000.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", help="Results to skip.")] = 0,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Providers near a ZIP code: nearest first, then most BKP services."""
+    from spinefx.directory.search import SearchQuery
+    from spinefx.directory.search import search as run_search
+    from spinefx.validation import parse_input
+
+    data: dict[str, Any] = {
+        "zip": zip_code,
+        "radius": radius,
+        "performs_bkp": performs_bkp,
+        "limit": limit,
+        "offset": offset,
+    }
+    if specialty:
+        data["specialties"] = specialty
+    query = parse_input(SearchQuery, data)
+    result = run_search(db, query)
+    print_json(result) if as_json else _print_results(result)
+
+
+def _print_results(result: SearchResult) -> None:
+    from rich.table import Table
+
+    from spinefx.directory.geo import parse_zip
+    from spinefx.directory.search import VOLUME_NOTE
+    from spinefx.directory.taxonomy import SPECIALTIES
+
+    q = result.query
+    origin = parse_zip(q.zip)
+    labels = ", ".join(SPECIALTIES[s] for s in q.specialties)
+    console.print(
+        f"[bold]{result.total:,}[/] providers within {q.radius:g} miles of {q.zip} "
+        f"({origin.city}, {origin.state}): {labels}"
+        + (" - with Medicare BKP volume only" if q.performs_bkp else ""),
+        highlight=False,
+    )
+    if not result.results:
+        if result.total:
+            console.print(f"No results past offset {q.offset}.")
+        return
+    table = Table()
+    table.add_column("miles", justify="right")
+    table.add_column("name")
+    table.add_column("specialties")
+    table.add_column("address")
+    table.add_column("phone", no_wrap=True)
+    table.add_column("BKP svc", justify="right")
+    table.add_column("NPI", no_wrap=True)
+    for hit in result.results:
+        place = ", ".join(p for p in (hit.address, hit.city, hit.state) if p)
+        table.add_row(
+            f"{hit.distance_miles:.1f}",
+            hit.name or "",
+            ", ".join(SPECIALTIES.get(s, s) for s in hit.specialties),
+            f"{place} {hit.zip or ''}".strip(),
+            hit.phone or "",
+            "" if hit.bkp_services is None else f"{hit.bkp_services:,}",
+            hit.npi,
+        )
+    console.print(table)
+    first = q.offset + 1
+    last = q.offset + len(result.results)
+    console.print(f"Showing {first}-{last} of {result.total:,}.", highlight=False)
+    console.print(f"[dim]BKP svc: Medicare services for CPT 22513-22515. {VOLUME_NOTE}[/]")
+
+
+@app.command()
+def info(
+    npi: Annotated[str, typer.Argument(help="10-digit NPI.", show_default=False)],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One provider: all specialties, practice locations and Medicare volume."""
+    from spinefx.directory.search import provider_info
+
+    detail = provider_info(db, npi)
+    print_json(detail) if as_json else _print_detail(detail)
+
+
+def _print_detail(d: ProviderDetail) -> None:
+    from spinefx.directory.taxonomy import SPECIALTIES
+
+    console.print(f"[bold]{d.name or '(no name)'}[/]  NPI {d.npi}  ({d.entity_type})")
+    for t in d.taxonomies:
+        mark = " [green](primary)[/]" if t.primary else ""
+        console.print(f"  {SPECIALTIES[t.specialty]}: {t.label} [dim]{t.code}[/]{mark}")
+    place = ", ".join(p for p in (d.address, d.city, d.state, d.postal_code) if p)
+    console.print(f"Practice: {place}" + (f"  tel. {d.phone}" if d.phone else ""), highlight=False)
+    if d.zip is None:
+        console.print("[dim]No US ZIP code: not found by radius search.[/]")
+    for loc in d.locations:
+        other = ", ".join(p for p in (loc.address, loc.city, loc.state, loc.postal_code) if p)
+        console.print(
+            f"Also at: {other}" + (f"  tel. {loc.phone}" if loc.phone else ""), highlight=False
+        )
+    if d.utilization:
+        console.print("Medicare volume (services / beneficiaries):")
+        for u in d.utilization:
+            benes = "" if u.beneficiaries is None else f" / {u.beneficiaries}"
+            pos = (
+                f" ({'facility' if u.place_of_service == 'F' else 'office'})"
+                if (u.place_of_service)
+                else ""
+            )
+            console.print(f"  CPT {u.hcpcs}{pos}: {u.services}{benes}", highlight=False)
+    else:
+        console.print("No Medicare vertebral augmentation volume on file.")
+    console.print(f"[dim]{d.volume_note}[/]")

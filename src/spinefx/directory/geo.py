@@ -1,0 +1,158 @@
+"""ZIP code geography: ZIP -> centroid, great-circle distance and "did you mean" suggestions.
+
+Centroids come from the ``zipcodes`` package, which embeds every US ZIP code with its latitude
+and longitude (no network, no data files). Military ZIP codes carry no position there, so they
+count as having no location.
+
+>>> round(haversine_miles(42.3647, -71.1042, 40.7506, -73.9972), 1)  # 02139 to 10001
+189.4
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import pyarrow as pa
+import zipcodes
+
+from spinefx.errors import InputError
+
+__all__ = [
+    "EARTH_RADIUS_MILES",
+    "Centroid",
+    "UnknownZip",
+    "bounding_box",
+    "centroid",
+    "centroid_table",
+    "haversine_miles",
+    "lon_bounds_useful",
+    "parse_zip",
+    "suggest_zips",
+]
+
+EARTH_RADIUS_MILES = 3958.8
+# The package is untyped: give its two functions the types they have.
+zip_rows: Callable[[], list[dict[str, Any]]] = zipcodes.list_all
+_similar_to: Callable[[str], list[dict[str, Any]]] = zipcodes.similar_to
+
+_ZIP5 = re.compile(r"^[0-9]{5}$")
+_MAX_SUGGESTIONS = 5
+
+
+class Centroid(NamedTuple):
+    zip: str
+    lat: float
+    lon: float
+    city: str
+    state: str
+
+
+class UnknownZip(InputError):
+    """A well-formed ZIP code that is not a US ZIP code we know; ``suggestions`` lists near ones."""
+
+    def __init__(self, zip_code: str, suggestions: list[str]) -> None:
+        self.suggestions = suggestions
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__("zip", zip_code, f"a known US ZIP code{hint}")
+
+
+@lru_cache(maxsize=1)
+def _centroids() -> dict[str, Centroid]:
+    table: dict[str, Centroid] = {}
+    for row in zip_rows():
+        lat, lon = float(row["lat"] or 0), float(row["long"] or 0)
+        if lat == 0 and lon == 0:  # military ZIP codes have no position
+            continue
+        table[row["zip_code"]] = Centroid(row["zip_code"], lat, lon, row["city"], row["state"])
+    return table
+
+
+def centroid(zip_code: str) -> Centroid | None:
+    """The centroid of a 5-digit US ZIP code, or ``None`` when it has no known position."""
+    return _centroids().get(zip_code)
+
+
+def centroid_table() -> pa.Table:
+    """Every ZIP centroid as an Arrow table (``zip``, ``lat``, ``lon``) for joins in DuckDB."""
+    rows = list(_centroids().values())
+    return pa.table(
+        {
+            "zip": pa.array([r.zip for r in rows], pa.string()),
+            "lat": pa.array([r.lat for r in rows], pa.float64()),
+            "lon": pa.array([r.lon for r in rows], pa.float64()),
+        }
+    )
+
+
+def parse_zip(value: str) -> Centroid:
+    """Check a query ZIP code and return its centroid.
+
+    Raises :class:`InputError` naming ``zip`` when it is not 5 digits, and :class:`UnknownZip`
+    (with suggestions) when it is not a US ZIP code with a known position.
+    """
+    text = value.strip()
+    if not _ZIP5.match(text):
+        raise InputError("zip", value, "a 5-digit US ZIP code, such as 02139")
+    found = centroid(text)
+    if found is None:
+        raise UnknownZip(text, suggest_zips(text))
+    return found
+
+
+def suggest_zips(zip_code: str) -> list[str]:
+    """Up to five known ZIP codes sharing the longest prefix with ``zip_code``, nearest first."""
+    known = _centroids()
+    for length in (4, 3, 2):
+        prefix = zip_code[:length]
+        if len(prefix) < length:
+            continue
+        matches = [
+            row["zip_code"]
+            for row in _similar_to(prefix)
+            if row["zip_code"] in known and row["zip_code"] != zip_code
+        ]
+        if matches:
+            target = int(zip_code) if zip_code.isdigit() else 0
+            matches.sort(key=lambda z: (abs(int(z) - target), z))
+            return matches[:_MAX_SUGGESTIONS]
+    return []
+
+
+def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in miles (Earth radius 3958.8 miles); the same formula as the SQL."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dlat = math.radians(lat2 - lat1)
+    dlon = math.radians(lon2 - lon1)
+    a = math.sin(dlat / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, a)))
+
+
+def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, float, float]:
+    """A latitude/longitude box holding every point within ``miles`` of (lat, lon).
+
+    Returns (min_lat, max_lat, min_lon, max_lon), slightly widened against rounding. When the
+    box reaches a pole or crosses the antimeridian the longitude bounds are the whole circle
+    (-180, 180), and :func:`lon_bounds_useful` says to skip the longitude test.
+    """
+    angular = miles / EARTH_RADIUS_MILES
+    dlat = math.degrees(angular) * (1 + 1e-9) + 1e-9
+    min_lat, max_lat = lat - dlat, lat + dlat
+    if max_lat >= 90 or min_lat <= -90:
+        return (max(min_lat, -90.0), min(max_lat, 90.0), -180.0, 180.0)
+    ratio = math.sin(angular) / math.cos(math.radians(lat))
+    if ratio >= 1:
+        return (min_lat, max_lat, -180.0, 180.0)
+    dlon = math.degrees(math.asin(ratio)) * (1 + 1e-9) + 1e-9
+    min_lon, max_lon = lon - dlon, lon + dlon
+    if min_lon < -180 or max_lon > 180:  # crosses the antimeridian: no longitude bound
+        return (min_lat, max_lat, -180.0, 180.0)
+    return (min_lat, max_lat, min_lon, max_lon)
+
+
+def lon_bounds_useful(box: tuple[float, float, float, float]) -> bool:
+    """Whether the longitude bounds of ``box`` exclude anything."""
+    return not (box[2] == -180.0 and box[3] == 180.0)

@@ -1,0 +1,315 @@
+"""Find providers near a ZIP code, and show one provider in full.
+
+Distances are great-circle (haversine, Earth radius 3958.8 miles) between ZIP centroids. The
+query first keeps providers inside a latitude/longitude box around the query point (the table
+is stored sorted by latitude, so DuckDB skips the row groups outside it), then computes the
+exact distance in SQL.
+
+>>> query = SearchQuery(zip="02139", radius=10, specialties=("neurosurgery",))
+>>> result = search(default_db_path(), query)  # doctest: +SKIP
+>>> result.total, result.results[0].distance_miles  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from spinefx.directory.geo import (
+    EARTH_RADIUS_MILES,
+    Centroid,
+    bounding_box,
+    lon_bounds_useful,
+    parse_zip,
+)
+from spinefx.directory.store import default_db_path, one, read_connection, scalar
+from spinefx.directory.taxonomy import (
+    BKP_SPECIALTIES,
+    SPECIALTIES,
+    TAXONOMY_LABELS,
+    specialty_mask,
+)
+from spinefx.errors import InputError
+
+__all__ = [
+    "VOLUME_NOTE",
+    "EntityType",
+    "Location",
+    "ProviderDetail",
+    "ProviderHit",
+    "SearchQuery",
+    "SearchResult",
+    "SpecialtyId",
+    "TaxonomyEntry",
+    "UtilizationRow",
+    "default_db_path",
+    "provider_info",
+    "search",
+]
+
+VOLUME_NOTE = (
+    "Procedure volume comes from Medicare data: it counts Medicare patients only, and Medicare "
+    "suppresses any count from fewer than 11 beneficiaries, so a provider with no volume shown "
+    "may still perform the procedure."
+)
+
+SpecialtyId = Literal[
+    "orthopedic-surgery",
+    "neurosurgery",
+    "interventional-radiology",
+    "pain-medicine",
+    "endocrinology",
+    "rheumatology",
+    "rehabilitation",
+    "primary-care",
+]
+EntityType = Literal["individual", "organization"]
+_ENTITY: dict[int, EntityType] = {1: "individual", 2: "organization"}
+
+
+class SearchQuery(BaseModel):
+    """What to search for: providers of ``specialties`` within ``radius`` miles of ``zip``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    zip: str
+    radius: Annotated[float, Field(ge=1, le=500)] = 25
+    specialties: tuple[SpecialtyId, ...] = BKP_SPECIALTIES  # type: ignore[assignment]
+    performs_bkp: bool = False
+    limit: Annotated[int, Field(ge=1, le=1000)] = 50
+    offset: Annotated[int, Field(ge=0)] = 0
+
+    @field_validator("specialties")
+    @classmethod
+    def _at_least_one(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one specialty")
+        return value
+
+
+class ProviderHit(BaseModel):
+    npi: str
+    name: str | None
+    entity_type: EntityType
+    specialties: list[str]
+    primary_specialty: str | None
+    address: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    phone: str | None
+    distance_miles: float
+    bkp_services: int | None
+    vertebroplasty_services: int | None
+
+
+class SearchResult(BaseModel):
+    query: SearchQuery
+    total: int
+    results: list[ProviderHit]
+
+
+class TaxonomyEntry(BaseModel):
+    code: str
+    label: str
+    specialty: str
+    primary: bool
+
+
+class Location(BaseModel):
+    address: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    postal_code: str | None
+    country: str | None
+    phone: str | None
+
+
+class UtilizationRow(BaseModel):
+    hcpcs: str
+    place_of_service: str | None
+    beneficiaries: int | None
+    services: int | None
+
+
+class ProviderDetail(BaseModel):
+    npi: str
+    name: str | None
+    entity_type: EntityType
+    specialties: list[str]
+    primary_specialty: str | None
+    taxonomies: list[TaxonomyEntry]
+    address: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    postal_code: str | None
+    country: str | None
+    phone: str | None
+    latitude: float | None
+    longitude: float | None
+    locations: list[Location]
+    bkp_services: int | None
+    bkp_beneficiaries: int | None
+    vertebroplasty_services: int | None
+    vertebroplasty_beneficiaries: int | None
+    utilization: list[UtilizationRow]
+    volume_note: str = VOLUME_NOTE
+
+
+_DISTANCE = f"""
+    2 * {EARTH_RADIUS_MILES} * asin(sqrt(least(1.0,
+        pow(sin(radians(lat - $lat) / 2), 2)
+        + cos(radians($lat)) * cos(radians(lat)) * pow(sin(radians(lon - $lon) / 2), 2))))
+"""
+
+_HIT_COLUMNS = (
+    "npi, name, entity_type, specialties, primary_specialty, address, city, state, zip, phone, "
+    "bkp_services, vertebroplasty_services"
+)
+
+
+def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
+    """Providers matching ``query``, nearest first, then most BKP services, then NPI.
+
+    ``total`` counts every match before ``limit`` and ``offset``. Raises :class:`InputError`
+    for a malformed ZIP, :class:`~spinefx.directory.geo.UnknownZip` for an unknown one, and
+    :class:`~spinefx.errors.DirectoryNotLoaded` when no directory has been loaded.
+    """
+    origin = parse_zip(query.zip)
+    box = bounding_box(origin.lat, origin.lon, query.radius)
+    where = ["lat BETWEEN $min_lat AND $max_lat", "(specialty_mask & $mask) <> 0"]
+    params: dict[str, object] = {
+        "lat": origin.lat,
+        "lon": origin.lon,
+        "min_lat": box[0],
+        "max_lat": box[1],
+        "mask": specialty_mask(query.specialties),
+        "radius": query.radius,
+        "limit": query.limit,
+        "offset": query.offset,
+    }
+    if lon_bounds_useful(box):
+        where.append("lon BETWEEN $min_lon AND $max_lon")
+        params.update(min_lon=box[2], max_lon=box[3])
+    if query.performs_bkp:
+        where.append("bkp_services > 0")
+    hits_sql = f"""
+        WITH near AS (
+            SELECT {_HIT_COLUMNS}, {_DISTANCE} AS distance
+            FROM providers WHERE {" AND ".join(where)}
+        )
+        SELECT *, count(*) OVER () AS total FROM near WHERE distance <= $radius
+        ORDER BY distance, bkp_services DESC NULLS LAST, npi
+        LIMIT $limit OFFSET $offset
+    """
+    with read_connection(db_path) as conn:
+        rows = conn.execute(hits_sql, params).fetchall()
+        if rows:
+            total = int(rows[0][-1])
+        else:
+            count_params = {k: v for k, v in params.items() if k not in ("limit", "offset")}
+            count_sql = f"""
+                SELECT count(*) FROM (
+                    SELECT {_DISTANCE} AS distance FROM providers WHERE {" AND ".join(where)}
+                ) WHERE distance <= $radius
+            """
+            total = scalar(conn, count_sql, count_params)
+    results = [
+        ProviderHit(
+            npi=r[0],
+            name=r[1],
+            entity_type=_ENTITY.get(int(r[2]), "individual"),
+            specialties=list(r[3]),
+            primary_specialty=r[4],
+            address=r[5],
+            city=r[6],
+            state=r[7],
+            zip=r[8],
+            phone=r[9],
+            distance_miles=round(float(r[12]), 1),
+            bkp_services=r[10],
+            vertebroplasty_services=r[11],
+        )
+        for r in rows
+    ]
+    return SearchResult(query=query, total=total, results=results)
+
+
+def query_origin(query: SearchQuery) -> Centroid:
+    """The centroid of the query's ZIP code (raises like :func:`search`)."""
+    return parse_zip(query.zip)
+
+
+def provider_info(db_path: Path | None, npi: str) -> ProviderDetail:
+    """Everything the directory holds about one provider; an unknown NPI is an InputError."""
+    npi = npi.strip()
+    if not (len(npi) == 10 and npi.isdigit()):
+        raise InputError("npi", npi, "a 10-digit NPI")
+    with read_connection(db_path) as conn:
+        row = one(
+            conn,
+            """
+            SELECT npi, name, entity_type, specialties, primary_specialty, address, city, state,
+                   zip, postal_code, country, phone, lat, lon, bkp_services, bkp_beneficiaries,
+                   vertebroplasty_services, vertebroplasty_beneficiaries
+            FROM providers WHERE npi = ?
+            """,
+            [npi],
+        )
+        if row is None:
+            raise InputError("npi", npi, "the NPI of a provider in the directory")
+        taxonomies = conn.execute(
+            "SELECT code, specialty, is_primary FROM provider_taxonomies WHERE npi = ? "
+            "ORDER BY NOT is_primary, position",
+            [npi],
+        ).fetchall()
+        locations = conn.execute(
+            "SELECT address, city, state, zip, postal_code, country, phone FROM locations "
+            "WHERE npi = ? ORDER BY state, city, address",
+            [npi],
+        ).fetchall()
+        utilization = conn.execute(
+            "SELECT hcpcs, place_of_service, beneficiaries, services FROM utilization "
+            "WHERE npi = ? ORDER BY hcpcs, place_of_service",
+            [npi],
+        ).fetchall()
+    return ProviderDetail(
+        npi=row[0],
+        name=row[1],
+        entity_type=_ENTITY.get(int(row[2]), "individual"),
+        specialties=list(row[3]),
+        primary_specialty=row[4],
+        taxonomies=[
+            TaxonomyEntry(code=c, label=TAXONOMY_LABELS.get(c, c), specialty=s, primary=p)
+            for c, s, p in taxonomies
+        ],
+        address=row[5],
+        city=row[6],
+        state=row[7],
+        zip=row[8],
+        postal_code=row[9],
+        country=row[10],
+        phone=row[11],
+        latitude=row[12],
+        longitude=row[13],
+        locations=[
+            Location(address=a, city=c, state=s, zip=z, postal_code=p, country=k, phone=ph)
+            for a, c, s, z, p, k, ph in locations
+        ],
+        bkp_services=row[14],
+        bkp_beneficiaries=row[15],
+        vertebroplasty_services=row[16],
+        vertebroplasty_beneficiaries=row[17],
+        utilization=[
+            UtilizationRow(hcpcs=h, place_of_service=p, beneficiaries=b, services=s)
+            for h, p, b, s in utilization
+        ],
+    )
+
+
+# Every specialty id the query accepts, for help texts.
+SPECIALTY_IDS: tuple[str, ...] = tuple(SPECIALTIES)
