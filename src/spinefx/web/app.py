@@ -1,0 +1,227 @@
+"""``create_app(settings)``: the FastAPI app with the pages, the API and the middleware.
+
+Nothing is built at import: each call makes a new app from ``settings`` (default: read from the
+``SPINEFX_*`` environment). Errors from the core become HTTP answers here and only here:
+:class:`~spinefx.errors.InputError` is 422, :class:`~spinefx.errors.DataError` (no directory
+loaded, unreadable store) is 503; under ``/api/`` as ``application/problem+json``, elsewhere
+as a page.
+
+>>> from fastapi.testclient import TestClient
+>>> client = TestClient(create_app(Settings(data_dir="/nonexistent")))
+>>> client.get("/api/v1/specialists?zip=02139").status_code
+503
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+import spinefx
+from spinefx.errors import MISSING, DataError, DirectoryNotLoaded, FieldProblem, InputError
+from spinefx.web.problems import (
+    DIRECTORY_NOT_LOADED,
+    INVALID_INPUT,
+    UNKNOWN_ZIP,
+    ProblemError,
+    field_errors,
+    problem,
+)
+from spinefx.web.routes import api, pages
+from spinefx.web.security import AccessLog, BodySizeLimit, BodyTooLarge, SecurityHeaders
+from spinefx.web.settings import MAX_BODY_BYTES, Settings
+
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "make_templates"]
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+log = logging.getLogger(__name__)
+
+
+def make_templates() -> Jinja2Templates:
+    """The page templates, autoescaped, with the shared filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    pages.install_filters(env)
+    return Jinja2Templates(env=env)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new app serving ``settings`` (the directory at ``settings.directory_db``)."""
+    settings = settings or Settings()
+    app = FastAPI(
+        title="spinefx",
+        version=getattr(spinefx, "__version__", "0"),
+        description=(
+            "Care of spinal compression fractures: the patient self-check, Genant grading, "
+            "balloon kyphoplasty candidacy, the osteoporosis follow-up plan and the specialist "
+            "directory. Informs; does not replace a doctor."
+        ),
+        docs_url=None,  # the interactive docs load assets from a CDN: not served
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.templates = make_templates()
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    _add_error_handlers(app)
+    # Added innermost first: the access log sees every answer, including a 413.
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(api.PREFIX + "/") or request.url.path == api.PREFIX
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def on_input_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, InputError)
+        if not _is_api(request):
+            return pages.error_page(request, 422, "Please check your answers", str(exc))
+        suggestions = getattr(exc, "suggestions", None)
+        extra: dict[str, Any] = {"errors": field_errors(exc.problems)}
+        if suggestions is not None:
+            extra["suggestions"] = list(suggestions)
+        return problem(
+            422,
+            str(exc),
+            instance=request.url.path,
+            type=UNKNOWN_ZIP if suggestions is not None else INVALID_INPUT,
+            title="Unknown ZIP code" if suggestions is not None else "Invalid input",
+            **extra,
+        )
+
+    async def on_data_error(request: Request, exc: Exception) -> Response:
+        not_loaded = isinstance(exc, DirectoryNotLoaded)
+        if not _is_api(request):
+            return pages.error_page(request, 503, "The directory is not available", str(exc))
+        return problem(
+            503,
+            str(exc),
+            instance=request.url.path,
+            type=DIRECTORY_NOT_LOADED if not_loaded else "about:blank",
+            title="No specialist directory loaded" if not_loaded else "Data unavailable",
+        )
+
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ProblemError)
+        return exc.response(request.url.path)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        headers = dict(exc.headers or {})
+        if _is_api(request):
+            return problem(
+                exc.status_code, str(exc.detail), instance=request.url.path, headers=headers
+            )
+        return pages.error_page(request, exc.status_code, headers=headers)
+
+    async def on_request_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        found: list[FieldProblem] = []
+        for error in exc.errors():
+            loc = [str(part) for part in error.get("loc", ())[1:]] or ["(input)"]
+            given = MISSING if error.get("type") == "missing" else error.get("input")
+            found.append(FieldProblem(".".join(loc), given, str(error.get("msg", ""))))
+        detail = "; ".join(str(p) for p in found) or "The request is not valid."
+        if not _is_api(request):
+            return pages.error_page(request, 422, "Please check your answers", detail)
+        return problem(
+            422,
+            detail,
+            instance=request.url.path,
+            type=INVALID_INPUT,
+            title="Invalid input",
+            errors=field_errors(found),
+        )
+
+    async def on_too_large(request: Request, exc: Exception) -> Response:
+        return problem(
+            413,
+            f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
+            instance=request.url.path,
+            headers={"connection": "close"},
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "Something went wrong on our side.", instance=request.url.path)
+
+    app.add_exception_handler(InputError, on_input_error)
+    app.add_exception_handler(DataError, on_data_error)
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_request_validation)
+    app.add_exception_handler(BodyTooLarge, on_too_large)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "value", "allowed"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "value": {},
+                    "allowed": {"type": "string"},
+                    "missing": {"type": "boolean"},
+                },
+            },
+        },
+        "suggestions": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with the request body models the routes read themselves."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for rule in api.RULES:
+        model_schema = rule.input.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in model_schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components[rule.input.__name__] = model_schema
+    app.openapi_schema = schema
+    return schema

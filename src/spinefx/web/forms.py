@@ -1,0 +1,234 @@
+"""Plain HTML forms over the rule input models, so that every page works without JavaScript.
+
+:func:`fields_of` describes each field of a pydantic model as a :class:`FormField` (the widget
+to draw, its choices and bounds); :func:`form_data` turns the submitted form back into the JSON
+value the model reads, so the same :func:`spinefx.validation.parse_input` (and the same error
+wording) serves the CLI, the API and the pages.
+
+Form names are the JSON field names; a nested model's fields are dotted
+(``red_flags.fever``), which is also the ``field`` an input error names. Element ids replace the
+dots with dashes (``red_flags-fever``), and a radio button adds its value
+(``red_flags-fever-yes``). Yes/no questions that may be unanswered use the values ``yes``,
+``no`` and ``unknown`` (the default: an unanswered question is unknown, never "no").
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import math
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import annotated_types
+from pydantic import BaseModel
+from starlette.datastructures import FormData
+
+__all__ = ["FormField", "Kind", "convert", "dom_id", "fields_of", "form_data", "humanize"]
+
+Kind = Literal["tri", "bool", "int", "float", "choice", "multi", "date", "text", "group"]
+
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+
+_WORDS = {
+    "nrs": "NRS",
+    "rdq": "RDQ",
+    "egfr": "eGFR",
+    "bmd": "BMD",
+    "pct": "%",
+    "iu": "IU",
+    "mg": "mg",
+    "fls": "FLS",
+    "t1": "T1",
+    "l5": "L5",
+}
+
+
+def humanize(name: str) -> str:
+    """``pain_nrs`` -> ``Pain NRS``; ``height-loss`` -> ``Height loss``."""
+    words = [_WORDS.get(w, w) for w in re.split(r"[_\-\s]+", name) if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def dom_id(name: str) -> str:
+    """The element id for a form name: dots and brackets become dashes."""
+    return re.sub(r"[^A-Za-z0-9_\-]+", "-", name).strip("-")
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input: its form ``name``, label, widget ``kind``, and what it accepts."""
+
+    name: str
+    label: str
+    kind: Kind
+    nullable: bool = True
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    help: str = ""
+    children: tuple[FormField, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return dom_id(self.name)
+
+
+def fields_of(
+    model: type[BaseModel],
+    *,
+    labels: Mapping[str, str] | None = None,
+    prefix: str = "",
+) -> tuple[FormField, ...]:
+    """Describe every field of ``model`` (labels: bare field name -> question text)."""
+    labels = labels or {}
+    described: list[FormField] = []
+    for name, info in model.model_fields.items():
+        full = f"{prefix}{name}"
+        annotation, nullable = _strip_none(info.annotation)
+        annotation, meta = _unwrap(annotation)
+        metadata = [*info.metadata, *meta]
+        label = labels.get(name) or info.title or humanize(name)
+        help_text = info.description or ""
+        kind, choices = _kind(annotation)
+        if kind == "group":
+            children = fields_of(annotation, labels=labels, prefix=f"{full}.")
+            described.append(
+                FormField(full, label, "group", nullable, help=help_text, children=children)
+            )
+            continue
+        low, high = _bounds(metadata)
+        described.append(
+            FormField(
+                full, label, kind, nullable or not info.is_required(), choices, low, high, help_text
+            )
+        )
+    return tuple(described)
+
+
+def form_data(fields: tuple[FormField, ...], form: FormData | Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON object for ``fields`` from a submitted form (blank or unknown -> left out).
+
+    A value that cannot be converted is passed on as the text typed, so that validation names
+    the field and echoes exactly what was given.
+    """
+    data: dict[str, Any] = {}
+    for item in fields:
+        key = item.name.rsplit(".", 1)[-1]
+        if item.kind == "group":
+            inner = form_data(item.children, form)
+            if inner:
+                data[key] = inner
+            continue
+        if item.kind == "multi":
+            values = _getlist(form, item.name)
+            if values:
+                data[key] = values
+            continue
+        raw = form.get(item.name)
+        if raw is None or not isinstance(raw, str):
+            continue
+        raw = raw.strip()
+        if raw == "" or (item.kind in ("tri", "bool") and raw == UNKNOWN):
+            continue
+        data[key] = convert(item.kind, raw)
+    return data
+
+
+def _getlist(form: FormData | Mapping[str, Any], name: str) -> list[str]:
+    if isinstance(form, FormData):
+        return [v for v in form.getlist(name) if isinstance(v, str) and v]
+    value = form.get(name)
+    if value is None:
+        return []
+    return [v for v in (value if isinstance(value, list) else [value]) if v]
+
+
+def convert(kind: Kind, raw: str) -> Any:
+    if kind in ("tri", "bool"):
+        return {YES: True, NO: False}.get(raw, raw)
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if kind == "float":
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        return number if math.isfinite(number) else raw
+    return raw
+
+
+def _strip_none(annotation: Any) -> tuple[Any, bool]:
+    annotation, _ = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(annotation)
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            return rest[0], len(rest) < len(args)
+    return annotation, False
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
+    metadata: list[Any] = []
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation, *meta = typing.get_args(annotation)
+        metadata.extend(meta)
+    return annotation, metadata
+
+
+def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
+    annotation, _ = _strip_none(annotation)
+    origin = typing.get_origin(annotation)
+    if annotation is bool:
+        return "tri", ()
+    if origin is typing.Literal:
+        return "choice", tuple(str(v) for v in typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return "choice", tuple(str(m.value) for m in annotation)
+    if origin in (list, tuple, set, frozenset):
+        args = typing.get_args(annotation)
+        inner_kind, inner_choices = _kind(args[0]) if args else ("text", ())
+        if inner_kind == "choice":
+            return "multi", inner_choices
+        return "text", ()
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "group", ()
+    if annotation is int:
+        return "int", ()
+    if annotation is float:
+        return "float", ()
+    if annotation is datetime.date:
+        return "date", ()
+    return "text", ()
+
+
+def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:
+    low: float | None = None
+    high: float | None = None
+    flat: list[Any] = []
+    for item in metadata:
+        if isinstance(item, annotated_types.Interval):
+            flat.extend(iter(item))
+        elif hasattr(item, "metadata") and isinstance(item.metadata, list):
+            flat.extend(item.metadata)
+        else:
+            flat.append(item)
+    for item in flat:
+        if isinstance(item, annotated_types.Ge):
+            low = float(item.ge)  # type: ignore[arg-type]
+        elif isinstance(item, annotated_types.Gt):
+            low = float(item.gt)  # type: ignore[arg-type]
+        elif isinstance(item, annotated_types.Le):
+            high = float(item.le)  # type: ignore[arg-type]
+        elif isinstance(item, annotated_types.Lt):
+            high = float(item.lt)  # type: ignore[arg-type]
+    return low, high

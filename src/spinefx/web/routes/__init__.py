@@ -1,0 +1,1 @@
+"""The routers: ``pages`` (HTML for people) and ``api`` (``/api/v1`` JSON for programs)."""

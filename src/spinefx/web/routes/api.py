@@ -1,0 +1,259 @@
+"""``/api/v1``: the four clinical rules and the specialist search as JSON.
+
+Each POST takes the same JSON object as the matching CLI command and answers with the same JSON
+as its ``--json`` output. Bodies are read and validated here with
+:func:`spinefx.validation.parse_input`, so an input error names the same fields with the same
+words as the CLI; every error is an RFC 9457 problem (see :mod:`spinefx.web.problems`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from starlette.responses import JSONResponse, Response
+
+from spinefx.clinical import candidacy, followup, morphometry, screening
+from spinefx.errors import DirectoryNotLoaded, FieldProblem, InputError
+from spinefx.validation import parse_input
+from spinefx.web.deps import SettingsDep
+from spinefx.web.problems import PROBLEM_JSON, ProblemError
+
+__all__ = ["RULES", "Rule", "router"]
+
+PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One clinical rule served at ``POST /api/v1/<path>``."""
+
+    path: str
+    input: type[BaseModel]
+    result: type[BaseModel]
+    run: Callable[[Any], BaseModel]
+    summary: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "screening",
+        screening.ScreeningInput,
+        screening.ScreeningResult,
+        screening.screen,
+        "Patient self-check for a possible vertebral compression fracture (red flags first)",
+    ),
+    Rule(
+        "grading",
+        morphometry.GradingInput,
+        morphometry.GradingResult,
+        morphometry.grade,
+        "Genant grade per vertebra and the spinal deformity index from three heights",
+    ),
+    Rule(
+        "candidacy",
+        candidacy.CandidacyInput,
+        candidacy.CandidacyResult,
+        candidacy.assess,
+        "Balloon kyphoplasty candidacy against the Medicare coverage criteria, with codes",
+    ),
+    Rule(
+        "followup",
+        followup.FollowupInput,
+        followup.FollowupPlan,
+        followup.plan,
+        "Osteoporosis follow-up plan and fracture liaison checklist after the fracture",
+    ),
+)
+
+router = APIRouter(prefix=PREFIX, tags=["api"])
+
+_PROBLEM_RESPONSE = {
+    "description": "An RFC 9457 problem",
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+def _not_finite(text: str) -> Any:
+    raise ValueError(f"{text} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} is too large")
+    return value
+
+
+def decode_json(body: bytes) -> Any:
+    """Decode a JSON body; NaN, Infinity and numbers too large for a float are refused."""
+    return json.loads(body, parse_constant=_not_finite, parse_float=_finite_float)
+
+
+async def read_json(request: Request) -> Any:
+    """The decoded JSON body, or a 415 (not JSON) or 400 (malformed) problem."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    ):
+        raise ProblemError(
+            415,
+            f"Send the body as JSON with Content-Type: application/json (got "
+            f"{media_type or 'no content type'}).",
+        )
+    body = await request.body()
+    try:
+        return decode_json(body)
+    except RecursionError:
+        raise ProblemError(400, "The JSON body is nested too deeply.") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, huge integers
+        raise ProblemError(400, f"The body is not valid JSON: {exc}") from None
+
+
+def _rule_endpoint(rule: Rule) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        data = await read_json(request)
+        inp = parse_input(rule.input, data)
+        return JSONResponse(rule.run(inp).model_dump(mode="json"))
+
+    endpoint.__name__ = f"post_{rule.path}"
+    return endpoint
+
+
+for _rule in RULES:
+    router.add_api_route(
+        f"/{_rule.path}",
+        _rule_endpoint(_rule),
+        methods=["POST"],
+        summary=_rule.summary,
+        response_class=JSONResponse,
+        responses={
+            200: {"model": _rule.result, "description": "The result, as the CLI's --json"},
+            400: _PROBLEM_RESPONSE,
+            413: _PROBLEM_RESPONSE,
+            415: _PROBLEM_RESPONSE,
+            422: _PROBLEM_RESPONSE,
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{_rule.input.__name__}"}
+                    }
+                },
+            }
+        },
+    )
+
+
+# --- GET /api/v1/specialists ----------------------------------------------------------------
+
+SEARCH_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "zip",
+        "in": "query",
+        "required": True,
+        "description": "A 5-digit US ZIP code",
+        "schema": {"type": "string", "pattern": "^[0-9]{5}$"},
+    },
+    {
+        "name": "radius",
+        "in": "query",
+        "description": "Miles around the ZIP code",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 25},
+    },
+    {
+        "name": "specialty",
+        "in": "query",
+        "description": "A specialty id; repeat for several (default: those that perform BKP)",
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "array", "items": {"type": "string"}},
+    },
+    {
+        "name": "performs_bkp",
+        "in": "query",
+        "description": "Only providers with Medicare kyphoplasty volume on record",
+        "schema": {"type": "boolean", "default": False},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0, "default": 0},
+    },
+]
+_INT_PARAMS = ("radius", "limit", "offset")
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def search_data(params: Any) -> dict[str, Any]:
+    """The search query as JSON from query parameters (``specialty`` may repeat)."""
+    data: dict[str, Any] = {}
+    if "zip" in params:
+        data["zip"] = params["zip"].strip()
+    for name in _INT_PARAMS:
+        if name in params:
+            raw = params[name].strip()
+            data[name] = int(raw) if raw.lstrip("+-").isdigit() and len(raw) < 12 else raw
+    specialties = [s for s in params.getlist("specialty") if s]
+    if specialties:
+        data["specialties"] = specialties
+    if "performs_bkp" in params:
+        raw = params["performs_bkp"].strip().lower()
+        data["performs_bkp"] = True if raw in _TRUE else False if raw in _FALSE else raw
+    return data
+
+
+def _query_name(field: str) -> str:
+    return (
+        "specialty" + field.removeprefix("specialties")
+        if field.startswith("specialties")
+        else field
+    )
+
+
+def search_directory(settings: Any, data: dict[str, Any]) -> Any:
+    """Run the search for ``data``; input errors name the query parameters, not the model."""
+    from spinefx.directory.search import SearchQuery, search
+
+    if not settings.directory_db.is_file():
+        from spinefx.directory.store import not_loaded_message
+
+        raise DirectoryNotLoaded(not_loaded_message(settings.directory_db))
+    try:
+        query = parse_input(SearchQuery, data)
+        return search(settings.directory_db, query)
+    except InputError as exc:
+        if not any(p.field.startswith("specialties") for p in exc.problems):
+            raise
+        renamed = [FieldProblem(_query_name(p.field), p.value, p.allowed) for p in exc.problems]
+        error = InputError.from_problems(renamed)
+        raise error from exc
+
+
+@router.get(
+    "/specialists",
+    summary="Specialists near a ZIP code, nearest first",
+    response_class=JSONResponse,
+    responses={
+        200: {"description": "The search, its total and one page of results"},
+        422: _PROBLEM_RESPONSE,
+        503: _PROBLEM_RESPONSE,
+    },
+    openapi_extra={"parameters": SEARCH_PARAMETERS},
+)
+def specialists(request: Request, settings: SettingsDep) -> Response:
+    result = search_directory(settings, search_data(request.query_params))
+    return JSONResponse(result.model_dump(mode="json"))

@@ -1,0 +1,569 @@
+"""The pages: plain HTML forms and server-rendered results that work without JavaScript.
+
+Patient answers are sent with POST (``/check`` and the clinician tools), so they never appear
+in a URL, a browser history entry or an access log; the specialist search is a GET (nothing in
+it is personal beyond a ZIP code, and the access log drops every query string anyway).
+Nothing is stored and no cookie is set.
+
+Form field names are the JSON field names (nested ones dotted: ``red_flags.fever``); the
+grading form names each height ``<level>.<ha|hm|hp>`` (``L2.ha``). See :mod:`spinefx.web.forms`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from spinefx.clinical import candidacy, followup, morphometry, screening
+from spinefx.clinical.spine import Level
+from spinefx.errors import DataError, FieldProblem, InputError
+from spinefx.validation import parse_input
+from spinefx.web import forms
+from spinefx.web.deps import SettingsDep, TemplatesDep
+from spinefx.web.spine_svg import DRAWN_LEVELS, Body, lateral_spine_svg
+
+__all__ = ["error_page", "install_filters", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+# --- Words for what the rules return -------------------------------------------------------
+
+STATUS_WORDS = {"met": "Yes", "not-met": "No", "unknown": "Not answered"}
+CLINICAL_STATUS_WORDS = {"met": "Met", "not-met": "Not met", "unknown": "Unknown"}
+
+CHOICE_LABELS = {
+    "sudden": "Suddenly",
+    "gradual": "Gradually",
+    "sharp": "Sharp",
+    "dull": "Dull",
+    "aching": "Aching",
+    "burning": "Burning",
+    "female": "Female",
+    "male": "Male",
+}
+
+# Each screening criterion said plainly, as a statement the patient can check.
+SCREENING_REASONS = {
+    "sudden-onset": "The pain started suddenly.",
+    "severe-pain": "The pain is severe: 7 or more out of 10.",
+    "sharp-pain": "The pain is sharp.",
+    "pain-over-3-days": "The pain has lasted more than 3 days.",
+    "age-over-50": "You are older than 50.",
+    "osteoporosis": "A doctor has told you that you have osteoporosis or low bone density.",
+    "age-over-50-or-osteoporosis": (
+        "You are older than 50, or have been told you have osteoporosis (either is enough)."
+    ),
+}
+RED_FLAG_SHORT = {
+    "saddle_numbness": "Numbness between the legs (the saddle area)",
+    "bladder_or_bowel": "New trouble passing urine, or loss of bladder or bowel control",
+    "leg_weakness": "New or worsening weakness or numbness in a leg, or trouble walking",
+    "major_trauma": "The pain started after a serious injury",
+    "cancer_history": "Treated for cancer in the past",
+    "fever": "Fever or chills",
+    "weight_loss": "Weight loss without trying",
+    "iv_drug_use": "Injected drugs into a vein",
+    "immunosuppression": "A weakened immune system",
+    "night_pain": "Severe pain at night or when lying flat",
+}
+
+OUTCOME_HEADLINES = {
+    "emergency": "Call 911 or go to an emergency department now.",
+    "urgent": "Be seen by a doctor today.",
+    "possible-vcf": "Your answers fit a possible spinal compression fracture.",
+    "not-indicated": "Your answers do not fit the pattern of a compression fracture.",
+    "incomplete": "We need more answers to give a result.",
+}
+
+CANDIDACY_CRITERIA = {
+    "imaging-confirmed": "Acute or subacute fracture confirmed by imaging (MRI oedema or bone "
+    "scan / SPECT-CT)",
+    "not-chronic": "Fracture not chronic (52 weeks old or less)",
+    "levels-t1-l5": "Every level is between T1 and L5",
+    "at-most-3-levels": "At most 3 levels in one procedure",
+    "pain-threshold": "Pain NRS at least 8 in hospital, at least 5 otherwise",
+    "conservative-care-failed": "Optimal non-surgical care tried and failed",
+    "malignant": "Painful osteolytic metastasis or myeloma",
+    "pain-worsening": "Pain worsening",
+    "height-loss-over-25": "Vertebral height loss over 25 %",
+    "kyphosis": "Kyphotic deformity",
+    "rdq-over-17": "Roland-Morris Disability Questionnaire over 17",
+    "two-of-height-kyphosis-rdq": "At least two of: height loss, kyphosis, RDQ",
+    "indication": "Indication: malignancy, worsening pain, or two of the three findings",
+    "no-absolute-contraindication": "No absolute contraindication",
+}
+CANDIDACY_OUTCOMES = {
+    "meets-criteria": "Meets the coverage criteria",
+    "does-not-meet": "Does not meet the coverage criteria",
+    "incomplete": "Incomplete: some criteria are unknown",
+    "contraindicated": "Contraindicated",
+}
+FIND_RADII = (5, 10, 25, 50, 100, 250, 500)
+GRADING_FORM_LEVELS: tuple[Level, ...] = DRAWN_LEVELS  # T4-L5
+HEIGHT_NAMES = {"ha": "anterior", "hm": "middle", "hp": "posterior"}
+GRADING_NAMES = {
+    f"{level.value}.{h}": f"{level.value} {word} height"
+    for level in GRADING_FORM_LEVELS
+    for h, word in HEIGHT_NAMES.items()
+}
+
+
+def install_filters(env: jinja2.Environment) -> None:
+    """Filters and globals the templates share."""
+    env.filters["humanize"] = forms.humanize
+    env.filters["choice_label"] = lambda v: CHOICE_LABELS.get(str(v), forms.humanize(str(v)))
+    env.globals["dom_id"] = forms.dom_id
+    env.globals["STATUS_WORDS"] = STATUS_WORDS
+    env.globals["CLINICAL_STATUS_WORDS"] = CLINICAL_STATUS_WORDS
+
+
+def render(
+    templates: Any,
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    response: Response = templates.TemplateResponse(
+        request, name, dict(context or {}), status_code=status, headers=headers
+    )
+    return response
+
+
+def error_page(
+    request: Request,
+    status: int,
+    title: str | None = None,
+    detail: str | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """An HTML error page (404, 405, 422, 503...) with a way home."""
+    titles = {404: "Page not found", 405: "Not allowed here", 413: "Too much data sent"}
+    return render(
+        request.app.state.templates,
+        request,
+        "error.html",
+        {
+            "status": status,
+            "title": title or titles.get(status, "Something went wrong"),
+            "detail": detail,
+        },
+        status=status,
+        headers=headers,
+    )
+
+
+def field_messages(
+    problems: tuple[FieldProblem, ...], rename: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Form name -> message for each problem (``(input)`` is the form as a whole)."""
+    messages: dict[str, str] = {}
+    for item in problems:
+        name = (rename or {}).get(item.field, item.field)
+        messages.setdefault(name, f"Allowed: {item.allowed}.")
+    return messages
+
+
+def label_map(fields: tuple[forms.FormField, ...]) -> dict[str, str]:
+    """Form name -> label, for the error summary at the top of a form."""
+    names: dict[str, str] = {}
+    for item in fields:
+        names.update(label_map(item.children) if item.kind == "group" else {item.name: item.label})
+    return names
+
+
+SCREENING_NAMES = {
+    "age": "Your age",
+    "onset": "How the pain started",
+    "pain_nrs": "How bad the pain is",
+    "pain_quality": "What the pain feels like",
+    "pain_days": "How many days",
+    "osteoporosis": "Osteoporosis",
+    "zip": "ZIP code",
+    **{f"red_flags.{k}": v for k, v in RED_FLAG_SHORT.items()},
+}
+
+
+def form_values(form: FormData) -> dict[str, Any]:
+    """What was typed, to fill the form in again (a repeated name keeps every value)."""
+    values: dict[str, Any] = {}
+    for key in form:
+        items = [v for v in form.getlist(key) if isinstance(v, str)]
+        values[key] = items if len(items) > 1 else (items[0] if items else "")
+    return values
+
+
+# --- Home and the self-check ---------------------------------------------------------------
+
+
+@router.api_route("/", methods=["GET", "HEAD"])
+def home(request: Request, templates: TemplatesDep) -> Response:
+    return render(templates, request, "index.html")
+
+
+SCREENING_FIELDS = forms.fields_of(screening.ScreeningInput, labels=screening.QUESTION_TEXT)
+
+
+def _screening_groups() -> list[tuple[str, str, list[forms.FormField]]]:
+    by_name = {f.name: f for f in SCREENING_FIELDS}
+    flags = {f.name: f for f in by_name["red_flags"].children}
+    warning = [
+        flags[f"red_flags.{n}"] for n in (*screening.EMERGENCY_FLAGS, *screening.URGENT_FLAGS)
+    ]
+    return [
+        ("about", "About you", [by_name["age"], by_name["osteoporosis"]]),
+        (
+            "pain",
+            "The pain",
+            [by_name[n] for n in ("onset", "pain_nrs", "pain_quality", "pain_days")],
+        ),
+        ("warning", "Warning signs", warning),
+    ]
+
+
+def _check_form(
+    request: Request,
+    templates: Any,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    status: int = 200,
+) -> Response:
+    return render(
+        templates,
+        request,
+        "check.html",
+        {
+            "groups": _screening_groups(),
+            "values": values,
+            "errors": errors,
+            "names": SCREENING_NAMES,
+        },
+        status=status,
+    )
+
+
+@router.api_route("/check", methods=["GET", "HEAD"])
+def check_form(request: Request, templates: TemplatesDep) -> Response:
+    return _check_form(request, templates, {}, {})
+
+
+@router.post("/check")
+async def check_result(request: Request, templates: TemplatesDep) -> Response:
+    form = await request.form()
+    values = form_values(form)
+    errors: dict[str, str] = {}
+    zip_code = str(form.get("zip") or "").strip()
+    if zip_code and not (len(zip_code) == 5 and zip_code.isdigit()):
+        errors["zip"] = "Allowed: a 5-digit US ZIP code, such as 02139, or leave it blank."
+    result = None
+    try:
+        result = screening.screen(
+            parse_input(screening.ScreeningInput, forms.form_data(SCREENING_FIELDS, form))
+        )
+    except InputError as exc:
+        errors.update(field_messages(exc.problems))
+    if errors or result is None:
+        return _check_form(request, templates, values, errors, status=422)
+    criteria = [c for c in result.criteria if not c.id.startswith("red-flag:")]
+    flags = [c for c in result.criteria if c.id.startswith("red-flag:")]
+    find_query = {"zip": zip_code} if zip_code else {}
+    return render(
+        templates,
+        request,
+        "check_result.html",
+        {
+            "result": result,
+            "headline": OUTCOME_HEADLINES.get(result.outcome.value, ""),
+            "criteria": [(c, SCREENING_REASONS.get(c.id, forms.humanize(c.id))) for c in criteria],
+            "flags": [
+                (c, RED_FLAG_SHORT.get(c.id.split(":", 1)[1], forms.humanize(c.id))) for c in flags
+            ],
+            "flags_present": [c for c in flags if c.status.value == "met"],
+            "unanswered": [
+                screening.QUESTION_TEXT.get(n, forms.humanize(n))
+                for n in result.unanswered_red_flags
+            ],
+            "find_url": "/find" + (f"?{urlencode(find_query)}" if find_query else ""),
+            "zip": zip_code,
+        },
+    )
+
+
+# --- Learn ----------------------------------------------------------------------------------
+
+
+@router.api_route("/learn", methods=["GET", "HEAD"])
+def learn_index(request: Request, templates: TemplatesDep) -> Response:
+    from spinefx.learn.topics import DISCLAIMER, TOPICS
+
+    return render(
+        templates, request, "learn_index.html", {"topics": TOPICS, "disclaimer": DISCLAIMER}
+    )
+
+
+@router.api_route("/learn/references", methods=["GET", "HEAD"])
+def learn_references(request: Request, templates: TemplatesDep) -> Response:
+    from spinefx.learn.references import REFERENCES
+
+    return render(templates, request, "references.html", {"references": REFERENCES})
+
+
+@router.api_route("/learn/{slug}", methods=["GET", "HEAD"])
+def learn_topic(request: Request, slug: str, templates: TemplatesDep) -> Response:
+    from spinefx.learn.topics import DISCLAIMER, TOPICS, topic
+
+    found = topic(slug)
+    if found is None:
+        return error_page(
+            request, 404, "Page not found", f"There is no Learn page called “{slug}”."
+        )
+    position = [t.slug for t in TOPICS].index(found.slug)
+    return render(
+        templates,
+        request,
+        "learn_topic.html",
+        {
+            "topic": found,
+            "disclaimer": DISCLAIMER,
+            "previous": TOPICS[position - 1] if position > 0 else None,
+            "next": TOPICS[position + 1] if position + 1 < len(TOPICS) else None,
+        },
+    )
+
+
+# --- Find a specialist ----------------------------------------------------------------------
+
+
+@router.api_route("/find", methods=["GET", "HEAD"])
+def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Response:
+    from spinefx.directory.geo import UnknownZip
+    from spinefx.directory.search import VOLUME_NOTE
+    from spinefx.directory.taxonomy import BKP_SPECIALTIES, SPECIALTIES
+    from spinefx.web.routes.api import search_data, search_directory
+
+    params = request.query_params
+    chosen = [s for s in params.getlist("specialty") if s] or list(BKP_SPECIALTIES)
+    context: dict[str, Any] = {
+        "specialties": SPECIALTIES,
+        "chosen": chosen,
+        "radii": FIND_RADII,
+        "zip": params.get("zip", ""),
+        "radius": params.get("radius", "25"),
+        "performs_bkp": params.get("performs_bkp", "") in ("true", "1", "on", "yes"),
+        "errors": {},
+        "loaded": settings.directory_db.is_file(),
+        "volume_note": VOLUME_NOTE,
+        "result": None,
+        "suggestions": [],
+    }
+    if "zip" not in params:
+        return render(templates, request, "find.html", context)
+    status = 200
+    try:
+        result = search_directory(settings, search_data(params))
+    except InputError as exc:
+        context["errors"] = field_messages(exc.problems)
+        if isinstance(exc, UnknownZip):
+            context["errors"]["zip"] = f"We do not know the ZIP code {exc.value}."
+            context["suggestions"] = [
+                (s, "/find?" + _find_query(params, zip=s, offset=None)) for s in exc.suggestions
+            ]
+        status = 422
+    except DataError as exc:
+        context["loaded"] = False
+        context["data_error"] = str(exc)
+        status = 503
+    else:
+        context["result"] = result
+        q = result.query
+        shown_to = q.offset + len(result.results)
+        context["shown"] = (q.offset + 1 if result.results else 0, shown_to)
+        if q.offset > 0:
+            context["previous_url"] = "/find?" + _find_query(
+                params, offset=max(0, q.offset - q.limit) or None
+            )
+        if shown_to < result.total:
+            context["next_url"] = "/find?" + _find_query(params, offset=shown_to)
+        context["labels"] = SPECIALTIES
+    return render(templates, request, "find.html", context, status=status)
+
+
+def _find_query(params: Any, **changes: Any) -> str:
+    items = [(k, v) for k, v in params.multi_items() if k not in changes]
+    items += [(k, str(v)) for k, v in changes.items() if v is not None]
+    return urlencode(items)
+
+
+# --- Clinician tools ------------------------------------------------------------------------
+
+
+@router.api_route("/clinician", methods=["GET", "HEAD"])
+def clinician(request: Request, templates: TemplatesDep) -> Response:
+    return render(templates, request, "clinician.html")
+
+
+def _grading_form(
+    request: Request,
+    templates: Any,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    return render(
+        templates,
+        request,
+        "grading.html",
+        {
+            "levels": GRADING_FORM_LEVELS,
+            "heights": HEIGHT_NAMES,
+            "values": values,
+            "errors": errors,
+            "names": GRADING_NAMES,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@router.api_route("/clinician/grading", methods=["GET", "HEAD"])
+def grading_form(request: Request, templates: TemplatesDep) -> Response:
+    return _grading_form(request, templates, {}, {})
+
+
+@router.post("/clinician/grading")
+async def grading_result(request: Request, templates: TemplatesDep) -> Response:
+    form = await request.form()
+    values = form_values(form)
+    vertebrae: list[dict[str, Any]] = []
+    for level in GRADING_FORM_LEVELS:
+        row = {h: str(form.get(f"{level.value}.{h}") or "").strip() for h in HEIGHT_NAMES}
+        if not any(row.values()):
+            continue  # a blank row is a level that was not measured
+        entry: dict[str, Any] = {"level": level.value}
+        for h, raw in row.items():
+            if raw:
+                entry[h] = forms.convert("float", raw)
+        vertebrae.append(entry)
+    rename = {}
+    for i, entry in enumerate(vertebrae):
+        for h in HEIGHT_NAMES:
+            rename[f"vertebrae[{i}].{h}"] = f"{entry['level']}.{h}"
+    if not vertebrae:
+        errors = {"(input)": "Enter the three heights of at least one vertebra."}
+        return _grading_form(request, templates, values, errors, status=422)
+    try:
+        result = morphometry.grade(parse_input(morphometry.GradingInput, {"vertebrae": vertebrae}))
+    except InputError as exc:
+        return _grading_form(
+            request, templates, values, field_messages(exc.problems, rename), status=422
+        )
+    measured = {Level(e["level"]): e for e in vertebrae}
+    bodies = {
+        v.level: Body(
+            measured[v.level]["ha"], measured[v.level]["hm"], measured[v.level]["hp"], v.grade
+        )
+        for v in result.vertebrae
+    }
+    return _grading_form(
+        request,
+        templates,
+        values,
+        {},
+        result=result,
+        svg=lateral_spine_svg(bodies),
+        labels=morphometry.GENANT_GRADE_LABELS,
+    )
+
+
+CANDIDACY_FIELDS = forms.fields_of(candidacy.CandidacyInput)
+FOLLOWUP_FIELDS = forms.fields_of(followup.FollowupInput)
+
+
+def _rule_page(
+    request: Request,
+    templates: Any,
+    name: str,
+    fields: tuple[forms.FormField, ...],
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    return render(
+        templates,
+        request,
+        name,
+        {"fields": fields, "values": values, "errors": errors, "names": label_map(fields), **extra},
+        status=status,
+    )
+
+
+@router.api_route("/clinician/candidacy", methods=["GET", "HEAD"])
+def candidacy_form(request: Request, templates: TemplatesDep) -> Response:
+    return _rule_page(request, templates, "candidacy.html", CANDIDACY_FIELDS, {}, {})
+
+
+@router.post("/clinician/candidacy")
+async def candidacy_result(request: Request, templates: TemplatesDep) -> Response:
+    form = await request.form()
+    values = form_values(form)
+    try:
+        inp = parse_input(candidacy.CandidacyInput, forms.form_data(CANDIDACY_FIELDS, form))
+    except InputError as exc:
+        return _rule_page(
+            request,
+            templates,
+            "candidacy.html",
+            CANDIDACY_FIELDS,
+            values,
+            field_messages(exc.problems),
+            status=422,
+        )
+    result = candidacy.assess(inp)
+    return _rule_page(
+        request,
+        templates,
+        "candidacy.html",
+        CANDIDACY_FIELDS,
+        values,
+        {},
+        result=result,
+        outcome_text=CANDIDACY_OUTCOMES.get(result.outcome, result.outcome),
+        criteria=[(c, CANDIDACY_CRITERIA.get(c.id, forms.humanize(c.id))) for c in result.criteria],
+    )
+
+
+@router.api_route("/clinician/followup", methods=["GET", "HEAD"])
+def followup_form(request: Request, templates: TemplatesDep) -> Response:
+    return _rule_page(request, templates, "followup.html", FOLLOWUP_FIELDS, {}, {})
+
+
+@router.post("/clinician/followup")
+async def followup_result(request: Request, templates: TemplatesDep) -> Response:
+    form = await request.form()
+    values = form_values(form)
+    try:
+        inp = parse_input(followup.FollowupInput, forms.form_data(FOLLOWUP_FIELDS, form))
+    except InputError as exc:
+        return _rule_page(
+            request,
+            templates,
+            "followup.html",
+            FOLLOWUP_FIELDS,
+            values,
+            field_messages(exc.problems),
+            status=422,
+        )
+    return _rule_page(
+        request, templates, "followup.html", FOLLOWUP_FIELDS, values, {}, result=followup.plan(inp)
+    )

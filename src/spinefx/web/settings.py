@@ -1,0 +1,45 @@
+"""Settings of the web app, read from ``SPINEFX_*`` environment variables.
+
+``SPINEFX_DATA_DIR`` names the folder that holds ``directory.duckdb`` (default: the same
+per-user data folder as ``spinefx directory``); ``SPINEFX_HOST`` and ``SPINEFX_PORT`` set where
+``spinefx serve`` listens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DIRECTORY_FILE", "MAX_BODY_BYTES", "Settings", "default_data_dir"]
+
+DIRECTORY_FILE = "directory.duckdb"
+MAX_BODY_BYTES = 64 * 1024  # any request body above this is refused with 413
+
+
+def default_data_dir() -> Path:
+    """The data folder that ``spinefx directory`` writes to."""
+    try:
+        from spinefx.directory.store import data_dir
+    except ImportError:  # the directory package is optional for the pages that do not search
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("spinefx"))
+    return Path(data_dir())
+
+
+class Settings(BaseSettings):
+    """Where the data lives and where to listen."""
+
+    model_config = SettingsConfigDict(env_prefix="SPINEFX_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+
+    @property
+    def directory_db(self) -> Path:
+        """The specialist directory database searched by ``/find`` and the API."""
+        return self.data_dir / DIRECTORY_FILE
