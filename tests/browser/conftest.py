@@ -69,8 +69,8 @@ class AppServer:
 
     def __init__(self, data_dir: Path) -> None:
         import uvicorn
-        from spinefx.web.app import create_app
 
+        from spinefx.web.app import create_app
         from spinefx.web.settings import Settings
 
         app = create_app(Settings(data_dir=data_dir))
@@ -217,3 +217,27 @@ def a11y_problems() -> Any:
         return list(page.evaluate(A11Y_JS))
 
     return problems
+
+
+def fill_field(page: Any, name: str, value: str | float) -> None:
+    """Answer the form field named ``name`` (text, number, select, radio or checkbox)."""
+    fields = page.locator(f'[name="{name}"]')
+    first = fields.first
+    kind = first.evaluate("e => e.tagName === 'INPUT' ? e.type : e.tagName.toLowerCase()")
+    if kind == "select":
+        first.select_option(str(value))
+    elif kind in ("radio", "checkbox"):
+        page.locator(f'[name="{name}"][value="{value}"]').check()
+    else:
+        first.fill(str(value))
+
+
+@pytest.fixture
+def fill() -> Any:
+    """A function: ``fill(page, {name: value, ...})`` answers each named form field."""
+
+    def fill_all(page: Any, answers: dict[str, str | float]) -> None:
+        for name, value in answers.items():
+            fill_field(page, name, value)
+
+    return fill_all

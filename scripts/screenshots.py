@@ -1,0 +1,189 @@
+"""Full-page screenshots of the main pages at phone and desktop widths, for review and the docs.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--rows 2000]
+
+Starts the app on 127.0.0.1 over a small demo directory in a temporary folder (as the browser
+tests do), drives Debian's Chromium (``$SPINEFX_CHROMIUM`` or ``/usr/bin/chromium``) through
+Playwright, and writes ``<page>-<width>.png``. Any request that would leave 127.0.0.1 is
+aborted and reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import uvicorn
+from playwright.sync_api import Page, sync_playwright
+
+from spinefx.clinical.pathway import (
+    REFERENCE_CANDIDACY,
+    REFERENCE_FOLLOWUP,
+    REFERENCE_HEIGHTS,
+    REFERENCE_SCREENING,
+)
+from spinefx.directory.demo import load_demo
+from spinefx.web.app import create_app
+from spinefx.web.settings import DIRECTORY_FILE, Settings
+
+HOST = "127.0.0.1"
+WIDTHS = {390: 844, 1280: 900}  # phone, desktop: width -> viewport height
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@contextmanager
+def running_app(data_dir: Path) -> Iterator[str]:
+    """Serve ``create_app`` on a free port of 127.0.0.1 in a thread; yield its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((HOST, 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app=create_app(Settings(data_dir=data_dir)), host=HOST, port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    base_url = f"http://{HOST}:{port}"
+    try:
+        for _ in range(400):
+            try:
+                httpx.get(base_url + "/", timeout=2.0)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def answer(page: Page, name: str, value: Any) -> None:
+    """Answer the form field ``name``: text, number, date, select, radio or checkbox."""
+    fields = page.locator(f'[name="{name}"]')
+    kind = fields.first.evaluate("e => e.tagName === 'INPUT' ? e.type : e.tagName.toLowerCase()")
+    if kind == "select":
+        fields.first.select_option(str(value))
+    elif kind in ("radio", "checkbox"):
+        page.locator(f'[name="{name}"][value="{value}"]').check()
+    else:
+        fields.first.fill(str(value))
+
+
+def form_value(value: Any) -> Any:
+    """A JSON answer as the form spells it: True -> yes, False -> no, None -> unknown."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return "unknown"
+    return value
+
+
+def submit(page: Page, path: str, answers: dict[str, Any]) -> None:
+    page.goto(path)
+    for name, value in answers.items():
+        for one in value if isinstance(value, list) else [value]:
+            answer(page, name, form_value(one))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+
+
+def screening_answers(**changes: Any) -> dict[str, Any]:
+    answers = {k: v for k, v in REFERENCE_SCREENING.items() if k != "red_flags"}
+    answers |= {f"red_flags.{k}": v for k, v in REFERENCE_SCREENING["red_flags"].items()}
+    return answers | {"zip": "02139"} | changes
+
+
+def grading_answers() -> dict[str, Any]:
+    return {
+        f"{v['level']}.{h}": v[h]
+        for v in REFERENCE_HEIGHTS["vertebrae"]
+        for h in ("ha", "hm", "hp")
+    }
+
+
+PAGES: dict[str, Callable[[Page], None]] = {
+    "home": lambda p: p.goto("/"),
+    "check": lambda p: p.goto("/check"),
+    "check-result": lambda p: submit(p, "/check", screening_answers()),
+    "check-emergency": lambda p: submit(
+        p, "/check", screening_answers(**{"red_flags.saddle_numbness": True})
+    ),
+    "learn": lambda p: p.goto("/learn"),
+    "learn-kyphoplasty": lambda p: p.goto("/learn/kyphoplasty"),
+    "find-02139": lambda p: p.goto("/find?zip=02139&radius=25"),
+    "grading-result": lambda p: submit(p, "/clinician/grading", grading_answers()),
+    "candidacy-result": lambda p: submit(
+        p, "/clinician/candidacy", {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}
+    ),
+    "followup-result": lambda p: submit(p, "/clinician/followup", REFERENCE_FOLLOWUP),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--rows", type=int, default=2000, help="demo directory rows")
+    parser.add_argument("--only", nargs="*", help="page names to take (default: all)")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    chromium = os.environ.get("SPINEFX_CHROMIUM") or "/usr/bin/chromium"
+    left_host: list[str] = []
+
+    def route(r: Any) -> None:
+        parts = urlsplit(r.request.url)
+        if parts.hostname == HOST or parts.scheme in {"data", "blob", "about"}:
+            r.continue_()
+        else:
+            left_host.append(r.request.url)
+            r.abort("blockedbyclient")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        load_demo(data_dir / DIRECTORY_FILE, rows=args.rows)
+        with running_app(data_dir) as base_url, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            for width, height in WIDTHS.items():
+                context = browser.new_context(
+                    base_url=base_url, viewport={"width": width, "height": height}
+                )
+                context.route("**/*", route)
+                page = context.new_page()
+                for name, go in PAGES.items():
+                    if args.only and name not in args.only:
+                        continue
+                    go(page)
+                    path = args.out / f"{name}-{width}.png"
+                    page.screenshot(path=str(path), full_page=True)
+                    print(f"{path}  ({page.url.removeprefix(base_url)})")
+                context.close()
+            browser.close()
+    if left_host:
+        print(f"requests that would have left {HOST} (aborted): {sorted(set(left_host))}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The self-check in a real browser: the reference patient end to end, and every red flag."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from spinefx.clinical.screening import EMERGENCY_FLAGS, URGENT_FLAGS
+
+# The reference patient on day 4 (spinefx.clinical.pathway.REFERENCE_SCREENING): a 58-year-old
+# woman, sudden sharp pain 9 of 10 for 4 days, never told of osteoporosis, no warning signs.
+REFERENCE_ANSWERS: dict[str, str | float] = {
+    "age": 58,
+    "onset": "sudden",
+    "pain_quality": "sharp",
+    "pain_nrs": 9,
+    "pain_days": 4,
+    "osteoporosis": "unknown",
+    **{f"red_flags.{name}": "no" for name in (*EMERGENCY_FLAGS, *URGENT_FLAGS)},
+}
+
+
+def submit_check(page: Any, fill: Any, answers: dict[str, str | float]) -> Any:
+    """Open /check, answer, submit; return the result container."""
+    page.goto("/check")
+    fill(page, answers)
+    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    result = page.locator("#result")
+    result.wait_for()
+    return result
+
+
+def test_reference_patient_gets_possible_vcf_with_reasons_and_a_specialist_link(
+    page: Any, fill: Any, a11y_problems: Any
+) -> None:
+    result = submit_check(page, fill, {**REFERENCE_ANSWERS, "zip": "02139"})
+    assert result.get_attribute("data-outcome") == "possible-vcf"
+    text = result.inner_text().lower()
+    for reason in ("sudden", "sharp", "3 days", "50"):
+        assert reason in text, f"reason {reason!r} missing from the result: {text}"
+    assert a11y_problems(page) == []
+
+    link = page.locator("#result a[href*='/find']").first
+    query = parse_qs(urlsplit(link.get_attribute("href")).query)
+    assert query.get("zip") == ["02139"]
+    link.click()
+    page.wait_for_url("**/find?*")
+    providers = page.locator("#results li, #results tr, [data-npi]")
+    assert providers.count() > 0, "following the link from the result shows no providers"
+
+
+def test_osteoporosis_question_offers_i_dont_know(page: Any) -> None:
+    page.goto("/check")
+    assert page.get_by_label("I don't know").count() >= 1
+
+
+@pytest.mark.parametrize(
+    ("flag", "outcome"),
+    [(name, "emergency") for name in EMERGENCY_FLAGS] + [(name, "urgent") for name in URGENT_FLAGS],
+)
+def test_each_red_flag_answered_yes_overrides_the_rule(
+    page: Any, fill: Any, flag: str, outcome: str
+) -> None:
+    result = submit_check(page, fill, {**REFERENCE_ANSWERS, f"red_flags.{flag}": "yes"})
+    assert result.get_attribute("data-outcome") == outcome
+    text = result.inner_text()
+    if outcome == "emergency":
+        assert "911" in text
+    else:
+        assert "911" not in text
+        assert "today" in text.lower() or "same day" in text.lower()
+
+
+def test_an_empty_form_is_incomplete_not_a_no(page: Any) -> None:
+    page.goto("/check")
+    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    assert page.locator("#result").get_attribute("data-outcome") == "incomplete"
