@@ -146,7 +146,7 @@ def _getlist(form: FormData | Mapping[str, Any], name: str) -> list[str]:
     value = form.get(name)
     if value is None:
         return []
-    return [v for v in (value if isinstance(value, list) else [value]) if v]
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if v]
 
 
 def convert(kind: Kind, raw: str) -> Any:
