@@ -22,7 +22,7 @@ from spinefx.errors import InputError
 __all__ = ["BLOCK_SIZE", "ProgressFn", "check_file", "read_header", "stream_columns", "valid_utf8"]
 
 # Bytes per parsed block: large enough for throughput, small enough to bound memory.
-BLOCK_SIZE = 8 << 20
+BLOCK_SIZE = 4 << 20
 
 ProgressFn = Callable[[str, int, int], None]  # (label, bytes done, bytes total)
 

@@ -245,7 +245,7 @@ def _npidata_chunk(start: int, n: int, seed: int) -> tuple[pa.Table, dict[str, p
     )
     phone = _join(area, "55501", _digits(rng.uniform(n), 2))
 
-    # Taxonomies: one to three codes, a quarter of them outside our specialties.
+    # Taxonomies: one to three codes, about half of them outside our specialties.
     mapped_pool = _weighted_pool(MAPPED_WEIGHTS)
     unmapped_pool = pa.array(UNMAPPED_CODES)
     n_codes = pc.add(
@@ -259,7 +259,7 @@ def _npidata_chunk(start: int, n: int, seed: int) -> tuple[pa.Table, dict[str, p
     taxonomy: dict[str, pa.Array] = {}
     for slot in (1, 2, 3):
         code = pc.if_else(
-            pc.less(rng.uniform(n), 0.25 if slot == 1 else 0.4),
+            pc.less(rng.uniform(n), 0.5 if slot == 1 else 0.4),
             _pick(unmapped_pool, rng.uniform(n)),
             _pick(mapped_pool, rng.uniform(n)),
         )

@@ -38,6 +38,8 @@ from spinefx.errors import InputError
 __all__ = ["REQUIRED_COLUMNS", "TAXONOMY_SLOTS", "check_nppes_header", "ingest"]
 
 TAXONOMY_SLOTS = 15
+# Kept rows are buffered up to this many before one INSERT (bounded: about 50 MB of text).
+FLUSH_ROWS = 100_000
 
 # short name -> column name in the NPPES header
 _BASE_COLUMNS: dict[str, str] = {
@@ -165,15 +167,30 @@ def _stage_nppes(
 ) -> None:
     names = list(COLUMNS.values())
     shorts = list(COLUMNS)
+    pending: list[pa.Table] = []
+    pending_rows = 0
     for batch in stream_columns(
         path, names, malformed=report.malformed, label="NPPES", progress=progress
     ):
         kept = _filter_batch(batch.rename_columns(shorts), report)
         if kept.num_rows:
-            conn.register("nppes_batch", valid_utf8(kept))
-            conn.execute("INSERT INTO raw SELECT * FROM nppes_batch")
-            conn.unregister("nppes_batch")
+            pending.append(kept)
+            pending_rows += kept.num_rows
+        if pending_rows >= FLUSH_ROWS:
+            _append(conn, pending)
+            pending, pending_rows = [], 0
+    _append(conn, pending)
+    pa.default_memory_pool().release_unused()  # hand the read buffers back before the build
     report.rows_read += report.malformed.count  # rows skipped by the reader were read too
+
+
+def _append(conn: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> None:
+    """Insert kept rows in large groups: each INSERT has a fixed cost of some milliseconds."""
+    if not tables:
+        return
+    conn.register("nppes_batch", valid_utf8(pa.concat_tables(tables)))
+    conn.execute("INSERT INTO raw SELECT * FROM nppes_batch")
+    conn.unregister("nppes_batch")
 
 
 def _examples(mask: pa.Array, batch: pa.RecordBatch, describe: str) -> tuple[int, list[str]]:

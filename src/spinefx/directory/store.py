@@ -38,7 +38,7 @@ DB_FILENAME = "directory.duckdb"
 SCHEMA_VERSION = "1"
 
 # Bounds DuckDB's own memory during an ingest; it spills to a temporary folder beyond this.
-INGEST_MEMORY_LIMIT = "768MB"
+INGEST_MEMORY_LIMIT = "512MB"
 
 SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
