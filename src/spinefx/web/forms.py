@@ -9,7 +9,9 @@ Form names are the JSON field names; a nested model's fields are dotted
 (``red_flags.fever``), which is also the ``field`` an input error names. Element ids replace the
 dots with dashes (``red_flags-fever``), and a radio button adds its value
 (``red_flags-fever-yes``). Yes/no questions that may be unanswered use the values ``yes``,
-``no`` and ``unknown`` (the default: an unanswered question is unknown, never "no").
+``no`` and ``unknown`` (the default: an unanswered question is unknown, never "no"). A list of
+choices that may be unknown has an extra checkbox, ``_none`` ("None of these"): nothing
+checked means not known, ``_none`` alone means known to be empty.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = ["FormField", "Kind", "convert", "dom_id", "fields_of", "form_data", "
 Kind = Literal["tri", "bool", "int", "float", "choice", "multi", "date", "text", "group"]
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
+NONE_OF_THESE = "_none"  # the checkbox that says a nullable list is known to be empty
 
 _WORDS = {
     "nrs": "NRS",
@@ -127,8 +130,11 @@ def form_data(fields: tuple[FormField, ...], form: FormData | Mapping[str, Any])
             continue
         if item.kind == "multi":
             values = _getlist(form, item.name)
-            if values:
-                data[key] = values
+            chosen = [v for v in values if v != NONE_OF_THESE]
+            if chosen:  # a choice outranks "none of these": never lose a checked item
+                data[key] = chosen
+            elif values:
+                data[key] = []
             continue
         raw = form.get(item.name)
         if raw is None or not isinstance(raw, str):

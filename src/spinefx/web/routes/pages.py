@@ -398,8 +398,17 @@ def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Re
 
 
 def _find_query(params: Any, **changes: Any) -> str:
-    items = [(k, v) for k, v in params.multi_items() if k not in changes]
-    items += [(k, str(v)) for k, v in changes.items() if v is not None]
+    """The query string of ``params`` with ``changes`` applied in place (None removes a key)."""
+    items: list[tuple[str, str]] = []
+    done: set[str] = set()
+    for key, value in params.multi_items():
+        if key not in changes:
+            items.append((key, value))
+        elif key not in done:
+            done.add(key)
+            if changes[key] is not None:
+                items.append((key, str(changes[key])))
+    items += [(k, str(v)) for k, v in changes.items() if k not in done and v is not None]
     return urlencode(items)
 
 

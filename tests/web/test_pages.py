@@ -1,0 +1,414 @@
+"""The server-rendered pages: each renders, the self-check routes red flags first, the search
+pages through the demo directory, and bad answers come back next to their field with 422."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from spinefx.clinical.screening import EMERGENCY_FLAGS, URGENT_FLAGS
+from spinefx.learn.references import REFERENCES
+from spinefx.learn.topics import TOPICS
+from spinefx.web import Settings, create_app
+
+# The reference patient on day 4, as the /check form sends it.
+REFERENCE_FORM = {
+    "age": "58",
+    "onset": "sudden",
+    "pain_nrs": "9",
+    "pain_quality": "sharp",
+    "pain_days": "4",
+    "osteoporosis": "unknown",
+    **{f"red_flags.{name}": "no" for name in (*EMERGENCY_FLAGS, *URGENT_FLAGS)},
+}
+REFERENCE_HEIGHTS = {
+    "L1.ha": "28",
+    "L1.hm": "28",
+    "L1.hp": "28",
+    "L2.ha": "18",
+    "L2.hm": "21",
+    "L2.hp": "27",
+    "L3.ha": "28",
+    "L3.hm": "28",
+    "L3.hp": "28",
+}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from spinefx.directory.demo import load_demo
+
+    path = tmp_path_factory.mktemp("pages-data")
+    load_demo(path / "directory.duckdb", rows=2000)
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(data_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(data_dir=data_dir))) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def empty_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(data_dir=tmp_path_factory.mktemp("none")))) as c:
+        yield c
+
+
+def result_section(html: str) -> str:
+    """The #result container of a result page."""
+    match = re.search(r'<section id="result".*?</section>', html, re.S)
+    assert match, "no #result on the page"
+    return match.group(0)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/", "compression fracture"),
+        ("/check", "Self-check"),
+        ("/learn", "Learn"),
+        ("/learn/references", "References"),
+        ("/find", "Find a specialist"),
+        ("/clinician", "For clinicians"),
+        ("/clinician/grading", "Genant"),
+        ("/clinician/candidacy", "kyphoplasty"),
+        ("/clinician/followup", "follow-up"),
+    ],
+)
+def test_each_page_renders_with_one_h1(client: TestClient, path: str, expected: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert expected.lower() in response.text.lower()
+    assert response.text.count("<h1") == 1
+    assert 'class="skip-link" href="#main"' in response.text
+    assert "does not replace a doctor" in response.text
+
+
+def test_home_offers_the_three_paths_the_clinician_tools_and_the_emergency_advice(
+    client: TestClient,
+) -> None:
+    html = client.get("/").text
+    for href in ('href="/check"', 'href="/learn"', 'href="/find"', 'href="/clinician"'):
+        assert href in html
+    assert "911" in html
+
+
+def test_pages_answer_head_requests(client: TestClient) -> None:
+    assert client.head("/").status_code == 200
+
+
+# --- /check ---------------------------------------------------------------------------------
+
+
+def test_the_check_form_groups_the_questions_and_defaults_every_answer_to_unknown(
+    client: TestClient,
+) -> None:
+    html = client.get("/check").text
+    assert html.count("<fieldset") >= 3
+    for legend in ("About you", "The pain", "Warning signs"):
+        assert legend in html
+    for name in (*EMERGENCY_FLAGS, *URGENT_FLAGS, "osteoporosis"):
+        field = f"red_flags.{name}" if name != "osteoporosis" else name
+        checked = re.search(
+            rf'<input type="radio" name="{re.escape(field)}" id="[^"]+" value="unknown" checked>',
+            html,
+        )
+        assert checked, f"{field} does not default to I don't know"
+    assert "I don&#39;t know" in html or "I don't know" in html
+    # Every input has a label pointing at it.
+    ids = set(re.findall(r'<input[^>]* id="([^"]+)"', html))
+    labelled = set(re.findall(r'<label[^>]* for="([^"]+)"', html))
+    assert ids <= labelled, ids - labelled
+
+
+def test_the_check_form_posts_so_answers_stay_out_of_urls(client: TestClient) -> None:
+    assert '<form method="post" action="/check"' in client.get("/check").text
+
+
+def test_the_reference_patient_gets_possible_vcf_with_reasons_and_a_find_link(
+    client: TestClient,
+) -> None:
+    response = client.post("/check", data={**REFERENCE_FORM, "zip": "02139"})
+    assert response.status_code == 200
+    section = result_section(response.text)
+    assert 'data-outcome="possible-vcf"' in section
+    words = text_of(section)
+    for reason in ("suddenly", "sharp", "3 days", "older than 50"):
+        assert reason in words
+    assert 'href="/find?zip=02139"' in section
+    assert "What to do next" in response.text
+
+
+@pytest.mark.parametrize("flag", EMERGENCY_FLAGS)
+def test_an_emergency_flag_shows_the_red_call_911_banner(client: TestClient, flag: str) -> None:
+    response = client.post("/check", data={**REFERENCE_FORM, f"red_flags.{flag}": "yes"})
+    section = result_section(response.text)
+    assert 'data-outcome="emergency"' in section
+    assert 'class="banner banner-emergency"' in section
+    assert "Call 911 or go to an emergency department now" in section
+
+
+@pytest.mark.parametrize("flag", URGENT_FLAGS)
+def test_an_urgent_flag_shows_the_amber_be_seen_today_banner(client: TestClient, flag: str) -> None:
+    response = client.post("/check", data={**REFERENCE_FORM, f"red_flags.{flag}": "yes"})
+    section = result_section(response.text)
+    assert 'data-outcome="urgent"' in section
+    assert 'class="banner banner-urgent"' in section
+    assert "today" in section
+    assert "911" not in section
+
+
+def test_an_emergency_flag_wins_over_an_urgent_one(client: TestClient) -> None:
+    data = {**REFERENCE_FORM, "red_flags.fever": "yes", "red_flags.leg_weakness": "yes"}
+    assert 'data-outcome="emergency"' in client.post("/check", data=data).text
+
+
+def test_an_empty_form_is_incomplete_and_lists_every_unanswered_warning_sign(
+    client: TestClient,
+) -> None:
+    response = client.post("/check", data={})
+    section = result_section(response.text)
+    assert 'data-outcome="incomplete"' in section
+    assert "did not answer" in section
+    assert section.count("<li>", section.index('class="unanswered"')) == len(EMERGENCY_FLAGS) + len(
+        URGENT_FLAGS
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("age", "abc"), ("age", "130"), ("pain_nrs", "11"), ("onset", "slowly"), ("zip", "12")],
+)
+def test_an_invalid_answer_shows_the_form_again_with_the_message_by_the_field(
+    client: TestClient, name: str, value: str
+) -> None:
+    response = client.post("/check", data={**REFERENCE_FORM, name: value})
+    assert response.status_code == 422
+    assert 'id="result"' not in response.text
+    assert f'id="{name}-error"' in response.text
+    assert "Allowed:" in response.text
+    assert 'role="alert"' in response.text
+    if name not in ("onset",):  # what was typed is kept (a radio button has no free text)
+        assert f'value="{value}"' in response.text
+
+
+# --- /learn ---------------------------------------------------------------------------------
+
+
+def test_the_learn_index_lists_every_topic(client: TestClient) -> None:
+    html = client.get("/learn").text
+    for topic in TOPICS:
+        assert f'href="/learn/{topic.slug}"' in html
+
+
+@pytest.mark.parametrize("slug", [t.slug for t in TOPICS])
+def test_each_topic_links_every_fact_to_its_numbered_reference(
+    client: TestClient, slug: str
+) -> None:
+    response = client.get(f"/learn/{slug}")
+    assert response.status_code == 200
+    cited = set(re.findall(r'href="/learn/references#ref-(\d+)"', response.text))
+    topic = next(t for t in TOPICS if t.slug == slug)
+    assert cited == {str(n) for n in topic.refs}
+    assert "<sup" in response.text
+
+
+def test_the_kyphoplasty_page_shows_the_steps_drawing(client: TestClient) -> None:
+    html = client.get("/learn/kyphoplasty").text
+    assert re.search(r'<img src="/static/img/bkp-steps.svg" alt="[^"]{20,}"', html)
+
+
+def test_references_have_anchors_and_doi_links(client: TestClient) -> None:
+    html = client.get("/learn/references").text
+    for ref in REFERENCES:
+        assert f'id="ref-{ref.number}"' in html
+        if ref.doi:
+            assert f'href="https://doi.org/{ref.doi}"' in html
+
+
+def test_an_unknown_topic_is_a_404_page(client: TestClient) -> None:
+    response = client.get("/learn/no-such-topic")
+    assert response.status_code == 404
+    assert 'href="/"' in response.text
+
+
+def test_an_unknown_page_is_a_404_page_with_a_way_home(client: TestClient) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Page not found" in response.text
+    assert 'href="/"' in response.text
+
+
+# --- /find ----------------------------------------------------------------------------------
+
+
+def test_find_lists_specialists_with_distance_phone_and_the_volume_note(
+    client: TestClient,
+) -> None:
+    from spinefx.directory.search import VOLUME_NOTE
+
+    response = client.get("/find?zip=02139&radius=25")
+    assert response.status_code == 200
+    html = response.text
+    assert 'id="results"' in html
+    assert html.count("data-npi=") > 0
+    assert re.search(r"\d+\.\d mi", html)
+    assert "Phone:" in html
+    assert VOLUME_NOTE in html
+    assert 'name="zip"' in html and 'value="02139"' in html
+
+
+def test_find_pages_through_the_results(client: TestClient) -> None:
+    first = client.get("/find?zip=02139&radius=100&limit=10").text
+    assert "offset=10" in first and 'rel="next"' in first
+    assert 'rel="prev"' not in first
+    second = client.get("/find?zip=02139&radius=100&limit=10&offset=10").text
+    assert 'rel="prev"' in second
+    assert re.findall(r'data-npi="(\d+)"', first)[0] not in re.findall(r'data-npi="(\d+)"', second)
+
+
+def test_find_keeps_the_chosen_specialties(client: TestClient) -> None:
+    html = client.get("/find?zip=02139&specialty=neurosurgery").text
+    assert re.search(r'value="neurosurgery" checked', html)
+    assert not re.search(r'value="pain-medicine" checked', html)
+
+
+def test_an_unknown_zip_shows_the_form_again_with_did_you_mean_links(client: TestClient) -> None:
+    response = client.get("/find?zip=00000&radius=25")
+    assert response.status_code == 422
+    assert "00000" in response.text
+    assert "Did you mean" in response.text
+    links = re.findall(r'href="/find\?zip=(\d{5})[^"]*"', response.text)
+    assert links and "00000" not in links
+    follow = client.get(f"/find?zip={links[0]}&radius=25")
+    assert follow.status_code == 200
+    assert "Did you mean" not in follow.text
+
+
+def test_a_malformed_zip_says_five_digits(client: TestClient) -> None:
+    response = client.get("/find?zip=abc")
+    assert response.status_code == 422
+    assert "5-digit" in response.text
+    assert 'value="abc"' in response.text
+
+
+def test_without_a_directory_find_explains_how_to_load_one(empty_client: TestClient) -> None:
+    form = empty_client.get("/find")
+    assert form.status_code == 200
+    assert "spinefx directory demo" in form.text
+    search = empty_client.get("/find?zip=02139")
+    assert search.status_code == 503
+    assert "not loaded" in search.text
+
+
+# --- Clinician tools ------------------------------------------------------------------------
+
+
+def test_the_clinician_page_links_the_tools_and_the_openapi_document(client: TestClient) -> None:
+    html = client.get("/clinician").text
+    for href in ("/clinician/grading", "/clinician/candidacy", "/clinician/followup"):
+        assert f'href="{href}"' in html
+    assert 'href="/openapi.json"' in html
+
+
+def test_the_grading_form_has_a_row_per_level_t4_to_l5(client: TestClient) -> None:
+    html = client.get("/clinician/grading").text
+    for level in ("T4", "T11", "T12", "L1", "L4", "L5"):
+        for h in ("ha", "hm", "hp"):
+            assert f'name="{level}.{h}"' in html
+
+
+def test_grading_shows_the_table_and_an_inline_spine_drawing(client: TestClient) -> None:
+    response = client.post("/clinician/grading", data=REFERENCE_HEIGHTS)
+    assert response.status_code == 200
+    section = result_section(response.text)
+    assert "<svg" in section and 'role="img"' in section
+    assert re.search(r"<th scope=\"row\">L2</th><td>2 \(moderate\)", section)
+    assert 'data-grade="2"' in section
+    assert "style=" not in section
+    assert "Spinal deformity index" in section
+
+
+def test_grading_ignores_blank_rows_and_names_a_half_filled_one(client: TestClient) -> None:
+    response = client.post("/clinician/grading", data={"L2.ha": "18", "L2.hm": "21"})
+    assert response.status_code == 422
+    assert 'id="L2-hp-error"' in response.text
+
+
+def test_grading_with_no_heights_asks_for_some(client: TestClient) -> None:
+    response = client.post("/clinician/grading", data={})
+    assert response.status_code == 422
+    assert "at least one vertebra" in response.text
+
+
+def test_candidacy_shows_the_criteria_codes_and_cautions(client: TestClient) -> None:
+    data = {
+        "levels": "L2",
+        "imaging_confirmed": "yes",
+        "fracture_age_weeks": "3",
+        "pain_nrs": "8",
+        "hospitalized": "no",
+        "conservative_care_failed": "yes",
+        "pain_worsening": "no",
+        "kyphosis": "yes",
+        "rdq": "19",
+        "height_loss_pct": "33",
+        "malignant": "no",
+        "absolute_contraindications": "_none",
+        "relative_contraindications": "coagulopathy",
+    }
+    response = client.post("/clinician/candidacy", data=data)
+    assert response.status_code == 200
+    section = result_section(response.text)
+    assert 'data-outcome="meets-criteria"' in section
+    assert "22514" in section
+    assert "Cautions" in section
+    assert "Met" in section
+
+
+def test_candidacy_with_nothing_known_is_incomplete(client: TestClient) -> None:
+    section = result_section(client.post("/clinician/candidacy", data={}).text)
+    assert 'data-outcome="incomplete"' in section
+    assert "Unknown" in section
+
+
+def test_candidacy_names_a_bad_value(client: TestClient) -> None:
+    response = client.post("/clinician/candidacy", data={"rdq": "30"})
+    assert response.status_code == 422
+    assert 'id="rdq-error"' in response.text
+
+
+def test_followup_prints_a_plan_with_the_fls_checklist_and_frax_link(client: TestClient) -> None:
+    data = {
+        "sex": "female",
+        "age": "58",
+        "fracture_date": "2026-11-02",
+        "vertebral_fractures": "1",
+        "max_grade": "2",
+        "egfr": "82",
+        "on_osteoporosis_treatment": "no",
+    }
+    response = client.post("/clinician/followup", data=data)
+    assert response.status_code == 200
+    section = result_section(response.text)
+    assert "frax" in section.lower()
+    assert re.search(r'<time datetime="2027-\d\d-\d\d">', section)
+    assert "Fracture liaison checklist" in section
+
+
+def test_followup_requires_sex_age_and_date(client: TestClient) -> None:
+    response = client.post("/clinician/followup", data={})
+    assert response.status_code == 422
+    for name in ("sex", "age", "fracture_date"):
+        assert f'id="{name}-error"' in response.text
