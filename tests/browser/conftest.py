@@ -168,9 +168,8 @@ def traffic() -> Traffic:
     return Traffic()
 
 
-@pytest.fixture
-def page(browser: Any, base_url: str, traffic: Traffic) -> Iterator[Any]:
-    """A fresh page (relative URLs resolve against the app); nothing may leave 127.0.0.1."""
+def open_guarded_page(browser: Any, base_url: str, traffic: Traffic) -> Any:
+    """A page in a fresh context that records into ``traffic`` and aborts non-local requests."""
     context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
 
@@ -190,13 +189,34 @@ def page(browser: Any, base_url: str, traffic: Traffic) -> Iterator[Any]:
         lambda msg: traffic.console_errors.append(msg.text) if msg.type == "error" else None,
     )
     page.on("pageerror", lambda exc: traffic.page_errors.append(str(exc)))
+    return page
+
+
+@pytest.fixture
+def page(browser: Any, base_url: str, traffic: Traffic) -> Iterator[Any]:
+    """A fresh page (relative URLs resolve against the app); nothing may leave 127.0.0.1."""
+    page = open_guarded_page(browser, base_url, traffic)
     try:
         yield page
     finally:
-        context.close()
+        page.context.close()
     leaving = sorted(set(traffic.external() + traffic.blocked))
     if leaving:
         pytest.fail(f"requests left {HOST} (blocked): {leaving}", pytrace=False)
+
+
+@pytest.fixture
+def guarded_page_factory(browser: Any, base_url: str) -> Iterator[Any]:
+    """To test the guard itself: ``factory(traffic)`` opens a guarded page, unchecked at the end."""
+    pages: list[Any] = []
+
+    def factory(traffic: Traffic) -> Any:
+        pages.append(open_guarded_page(browser, base_url, traffic))
+        return pages[-1]
+
+    yield factory
+    for page in pages:
+        page.context.close()
 
 
 @pytest.fixture

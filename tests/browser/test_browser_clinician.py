@@ -1,9 +1,10 @@
-"""The clinician tools in a real browser: Genant grading with its spine drawing."""
+"""The clinician tools in a real browser: grading with its spine drawing, candidacy, follow-up."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from spinefx.clinical.pathway import REFERENCE_CANDIDACY, REFERENCE_FOLLOWUP
 from spinefx.web.spine_svg import GRADE_COLOURS
 
 # The reference patient's lateral radiograph heights (mm): L2 wedged, its neighbours intact.
@@ -36,4 +37,36 @@ def test_grading_the_reference_heights_shows_l2_grade_2_on_the_spine(
     )
     assert l2.get_attribute("data-grade") == "2"
     assert l2.get_attribute("fill") == GRADE_COLOURS[2]
+    assert a11y_problems(page) == []
+
+
+def answer_form(page: Any, fill: Any, answers: dict[str, Any]) -> None:
+    """Fill JSON-style answers (True/False -> yes/no, lists -> each checkbox) and submit."""
+    for name, value in answers.items():
+        for one in value if isinstance(value, list) else [value]:
+            fill(page, {name: "yes" if one is True else "no" if one is False else one})
+    page.locator("main form button[type=submit]").first.click()
+    page.locator("#result").wait_for()
+
+
+def test_candidacy_for_the_reference_patient_meets_the_criteria(
+    page: Any, fill: Any, a11y_problems: Any
+) -> None:
+    page.goto("/clinician/candidacy")
+    answer_form(page, fill, {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3})
+    result = page.locator("#result")
+    assert result.get_attribute("data-outcome") == "meets-criteria", result.inner_text()
+    assert "22514" in result.inner_text()  # CPT: kyphoplasty, first lumbar level
+    assert a11y_problems(page) == []
+
+
+def test_followup_plan_for_the_reference_patient_is_high_risk_with_a_checklist(
+    page: Any, fill: Any, a11y_problems: Any
+) -> None:
+    page.goto("/clinician/followup")
+    answer_form(page, fill, REFERENCE_FOLLOWUP)
+    result = page.locator("#result")
+    assert result.get_attribute("data-risk") == "high"
+    assert "bisphosphonate" in result.inner_text()
+    assert result.locator("table.fls tbody tr").count() > 0
     assert a11y_problems(page) == []

@@ -87,3 +87,28 @@ def test_the_accessibility_checker_finds_each_kind_of_problem(
     assert "heading skips from h1 to h4" in problems[2]
     assert problems[3].startswith("no alt: img")
     assert problems[4].startswith("contrast 2.85:1 < 4.5:1")
+
+
+def test_the_page_guard_aborts_and_records_a_request_leaving_the_host(
+    guarded_page_factory: Any, traffic: Any
+) -> None:
+    page = guarded_page_factory(traffic)
+    page.goto("about:blank")
+    page.set_content('<img alt="" src="http://192.0.2.1/tracker.png">', wait_until="load")
+    assert traffic.blocked == ["http://192.0.2.1/tracker.png"]
+    assert traffic.external() == ["http://192.0.2.1/tracker.png"]
+    assert traffic.console_errors, "the aborted request should show as a console error"
+
+
+def test_the_csp_listener_reports_a_blocked_inline_script(
+    page: Any, csp_violations: Any, traffic: Any
+) -> None:
+    page.goto("/")
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.__ran = true'; document.head.append(s); }"
+    )
+    page.wait_for_function("window.__cspViolations.length > 0")
+    assert page.evaluate("window.__ran === undefined")
+    assert any("script-src" in v for v in csp_violations(page)), csp_violations(page)
+    assert any("Content Security Policy" in e for e in traffic.console_errors)
