@@ -169,9 +169,8 @@ def _stage_nppes(
     shorts = list(COLUMNS)
     pending: list[pa.Table] = []
     pending_rows = 0
-    for batch in stream_columns(
-        path, names, malformed=report.malformed, label="NPPES", progress=progress
-    ):
+    cut_rows = Problems()  # rows with the wrong number of fields, skipped by the reader
+    for batch in stream_columns(path, names, malformed=cut_rows, label="NPPES", progress=progress):
         kept = _filter_batch(batch.rename_columns(shorts), report)
         if kept.num_rows:
             pending.append(kept)
@@ -181,7 +180,8 @@ def _stage_nppes(
             pending, pending_rows = [], 0
     _append(conn, pending)
     pa.default_memory_pool().release_unused()  # hand the read buffers back before the build
-    report.rows_read += report.malformed.count  # rows skipped by the reader were read too
+    report.rows_read += cut_rows.count  # rows skipped by the reader were read too
+    report.malformed.add(cut_rows.count, cut_rows.examples)
 
 
 def _append(conn: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> None:

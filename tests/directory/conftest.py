@@ -1,0 +1,120 @@
+"""Shared fixtures for the directory tests: tiny hand-written NPPES files and a demo database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from spinefx.directory import store
+from spinefx.directory.demo import load_demo
+from spinefx.directory.locations import COLUMNS as LOCATION_COLUMNS
+from spinefx.directory.nppes_header import NPPES_COLUMNS
+
+DEMO_ROWS = 3_000
+
+# Short names for the columns the hand-written rows fill in.
+FIELDS = {
+    "npi": "NPI",
+    "entity": "Entity Type Code",
+    "org": "Provider Organization Name (Legal Business Name)",
+    "last": "Provider Last Name (Legal Name)",
+    "first": "Provider First Name",
+    "credential": "Provider Credential Text",
+    "addr1": "Provider First Line Business Practice Location Address",
+    "city": "Provider Business Practice Location Address City Name",
+    "state": "Provider Business Practice Location Address State Name",
+    "postal": "Provider Business Practice Location Address Postal Code",
+    "country": "Provider Business Practice Location Address Country Code (If outside U.S.)",
+    "phone": "Provider Business Practice Location Address Telephone Number",
+    "deactivated": "NPI Deactivation Date",
+    "reactivated": "NPI Reactivation Date",
+}
+for _i in range(1, 16):
+    FIELDS[f"tax{_i}"] = f"Healthcare Provider Taxonomy Code_{_i}"
+    FIELDS[f"sw{_i}"] = f"Healthcare Provider Primary Taxonomy Switch_{_i}"
+
+
+def provider(
+    npi: str, postal: str = "02139", tax1: str = "207T00000X", **fields: str
+) -> dict[str, str]:
+    """One active individual provider row (neurosurgery at 02139 unless told otherwise)."""
+    row = {
+        "npi": npi,
+        "entity": "1",
+        "first": "Test",
+        "last": f"Demo-{npi[-3:]}",
+        "credential": "MD",
+        "addr1": "1 DEMO STREET",
+        "city": "CAMBRIDGE",
+        "state": "MA",
+        "postal": postal,
+        "phone": "6175550100",
+        "tax1": tax1,
+        "sw1": "Y",
+    }
+    row.update(fields)
+    return row
+
+
+def write_nppes(
+    path: Path,
+    rows: Sequence[dict[str, str]],
+    header: Sequence[str] = NPPES_COLUMNS,
+    extra_lines: Sequence[str] = (),
+) -> Path:
+    """Write rows (short field names) in the NPPES format: every value double-quoted."""
+    lines = [",".join(f'"{name}"' for name in header)]
+    for row in rows:
+        by_name = {FIELDS[key]: value for key, value in row.items()}
+        lines.append(",".join(f'"{by_name.get(name, "")}"' for name in header))
+    lines.extend(extra_lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_locations(path: Path, rows: Sequence[Sequence[str]]) -> Path:
+    lines = [",".join(f'"{name}"' for name in LOCATION_COLUMNS.values())]
+    lines.extend(",".join(f'"{v}"' for v in row) for row in rows)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+MUP_HEADER = "Rndrng_NPI,Rndrng_Prvdr_Last_Org_Name,HCPCS_Cd,Place_Of_Srvc,Tot_Benes,Tot_Srvcs"
+
+
+def write_mup(path: Path, rows: Sequence[tuple[str, str, str, int, float]]) -> Path:
+    """Rows of (npi, hcpcs, place of service, beneficiaries, services); columns by name."""
+    lines = [MUP_HEADER]
+    lines.extend(f"{n},Demo,{c},{p},{b},{s}" for n, c, p, b, s in rows)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def files() -> SimpleNamespace:
+    """The file writers above, for test modules (the import mode keeps them from importing)."""
+    return SimpleNamespace(
+        provider=provider,
+        write_nppes=write_nppes,
+        write_locations=write_locations,
+        write_mup=write_mup,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Never touch the user's data folder; close cached read connections after each test."""
+    monkeypatch.setenv(store.DATA_DIR_ENV, str(tmp_path / "data"))
+    yield
+    store.close_cached()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo directory (a few thousand synthetic rows), built once for the session."""
+    path = tmp_path_factory.mktemp("demo") / "directory.duckdb"
+    load_demo(path, rows=DEMO_ROWS)
+    return path
