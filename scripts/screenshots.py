@@ -103,10 +103,14 @@ def form_value(value: Any) -> Any:
 def submit(page: Page, path: str, answers: dict[str, Any]) -> None:
     page.goto(path)
     for name, value in answers.items():
+        if value == []:
+            value = ["_none"]  # the "None of these" checkbox: known to be empty
         for one in value if isinstance(value, list) else [value]:
             answer(page, name, form_value(one))
     with page.expect_navigation():
         page.locator("main form button[type=submit]").first.click()
+    if page.locator("#result").count() != 1:
+        raise RuntimeError(f"{path}: the answers were refused; no #result on the page")
 
 
 def screening_answers(**changes: Any) -> dict[str, Any]:

@@ -41,8 +41,10 @@ def test_grading_the_reference_heights_shows_l2_grade_2_on_the_spine(
 
 
 def answer_form(page: Any, fill: Any, answers: dict[str, Any]) -> None:
-    """Fill JSON-style answers (True/False -> yes/no, lists -> each checkbox) and submit."""
+    """Fill JSON answers (True/False -> yes/no; a list -> its checkboxes, [] -> "None of these")."""
     for name, value in answers.items():
+        if value == []:
+            value = ["_none"]
         for one in value if isinstance(value, list) else [value]:
             fill(page, {name: "yes" if one is True else "no" if one is False else one})
     page.locator("main form button[type=submit]").first.click()
