@@ -60,7 +60,7 @@ def test_a_header_with_neither_sex_nor_gender_code_is_refused(
 ) -> None:
     header = [c for c in NPPES_COLUMNS if c != "Provider Sex Code"]
     nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")], header=header)
-    with pytest.raises(InputError, match="Provider Sex Code' or 'Provider Gender Code|Sex Code"):
+    with pytest.raises(InputError, match="Provider Sex Code' or 'Provider Gender Code"):
         ingest(nppes, db_path=tmp_path / "d.duckdb")
 
 

@@ -5,7 +5,7 @@ and longitude (no network, no data files). Military ZIP codes carry no position 
 count as having no location.
 
 >>> round(haversine_miles(42.3647, -71.1042, 40.7506, -73.9972), 1)  # 02139 to 10001
-189.4
+186.6
 """
 
 from __future__ import annotations

@@ -77,9 +77,9 @@ def check_nppes_header(header: list[str], path: Path) -> None:
     present = set(header)
     missing = [name for name in REQUIRED_COLUMNS if name not in present]
     if not present.intersection(SEX_CODE_NAMES):
-        missing.append(" or ".join(SEX_CODE_NAMES))
+        missing.append(" or ".join(repr(name) for name in SEX_CODE_NAMES))
     if missing:
-        shown = "; ".join(repr(m) for m in missing[:8])
+        shown = "; ".join(repr(m) if " or " not in m else m for m in missing[:8])
         more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
         raise InputError(
             "NPPES_CSV",

@@ -1,0 +1,211 @@
+"""Radius search: distances, edges, order, pagination and every input error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from spinefx.directory.geo import UnknownZip, centroid, haversine_miles
+from spinefx.directory.nppes import ingest
+from spinefx.directory.search import SearchQuery, provider_info, search
+from spinefx.errors import DirectoryNotLoaded, InputError
+from spinefx.validation import parse_input
+
+ORIGIN = "02139"  # Cambridge, MA
+
+
+def distance_to(zip_code: str) -> float:
+    a, b = centroid(ORIGIN), centroid(zip_code)
+    assert a is not None and b is not None
+    return haversine_miles(a.lat, a.lon, b.lat, b.lon)
+
+
+@pytest.fixture
+def small_db(tmp_path: Path, files: SimpleNamespace) -> Path:
+    """Neurosurgeons at 02139 (x3), 02138, 02459 (Newton), 01609 (Worcester) and 10001 (NYC)."""
+    rows = [
+        files.provider("1000000003"),
+        files.provider("1000000001"),
+        files.provider("1000000002"),
+        files.provider("1000000010", postal="02138"),
+        files.provider("1000000020", postal="02459"),
+        files.provider("1000000030", postal="01609"),
+        files.provider("1000000040", postal="10001"),
+        files.provider("1000000050", postal="02139", tax1="207RE0101X"),  # endocrinology
+    ]
+    mup = files.write_mup(
+        tmp_path / "mup.csv",
+        [("1000000002", "22513", "F", 30, 40.0), ("1000000003", "22514", "F", 12, 12.0)],
+    )
+    db = tmp_path / "d.duckdb"
+    ingest(files.write_nppes(tmp_path / "n.csv", rows), db_path=db, utilization_csv=mup)
+    return db
+
+
+def test_haversine_matches_a_known_distance() -> None:
+    assert haversine_miles(42.3647, -71.1042, 42.3647, -71.1042) == 0
+    # A quarter of a great circle of radius 3958.8 miles, then Cambridge to midtown Manhattan.
+    assert haversine_miles(0, 0, 90, 0) == pytest.approx(3958.8 * 3.141592653589793 / 2)
+    assert distance_to("10001") == pytest.approx(186.6, abs=0.05)
+
+
+def test_results_are_sorted_by_distance_then_bkp_services_then_npi(small_db: Path) -> None:
+    result = search(small_db, SearchQuery(zip=ORIGIN, radius=50))
+    # Same ZIP: most BKP services first (40, then 12), then no volume.
+    assert [r.npi for r in result.results[:3]] == ["1000000002", "1000000003", "1000000001"]
+    assert [r.bkp_services for r in result.results[:3]] == [40, 12, None]
+    distances = [r.distance_miles for r in result.results]
+    assert distances == sorted(distances)
+    assert [r.npi for r in result.results[3:]] == ["1000000010", "1000000020", "1000000030"]
+    assert result.total == 6
+
+
+def test_a_provider_exactly_at_the_radius_edge_is_in_and_just_beyond_is_out(
+    small_db: Path,
+) -> None:
+    edge = distance_to("01609")  # Worcester, about 38 miles
+    inside = search(small_db, SearchQuery(zip=ORIGIN, radius=edge + 1e-6))
+    outside = search(small_db, SearchQuery(zip=ORIGIN, radius=edge - 1e-3))
+    assert "1000000030" in [r.npi for r in inside.results]
+    assert "1000000030" not in [r.npi for r in outside.results]
+    hit = next(r for r in inside.results if r.npi == "1000000030")
+    assert hit.distance_miles == round(edge, 1)
+
+
+def test_the_default_radius_is_25_miles(small_db: Path) -> None:
+    result = search(small_db, SearchQuery(zip=ORIGIN))
+    assert result.query.radius == 25
+    assert {r.npi for r in result.results} == {
+        "1000000001",
+        "1000000002",
+        "1000000003",
+        "1000000010",
+        "1000000020",
+    }
+
+
+def test_specialties_default_to_the_four_that_perform_bkp(small_db: Path) -> None:
+    default = search(small_db, SearchQuery(zip=ORIGIN))
+    assert "1000000050" not in [r.npi for r in default.results]
+    endo = search(small_db, SearchQuery(zip=ORIGIN, specialties=("endocrinology",)))
+    assert [r.npi for r in endo.results] == ["1000000050"]
+    assert endo.results[0].specialties == ["endocrinology"]
+
+
+def test_performs_bkp_keeps_only_providers_with_medicare_volume(small_db: Path) -> None:
+    result = search(small_db, SearchQuery(zip=ORIGIN, performs_bkp=True))
+    assert [r.npi for r in result.results] == ["1000000002", "1000000003"]
+
+
+def test_limit_and_offset_page_through_and_total_counts_all(small_db: Path) -> None:
+    pages = [
+        search(small_db, SearchQuery(zip=ORIGIN, radius=50, limit=2, offset=o)) for o in (0, 2, 4)
+    ]
+    assert [p.total for p in pages] == [6, 6, 6]
+    npis = [r.npi for p in pages for r in p.results]
+    assert npis == [r.npi for r in search(small_db, SearchQuery(zip=ORIGIN, radius=50)).results]
+    beyond = search(small_db, SearchQuery(zip=ORIGIN, radius=50, offset=100))
+    assert (beyond.total, beyond.results) == (6, [])
+
+
+def test_the_json_shape_is_what_the_web_app_reads(small_db: Path) -> None:
+    data = search(small_db, SearchQuery(zip=ORIGIN, limit=1)).model_dump(mode="json")
+    assert set(data) == {"query", "total", "results"}
+    assert set(data["results"][0]) == {
+        "npi",
+        "name",
+        "entity_type",
+        "specialties",
+        "primary_specialty",
+        "address",
+        "city",
+        "state",
+        "zip",
+        "phone",
+        "distance_miles",
+        "bkp_services",
+        "vertebroplasty_services",
+    }
+    assert data["results"][0]["phone"] == "617-555-0100"
+
+
+def test_a_malformed_zip_is_an_input_error_naming_zip(small_db: Path) -> None:
+    for bad in ("0213", "021390", "ABCDE", ""):
+        with pytest.raises(InputError) as err:
+            search(small_db, SearchQuery(zip=bad))
+        assert err.value.field == "zip"
+        assert "5-digit" in str(err.value)
+
+
+def test_an_unknown_zip_suggests_near_ones(small_db: Path) -> None:
+    with pytest.raises(UnknownZip) as err:
+        search(small_db, SearchQuery(zip="00000"))
+    assert isinstance(err.value, InputError)
+    assert err.value.field == "zip"
+    assert err.value.suggestions
+    assert all(len(z) == 5 and centroid(z) is not None for z in err.value.suggestions)
+    assert "did you mean" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "allowed"),
+    [
+        ("radius", 0, "a number from 1 to 500"),
+        ("radius", 501, "a number from 1 to 500"),
+        ("limit", 0, "an integer from 1 to 1000"),
+        ("limit", 1001, "an integer from 1 to 1000"),
+        ("offset", -1, "an integer >= 0"),
+    ],
+)
+def test_out_of_range_query_values_are_named(field: str, value: int, allowed: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_input(SearchQuery, {"zip": ORIGIN, field: value})
+    assert err.value.field == field
+    assert err.value.allowed == allowed
+
+
+def test_an_unknown_specialty_is_named_with_the_allowed_ids() -> None:
+    with pytest.raises(InputError) as err:
+        parse_input(SearchQuery, {"zip": ORIGIN, "specialties": ["podiatry"]})
+    assert err.value.field == "specialties[0]"
+    assert '"pain-medicine"' in err.value.allowed
+    assert len(err.value.problems) == 1
+    with pytest.raises(InputError) as empty:
+        parse_input(SearchQuery, {"zip": ORIGIN, "specialties": []})
+    assert empty.value.field == "specialties"
+
+
+def test_the_query_is_frozen_and_forbids_unknown_fields() -> None:
+    query = SearchQuery(zip=ORIGIN)
+    with pytest.raises(ValueError):
+        query.radius = 10  # type: ignore[misc]
+    with pytest.raises(InputError, match="no such field"):
+        parse_input(SearchQuery, {"zip": ORIGIN, "miles": 5})
+
+
+def test_searching_before_any_directory_is_loaded_says_how_to_load_one(tmp_path: Path) -> None:
+    with pytest.raises(DirectoryNotLoaded) as err:
+        search(tmp_path / "none.duckdb", SearchQuery(zip=ORIGIN))
+    assert "spinefx directory demo" in str(err.value)
+    assert "spinefx directory ingest" in str(err.value)
+
+
+def test_provider_info_rejects_bad_and_unknown_npis(small_db: Path) -> None:
+    with pytest.raises(InputError, match="10-digit"):
+        provider_info(small_db, "123")
+    with pytest.raises(InputError, match="in the directory"):
+        provider_info(small_db, "1999999999")
+    assert provider_info(small_db, "1000000002").bkp_services == 40
+
+
+def test_a_demo_directory_finds_many_providers_around_cambridge(demo_db: Path) -> None:
+    result = search(demo_db, SearchQuery(zip=ORIGIN, radius=25))
+    assert result.total >= 100
+    assert all(r.distance_miles <= 25 for r in result.results)
+    for hit in result.results[:20]:
+        detail = provider_info(demo_db, hit.npi)
+        assert detail.latitude is not None and detail.longitude is not None
+        exact = haversine_miles(42.3647, -71.1042, detail.latitude, detail.longitude)
+        assert hit.distance_miles == round(exact, 1)
