@@ -24,12 +24,20 @@ from spinefx.web.settings import MAX_BODY_BYTES
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_data_dir(factory: pytest.TempPathFactory) -> Path:
+    """A data dir with a 2,000-row demo directory, built once per test session and shared."""
     from spinefx.directory.demo import load_demo
 
-    path = tmp_path_factory.mktemp("api-data")
-    load_demo(path / "directory.duckdb", rows=2000)
+    path = factory.getbasetemp() / "spinefx-demo-2000"
+    if not (path / "directory.duckdb").is_file():
+        path.mkdir(exist_ok=True)
+        load_demo(path / "directory.duckdb", rows=2000)
+    return path
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = demo_data_dir(tmp_path_factory)
     return path
 
 
