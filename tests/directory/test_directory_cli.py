@@ -1,0 +1,102 @@
+"""The ``spinefx directory`` commands: exit statuses, JSON shape and error lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from spinefx.cli import run
+
+
+def test_demo_then_search_json_through_the_default_data_dir(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run(["directory", "demo", "--rows", "1500", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["kept"] > 0
+    assert report["db_path"] == str(tmp_path / "data" / "directory.duckdb")
+
+    assert run(["directory", "search", "--zip", "02139", "--limit", "3", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["query"]["radius"] == 25
+    assert data["total"] >= len(data["results"]) > 0
+    assert isinstance(data["results"][0]["distance_miles"], float)
+
+
+def test_search_prints_a_table_with_the_medicare_caveat(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: SimpleNamespace
+) -> None:
+    db = tmp_path / "d.duckdb"
+    nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
+    assert run(["directory", "ingest", str(nppes), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "providers kept" in out
+    assert run(["directory", "search", "--zip", "02139", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "1000000001" in out
+    assert "fewer than 11 beneficiaries" in out
+
+
+def test_info_shows_one_provider(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: SimpleNamespace
+) -> None:
+    db = tmp_path / "d.duckdb"
+    row = files.provider("1000000001", tax2="207RR0500X", sw2="N")
+    files.write_nppes(tmp_path / "n.csv", [row])
+    assert run(["directory", "ingest", str(tmp_path / "n.csv"), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert run(["directory", "info", "1000000001", "--db", str(db), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["specialties"] == ["neurosurgery", "rheumatology"]
+    assert run(["directory", "info", "1000000001", "--db", str(db)]) == 0
+    assert "Rheumatology" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--zip", "0213"], "zip: got '0213'; allowed: a 5-digit US ZIP code"),
+        (["--zip", "00000"], "did you mean"),
+        (["--zip", "02139", "--radius", "0"], "radius: got 0.0; allowed: a number from 1 to 500"),
+        (["--zip", "02139", "--radius", "501"], "radius"),
+        (["--zip", "02139", "--limit", "0"], "limit: got 0; allowed: an integer from 1 to 1000"),
+        (["--zip", "02139", "--limit", "1001"], "limit"),
+        (["--zip", "02139", "--specialty", "podiatry"], "specialties[0]: got 'podiatry'"),
+    ],
+)
+def test_bad_search_input_exits_2_with_one_clear_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], message: str
+) -> None:
+    assert run(["directory", "search", *args, "--db", str(tmp_path / "none.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_search_without_a_directory_exits_1_and_says_how_to_load_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["directory", "search", "--zip", "02139"]) == 1
+    err = capsys.readouterr().err
+    assert "spinefx directory demo" in err
+    assert "spinefx directory ingest FILE" in err
+
+
+def test_ingest_of_a_missing_file_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run(["directory", "ingest", str(tmp_path / "nope.csv")]) == 2
+    assert "NPPES_CSV" in capsys.readouterr().err
+
+
+def test_info_of_an_unknown_npi_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: SimpleNamespace
+) -> None:
+    db = tmp_path / "d.duckdb"
+    files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
+    assert run(["directory", "ingest", str(tmp_path / "n.csv"), "--db", str(db)]) == 0
+    assert run(["directory", "info", "1999999999", "--db", str(db)]) == 2
+    assert "npi" in capsys.readouterr().err
