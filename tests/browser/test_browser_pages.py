@@ -56,6 +56,22 @@ def test_page_passes_the_accessibility_checks(page: Any, a11y_problems: Any, pat
     assert a11y_problems(page) == []
 
 
+@pytest.mark.parametrize("path", PAGES)
+def test_page_fits_a_phone_screen_without_sideways_scrolling(page: Any, path: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(path)
+    # The innermost elements that stick out past the right edge (tables may scroll on their own).
+    wide = page.evaluate(
+        """() => {
+          const out = (e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > 391;
+          return [...document.body.querySelectorAll('*')]
+            .filter((e) => out(e) && ![...e.children].some(out))
+            .slice(0, 3).map((e) => e.outerHTML.slice(0, 120));
+        }"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
+
+
 def test_unknown_page_is_a_404_page_with_a_way_home(page: Any) -> None:
     response = page.goto("/no-such-page")
     assert response is not None
