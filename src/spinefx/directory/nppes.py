@@ -144,7 +144,16 @@ def _create_staging(conn: duckdb.DuckDBPyConnection) -> None:
     utilization_mod.create_staging(conn)
     locations_mod.create_staging(conn)
     conn.register("zip_centroids_arrow", centroid_table())
-    conn.execute("CREATE TEMP TABLE zip_centroids AS SELECT * FROM zip_centroids_arrow")
+    conn.execute(
+        """
+        CREATE TEMP TABLE zip_centroids AS
+        SELECT zip, lat, lon,
+            cos(radians(lat)) * cos(radians(lon)) AS ux,
+            cos(radians(lat)) * sin(radians(lon)) AS uy,
+            sin(radians(lat)) AS uz
+        FROM zip_centroids_arrow
+        """
+    )
     conn.unregister("zip_centroids_arrow")
     codes = sorted(TAXONOMY_TO_SPECIALTY)
     taxmap = pa.table(
@@ -312,6 +321,10 @@ def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
                  ELSE nullif(trim(b.phone), '') END,
             z.lat,
             z.lon,
+            z.ux,
+            z.uy,
+            z.uz,
+            CAST(b.npi AS BIGINT),
             s.mask,
             s.specialties,
             s.specialties[1],

@@ -12,8 +12,9 @@ exact distance in SQL.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -165,11 +166,26 @@ _DISTANCE = f"""
         pow(sin(radians(lat - $lat) / 2), 2)
         + cos(radians($lat)) * cos(radians(lat)) * pow(sin(radians(lon - $lon) / 2), 2))))
 """
+_DOT = "(ux * $qx + uy * $qy + uz * $qz)"
+# In range when the haversine distance <= radius. The dot product of unit vectors decides every
+# row but those within a hair of the edge, for which the haversine itself is computed: CASE only
+# evaluates a branch for the rows that reach it, so trigonometry runs on a handful of rows.
+_IN_RANGE = f"""
+    CASE WHEN {_DOT} >= $dot_inside THEN true
+         WHEN {_DOT} < $dot_outside THEN false
+         ELSE {_DISTANCE} <= $radius END
+"""
+_EDGE_MILES = 1e-6  # far above the rounding error of the dot product (about 1e-9 miles)
 
 _HIT_COLUMNS = (
     "npi, name, entity_type, specialties, primary_specialty, address, city, state, zip, phone, "
     "bkp_services, vertebroplasty_services"
 )
+
+
+def _unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
+    p, q = math.radians(lat), math.radians(lon)
+    return (math.cos(p) * math.cos(q), math.cos(p) * math.sin(q), math.sin(p))
 
 
 def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
@@ -178,46 +194,61 @@ def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
     ``total`` counts every match before ``limit`` and ``offset``. Raises :class:`InputError`
     for a malformed ZIP, :class:`~spinefx.directory.geo.UnknownZip` for an unknown one, and
     :class:`~spinefx.errors.DirectoryNotLoaded` when no directory has been loaded.
+
+    Three small queries: the count; the page's NPIs (a top-N over narrow columns, ordered by
+    the dot product, which orders exactly as the distance does); then the page's rows with
+    their haversine distance.
     """
     origin = parse_zip(query.zip)
     box = bounding_box(origin.lat, origin.lon, query.radius)
-    where = ["lat BETWEEN $min_lat AND $max_lat", "(specialty_mask & $mask) <> 0"]
+    qx, qy, qz = _unit_vector(origin.lat, origin.lon)
+    angle = query.radius / EARTH_RADIUS_MILES
+    where = [
+        "lat BETWEEN $min_lat AND $max_lat",
+        "(specialty_mask & $mask) <> 0",
+    ]
     params: dict[str, object] = {
-        "lat": origin.lat,
-        "lon": origin.lon,
         "min_lat": box[0],
         "max_lat": box[1],
         "mask": specialty_mask(query.specialties),
+        "qx": qx,
+        "qy": qy,
+        "qz": qz,
+        "dot_inside": math.cos(max(0.0, angle - _EDGE_MILES / EARTH_RADIUS_MILES)),
+        "dot_outside": math.cos(angle + _EDGE_MILES / EARTH_RADIUS_MILES),
+        "lat": origin.lat,
+        "lon": origin.lon,
         "radius": query.radius,
-        "limit": query.limit,
-        "offset": query.offset,
     }
     if lon_bounds_useful(box):
         where.append("lon BETWEEN $min_lon AND $max_lon")
         params.update(min_lon=box[2], max_lon=box[3])
     if query.performs_bkp:
         where.append("bkp_services > 0")
-    hits_sql = f"""
-        WITH near AS (
-            SELECT {_HIT_COLUMNS}, {_DISTANCE} AS distance
-            FROM providers WHERE {" AND ".join(where)}
-        )
-        SELECT *, count(*) OVER () AS total FROM near WHERE distance <= $radius
-        ORDER BY distance, bkp_services DESC NULLS LAST, npi
-        LIMIT $limit OFFSET $offset
-    """
+    where.append(_IN_RANGE)
+    matches = " AND ".join(where)
     with read_connection(db_path) as conn:
-        rows = conn.execute(hits_sql, params).fetchall()
-        if rows:
-            total = int(rows[0][-1])
-        else:
-            count_params = {k: v for k, v in params.items() if k not in ("limit", "offset")}
-            count_sql = f"""
-                SELECT count(*) FROM (
-                    SELECT {_DISTANCE} AS distance FROM providers WHERE {" AND ".join(where)}
-                ) WHERE distance <= $radius
-            """
-            total = scalar(conn, count_sql, count_params)
+        total = scalar(conn, f"SELECT count(*) FROM providers WHERE {matches}", params)
+        page: list[tuple[Any, ...]] = []
+        if total > query.offset:
+            top = conn.execute(
+                f"""
+                SELECT npi_int, lat FROM providers WHERE {matches}
+                ORDER BY {_DOT} DESC, bkp_services DESC NULLS LAST, npi_int
+                LIMIT {query.limit} OFFSET {query.offset}
+                """,
+                params,
+            ).fetchall()
+            ids = ", ".join(str(int(npi_int)) for npi_int, _ in top)
+            lats = [lat for _, lat in top]
+            page = conn.execute(
+                f"""
+                SELECT {_HIT_COLUMNS}, {_DISTANCE} AS distance FROM providers
+                WHERE lat BETWEEN $low AND $high AND npi_int IN ({ids})
+                """,
+                {"low": min(lats), "high": max(lats), "lat": origin.lat, "lon": origin.lon},
+            ).fetchall()
+    page.sort(key=lambda r: (r[12], r[10] is None, -(r[10] or 0), r[0]))
     results = [
         ProviderHit(
             npi=r[0],
@@ -234,7 +265,7 @@ def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
             bkp_services=r[10],
             vertebroplasty_services=r[11],
         )
-        for r in rows
+        for r in page
     ]
     return SearchResult(query=query, total=total, results=results)
 

@@ -35,7 +35,7 @@ __all__ = [
 
 DATA_DIR_ENV = "SPINEFX_DATA_DIR"
 DB_FILENAME = "directory.duckdb"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 # Bounds DuckDB's own memory during an ingest; it spills to a temporary folder beyond this.
 INGEST_MEMORY_LIMIT = "512MB"
@@ -55,6 +55,11 @@ CREATE TABLE providers (
     phone VARCHAR,
     lat DOUBLE,
     lon DOUBLE,
+    -- the ZIP centroid as a unit vector: distance tests become a dot product (no trigonometry)
+    ux DOUBLE,
+    uy DOUBLE,
+    uz DOUBLE,
+    npi_int BIGINT NOT NULL,
     specialty_mask INTEGER NOT NULL,
     specialties VARCHAR[] NOT NULL,
     primary_specialty VARCHAR,
