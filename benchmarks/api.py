@@ -1,0 +1,207 @@
+"""Web API benchmark: throughput and latency of the JSON API beside a bare page baseline.
+
+Prints figures; it is not a test and CI does not run it. It builds a demo directory in a
+temporary data folder, starts ``spinefx serve`` (uvicorn, one worker, access log off) in a
+subprocess on 127.0.0.1, and for each endpoint below measures, for at most ``--seconds``
+seconds and ``--requests`` requests each:
+
+- sequentially, one httpx client (keep-alive): requests/second, p50 and p99 latency;
+- concurrently, ``--threads`` threads each with its own client: requests/second, p50, p99.
+
+Endpoints: ``GET /`` (a bare page: the baseline for the framework, templates and middleware),
+``POST /api/v1/screening`` (the reference patient) and ``GET /api/v1/specialists`` (02139,
+25 miles, the default specialties).
+
+    .venv/bin/python benchmarks/api.py --seconds 10 --requests 20000 --threads 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+HOST = "127.0.0.1"
+REFERENCE_SCREENING = {
+    "age": 58,
+    "onset": "sudden",
+    "pain_nrs": 9,
+    "pain_quality": "sharp",
+    "pain_days": 4,
+    "red_flags": {
+        name: False
+        for name in (
+            "saddle_numbness",
+            "bladder_or_bowel",
+            "leg_weakness",
+            "major_trauma",
+            "cancer_history",
+            "fever",
+            "weight_loss",
+            "iv_drug_use",
+            "immunosuppression",
+            "night_pain",
+        )
+    },
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    label: str
+    call: Callable[[httpx.Client], httpx.Response]
+
+
+ENDPOINTS = (
+    Endpoint("GET / (baseline page)", lambda c: c.get("/")),
+    Endpoint(
+        "POST /api/v1/screening", lambda c: c.post("/api/v1/screening", json=REFERENCE_SCREENING)
+    ),
+    Endpoint(
+        "GET /api/v1/specialists",
+        lambda c: c.get("/api/v1/specialists", params={"zip": "02139", "radius": 25}),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Figures:
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SPINEFX_DATA_DIR": str(data_dir)}
+    command = [sys.executable, "-m", "spinefx", "serve", "--host", HOST, "--port", str(port)]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with status {server.returncode}")
+        try:
+            if httpx.get(f"http://{HOST}:{port}/", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("the server did not start within 30 s")
+
+
+def run_for(
+    base_url: str, endpoint: Endpoint, seconds: float, max_requests: int, threads: int
+) -> Figures:
+    """Call ``endpoint`` from ``threads`` clients until the time or the request budget is spent."""
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    errors = [0] * threads
+    budget = threading.Semaphore(max_requests)
+    ready = threading.Barrier(threads + 1)
+    stop_at = [0.0]
+
+    def worker(i: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            endpoint.call(client)  # warm the connection and the server's caches, untimed
+            ready.wait()
+            while time.perf_counter() < stop_at[0] and budget.acquire(blocking=False):
+                start = time.perf_counter()
+                response = endpoint.call(client)
+                latencies[i].append((time.perf_counter() - start) * 1000)
+                if response.status_code != 200:
+                    errors[i] += 1
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    stop_at[0] = time.perf_counter() + 3600  # set for real once every client is warm
+    ready.wait()
+    started = time.perf_counter()
+    stop_at[0] = started + seconds
+    for thread in pool:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    merged = [x for part in latencies for x in part]
+    return Figures(len(merged), elapsed, merged, sum(errors))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="time per measurement")
+    parser.add_argument("--requests", type=int, default=20_000, help="request cap per run")
+    parser.add_argument("--threads", type=int, default=4, help="clients in the concurrent run")
+    parser.add_argument("--rows", type=int, default=10_000, help="demo directory size")
+    args = parser.parse_args(argv)
+
+    from spinefx.directory.demo import load_demo
+
+    with tempfile.TemporaryDirectory(prefix="spinefx-bench-") as tmp:
+        data_dir = Path(tmp)
+        load_demo(data_dir / "directory.duckdb", rows=args.rows)
+        port = free_port()
+        server = start_server(data_dir, port)
+        base_url = f"http://{HOST}:{port}"
+        try:
+            rows: list[tuple[str, str, Figures]] = []
+            for endpoint in ENDPOINTS:
+                for mode, threads in (("sequential", 1), (f"{args.threads} threads", args.threads)):
+                    figures = run_for(base_url, endpoint, args.seconds, args.requests, threads)
+                    rows.append((endpoint.label, mode, figures))
+                    print(f"  measured {endpoint.label} {mode}", file=sys.stderr)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    print(
+        f"\nspinefx API benchmark: uvicorn, 1 worker, {args.rows:,}-row demo directory; "
+        f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"up to {args.seconds:g} s or {args.requests:,} requests per row\n"
+    )
+    header = f"{'endpoint':<28}{'clients':<13}{'requests':>9}{'req/s':>9}{'p50 ms':>9}"
+    print(header + f"{'p99 ms':>9}{'errors':>8}")
+    print("-" * (len(header) + 17))
+    for label, mode, f in rows:
+        print(
+            f"{label:<28}{mode:<13}{f.requests:>9,}{f.rps:>9.0f}{f.pct(0.50):>9.2f}"
+            f"{f.pct(0.99):>9.2f}{f.errors:>8}"
+        )
+    baseline = {mode: f.rps for label, mode, f in rows if label == ENDPOINTS[0].label}
+    print("\nrelative to the bare page (same run, same clients):")
+    for label, mode, f in rows:
+        if label == ENDPOINTS[0].label:
+            continue
+        share = f.rps / baseline[mode] if baseline.get(mode) else float("nan")
+        print(f"  {label:<28}{mode:<13}{share:>6.2f}x the page's requests/second")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
