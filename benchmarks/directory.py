@@ -1,0 +1,197 @@
+"""Directory benchmark: ingest speed and memory against baselines, then search latency.
+
+Prints figures; it is not a test. On one generated NPPES file in the full 330-column format
+(``--rows``, default 1,000,000) it measures, each in a fresh subprocess so peak memory
+(``ru_maxrss``) is its own:
+
+- the spinefx ingest (streamed, filtered, into DuckDB);
+- pandas ``read_csv(usecols=..., dtype=str)`` of the same columns (the common baseline);
+- a bare ``pyarrow.csv.read_csv`` of the same columns (the floor: parse only, nothing kept);
+
+then the latency of 1,000 random searches (half at 25 miles, half at 100) through the public
+``search()`` function.
+
+    .venv/bin/python benchmarks/directory.py --rows 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Each child: imports (not timed), then the timed body, which sets ``result``.
+CHILD_CODE = {
+    "ingest": """
+from pathlib import Path
+from spinefx.directory.nppes import ingest
+started = time.perf_counter()
+report = ingest(Path(SRC), db_path=Path(DB))
+result = {"kept": report.kept, "rows_read": report.rows_read}
+""",
+    "pandas": """
+import pandas as pd
+from spinefx.directory.nppes import COLUMNS
+started = time.perf_counter()
+frame = pd.read_csv(SRC, usecols=list(COLUMNS.values()), dtype=str, keep_default_na=False,
+                    on_bad_lines="skip")
+result = {"rows": len(frame)}
+""",
+    "pyarrow": """
+import pyarrow as pa, pyarrow.csv as pacsv
+from spinefx.directory.nppes import COLUMNS
+names = list(COLUMNS.values())
+started = time.perf_counter()
+table = pacsv.read_csv(
+    SRC,
+    parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+    convert_options=pacsv.ConvertOptions(
+        include_columns=names, column_types={n: pa.string() for n in names}
+    ),
+)
+result = {"rows": table.num_rows}
+""",
+}
+
+# Peak memory is read from VmHWM (this process only): ru_maxrss would carry the parent's
+# high-water mark across fork and exec on Linux.
+CHILD_WRAPPER = """
+import json, re, sys, time
+SRC, DB = sys.argv[1], sys.argv[2]
+{body}
+result["seconds"] = time.perf_counter() - started
+status = open("/proc/self/status").read()
+result["peak_rss_mib"] = int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
+print(json.dumps(result))
+"""
+
+
+def child(kind: str, src: Path, db: Path) -> dict[str, float]:
+    code = CHILD_WRAPPER.format(body=CHILD_CODE[kind])
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(src), str(db)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def search_latency(db: Path, queries: int, seed: int) -> dict[int, list[float]]:
+    import duckdb
+
+    from spinefx.directory.search import SearchQuery, search
+
+    conn = duckdb.connect(str(db), read_only=True)
+    zips = [
+        z for (z,) in conn.execute("SELECT zip FROM providers WHERE zip IS NOT NULL").fetchall()
+    ]
+    conn.close()
+    rng = random.Random(seed)
+    # Half the queries start where providers are (dense, the heavy case), half anywhere.
+    from spinefx.directory.geo import _centroids
+
+    anywhere = sorted(_centroids())
+    timings: dict[int, list[float]] = {25: [], 100: []}
+    for _ in range(20):  # warm the connection and the file cache
+        search(db, SearchQuery(zip=rng.choice(zips)))
+    for i in range(queries):
+        radius = 25 if i % 2 == 0 else 100
+        origin = rng.choice(zips) if i % 4 < 2 else rng.choice(anywhere)
+        query = SearchQuery(zip=origin, radius=radius)
+        started = time.perf_counter()
+        search(db, query)
+        timings[radius].append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def memory_gib() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=1_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--dir", type=Path, default=None, help="work folder (default: temp)")
+    args = parser.parse_args()
+
+    from spinefx.directory.demo import write_demo_files
+
+    work = args.dir or Path(tempfile.mkdtemp(prefix="spinefx-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]
+    print(
+        f"machine: {os.cpu_count()} CPUs, {memory_gib():.1f} GiB memory, "
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, "
+        f"load average {load:.1f} at start, {time.strftime('%Y-%m-%d')}"
+    )
+    started = time.perf_counter()
+    files = write_demo_files(work, args.rows, args.seed)
+    size = files.npidata.stat().st_size
+    print(
+        f"generated {args.rows:,} rows ({size / 2**30:.2f} GiB, 330 columns) "
+        f"in {time.perf_counter() - started:.1f} s  -> {files.npidata}"
+    )
+    db = work / "bench.duckdb"
+    try:
+        runs = {kind: child(kind, files.npidata, db) for kind in ("ingest", "pandas", "pyarrow")}
+        mb_s = size / 2**20
+        print(f"\n{'reader':<34}{'seconds':>9}{'MiB/s':>9}{'peak RSS MiB':>14}")
+        labels = {
+            "ingest": "spinefx ingest (stream + DuckDB)",
+            "pandas": "pandas read_csv usecols (baseline)",
+            "pyarrow": "pyarrow read_csv columns (floor)",
+        }
+        for kind, run in runs.items():
+            seconds = run["seconds"]
+            print(
+                f"{labels[kind]:<34}{seconds:>9.2f}{mb_s / seconds:>9.0f}"
+                f"{run['peak_rss_mib']:>14.0f}"
+            )
+        ingest = runs["ingest"]
+        print(
+            f"\nkept {int(ingest['kept']):,} of {int(ingest['rows_read']):,} rows; "
+            f"database {db.stat().st_size / 2**20:.0f} MiB"
+        )
+        print(
+            f"ingest vs pandas: {runs['pandas']['seconds'] / ingest['seconds']:.1f}x faster "
+            f"(target >= 3x); vs pyarrow floor: "
+            f"{ingest['seconds'] / runs['pyarrow']['seconds']:.2f}x (target <= 1.5x); "
+            f"peak RSS {ingest['peak_rss_mib'] / 1024:.2f} GiB (target < 1.5)"
+        )
+        timings = search_latency(db, args.queries, args.seed)
+        print(f"\nsearch latency over {args.queries:,} queries (ms):")
+        for radius, values in timings.items():
+            print(
+                f"  radius {radius:>3} mi: p50 {statistics.median(values):6.2f}  "
+                f"p99 {percentile(values, 99):6.2f}  max {max(values):6.2f}  (n={len(values)})"
+            )
+        every = [v for values in timings.values() for v in values]
+        print(f"  all: p99 {percentile(every, 99):.2f} ms (target < 20)")
+    finally:
+        if args.keep:
+            print(f"\nkept files in {work}")
+        elif args.dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
