@@ -420,3 +420,20 @@ def test_followup_requires_sex_age_and_date(client: TestClient) -> None:
     assert response.status_code == 422
     for name in ("sex", "age", "fracture_date"):
         assert f'id="{name}-error"' in response.text
+
+
+def test_candidacy_none_of_these_means_known_empty_and_a_checked_item_outranks_it(
+    client: TestClient,
+) -> None:
+    known_none = client.post("/clinician/candidacy", data={"absolute_contraindications": "_none"})
+    assert re.search(r'status-met">Met</span> <span>No absolute', known_none.text)
+    both = client.post(
+        "/clinician/candidacy", data={"absolute_contraindications": ["_none", "pregnancy"]}
+    )
+    assert 'data-outcome="contraindicated"' in both.text
+
+
+def test_levels_offer_no_none_of_these_because_at_least_one_is_needed(client: TestClient) -> None:
+    html = client.get("/clinician/candidacy").text
+    assert 'id="levels-none"' not in html
+    assert 'id="absolute_contraindications-none"' in html

@@ -250,3 +250,20 @@ def test_the_openapi_document_is_served_locally(client: TestClient) -> None:
     response = client.get("/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "spinefx"
+
+
+def test_an_unexpected_error_is_a_500_problem_that_still_has_the_headers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(Settings(data_dir=tmp_path))
+
+    @app.get("/api/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("secret detail")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        response = c.get("/api/v1/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "secret detail" not in response.text
+    assert response.headers["content-security-policy"] == EXPECTED_CSP

@@ -76,6 +76,12 @@ class FormField:
     maximum: float | None = None
     help: str = ""
     children: tuple[FormField, ...] = field(default=())
+    min_items: int = 0  # for a list: the fewest choices allowed
+
+    @property
+    def offers_none(self) -> bool:
+        """A list that may be unknown and may be empty gets a "None of these" box."""
+        return self.kind == "multi" and self.nullable and self.min_items == 0
 
     @property
     def id(self) -> str:
@@ -106,9 +112,20 @@ def fields_of(
             )
             continue
         low, high = _bounds(metadata)
+        min_items = max(
+            (m.min_length for m in metadata if isinstance(m, annotated_types.MinLen)), default=0
+        )
         described.append(
             FormField(
-                full, label, kind, nullable or not info.is_required(), choices, low, high, help_text
+                full,
+                label,
+                kind,
+                nullable or not info.is_required(),
+                choices,
+                low,
+                high,
+                help_text,
+                min_items=min_items,
             )
         )
     return tuple(described)

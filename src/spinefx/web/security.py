@@ -40,7 +40,7 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("referrer-policy", "no-referrer"),
     ("x-frame-options", "DENY"),
     ("cross-origin-opener-policy", "same-origin"),
-    ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
 )
 ACCESS_LOGGER = "spinefx.web.access"
 
@@ -71,7 +71,25 @@ class SecurityHeaders:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send_with_headers(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            # A failure no handler caught still gets these headers: answer here, then let the
+            # server log the error.
+            if not started:
+                response = problem(
+                    500, "Something went wrong on our side.", instance=scope.get("path", "")
+                )
+                await response(scope, receive, tracking_send)
+            raise
 
 
 _OWNED_HEADERS = frozenset(k.encode() for k, _ in SECURITY_HEADERS) | {b"cache-control"}
