@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from spinefx.clinical.pathway import REFERENCE_CANDIDACY, REFERENCE_FOLLOWUP
 from spinefx.web.spine_svg import GRADE_COLOURS
 
@@ -47,8 +49,11 @@ def answer_form(page: Any, fill: Any, answers: dict[str, Any]) -> None:
             value = ["_none"]
         for one in value if isinstance(value, list) else [value]:
             fill(page, {name: "yes" if one is True else "no" if one is False else one})
-    page.locator("main form button[type=submit]").first.click()
-    page.locator("#result").wait_for()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    if page.locator("#result").count() != 1:
+        refused = page.locator(".error-summary")
+        pytest.fail(f"no result; {refused.inner_text() if refused.count() else page.title()}")
 
 
 def test_candidacy_for_the_reference_patient_meets_the_criteria(
