@@ -68,11 +68,13 @@ def test_each_red_flag_answered_yes_overrides_the_rule(
     rule_answers = {k: v for k, v in REFERENCE_ANSWERS.items() if not k.startswith("red_flags.")}
     result = submit_check(page, fill, {**rule_answers, f"red_flags.{flag}": "yes"})
     assert result.get_attribute("data-outcome") == outcome
-    text = result.inner_text()
+    banner = result.locator(f".banner-{outcome}")
+    assert banner.is_visible()
+    text = banner.inner_text()
     if outcome == "emergency":
         assert "911" in text
     else:
-        assert "911" not in text
+        assert "911" not in result.inner_text()
         assert "today" in text.lower() or "same day" in text.lower()
 
 
