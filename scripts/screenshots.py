@@ -115,7 +115,8 @@ def submit(page: Page, path: str, answers: dict[str, Any]) -> None:
 
 def screening_answers(**changes: Any) -> dict[str, Any]:
     answers = {k: v for k, v in REFERENCE_SCREENING.items() if k != "red_flags"}
-    answers |= {f"red_flags.{k}": v for k, v in REFERENCE_SCREENING["red_flags"].items()}
+    flags: dict[str, Any] = dict(REFERENCE_SCREENING["red_flags"])  # type: ignore[call-overload]
+    answers |= {f"red_flags.{k}": v for k, v in flags.items()}
     return answers | {"zip": "02139"} | changes
 
 
@@ -127,7 +128,7 @@ def grading_answers() -> dict[str, Any]:
     }
 
 
-PAGES: dict[str, Callable[[Page], None]] = {
+PAGES: dict[str, Callable[[Page], object]] = {
     "home": lambda p: p.goto("/"),
     "check": lambda p: p.goto("/check"),
     "check-result": lambda p: submit(p, "/check", screening_answers()),
@@ -136,7 +137,8 @@ PAGES: dict[str, Callable[[Page], None]] = {
     ),
     "learn": lambda p: p.goto("/learn"),
     "learn-kyphoplasty": lambda p: p.goto("/learn/kyphoplasty"),
-    "find-02139": lambda p: p.goto("/find?zip=02139&radius=25"),
+    # Ten results keep the picture (and the docs folder) small; the page pages through the rest.
+    "find-02139": lambda p: p.goto("/find?zip=02139&radius=25&limit=10"),
     "grading-result": lambda p: submit(p, "/clinician/grading", grading_answers()),
     "candidacy-result": lambda p: submit(
         p, "/clinician/candidacy", {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}

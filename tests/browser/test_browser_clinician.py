@@ -32,13 +32,16 @@ def test_grading_the_reference_heights_shows_l2_grade_2_on_the_spine(
     assert grade_cell.inner_text().startswith("2 ")
     svg = result.locator("svg")
     assert svg.count() == 1
-    # Each body is a <path> drawn just before its level label (<text>L2</text>).
-    l2 = svg.locator(
-        "xpath=.//*[local-name()='text' and normalize-space()='L2']"
-        "/preceding-sibling::*[local-name()='path'][1]"
-    )
+    # Each body is a <path> that names its level.
+    l2 = svg.locator("path[data-level='L2']")
+    assert l2.count() == 1
     assert l2.get_attribute("data-grade") == "2"
     assert l2.get_attribute("fill") == GRADE_COLOURS[2]
+    # Unmeasured levels are drawn too, without a grade.
+    assert svg.locator("path[data-level='T4']:not([data-grade])").count() == 1
+    # Compact: the whole drawing, L3 included, fits in 600 px of height.
+    box = svg.bounding_box()
+    assert box is not None and box["height"] <= 600
     assert a11y_problems(page) == []
 
 

@@ -347,3 +347,15 @@ def test_svg_uses_a_generic_font_and_stays_small() -> None:
 
 def test_reference_model_is_exported() -> None:
     assert isinstance(REFERENCES[0], Reference)
+
+
+def test_only_the_kyphoplasty_steps_are_ordered_and_no_fact_types_its_own_number() -> None:
+    ordered = [(t.slug, s.heading) for t in TOPICS for s in t.sections if s.ordered]
+    assert ordered == [("kyphoplasty", "Step by step")]
+    for slug, heading, fact in ALL_FACTS:
+        assert not re.match(r"\d+\.\s", fact.text), (slug, heading, fact.text)
+
+
+def test_section_is_unordered_by_default() -> None:
+    section = Section(heading="h", facts=(Fact(text="t", refs=(1,)),))
+    assert section.ordered is False

@@ -437,3 +437,126 @@ def test_levels_offer_no_none_of_these_because_at_least_one_is_needed(client: Te
     html = client.get("/clinician/candidacy").text
     assert 'id="levels-none"' not in html
     assert 'id="absolute_contraindications-none"' in html
+
+
+# --- the screenshot review ----------------------------------------------------------------
+
+FOLLOWUP_FORM = {
+    "sex": "female",
+    "age": "58",
+    "fracture_date": "2026-11-02",
+    "vertebral_fractures": "1",
+    "max_grade": "2",
+    "egfr": "82",
+    "on_osteoporosis_treatment": "no",
+}
+
+
+def test_result_tables_label_every_cell_so_they_can_stack_on_a_phone(client: TestClient) -> None:
+    pages = [
+        client.post("/clinician/grading", data=REFERENCE_HEIGHTS).text,
+        client.post("/clinician/followup", data=FOLLOWUP_FORM).text,
+    ]
+    for html in pages:
+        for table in re.findall(r'<table class="data[^"]*".*?</table>', html, re.S):
+            assert 'class="data stack' in table or "stack" in table.split(">")[0]
+            body = table.split("<tbody>")[1]
+            cells = re.findall(r"<td[^>]*>", body)
+            assert cells, table
+            if "grades" in table.split(">")[0]:  # the grade cell is labelled by the stylesheet
+                cells = [c for i, c in enumerate(cells) if i % 6 != 0]
+            assert all("data-label=" in c or "colspan" in c for c in cells), cells
+
+
+def test_the_emergency_banner_has_a_call_911_phone_link(client: TestClient) -> None:
+    response = client.post("/check", data={**REFERENCE_FORM, "red_flags.saddle_numbness": "yes"})
+    section = result_section(response.text)
+    banner = section.split('class="banner banner-emergency"')[1].split("</div>")[0]
+    assert re.search(r'<a [^>]*href="tel:911"[^>]*>Call 911</a>', banner)
+
+
+def test_an_i_dont_know_answer_reads_dont_know(client: TestClient) -> None:
+    section = result_section(client.post("/check", data=REFERENCE_FORM).text)
+    assert "Don't know" in section or "Don&#39;t know" in section
+    assert "Not answered" not in section
+
+
+def test_followup_marks_sex_required_like_age_and_date(client: TestClient) -> None:
+    html = client.get("/clinician/followup").text
+    legend = re.search(r'<fieldset[^>]*id="sex".*?<legend>(.*?)</legend>', html, re.S)
+    assert legend and "(required)" in legend.group(1)
+    for name in ("age", "fracture_date"):
+        assert re.search(rf'<label for="{name}">[^<]*<span class="required">\(required\)', html)
+
+
+def test_followup_labels_egfr_with_its_own_spelling(client: TestClient) -> None:
+    html = client.get("/clinician/followup").text
+    assert "eGFR" in html
+    assert "EGFR" not in html
+
+
+def test_followup_leads_into_the_very_high_risk_checks(client: TestClient) -> None:
+    section = result_section(client.post("/clinician/followup", data=FOLLOWUP_FORM).text)
+    words = text_of(section)
+    assert "Very high risk if any of these is true:" in words
+    lead = words.index("Very high risk if any of these is true:")
+    checks = re.findall(r'<li data-check="([^"]+)">', section)
+    assert checks == [
+        "two-or-more-vertebral-fractures",
+        "grade-3-fracture",
+        "fracture-on-treatment",
+    ]
+    assert words.index("Two or more vertebral fractures") > lead
+    assert "Not met" not in words
+
+
+def test_the_kyphoplasty_steps_are_a_numbered_list_without_typed_numbers(
+    client: TestClient,
+) -> None:
+    html = client.get("/learn/kyphoplasty").text
+    steps = re.search(r"<h2>Step by step</h2>\s*<ol class=\"facts steps\">(.*?)</ol>", html, re.S)
+    assert steps, "the steps are not an <ol>"
+    items = re.findall(r"<li>(.*?)</li>", steps.group(1), re.S)
+    assert len(items) == 5
+    assert not any(re.match(r"\s*\d+\.", item) for item in items)
+    # Other sections stay bullet lists.
+    assert '<ul class="facts">' in html
+
+
+def test_the_kyphoplasty_drawing_has_its_step_captions_in_the_page(client: TestClient) -> None:
+    html = client.get("/learn/kyphoplasty").text
+    figure = re.search(r"<figure.*?</figure>", html, re.S)
+    assert figure
+    captions = re.search(r'<ol class="step-captions"[^>]*>(.*?)</ol>', figure.group(0), re.S)
+    assert captions
+    assert len(re.findall(r"<li>", captions.group(1))) == 4
+    assert "needle" in captions.group(1) and "cement" in captions.group(1)
+
+
+def test_startup_warms_the_directory_with_its_hook_when_there_is_one(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import spinefx.directory.search as search
+
+    seen: list[Path] = []
+    monkeypatch.setattr(search, "warm_up", seen.append, raising=False)
+    settings = Settings(data_dir=data_dir)
+    with TestClient(create_app(settings)) as c:
+        assert seen == [settings.directory_db]
+        assert c.get("/").status_code == 200
+
+
+def test_startup_never_fails_on_the_warm_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import spinefx.directory.search as search
+
+    def broken(db_path: Path) -> None:
+        raise RuntimeError("no directory")
+
+    monkeypatch.setattr(search, "warm_up", broken, raising=False)
+    with TestClient(create_app(Settings(data_dir=tmp_path))) as c:
+        assert c.get("/").status_code == 200
+    monkeypatch.delattr(search, "warm_up", raising=False)
+    with TestClient(create_app(Settings(data_dir=tmp_path / "none"))) as c:
+        assert c.get("/api/v1/specialists?zip=02139").status_code == 503

@@ -71,12 +71,17 @@ class Fact(BaseModel):
 
 
 class Section(BaseModel):
-    """A heading and the facts under it, in reading order."""
+    """A heading and the facts under it, in reading order.
+
+    ``ordered`` marks steps that happen in sequence: the page numbers them (an ``<ol>``), so the
+    text carries no numbers of its own.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     heading: str = Field(min_length=1)
     facts: tuple[Fact, ...] = Field(min_length=1)
+    ordered: bool = False
 
 
 class Figure(BaseModel):
@@ -407,39 +412,45 @@ KYPHOPLASTY = Topic(
         ),
         Section(
             heading="Step by step",
+            ordered=True,
             facts=(
                 _fact(
-                    "1. You lie face down on a padded table. You are either fully asleep "
+                    "You lie face down on a padded table. You are either fully asleep "
                     "(general anaesthesia) or awake and drowsy with the back numbed "
                     "(local anaesthesia).",
                     FREE,
                     VAN_MEIRHAEGHE,
                 ),
                 _fact(
-                    "2. The doctor watches live X-ray pictures and guides a thin, hollow needle "
+                    "The doctor watches live X-ray pictures and guides a thin, hollow needle "
                     "through the skin into the broken vertebra. The needle passes through the "
                     "pedicle, a short bridge of bone at the back of the vertebra.",
                     FREE,
                     VAN_MEIRHAEGHE,
                 ),
                 _fact(
-                    "3. A small balloon is passed through the needle into the bone and slowly "
+                    "A small balloon is passed through the needle into the bone and slowly "
                     "filled. It pushes the squashed bone back up towards its normal height and "
                     "makes a hollow space (a cavity).",
                     FREE,
                     VAN_MEIRHAEGHE,
                 ),
                 _fact(
-                    "4. The balloon is emptied and taken out. The cavity stays.",
+                    "The balloon is emptied and taken out. The cavity stays.",
                     FREE,
                     VAN_MEIRHAEGHE,
                 ),
                 _fact(
-                    "5. Bone cement, a medical acrylic called PMMA, is pushed in to fill the "
+                    "Bone cement, a medical acrylic called PMMA, is pushed in to fill the "
                     "cavity. It sets hard within minutes and supports the bone from inside.",
                     FREE,
                     VAN_MEIRHAEGHE,
                 ),
+            ),
+        ),
+        Section(
+            heading="One side or both",
+            facts=(
                 _fact(
                     "The doctor often works from both sides of the bone, with one needle on "
                     "each side. In the FREE trial, about 2.4 ml of cement was used on each "

@@ -4,7 +4,8 @@ Nothing is built at import: each call makes a new app from ``settings`` (default
 ``SPINEFX_*`` environment). Errors from the core become HTTP answers here and only here:
 :class:`~spinefx.errors.InputError` is 422, :class:`~spinefx.errors.DataError` (no directory
 loaded, unreadable store) is 503; under ``/api/`` as ``application/problem+json``, elsewhere
-as a page.
+as a page. At startup the directory is warmed up (ZIP table, read connection) so the first search
+is not slow; a missing or broken directory never stops the app from starting.
 
 >>> from fastapi.testclient import TestClient
 >>> client = TestClient(create_app(Settings(data_dir="/nonexistent")))
@@ -14,7 +15,10 @@ as a page.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +45,7 @@ from spinefx.web.routes import api, pages
 from spinefx.web.security import AccessLog, BodySizeLimit, BodyTooLarge, SecurityHeaders
 from spinefx.web.settings import MAX_BODY_BYTES, Settings
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "make_templates"]
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "make_templates", "warm_up"]
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"
@@ -62,9 +66,37 @@ def make_templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+def warm_up(db_path: Path) -> None:
+    """Make the first directory search fast; log and carry on when anything fails.
+
+    Uses ``spinefx.directory.search.warm_up(db_path)`` when the directory provides it; otherwise
+    builds the ZIP centroid table (the slow part of a first search) and, when a directory file
+    exists, runs one small search to open its read connection.
+    """
+    try:
+        search = importlib.import_module("spinefx.directory.search")
+        hook = getattr(search, "warm_up", None)
+        if callable(hook):
+            hook(db_path)
+            return
+        from spinefx.directory import geo
+
+        geo.centroid("02139")
+        if Path(db_path).is_file():
+            search.search(db_path, search.SearchQuery(zip="02139", radius=5, limit=1))
+    except Exception:  # startup must never fail on the warm-up
+        log.warning("directory warm-up skipped", exc_info=True)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app serving ``settings`` (the directory at ``settings.directory_db``)."""
     settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm_up(settings.directory_db)
+        yield
+
     app = FastAPI(
         title="spinefx",
         version=getattr(spinefx, "__version__", "0"),
@@ -76,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # the interactive docs load assets from a CDN: not served
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.templates = make_templates()

@@ -52,9 +52,15 @@ _WORDS = {
 
 
 def humanize(name: str) -> str:
-    """``pain_nrs`` -> ``Pain NRS``; ``height-loss`` -> ``Height loss``."""
-    words = [_WORDS.get(w, w) for w in re.split(r"[_\-\s]+", name) if w]
+    """``pain_nrs`` -> ``Pain NRS``; ``height-loss`` -> ``Height loss``; ``egfr`` -> ``eGFR``.
+
+    The first word gets a capital letter unless it comes from the table of spelled words.
+    """
+    parts = [w for w in re.split(r"[_\-\s]+", name) if w]
+    words = [_WORDS.get(w, w) for w in parts]
     text = " ".join(words)
+    if parts and parts[0] in _WORDS:
+        return text
     return text[:1].upper() + text[1:]
 
 

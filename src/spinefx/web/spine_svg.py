@@ -2,8 +2,12 @@
 
 Each vertebral body is drawn from its measured anterior, middle and posterior heights (front on
 the left), so a wedge or a biconcave fracture shows its shape, and filled by its Genant grade.
-Levels that were not measured are drawn at a typical size as a light outline. The SVG uses
-presentation attributes only (no ``style``), so it passes the page's Content-Security-Policy.
+Levels that were not measured are drawn at a typical size as a dashed grey outline (#767676,
+4.5:1 on white). The drawing is compact (about 37 px per level, under 600 px in all) so a
+measured lumbar level is in view on a desktop screen, with the legend beside the spine. Each
+body's ``<path>`` carries ``data-level`` (``"L2"``) and, when measured, ``data-grade``. The SVG
+uses presentation attributes only (no ``style``), so it passes the page's
+Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -24,13 +28,15 @@ DRAWN_LEVELS: tuple[Level, ...] = tuple(
 )
 # Fill per Genant grade: 0 neutral grey, 1 yellow, 2 orange, 3 red.
 GRADE_COLOURS: Mapping[int, str] = {0: "#b8b8b8", 1: "#f4d03f", 2: "#f0880a", 3: "#c62828"}
-UNMEASURED_COLOUR = "#c9c9c9"
+UNMEASURED_COLOUR = "#767676"  # 4.5:1 on white
 _GRADE_WORDS = {0: "normal", 1: "mild", 2: "moderate", 3: "severe"}
 
-_SCALE = 3.2  # pixels per millimetre
-_GAP_MM = 4.5  # the disc between two bodies
-_LEFT = 70.0  # room for the level labels
+_SCALE = 1.35  # pixels per millimetre at most: typical T4-L5 bodies in about 520 px
+_MAX_SPINE_PX = 560.0  # taller measured bodies shrink the scale to stay within this
+_GAP_MM = 3.5  # the disc between two bodies
+_LEFT = 44.0  # room for the level labels
 _TOP = 30.0
+_LEGEND_ROW = 24.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,13 @@ def _typical(level: Level) -> tuple[float, float]:
     return 19.0 + step * 0.75, 27.0 + step * 0.9
 
 
+def _heights(level: Level, body: Body | None) -> tuple[float, float, float]:
+    if body is None:
+        typical_h, _ = _typical(level)
+        return (typical_h, typical_h, typical_h)
+    return (body.ha, body.hm, body.hp)
+
+
 def lateral_spine_svg(
     bodies: Mapping[Level, Body], *, title: str = "Lateral view of the spine"
 ) -> Markup:
@@ -58,39 +71,44 @@ def lateral_spine_svg(
     count = len(DRAWN_LEVELS)
     summary: list[str] = []
     max_x = 0.0
+    all_heights = [_heights(level, bodies.get(level)) for level in DRAWN_LEVELS]
+    total_mm = sum(max(h) + _GAP_MM for h in all_heights)
+    scale = min(_SCALE, (_MAX_SPINE_PX - _TOP) / total_mm)
     for i, level in enumerate(DRAWN_LEVELS):
-        typical_h, depth = _typical(level)
+        _, depth = _typical(level)
         body = bodies.get(level)
-        heights = (body.ha, body.hm, body.hp) if body else (typical_h, typical_h, typical_h)
-        tallest = max(heights) * _SCALE
+        heights = all_heights[i]
+        tallest = max(heights) * scale
         centre = y + tallest / 2
         # A gentle kyphosis through the thoracic spine and lordosis through the lumbar spine.
         t = i / (count - 1)
         x0 = (
             _LEFT
-            + 40
-            + 34 * math.sin(math.pi * min(t / 0.6, 1.0))
-            - 22 * math.sin(math.pi * max((t - 0.6) / 0.4, 0.0))
+            + 24
+            + 16 * math.sin(math.pi * min(t / 0.6, 1.0))
+            - 12 * math.sin(math.pi * max((t - 0.6) / 0.4, 0.0))
         )
-        width = depth * _SCALE
-        parts.append(_body_path(x0, width, centre, heights, body))
+        width = depth * scale
+        parts.append(_body_path(level, x0, width, centre, heights, body, scale))
         parts.append(
             f'<text x="{_LEFT - 8:.1f}" y="{centre + 5:.1f}" text-anchor="end" '
             f'font-size="15" fill="#1a1a1a">{level.value}</text>'
         )
+        right = x0 + width
         if body is not None:
             parts.append(
-                f'<text x="{x0 + width + 10:.1f}" y="{centre + 5:.1f}" font-size="14" '
+                f'<text x="{x0 + width + 8:.1f}" y="{centre + 5:.1f}" font-size="14" '
                 f'fill="#1a1a1a">grade {body.grade}</text>'
             )
             summary.append(f"{level.value} grade {body.grade} ({_GRADE_WORDS.get(body.grade, '')})")
-        max_x = max(max_x, x0 + width + 80)
-        y += tallest + _GAP_MM * _SCALE
+            right += 60
+        max_x = max(max_x, right)
+        y += tallest + _GAP_MM * scale
 
-    legend_y = y + 10
-    parts.append(_legend(_LEFT - 50, legend_y))
-    height = legend_y + 5 * 24 + 10
-    width_px = max(max_x, 360.0)
+    legend_x = max(max_x, _LEFT + 150) + 24
+    parts.append(_legend(legend_x, _TOP))
+    height = max(y, _TOP + 5 * _LEGEND_ROW) + 6
+    width_px = legend_x + 170
     desc = "; ".join(summary) if summary else "No vertebra measured."
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="spine" role="img" '
@@ -98,16 +116,22 @@ def lateral_spine_svg(
         f'aria-labelledby="spine-title spine-desc">'
         f'<title id="spine-title">{escape(title)}</title>'
         f'<desc id="spine-desc">Front of the body on the left. {escape(desc)}</desc>'
-        f'<text x="{_LEFT + 20:.0f}" y="18" font-size="13" fill="#1a1a1a">front</text>'
-        f'<text x="{_LEFT + 150:.0f}" y="18" font-size="13" fill="#1a1a1a">back</text>'
+        f'<text x="{_LEFT + 10:.0f}" y="18" font-size="13" fill="#1a1a1a">front</text>'
+        f'<text x="{_LEFT + 110:.0f}" y="18" font-size="13" fill="#1a1a1a">back</text>'
     )
     return Markup(head + "".join(parts) + "</svg>")
 
 
 def _body_path(
-    x0: float, width: float, centre: float, heights: tuple[float, float, float], body: Body | None
+    level: Level,
+    x0: float,
+    width: float,
+    centre: float,
+    heights: tuple[float, float, float],
+    body: Body | None,
+    scale: float,
 ) -> str:
-    ha, hm, hp = (h * _SCALE / 2 for h in heights)
+    ha, hm, hp = (h * scale / 2 for h in heights)
     x1 = x0 + width
     xm = x0 + width / 2
     # Quadratic curves through the middle height: control = 2 * middle - mean of the ends.
@@ -120,12 +144,12 @@ def _body_path(
     if body is None:
         return (
             f'<path d="{d}" fill="#ffffff" stroke="{UNMEASURED_COLOUR}" stroke-width="1.5" '
-            'stroke-dasharray="4 3" stroke-linejoin="round"/>'
+            f'stroke-dasharray="4 3" stroke-linejoin="round" data-level="{level.value}"/>'
         )
     fill = GRADE_COLOURS.get(body.grade, "#ffffff")
     return (
         f'<path d="{d}" fill="{fill}" stroke="#333333" stroke-width="2" '
-        f'stroke-linejoin="round" data-grade="{body.grade}"/>'
+        f'stroke-linejoin="round" data-level="{level.value}" data-grade="{body.grade}"/>'
     )
 
 
@@ -134,7 +158,7 @@ def _legend(x: float, y: float) -> str:
     rows.append(("#ffffff", UNMEASURED_COLOUR, ' stroke-dasharray="4 3"', "not measured"))
     out = []
     for i, (fill, stroke, dash, text) in enumerate(rows):
-        row_y = y + i * 24
+        row_y = y + i * _LEGEND_ROW
         out.append(
             f'<rect x="{x:.0f}" y="{row_y:.0f}" width="26" height="16" rx="4" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="1.5"{dash}/>'

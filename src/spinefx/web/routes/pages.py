@@ -34,7 +34,7 @@ router = APIRouter(include_in_schema=False)
 
 # --- Words for what the rules return -------------------------------------------------------
 
-STATUS_WORDS = {"met": "Yes", "not-met": "No", "unknown": "Not answered"}
+STATUS_WORDS = {"met": "Yes", "not-met": "No", "unknown": "Don't know"}
 CLINICAL_STATUS_WORDS = {"met": "Met", "not-met": "Not met", "unknown": "Unknown"}
 
 CHOICE_LABELS = {
@@ -104,6 +104,23 @@ CANDIDACY_OUTCOMES = {
     "incomplete": "Incomplete: some criteria are unknown",
     "contraindicated": "Contraindicated",
 }
+# The follow-up plan's very-high-risk triggers, each a check answered yes, no or not known.
+FOLLOWUP_TRIGGERS = {
+    "two-or-more-vertebral-fractures": "Two or more vertebral fractures",
+    "grade-3-fracture": "A grade 3 (severe) fracture",
+    "fracture-on-treatment": "The fracture happened on osteoporosis treatment",
+}
+TRIGGER_WORDS = {"met": "Yes", "not-met": "No", "unknown": "Not known"}
+# The numbered panels of a Learn figure, captioned in the page (not in the drawing) so that the
+# words keep the page's type size on a phone.
+FIGURE_STEPS: dict[str, tuple[str, ...]] = {
+    "img/bkp-steps.svg": (
+        "A needle enters the collapsed bone from the back.",
+        "A balloon inflates inside the bone and lifts it.",
+        "The balloon is removed, leaving a cavity.",
+        "Bone cement fills the cavity and sets hard.",
+    ),
+}
 FIND_RADII = (5, 10, 25, 50, 100, 250, 500)
 GRADING_FORM_LEVELS: tuple[Level, ...] = DRAWN_LEVELS  # T4-L5
 HEIGHT_NAMES = {"ha": "anterior", "hm": "middle", "hp": "posterior"}
@@ -121,6 +138,7 @@ def install_filters(env: jinja2.Environment) -> None:
     env.globals["dom_id"] = forms.dom_id
     env.globals["STATUS_WORDS"] = STATUS_WORDS
     env.globals["CLINICAL_STATUS_WORDS"] = CLINICAL_STATUS_WORDS
+    env.globals["TRIGGER_WORDS"] = TRIGGER_WORDS
 
 
 def render(
@@ -336,6 +354,7 @@ def learn_topic(request: Request, slug: str, templates: TemplatesDep) -> Respons
             "disclaimer": DISCLAIMER,
             "previous": TOPICS[position - 1] if position > 0 else None,
             "next": TOPICS[position + 1] if position + 1 < len(TOPICS) else None,
+            "figure_steps": FIGURE_STEPS.get(found.figure.src, ()) if found.figure else (),
         },
     )
 
@@ -573,6 +592,16 @@ async def followup_result(request: Request, templates: TemplatesDep) -> Response
             field_messages(exc.problems),
             status=422,
         )
+    plan = followup.plan(inp)
     return _rule_page(
-        request, templates, "followup.html", FOLLOWUP_FIELDS, values, {}, result=followup.plan(inp)
+        request,
+        templates,
+        "followup.html",
+        FOLLOWUP_FIELDS,
+        values,
+        {},
+        result=plan,
+        triggers=[
+            (c, FOLLOWUP_TRIGGERS.get(c.id, forms.humanize(c.id))) for c in plan.risk_reasons
+        ],
     )
