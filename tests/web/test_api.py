@@ -4,8 +4,6 @@ of bad request is an RFC 9457 problem naming what is wrong, never a 500."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,39 +16,9 @@ from spinefx.clinical.pathway import (
     REFERENCE_HEIGHTS,
     REFERENCE_SCREENING,
 )
-from spinefx.web import Settings, create_app
 from spinefx.web.settings import MAX_BODY_BYTES
 
 PROBLEM = "application/problem+json"
-
-
-def demo_data_dir(factory: pytest.TempPathFactory) -> Path:
-    """A data dir with a 2,000-row demo directory, built once per test session and shared."""
-    from spinefx.directory.demo import load_demo
-
-    path = factory.getbasetemp() / "spinefx-demo-2000"
-    if not (path / "directory.duckdb").is_file():
-        path.mkdir(exist_ok=True)
-        load_demo(path / "directory.duckdb", rows=2000)
-    return path
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = demo_data_dir(tmp_path_factory)
-    return path
-
-
-@pytest.fixture(scope="module")
-def client(data_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(data_dir=data_dir))) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def empty_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(data_dir=tmp_path_factory.mktemp("empty")))) as c:
-        yield c
 
 
 def assert_problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:

@@ -4,8 +4,6 @@ or a problem (4xx), never a server error. Also the HTML forms, for whatever is t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,6 @@ from spinefx.clinical.pathway import (
     REFERENCE_SCREENING,
 )
 from spinefx.clinical.screening import EMERGENCY_FLAGS, URGENT_FLAGS
-from spinefx.web import Settings, create_app
 
 FUZZ = settings(
     max_examples=100,
@@ -72,24 +69,6 @@ vertebra = st.fixed_dictionaries(
     }
 )
 grading_bodies = st.builds(lambda vs: {"vertebrae": vs}, st.lists(vertebra, max_size=20))
-
-
-def demo_data_dir(factory: pytest.TempPathFactory) -> Path:
-    """A data dir with a 2,000-row demo directory, built once per test session and shared."""
-    from spinefx.directory.demo import load_demo
-
-    path = factory.getbasetemp() / "spinefx-demo-2000"
-    if not (path / "directory.duckdb").is_file():
-        path.mkdir(exist_ok=True)
-        load_demo(path / "directory.duckdb", rows=2000)
-    return path
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    path = demo_data_dir(tmp_path_factory)
-    with TestClient(create_app(Settings(data_dir=path))) as c:
-        yield c
 
 
 def assert_answered(response: Any) -> None:

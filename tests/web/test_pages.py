@@ -4,7 +4,6 @@ pages through the demo directory, and bad answers come back next to their field 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,35 +35,6 @@ REFERENCE_HEIGHTS = {
     "L3.hm": "28",
     "L3.hp": "28",
 }
-
-
-def demo_data_dir(factory: pytest.TempPathFactory) -> Path:
-    """A data dir with a 2,000-row demo directory, built once per test session and shared."""
-    from spinefx.directory.demo import load_demo
-
-    path = factory.getbasetemp() / "spinefx-demo-2000"
-    if not (path / "directory.duckdb").is_file():
-        path.mkdir(exist_ok=True)
-        load_demo(path / "directory.duckdb", rows=2000)
-    return path
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = demo_data_dir(tmp_path_factory)
-    return path
-
-
-@pytest.fixture(scope="module")
-def client(data_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(data_dir=data_dir))) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def empty_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(data_dir=tmp_path_factory.mktemp("none")))) as c:
-        yield c
 
 
 def result_section(html: str) -> str:

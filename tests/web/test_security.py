@@ -47,24 +47,6 @@ RESULT_POSTS = [
 ]
 
 
-def demo_data_dir(factory: pytest.TempPathFactory) -> Path:
-    """A data dir with a 2,000-row demo directory, built once per test session and shared."""
-    from spinefx.directory.demo import load_demo
-
-    path = factory.getbasetemp() / "spinefx-demo-2000"
-    if not (path / "directory.duckdb").is_file():
-        path.mkdir(exist_ok=True)
-        load_demo(path / "directory.duckdb", rows=2000)
-    return path
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    path = demo_data_dir(tmp_path_factory)
-    with TestClient(create_app(Settings(data_dir=path))) as c:
-        yield c
-
-
 class AssetParser(HTMLParser):
     """Collects every URL a page would load by itself, and any inline style or script."""
 
