@@ -32,29 +32,9 @@ from pathlib import Path
 
 import httpx
 
+from spinefx.clinical.pathway import REFERENCE_SCREENING
+
 HOST = "127.0.0.1"
-REFERENCE_SCREENING = {
-    "age": 58,
-    "onset": "sudden",
-    "pain_nrs": 9,
-    "pain_quality": "sharp",
-    "pain_days": 4,
-    "red_flags": {
-        name: False
-        for name in (
-            "saddle_numbness",
-            "bladder_or_bowel",
-            "leg_weakness",
-            "major_trauma",
-            "cancer_history",
-            "fever",
-            "weight_loss",
-            "iv_drug_use",
-            "immunosuppression",
-            "night_pain",
-        )
-    },
-}
 
 
 @dataclass(frozen=True)
