@@ -12,6 +12,7 @@ import json
 import types
 import typing
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,7 +22,14 @@ from pydantic_core import ErrorDetails
 
 from spinefx.errors import MISSING, FieldProblem, InputError
 
-__all__ = ["allowed_text", "load_json_file", "parse_input"]
+__all__ = [
+    "NumericBounds",
+    "allowed_text",
+    "load_json_file",
+    "numeric_bounds",
+    "parse_input",
+    "problems_from",
+]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -189,26 +197,42 @@ def _describe(annotation: Any, metadata: list[Any]) -> str:
     return str(name or annotation)
 
 
-def _range(metadata: list[Any]) -> str:
+@dataclass(frozen=True)
+class NumericBounds:
+    """The numeric limits declared on a field (``Field(ge=..., lt=...)``); ``None`` if open."""
+
+    low: Any = None
+    high: Any = None
+    low_open: bool = False  # ``gt`` rather than ``ge``
+    high_open: bool = False  # ``lt`` rather than ``le``
+
+
+def numeric_bounds(metadata: list[Any]) -> NumericBounds:
+    """Read the ``ge``/``gt``/``le``/``lt`` constraints of a field's metadata."""
     low: Any = None
     high: Any = None
     low_open = high_open = False
     for item in _flatten(metadata):
         if isinstance(item, annotated_types.Ge):
-            low = item.ge
+            low, low_open = item.ge, False
         elif isinstance(item, annotated_types.Gt):
             low, low_open = item.gt, True
         elif isinstance(item, annotated_types.Le):
-            high = item.le
+            high, high_open = item.le, False
         elif isinstance(item, annotated_types.Lt):
             high, high_open = item.lt, True
-    if low is not None and high is not None and not low_open and not high_open:
-        return f" from {low} to {high}"
+    return NumericBounds(low, high, low_open, high_open)
+
+
+def _range(metadata: list[Any]) -> str:
+    b = numeric_bounds(metadata)
+    if b.low is not None and b.high is not None and not b.low_open and not b.high_open:
+        return f" from {b.low} to {b.high}"
     parts = []
-    if low is not None:
-        parts.append(f"{'>' if low_open else '>='} {low}")
-    if high is not None:
-        parts.append(f"{'<' if high_open else '<='} {high}")
+    if b.low is not None:
+        parts.append(f"{'>' if b.low_open else '>='} {b.low}")
+    if b.high is not None:
+        parts.append(f"{'<' if b.high_open else '<='} {b.high}")
     return (" " + " and ".join(parts)) if parts else ""
 
 

@@ -30,6 +30,8 @@ import annotated_types
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
+from spinefx.validation import numeric_bounds
+
 __all__ = ["FormField", "Kind", "convert", "dom_id", "fields_of", "form_data", "humanize"]
 
 Kind = Literal["tri", "bool", "int", "float", "choice", "multi", "date", "text", "group"]
@@ -241,23 +243,7 @@ def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
 
 
 def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:
-    low: float | None = None
-    high: float | None = None
-    flat: list[Any] = []
-    for item in metadata:
-        if isinstance(item, annotated_types.Interval):
-            flat.extend(iter(item))
-        elif hasattr(item, "metadata") and isinstance(item.metadata, list):
-            flat.extend(item.metadata)
-        else:
-            flat.append(item)
-    for item in flat:
-        if isinstance(item, annotated_types.Ge):
-            low = float(item.ge)  # type: ignore[arg-type]
-        elif isinstance(item, annotated_types.Gt):
-            low = float(item.gt)  # type: ignore[arg-type]
-        elif isinstance(item, annotated_types.Le):
-            high = float(item.le)  # type: ignore[arg-type]
-        elif isinstance(item, annotated_types.Lt):
-            high = float(item.lt)  # type: ignore[arg-type]
+    bounds = numeric_bounds(metadata)
+    low = None if bounds.low is None else float(bounds.low)
+    high = None if bounds.high is None else float(bounds.high)
     return low, high
