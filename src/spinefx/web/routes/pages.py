@@ -11,12 +11,13 @@ grading form names each height ``<level>.<ha|hm|hp>`` (``L2.ha``). See :mod:`spi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -27,6 +28,8 @@ from spinefx.validation import parse_input
 from spinefx.web import forms
 from spinefx.web.deps import SettingsDep, TemplatesDep
 from spinefx.web.spine_svg import DRAWN_LEVELS, Body, lateral_spine_svg
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 __all__ = ["error_page", "install_filters", "router"]
 
@@ -536,6 +539,26 @@ def _rule_page(
     )
 
 
+async def _rule_form_result(
+    request: Request,
+    templates: Any,
+    name: str,
+    fields: tuple[forms.FormField, ...],
+    model: type[ModelT],
+    shown: Callable[[ModelT], dict[str, Any]],
+) -> Response:
+    """Read a clinician form into ``model``: the result, or the form again with messages (422)."""
+    form = await request.form()
+    values = form_values(form)
+    try:
+        inp = parse_input(model, forms.form_data(fields, form))
+    except InputError as exc:
+        return _rule_page(
+            request, templates, name, fields, values, field_messages(exc.problems), status=422
+        )
+    return _rule_page(request, templates, name, fields, values, {}, **shown(inp))
+
+
 @router.api_route("/clinician/candidacy", methods=["GET", "HEAD"])
 def candidacy_form(request: Request, templates: TemplatesDep) -> Response:
     return _rule_page(request, templates, "candidacy.html", CANDIDACY_FIELDS, {}, {})
@@ -543,31 +566,18 @@ def candidacy_form(request: Request, templates: TemplatesDep) -> Response:
 
 @router.post("/clinician/candidacy")
 async def candidacy_result(request: Request, templates: TemplatesDep) -> Response:
-    form = await request.form()
-    values = form_values(form)
-    try:
-        inp = parse_input(candidacy.CandidacyInput, forms.form_data(CANDIDACY_FIELDS, form))
-    except InputError as exc:
-        return _rule_page(
-            request,
-            templates,
-            "candidacy.html",
-            CANDIDACY_FIELDS,
-            values,
-            field_messages(exc.problems),
-            status=422,
-        )
-    result = candidacy.assess(inp)
-    return _rule_page(
-        request,
-        templates,
-        "candidacy.html",
-        CANDIDACY_FIELDS,
-        values,
-        {},
-        result=result,
-        outcome_text=CANDIDACY_OUTCOMES.get(result.outcome, result.outcome),
-        criteria=[(c, CANDIDACY_CRITERIA.get(c.id, forms.humanize(c.id))) for c in result.criteria],
+    def shown(inp: candidacy.CandidacyInput) -> dict[str, Any]:
+        result = candidacy.assess(inp)
+        return {
+            "result": result,
+            "outcome_text": CANDIDACY_OUTCOMES.get(result.outcome, result.outcome),
+            "criteria": [
+                (c, CANDIDACY_CRITERIA.get(c.id, forms.humanize(c.id))) for c in result.criteria
+            ],
+        }
+
+    return await _rule_form_result(
+        request, templates, "candidacy.html", CANDIDACY_FIELDS, candidacy.CandidacyInput, shown
     )
 
 
@@ -578,30 +588,13 @@ def followup_form(request: Request, templates: TemplatesDep) -> Response:
 
 @router.post("/clinician/followup")
 async def followup_result(request: Request, templates: TemplatesDep) -> Response:
-    form = await request.form()
-    values = form_values(form)
-    try:
-        inp = parse_input(followup.FollowupInput, forms.form_data(FOLLOWUP_FIELDS, form))
-    except InputError as exc:
-        return _rule_page(
-            request,
-            templates,
-            "followup.html",
-            FOLLOWUP_FIELDS,
-            values,
-            field_messages(exc.problems),
-            status=422,
-        )
-    plan = followup.plan(inp)
-    return _rule_page(
-        request,
-        templates,
-        "followup.html",
-        FOLLOWUP_FIELDS,
-        values,
-        {},
-        result=plan,
-        triggers=[
+    def shown(inp: followup.FollowupInput) -> dict[str, Any]:
+        plan = followup.plan(inp)
+        triggers = [
             (c, FOLLOWUP_TRIGGERS.get(c.id, forms.humanize(c.id))) for c in plan.risk_reasons
-        ],
+        ]
+        return {"result": plan, "triggers": triggers}
+
+    return await _rule_form_result(
+        request, templates, "followup.html", FOLLOWUP_FIELDS, followup.FollowupInput, shown
     )
