@@ -12,19 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
 from spinefx.clinical.pathway import (
@@ -34,7 +29,7 @@ from spinefx.clinical.pathway import (
     REFERENCE_SCREENING,
 )
 from spinefx.directory.demo import load_demo
-from spinefx.web.app import create_app
+from spinefx.web.server import BackgroundServer
 from spinefx.web.settings import DIRECTORY_FILE, Settings
 
 HOST = "127.0.0.1"
@@ -53,28 +48,8 @@ CHROMIUM_ARGS = [
 @contextmanager
 def running_app(data_dir: Path) -> Iterator[str]:
     """Serve ``create_app`` on a free port of 127.0.0.1 in a thread; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((HOST, 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app=create_app(Settings(data_dir=data_dir)), host=HOST, port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    base_url = f"http://{HOST}:{port}"
-    try:
-        for _ in range(400):
-            try:
-                httpx.get(base_url + "/", timeout=2.0)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        yield base_url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with BackgroundServer(Settings(data_dir=data_dir)) as server:
+        yield server.base_url
 
 
 def answer(page: Page, name: str, value: Any) -> None:

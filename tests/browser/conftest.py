@@ -11,16 +11,12 @@ unless ``SPINEFX_REQUIRE_BROWSER=1`` (CI sets it), where a missing browser is an
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 HOST = "127.0.0.1"
@@ -64,48 +60,6 @@ def is_local(url: str) -> bool:
     return parts.hostname == HOST
 
 
-class AppServer:
-    """``create_app(settings)`` served by uvicorn in a background thread on a free port."""
-
-    def __init__(self, data_dir: Path) -> None:
-        import uvicorn
-
-        from spinefx.web.app import create_app
-        from spinefx.web.settings import Settings
-
-        app = create_app(Settings(data_dir=data_dir))
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((HOST, 0))
-        self.port = self._sock.getsockname()[1]
-        self.base_url = f"http://{HOST}:{self.port}"
-        config = uvicorn.Config(app=app, host=HOST, port=self.port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
-
-    def start(self, timeout: float = 20.0) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            if not self._thread.is_alive():
-                raise RuntimeError("the app server thread exited while starting")
-            try:
-                if httpx.get(self.base_url + "/", timeout=2.0).status_code < 500:
-                    return
-            except httpx.HTTPError as exc:
-                last = exc
-            time.sleep(0.05)
-        raise RuntimeError(f"the app did not answer on {self.base_url} in {timeout}s: {last}")
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()
-
-
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir holding a small demo specialist directory."""
@@ -119,12 +73,11 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def base_url(data_dir: Path) -> Iterator[str]:
     """The base URL of the running app, e.g. ``http://127.0.0.1:54321``."""
-    server = AppServer(data_dir)
-    server.start()
-    try:
+    from spinefx.web.server import BackgroundServer
+    from spinefx.web.settings import Settings
+
+    with BackgroundServer(Settings(data_dir=data_dir)) as server:
         yield server.base_url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
