@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from queue import Full, Queue
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,8 +24,14 @@ from spinefx.errors import InputError
 
 __all__ = ["BLOCK_SIZE", "ProgressFn", "check_file", "read_header", "stream_columns", "valid_utf8"]
 
-# Bytes per parsed block: large enough for throughput, small enough to bound memory.
+# Bytes per parsed block: large enough for throughput, small enough to bound memory. Measured
+# on a 1.1 GiB 330-column file: 4 MB parses faster than 16 or 64 MB (the block's columns stay
+# in the CPU cache) and holds a third of the memory.
 BLOCK_SIZE = 4 << 20
+# Parsed batches held ahead of the consumer by the reader thread.
+PREFETCH_BATCHES = 8
+
+_T = TypeVar("_T")
 
 ProgressFn = Callable[[str, int, int], None]  # (label, bytes done, bytes total)
 
@@ -58,12 +67,31 @@ def stream_columns(
     label: str,
     progress: ProgressFn | None = None,
     block_size: int = BLOCK_SIZE,
+    prefetch: int = PREFETCH_BATCHES,
 ) -> Iterator[pa.RecordBatch]:
     """Yield record batches holding ``columns`` (all text, empty stays ``""``).
 
-    Rows with too many or too few fields are counted in ``malformed`` and skipped.
+    Rows with too many or too few fields are counted in ``malformed`` and skipped. The file is
+    parsed on a background thread, up to ``prefetch`` batches ahead of the caller (Arrow
+    releases the GIL while parsing), so the caller's work on one batch overlaps the parsing of
+    the next ones; ``prefetch=0`` parses on the calling thread.
     """
     total = path.stat().st_size
+    batches = _read_batches(path, columns, malformed, block_size)
+    if prefetch > 0:
+        batches = _prefetched(batches, prefetch)
+    for batch, position in batches:
+        yield batch
+        if progress is not None:
+            progress(label, min(position, total), total)
+    if progress is not None:
+        progress(label, total, total)
+
+
+def _read_batches(
+    path: Path, columns: Sequence[str], malformed: Problems, block_size: int
+) -> Iterator[tuple[pa.RecordBatch, int]]:
+    """The batches of ``columns``, each with the file position reached after it."""
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         where = f"line {row.number}" if row.number is not None else "a row"
@@ -91,15 +119,65 @@ def stream_columns(
             ),
         )
         for batch in reader:
-            yield batch
-            if progress is not None:
-                progress(label, min(source.tell(), total), total)
-        if progress is not None:
-            progress(label, total, total)
+            yield batch, source.tell()
     except pa.ArrowInvalid as exc:
         raise InputError("FILE", str(path), f"a readable CSV file ({exc})") from exc
     finally:
         source.close()
+
+
+class _End:
+    """Marks the end of a prefetched stream, carrying the producer's error if it failed."""
+
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
+
+
+def _prefetched(items: Iterator[_T], depth: int) -> Iterator[_T]:
+    """Iterate ``items`` on a background thread, holding at most ``depth`` items ahead.
+
+    Errors raised by ``items`` are raised to the consumer; when the consumer stops early (an
+    error of its own, or ``close()``), the producer stops at its next item and closes ``items``.
+    """
+    queue: Queue[_T | _End] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: _T | _End) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.05)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        error: BaseException | None = None
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            error = exc
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+        put(_End(error))
+
+    thread = threading.Thread(target=produce, name="spinefx-csv-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if isinstance(item, _End):
+                if item.error is not None:
+                    raise item.error
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def valid_utf8(batch: pa.Table) -> pa.Table:

@@ -181,7 +181,39 @@ def _weighted_pool(weights: dict[str, int]) -> pa.Array:
     return pa.array([code for code, w in weights.items() for _ in range(w)], pa.string())
 
 
-def _npidata_chunk(start: int, n: int, seed: int) -> tuple[pa.Table, dict[str, pa.Array]]:
+def _with_our_share(
+    codes: dict[int, pa.Array], n_codes: pa.Array, our_share: float, rng: _Rng
+) -> dict[int, pa.Array]:
+    """Redraw the taxonomy slots so that a share ``our_share`` of rows carries one of our codes.
+
+    Rows drawn as "ours" keep their codes, with slot 1 set to one of ours when no present slot
+    holds one; the other rows get codes we do not map in every slot. A separate random stream
+    is used, so the rest of the row is the same as without a share.
+    """
+    n = len(n_codes)
+    mapped_pool = _weighted_pool(MAPPED_WEIGHTS)
+    unmapped_pool = pa.array(UNMAPPED_CODES)
+    mapped_set = pa.array(sorted(MAPPED_WEIGHTS))
+    ours = pc.less(rng.uniform(n), our_share)
+    has_ours = pa.array([False] * n)
+    for slot, code in codes.items():
+        present = pc.greater_equal(n_codes, slot)
+        has_ours = pc.or_(has_ours, pc.and_(present, pc.is_in(code, value_set=mapped_set)))
+    result: dict[int, pa.Array] = {}
+    for slot, code in codes.items():
+        other = _pick(unmapped_pool, rng.uniform(n))
+        code = pc.if_else(pc.and_(pc.invert(ours), pc.is_in(code, value_set=mapped_set)),
+                          other, code)  # fmt: skip
+        if slot == 1:
+            forced = _pick(mapped_pool, rng.uniform(n))
+            code = pc.if_else(pc.and_(ours, pc.invert(has_ours)), forced, code)
+        result[slot] = code
+    return result
+
+
+def _npidata_chunk(
+    start: int, n: int, seed: int, our_share: float | None = None
+) -> tuple[pa.Table, dict[str, pa.Array]]:
     """One chunk of main-file rows, and the columns the companion files reuse."""
     rng = _Rng(seed, start)
     empty = pa.array([""] * n, pa.string())
@@ -256,13 +288,18 @@ def _npidata_chunk(start: int, n: int, seed: int) -> tuple[pa.Table, dict[str, p
         pc.cast(pc.floor(pc.multiply(rng.uniform(n), pc.cast(n_codes, pa.float64()))), pa.int64()),
         1,
     )
-    taxonomy: dict[str, pa.Array] = {}
+    codes: dict[int, pa.Array] = {}
     for slot in (1, 2, 3):
-        code = pc.if_else(
+        codes[slot] = pc.if_else(
             pc.less(rng.uniform(n), 0.5 if slot == 1 else 0.4),
             _pick(unmapped_pool, rng.uniform(n)),
             _pick(mapped_pool, rng.uniform(n)),
         )
+    if our_share is not None:
+        codes = _with_our_share(codes, n_codes, our_share, _Rng(seed + 3, start))
+    taxonomy: dict[str, pa.Array] = {}
+    for slot in (1, 2, 3):
+        code = codes[slot]
         present = pc.greater_equal(n_codes, slot)
         taxonomy[f"Healthcare Provider Taxonomy Code_{slot}"] = pc.if_else(present, code, empty)
         taxonomy[f"Healthcare Provider Primary Taxonomy Switch_{slot}"] = pc.if_else(
@@ -441,9 +478,22 @@ def _mup_rows(shared: dict[str, pa.Array], seed: int, start: int) -> pa.Table | 
 
 
 def write_demo_files(
-    directory: Path, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED
+    directory: Path,
+    rows: int = DEFAULT_ROWS,
+    seed: int = DEFAULT_SEED,
+    *,
+    our_share: float | None = None,
 ) -> DemoFiles:
-    """Write the three sample files into ``directory`` (deterministic for a given seed)."""
+    """Write the three sample files into ``directory`` (deterministic for a given seed).
+
+    ``our_share`` is the share of rows (0 to 1) whose taxonomy codes include one of our
+    specialties. ``None`` (the default, used by ``spinefx directory demo``) keeps the demo's own
+    mix, in which about 62% of rows carry one of our codes, so a demo directory holds many
+    providers. The real NPPES file holds a far smaller share (some 0.7 million of 9.7 million
+    NPIs, about 7%); benchmarks pass ``our_share=0.1`` to do comparable work after reading.
+    """
+    if our_share is not None and not 0.0 <= our_share <= 1.0:
+        raise ValueError(f"our_share must be between 0 and 1, not {our_share}")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     files = DemoFiles(
@@ -461,7 +511,7 @@ def write_demo_files(
         mup.write((",".join(MUP_COLUMNS) + "\n").encode())
         for start in range(0, rows, CHUNK_ROWS):
             n = min(CHUNK_ROWS, rows - start)
-            table, shared = _npidata_chunk(start, n, seed)
+            table, shared = _npidata_chunk(start, n, seed, our_share)
             main.write(_csv_bytes(table, "all_valid"))
             # Rows cut short, as a damaged download would have them.
             main.write(f'"{1_999_000_000 + start // CHUNK_ROWS}","1","DEMO-TRUNCATED"\n'.encode())

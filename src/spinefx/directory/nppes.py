@@ -13,12 +13,15 @@ is replaced only by a complete new one.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from spinefx.directory import locations as locations_mod
 from spinefx.directory import utilization as utilization_mod
@@ -30,16 +33,21 @@ from spinefx.directory.csvstream import (
     valid_utf8,
 )
 from spinefx.directory.geo import centroid_table
-from spinefx.directory.report import IngestReport, Problems
-from spinefx.directory.store import building, resolve_db_path, scalar
+from spinefx.directory.report import MAX_EXAMPLES, IngestReport, Problems
+from spinefx.directory.store import building, one, resolve_db_path, scalar
 from spinefx.directory.taxonomy import SPECIALTIES, SPECIALTY_BITS, TAXONOMY_TO_SPECIALTY
 from spinefx.errors import InputError
 
 __all__ = ["REQUIRED_COLUMNS", "TAXONOMY_SLOTS", "check_nppes_header", "ingest"]
 
 TAXONOMY_SLOTS = 15
-# Kept rows are buffered up to this many before one INSERT (bounded: about 50 MB of text).
-FLUSH_ROWS = 100_000
+# Kept rows are held in memory up to this many bytes of Arrow buffers, then spilled to Parquet.
+SPILL_BYTES = 256 << 20
+# Parsed blocks (a few thousand rows each) are filtered in groups of about this many rows: each
+# Arrow compute call has a fixed cost, and a filter makes some 50 of them.
+GROUP_ROWS = 32_768
+# Examples kept of one kind of malformed row (the report keeps five in all).
+EXAMPLES_PER_REASON = 2
 
 # short name -> column name in the NPPES header
 _BASE_COLUMNS: dict[str, str] = {
@@ -96,13 +104,16 @@ def ingest(
     utilization_csv: Path | None = None,
     locations_csv: Path | None = None,
     progress: ProgressFn | None = None,
+    timings: dict[str, float] | None = None,
 ) -> IngestReport:
     """Build the directory from the NPPES main file (and optional companions), atomically.
 
     Inputs are checked before anything is written: a missing file or a header without the
     needed columns is an :class:`InputError`. The database at ``db_path`` (default
     :func:`~spinefx.directory.store.default_db_path`) is replaced only when the build succeeds.
+    ``timings``, when given, receives the seconds spent in each phase (for benchmarks).
     """
+    phases = _Phases(timings)
     started = time.perf_counter()
     nppes_csv = check_file(Path(nppes_csv), "NPPES_CSV")
     check_nppes_header(read_header(nppes_csv, "NPPES_CSV"), nppes_csv)
@@ -115,46 +126,62 @@ def ingest(
 
     target = resolve_db_path(db_path)
     report = IngestReport(db_path=str(target), source=str(nppes_csv))
-    with building(target) as conn:
-        _create_staging(conn)
-        _stage_nppes(conn, nppes_csv, report, progress)
-        if utilization_csv is not None:
-            report.utilization = utilization_mod.stage(conn, utilization_csv, progress)
-        if locations_csv is not None:
-            report.locations = locations_mod.stage(conn, locations_csv, progress)
-        _build(conn, report)
-        if report.utilization is not None:
-            utilization_mod.finish(conn, report.utilization)
-        if report.locations is not None:
-            locations_mod.finish(conn, report.locations)
-        conn.execute("DROP TABLE IF EXISTS util_raw")
-        conn.execute("DROP TABLE IF EXISTS loc_raw")
-        report.seconds = round(time.perf_counter() - started, 2)
-        conn.execute(
-            "INSERT INTO meta VALUES ('loaded_at', CAST(now() AS VARCHAR)), ('report', ?)",
-            [report.model_dump_json()],
-        )
+    # The ZIP centroid table (some 42,000 ZIP codes from the ``zipcodes`` package) is loaded
+    # on a second thread while the main file is read: mostly Arrow work that releases the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        phases.lap("checks")
+        with building(target) as conn:
+            _create_staging(conn)
+            phases.lap("open database")
+            centroids = pool.submit(centroid_table)
+            kept = _stage_nppes(conn, nppes_csv, report, progress)
+            phases.lap("read and filter the main file")
+            if utilization_csv is not None:
+                report.utilization = utilization_mod.stage(conn, utilization_csv, progress)
+                phases.lap("read the Medicare file")
+            if locations_csv is not None:
+                report.locations = locations_mod.stage(conn, locations_csv, progress)
+                phases.lap("read the locations file")
+            _load_centroids(conn, centroids.result())
+            phases.lap("ZIP centroids (wait)")
+            _build(conn, report)
+            for rows in kept:
+                rows.drop()
+            phases.lap("build providers")
+            if report.utilization is not None:
+                utilization_mod.finish(conn, report.utilization)
+            if report.locations is not None:
+                locations_mod.finish(conn, report.locations)
+            conn.execute("DROP TABLE IF EXISTS util_raw")
+            conn.execute("DROP TABLE IF EXISTS loc_raw")
+            report.seconds = round(time.perf_counter() - started, 2)
+            conn.execute(
+                "INSERT INTO meta VALUES ('loaded_at', CAST(now() AS VARCHAR)), ('report', ?)",
+                [report.model_dump_json()],
+            )
+            phases.lap("finish companions")
+        phases.lap("write to disk and swap in")
     report.seconds = round(time.perf_counter() - started, 2)
     return report
 
 
+class _Phases:
+    """Seconds per phase, recorded into ``sink`` when one is given."""
+
+    def __init__(self, sink: dict[str, float] | None) -> None:
+        self.sink = sink
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.sink is not None:
+            self.sink[name] = self.sink.get(name, 0.0) + now - self.last
+        self.last = now
+
+
 def _create_staging(conn: duckdb.DuckDBPyConnection) -> None:
-    cols = ", ".join(f"{short} VARCHAR" for short in COLUMNS)
-    conn.execute(f"CREATE TEMP TABLE raw ({cols})")
     utilization_mod.create_staging(conn)
     locations_mod.create_staging(conn)
-    conn.register("zip_centroids_arrow", centroid_table())
-    conn.execute(
-        """
-        CREATE TEMP TABLE zip_centroids AS
-        SELECT zip, lat, lon,
-            cos(radians(lat)) * cos(radians(lon)) AS ux,
-            cos(radians(lat)) * sin(radians(lon)) AS uy,
-            sin(radians(lat)) AS uz
-        FROM zip_centroids_arrow
-        """
-    )
-    conn.unregister("zip_centroids_arrow")
     codes = sorted(TAXONOMY_TO_SPECIALTY)
     taxmap = pa.table(
         {
@@ -168,111 +195,336 @@ def _create_staging(conn: duckdb.DuckDBPyConnection) -> None:
     conn.unregister("taxmap_arrow")
 
 
+def _load_centroids(conn: duckdb.DuckDBPyConnection, centroids: pa.Table) -> None:
+    conn.register("zip_centroids_arrow", centroids)
+    conn.execute(
+        """
+        CREATE TEMP TABLE zip_centroids AS
+        SELECT zip, lat, lon,
+            cos(radians(lat)) * cos(radians(lon)) AS ux,
+            cos(radians(lat)) * sin(radians(lon)) AS uy,
+            sin(radians(lat)) AS uz
+        FROM zip_centroids_arrow
+        """
+    )
+    conn.unregister("zip_centroids_arrow")
+
+
+class _KeptRows:
+    """Rows kept from the main file: in memory while small, spilled to Parquet beyond.
+
+    After filtering and shaping, a block keeps a small share of its rows in a few narrow
+    columns (about 7% of the real file's rows), so they usually stay in memory and DuckDB
+    scans them once, in place, through Arrow. Past ``spill_bytes`` they are streamed to a
+    Parquet file in the build's scratch folder instead, so memory stays bounded whatever the
+    file holds.
+    """
+
+    def __init__(
+        self, conn: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema, spill_bytes: int
+    ) -> None:
+        self.conn = conn
+        self.name = name
+        self.schema = schema
+        self.spill_bytes = spill_bytes
+        self.tables: list[pa.Table] = []
+        self.nbytes = 0
+        self.rows = 0
+        self.writer: pq.ParquetWriter | None = None
+        self.parquet: Path | None = None
+
+    def add(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        self.rows += table.num_rows
+        self.tables.append(table)
+        self.nbytes += table.nbytes
+        if self.nbytes >= self.spill_bytes:
+            self._spill()
+
+    def _spill(self) -> None:
+        table = pa.concat_tables(self.tables)
+        if self.writer is None:
+            row = one(self.conn, "SELECT current_setting('temp_directory')")
+            folder = Path(str(row[0]) if row else ".")
+            folder.mkdir(parents=True, exist_ok=True)
+            self.parquet = folder / f"{self.name}.parquet"
+            self.writer = pq.ParquetWriter(self.parquet, self.schema, compression="none")
+        self.writer.write_table(table, row_group_size=1 << 17)
+        self.tables, self.nbytes = [], 0
+
+    def register(self) -> None:
+        """Make the rows readable in SQL under ``name`` (one Arrow table or the Parquet file)."""
+        if self.writer is not None:
+            if self.tables:
+                self._spill()
+            self.writer.close()
+            self.writer = None
+            self.conn.execute(
+                f"CREATE TEMP VIEW {self.name} AS SELECT * FROM read_parquet(?)",
+                [str(self.parquet)],
+            )
+            return
+        table = pa.concat_tables(self.tables) if self.tables else self.schema.empty_table()
+        self.tables = []
+        self.conn.register(self.name, table)
+
+    def drop(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self.conn.unregister(self.name)
+        self.conn.execute(f"DROP VIEW IF EXISTS {self.name}")
+
+
+# What is kept of each provider row, shaped in Arrow as the rows are read: the providers
+# table's own columns (the ZIP centroid, specialties and volume are joined in at the end) ...
+BASE_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),  # order of the row among those kept: picks one of duplicate NPIs
+        ("npi", pa.string()),
+        ("entity_type", pa.int8()),
+        ("name", pa.string()),
+        ("address", pa.string()),
+        ("city", pa.string()),
+        ("state", pa.string()),
+        ("postal_code", pa.string()),
+        ("country", pa.string()),
+        ("zip5", pa.string()),
+        ("phone", pa.string()),
+        ("npi_int", pa.int64()),
+    ]
+)
+# ... and its taxonomy slots holding one of our codes, one row per slot.
+SLOT_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("npi", pa.string()),
+        ("position", pa.int8()),
+        ("code", pa.string()),
+        ("is_primary", pa.bool_()),
+    ]
+)
+
+
 def _stage_nppes(
     conn: duckdb.DuckDBPyConnection,
     path: Path,
     report: IngestReport,
     progress: ProgressFn | None,
-) -> None:
+) -> tuple[_KeptRows, _KeptRows]:
     names = list(COLUMNS.values())
     shorts = list(COLUMNS)
-    pending: list[pa.Table] = []
-    pending_rows = 0
+    base = _KeptRows(conn, "kept_base", BASE_SCHEMA, SPILL_BYTES)
+    slots = _KeptRows(conn, "kept_slots", SLOT_SCHEMA, SPILL_BYTES // 4)
     cut_rows = Problems()  # rows with the wrong number of fields, skipped by the reader
-    for batch in stream_columns(path, names, malformed=cut_rows, label="NPPES", progress=progress):
-        kept = _filter_batch(batch.rename_columns(shorts), report)
+
+    def keep(group: list[pa.RecordBatch]) -> None:
+        # One chunk: the shaping below works on aligned arrays (the kept rows are few).
+        kept = valid_utf8(_filter_batch(pa.Table.from_batches(group), report)).combine_chunks()
         if kept.num_rows:
-            pending.append(kept)
-            pending_rows += kept.num_rows
-        if pending_rows >= FLUSH_ROWS:
-            _append(conn, pending)
-            pending, pending_rows = [], 0
-    _append(conn, pending)
+            seq = pa.array(range(base.rows, base.rows + kept.num_rows), pa.int64())
+            base.add(_shape_base(kept, seq))
+            slots.add(_shape_slots(kept, seq))
+
+    group: list[pa.RecordBatch] = []
+    group_rows = 0
+    for batch in stream_columns(path, names, malformed=cut_rows, label="NPPES", progress=progress):
+        group.append(batch.rename_columns(shorts))
+        group_rows += batch.num_rows
+        if group_rows >= GROUP_ROWS:
+            keep(group)
+            group, group_rows = [], 0
+    if group:
+        keep(group)
+    base.register()
+    slots.register()
     pa.default_memory_pool().release_unused()  # hand the read buffers back before the build
     report.rows_read += cut_rows.count  # rows skipped by the reader were read too
     report.malformed.add(cut_rows.count, cut_rows.examples)
+    return base, slots
 
 
-def _append(conn: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> None:
-    """Insert kept rows in large groups: each INSERT has a fixed cost of some milliseconds."""
-    if not tables:
-        return
-    conn.register("nppes_batch", valid_utf8(pa.concat_tables(tables)))
-    conn.execute("INSERT INTO raw SELECT * FROM nppes_batch")
-    conn.unregister("nppes_batch")
+_NULL_TEXT = pa.scalar(None, pa.string())
 
 
-def _examples(mask: pa.Array, batch: pa.RecordBatch, describe: str) -> tuple[int, list[str]]:
+def _text(table: pa.Table, column: str) -> pa.ChunkedArray:
+    """A column with spaces trimmed and empty text as null: SQL's ``nullif(trim(x), '')``."""
+    trimmed = pc.utf8_trim(table.column(column), characters=" ")
+    return pc.if_else(pc.equal(trimmed, ""), _NULL_TEXT, trimmed)
+
+
+def _join_text(separator: str, first: pa.ChunkedArray, second: pa.ChunkedArray) -> pa.ChunkedArray:
+    """SQL's ``concat_ws(separator, first, second)`` of non-empty text, null when both are.
+
+    (Not ``binary_join_element_wise(..., null_handling="skip")``: pyarrow 26 drops the rows
+    where every part is null from its result.)
+    """
+    both = pc.binary_join_element_wise(first, second, separator)
+    return pc.coalesce(both, first, second)
+
+
+def _is_digits(values: pa.ChunkedArray, *lengths: int) -> pa.ChunkedArray:
+    """Whether each value is ASCII digits only, of one of ``lengths``."""
+    length = pc.binary_length(values)
+    right_length = pc.is_in(length, value_set=pa.array(lengths, pa.int32()))
+    return pc.and_(pc.ascii_is_decimal(values), right_length)
+
+
+def _shape_base(kept: pa.Table, seq: pa.Array) -> pa.Table:
+    """The providers columns of the kept rows (vectorised; names, addresses, phone, ZIP)."""
+    person = pc.binary_join_element_wise(
+        _join_text(" ", _text(kept, "first_name"), _text(kept, "last_name")),
+        pc.fill_null(pc.binary_join_element_wise(", ", _text(kept, "credential"), ""), ""),
+        "",
+    )
+    organization = pc.equal(kept.column("entity"), "2")
+    name = pc.if_else(organization, _text(kept, "org_name"), person)
+    phone = kept.column("phone")
+    formatted_phone = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(phone, 0, 3),
+        pc.utf8_slice_codeunits(phone, 3, 6),
+        pc.utf8_slice_codeunits(phone, 6, 10),
+        "-",
+    )
+    postal = kept.column("postal")
+    country = _text(kept, "country")
+    us = pc.fill_null(pc.equal(country, "US"), True)
+    zip5 = pc.if_else(
+        pc.and_(us, _is_digits(postal, 5, 9)), pc.utf8_slice_codeunits(postal, 0, 5), _NULL_TEXT
+    )
+    return pa.table(
+        [
+            seq,
+            kept.column("npi"),
+            pc.cast(kept.column("entity"), pa.int8()),
+            name,
+            _join_text(", ", _text(kept, "addr1"), _text(kept, "addr2")),
+            _text(kept, "city"),
+            _text(kept, "state"),
+            _text(kept, "postal"),
+            pc.fill_null(country, "US"),
+            zip5,
+            pc.if_else(_is_digits(phone, 10), formatted_phone, _text(kept, "phone")),
+            pc.cast(kept.column("npi"), pa.int64()),
+        ],
+        schema=BASE_SCHEMA,
+    )
+
+
+def _shape_slots(kept: pa.Table, seq: pa.Array) -> pa.Table:
+    """One row per taxonomy slot of the kept rows that holds one of our codes."""
+    parts = []
+    for i in range(1, TAXONOMY_SLOTS + 1):
+        code = kept.column(f"tax{i}")
+        ours = pc.is_in(code, value_set=_MAPPED_CODES)
+        if not pc.any(ours).as_py():
+            continue
+        rows = pc.indices_nonzero(ours)
+        parts.append(
+            pa.table(
+                [
+                    seq.take(rows),
+                    kept.column("npi").take(rows),
+                    pa.repeat(pa.scalar(i, pa.int8()), len(rows)),
+                    code.take(rows),
+                    pc.equal(kept.column(f"sw{i}").take(rows), "Y"),
+                ],
+                schema=SLOT_SCHEMA,
+            )
+        )
+    return pa.concat_tables(parts) if parts else SLOT_SCHEMA.empty_table()
+
+
+def _examples(
+    mask: pa.ChunkedArray | pa.Array, table: pa.Table, describe: str, problems: Problems
+) -> None:
+    """Count the rows under ``mask`` in ``problems``, describing the first few of this kind.
+
+    At most :data:`EXAMPLES_PER_REASON` examples of one kind are kept, so that the report's
+    examples show each reason; the table is filtered for them only while they are wanted.
+    """
     count = pc.sum(mask).as_py() or 0
     if not count:
-        return 0, []
-    rows = batch.filter(mask).slice(0, 5).to_pylist()
-    return count, [describe.format(**row) for row in rows]
+        return
+    kind = describe.rsplit("}", 1)[-1]  # the fixed text after the last field
+    shown = sum(1 for e in problems.examples if e.endswith(kind))
+    room = min(EXAMPLES_PER_REASON - shown, MAX_EXAMPLES - len(problems.examples))
+    examples: list[str] = []
+    if room > 0:
+        rows = table.filter(mask).slice(0, room).to_pylist()
+        examples = [describe.format(**row) for row in rows]
+    problems.add(count, examples)
 
 
-def _filter_batch(batch: pa.RecordBatch, report: IngestReport) -> pa.Table:
-    """Count the batch's rows by fate and return those kept (vectorised, no per-row Python)."""
-    report.rows_read += batch.num_rows
-    npi = batch.column("npi")
-    good_npi = pc.match_substring_regex(npi, r"^[0-9]{10}$")
-    bad_npi = pc.invert(good_npi)
-    n, ex = _examples(bad_npi, batch, "NPI {npi!r} is not 10 digits")
-    report.malformed.add(n, ex)
+def _filter_batch(table: pa.Table, report: IngestReport) -> pa.Table:
+    """Count the rows by fate and return those kept (vectorised, no per-row Python)."""
+    report.rows_read += table.num_rows
+    npi = table.column("npi")
+    # 10 ASCII digits (as the pattern ^[0-9]{10}$, but faster).
+    good_npi = pc.and_(pc.ascii_is_decimal(npi), pc.equal(pc.binary_length(npi), 10))
+    _examples(pc.invert(good_npi), table, "NPI {npi!r} is not 10 digits", report.malformed)
 
     deactivated_on = pc.strptime(
-        batch.column("deactivated_on"), format="%m/%d/%Y", unit="s", error_is_null=True
+        table.column("deactivated_on"), format="%m/%d/%Y", unit="s", error_is_null=True
     )
     reactivated_on = pc.strptime(
-        batch.column("reactivated_on"), format="%m/%d/%Y", unit="s", error_is_null=True
+        table.column("reactivated_on"), format="%m/%d/%Y", unit="s", error_is_null=True
     )
-    has_deactivation = pc.not_equal(batch.column("deactivated_on"), "")
+    has_deactivation = pc.not_equal(table.column("deactivated_on"), "")
     reactivated_later = pc.fill_null(pc.greater_equal(reactivated_on, deactivated_on), False)
     deactivated = pc.and_(good_npi, pc.and_(has_deactivation, pc.invert(reactivated_later)))
     report.deactivated += pc.sum(deactivated).as_py() or 0
     alive = pc.and_(good_npi, pc.invert(deactivated))
     report.reactivated += pc.sum(pc.and_(alive, has_deactivation)).as_py() or 0
 
-    good_entity = pc.is_in(batch.column("entity"), value_set=_ENTITY_TYPES)
+    good_entity = pc.is_in(table.column("entity"), value_set=_ENTITY_TYPES)
     bad_entity = pc.and_(alive, pc.invert(good_entity))
-    n, ex = _examples(bad_entity, batch, "NPI {npi}: entity type {entity!r} is not 1 or 2")
-    report.malformed.add(n, ex)
+    _examples(
+        bad_entity, table, "NPI {npi}: entity type {entity!r} is not 1 or 2", report.malformed
+    )
     candidate = pc.and_(alive, good_entity)
 
-    ours = pc.is_in(batch.column("tax1"), value_set=_MAPPED_CODES)
+    ours = pc.is_in(table.column("tax1"), value_set=_MAPPED_CODES)
     for i in range(2, TAXONOMY_SLOTS + 1):
-        ours = pc.or_(ours, pc.is_in(batch.column(f"tax{i}"), value_set=_MAPPED_CODES))
+        ours = pc.or_(ours, pc.is_in(table.column(f"tax{i}"), value_set=_MAPPED_CODES))
     keep = pc.and_(candidate, ours)
     report.not_our_specialties += pc.sum(pc.and_(candidate, pc.invert(ours))).as_py() or 0
-    return pa.Table.from_batches([batch.filter(keep)])
+    return table.filter(keep)
 
 
 def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
-    """Turn the staged rows into the final, search-ordered tables."""
-    total = scalar(conn, "SELECT count(*) FROM raw")
-    distinct = scalar(conn, "SELECT count(DISTINCT npi) FROM raw")
+    """Turn the kept rows (``kept_base``, ``kept_slots``) into the final, search-ordered tables.
+
+    The rows were shaped in Arrow while the file was read, so what is left is one pass of
+    joins: taxonomy slots to specialties, ZIP codes to centroids, NPIs to Medicare volume, and
+    one sort by latitude as the providers table is written.
+    """
+    base, slots = "kept_base", "kept_slots"  # scanned in place: never copied before the build
+    total = scalar(conn, f"SELECT count(*) FROM {base}")
+    distinct = scalar(conn, f"SELECT count(DISTINCT npi) FROM {base}")
     if total != distinct:
         dupes = conn.execute(
-            "SELECT npi FROM raw GROUP BY npi HAVING count(*) > 1 ORDER BY npi LIMIT 5"
+            f"SELECT npi FROM {base} GROUP BY npi HAVING count(*) > 1 ORDER BY npi LIMIT 5"
         ).fetchall()
         report.malformed.add(
             total - distinct,
             [f"NPI {npi} appears more than once; one row kept" for (npi,) in dupes],
         )
+        # The first row of each NPI is kept, with its own taxonomy slots.
         conn.execute(
-            "CREATE OR REPLACE TEMP TABLE raw AS "
-            "SELECT * FROM raw QUALIFY row_number() OVER (PARTITION BY npi) = 1"
+            f"CREATE TEMP TABLE unique_base AS SELECT * FROM {base} "
+            "QUALIFY row_number() OVER (PARTITION BY npi ORDER BY seq) = 1"
         )
+        conn.execute(
+            f"CREATE TEMP TABLE unique_slots AS SELECT * FROM {slots} "
+            "WHERE seq IN (SELECT seq FROM unique_base)"
+        )
+        base, slots = "unique_base", "unique_slots"
 
-    slots = " UNION ALL ".join(
-        f"SELECT npi, {i} AS position, tax{i} AS code, sw{i} = 'Y' AS is_primary "
-        f"FROM raw WHERE tax{i} <> ''"
-        for i in range(1, TAXONOMY_SLOTS + 1)
-    )
     conn.execute(
         f"""
         INSERT INTO provider_taxonomies
         SELECT t.npi, t.position, t.code, m.specialty, t.is_primary
-        FROM ({slots}) t JOIN taxmap m USING (code)
+        FROM {slots} t JOIN taxmap m USING (code)
         """
     )
     conn.execute(
@@ -295,44 +547,13 @@ def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
     conn.execute(
         f"""
         INSERT INTO providers
-        WITH base AS (
-            SELECT *,
-                CASE WHEN trim(country) IN ('', 'US')
-                          AND regexp_full_match(postal, '[0-9]{{5}}([0-9]{{4}})?')
-                     THEN left(postal, 5) END AS zip5
-            FROM raw
-        )
         SELECT
-            b.npi,
-            CAST(b.entity AS TINYINT),
-            CASE WHEN b.entity = '2' THEN nullif(trim(b.org_name), '')
-                 ELSE nullif(concat_ws(' ', nullif(trim(b.first_name), ''),
-                                       nullif(trim(b.last_name), '')), '')
-                      || coalesce(', ' || nullif(trim(b.credential), ''), '')
-            END,
-            nullif(concat_ws(', ', nullif(trim(b.addr1), ''), nullif(trim(b.addr2), '')), ''),
-            nullif(trim(b.city), ''),
-            nullif(trim(b.state), ''),
-            nullif(trim(b.postal), ''),
-            coalesce(nullif(trim(b.country), ''), 'US'),
-            z.zip,
-            CASE WHEN regexp_full_match(b.phone, '[0-9]{{10}}')
-                 THEN b.phone[1:3] || '-' || b.phone[4:6] || '-' || b.phone[7:10]
-                 ELSE nullif(trim(b.phone), '') END,
-            z.lat,
-            z.lon,
-            z.ux,
-            z.uy,
-            z.uz,
-            CAST(b.npi AS BIGINT),
-            s.mask,
-            s.specialties,
-            s.specialties[1],
-            v.bkp_services,
-            v.bkp_beneficiaries,
-            v.vertebroplasty_services,
-            v.vertebroplasty_beneficiaries
-        FROM base b
+            b.npi, b.entity_type, b.name, b.address, b.city, b.state, b.postal_code,
+            b.country, z.zip, b.phone, z.lat, z.lon, z.ux, z.uy, z.uz, b.npi_int,
+            s.mask, s.specialties, s.specialties[1],
+            v.bkp_services, v.bkp_beneficiaries,
+            v.vertebroplasty_services, v.vertebroplasty_beneficiaries
+        FROM {base} b
         JOIN provider_specialties s USING (npi)
         LEFT JOIN zip_centroids z ON z.zip = b.zip5
         LEFT JOIN ({volume}) v ON v.npi = b.npi
@@ -357,4 +578,6 @@ def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
             for npi, postal, country in no_zip
         ],
     )
-    conn.execute("DROP TABLE raw")
+    conn.execute("DROP TABLE IF EXISTS unique_base")
+    conn.execute("DROP TABLE IF EXISTS unique_slots")
+    conn.execute("DROP TABLE provider_specialties")
