@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import zipcodes
 
 from spinefx.errors import InputError
@@ -61,14 +62,41 @@ class UnknownZip(InputError):
 
 
 @lru_cache(maxsize=1)
+def _zip_columns() -> pa.Table:
+    """Every ZIP code with a known position: ``zip``, ``lat``, ``lon``, ``city``, ``state``.
+
+    Built column-wise from the package's rows (no Python object per ZIP code beyond the
+    package's own dictionaries), so the load costs little more than the package's own.
+    """
+    rows = zip_rows()
+    table = pa.table(
+        {
+            "zip": pa.array([r["zip_code"] for r in rows], pa.string()),
+            "lat": pc.cast(pa.array([r["lat"] or "0" for r in rows], pa.string()), pa.float64()),
+            "lon": pc.cast(pa.array([r["long"] or "0" for r in rows], pa.string()), pa.float64()),
+            "city": pa.array([r["city"] for r in rows], pa.string()),
+            "state": pa.array([r["state"] for r in rows], pa.string()),
+        }
+    )
+    # Military ZIP codes have no position (0, 0): they count as having no location.
+    no_position = pc.and_(pc.equal(table["lat"], 0.0), pc.equal(table["lon"], 0.0))
+    return table.filter(pc.invert(no_position))
+
+
+@lru_cache(maxsize=1)
 def _centroids() -> dict[str, Centroid]:
-    table: dict[str, Centroid] = {}
-    for row in zip_rows():
-        lat, lon = float(row["lat"] or 0), float(row["long"] or 0)
-        if lat == 0 and lon == 0:  # military ZIP codes have no position
-            continue
-        table[row["zip_code"]] = Centroid(row["zip_code"], lat, lon, row["city"], row["state"])
-    return table
+    columns = _zip_columns()
+    return {
+        z: Centroid(z, lat, lon, city, state)
+        for z, lat, lon, city, state in zip(
+            columns["zip"].to_pylist(),
+            columns["lat"].to_pylist(),
+            columns["lon"].to_pylist(),
+            columns["city"].to_pylist(),
+            columns["state"].to_pylist(),
+            strict=True,
+        )
+    }
 
 
 def centroid(zip_code: str) -> Centroid | None:
@@ -78,14 +106,7 @@ def centroid(zip_code: str) -> Centroid | None:
 
 def centroid_table() -> pa.Table:
     """Every ZIP centroid as an Arrow table (``zip``, ``lat``, ``lon``) for joins in DuckDB."""
-    rows = list(_centroids().values())
-    return pa.table(
-        {
-            "zip": pa.array([r.zip for r in rows], pa.string()),
-            "lat": pa.array([r.lat for r in rows], pa.float64()),
-            "lon": pa.array([r.lon for r in rows], pa.float64()),
-        }
-    )
+    return _zip_columns().select(["zip", "lat", "lon"])
 
 
 def parse_zip(value: str) -> Centroid:

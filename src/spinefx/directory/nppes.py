@@ -260,9 +260,9 @@ class _KeptRows:
                 self._spill()
             self.writer.close()
             self.writer = None
+            quoted = str(self.parquet).replace("'", "''")  # a view cannot take parameters
             self.conn.execute(
-                f"CREATE TEMP VIEW {self.name} AS SELECT * FROM read_parquet(?)",
-                [str(self.parquet)],
+                f"CREATE TEMP VIEW {self.name} AS SELECT * FROM read_parquet('{quoted}')"
             )
             return
         table = pa.concat_tables(self.tables) if self.tables else self.schema.empty_table()

@@ -1,0 +1,161 @@
+"""The streamed ingest's machinery: the reader thread, spilling kept rows, duplicates, the
+demo generator's share of our specialties, phase timings and the search warm-up."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pyarrow.csv as pacsv
+import pytest
+
+from spinefx.directory import csvstream
+from spinefx.directory import nppes as nppes_mod
+from spinefx.directory.demo import write_demo_files
+from spinefx.directory.nppes import ingest
+from spinefx.directory.search import SearchQuery, provider_info, search, warm_up
+
+TABLES = {
+    "providers": "npi",
+    "provider_taxonomies": "npi, position",
+    "locations": "npi, address, city, phone",
+    "utilization": "npi, hcpcs, place_of_service",
+}
+
+
+def table_rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    conn = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            name: conn.execute(f"SELECT * FROM {name} ORDER BY {order}").fetchall()
+            for name, order in TABLES.items()
+        }
+    finally:
+        conn.close()
+
+
+def test_the_reader_thread_hands_on_errors_and_stops_when_the_consumer_does() -> None:
+    def failing() -> Iterator[int]:
+        yield 1
+        raise ValueError("broken block")
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="broken block"):
+        for item in csvstream._prefetched(failing(), depth=2):
+            got.append(item)
+    assert got == [1]
+
+    closed = threading.Event()
+
+    def endless() -> Iterator[int]:
+        try:
+            n = 0
+            while True:
+                n += 1
+                yield n
+        finally:
+            closed.set()
+
+    stream = csvstream._prefetched(endless(), depth=2)
+    assert isinstance(stream, Generator)
+    assert [next(stream) for _ in range(3)] == [1, 2, 3]
+    stream.close()  # the consumer stops early: the producer stops and closes its source
+    assert closed.wait(5)
+
+
+def test_a_file_that_is_not_csv_is_still_an_input_error_through_the_thread(
+    tmp_path: Path, files: SimpleNamespace
+) -> None:
+    nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
+    with nppes.open("a", encoding="utf-8") as handle:
+        handle.write('"unterminated\n')
+    report = ingest(nppes, db_path=tmp_path / "d.duckdb")  # a bad last row is skipped, counted
+    assert report.kept == 1
+
+
+def test_spilling_kept_rows_to_parquet_gives_the_same_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = write_demo_files(tmp_path / "files", rows=3_000, seed=11)
+
+    def load(db: Path) -> None:
+        ingest(
+            demo.npidata,
+            db_path=db,
+            utilization_csv=demo.utilization,
+            locations_csv=demo.locations,
+        )
+
+    load(tmp_path / "memory.duckdb")
+    monkeypatch.setattr(nppes_mod, "SPILL_BYTES", 1)  # every group goes to the Parquet file
+    monkeypatch.setattr(nppes_mod, "GROUP_ROWS", 500)
+    load(tmp_path / "spilled.duckdb")
+    assert table_rows(tmp_path / "spilled.duckdb") == table_rows(tmp_path / "memory.duckdb")
+    leftovers = sorted(p.name for p in tmp_path.iterdir())
+    assert leftovers == ["files", "memory.duckdb", "spilled.duckdb"]
+
+
+def test_a_duplicate_npi_keeps_its_first_row_with_that_rows_taxonomies(
+    tmp_path: Path, files: SimpleNamespace
+) -> None:
+    rows = [
+        files.provider("1000000001", tax1="207T00000X", city="CAMBRIDGE"),
+        files.provider("1000000002"),
+        files.provider("1000000001", tax1="207RR0500X", city="ELSEWHERE"),
+    ]
+    db = tmp_path / "d.duckdb"
+    report = ingest(files.write_nppes(tmp_path / "n.csv", rows), db_path=db)
+    assert report.kept == 2
+    assert report.malformed.count == 1
+    assert "NPI 1000000001 appears more than once" in report.malformed.examples[0]
+    detail = provider_info(db, "1000000001")
+    assert detail.city == "CAMBRIDGE"
+    assert [t.code for t in detail.taxonomies] == ["207T00000X"]
+    assert report.per_specialty["rheumatology"] == 0
+
+
+def test_examples_show_each_kind_of_malformed_row(tmp_path: Path, files: SimpleNamespace) -> None:
+    rows = [files.provider(f"12345{i}") for i in range(6)]
+    rows += [files.provider(f"100000000{i}", entity="3") for i in range(3)]
+    report = ingest(files.write_nppes(tmp_path / "n.csv", rows), db_path=tmp_path / "d.duckdb")
+    assert report.malformed.count == 9
+    text = " ".join(report.malformed.examples)
+    assert text.count("is not 10 digits") == nppes_mod.EXAMPLES_PER_REASON
+    assert "entity type '3'" in text
+
+
+def test_an_ingest_reports_its_phases_when_asked(tmp_path: Path, files: SimpleNamespace) -> None:
+    nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
+    timings: dict[str, float] = {}
+    ingest(nppes, db_path=tmp_path / "d.duckdb", timings=timings)
+    assert "read and filter the main file" in timings
+    assert "build providers" in timings
+    assert all(seconds >= 0 for seconds in timings.values())
+
+
+@pytest.mark.parametrize("share", [0.1, 0.5])
+def test_the_demo_generator_gives_the_share_of_rows_with_our_codes(
+    tmp_path: Path, share: float
+) -> None:
+    demo = write_demo_files(tmp_path, rows=4_000, seed=5, our_share=share)
+    report = ingest(demo.npidata, db_path=tmp_path / "d.duckdb")
+    # A few rows are deactivated or malformed (about 3%), so the kept share sits a little lower.
+    assert share * 0.85 <= report.kept / 4_000 <= share * 1.1
+    table = pacsv.read_csv(
+        demo.npidata, parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")
+    )
+    assert table.num_rows == 4_000
+
+
+def test_the_demo_share_must_be_a_fraction(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        write_demo_files(tmp_path, rows=10, our_share=1.5)
+
+
+def test_warm_up_opens_the_directory_and_tolerates_none(tmp_path: Path, demo_db: Path) -> None:
+    assert warm_up(tmp_path / "missing.duckdb") is False
+    assert warm_up(demo_db) is True
+    assert search(demo_db, SearchQuery(zip="02139")).total >= 1
