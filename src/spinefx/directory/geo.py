@@ -10,14 +10,18 @@ count as having no location.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc
 import zipcodes
 
 from spinefx.errors import InputError
@@ -61,13 +65,60 @@ class UnknownZip(InputError):
         super().__init__("zip", zip_code, f"a known US ZIP code{hint}")
 
 
+_ZIP_SCHEMA = pa.schema(
+    [
+        ("zip", pa.string()),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("city", pa.string()),
+        ("state", pa.string()),
+    ]
+)
+# Bump when the cached table's meaning changes; the package's version is in the name too.
+_CACHE_FORMAT = 1
+
+
+def zip_cache_path() -> Path:
+    """Where the ZIP table is cached: ``<data dir>/cache/``, one file per ``zipcodes`` version."""
+    from spinefx.directory.store import data_dir  # store imports DuckDB: only when needed
+
+    version = re.sub(r"[^0-9A-Za-z.]", "_", str(zipcodes.__version__))
+    return data_dir() / "cache" / f"zip-centroids-{version}-{_CACHE_FORMAT}.arrow"
+
+
 @lru_cache(maxsize=1)
 def _zip_columns() -> pa.Table:
     """Every ZIP code with a known position: ``zip``, ``lat``, ``lon``, ``city``, ``state``.
 
-    Built column-wise from the package's rows (no Python object per ZIP code beyond the
-    package's own dictionaries), so the load costs little more than the package's own.
+    Reading the ``zipcodes`` package's 42,000 rows costs about half a second (it builds a
+    dictionary per ZIP code), so the table it yields is cached in an Arrow file in the data
+    folder, keyed by the package's version, and read back in milliseconds by later processes.
+    A missing, unreadable or unwritable cache only means the package is read again.
     """
+    path = zip_cache_path()
+    with contextlib.suppress(OSError, pa.ArrowException):
+        with pa.OSFile(str(path), "rb") as source:
+            cached = pa.ipc.open_file(source).read_all()
+        if cached.schema.equals(_ZIP_SCHEMA):
+            return cached
+    table = _zip_columns_from_package()
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with (
+            pa.OSFile(str(partial), "wb") as sink,
+            pa.ipc.new_file(sink, table.schema) as writer,
+        ):
+            writer.write_table(table)
+        os.replace(partial, path)  # readers see the whole file or none
+    except (OSError, pa.ArrowException):
+        with contextlib.suppress(OSError):
+            partial.unlink()
+    return table
+
+
+def _zip_columns_from_package() -> pa.Table:
+    """The ZIP table built column-wise from the package's rows (no object per ZIP code)."""
     rows = zip_rows()
     table = pa.table(
         {
@@ -76,7 +127,8 @@ def _zip_columns() -> pa.Table:
             "lon": pc.cast(pa.array([r["long"] or "0" for r in rows], pa.string()), pa.float64()),
             "city": pa.array([r["city"] for r in rows], pa.string()),
             "state": pa.array([r["state"] for r in rows], pa.string()),
-        }
+        },
+        schema=_ZIP_SCHEMA,
     )
     # Military ZIP codes have no position (0, 0): they count as having no location.
     no_position = pc.and_(pc.equal(table["lat"], 0.0), pc.equal(table["lon"], 0.0))

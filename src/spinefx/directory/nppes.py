@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -126,41 +125,37 @@ def ingest(
 
     target = resolve_db_path(db_path)
     report = IngestReport(db_path=str(target), source=str(nppes_csv))
-    # The ZIP centroid table (some 42,000 ZIP codes from the ``zipcodes`` package) is loaded
-    # on a second thread while the main file is read: mostly Arrow work that releases the GIL.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        phases.lap("checks")
-        with building(target) as conn:
-            _create_staging(conn)
-            phases.lap("open database")
-            centroids = pool.submit(centroid_table)
-            kept = _stage_nppes(conn, nppes_csv, report, progress)
-            phases.lap("read and filter the main file")
-            if utilization_csv is not None:
-                report.utilization = utilization_mod.stage(conn, utilization_csv, progress)
-                phases.lap("read the Medicare file")
-            if locations_csv is not None:
-                report.locations = locations_mod.stage(conn, locations_csv, progress)
-                phases.lap("read the locations file")
-            _load_centroids(conn, centroids.result())
-            phases.lap("ZIP centroids (wait)")
-            _build(conn, report)
-            for rows in kept:
-                rows.drop()
-            phases.lap("build providers")
-            if report.utilization is not None:
-                utilization_mod.finish(conn, report.utilization)
-            if report.locations is not None:
-                locations_mod.finish(conn, report.locations)
-            conn.execute("DROP TABLE IF EXISTS util_raw")
-            conn.execute("DROP TABLE IF EXISTS loc_raw")
-            report.seconds = round(time.perf_counter() - started, 2)
-            conn.execute(
-                "INSERT INTO meta VALUES ('loaded_at', CAST(now() AS VARCHAR)), ('report', ?)",
-                [report.model_dump_json()],
-            )
-            phases.lap("finish companions")
-        phases.lap("write to disk and swap in")
+    phases.lap("checks")
+    with building(target) as conn:
+        _create_staging(conn)
+        # The ZIP centroids (42,000 ZIP codes; cached in the data folder after the first use).
+        _load_centroids(conn, centroid_table())
+        phases.lap("open database, ZIP centroids")
+        kept = _stage_nppes(conn, nppes_csv, report, progress)
+        phases.lap("read and filter the main file")
+        if utilization_csv is not None:
+            report.utilization = utilization_mod.stage(conn, utilization_csv, progress)
+            phases.lap("read the Medicare file")
+        if locations_csv is not None:
+            report.locations = locations_mod.stage(conn, locations_csv, progress)
+            phases.lap("read the locations file")
+        _build(conn, report)
+        for rows in kept:
+            rows.drop()
+        phases.lap("build providers")
+        if report.utilization is not None:
+            utilization_mod.finish(conn, report.utilization)
+        if report.locations is not None:
+            locations_mod.finish(conn, report.locations)
+        conn.execute("DROP TABLE IF EXISTS util_raw")
+        conn.execute("DROP TABLE IF EXISTS loc_raw")
+        report.seconds = round(time.perf_counter() - started, 2)
+        conn.execute(
+            "INSERT INTO meta VALUES ('loaded_at', CAST(now() AS VARCHAR)), ('report', ?)",
+            [report.model_dump_json()],
+        )
+        phases.lap("finish companions")
+    phases.lap("write to disk and swap in")
     report.seconds = round(time.perf_counter() - started, 2)
     return report
 
