@@ -159,3 +159,24 @@ def test_warm_up_opens_the_directory_and_tolerates_none(tmp_path: Path, demo_db:
     assert warm_up(tmp_path / "missing.duckdb") is False
     assert warm_up(demo_db) is True
     assert search(demo_db, SearchQuery(zip="02139")).total >= 1
+
+
+def test_the_zip_table_is_cached_in_the_data_folder_and_rebuilt_when_damaged() -> None:
+    from spinefx.directory import geo
+
+    geo._zip_columns.cache_clear()
+    geo._centroids.cache_clear()
+    try:
+        path = geo.zip_cache_path()
+        assert not path.exists()  # the data folder is the test's own
+        built = geo.centroid_table()
+        assert path.exists()
+        geo._zip_columns.cache_clear()
+        assert geo.centroid_table().equals(built)  # read back from the file
+        path.write_bytes(b"not an arrow file")
+        geo._zip_columns.cache_clear()
+        assert geo.centroid_table().equals(built)  # rebuilt from the package
+        assert geo.centroid("02139") is not None
+    finally:
+        geo._zip_columns.cache_clear()
+        geo._centroids.cache_clear()
