@@ -1,11 +1,13 @@
 """Ingest the NPPES main file (``npidata_pfile_*.csv``) into the directory database.
 
 The file is about 11 GB with some 9.7 million rows of 330 quoted text columns. Only the columns
-we need are read, by name, in blocks of a few megabytes; each block is filtered with vectorised
-Arrow compute (valid NPI, active, entity type 1 or 2, at least one of our taxonomy codes), and
-the few rows kept are appended to a staging table in DuckDB. The final tables are built in SQL
-once the whole file is read, inside :func:`spinefx.directory.store.building`, so the directory
-is replaced only by a complete new one.
+we need are read, by name, in blocks of a few megabytes, parsed on a reader thread; each group
+of blocks is filtered with vectorised Arrow compute (valid NPI, active, entity type 1 or 2, at
+least one of our taxonomy codes) and the few rows kept are shaped in Arrow (display name,
+address, phone, ZIP; one row per taxonomy slot of ours) and held in memory, or spilled to a
+Parquet file past :data:`SPILL_BYTES`. DuckDB reads them once, in place, to build the final
+tables inside :func:`spinefx.directory.store.building`, so the directory is replaced only by a
+complete new one.
 
 >>> report = ingest(Path("npidata_pfile_20250602-20250608.csv"))  # doctest: +SKIP
 >>> report.kept, report.per_specialty["neurosurgery"]  # doctest: +SKIP
@@ -41,7 +43,7 @@ __all__ = ["REQUIRED_COLUMNS", "TAXONOMY_SLOTS", "check_nppes_header", "ingest"]
 
 TAXONOMY_SLOTS = 15
 # Kept rows are held in memory up to this many bytes of Arrow buffers, then spilled to Parquet.
-SPILL_BYTES = 256 << 20
+SPILL_BYTES = 128 << 20
 # Parsed blocks (a few thousand rows each) are filtered in groups of about this many rows: each
 # Arrow compute call has a fixed cost, and a filter makes some 50 of them.
 GROUP_ROWS = 32_768
