@@ -15,7 +15,6 @@ is not slow; a missing or broken directory never stops the app from starting.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -67,24 +66,12 @@ def make_templates() -> Jinja2Templates:
 
 
 def warm_up(db_path: Path) -> None:
-    """Make the first directory search fast; log and carry on when anything fails.
+    """Make the first directory search fast (ZIP table, read connection); never fail startup."""
+    from spinefx.directory.search import warm_up as warm_up_directory
 
-    Uses ``spinefx.directory.search.warm_up(db_path)`` when the directory provides it; otherwise
-    builds the ZIP centroid table (the slow part of a first search) and, when a directory file
-    exists, runs one small search to open its read connection.
-    """
     try:
-        search = importlib.import_module("spinefx.directory.search")
-        hook = getattr(search, "warm_up", None)
-        if callable(hook):
-            hook(db_path)
-            return
-        from spinefx.directory import geo
-
-        geo.centroid("02139")
-        if Path(db_path).is_file():
-            search.search(db_path, search.SearchQuery(zip="02139", radius=5, limit=1))
-    except Exception:  # startup must never fail on the warm-up
+        warm_up_directory(db_path)
+    except Exception:  # a damaged directory must not stop the patient pages from serving
         log.warning("directory warm-up skipped", exc_info=True)
 
 
