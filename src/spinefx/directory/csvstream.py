@@ -7,13 +7,17 @@ of failing the whole file; progress is reported in bytes read.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import mmap
+import os
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from queue import Full, Queue
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,7 +26,16 @@ import pyarrow.csv as pacsv
 from spinefx.directory.report import Problems
 from spinefx.errors import InputError
 
-__all__ = ["BLOCK_SIZE", "ProgressFn", "check_file", "read_header", "stream_columns", "valid_utf8"]
+__all__ = [
+    "BLOCK_SIZE",
+    "RANGE_BYTES",
+    "ProgressFn",
+    "check_file",
+    "read_header",
+    "stream_columns",
+    "stream_ranges",
+    "valid_utf8",
+]
 
 # Bytes per parsed block: large enough for throughput, small enough to bound memory. Measured
 # on a 1.1 GiB 330-column file: 4 MB parses faster than 16 or 64 MB (the block's columns stay
@@ -30,6 +43,15 @@ __all__ = ["BLOCK_SIZE", "ProgressFn", "check_file", "read_header", "stream_colu
 BLOCK_SIZE = 4 << 20
 # Parsed batches held ahead of the consumer by the reader thread.
 PREFETCH_BATCHES = 8
+
+# Bytes of the file parsed at once by :func:`stream_ranges`, on every core, and the block size
+# each core parses in turn. See docs/performance.md for the measurements behind them.
+RANGE_BYTES = 64 << 20
+RANGE_BLOCK_SIZE = 8 << 20
+# How far past a range's nominal end to look for a record start before settling for any newline.
+_BOUNDARY_WINDOW = 1 << 20
+# A record start in a file whose every value is quoted (as NPPES): a newline, then a quote.
+QUOTED_RECORD_START = re.compile(rb'\n"')
 
 _T = TypeVar("_T")
 
@@ -122,6 +144,162 @@ def _read_batches(
             yield batch, source.tell()
     except pa.ArrowInvalid as exc:
         raise InputError("FILE", str(path), f"a readable CSV file ({exc})") from exc
+    finally:
+        source.close()
+
+
+def stream_ranges(
+    path: Path,
+    columns: Sequence[str],
+    *,
+    malformed: Problems,
+    label: str,
+    progress: ProgressFn | None = None,
+    record_start: re.Pattern[bytes] = QUOTED_RECORD_START,
+    range_bytes: int | None = None,
+    block_size: int | None = None,
+    prefetch: int = 1,
+) -> Iterator[pa.Table]:
+    """Yield tables holding ``columns`` (all text, empty stays ``""``), one per byte range.
+
+    Like :func:`stream_columns`, but the file is cut after its header into ranges of about
+    ``range_bytes`` (default :data:`RANGE_BYTES`) that end at a line break, and each range is
+    parsed by all cores at once (:func:`pyarrow.csv.read_csv` over a memory map of that range
+    alone, in blocks of ``block_size``), on a background thread up to ``prefetch`` ranges
+    ahead of the caller. Memory holds about two ranges of
+    file bytes and their parsed columns, however large the file.
+
+    A range ends just before a match of ``record_start`` (its first byte must be the newline
+    that ends the previous record), looked for from the nominal end on; where none is found
+    within a megabyte, at the first line break. The file is read as :func:`stream_columns`
+    reads it, where every line break ends a row (no line breaks inside values), so the rows
+    come out the same wherever the ranges fall. Rows with too many or too few fields are
+    counted in ``malformed`` and skipped.
+    """
+    header = read_header(path, "FILE")
+    total = path.stat().st_size
+    ranges = _read_ranges(
+        path,
+        header,
+        columns,
+        malformed,
+        record_start,
+        RANGE_BYTES if range_bytes is None else range_bytes,
+        RANGE_BLOCK_SIZE if block_size is None else block_size,
+    )
+    if prefetch > 0:
+        ranges = _prefetched(ranges, prefetch)
+    for table, position in ranges:
+        yield table
+        if progress is not None:
+            progress(label, position, total)
+    if progress is not None:
+        progress(label, total, total)
+
+
+def _read_at(source: BinaryIO, offset: int, size: int) -> bytes:
+    source.seek(offset)
+    return source.read(size)
+
+
+def range_bounds(
+    source: BinaryIO, size: int, range_bytes: int, record_start: re.Pattern[bytes]
+) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` byte offsets of the ranges after the header line, each ending at a
+    line break (the last one at the end of the file, with or without a final line break)."""
+    first = _read_at(source, 0, _BOUNDARY_WINDOW)
+    newline = first.find(b"\n")
+    while newline < 0 and len(first) < size:  # a header longer than the window
+        first = _read_at(source, 0, 2 * len(first))
+        newline = first.find(b"\n")
+    start = size if newline < 0 else newline + 1
+    while start < size:
+        target = start + max(1, range_bytes)
+        if target >= size:
+            yield start, size
+            return
+        end = _boundary(source, size, target, record_start)
+        yield start, end
+        start = end
+
+
+def _boundary(source: BinaryIO, size: int, target: int, record_start: re.Pattern[bytes]) -> int:
+    """The offset just after the first line break at or after ``target - 1`` that begins a
+    match of ``record_start`` (within a window), else after the first line break; or ``size``."""
+    window = _read_at(source, target - 1, _BOUNDARY_WINDOW)
+    found = record_start.search(window)
+    if found is not None:
+        return target + found.start()
+    offset = target - 1
+    while offset < size:
+        newline = window.find(b"\n")
+        if newline >= 0:
+            return offset + newline + 1
+        offset += len(window)
+        window = _read_at(source, offset, _BOUNDARY_WINDOW)
+        if not window:
+            break
+    return size
+
+
+def _read_ranges(
+    path: Path,
+    header: list[str],
+    columns: Sequence[str],
+    malformed: Problems,
+    record_start: re.Pattern[bytes],
+    range_bytes: int,
+    block_size: int,
+) -> Iterator[tuple[pa.Table, int]]:
+    """Each range's table of ``columns``, with the file offset where the range ends."""
+    lock = threading.Lock()  # the handler is called from Arrow's worker threads
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        where = f"line {row.number}" if row.number is not None else "a row"
+        example = (
+            f"{where}: {row.actual_columns} fields instead of {row.expected_columns}: "
+            f"{row.text[:80]!r}"
+        )
+        with lock:
+            malformed.add(1, [example])
+        return "skip"
+
+    read_options = pacsv.ReadOptions(column_names=header, block_size=block_size, use_threads=True)
+    parse_options = pacsv.ParseOptions(invalid_row_handler=on_invalid)
+    convert_options = pacsv.ConvertOptions(
+        include_columns=list(columns),
+        column_types={name: pa.string() for name in columns},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        check_utf8=False,
+    )
+    try:
+        source = path.open("rb")
+    except OSError as exc:
+        raise InputError("FILE", str(path), f"a readable CSV file ({exc})") from exc
+    try:
+        size = os.fstat(source.fileno()).st_size
+        for start, end in range_bounds(source, size, range_bytes, record_start):
+            # Map this range alone (from the page boundary below it): its pages leave the
+            # process when the map is dropped, so memory does not grow with the file. The
+            # map is unmapped once Arrow lets go of it; the table holds copies, not views.
+            aligned = start - start % mmap.ALLOCATIONGRANULARITY
+            mapped = mmap.mmap(
+                source.fileno(), end - aligned, offset=aligned, access=mmap.ACCESS_READ
+            )
+            try:
+                table = pacsv.read_csv(
+                    pa.BufferReader(pa.py_buffer(mapped).slice(start - aligned)),
+                    read_options=read_options,
+                    parse_options=parse_options,
+                    convert_options=convert_options,
+                )
+            except pa.ArrowInvalid as exc:
+                raise InputError("FILE", str(path), f"a readable CSV file ({exc})") from exc
+            finally:
+                with contextlib.suppress(BufferError):  # Arrow may hold it a moment longer
+                    mapped.close()
+            yield table, end
     finally:
         source.close()
 

@@ -16,6 +16,7 @@ complete new one.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from spinefx.directory.csvstream import (
     check_file,
     read_header,
     stream_columns,
+    stream_ranges,
     valid_utf8,
 )
 from spinefx.directory.geo import centroid_table
@@ -47,6 +49,12 @@ SPILL_BYTES = 128 << 20
 # Parsed blocks (a few thousand rows each) are filtered in groups of about this many rows: each
 # Arrow compute call has a fixed cost, and a filter makes some 50 of them.
 GROUP_ROWS = 32_768
+# How the main file is read: "ranges" (byte ranges of 64 MB, each parsed on every core; the
+# default) or "stream" (4 MB blocks parsed one after another on a reader thread, the earlier
+# reader, kept for comparison in the benchmark and the tests).
+READER = "ranges"
+# Where a record of the main file starts: a line break, then the quoted 10-digit NPI.
+RECORD_START = re.compile(rb'\n"[0-9]{10}","')
 # Examples kept of one kind of malformed row (the report keeps five in all).
 EXAMPLES_PER_REASON = 2
 
@@ -322,16 +330,29 @@ def _stage_nppes(
             base.add(_shape_base(kept, seq))
             slots.add(_shape_slots(kept, seq))
 
-    group: list[pa.RecordBatch] = []
-    group_rows = 0
-    for batch in stream_columns(path, names, malformed=cut_rows, label="NPPES", progress=progress):
-        group.append(batch.rename_columns(shorts))
-        group_rows += batch.num_rows
-        if group_rows >= GROUP_ROWS:
+    if READER == "ranges":
+        for table in stream_ranges(
+            path,
+            names,
+            malformed=cut_rows,
+            label="NPPES",
+            progress=progress,
+            record_start=RECORD_START,
+        ):
+            keep(table.rename_columns(shorts).to_batches())
+    else:
+        group: list[pa.RecordBatch] = []
+        group_rows = 0
+        for batch in stream_columns(
+            path, names, malformed=cut_rows, label="NPPES", progress=progress
+        ):
+            group.append(batch.rename_columns(shorts))
+            group_rows += batch.num_rows
+            if group_rows >= GROUP_ROWS:
+                keep(group)
+                group, group_rows = [], 0
+        if group:
             keep(group)
-            group, group_rows = [], 0
-    if group:
-        keep(group)
     base.register()
     slots.register()
     pa.default_memory_pool().release_unused()  # hand the read buffers back before the build
