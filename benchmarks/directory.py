@@ -4,7 +4,8 @@ Prints figures; it is not a test. On one generated NPPES file in the full 330-co
 (``--rows``, default 1,000,000) it measures, each in a fresh subprocess so peak memory
 (``VmHWM``) is its own:
 
-- the spinefx ingest (streamed, filtered, into DuckDB);
+- the spinefx ingest (byte ranges parsed on every core, filtered, into DuckDB);
+- the same ingest with the earlier streamed reader (4 MB blocks parsed one after another);
 - pandas ``read_csv(usecols=..., dtype=str)`` of the same columns (the common baseline);
 - a bare ``pyarrow.csv.read_csv`` of the same columns (the floor: parse only, nothing kept);
 
@@ -46,6 +47,15 @@ started = time.perf_counter()
 report = ingest(Path(SRC), db_path=Path(DB), timings=phases)
 result = {"kept": report.kept, "rows_read": report.rows_read, "phases": phases}
 """,
+    "ingest-stream": """
+from pathlib import Path
+from spinefx.directory import nppes
+nppes.READER = "stream"
+phases = {}
+started = time.perf_counter()
+report = nppes.ingest(Path(SRC), db_path=Path(DB + ".stream"), timings=phases)
+result = {"kept": report.kept, "rows_read": report.rows_read, "phases": phases}
+""",
     "pandas": """
 import pandas as pd
 from spinefx.directory.nppes import COLUMNS
@@ -69,6 +79,8 @@ table = pacsv.read_csv(
 result = {"rows": table.num_rows}
 """,
 }
+
+KINDS = ("ingest", "ingest-stream", "pandas", "pyarrow")
 
 # Peak memory is read from VmHWM (this process only): ru_maxrss would carry the parent's
 # high-water mark across fork and exec on Linux.
@@ -166,7 +178,7 @@ def main() -> None:
     try:
         files = generate(work / "realistic", args.rows, args.seed, args.share)
         db = work / "bench.duckdb"
-        runs = {kind: child(kind, files.npidata, db) for kind in ("ingest", "pandas", "pyarrow")}
+        runs = {kind: child(kind, files.npidata, db) for kind in KINDS}
         report_ingest(runs, files.npidata, db, f"{args.share:.0%} of rows ours", args.profile)
         timings = search_latency(db, args.queries, args.seed)
         print_latency(timings, args.queries, "realistic file")
@@ -174,9 +186,7 @@ def main() -> None:
             print("\n--- for transparency: the same size with the demo's mix (about 62% kept) ---")
             demo = generate(work / "demo-mix", args.rows, args.seed, None)
             demo_db = work / "bench-demo.duckdb"
-            runs = {
-                kind: child(kind, demo.npidata, demo_db) for kind in ("ingest", "pandas", "pyarrow")
-            }
+            runs = {kind: child(kind, demo.npidata, demo_db) for kind in KINDS}
             report_ingest(runs, demo.npidata, demo_db, "demo mix", args.profile)
             timings = search_latency(demo_db, args.queries, args.seed)
             print_latency(timings, args.queries, "demo-mix file (denser)")
@@ -209,7 +219,8 @@ def report_ingest(
     mb_s = src.stat().st_size / 2**20
     print(f"\n{'reader (' + label + ')':<40}{'seconds':>9}{'MiB/s':>9}{'peak RSS MiB':>14}")
     labels = {
-        "ingest": "spinefx ingest (stream + DuckDB)",
+        "ingest": "spinefx ingest (ranges + DuckDB)",
+        "ingest-stream": "  same, streamed reader (before)",
         "pandas": "pandas read_csv usecols (baseline)",
         "pyarrow": "pyarrow read_csv columns (floor)",
     }
@@ -223,6 +234,12 @@ def report_ingest(
         f"\nkept {int(ingest['kept']):,} of {int(ingest['rows_read']):,} rows; "
         f"database {db.stat().st_size / 2**20:.0f} MiB"
     )
+    streamed = runs["ingest-stream"]
+    same = (streamed["kept"], streamed["rows_read"]) == (ingest["kept"], ingest["rows_read"])
+    print(
+        f"ranges vs streamed reader: {streamed['seconds'] / ingest['seconds']:.2f}x faster; "
+        f"same rows kept and read: {'yes' if same else 'NO'}"
+    )
     faster = runs["pandas"]["seconds"] / ingest["seconds"]
     floor = ingest["seconds"] / runs["pyarrow"]["seconds"]
     rss = ingest["peak_rss_mib"] / 1024
@@ -232,9 +249,10 @@ def report_ingest(
         f"peak RSS {rss:.2f} GiB (target < 1.5: {verdict(rss < 1.5)})"
     )
     if profile:
-        print("ingest phases (seconds):")
+        streamed = runs["ingest-stream"]["phases"]
+        print(f"ingest phases (seconds):{'ranges':>17}{'streamed':>10}")
         for name, seconds in ingest["phases"].items():
-            print(f"  {name:<34}{seconds:6.2f}")
+            print(f"  {name:<34}{seconds:6.2f}{streamed.get(name, 0.0):10.2f}")
 
 
 def verdict(met: bool) -> str:

@@ -1,8 +1,9 @@
 """Ingest the NPPES main file (``npidata_pfile_*.csv``) into the directory database.
 
 The file is about 11 GB with some 9.7 million rows of 330 quoted text columns. Only the columns
-we need are read, by name, in blocks of a few megabytes, parsed on a reader thread; each group
-of blocks is filtered with vectorised Arrow compute (valid NPI, active, entity type 1 or 2, at
+we need are read, by name, in byte ranges of about 64 MB, each parsed on every core while the
+previous one is filtered (:func:`~spinefx.directory.csvstream.stream_ranges`); each range is
+filtered with vectorised Arrow compute (valid NPI, active, entity type 1 or 2, at
 least one of our taxonomy codes) and the few rows kept are shaped in Arrow (display name,
 address, phone, ZIP; one row per taxonomy slot of ours) and held in memory, or spilled to a
 Parquet file past :data:`SPILL_BYTES`. DuckDB reads them once, in place, to build the final
