@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
 
         from spinefx.web import Settings, create_app
 
-        settings = Settings()
+        settings = Settings.from_environment()
         changes = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
         if changes:
             settings = settings.model_copy(update=changes)

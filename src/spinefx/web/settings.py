@@ -10,8 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from spinefx.errors import FieldProblem, InputError
+from spinefx.validation import problems_from
 
 __all__ = ["DIRECTORY_FILE", "MAX_BODY_BYTES", "Settings", "default_data_dir"]
 
@@ -38,6 +41,18 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """Read ``SPINEFX_*``; a bad value is an :class:`InputError` naming the variable."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            problems = [
+                FieldProblem(f"SPINEFX_{p.field.upper()}", p.value, p.allowed)
+                for p in problems_from(cls, exc)
+            ]
+            raise InputError.from_problems(problems) from exc
 
     @property
     def directory_db(self) -> Path:
