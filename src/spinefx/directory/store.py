@@ -201,6 +201,8 @@ def read_connection(db_path: Path | str | None = None) -> Iterator[duckdb.DuckDB
         stat = path.stat()
     except FileNotFoundError:
         raise DirectoryNotLoaded(not_loaded_message(path)) from None
+    except OSError as exc:  # e.g. SPINEFX_DATA_DIR names a file, or a folder we may not read
+        raise DataError(f"the directory database {path} cannot be reached ({exc})") from exc
     identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
     with _lock:
         cached = _cached.get(path)
