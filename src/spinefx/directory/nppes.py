@@ -87,6 +87,16 @@ SEX_CODE_NAMES = ("Provider Sex Code", "Provider Gender Code")
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(COLUMNS.values())
 
 _MAPPED_CODES = pa.array(sorted(TAXONOMY_TO_SPECIALTY), pa.string())
+# Our specialties in name order (a provider's list is ordered by rank, then name), and for each
+# mapped code (as ordered in _MAPPED_CODES) the index of its specialty and its bit.
+_SPECIALTY_NAMES = pa.array(sorted(SPECIALTIES), pa.string())
+_SPECIALTY_OF_CODE = pa.array(
+    [sorted(SPECIALTIES).index(TAXONOMY_TO_SPECIALTY[c]) for c in _MAPPED_CODES.to_pylist()],
+    pa.int64(),
+)
+_BIT_OF_CODE = pa.array(
+    [SPECIALTY_BITS[TAXONOMY_TO_SPECIALTY[c]] for c in _MAPPED_CODES.to_pylist()], pa.int32()
+)
 _ENTITY_TYPES = pa.array(["1", "2"], pa.string())
 
 
@@ -188,17 +198,6 @@ class _Phases:
 def _create_staging(conn: duckdb.DuckDBPyConnection) -> None:
     utilization_mod.create_staging(conn)
     locations_mod.create_staging(conn)
-    codes = sorted(TAXONOMY_TO_SPECIALTY)
-    taxmap = pa.table(
-        {
-            "code": pa.array(codes, pa.string()),
-            "specialty": pa.array([TAXONOMY_TO_SPECIALTY[c] for c in codes], pa.string()),
-            "bit": pa.array([SPECIALTY_BITS[TAXONOMY_TO_SPECIALTY[c]] for c in codes], pa.int32()),
-        }
-    )
-    conn.register("taxmap_arrow", taxmap)
-    conn.execute("CREATE TEMP TABLE taxmap AS SELECT * FROM taxmap_arrow")
-    conn.unregister("taxmap_arrow")
 
 
 def _load_centroids(conn: duckdb.DuckDBPyConnection, centroids: pa.Table) -> None:
@@ -297,6 +296,9 @@ BASE_SCHEMA = pa.schema(
         ("zip5", pa.string()),
         ("phone", pa.string()),
         ("npi_int", pa.int64()),
+        # our specialties of the row, by rank (primary first, then slot order), then by name
+        ("specialties", pa.list_(pa.string())),
+        ("specialty_mask", pa.int32()),
     ]
 )
 # ... and its taxonomy slots holding one of our codes, one row per slot.
@@ -306,6 +308,7 @@ SLOT_SCHEMA = pa.schema(
         ("npi", pa.string()),
         ("position", pa.int8()),
         ("code", pa.string()),
+        ("specialty", pa.string()),
         ("is_primary", pa.bool_()),
     ]
 )
@@ -328,8 +331,14 @@ def _stage_nppes(
         kept = valid_utf8(_filter_batch(pa.Table.from_batches(group), report)).combine_chunks()
         if kept.num_rows:
             seq = pa.array(range(base.rows, base.rows + kept.num_rows), pa.int64())
-            base.add(_shape_base(kept, seq))
-            slots.add(_shape_slots(kept, seq))
+            shaped_slots = _shape_slots(kept, seq)
+            specialties, mask = _specialties(shaped_slots, base.rows, kept.num_rows)
+            base.add(
+                _shape_base(kept, seq)
+                .append_column("specialties", specialties)
+                .append_column("specialty_mask", mask)
+            )
+            slots.add(shaped_slots.drop_columns(["specialty_index", "bit"]))
 
     if READER == "ranges":
         for table in stream_ranges(
@@ -388,6 +397,14 @@ def _is_digits(values: pa.ChunkedArray, *lengths: int) -> pa.ChunkedArray:
     return pc.and_(pc.ascii_is_decimal(values), right_length)
 
 
+# The base columns shaped from the row itself (the specialties come from its taxonomy slots).
+_SHAPED_BASE = pa.schema(list(BASE_SCHEMA)[:-2])
+# The slot rows as shaped, with the index of the slot's specialty and its bit for _specialties.
+_SHAPED_SLOTS = SLOT_SCHEMA.append(pa.field("specialty_index", pa.int64())).append(
+    pa.field("bit", pa.int32())
+)
+
+
 def _shape_base(kept: pa.Table, seq: pa.Array) -> pa.Table:
     """The providers columns of the kept rows (vectorised; names, addresses, phone, ZIP)."""
     person = pc.binary_join_element_wise(
@@ -425,7 +442,7 @@ def _shape_base(kept: pa.Table, seq: pa.Array) -> pa.Table:
             pc.if_else(_is_digits(phone, 10), formatted_phone, _text(kept, "phone")),
             pc.cast(kept.column("npi"), pa.int64()),
         ],
-        schema=BASE_SCHEMA,
+        schema=_SHAPED_BASE,
     )
 
 
@@ -438,19 +455,73 @@ def _shape_slots(kept: pa.Table, seq: pa.Array) -> pa.Table:
         if not pc.any(ours).as_py():
             continue
         rows = pc.indices_nonzero(ours)
+        ours_code = code.take(rows)
+        where = pc.index_in(ours_code, value_set=_MAPPED_CODES)
+        specialty = _SPECIALTY_OF_CODE.take(where)
         parts.append(
             pa.table(
                 [
                     seq.take(rows),
                     kept.column("npi").take(rows),
                     pa.repeat(pa.scalar(i, pa.int8()), len(rows)),
-                    code.take(rows),
+                    ours_code,
+                    _SPECIALTY_NAMES.take(specialty),
                     pc.equal(kept.column(f"sw{i}").take(rows), "Y"),
+                    specialty,
+                    _BIT_OF_CODE.take(where),
                 ],
-                schema=SLOT_SCHEMA,
+                schema=_SHAPED_SLOTS,
             )
         )
-    return pa.concat_tables(parts) if parts else SLOT_SCHEMA.empty_table()
+    return pa.concat_tables(parts).combine_chunks() if parts else _SHAPED_SLOTS.empty_table()
+
+
+def _specialties(slots: pa.Table, first: int, rows: int) -> tuple[pa.Array, pa.Array]:
+    """Each kept row's specialties (ordered by rank, then name) and their mask, from its slots.
+
+    ``slots`` are the rows ``first`` to ``first + rows - 1`` (by ``seq``) of a block's slot rows
+    (every kept row has at least one). A specialty's rank is 0 when one of its slots is the
+    primary taxonomy, else its first slot's position: SQL's ``list(specialty ORDER BY rank,
+    specialty)`` over ``min(CASE WHEN is_primary THEN 0 ELSE position END)`` per specialty.
+    """
+    seq = slots.column("seq").combine_chunks()
+    index = slots.column("specialty_index").combine_chunks()
+    rank = pc.if_else(
+        slots.column("is_primary").combine_chunks(),
+        pa.scalar(0, pa.int8()),
+        slots.column("position").combine_chunks(),
+    )
+    pairs = pa.RecordBatch.from_arrays(
+        [
+            pc.add(pc.multiply(seq, len(_SPECIALTY_NAMES)), index),  # row and specialty
+            rank,
+            seq,
+            index,
+            pc.cast(slots.column("bit").combine_chunks(), pa.int64()),
+        ],
+        names=["key", "rank", "seq", "index", "bit"],
+    )
+    # By row and specialty, lowest rank first: the first of each (row, specialty) is its rank.
+    pairs = pairs.take(pc.sort_indices(pairs, [("key", "ascending"), ("rank", "ascending")]))
+    key = pairs.column("key")
+    if len(key):
+        later = pc.equal(key.slice(1), key.slice(0, len(key) - 1))
+        pairs = pairs.filter(pa.concat_arrays([pa.array([True]), pc.invert(later)]))
+    pairs = pairs.take(
+        pc.sort_indices(
+            pairs, [("seq", "ascending"), ("rank", "ascending"), ("index", "ascending")]
+        )
+    )
+    runs = pc.run_end_encode(pairs.column("seq"))
+    if not runs.values.equals(pa.array(range(first, first + rows), pa.int64())):
+        raise RuntimeError("a kept row without a taxonomy code of ours")  # kept rows have one
+    ends = pc.cast(runs.run_ends, pa.int32())
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()), ends])
+    specialties = pa.ListArray.from_arrays(offsets, _SPECIALTY_NAMES.take(pairs.column("index")))
+    # The mask: the sum of the row's (distinct) specialty bits, as a difference of running sums.
+    running = pa.concat_arrays([pa.array([0], pa.int64()), pc.cumulative_sum(pairs.column("bit"))])
+    mask = pc.subtract(running.take(ends), running.take(offsets.slice(0, rows)))
+    return specialties, pc.cast(mask, pa.int32())
 
 
 def _examples(
@@ -482,15 +553,22 @@ def _filter_batch(table: pa.Table, report: IngestReport) -> pa.Table:
     good_npi = pc.and_(pc.ascii_is_decimal(npi), pc.equal(pc.binary_length(npi), 10))
     _examples(pc.invert(good_npi), table, "NPI {npi!r} is not 10 digits", report.malformed)
 
+    has_deactivation = pc.not_equal(table.column("deactivated_on"), "")
+    # The dates are parsed only where there is a deactivation date (a few rows in a hundred).
+    dated = table.select(["deactivated_on", "reactivated_on"]).filter(has_deactivation)
     deactivated_on = pc.strptime(
-        table.column("deactivated_on"), format="%m/%d/%Y", unit="s", error_is_null=True
+        dated.column("deactivated_on"), format="%m/%d/%Y", unit="s", error_is_null=True
     )
     reactivated_on = pc.strptime(
-        table.column("reactivated_on"), format="%m/%d/%Y", unit="s", error_is_null=True
+        dated.column("reactivated_on"), format="%m/%d/%Y", unit="s", error_is_null=True
     )
-    has_deactivation = pc.not_equal(table.column("deactivated_on"), "")
     reactivated_later = pc.fill_null(pc.greater_equal(reactivated_on, deactivated_on), False)
-    deactivated = pc.and_(good_npi, pc.and_(has_deactivation, pc.invert(reactivated_later)))
+    still_off = pc.replace_with_mask(
+        pa.repeat(pa.scalar(False), table.num_rows),
+        has_deactivation.combine_chunks(),
+        pc.invert(reactivated_later).combine_chunks(),
+    )
+    deactivated = pc.and_(good_npi, still_off)
     report.deactivated += pc.sum(deactivated).as_py() or 0
     alive = pc.and_(good_npi, pc.invert(deactivated))
     report.reactivated += pc.sum(pc.and_(alive, has_deactivation)).as_py() or 0
@@ -507,15 +585,15 @@ def _filter_batch(table: pa.Table, report: IngestReport) -> pa.Table:
         ours = pc.or_(ours, pc.is_in(table.column(f"tax{i}"), value_set=_MAPPED_CODES))
     keep = pc.and_(candidate, ours)
     report.not_our_specialties += pc.sum(pc.and_(candidate, pc.invert(ours))).as_py() or 0
-    return table.filter(keep)
+    return table.take(pc.indices_nonzero(keep))  # (faster than filter here)
 
 
 def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
     """Turn the kept rows (``kept_base``, ``kept_slots``) into the final, search-ordered tables.
 
-    The rows were shaped in Arrow while the file was read, so what is left is one pass of
-    joins: taxonomy slots to specialties, ZIP codes to centroids, NPIs to Medicare volume, and
-    one sort by latitude as the providers table is written.
+    The rows were shaped in Arrow while the file was read (with each provider's specialties),
+    so what is left is one pass of joins, ZIP codes to centroids and NPIs to Medicare volume,
+    and one sort by latitude as the providers table is written.
     """
     base, slots = "kept_base", "kept_slots"  # scanned in place: never copied before the build
     total = scalar(conn, f"SELECT count(*) FROM {base}")
@@ -540,27 +618,8 @@ def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
         base, slots = "unique_base", "unique_slots"
 
     conn.execute(
-        f"""
-        INSERT INTO provider_taxonomies
-        SELECT t.npi, t.position, t.code, m.specialty, t.is_primary
-        FROM {slots} t JOIN taxmap m USING (code)
-        """
-    )
-    conn.execute(
-        """
-        CREATE TEMP TABLE provider_specialties AS
-        WITH ranked AS (
-            SELECT npi, specialty,
-                   min(CASE WHEN is_primary THEN 0 ELSE position END) AS rank
-            FROM provider_taxonomies GROUP BY npi, specialty
-        )
-        SELECT r.npi,
-               list(r.specialty ORDER BY r.rank, r.specialty) AS specialties,
-               bit_or(m.bit) AS mask
-        FROM ranked r
-        JOIN (SELECT DISTINCT specialty, bit FROM taxmap) m USING (specialty)
-        GROUP BY r.npi
-        """
+        f"INSERT INTO provider_taxonomies "
+        f"SELECT npi, position, code, specialty, is_primary FROM {slots}"
     )
     volume = utilization_mod.VOLUME_SQL
     conn.execute(
@@ -569,11 +628,10 @@ def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
         SELECT
             b.npi, b.entity_type, b.name, b.address, b.city, b.state, b.postal_code,
             b.country, z.zip, b.phone, z.lat, z.lon, z.ux, z.uy, z.uz, b.npi_int,
-            s.mask, s.specialties, s.specialties[1],
+            b.specialty_mask, b.specialties, b.specialties[1],
             v.bkp_services, v.bkp_beneficiaries,
             v.vertebroplasty_services, v.vertebroplasty_beneficiaries
         FROM {base} b
-        JOIN provider_specialties s USING (npi)
         LEFT JOIN zip_centroids z ON z.zip = b.zip5
         LEFT JOIN ({volume}) v ON v.npi = b.npi
         ORDER BY z.lat NULLS LAST, z.lon, b.npi
@@ -599,4 +657,3 @@ def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
     )
     conn.execute("DROP TABLE IF EXISTS unique_base")
     conn.execute("DROP TABLE IF EXISTS unique_slots")
-    conn.execute("DROP TABLE provider_specialties")
