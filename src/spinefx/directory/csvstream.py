@@ -81,6 +81,17 @@ def read_header(path: Path, option: str) -> list[str]:
     return next(csv.reader(io.StringIO(text)))
 
 
+def require_columns(
+    header: Sequence[str], required: Sequence[str], *, option: str, path: Path, what: str
+) -> None:
+    """Raise an :class:`InputError` for ``option`` naming each required column ``header`` lacks."""
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise InputError(
+            option, str(path), f"{what}; missing columns: " + ", ".join(repr(m) for m in missing)
+        )
+
+
 def stream_columns(
     path: Path,
     columns: Sequence[str],

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import duckdb
 
-from spinefx.directory.csvstream import ProgressFn, stream_columns, valid_utf8
+from spinefx.directory.csvstream import ProgressFn, require_columns, stream_columns, valid_utf8
 from spinefx.directory.report import LocationsReport
 from spinefx.directory.store import scalar
-from spinefx.errors import InputError
 
 __all__ = ["COLUMNS", "check_header", "stage"]
 
@@ -33,14 +32,13 @@ COLUMNS: dict[str, str] = {
 
 
 def check_header(header: list[str], path: Path) -> None:
-    missing = [name for name in COLUMNS.values() if name not in header]
-    if missing:
-        raise InputError(
-            "--locations",
-            str(path),
-            "the NPPES practice location file (pl_pfile_*.csv); missing columns: "
-            + ", ".join(repr(m) for m in missing),
-        )
+    require_columns(
+        header,
+        list(COLUMNS.values()),
+        option="--locations",
+        path=path,
+        what="the NPPES practice location file (pl_pfile_*.csv)",
+    )
 
 
 def create_staging(conn: duckdb.DuckDBPyConnection) -> None:

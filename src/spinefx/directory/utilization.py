@@ -15,10 +15,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from spinefx.directory.csvstream import ProgressFn, read_header, stream_columns, valid_utf8
+from spinefx.directory.csvstream import (
+    ProgressFn,
+    read_header,
+    require_columns,
+    stream_columns,
+    valid_utf8,
+)
 from spinefx.directory.report import UtilizationReport
 from spinefx.directory.store import one, scalar
-from spinefx.errors import InputError
 
 __all__ = ["BKP_CODES", "COLUMNS", "VERTEBROPLASTY_CODES", "check_header", "stage"]
 
@@ -36,14 +41,13 @@ OPTIONAL_COLUMNS: dict[str, str] = {"pos": "Place_Of_Srvc"}
 
 
 def check_header(header: list[str], path: Path) -> None:
-    missing = [name for name in COLUMNS.values() if name not in header]
-    if missing:
-        raise InputError(
-            "--utilization",
-            str(path),
-            "the Medicare by Provider and Service CSV; missing columns: "
-            + ", ".join(repr(m) for m in missing),
-        )
+    require_columns(
+        header,
+        list(COLUMNS.values()),
+        option="--utilization",
+        path=path,
+        what="the Medicare by Provider and Service CSV",
+    )
 
 
 def create_staging(conn: duckdb.DuckDBPyConnection) -> None:
