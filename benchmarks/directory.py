@@ -2,7 +2,8 @@
 
 Prints figures; it is not a test. On one generated NPPES file in the full 330-column format
 (``--rows``, default 1,000,000) it measures, each in a fresh subprocess so peak memory
-(``VmHWM``) is its own:
+(``VmHWM``) is its own, ``--repeat`` times in turn (default 3; the medians are compared, since
+one timing on a shared machine moves by a third from run to run):
 
 - the spinefx ingest (byte ranges parsed on every core, filtered, into DuckDB);
 - the same ingest with the earlier streamed reader (4 MB blocks parsed one after another);
@@ -17,7 +18,7 @@ codes, close to the real file (some 0.7 million of 9.7 million NPIs, about 7%); 
 reading grows with the rows kept. For transparency the ingest is also run on a file with the
 ``spinefx directory demo`` mix (about 62% kept) unless ``--no-demo-share``.
 
-    .venv/bin/python benchmarks/directory.py --rows 1000000 [--profile]
+    .venv/bin/python benchmarks/directory.py --rows 1000000 [--repeat 3] [--profile]
 """
 
 from __future__ import annotations
@@ -161,6 +162,12 @@ def main() -> None:
         action="store_true",
         help="skip the second ingest, on a file with the demo's mix (about 62%% kept)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of the four readers, run in turn; medians are reported (default 3)",
+    )
     parser.add_argument("--profile", action="store_true", help="print the ingest's phases")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: temp)")
@@ -178,7 +185,7 @@ def main() -> None:
     try:
         files = generate(work / "realistic", args.rows, args.seed, args.share)
         db = work / "bench.duckdb"
-        runs = {kind: child(kind, files.npidata, db) for kind in KINDS}
+        runs = rounds(files.npidata, db, args.repeat)
         report_ingest(runs, files.npidata, db, f"{args.share:.0%} of rows ours", args.profile)
         timings = search_latency(db, args.queries, args.seed)
         print_latency(timings, args.queries, "realistic file")
@@ -186,7 +193,7 @@ def main() -> None:
             print("\n--- for transparency: the same size with the demo's mix (about 62% kept) ---")
             demo = generate(work / "demo-mix", args.rows, args.seed, None)
             demo_db = work / "bench-demo.duckdb"
-            runs = {kind: child(kind, demo.npidata, demo_db) for kind in KINDS}
+            runs = rounds(demo.npidata, demo_db, args.repeat)
             report_ingest(runs, demo.npidata, demo_db, "demo mix", args.profile)
             timings = search_latency(demo_db, args.queries, args.seed)
             print_latency(timings, args.queries, "demo-mix file (denser)")
@@ -197,6 +204,21 @@ def main() -> None:
             print(f"\nkept files in {work}")
         elif args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def rounds(src: Path, db: Path, repeat: int) -> dict[str, list[dict[str, Any]]]:
+    """Each reader's runs: ``repeat`` rounds, each running every reader once, in turn."""
+    runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+    for _ in range(max(1, repeat)):
+        for kind in KINDS:
+            runs[kind].append(child(kind, src, db))
+    return runs
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median time (the lower middle one of an even count)."""
+    ordered = sorted(runs, key=lambda run: run["seconds"])
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def generate(folder: Path, rows: int, seed: int, share: float | None) -> Any:
@@ -214,45 +236,59 @@ def generate(folder: Path, rows: int, seed: int, share: float | None) -> Any:
 
 
 def report_ingest(
-    runs: dict[str, dict[str, Any]], src: Path, db: Path, label: str, profile: bool
+    runs: dict[str, list[dict[str, Any]]], src: Path, db: Path, label: str, profile: bool
 ) -> None:
     mb_s = src.stat().st_size / 2**20
-    print(f"\n{'reader (' + label + ')':<40}{'seconds':>9}{'MiB/s':>9}{'peak RSS MiB':>14}")
+    count = len(runs["ingest"])
+    print(
+        f"\n{'reader (' + label + ')':<40}{'median s':>9}{'MiB/s':>9}{'peak RSS MiB':>14}"
+        f"  all runs (s), {count} rounds"
+    )
     labels = {
         "ingest": "spinefx ingest (ranges + DuckDB)",
         "ingest-stream": "  same, streamed reader (before)",
         "pandas": "pandas read_csv usecols (baseline)",
         "pyarrow": "pyarrow read_csv columns (floor)",
     }
-    for kind, run in runs.items():
-        seconds = run["seconds"]
-        print(
-            f"{labels[kind]:<40}{seconds:>9.2f}{mb_s / seconds:>9.0f}{run['peak_rss_mib']:>14.0f}"
-        )
-    ingest = runs["ingest"]
+    median = {kind: median_run(kind_runs) for kind, kind_runs in runs.items()}
+    for kind, kind_runs in runs.items():
+        seconds = median[kind]["seconds"]
+        peak = max(run["peak_rss_mib"] for run in kind_runs)
+        every = " ".join(f"{run['seconds']:.2f}" for run in kind_runs)
+        print(f"{labels[kind]:<40}{seconds:>9.2f}{mb_s / seconds:>9.0f}{peak:>14.0f}  {every}")
+    ingest = median["ingest"]
     print(
         f"\nkept {int(ingest['kept']):,} of {int(ingest['rows_read']):,} rows; "
         f"database {db.stat().st_size / 2**20:.0f} MiB"
     )
-    streamed = runs["ingest-stream"]
-    same = (streamed["kept"], streamed["rows_read"]) == (ingest["kept"], ingest["rows_read"])
+    streamed = median["ingest-stream"]
+    same = all(
+        (run["kept"], run["rows_read"]) == (ingest["kept"], ingest["rows_read"])
+        for kind in ("ingest", "ingest-stream")
+        for run in runs[kind]
+    )
     print(
         f"ranges vs streamed reader: {streamed['seconds'] / ingest['seconds']:.2f}x faster; "
-        f"same rows kept and read: {'yes' if same else 'NO'}"
+        f"same rows kept and read in every run: {'yes' if same else 'NO'}"
     )
-    faster = runs["pandas"]["seconds"] / ingest["seconds"]
-    floor = ingest["seconds"] / runs["pyarrow"]["seconds"]
-    rss = ingest["peak_rss_mib"] / 1024
+    faster = median["pandas"]["seconds"] / ingest["seconds"]
+    floor = ingest["seconds"] / median["pyarrow"]["seconds"]
+    per_round = [
+        run["seconds"] / floor_run["seconds"]
+        for run, floor_run in zip(runs["ingest"], runs["pyarrow"], strict=True)
+    ]
+    rss = max(run["peak_rss_mib"] for run in runs["ingest"]) / 1024
     print(
         f"ingest vs pandas: {faster:.1f}x faster (target >= 3x: {verdict(faster >= 3)}); "
-        f"vs pyarrow floor: {floor:.2f}x (target <= 1.5x: {verdict(floor <= 1.5)}); "
+        f"vs pyarrow floor: {floor:.2f}x (target <= 1.5x: {verdict(floor <= 1.5)}; "
+        f"each round: {', '.join(f'{r:.2f}x' for r in per_round)}); "
         f"peak RSS {rss:.2f} GiB (target < 1.5: {verdict(rss < 1.5)})"
     )
     if profile:
-        streamed = runs["ingest-stream"]["phases"]
-        print(f"ingest phases (seconds):{'ranges':>17}{'streamed':>10}")
+        streamed_phases = streamed["phases"]
+        print(f"ingest phases of the median runs (seconds):{'ranges':>9}{'streamed':>10}")
         for name, seconds in ingest["phases"].items():
-            print(f"  {name:<34}{seconds:6.2f}{streamed.get(name, 0.0):10.2f}")
+            print(f"  {name:<42}{seconds:6.2f}{streamed_phases.get(name, 0.0):10.2f}")
 
 
 def verdict(met: bool) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
@@ -35,6 +36,20 @@ def table_rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
         }
     finally:
         conn.close()
+
+
+def stored_providers(db: Path) -> list[tuple[object, ...]]:
+    """``lat, lon, npi`` of each provider, in the order they are stored."""
+    conn = duckdb.connect(str(db), read_only=True)
+    try:
+        return conn.execute("SELECT lat, lon, npi FROM providers").fetchall()
+    finally:
+        conn.close()
+
+
+def search_order(row: tuple[object, ...]) -> tuple[object, ...]:
+    lat, lon, npi = row
+    return (lat is None, lat or 0.0, lon or 0.0, npi)
 
 
 def test_the_reader_thread_hands_on_errors_and_stops_when_the_consumer_does() -> None:
@@ -94,6 +109,11 @@ def test_spilling_kept_rows_to_parquet_gives_the_same_directory(
     monkeypatch.setattr(nppes_mod, "GROUP_ROWS", 500)
     load(tmp_path / "spilled.duckdb")
     assert table_rows(tmp_path / "spilled.duckdb") == table_rows(tmp_path / "memory.duckdb")
+    # Both are stored in the search's order: by latitude (unknown last), longitude, NPI.
+    stored = [stored_providers(tmp_path / name) for name in ("memory.duckdb", "spilled.duckdb")]
+    assert stored[0] == stored[1]
+    assert stored[0] == sorted(stored[0], key=search_order)
+    assert stored[0][-1][0] is None  # the demo has providers without a known ZIP code
     leftovers = sorted(p.name for p in tmp_path.iterdir())
     assert leftovers == ["files", "memory.duckdb", "spilled.duckdb"]
 
@@ -180,3 +200,17 @@ def test_the_zip_table_is_cached_in_the_data_folder_and_rebuilt_when_damaged() -
     finally:
         geo._zip_columns.cache_clear()
         geo._centroids.cache_clear()
+
+
+def test_the_zip_locator_gives_centroids_and_the_searchs_own_unit_vectors() -> None:
+    from spinefx.directory import geo
+
+    located = geo.ZipLocator().locate(pa.array(["02139", "10001", None, "00000", "99999"]))
+    rows = located.to_pylist()
+    cambridge = geo.centroid("02139")
+    assert cambridge is not None
+    assert (rows[0]["zip"], rows[0]["lat"], rows[0]["lon"]) == ("02139", *cambridge[1:3])
+    for row in rows[:2]:
+        # Bit for bit: the radius test compares these with a query's vector.
+        assert (row["ux"], row["uy"], row["uz"]) == geo.unit_vector(row["lat"], row["lon"])
+    assert all(value is None for row in rows[2:] for value in row.values())

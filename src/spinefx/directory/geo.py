@@ -30,6 +30,7 @@ __all__ = [
     "EARTH_RADIUS_MILES",
     "Centroid",
     "UnknownZip",
+    "ZipLocator",
     "bounding_box",
     "centroid",
     "centroid_table",
@@ -37,6 +38,7 @@ __all__ = [
     "lon_bounds_useful",
     "parse_zip",
     "suggest_zips",
+    "unit_vector",
 ]
 
 EARTH_RADIUS_MILES = 3958.8
@@ -159,6 +161,44 @@ def centroid(zip_code: str) -> Centroid | None:
 def centroid_table() -> pa.Table:
     """Every ZIP centroid as an Arrow table (``zip``, ``lat``, ``lon``) for joins in DuckDB."""
     return _zip_columns().select(["zip", "lat", "lon"])
+
+
+def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
+    """The point at ``lat``, ``lon`` (degrees) on the unit sphere: the dot product of two such
+    vectors is the cosine of the angle between the points."""
+    p, q = math.radians(lat), math.radians(lon)
+    return (math.cos(p) * math.cos(q), math.cos(p) * math.sin(q), math.sin(p))
+
+
+class ZipLocator:
+    """The centroids of many ZIP codes at once, in Arrow (for the ingest).
+
+    :meth:`locate` gives each ZIP code its centroid and unit vector, computed exactly as
+    :func:`unit_vector` computes them (the same ``cos`` and ``sin``, the same order), so the
+    stored vectors and a query's vector agree to the last bit.
+    """
+
+    COLUMNS = ("zip", "lat", "lon", "ux", "uy", "uz")
+
+    def __init__(self) -> None:
+        table = centroid_table()
+        degrees = math.pi / 180.0  # math.radians multiplies by this same constant
+        p = pc.multiply(table["lat"], degrees)
+        q = pc.multiply(table["lon"], degrees)
+        self.table = table.append_column("ux", pc.multiply(pc.cos(p), pc.cos(q)))
+        self.table = self.table.append_column("uy", pc.multiply(pc.cos(p), pc.sin(q)))
+        self.table = self.table.append_column("uz", pc.sin(p)).combine_chunks()
+        # Row of each ZIP code by its number (00000-99999), null where there is none.
+        rows: list[int | None] = [None] * 100_000
+        for row, number in enumerate(pc.cast(self.table["zip"], pa.int32()).to_pylist()):
+            rows[number] = row
+        self._row_of_zip = pa.array(rows, pa.int32())
+
+    def locate(self, zip5: pa.Array | pa.ChunkedArray) -> pa.Table:
+        """:attr:`COLUMNS` for each value of ``zip5`` (five ASCII digits, or null); all null
+        where the ZIP code has no known centroid."""
+        rows = pc.take(self._row_of_zip, pc.cast(zip5, pa.int32()))
+        return self.table.take(rows)
 
 
 def parse_zip(value: str) -> Centroid:

@@ -17,8 +17,10 @@ only by a complete new one.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import time
+from collections.abc import Generator, Iterable
 from pathlib import Path
 
 import duckdb
@@ -36,9 +38,9 @@ from spinefx.directory.csvstream import (
     stream_ranges,
     valid_utf8,
 )
-from spinefx.directory.geo import centroid_table
+from spinefx.directory.geo import ZipLocator
 from spinefx.directory.report import MAX_EXAMPLES, IngestReport, Problems
-from spinefx.directory.store import building, one, resolve_db_path, scalar
+from spinefx.directory.store import ROW_GROUP_SIZE, building, one, resolve_db_path, scalar
 from spinefx.directory.taxonomy import SPECIALTIES, SPECIALTY_BITS, TAXONOMY_TO_SPECIALTY
 from spinefx.errors import InputError
 
@@ -147,35 +149,44 @@ def ingest(
     target = resolve_db_path(db_path)
     report = IngestReport(db_path=str(target), source=str(nppes_csv))
     phases.lap("checks")
-    with building(target) as conn:
-        _create_staging(conn)
-        # The ZIP centroids (42,000 ZIP codes; cached in the data folder after the first use).
-        _load_centroids(conn, centroid_table())
-        phases.lap("open database, ZIP centroids")
-        kept = _stage_nppes(conn, nppes_csv, report, progress)
-        phases.lap("read and filter the main file")
-        if utilization_csv is not None:
-            report.utilization = utilization_mod.stage(conn, utilization_csv, progress)
-            phases.lap("read the Medicare file")
-        if locations_csv is not None:
-            report.locations = locations_mod.stage(conn, locations_csv, progress)
-            phases.lap("read the locations file")
-        _build(conn, report)
-        for rows in kept:
-            rows.drop()
-        phases.lap("build providers")
-        if report.utilization is not None:
-            utilization_mod.finish(conn, report.utilization)
-        if report.locations is not None:
-            locations_mod.finish(conn, report.locations)
-        conn.execute("DROP TABLE IF EXISTS util_raw")
-        conn.execute("DROP TABLE IF EXISTS loc_raw")
-        report.seconds = round(time.perf_counter() - started, 2)
-        conn.execute(
-            "INSERT INTO meta VALUES ('loaded_at', CAST(now() AS VARCHAR)), ('report', ?)",
-            [report.model_dump_json()],
-        )
-        phases.lap("finish companions")
+    cut_rows = Problems()  # rows with the wrong number of fields, skipped by the reader
+    with contextlib.closing(_read_nppes(nppes_csv, cut_rows, progress)) as tables:
+        # The first range is read before the database opens: the reader thread goes on with
+        # the next one while the database and the ZIP centroids are made ready.
+        first = next(tables, None)
+        phases.lap("read the first range")
+        with building(target) as conn:
+            _create_staging(conn)
+            # The ZIP centroids (42,000 ZIP codes; cached in the data folder after first use).
+            locator = ZipLocator()
+            conn.register("zip_centroids", locator.table)  # for the practice locations
+            phases.lap("open database, ZIP centroids")
+            rest = tables if first is None else itertools.chain([first], tables)
+            kept = _stage_nppes(conn, rest, cut_rows, locator, report)
+            phases.lap("read and filter the main file")
+            if utilization_csv is not None:
+                report.utilization = utilization_mod.stage(conn, utilization_csv, progress)
+                phases.lap("read the Medicare file")
+            if locations_csv is not None:
+                report.locations = locations_mod.stage(conn, locations_csv, progress)
+                phases.lap("read the locations file")
+            _build(conn, report, *kept)
+            for rows in kept:
+                rows.drop()
+            phases.lap("build providers")
+            if report.utilization is not None:
+                utilization_mod.finish(conn, report.utilization)
+            if report.locations is not None:
+                locations_mod.finish(conn, report.locations)
+            conn.execute("DROP TABLE IF EXISTS util_raw")
+            conn.execute("DROP TABLE IF EXISTS loc_raw")
+            conn.unregister("zip_centroids")
+            report.seconds = round(time.perf_counter() - started, 2)
+            conn.execute(
+                "INSERT INTO meta VALUES ('loaded_at', CAST(now() AS VARCHAR)), ('report', ?)",
+                [report.model_dump_json()],
+            )
+            phases.lap("finish companions")
     phases.lap("write to disk and swap in")
     report.seconds = round(time.perf_counter() - started, 2)
     return report
@@ -200,21 +211,6 @@ def _create_staging(conn: duckdb.DuckDBPyConnection) -> None:
     locations_mod.create_staging(conn)
 
 
-def _load_centroids(conn: duckdb.DuckDBPyConnection, centroids: pa.Table) -> None:
-    conn.register("zip_centroids_arrow", centroids)
-    conn.execute(
-        """
-        CREATE TEMP TABLE zip_centroids AS
-        SELECT zip, lat, lon,
-            cos(radians(lat)) * cos(radians(lon)) AS ux,
-            cos(radians(lat)) * sin(radians(lon)) AS uy,
-            sin(radians(lat)) AS uz
-        FROM zip_centroids_arrow
-        """
-    )
-    conn.unregister("zip_centroids_arrow")
-
-
 class _KeptRows:
     """Rows kept from the main file: in memory while small, spilled to Parquet beyond.
 
@@ -237,6 +233,8 @@ class _KeptRows:
         self.rows = 0
         self.writer: pq.ParquetWriter | None = None
         self.parquet: Path | None = None
+        # After register(): all the rows as one Arrow table, unless they were spilled.
+        self.table: pa.Table | None = None
 
     def add(self, table: pa.Table) -> None:
         if not table.num_rows:
@@ -272,16 +270,18 @@ class _KeptRows:
             return
         table = pa.concat_tables(self.tables) if self.tables else self.schema.empty_table()
         self.tables = []
+        self.table = table
         self.conn.register(self.name, table)
 
     def drop(self) -> None:
+        self.table = None
         with contextlib.suppress(duckdb.Error):
             self.conn.unregister(self.name)
         self.conn.execute(f"DROP VIEW IF EXISTS {self.name}")
 
 
 # What is kept of each provider row, shaped in Arrow as the rows are read: the providers
-# table's own columns and specialties (the ZIP centroid and volume are joined in at the end) ...
+# table's own columns, specialties and ZIP centroid (the Medicare volume is joined at the end) ...
 BASE_SCHEMA = pa.schema(
     [
         ("seq", pa.int64()),  # order of the row among those kept: picks one of duplicate NPIs
@@ -299,6 +299,13 @@ BASE_SCHEMA = pa.schema(
         # our specialties of the row, by rank (primary first, then slot order), then by name
         ("specialties", pa.list_(pa.string())),
         ("specialty_mask", pa.int32()),
+        # the ZIP code's centroid and unit vector (geo.ZipLocator), null without a known ZIP
+        ("zip", pa.string()),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("ux", pa.float64()),
+        ("uy", pa.float64()),
+        ("uz", pa.float64()),
     ]
 )
 # ... and its taxonomy slots holding one of our codes, one row per slot.
@@ -314,32 +321,15 @@ SLOT_SCHEMA = pa.schema(
 )
 
 
-def _stage_nppes(
-    conn: duckdb.DuckDBPyConnection,
-    path: Path,
-    report: IngestReport,
-    progress: ProgressFn | None,
-) -> tuple[_KeptRows, _KeptRows]:
+def _read_nppes(
+    path: Path, cut_rows: Problems, progress: ProgressFn | None
+) -> Generator[pa.Table, None, None]:
+    """The needed columns of the main file (by their short names), a table at a time.
+
+    Rows with the wrong number of fields are skipped by the reader and counted in ``cut_rows``.
+    """
     names = list(COLUMNS.values())
     shorts = list(COLUMNS)
-    base = _KeptRows(conn, "kept_base", BASE_SCHEMA, SPILL_BYTES)
-    slots = _KeptRows(conn, "kept_slots", SLOT_SCHEMA, SPILL_BYTES // 4)
-    cut_rows = Problems()  # rows with the wrong number of fields, skipped by the reader
-
-    def keep(group: list[pa.RecordBatch]) -> None:
-        # One chunk: the shaping below works on aligned arrays (the kept rows are few).
-        kept = valid_utf8(_filter_batch(pa.Table.from_batches(group), report)).combine_chunks()
-        if kept.num_rows:
-            seq = pa.array(range(base.rows, base.rows + kept.num_rows), pa.int64())
-            shaped_slots = _shape_slots(kept, seq)
-            specialties, mask = _specialties(shaped_slots, base.rows, kept.num_rows)
-            base.add(
-                _shape_base(kept, seq)
-                .append_column("specialties", specialties)
-                .append_column("specialty_mask", mask)
-            )
-            slots.add(shaped_slots.drop_columns(["specialty_index", "bit"]))
-
     if READER == "ranges":
         for table in stream_ranges(
             path,
@@ -349,20 +339,46 @@ def _stage_nppes(
             progress=progress,
             record_start=RECORD_START,
         ):
-            keep(table.rename_columns(shorts).to_batches())
-    else:
-        group: list[pa.RecordBatch] = []
-        group_rows = 0
-        for batch in stream_columns(
-            path, names, malformed=cut_rows, label="NPPES", progress=progress
-        ):
-            group.append(batch.rename_columns(shorts))
-            group_rows += batch.num_rows
-            if group_rows >= GROUP_ROWS:
-                keep(group)
-                group, group_rows = [], 0
-        if group:
-            keep(group)
+            yield table.rename_columns(shorts)
+        return
+    group: list[pa.RecordBatch] = []
+    group_rows = 0
+    for batch in stream_columns(path, names, malformed=cut_rows, label="NPPES", progress=progress):
+        group.append(batch.rename_columns(shorts))
+        group_rows += batch.num_rows
+        if group_rows >= GROUP_ROWS:
+            yield pa.Table.from_batches(group)
+            group, group_rows = [], 0
+    if group:
+        yield pa.Table.from_batches(group)
+
+
+def _stage_nppes(
+    conn: duckdb.DuckDBPyConnection,
+    tables: Iterable[pa.Table],
+    cut_rows: Problems,
+    locator: ZipLocator,
+    report: IngestReport,
+) -> tuple[_KeptRows, _KeptRows]:
+    """Filter and shape ``tables`` (from :func:`_read_nppes`) into the kept rows."""
+    base = _KeptRows(conn, "kept_base", BASE_SCHEMA, SPILL_BYTES)
+    slots = _KeptRows(conn, "kept_slots", SLOT_SCHEMA, SPILL_BYTES // 4)
+    for table in tables:
+        # One chunk: the shaping below works on aligned arrays (the kept rows are few).
+        kept = valid_utf8(_filter_batch(table, report)).combine_chunks()
+        if not kept.num_rows:
+            continue
+        seq = pa.array(range(base.rows, base.rows + kept.num_rows), pa.int64())
+        shaped_slots = _shape_slots(kept, seq)
+        specialties, mask = _specialties(shaped_slots, base.rows, kept.num_rows)
+        shaped = _shape_base(kept, seq)
+        located = locator.locate(shaped.column("zip5"))
+        base.add(
+            pa.Table.from_arrays(
+                [*shaped.columns, specialties, mask, *located.columns], schema=BASE_SCHEMA
+            )
+        )
+        slots.add(shaped_slots.drop_columns(["specialty_index", "bit"]))
     base.register()
     slots.register()
     pa.default_memory_pool().release_unused()  # hand the read buffers back before the build
@@ -398,7 +414,7 @@ def _is_digits(values: pa.ChunkedArray, *lengths: int) -> pa.ChunkedArray:
 
 
 # The base columns shaped from the row itself (the specialties come from its taxonomy slots).
-_SHAPED_BASE = pa.schema(list(BASE_SCHEMA)[:-2])
+_SHAPED_BASE = pa.schema(list(BASE_SCHEMA)[: BASE_SCHEMA.get_field_index("specialties")])
 # The slot rows as shaped, with the index of the slot's specialty and its bit for _specialties.
 _SHAPED_SLOTS = SLOT_SCHEMA.append(pa.field("specialty_index", pa.int64())).append(
     pa.field("bit", pa.int32())
@@ -588,19 +604,33 @@ def _filter_batch(table: pa.Table, report: IngestReport) -> pa.Table:
     return table.take(pc.indices_nonzero(keep))  # (faster than filter here)
 
 
-def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
+# The providers table's columns, from the kept rows and their Medicare volume.
+_PROVIDER_COLUMNS = """
+    npi, entity_type, name, address, city, state, postal_code, country, zip, phone,
+    lat, lon, ux, uy, uz, npi_int, specialty_mask, specialties, specialties[1],
+    bkp_services, bkp_beneficiaries, vertebroplasty_services, vertebroplasty_beneficiaries
+"""
+# The order the providers table is stored in: search skips row groups by their latitude.
+_SEARCH_ORDER = [("lat", "ascending"), ("lon", "ascending"), ("npi_int", "ascending")]
+
+
+def _build(
+    conn: duckdb.DuckDBPyConnection, report: IngestReport, base: _KeptRows, slots: _KeptRows
+) -> None:
     """Turn the kept rows (``kept_base``, ``kept_slots``) into the final, search-ordered tables.
 
-    The rows were shaped in Arrow while the file was read (with each provider's specialties),
-    so what is left is one pass of joins, ZIP codes to centroids and NPIs to Medicare volume,
-    and one sort by latitude as the providers table is written.
+    The rows were shaped in Arrow while the file was read (with each provider's specialties
+    and ZIP centroid), so what is left is joining NPIs to their Medicare volume and writing
+    the providers sorted by latitude. Rows held in memory are sorted in Arrow and handed to
+    DuckDB a row group at a time, which it writes in parallel and in order; spilled rows are
+    sorted by DuckDB, which spills to disk as it needs.
     """
-    base, slots = "kept_base", "kept_slots"  # scanned in place: never copied before the build
-    total = scalar(conn, f"SELECT count(*) FROM {base}")
-    distinct = scalar(conn, f"SELECT count(DISTINCT npi) FROM {base}")
+    base_name, slots_name = base.name, slots.name  # scanned in place, never copied first
+    total = scalar(conn, f"SELECT count(*) FROM {base_name}")
+    distinct = scalar(conn, f"SELECT count(DISTINCT npi) FROM {base_name}")
     if total != distinct:
         dupes = conn.execute(
-            f"SELECT npi FROM {base} GROUP BY npi HAVING count(*) > 1 ORDER BY npi LIMIT 5"
+            f"SELECT npi FROM {base_name} GROUP BY npi HAVING count(*) > 1 ORDER BY npi LIMIT 5"
         ).fetchall()
         report.malformed.add(
             total - distinct,
@@ -608,35 +638,45 @@ def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
         )
         # The first row of each NPI is kept, with its own taxonomy slots.
         conn.execute(
-            f"CREATE TEMP TABLE unique_base AS SELECT * FROM {base} "
+            f"CREATE TEMP TABLE unique_base AS SELECT * FROM {base_name} "
             "QUALIFY row_number() OVER (PARTITION BY npi ORDER BY seq) = 1"
         )
         conn.execute(
-            f"CREATE TEMP TABLE unique_slots AS SELECT * FROM {slots} "
+            f"CREATE TEMP TABLE unique_slots AS SELECT * FROM {slots_name} "
             "WHERE seq IN (SELECT seq FROM unique_base)"
         )
-        base, slots = "unique_base", "unique_slots"
+        base_name, slots_name = "unique_base", "unique_slots"
 
     conn.execute(
         f"INSERT INTO provider_taxonomies "
-        f"SELECT npi, position, code, specialty, is_primary FROM {slots}"
+        f"SELECT npi, position, code, specialty, is_primary FROM {slots_name}"
     )
     volume = utilization_mod.VOLUME_SQL
-    conn.execute(
-        f"""
-        INSERT INTO providers
-        SELECT
-            b.npi, b.entity_type, b.name, b.address, b.city, b.state, b.postal_code,
-            b.country, z.zip, b.phone, z.lat, z.lon, z.ux, z.uy, z.uz, b.npi_int,
-            b.specialty_mask, b.specialties, b.specialties[1],
-            v.bkp_services, v.bkp_beneficiaries,
-            v.vertebroplasty_services, v.vertebroplasty_beneficiaries
-        FROM {base} b
-        LEFT JOIN zip_centroids z ON z.zip = b.zip5
-        LEFT JOIN ({volume}) v ON v.npi = b.npi
-        ORDER BY z.lat NULLS LAST, z.lon, b.npi
-        """
-    )
+    if base.table is None:  # spilled to Parquet
+        conn.execute(
+            f"""
+            INSERT INTO providers
+            SELECT {_PROVIDER_COLUMNS}
+            FROM {base_name} LEFT JOIN ({volume}) USING (npi)
+            ORDER BY lat NULLS LAST, lon, npi_int
+            """
+        )
+    else:
+        rows = base.table if base_name == base.name else _arrow(conn, f"FROM {base_name}")
+        ordered = rows.take(pc.sort_indices(rows, sort_keys=_SEARCH_ORDER))  # nulls last
+        volumes = _arrow(conn, volume)
+        where = pc.index_in(ordered.column("npi"), value_set=volumes.column("npi"))
+        for name in volumes.column_names[1:]:
+            ordered = ordered.append_column(name, volumes.column(name).take(where))
+        # One batch a row group: DuckDB writes the groups in parallel, keeping their order.
+        batches = ordered.to_batches(max_chunksize=ROW_GROUP_SIZE)
+        conn.register("ordered_base", pa.Table.from_batches(batches, ordered.schema))
+        conn.execute("SET preserve_insertion_order = true")
+        try:
+            conn.execute(f"INSERT INTO providers SELECT {_PROVIDER_COLUMNS} FROM ordered_base")
+        finally:
+            conn.execute("SET preserve_insertion_order = false")
+            conn.unregister("ordered_base")
     report.kept = scalar(conn, "SELECT count(*) FROM providers")
     counts = dict(
         conn.execute(
@@ -657,3 +697,9 @@ def _build(conn: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
     )
     conn.execute("DROP TABLE IF EXISTS unique_base")
     conn.execute("DROP TABLE IF EXISTS unique_slots")
+
+
+def _arrow(conn: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
+    """The result of ``query`` as an Arrow table (DuckDB 1.x returns one, 2.x a reader)."""
+    result = conn.sql(query).arrow()
+    return result.read_all() if isinstance(result, pa.RecordBatchReader) else result

@@ -24,6 +24,7 @@ from spinefx.directory.geo import (
     bounding_box,
     lon_bounds_useful,
     parse_zip,
+    unit_vector,
 )
 from spinefx.directory.store import default_db_path, one, read_connection, scalar
 from spinefx.directory.taxonomy import (
@@ -184,11 +185,6 @@ _HIT_COLUMNS = (
 )
 
 
-def _unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
-    p, q = math.radians(lat), math.radians(lon)
-    return (math.cos(p) * math.cos(q), math.cos(p) * math.sin(q), math.sin(p))
-
-
 def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
     """Providers matching ``query``, nearest first, then most BKP services, then NPI.
 
@@ -202,7 +198,7 @@ def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
     """
     origin = parse_zip(query.zip)
     box = bounding_box(origin.lat, origin.lon, query.radius)
-    qx, qy, qz = _unit_vector(origin.lat, origin.lon)
+    qx, qy, qz = unit_vector(origin.lat, origin.lon)
     angle = query.radius / EARTH_RADIUS_MILES
     where = [
         "lat BETWEEN $min_lat AND $max_lat",
