@@ -161,6 +161,24 @@ def test_organizations_use_the_legal_name_and_individuals_first_last_credential(
     assert (org.name, org.entity_type) == ("DEMO SPINE CENTER (FICTIONAL)", "organization")
 
 
+def test_text_that_is_not_utf8_is_kept_with_replacement_characters(
+    tmp_path: Path, files: SimpleNamespace
+) -> None:
+    rows = [
+        files.provider("1000000001", city="CA@@ON CITY", last="Demo-Pe@@a"),
+        files.provider("1000000002"),
+    ]
+    path = files.write_nppes(tmp_path / "n.csv", rows)
+    # A Latin-1 "N with tilde", as older exports of the file may hold.
+    path.write_bytes(path.read_bytes().replace(b"@@", b"\xd1"))
+    db = tmp_path / "d.duckdb"
+    report = ingest(path, db_path=db)
+    assert report.kept == 2
+    first = provider_info(db, "1000000001")
+    assert (first.city, first.name) == ("CA\ufffdON CITY", "Test Demo-Pe\ufffda, MD")
+    assert provider_info(db, "1000000002").city == "CAMBRIDGE"
+
+
 def test_non_us_and_unknown_zips_are_kept_counted_and_out_of_radius_search(
     tmp_path: Path, files: SimpleNamespace
 ) -> None:

@@ -365,7 +365,7 @@ def _stage_nppes(
     slots = _KeptRows(conn, "kept_slots", SLOT_SCHEMA, SPILL_BYTES // 4)
     for table in tables:
         # One chunk: the shaping below works on aligned arrays (the kept rows are few).
-        kept = valid_utf8(_filter_batch(table, report)).combine_chunks()
+        kept = _valid_text(_filter_batch(table, report)).combine_chunks()
         if not kept.num_rows:
             continue
         seq = pa.array(range(base.rows, base.rows + kept.num_rows), pa.int64())
@@ -385,6 +385,31 @@ def _stage_nppes(
     report.rows_read += cut_rows.count  # rows skipped by the reader were read too
     report.malformed.add(cut_rows.count, cut_rows.examples)
     return base, slots
+
+
+# Columns kept as text: read without the UTF-8 check, so checked (and mended) on kept rows only.
+# The others are compared with fixed ASCII values (codes, switches, dates) or checked as digits.
+_TEXT_COLUMNS = [
+    "org_name",
+    "last_name",
+    "first_name",
+    "credential",
+    "addr1",
+    "addr2",
+    "city",
+    "state",
+    "postal",
+    "country",
+    "phone",
+]
+
+
+def _valid_text(kept: pa.Table) -> pa.Table:
+    """``kept`` with its text columns made valid UTF-8 (see :func:`valid_utf8`)."""
+    text = valid_utf8(kept.select(_TEXT_COLUMNS))
+    for name in _TEXT_COLUMNS:
+        kept = kept.set_column(kept.schema.get_field_index(name), name, text.column(name))
+    return kept
 
 
 _NULL_TEXT = pa.scalar(None, pa.string())
