@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -194,3 +196,72 @@ def test_the_ranged_and_streamed_readers_build_the_same_directory(
     monkeypatch.setattr(csvstream, "RANGE_BYTES", 20_000)
     monkeypatch.setattr(csvstream, "RANGE_BLOCK_SIZE", 4_096)
     assert load("small-ranges") == streamed
+
+
+@pytest.mark.parametrize("change", ["truncate", "append"])
+def test_a_file_that_changes_while_it_is_read_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    # The check runs before each range is mapped: a file cut short after the first range was
+    # read is reported, not mapped past its new end (which would kill the process: SIGBUS).
+    path = write(tmp_path / "f.csv", [rows(i) for i in range(200)])
+    size = path.stat().st_size
+    monkeypatch.setattr(csvstream, "RANGE_BYTES", 500)
+    tables = csvstream.stream_ranges(
+        path, ["NPI"], malformed=Problems(), label="t", block_size=64, prefetch=0
+    )
+    first = next(tables)
+    assert first.num_rows > 0
+    with path.open("r+b") as handle:
+        if change == "truncate":
+            handle.truncate(size - 1000)  # still longer than the first ranges
+        else:
+            handle.seek(0, 2)
+            handle.write(rows(200).encode() + b"\n")
+    now = path.stat().st_size
+    with pytest.raises(InputError) as err:
+        list(tables)
+    assert err.value.field == "FILE"
+    assert err.value.value == str(path)
+    assert "does not change while it is read" in str(err.value)
+    assert f"size was {size} bytes, now {now}" in str(err.value)
+
+
+def test_a_file_cut_short_while_read_ahead_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the reader thread a range or two ahead: the last ranges are cut off, never reached.
+    path = write(tmp_path / "f.csv", [rows(i) for i in range(400)])
+    size = path.stat().st_size
+    monkeypatch.setattr(csvstream, "RANGE_BYTES", 300)
+    tables = csvstream.stream_ranges(path, ["NPI"], malformed=Problems(), label="t", prefetch=1)
+    next(tables)
+    with path.open("r+b") as handle:
+        handle.truncate(size - 600)
+    with pytest.raises(InputError, match=f"size was {size} bytes, now {size - 600}"):
+        list(tables)
+
+
+def test_an_ingest_of_a_file_that_changes_leaves_the_old_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = write_demo_files(tmp_path / "files", rows=2_000, seed=5, our_share=0.3)
+    db = tmp_path / "directory.duckdb"
+    monkeypatch.setattr(nppes_mod, "READER", "ranges")
+    ingest(demo.npidata, db_path=db)
+    before = table_rows(db)
+    monkeypatch.setattr(csvstream, "RANGE_BYTES", 20_000)
+    real = csvstream.stream_ranges
+
+    def changing(path: Path, *args: Any, **kwargs: Any) -> Iterator[pa.Table]:
+        for number, table in enumerate(real(path, *args, **kwargs)):
+            yield table
+            if number == 0:
+                with path.open("ab") as handle:
+                    handle.write(b'"1000000009","1"\n')
+
+    monkeypatch.setattr(nppes_mod, "stream_ranges", changing)
+    with pytest.raises(InputError, match="does not change while it is read"):
+        ingest(demo.npidata, db_path=db)
+    assert table_rows(db) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

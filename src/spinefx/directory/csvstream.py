@@ -186,6 +186,15 @@ def stream_ranges(
     reads it, where every line break ends a row (no line breaks inside values), so the rows
     come out the same wherever the ranges fall. Rows with too many or too few fields are
     counted in ``malformed`` and skipped.
+
+    The file must not change while it is read: before each range is mapped, the open file's
+    size and modification time are checked against those it had when it was opened, and a
+    change (a truncation, an append, a rewrite in place) is an :class:`InputError` instead of
+    a crash when a mapped page past the new end of the file is touched (SIGBUS). The check
+    runs between ranges, so a truncation that happens while one range is parsed can still end
+    the process; either way an ingest's new database is never swapped in and the old
+    directory is left untouched. A file replaced by a new one (renamed over) is no change:
+    the old one is read to the end.
     """
     header = read_header(path, "FILE")
     total = path.stat().st_size
@@ -289,8 +298,10 @@ def _read_ranges(
     except OSError as exc:
         raise InputError("FILE", str(path), f"a readable CSV file ({exc})") from exc
     try:
-        size = os.fstat(source.fileno()).st_size
+        opened = os.fstat(source.fileno())
+        size = opened.st_size
         for start, end in range_bounds(source, size, range_bytes, record_start):
+            _check_unchanged(source, path, opened, end)
             # Map this range alone (from the page boundary below it): its pages leave the
             # process when the map is dropped, so memory does not grow with the file. The
             # map is unmapped once Arrow lets go of it; the table holds copies, not views.
@@ -313,6 +324,20 @@ def _read_ranges(
             yield table, end
     finally:
         source.close()
+
+
+def _check_unchanged(source: BinaryIO, path: Path, opened: os.stat_result, end: int) -> None:
+    """Raise an :class:`InputError` if the open file changed since ``opened`` was taken, or is
+    now shorter than ``end`` (mapping pages past the end of a file and touching them kills
+    the process with SIGBUS)."""
+    now = os.fstat(source.fileno())
+    if now.st_size < end or now.st_size != opened.st_size or now.st_mtime_ns != opened.st_mtime_ns:
+        raise InputError(
+            "FILE",
+            str(path),
+            "a file that does not change while it is read; it changed during the ingest "
+            f"(size was {opened.st_size} bytes, now {now.st_size})",
+        )
 
 
 class _End:

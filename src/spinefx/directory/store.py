@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,6 +131,46 @@ def resolve_db_path(db_path: Path | str | None) -> Path:
     return Path(db_path).expanduser() if db_path is not None else default_db_path()
 
 
+def _pid_is_running(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one owned by another user counts, and so does doubt)."""
+    if pid <= 0 or sys.platform == "win32":  # os.kill(pid, 0) would end the process there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # PermissionError: it exists, owned by someone else
+        return True
+    return True
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove what earlier ingests into ``target`` left behind when they were killed.
+
+    :func:`building` names its files after the process: ``.NAME.PID.partial`` (and its
+    ``.wal``) and the scratch folder ``.NAME.PID.tmp``. Those of a process that no longer
+    runs are removed; those of a running one (another ingest, or a process that reused the
+    pid) are kept. Best effort: what cannot be listed or removed is left as it is.
+    """
+    pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)\.(?:partial|partial\.wal|tmp)")
+    try:
+        with os.scandir(target.parent) as entries:
+            found = [(e, m) for e in entries if (m := pattern.fullmatch(e.name))]
+    except OSError:
+        return
+    for entry, match in found:
+        pid = int(match.group(1))
+        if pid == os.getpid() or _pid_is_running(pid):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            continue
+
+
 def _remove_quietly(path: Path) -> None:
     for candidate in (path, path.with_name(path.name + ".wal")):
         with contextlib.suppress(FileNotFoundError):
@@ -139,13 +182,16 @@ def building(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a fresh database that replaces ``target`` when the block succeeds.
 
     The new file is written beside ``target`` (same file system, so the swap is atomic). On any
-    error the partial file is removed and ``target`` is left as it was.
+    error the partial file is removed and ``target`` is left as it was. Files left beside
+    ``target`` by earlier ingests that were killed (no process with their pid runs any more)
+    are removed first.
     """
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(f"cannot create the folder {target.parent}: {exc}") from exc
+    _remove_leftovers(target)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     _remove_quietly(partial)
     spill = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -173,8 +219,6 @@ def building(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise
     finally:
         if spill.exists():
-            import shutil
-
             shutil.rmtree(spill, ignore_errors=True)
 
 
