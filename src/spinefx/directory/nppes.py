@@ -252,7 +252,15 @@ class _KeptRows:
             folder = Path(str(row[0]) if row else ".")
             folder.mkdir(parents=True, exist_ok=True)
             self.parquet = folder / f"{self.name}.parquet"
-            self.writer = pq.ParquetWriter(self.parquet, self.schema, compression="none")
+            # Plain pages: dictionaries and statistics would double the write's time, and
+            # the file is read once, whole, by the build.
+            self.writer = pq.ParquetWriter(
+                self.parquet,
+                self.schema,
+                compression="none",
+                use_dictionary=False,
+                write_statistics=False,
+            )
         self.writer.write_table(table, row_group_size=1 << 17)
         self.tables, self.nbytes = [], 0
 
