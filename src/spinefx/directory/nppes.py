@@ -5,10 +5,10 @@ we need are read, by name, in byte ranges of about 64 MB, each parsed on every c
 previous one is filtered (:func:`~spinefx.directory.csvstream.stream_ranges`); each range is
 filtered with vectorised Arrow compute (valid NPI, active, entity type 1 or 2, at
 least one of our taxonomy codes) and the few rows kept are shaped in Arrow (display name,
-address, phone, ZIP, specialties; one row per taxonomy slot of ours) and held in memory, or
-spilled to a Parquet file past :data:`SPILL_BYTES`. DuckDB reads them once, in place, to build
-the final tables inside :func:`spinefx.directory.store.building`, so the directory is replaced
-only by a complete new one.
+address, phone, ZIP code and its centroid, specialties; one row per taxonomy slot of ours) and
+held in memory, or spilled to a Parquet file past :data:`SPILL_BYTES`. DuckDB reads them once,
+in place, to build the final tables inside :func:`spinefx.directory.store.building`, so the
+directory is replaced only by a complete new one.
 
 >>> report = ingest(Path("npidata_pfile_20250602-20250608.csv"))  # doctest: +SKIP
 >>> report.kept, report.per_specialty["neurosurgery"]  # doctest: +SKIP
