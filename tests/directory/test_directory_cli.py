@@ -40,6 +40,33 @@ def test_search_prints_a_table_with_the_medicare_caveat(
     assert "fewer than 11 beneficiaries" in out
 
 
+@pytest.mark.parametrize("width", [80, 140])
+def test_search_output_fits_the_console_and_shows_names_as_written(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    files: SimpleNamespace,
+    width: int,
+) -> None:
+    from spinefx.cli.output import console
+
+    db = tmp_path / "d.duckdb"
+    odd = files.provider("1000000002", entity="2", org="DEMO [B] SPINE [/] CENTER", last="")
+    rows = [files.provider("1000000001", first="Ada", last="Demo-Lovelace"), odd]
+    nppes = files.write_nppes(tmp_path / "n.csv", rows)
+    assert run(["directory", "ingest", str(nppes), "--db", str(db)]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(console, "width", width)
+    assert run(["directory", "search", "--zip", "02139", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "DEMO [B] SPINE [/] CENTER" in out  # brackets are text, not markup
+    assert "Ada Demo-Lovelace, MD" in out
+    assert max(len(line) for line in out.splitlines()) <= width
+    assert ("┃ miles" in out) == (width >= 110)  # a table when wide, a list when narrow
+    assert run(["directory", "info", "1000000002", "--db", str(db)]) == 0
+    assert "DEMO [B] SPINE [/] CENTER" in capsys.readouterr().out
+
+
 def test_info_shows_one_provider(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, files: SimpleNamespace
 ) -> None:

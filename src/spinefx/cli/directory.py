@@ -209,7 +209,12 @@ def search(
     print_json(result) if as_json else _print_results(result)
 
 
+# Below this many columns the seven-column table wraps nearly every cell: print a list instead.
+WIDE_CONSOLE = 110
+
+
 def _print_results(result: SearchResult) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from spinefx.directory.geo import parse_zip
@@ -229,26 +234,50 @@ def _print_results(result: SearchResult) -> None:
         if result.total:
             console.print(f"No results past offset {q.offset}.")
         return
-    table = Table()
-    table.add_column("miles", justify="right")
-    table.add_column("name")
-    table.add_column("specialties")
-    table.add_column("address")
-    table.add_column("phone", no_wrap=True)
-    table.add_column("BKP svc", justify="right")
-    table.add_column("NPI", no_wrap=True)
-    for hit in result.results:
-        place = ", ".join(p for p in (hit.address, hit.city, hit.state) if p)
-        table.add_row(
-            f"{hit.distance_miles:.1f}",
-            hit.name or "",
-            ", ".join(SPECIALTIES.get(s, s) for s in hit.specialties),
-            f"{place} {hit.zip or ''}".strip(),
-            hit.phone or "",
-            "" if hit.bkp_services is None else f"{hit.bkp_services:,}",
-            hit.npi,
-        )
-    console.print(table)
+    # Names and addresses come from the provider file: shown as text, never read as markup.
+    rows = [
+        {
+            "miles": f"{hit.distance_miles:.1f}",
+            "name": escape(hit.name or "(no name)"),
+            "specialties": escape(", ".join(SPECIALTIES.get(s, s) for s in hit.specialties)),
+            "address": escape(
+                " ".join(
+                    p
+                    for p in (
+                        ", ".join(p for p in (hit.address, hit.city, hit.state) if p),
+                        hit.zip,
+                    )
+                    if p
+                )
+            ),
+            "phone": escape(hit.phone or ""),
+            "bkp": "" if hit.bkp_services is None else f"{hit.bkp_services:,}",
+            "npi": hit.npi,
+        }
+        for hit in result.results
+    ]
+    if console.width >= WIDE_CONSOLE:
+        table = Table()
+        table.add_column("miles", justify="right")
+        table.add_column("name")
+        table.add_column("specialties")
+        table.add_column("address")
+        table.add_column("phone", no_wrap=True)
+        table.add_column("BKP svc", justify="right")
+        table.add_column("NPI", no_wrap=True)
+        for row in rows:
+            table.add_row(*row.values())
+        console.print(table)
+    else:
+        for row in rows:
+            volume = f"  BKP svc {row['bkp']}" if row["bkp"] else ""
+            console.print(
+                f"[bold]{row['miles']:>5} mi[/]  [bold]{row['name']}[/]  [dim]NPI {row['npi']}[/]",
+                highlight=False,
+            )
+            console.print(f"{'':9}{row['specialties']}{volume}", highlight=False)
+            phone = f"  tel. {row['phone']}" if row["phone"] else ""
+            console.print(f"{'':9}{row['address']}{phone}", highlight=False)
     first = q.offset + 1
     last = q.offset + len(result.results)
     console.print(f"Showing {first}-{last} of {result.total:,}.", highlight=False)
@@ -269,21 +298,24 @@ def info(
 
 
 def _print_detail(d: ProviderDetail) -> None:
+    from rich.markup import escape
+
     from spinefx.directory.taxonomy import SPECIALTIES
 
-    console.print(f"[bold]{d.name or '(no name)'}[/]  NPI {d.npi}  ({d.entity_type})")
+    # Names and addresses come from the provider file: shown as text, never read as markup.
+    console.print(f"[bold]{escape(d.name or '(no name)')}[/]  NPI {d.npi}  ({d.entity_type})")
     for t in d.taxonomies:
         mark = " [green](primary)[/]" if t.primary else ""
-        console.print(f"  {SPECIALTIES[t.specialty]}: {t.label} [dim]{t.code}[/]{mark}")
+        console.print(f"  {SPECIALTIES[t.specialty]}: {escape(t.label)} [dim]{t.code}[/]{mark}")
     place = ", ".join(p for p in (d.address, d.city, d.state, d.postal_code) if p)
-    console.print(f"Practice: {place}" + (f"  tel. {d.phone}" if d.phone else ""), highlight=False)
+    phone = f"  tel. {d.phone}" if d.phone else ""
+    console.print(f"Practice: {escape(place + phone)}", highlight=False)
     if d.zip is None:
         console.print("[dim]No US ZIP code: not found by radius search.[/]")
     for loc in d.locations:
         other = ", ".join(p for p in (loc.address, loc.city, loc.state, loc.postal_code) if p)
-        console.print(
-            f"Also at: {other}" + (f"  tel. {loc.phone}" if loc.phone else ""), highlight=False
-        )
+        phone = f"  tel. {loc.phone}" if loc.phone else ""
+        console.print(f"Also at: {escape(other + phone)}", highlight=False)
     if d.utilization:
         console.print("Medicare volume (services / beneficiaries):")
         for u in d.utilization:
