@@ -64,11 +64,13 @@ def _progress_bar() -> Iterator[ProgressFn]:
 
 
 def _print_report(report: IngestReport) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from spinefx.directory.taxonomy import SPECIALTIES
 
-    console.print(f"[bold]Directory loaded[/] into {report.db_path} in {report.seconds:.1f} s")
+    where = escape(report.db_path)
+    console.print(f"[bold]Directory loaded[/] into {where} in {report.seconds:.1f} s")
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="dim")
     table.add_column(justify="right")
