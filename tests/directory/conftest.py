@@ -13,7 +13,7 @@ from spinefx.directory.demo import load_demo
 from spinefx.directory.locations import COLUMNS as LOCATION_COLUMNS
 from spinefx.directory.nppes_header import NPPES_COLUMNS
 
-DEMO_ROWS = 3_000
+DEMO_ROWS = 10_000  # the size the directory issue names for tests; built once a session
 
 # Short names for the columns the hand-written rows fill in.
 FIELDS = {
