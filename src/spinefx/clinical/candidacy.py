@@ -175,10 +175,6 @@ class CandidacyResult(BaseModel):
     documentation: tuple[str, ...]
 
 
-def _at_or_above(value: float | None, threshold: float) -> Tri:
-    return None if value is None else value >= threshold
-
-
 def _above(value: float | None, threshold: float) -> Tri:
     return None if value is None else value > threshold
 
@@ -260,7 +256,7 @@ def assess(inp: CandidacyInput) -> CandidacyResult:
         outcome=outcome,
         criteria=criteria,
         relative_contraindications=cautions,
-        codes=codes_for([level.value for level in levels or []] or None, inp.malignant),
+        codes=codes_for(levels, inp.malignant),
         documentation=DOCUMENTATION_REQUIRED,
     )
 
