@@ -121,35 +121,47 @@ def stream_columns(
         progress(label, total, total)
 
 
+def _skipping_malformed(malformed: Problems) -> pacsv.ParseOptions:
+    """Parse options that skip rows with the wrong number of fields, counting them (with
+    examples) in ``malformed``."""
+    lock = threading.Lock()  # the handler may be called from Arrow's worker threads
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        where = f"line {row.number}" if row.number is not None else "a row"
+        example = (
+            f"{where}: {row.actual_columns} fields instead of {row.expected_columns}: "
+            f"{row.text[:80]!r}"
+        )
+        with lock:
+            malformed.add(1, [example])
+        return "skip"
+
+    return pacsv.ParseOptions(invalid_row_handler=on_invalid)
+
+
+def _as_text(columns: Sequence[str]) -> pacsv.ConvertOptions:
+    """Convert options reading only ``columns``, all as text (empty stays ``""``), without the
+    UTF-8 check (see :func:`valid_utf8`)."""
+    return pacsv.ConvertOptions(
+        include_columns=list(columns),
+        column_types={name: pa.string() for name in columns},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        check_utf8=False,
+    )
+
+
 def _read_batches(
     path: Path, columns: Sequence[str], malformed: Problems, block_size: int
 ) -> Iterator[tuple[pa.RecordBatch, int]]:
     """The batches of ``columns``, each with the file position reached after it."""
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        where = f"line {row.number}" if row.number is not None else "a row"
-        malformed.add(
-            1,
-            [
-                f"{where}: {row.actual_columns} fields instead of {row.expected_columns}: "
-                f"{row.text[:80]!r}"
-            ],
-        )
-        return "skip"
-
     source = pa.OSFile(str(path), "rb")
     try:
         reader = pacsv.open_csv(
             source,
             read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=list(columns),
-                column_types={name: pa.string() for name in columns},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                check_utf8=False,
-            ),
+            parse_options=_skipping_malformed(malformed),
+            convert_options=_as_text(columns),
         )
         for batch in reader:
             yield batch, source.tell()
@@ -272,27 +284,9 @@ def _read_ranges(
     block_size: int,
 ) -> Iterator[tuple[pa.Table, int]]:
     """Each range's table of ``columns``, with the file offset where the range ends."""
-    lock = threading.Lock()  # the handler is called from Arrow's worker threads
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        where = f"line {row.number}" if row.number is not None else "a row"
-        example = (
-            f"{where}: {row.actual_columns} fields instead of {row.expected_columns}: "
-            f"{row.text[:80]!r}"
-        )
-        with lock:
-            malformed.add(1, [example])
-        return "skip"
-
     read_options = pacsv.ReadOptions(column_names=header, block_size=block_size, use_threads=True)
-    parse_options = pacsv.ParseOptions(invalid_row_handler=on_invalid)
-    convert_options = pacsv.ConvertOptions(
-        include_columns=list(columns),
-        column_types={name: pa.string() for name in columns},
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-        check_utf8=False,
-    )
+    parse_options = _skipping_malformed(malformed)
+    convert_options = _as_text(columns)
     try:
         source = path.open("rb")
     except OSError as exc:
