@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from spinefx.directory.geo import (
     EARTH_RADIUS_MILES,
-    Centroid,
     bounding_box,
     lon_bounds_useful,
     parse_zip,
@@ -282,11 +281,6 @@ def warm_up(db_path: Path | None = None) -> bool:
     except DirectoryNotLoaded:
         return False
     return True
-
-
-def query_origin(query: SearchQuery) -> Centroid:
-    """The centroid of the query's ZIP code (raises like :func:`search`)."""
-    return parse_zip(query.zip)
 
 
 def provider_info(db_path: Path | None, npi: str) -> ProviderDetail:
