@@ -105,7 +105,7 @@ def _given(error: ErrorDetails) -> Any:
 
 def _allowed_for(model: type[BaseModel], error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
-        parent = _field_at(model, error["loc"][:-1]) if len(error["loc"]) > 1 else (model, [])
+        parent = _field_at(model, error["loc"][:-1])  # an empty path is the model itself
         owner = _strip_optional(parent[0]) if parent else None
         if isinstance(owner, type) and issubclass(owner, BaseModel):
             return "no such field; known fields: " + ", ".join(owner.model_fields)
