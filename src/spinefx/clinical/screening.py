@@ -195,17 +195,15 @@ def screen(inp: ScreeningInput) -> ScreeningResult:
         criterion("osteoporosis", inp.osteoporosis, rule_source),
         criterion("age-over-50-or-osteoporosis", at_risk, rule_source),
     ]
+    answers = {name: flags.answer(name) for name in (*EMERGENCY_FLAGS, *URGENT_FLAGS)}
     criteria += [
-        criterion(f"red-flag:{name}", flags.answer(name), RED_FLAG_SOURCE)
-        for name in (*EMERGENCY_FLAGS, *URGENT_FLAGS)
+        criterion(f"red-flag:{name}", answer, RED_FLAG_SOURCE) for name, answer in answers.items()
     ]
-    unanswered = tuple(
-        name for name in (*EMERGENCY_FLAGS, *URGENT_FLAGS) if flags.answer(name) is None
-    )
+    unanswered = tuple(name for name, answer in answers.items() if answer is None)
 
-    if any(flags.answer(name) is True for name in EMERGENCY_FLAGS):
+    if any(answers[name] is True for name in EMERGENCY_FLAGS):
         outcome = Outcome.EMERGENCY
-    elif any(flags.answer(name) is True for name in URGENT_FLAGS):
+    elif any(answers[name] is True for name in URGENT_FLAGS):
         outcome = Outcome.URGENT
     elif rule is True:
         outcome = Outcome.POSSIBLE_VCF
