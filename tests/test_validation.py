@@ -69,14 +69,8 @@ def test_several_bad_fields_are_all_reported():
 
 
 def test_a_json_array_is_not_an_object():
-    err = parse_input_error([1, 2])
+    err = problem([1, 2])
     assert err.field == "(input)"
-
-
-def parse_input_error(data):
-    with pytest.raises(InputError) as info:
-        parse_input(Sample, data)
-    return info.value
 
 
 def test_missing_required_field_is_reported_as_missing():

@@ -252,11 +252,6 @@ def test_at_least_one_vertebra(data: dict[str, Any]) -> None:
     assert info.value.field == "vertebrae"
 
 
-def test_a_duplicate_level_is_an_input_error() -> None:
-    with pytest.raises(InputError):
-        parse_input(GradingInput, {"vertebrae": [v("L2", **NORMAL), v("L2", **NORMAL)]})
-
-
 def test_a_duplicate_level_error_names_vertebrae_and_says_why() -> None:
     with pytest.raises(InputError) as info:
         parse_input(GradingInput, {"vertebrae": [v("L2", **NORMAL), v("L2", **NORMAL)]})
