@@ -41,7 +41,7 @@ from spinefx.web.problems import (
     problem,
 )
 from spinefx.web.routes import api, pages
-from spinefx.web.security import AccessLog, BodySizeLimit, BodyTooLarge, SecurityHeaders
+from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders
 from spinefx.web.settings import MAX_BODY_BYTES, Settings
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "make_templates", "warm_up"]
@@ -177,14 +177,6 @@ def _add_error_handlers(app: FastAPI) -> None:
             errors=field_errors(found),
         )
 
-    async def on_too_large(request: Request, exc: Exception) -> Response:
-        return problem(
-            413,
-            f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
-            instance=request.url.path,
-            headers={"connection": "close"},
-        )
-
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem(500, "Something went wrong on our side.", instance=request.url.path)
@@ -194,7 +186,6 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_request_validation)
-    app.add_exception_handler(BodyTooLarge, on_too_large)
     app.add_exception_handler(Exception, on_unexpected)
 
 
