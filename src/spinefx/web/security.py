@@ -57,9 +57,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         cacheable = str(scope.get("path", "")).startswith(self.static_prefix)
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [
                     (k, v)
                     for k, v in message.get("headers", [])
@@ -71,16 +74,8 @@ class SecurityHeaders:
                 message = {**message, "headers": headers}
             await send(message)
 
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send_with_headers(message)
-
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, send_with_headers)
         except Exception:
             # A failure no handler caught still gets these headers: answer here, then let the
             # server log the error.
@@ -88,7 +83,7 @@ class SecurityHeaders:
                 response = problem(
                     500, "Something went wrong on our side.", instance=scope.get("path", "")
                 )
-                await response(scope, receive, tracking_send)
+                await response(scope, receive, send_with_headers)
             raise
 
 
