@@ -30,7 +30,7 @@ from spinefx.clinical.pathway import (
 )
 from spinefx.directory.demo import load_demo
 from spinefx.web.server import BackgroundServer
-from spinefx.web.settings import DIRECTORY_FILE, Settings
+from spinefx.web.settings import Settings
 
 HOST = "127.0.0.1"
 WIDTHS = {390: 844, 1280: 900}  # phone, desktop: width -> viewport height
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        load_demo(data_dir / DIRECTORY_FILE, rows=args.rows)
+        load_demo(Settings(data_dir=data_dir).directory_db, rows=args.rows)
         with running_app(data_dir) as base_url, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             for width, height in WIDTHS.items():

@@ -16,21 +16,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from spinefx.errors import FieldProblem, InputError
 from spinefx.validation import problems_from
 
-__all__ = ["DIRECTORY_FILE", "MAX_BODY_BYTES", "Settings", "default_data_dir"]
+__all__ = ["MAX_BODY_BYTES", "Settings", "default_data_dir"]
 
-DIRECTORY_FILE = "directory.duckdb"
 MAX_BODY_BYTES = 64 * 1024  # any request body above this is refused with 413
 
 
 def default_data_dir() -> Path:
     """The data folder that ``spinefx directory`` writes to."""
-    try:
-        from spinefx.directory.store import data_dir
-    except ImportError:  # the directory package is optional for the pages that do not search
-        import platformdirs
+    from spinefx.directory.store import data_dir  # imported here: duckdb loads on first use
 
-        return Path(platformdirs.user_data_dir("spinefx"))
-    return Path(data_dir())
+    return data_dir()
 
 
 class Settings(BaseSettings):
@@ -57,4 +52,6 @@ class Settings(BaseSettings):
     @property
     def directory_db(self) -> Path:
         """The specialist directory database searched by ``/find`` and the API."""
-        return self.data_dir / DIRECTORY_FILE
+        from spinefx.directory.store import DB_FILENAME
+
+        return self.data_dir / DB_FILENAME
