@@ -415,7 +415,6 @@ def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Re
             )
         if shown_to < result.total:
             context["next_url"] = "/find?" + _find_query(params, offset=shown_to)
-        context["labels"] = SPECIALTIES
     return render(templates, request, "find.html", context, status=status)
 
 
