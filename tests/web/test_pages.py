@@ -35,6 +35,15 @@ REFERENCE_HEIGHTS = {
     "L3.hm": "28",
     "L3.hp": "28",
 }
+FOLLOWUP_FORM = {
+    "sex": "female",
+    "age": "58",
+    "fracture_date": "2026-11-02",
+    "vertebral_fractures": "1",
+    "max_grade": "2",
+    "egfr": "82",
+    "on_osteoporosis_treatment": "no",
+}
 
 
 def result_section(html: str) -> str:
@@ -368,16 +377,7 @@ def test_candidacy_names_a_bad_value(client: TestClient) -> None:
 
 
 def test_followup_prints_a_plan_with_the_fls_checklist_and_frax_link(client: TestClient) -> None:
-    data = {
-        "sex": "female",
-        "age": "58",
-        "fracture_date": "2026-11-02",
-        "vertebral_fractures": "1",
-        "max_grade": "2",
-        "egfr": "82",
-        "on_osteoporosis_treatment": "no",
-    }
-    response = client.post("/clinician/followup", data=data)
+    response = client.post("/clinician/followup", data=FOLLOWUP_FORM)
     assert response.status_code == 200
     section = result_section(response.text)
     assert "frax" in section.lower()
@@ -410,16 +410,6 @@ def test_levels_offer_no_none_of_these_because_at_least_one_is_needed(client: Te
 
 
 # --- the screenshot review ----------------------------------------------------------------
-
-FOLLOWUP_FORM = {
-    "sex": "female",
-    "age": "58",
-    "fracture_date": "2026-11-02",
-    "vertebral_fractures": "1",
-    "max_grade": "2",
-    "egfr": "82",
-    "on_osteoporosis_treatment": "no",
-}
 
 
 def test_result_tables_label_every_cell_so_they_can_stack_on_a_phone(client: TestClient) -> None:
