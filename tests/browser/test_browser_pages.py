@@ -10,23 +10,13 @@ from typing import Any
 
 import pytest
 
-LEARN_SLUGS = [
-    "causes",
-    "how-common",
-    "symptoms",
-    "diagnosis",
-    "kyphoplasty",
-    "benefits",
-    "risks",
-    "insurance",
-    "who-performs",
-    "prevention",
-]
+from spinefx.learn.topics import TOPICS
+
 PAGES = [
     "/",
     "/check",
     "/learn",
-    *(f"/learn/{slug}" for slug in LEARN_SLUGS),
+    *(f"/learn/{t.slug}" for t in TOPICS),
     "/learn/references",
     "/find",
     "/find?zip=02139&radius=25",
