@@ -59,20 +59,21 @@ def test_reference_patient_is_a_possible_vcf_with_no_unanswered_flags() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "criterion_id", "expected_status", "expected_outcome"),
     [
-        ("pain_days", 3, "pain-over-3-days", "not-met", "not-indicated"),
+        # pain 9/10 at 58: a term that fails the checklist still leaves the concern met
+        ("pain_days", 3, "pain-over-3-days", "not-met", "see-doctor"),
         ("pain_days", 3.01, "pain-over-3-days", "met", "possible-vcf"),
-        ("pain_days", 0, "pain-over-3-days", "not-met", "not-indicated"),
-        ("pain_nrs", 6, "severe-pain", "not-met", "not-indicated"),
+        ("pain_days", 0, "pain-over-3-days", "not-met", "see-doctor"),
+        ("pain_nrs", 6, "severe-pain", "not-met", "see-doctor"),
         ("pain_nrs", 7, "severe-pain", "met", "possible-vcf"),
         ("pain_nrs", 10, "severe-pain", "met", "possible-vcf"),
         ("age", 50, "age-over-50", "not-met", "not-indicated"),
         ("age", 51, "age-over-50", "met", "possible-vcf"),
-        ("onset", "gradual", "sudden-onset", "not-met", "not-indicated"),
+        ("onset", "gradual", "sudden-onset", "not-met", "see-doctor"),
         ("onset", "sudden", "sudden-onset", "met", "possible-vcf"),
         ("pain_quality", "sharp", "sharp-pain", "met", "possible-vcf"),
-        ("pain_quality", "dull", "sharp-pain", "not-met", "not-indicated"),
-        ("pain_quality", "aching", "sharp-pain", "not-met", "not-indicated"),
-        ("pain_quality", "burning", "sharp-pain", "not-met", "not-indicated"),
+        ("pain_quality", "dull", "sharp-pain", "not-met", "see-doctor"),
+        ("pain_quality", "aching", "sharp-pain", "not-met", "see-doctor"),
+        ("pain_quality", "burning", "sharp-pain", "not-met", "see-doctor"),
     ],
 )
 def test_each_rule_term_at_its_edge(
@@ -84,30 +85,97 @@ def test_each_rule_term_at_its_edge(
     assert result.outcome.value == expected_outcome
 
 
+# --- The concern: (age > 50 or osteoporosis) and (pain >= 7 or > 3 days) ----------------------
+
+
 @pytest.mark.parametrize(
-    ("age", "osteoporosis", "branch", "outcome"),
+    ("age", "osteoporosis", "pain_nrs", "pain_days", "concern", "outcome"),
     [
-        (40, True, "met", "possible-vcf"),
-        (40, False, "not-met", "not-indicated"),
-        (40, None, "unknown", "incomplete"),
-        (58, False, "met", "possible-vcf"),
-        (None, True, "met", "possible-vcf"),
-        (None, False, "unknown", "incomplete"),
-        (None, None, "unknown", "incomplete"),
+        # the age term at its edge (pain severe, short)
+        (50, False, 7, 2, "not-met", "not-indicated"),
+        (51, False, 7, 2, "met", "see-doctor"),
+        (50, True, 7, 2, "met", "see-doctor"),
+        (50, None, 7, 2, "unknown", "incomplete"),
+        (None, False, 7, 2, "unknown", "incomplete"),
+        # the pain term at its edge (age 80, short)
+        (80, False, 6, 2, "not-met", "not-indicated"),
+        (80, False, 7, 2, "met", "see-doctor"),
+        (80, False, None, 2, "unknown", "incomplete"),
+        # the days term at its edge (age 80, mild pain)
+        (80, False, 3, 3, "not-met", "not-indicated"),
+        (80, False, 3, 3.01, "met", "see-doctor"),
+        (80, False, 3, None, "unknown", "incomplete"),
+        # either pain term is enough; one known-false term needs the other known too
+        (80, False, None, 4, "met", "see-doctor"),
+        (80, False, 9, None, "met", "see-doctor"),
+        (80, False, None, None, "unknown", "incomplete"),
+        # a false first term makes the concern false whatever the pain
+        (40, False, None, None, "not-met", "not-indicated"),
+        (40, False, 10, 30, "not-met", "not-indicated"),
     ],
 )
-def test_age_or_osteoporosis_branch(
-    age: int | None, osteoporosis: bool | None, branch: str, outcome: str
+def test_the_concern_at_each_edge_of_its_terms(
+    age: int | None,
+    osteoporosis: bool | None,
+    pain_nrs: int | None,
+    pain_days: float | None,
+    concern: str,
+    outcome: str,
 ) -> None:
-    result = run(age=age, osteoporosis=osteoporosis)
-    assert status(result, "age-over-50-or-osteoporosis") == branch
+    # aching pain of gradual onset: the checklist itself is not met, so the concern decides
+    result = run(
+        age=age,
+        osteoporosis=osteoporosis,
+        pain_nrs=pain_nrs,
+        pain_days=pain_days,
+        onset="gradual",
+        pain_quality="aching",
+    )
+    assert status(result, "concern") == concern
     assert result.outcome.value == outcome
 
 
-def test_a_false_term_decides_the_rule_even_when_others_are_unknown() -> None:
-    result = screen(ScreeningInput(onset="gradual", red_flags=RedFlags(**NO_FLAGS)))
+def test_an_80_year_old_with_osteoporosis_and_aching_9_of_10_pain_should_see_a_doctor() -> None:
+    result = run(age=80, osteoporosis=True, pain_quality="aching", pain_nrs=9)
+    assert result.outcome is Outcome.SEE_DOCTOR
+    assert "see a doctor" in result.next_steps[0]
+
+
+def test_sudden_sharp_9_of_10_pain_on_day_2_should_see_a_doctor() -> None:
+    result = run(pain_days=2)
+    assert status(result, "pain-over-3-days") == "not-met"
+    assert result.outcome is Outcome.SEE_DOCTOR
+
+
+def test_not_indicated_says_what_was_looked_for_and_that_it_cannot_rule_out_a_fracture() -> None:
+    result = run(age=40, osteoporosis=False)
     assert result.outcome is Outcome.NOT_INDICATED
+    first, anyway = result.next_steps[:2]
+    assert "looked for" in first
+    assert "cannot rule out a fracture" in first
+    assert "gets worse" in anyway
+    assert "week or two" in anyway
+    assert "warning signs" in anyway
+
+
+def test_incomplete_with_a_true_concern_says_to_see_a_doctor_anyway() -> None:
+    # checklist unknown (onset not answered), concern met: incomplete, but not silent
+    result = run(onset=None)
+    assert result.outcome is Outcome.INCOMPLETE
+    assert status(result, "concern") == "met"
+    assert any("reason enough to see a doctor" in step for step in result.next_steps)
+    assert not any(
+        "reason enough" in step for step in run(onset=None, age=40, osteoporosis=False).next_steps
+    )
+
+
+def test_a_false_term_decides_the_rule_but_not_indicated_needs_the_concern_known_false() -> None:
+    result = screen(ScreeningInput(onset="gradual", red_flags=RedFlags(**NO_FLAGS)))
     assert status(result, "severe-pain") == "unknown"
+    assert status(result, "concern") == "unknown"
+    assert result.outcome is Outcome.INCOMPLETE
+    young = screen(ScreeningInput(onset="gradual", age=40, osteoporosis=False))
+    assert young.outcome is Outcome.NOT_INDICATED
 
 
 def test_nothing_answered_is_incomplete_and_lists_every_flag_as_unanswered() -> None:
@@ -169,7 +237,8 @@ def test_every_outcome_has_next_steps_that_never_diagnose(outcome: Outcome) -> N
         Outcome.EMERGENCY: {"red_flags": {"leg_weakness": True}},
         Outcome.URGENT: {"red_flags": {"fever": True}},
         Outcome.POSSIBLE_VCF: {},
-        Outcome.NOT_INDICATED: {"pain_nrs": 2},
+        Outcome.SEE_DOCTOR: {"pain_nrs": 2},
+        Outcome.NOT_INDICATED: {"age": 40, "osteoporosis": False},
         Outcome.INCOMPLETE: {"pain_nrs": None},
     }
     result = run(**inputs[outcome])
@@ -186,6 +255,8 @@ def test_criteria_cite_the_seed_rule_and_the_red_flag_guidelines() -> None:
         if c.id.startswith("red-flag:"):
             assert sources.RED_FLAGS_AHCPR in c.source
             assert sources.RED_FLAGS_NHS_WALES in c.source
+        elif c.id == "concern":
+            assert c.source == sources.SCREENING_CONCERN
         else:
             assert c.source == sources.SEED_SCREENING_RULE
 
@@ -202,6 +273,7 @@ def test_json_output_has_exactly_the_documented_shape() -> None:
         "age-over-50",
         "osteoporosis",
         "age-over-50-or-osteoporosis",
+        "concern",
         *(f"red-flag:{name}" for name in ALL_FLAGS),
     ]
     assert set(data["criteria"][0]) == {"id", "status", "source"}
@@ -264,6 +336,32 @@ def test_unknown_fields_are_input_errors(data: dict[str, Any], field: str) -> No
     assert info.value.allowed.startswith("no such field")
 
 
+def test_the_checklist_is_called_a_checklist_not_a_validated_rule() -> None:
+    assert "not a validated decision rule" in sources.SEED_SCREENING_RULE
+    assert "patient-education page" in sources.SEED_SCREENING_RULE
+    assert "NRS in 24 h >= 7" in sources.SEED_SCREENING_RULE
+    assert "more than 72 h" in sources.SEED_SCREENING_RULE
+
+
+def test_the_questions_ask_for_the_worst_pain_and_define_major_trauma() -> None:
+    assert "worst" in QUESTION_TEXT["pain_nrs"]
+    assert "24 hours" in QUESTION_TEXT["pain_nrs"]
+    assert "when you move" in QUESTION_TEXT["pain_nrs"]
+    trauma = QUESTION_TEXT["major_trauma"]
+    assert "car crash" in trauma
+    assert "higher than standing height" in trauma
+    assert "from knee height, does not count" in trauma
+
+
+def test_the_new_red_flags_route_as_the_corrections_say() -> None:
+    assert "aortic" in EMERGENCY_FLAGS
+    assert "recent_infection" in URGENT_FLAGS
+    assert "tearing" in QUESTION_TEXT["aortic"]
+    assert "pulsing lump" in QUESTION_TEXT["aortic"]
+    assert "fainted" in QUESTION_TEXT["aortic"]
+    assert "urine" in QUESTION_TEXT["recent_infection"]
+
+
 def test_json_numbers_are_accepted_for_pain_days() -> None:
     assert parse_input(ScreeningInput, {"pain_days": 4}).pain_days == 4.0
     assert parse_input(ScreeningInput, {"pain_days": 3.5}).pain_days == 3.5
@@ -299,6 +397,28 @@ def test_a_true_urgent_flag_without_emergency_flags_gives_urgent(
         flags[name] = None if flags.get(name) is None else False
     data["red_flags"] = flags
     assert screen(parse_input(ScreeningInput, data)).outcome is Outcome.URGENT
+
+
+@given(any_input)
+def test_not_indicated_never_goes_to_an_older_or_osteoporotic_person_in_real_pain(
+    data: dict[str, Any],
+) -> None:
+    result = screen(parse_input(ScreeningInput, data))
+    at_risk = (data["age"] is not None and data["age"] > 50) or data["osteoporosis"] is True
+    days = data["pain_days"]
+    in_pain = (data["pain_nrs"] is not None and data["pain_nrs"] >= 7) or (
+        days is not None and days > 3
+    )
+    if at_risk and in_pain:
+        assert result.outcome is not Outcome.NOT_INDICATED
+        assert status(result, "concern") == "met"
+
+
+@given(any_input)
+def test_not_indicated_only_when_the_concern_is_known_false(data: dict[str, Any]) -> None:
+    result = screen(parse_input(ScreeningInput, data))
+    if result.outcome is Outcome.NOT_INDICATED:
+        assert status(result, "concern") == "not-met"
 
 
 @given(any_input)

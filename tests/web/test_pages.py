@@ -160,6 +160,40 @@ def test_an_emergency_flag_wins_over_an_urgent_one(client: TestClient) -> None:
     assert 'data-outcome="emergency"' in client.post("/check", data=data).text
 
 
+@pytest.mark.parametrize(
+    ("changes", "outcome"),
+    [
+        ({"pain_quality": "aching", "osteoporosis": "yes", "age": "80"}, "see-doctor"),
+        ({"pain_days": "2"}, "see-doctor"),
+        ({"age": "40", "osteoporosis": "no"}, "not-indicated"),
+    ],
+)
+def test_a_checklist_no_reassures_only_when_the_concern_is_known_false(
+    client: TestClient, changes: dict[str, str], outcome: str
+) -> None:
+    section = result_section(client.post("/check", data={**REFERENCE_FORM, **changes}).text)
+    assert f'data-outcome="{outcome}"' in section
+    assert f'class="banner banner-{outcome}"' in section
+    words = text_of(section)
+    if outcome == "see-doctor":
+        assert "Please see a doctor" in words
+    else:
+        assert "cannot rule out a fracture" in words
+        assert "do not fit" not in words
+
+
+def test_the_check_form_asks_the_new_questions_and_calls_it_a_checklist(
+    client: TestClient,
+) -> None:
+    html = client.get("/check").text
+    assert 'name="red_flags.aortic"' in html
+    assert 'name="red_flags.recent_infection"' in html
+    assert "at its worst, including when you move" in html
+    assert "higher than standing height" in html
+    assert "published rule" not in html
+    assert "checklist" in html
+
+
 def test_an_empty_form_is_incomplete_and_lists_every_unanswered_warning_sign(
     client: TestClient,
 ) -> None:

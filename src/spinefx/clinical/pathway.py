@@ -35,9 +35,11 @@ REFERENCE_SCREENING = {
         "saddle_numbness": False,
         "bladder_or_bowel": False,
         "leg_weakness": False,
+        "aortic": False,
         "major_trauma": False,  # a fall from knee height is low-energy, the typical VCF trigger
         "cancer_history": False,
         "fever": False,
+        "recent_infection": False,
         "weight_loss": False,
         "iv_drug_use": False,
         "immunosuppression": False,

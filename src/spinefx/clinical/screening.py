@@ -3,16 +3,20 @@
 The answers are checked in a fixed order of precedence; the first that applies wins:
 
 1. ``emergency``: a true answer to any of :data:`EMERGENCY_FLAGS` (signs of pressure on the
-   spinal cord or the cauda equina, or major trauma): call 911 or go to an emergency
-   department now.
+   spinal cord or the cauda equina, of a torn or leaking aorta, or major trauma): call 911 or
+   go to an emergency department now.
 2. ``urgent``: a true answer to any of :data:`URGENT_FLAGS` (signs that point to a tumour or an
    infection): be seen by a doctor the same day.
-3. ``possible-vcf``: the seed page's rule is met.
-4. ``not-indicated``: the rule is not met.
-5. ``incomplete``: the rule cannot be decided from the answers given.
+3. ``possible-vcf``: the seed page's checklist is met.
+4. ``see-doctor``: the checklist is not met, but the *concern* is: (age > 50 or osteoporosis)
+   and (pain NRS >= 7 or pain for more than 3 days). See a doctor whatever the pain feels like.
+5. ``not-indicated``: the checklist is not met and the concern is known to be false.
+6. ``incomplete``: everything else (too many answers missing to decide).
 
-The rule is three-valued (:mod:`spinefx.clinical.criteria`): an unanswered question is unknown,
-never "no". The result informs; it never diagnoses.
+The checklist comes from a patient-education page; it is not a validated clinical decision
+rule, so a "no" from it alone never reassures: the concern is the safety net under it.
+Everything is three-valued (:mod:`spinefx.clinical.criteria`): an unanswered question is
+unknown, never "no". The result informs; it never diagnoses.
 
 >>> result = screen(ScreeningInput(age=58, onset="sudden", pain_nrs=9, pain_quality="sharp",
 ...                                pain_days=4))
@@ -31,6 +35,7 @@ from spinefx.clinical import sources
 from spinefx.clinical.criteria import Criterion, Tri, all_of, any_of, criterion
 
 __all__ = [
+    "CONCERN_SOURCE",
     "EMERGENCY_FLAGS",
     "MIN_AGE_OVER",
     "MIN_PAIN_DAYS_OVER",
@@ -47,27 +52,36 @@ __all__ = [
     "screen",
 ]
 
-# --- Thresholds: the seed page's rule (sources.SEED_SCREENING_RULE) -------------------------
-# "Severe" pain is not quantified on the seed page; convention: 7 or more on the 0-10 NRS.
+# --- Thresholds: the seed page's checklist (sources.SEED_SCREENING_RULE) --------------------
+# The checklist is not a validated rule; its words need conventions to be applied at all.
+# "Severe" pain is not quantified on the seed page; convention: 7 or more on the 0-10 NRS,
+# applied to the worst pain in the last 24 hours including on moving (QUESTION_TEXT).
+# The same three thresholds define the concern (sources.SCREENING_CONCERN).
 SEVERE_PAIN_NRS: Final = 7
 # "Lasting longer than 3 days": more than 72 hours, so pain_days must be strictly above 3.
 MIN_PAIN_DAYS_OVER: Final = 3
 # "Over 50": strictly older than 50, so a 50-year-old does not meet this branch.
 MIN_AGE_OVER: Final = 50
 
+# The safety net under the checklist: older age or osteoporosis with severe or lasting pain.
+CONCERN_SOURCE: Final = sources.SCREENING_CONCERN
+
 # --- Red flags: AHCPR guideline 14 red-flag table and NHS Wales GP CPD (sources.RED_FLAGS_*) ---
 RED_FLAG_SOURCE: Final = f"{sources.RED_FLAGS_AHCPR}; {sources.RED_FLAGS_NHS_WALES}"
-# Cauda equina / spinal cord compromise, and major trauma: emergency care now.
+# Cauda equina / spinal cord compromise, aortic dissection or a leaking aortic aneurysm, and
+# major trauma: emergency care now.
 EMERGENCY_FLAGS: Final[tuple[str, ...]] = (
     "saddle_numbness",
     "bladder_or_bowel",
     "leg_weakness",
+    "aortic",
     "major_trauma",
 )
 # Possible tumour or infection: same-day assessment by a doctor.
 URGENT_FLAGS: Final[tuple[str, ...]] = (
     "cancer_history",
     "fever",
+    "recent_infection",
     "weight_loss",
     "iv_drug_use",
     "immunosuppression",
@@ -85,7 +99,10 @@ Answer = Annotated[bool | None, Field(strict=True)]
 QUESTION_TEXT: Final[dict[str, str]] = {
     "age": "How old are you?",
     "onset": "Did the back pain start suddenly, or come on gradually?",
-    "pain_nrs": "How bad is the pain right now, from 0 (no pain) to 10 (the worst imaginable)?",
+    "pain_nrs": (
+        "In the last 24 hours, how bad has the pain been at its worst, including when you move, "
+        "from 0 (no pain) to 10 (the worst imaginable)?"
+    ),
     "pain_quality": "Which word fits the pain best: sharp, dull, aching or burning?",
     "pain_days": "How many days have you had this pain?",
     "osteoporosis": "Has a doctor ever told you that you have osteoporosis or low bone density?",
@@ -101,11 +118,21 @@ QUESTION_TEXT: Final[dict[str, str]] = {
         "Do you have new or worsening weakness or numbness in a leg, a foot that drags, or "
         "trouble walking?"
     ),
+    "aortic": (
+        "With this pain, have you had a tearing or ripping pain that goes through to your back, "
+        "felt a pulsing lump in your belly, or fainted or collapsed?"
+    ),
     "major_trauma": (
-        "Did the pain start after a serious injury, such as a car crash or a fall from a height?"
+        "Did the pain start after a serious injury: a car crash, or a fall from higher than "
+        "standing height, such as off a ladder, down stairs or from a roof? (A fall from "
+        "standing, or from knee height, does not count here.)"
     ),
     "cancer_history": "Have you ever been treated for cancer?",
     "fever": "Have you had a fever or chills with the back pain?",
+    "recent_infection": (
+        "Have you recently had an infection caused by bacteria, such as a urine (bladder) "
+        "infection?"
+    ),
     "weight_loss": "Have you lost weight recently without trying?",
     "iv_drug_use": "Have you injected drugs into a vein?",
     "immunosuppression": (
@@ -122,6 +149,7 @@ class Outcome(StrEnum):
     EMERGENCY = "emergency"
     URGENT = "urgent"
     POSSIBLE_VCF = "possible-vcf"
+    SEE_DOCTOR = "see-doctor"
     NOT_INDICATED = "not-indicated"
     INCOMPLETE = "incomplete"
 
@@ -134,9 +162,11 @@ class RedFlags(BaseModel):
     saddle_numbness: Answer = None
     bladder_or_bowel: Answer = None
     leg_weakness: Answer = None
+    aortic: Answer = None
     major_trauma: Answer = None
     cancer_history: Answer = None
     fever: Answer = None
+    recent_infection: Answer = None
     weight_loss: Answer = None
     iv_drug_use: Answer = None
     immunosuppression: Answer = None
@@ -174,7 +204,7 @@ class ScreeningResult(BaseModel):
 
 
 def screen(inp: ScreeningInput) -> ScreeningResult:
-    """Apply the red flags, then the seed rule, to the answers in ``inp``."""
+    """Apply the red flags, then the seed checklist and the concern, to the answers in ``inp``."""
     flags = inp.red_flags or RedFlags()
     rule_source = sources.SEED_SCREENING_RULE
 
@@ -185,6 +215,7 @@ def screen(inp: ScreeningInput) -> ScreeningResult:
     older = None if inp.age is None else inp.age > MIN_AGE_OVER
     at_risk = any_of([older, inp.osteoporosis])
     rule = all_of([sudden, severe, sharp, long_enough, at_risk])
+    concern = all_of([at_risk, any_of([severe, long_enough])])
 
     criteria = [
         criterion("sudden-onset", sudden, rule_source),
@@ -194,6 +225,7 @@ def screen(inp: ScreeningInput) -> ScreeningResult:
         criterion("age-over-50", older, rule_source),
         criterion("osteoporosis", inp.osteoporosis, rule_source),
         criterion("age-over-50-or-osteoporosis", at_risk, rule_source),
+        criterion("concern", concern, CONCERN_SOURCE),
     ]
     answers = {name: flags.answer(name) for name in (*EMERGENCY_FLAGS, *URGENT_FLAGS)}
     criteria += [
@@ -207,7 +239,9 @@ def screen(inp: ScreeningInput) -> ScreeningResult:
         outcome = Outcome.URGENT
     elif rule is True:
         outcome = Outcome.POSSIBLE_VCF
-    elif rule is False:
+    elif rule is False and concern is True:
+        outcome = Outcome.SEE_DOCTOR
+    elif rule is False and concern is False:
         outcome = Outcome.NOT_INDICATED
     else:
         outcome = Outcome.INCOMPLETE
@@ -216,14 +250,20 @@ def screen(inp: ScreeningInput) -> ScreeningResult:
         outcome=outcome,
         criteria=tuple(criteria),
         unanswered_red_flags=unanswered,
-        next_steps=_next_steps(outcome, unanswered),
+        next_steps=_next_steps(outcome, unanswered, concern),
     )
 
 
 # --- What to do next: plain language that informs and never diagnoses ----------------------
 _WATCH_FOR_EMERGENCY = (
-    "If you get numbness between your legs, new trouble controlling your bladder or bowels, or "
-    "new weakness in your legs, call 911 or go to an emergency department straight away."
+    "If you get numbness between your legs, new trouble controlling your bladder or bowels, new "
+    "weakness in your legs, a tearing pain through to your back, or you faint, call 911 or go "
+    "to an emergency department straight away."
+)
+_CONCERN_NOTE = (
+    "You are over 50 or have been told of osteoporosis, and your pain is severe or has lasted "
+    "more than 3 days: whatever the other answers turn out to be, that is reason enough to see "
+    "a doctor in the next few days."
 )
 _UNANSWERED_NOTE = (
     "Some warning-sign questions were not answered, so this result cannot rule out a problem "
@@ -233,8 +273,8 @@ _STEPS: Final[dict[Outcome, tuple[str, ...]]] = {
     Outcome.EMERGENCY: (
         "Call 911 or go to the nearest emergency department now.",
         "One or more of your answers can be a sign of a problem, such as pressure on the nerves "
-        "of the spine or a serious injury, that needs care within hours. Do not wait to see if "
-        "it gets better.",
+        "of the spine, a tear in the body's main blood vessel, or a serious injury, that needs "
+        "care within hours. Do not wait to see if it gets better.",
         "Tell the staff about your back pain and the warning signs you have noticed.",
     ),
     Outcome.URGENT: (
@@ -253,10 +293,22 @@ _STEPS: Final[dict[Outcome, tuple[str, ...]]] = {
         "fracture is often the first sign of weak bones (osteoporosis).",
         _WATCH_FOR_EMERGENCY,
     ),
+    Outcome.SEE_DOCTOR: (
+        "Your answers do not match every part of the checklist for a compression fracture, but "
+        "you are over 50 or have been told of osteoporosis, and your pain is severe or has "
+        "lasted more than 3 days. A fracture does not always feel sudden or sharp, so please "
+        "see a doctor.",
+        "See a doctor within the next few days and ask whether you need an X-ray of your spine "
+        "and a bone density (DXA) test.",
+        _WATCH_FOR_EMERGENCY,
+    ),
     Outcome.NOT_INDICATED: (
-        "Your answers do not fit the pattern this self-check looks for. That does not rule out "
-        "every cause of back pain.",
-        "If the pain lasts, gets worse, or stops you from doing everyday things, see a doctor.",
+        "This check looked for sudden, severe, sharp back pain lasting more than 3 days in "
+        "someone over 50 or with osteoporosis, and for warning signs. Your answers do not match "
+        "that checklist, but a checklist like this cannot rule out a fracture or another cause "
+        "of back pain.",
+        "See a doctor anyway if the pain gets worse, does not ease within a week or two, or stops "
+        "you doing everyday things, or if you notice any of the warning signs in this check.",
         _WATCH_FOR_EMERGENCY,
     ),
     Outcome.INCOMPLETE: (
@@ -267,8 +319,10 @@ _STEPS: Final[dict[Outcome, tuple[str, ...]]] = {
 }
 
 
-def _next_steps(outcome: Outcome, unanswered: tuple[str, ...]) -> tuple[str, ...]:
+def _next_steps(outcome: Outcome, unanswered: tuple[str, ...], concern: Tri) -> tuple[str, ...]:
     steps = _STEPS[outcome]
+    if outcome is Outcome.INCOMPLETE and concern is True:
+        steps = (steps[0], _CONCERN_NOTE, *steps[1:])
     if unanswered and outcome is not Outcome.EMERGENCY:
         steps = (*steps, _UNANSWERED_NOTE)
     return steps

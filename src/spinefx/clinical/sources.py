@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 SEED_SCREENING_RULE = (
-    "spinefx seed page screening rule (sudden, severe, sharp back pain > 3 days AND "
-    "age > 50 or osteoporosis); severity convention NRS >= 7"
+    "spinefx seed page self-check, a checklist from a patient-education page and not a "
+    "validated decision rule (sudden, severe, sharp back pain > 3 days AND age > 50 or "
+    "osteoporosis); conventions: severe = worst NRS in 24 h >= 7, > 3 days = more than 72 h"
+)
+SCREENING_CONCERN = (
+    "spinefx safety net (convention): (age > 50 or osteoporosis) AND (NRS >= 7 or pain > 3 "
+    "days) means see a doctor; older age and osteoporosis are reasons to suspect a vertebral "
+    "fracture (NICE CKS low back pain; AHCPR guideline 14)"
 )
 RED_FLAGS_AHCPR = (
     "AHCPR Clinical Practice Guideline 14, Acute Low Back Problems in Adults (1994), "

@@ -62,14 +62,20 @@ SCREENING_REASONS = {
     "age-over-50-or-osteoporosis": (
         "You are older than 50, or have been told you have osteoporosis (either is enough)."
     ),
+    "concern": (
+        "You are older than 50 or have osteoporosis, and the pain is severe or has lasted more "
+        "than 3 days (either is enough): a reason to see a doctor on its own."
+    ),
 }
 RED_FLAG_SHORT = {
     "saddle_numbness": "Numbness between the legs (the saddle area)",
     "bladder_or_bowel": "New trouble passing urine, or loss of bladder or bowel control",
     "leg_weakness": "New or worsening weakness or numbness in a leg, or trouble walking",
-    "major_trauma": "The pain started after a serious injury",
+    "aortic": "Tearing pain through to the back, a pulsing lump in the belly, or fainting",
+    "major_trauma": "The pain started after a car crash or a fall from higher than standing",
     "cancer_history": "Treated for cancer in the past",
     "fever": "Fever or chills",
+    "recent_infection": "A recent bacterial infection, such as a urine infection",
     "weight_loss": "Weight loss without trying",
     "iv_drug_use": "Injected drugs into a vein",
     "immunosuppression": "A weakened immune system",
@@ -80,7 +86,10 @@ OUTCOME_HEADLINES = {
     "emergency": "Call 911 or go to an emergency department now.",
     "urgent": "Be seen by a doctor today.",
     "possible-vcf": "Your answers fit a possible spinal compression fracture.",
-    "not-indicated": "Your answers do not fit the pattern of a compression fracture.",
+    "see-doctor": "Please see a doctor about this pain in the next few days.",
+    "not-indicated": (
+        "This check did not find the pattern it looks for, but it cannot rule out a fracture."
+    ),
     "incomplete": "We need more answers to give a result.",
 }
 
