@@ -13,7 +13,6 @@ import spinefx
 from spinefx.learn import (
     DISCLAIMER,
     REFERENCES,
-    SEED_REFERENCES,
     TOPICS,
     Fact,
     Reference,
@@ -22,7 +21,6 @@ from spinefx.learn import (
     reference,
     topic,
 )
-from spinefx.learn import references as refs_module
 
 STATIC = Path(spinefx.__file__).parent / "web" / "static"
 SVG_PATH = STATIC / "img" / "bkp-steps.svg"
@@ -54,6 +52,35 @@ def _doi(number: int) -> str | None:
     return reference(number).doi
 
 
+# The papers the pages lean on, by DOI (or by a word of the title for official documents), so
+# that a renumbering cannot silently point a fact at the wrong source.
+DOIS = {
+    "FREE": "10.1016/S0140-6736(09)60010-6",
+    "BOONEN": "10.1002/jbmr.364",
+    "VAN_MEIRHAEGHE": "10.1097/BRS.0b013e31828e8e22",
+    "INVEST": "10.1056/NEJMoa0900563",
+    "BUCHBINDER": "10.1056/NEJMoa0900429",
+    "VAPOUR": "10.1016/S0140-6736(16)31341-1",
+    "VERTOS_II": "10.1016/S0140-6736(10)60954-3",
+    "BHOF_2022": "10.1007/s00198-021-05900-y",
+    "GENANT_1993": "10.1002/jbmr.5650080915",
+    "KERKENI_SDI": "10.1007/s00198-008-0832-6",
+    "AACE_2020": "10.4158/GL-2020-0524SUPPL",
+    "ENDOCRINE_SOCIETY_2019": "10.1210/jc.2019-00221",
+    "FLS_KPI": "10.1007/s00198-020-05377-1",
+}
+
+
+def number_of(name: str) -> int:
+    """The reference number of a named paper (by DOI) or official page (by its link)."""
+    if name in DOIS:
+        (found,) = [r.number for r in REFERENCES if r.doi == DOIS[name]]
+        return found
+    needle = {"LCD_L38201": "LCDId=38201", "FRAX": "frax", "AHCPR_1994": "NBK52120"}[name]
+    (found,) = [r.number for r in REFERENCES if needle in (r.url or "")]
+    return found
+
+
 # --- references ---------------------------------------------------------------------------
 
 
@@ -75,7 +102,7 @@ def test_reference_with_unknown_number_raises_key_error(number: int) -> None:
 def test_every_reference_has_authors_title_citation_and_a_plausible_year() -> None:
     for ref in REFERENCES:
         assert ref.authors and ref.title and ref.citation, ref
-        assert 1990 <= ref.year <= 2030, ref
+        assert ref.year is None or 1990 <= ref.year <= 2030, ref
 
 
 def test_dois_are_bare_and_urls_are_https() -> None:
@@ -92,54 +119,14 @@ def test_every_reference_is_cited_by_some_fact() -> None:
     assert cited == {r.number for r in REFERENCES}
 
 
-def test_seed_references_are_nine_distinct_valid_numbers() -> None:
-    assert len(SEED_REFERENCES) == 9
-    assert len(set(SEED_REFERENCES)) == 9
-    for number in SEED_REFERENCES:
-        reference(number)
-
-
-def test_seed_references_are_the_core_trials_policy_and_guide() -> None:
-    dois = {_doi(n) for n in SEED_REFERENCES}
-    assert dois >= {
-        "10.1016/S0140-6736(09)60010-6",  # FREE
-        "10.1002/jbmr.364",  # Boonen, FREE at 2 years
-        "10.1097/BRS.0b013e31828e8e22",  # Van Meirhaeghe
-        "10.1056/NEJMoa0900563",  # INVEST
-        "10.1056/NEJMoa0900429",  # Buchbinder
-        "10.1016/S0140-6736(16)31341-1",  # VAPOUR
-        "10.1016/S0140-6736(10)60954-3",  # VERTOS II
-        "10.1007/s00198-021-05900-y",  # BHOF 2022
-    }
-    assert any("L38201" in reference(n).title for n in SEED_REFERENCES)
-
-
-@pytest.mark.parametrize(
-    ("name", "doi"),
-    [
-        ("FREE", "10.1016/S0140-6736(09)60010-6"),
-        ("BOONEN", "10.1002/jbmr.364"),
-        ("VAN_MEIRHAEGHE", "10.1097/BRS.0b013e31828e8e22"),
-        ("INVEST", "10.1056/NEJMoa0900563"),
-        ("BUCHBINDER", "10.1056/NEJMoa0900429"),
-        ("VAPOUR", "10.1016/S0140-6736(16)31341-1"),
-        ("VERTOS_II", "10.1016/S0140-6736(10)60954-3"),
-        ("BHOF_2022", "10.1007/s00198-021-05900-y"),
-        ("GENANT_1993", "10.1002/jbmr.5650080915"),
-        ("KERKENI_SDI", "10.1007/s00198-008-0832-6"),
-        ("AACE_2020", "10.4158/GL-2020-0524SUPPL"),
-        ("ENDOCRINE_SOCIETY_2019", "10.1210/jc.2019-00221"),
-        ("FLS_KPI", "10.1007/s00198-020-05377-1"),
-    ],
-)
-def test_named_reference_numbers_point_at_the_right_paper(name: str, doi: str) -> None:
-    assert _doi(getattr(refs_module, name)) == doi
+@pytest.mark.parametrize("name", sorted(DOIS))
+def test_each_named_paper_is_in_the_list_once(name: str) -> None:
+    assert 1 <= number_of(name) <= len(REFERENCES)
 
 
 def test_official_pages_carry_their_links() -> None:
-    assert "LCDId=38201" in (reference(refs_module.LCD_L38201).url or "")
-    assert "frax" in (reference(refs_module.FRAX).url or "").lower()
-    assert "NBK52120" in (reference(refs_module.AHCPR_1994).url or "")
+    for name in ("LCD_L38201", "FRAX", "AHCPR_1994"):
+        assert reference(number_of(name)).url, name
 
 
 # --- topics -------------------------------------------------------------------------------
@@ -193,11 +180,6 @@ def test_fact_without_references_is_rejected() -> None:
         Fact(text="Uncited.", refs=())
 
 
-def test_fact_citing_an_unknown_reference_is_rejected() -> None:
-    with pytest.raises(ValidationError):
-        Fact(text="Cites nothing real.", refs=(len(REFERENCES) + 1,))
-
-
 def test_topic_with_unsafe_slug_is_rejected() -> None:
     section = Section(heading="h", facts=(Fact(text="t", refs=(1,)),))
     with pytest.raises(ValidationError):
@@ -249,15 +231,15 @@ def test_benefits_keeps_the_balance_of_sham_controlled_and_acute_trials() -> Non
     assert page is not None
     sham_facts = [f for s in page.sections for f in s.facts if "sham" in f.text.lower()]
     cited = {n for f in sham_facts for n in f.refs}
-    assert {refs_module.INVEST, refs_module.BUCHBINDER} <= cited
-    assert {refs_module.VAPOUR, refs_module.VERTOS_II} <= set(page.refs)
+    assert {number_of("INVEST"), number_of("BUCHBINDER")} <= cited
+    assert {number_of("VAPOUR"), number_of("VERTOS_II")} <= set(page.refs)
     text = _topic_text("benefits").lower()
     assert "no benefit" in text or "neither found a benefit" in text
 
 
 def test_kyphoplasty_describes_each_step() -> None:
     text = _topic_text("kyphoplasty").lower()
-    for word in ("x-ray", "pedicle", "balloon", "cavity", "pmma", "minutes", "2.4 ml", "same day"):
+    for word in ("x-ray", "pedicle", "balloon", "cavity", "pmma", "minutes", "2.4 ml", "1 cm"):
         assert word in text, word
 
 
@@ -305,7 +287,7 @@ def test_prevention_gives_doses_medicines_and_the_frax_link() -> None:
     for drug in ("Bisphosphonates", "Denosumab", "teriparatide", "abaloparatide"):
         assert drug in text, drug
     assert "never be stopped" in text
-    assert refs_module.FRAX in page.refs
+    assert number_of("FRAX") in page.refs
 
 
 # --- the step diagram ---------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""The Learn section's patient education content, as pure data with numbered references.
+"""The Learn section's patient education content, read from files with numbered references.
 
-The web app renders :data:`TOPICS` at ``/learn`` and ``/learn/<slug>``, and
-:data:`REFERENCES` at ``/learn/references``::
+Topics are Markdown files and the reference list is TOML, in ``spinefx/learn/content/``; they
+are read and checked once (:mod:`spinefx.learn.loader`). The web app renders :data:`TOPICS` at
+``/learn`` and ``/learn/<slug>``, and :data:`REFERENCES` at ``/learn/references``::
 
     >>> from spinefx.learn import TOPICS, reference, topic
     >>> page = topic("kyphoplasty")
@@ -12,19 +13,25 @@ The web app renders :data:`TOPICS` at ``/learn`` and ``/learn/<slug>``, and
 
 from __future__ import annotations
 
-from spinefx.learn.references import REFERENCES, SEED_REFERENCES, Reference, reference
-from spinefx.learn.topics import DISCLAIMER, TOPICS, Fact, Figure, Section, Topic, topic
+from spinefx.learn.loader import ContentError, LearnContent, load_content
+from spinefx.learn.models import Fact, Figure, Part, Reference, Section, Topic
+from spinefx.learn.references import REFERENCES, SEED_REFERENCES, reference
+from spinefx.learn.topics import DISCLAIMER, TOPICS, topic
 
 __all__ = [
     "DISCLAIMER",
     "REFERENCES",
     "SEED_REFERENCES",
     "TOPICS",
+    "ContentError",
     "Fact",
     "Figure",
+    "LearnContent",
+    "Part",
     "Reference",
     "Section",
     "Topic",
+    "load_content",
     "reference",
     "topic",
 ]

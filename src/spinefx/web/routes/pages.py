@@ -24,6 +24,7 @@ from starlette.responses import Response
 from spinefx.clinical import candidacy, followup, morphometry, screening
 from spinefx.clinical.spine import Level
 from spinefx.errors import DataError, FieldProblem, InputError
+from spinefx.learn import DISCLAIMER, REFERENCES, TOPICS, topic
 from spinefx.validation import parse_input
 from spinefx.web import forms
 from spinefx.web.deps import SettingsDep, TemplatesDep
@@ -333,8 +334,6 @@ async def check_result(request: Request, templates: TemplatesDep) -> Response:
 
 @router.api_route("/learn", methods=["GET", "HEAD"])
 def learn_index(request: Request, templates: TemplatesDep) -> Response:
-    from spinefx.learn.topics import DISCLAIMER, TOPICS
-
     return render(
         templates, request, "learn_index.html", {"topics": TOPICS, "disclaimer": DISCLAIMER}
     )
@@ -342,15 +341,11 @@ def learn_index(request: Request, templates: TemplatesDep) -> Response:
 
 @router.api_route("/learn/references", methods=["GET", "HEAD"])
 def learn_references(request: Request, templates: TemplatesDep) -> Response:
-    from spinefx.learn.references import REFERENCES
-
     return render(templates, request, "references.html", {"references": REFERENCES})
 
 
 @router.api_route("/learn/{slug}", methods=["GET", "HEAD"])
 def learn_topic(request: Request, slug: str, templates: TemplatesDep) -> Response:
-    from spinefx.learn.topics import DISCLAIMER, TOPICS, topic
-
     found = topic(slug)
     if found is None:
         return error_page(
