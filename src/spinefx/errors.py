@@ -5,8 +5,12 @@ or HTTP responses::
 
     SpinefxError                 root: catch this to catch everything spinefx raises
     ├── InputError               a value given by the user is wrong (CLI exit 2, HTTP 422)
-    └── DataError                a data file or store is unusable (missing, corrupt, wrong format)
-        └── DirectoryNotLoaded   no specialist directory has been loaded yet
+    ├── DataError                a data file or store is unusable (missing, corrupt, wrong format)
+    │   └── DirectoryNotLoaded   no specialist directory has been loaded yet
+    ├── NotFound                 no such record, or not one the caller may see (HTTP 404)
+    ├── VersionConflict          an edit made on an older version of a record (HTTP 409)
+    ├── NotAuthenticated         no login, a wrong password or token, a locked account (HTTP 401)
+    └── PermissionDenied         the caller's role may not do this (HTTP 403)
 """
 
 from __future__ import annotations
@@ -15,7 +19,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DataError", "DirectoryNotLoaded", "FieldProblem", "InputError", "SpinefxError"]
+__all__ = [
+    "DataError",
+    "DirectoryNotLoaded",
+    "FieldProblem",
+    "InputError",
+    "NotAuthenticated",
+    "NotFound",
+    "PermissionDenied",
+    "SpinefxError",
+    "VersionConflict",
+]
 
 
 class SpinefxError(Exception):
@@ -93,3 +107,30 @@ class DataError(SpinefxError):
 
 class DirectoryNotLoaded(DataError):
     """No specialist directory has been loaded into the data directory yet."""
+
+
+class NotFound(SpinefxError):
+    """No such record, or one the caller may not see (another site's case looks the same)."""
+
+
+class VersionConflict(SpinefxError):
+    """An edit was made on an older version of a record: reload it and make the edit again.
+
+    ``current`` is the version now stored, so the caller can show what changed.
+    """
+
+    def __init__(self, message: str, *, current: int | None = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class NotAuthenticated(SpinefxError):
+    """No valid login, password or token; ``retry_after`` (seconds) while logins are held back."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermissionDenied(SpinefxError):
+    """The caller is known, but their role may not do this."""

@@ -1,0 +1,203 @@
+"""``spinefx registry ...``: set up the registry database, its users, import, export, KPIs.
+
+The database is ``SPINEFX_DATABASE_URL`` (PostgreSQL: ``postgresql+psycopg://...``) or the
+SQLite file ``registry.sqlite3`` in the data folder. These commands act for whoever holds the
+database, on every site (:meth:`~spinefx.registry.permissions.Actor.command_line`); each one
+that writes is one transaction.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from spinefx.cli.output import print_json
+from spinefx.errors import InputError
+
+if TYPE_CHECKING:
+    from spinefx.registry.db import Registry
+
+app = typer.Typer(
+    help="The fracture liaison registry: cases, events, procedures, outcomes and KPIs.",
+    no_args_is_help=True,
+)
+user_app = typer.Typer(help="Registry users.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="Database URL (default: $SPINEFX_DATABASE_URL, else registry.sqlite3 in the data "
+        "folder).",
+        show_default=False,
+    ),
+]
+
+
+def _open(url: str | None, *, ready: bool = True) -> Registry:
+    from spinefx.registry.db import Registry, database_url
+
+    registry = Registry.open(url or database_url())
+    if ready:
+        registry.check_ready()
+    return registry
+
+
+def _where(registry: Registry) -> str:
+    return registry.engine.url.render_as_string(hide_password=True)
+
+
+@app.command()
+def init(url: UrlOpt = None) -> None:
+    """Create the registry tables, or migrate them to this version (safe to run again)."""
+    registry = _open(url, ready=False)
+    registry.init()
+    typer.echo(f"registry ready: {_where(registry)}")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise InputError("password", "(empty)", "one line on standard input")
+        return password
+    typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return typed
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address (their login).")],
+    role: Annotated[str, typer.Option("--role", help="admin, clinician, coordinator or auditor.")],
+    site: Annotated[
+        list[str],
+        typer.Option("--site", help="A site code (created if new); repeat for several sites."),
+    ],
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from one line of standard input."),
+    ] = False,
+    url: UrlOpt = None,
+) -> None:
+    """Add a user with one role at one or more sites (the password is never an argument)."""
+    from spinefx.registry.permissions import Actor
+    from spinefx.registry.users import add_user
+
+    registry = _open(url)
+    password = _read_password(password_stdin)
+    with registry.transaction() as session:
+        user = add_user(
+            session,
+            Actor.command_line("user-add"),
+            email,
+            role=role,
+            sites=site,
+            password=password,
+        )
+        typer.echo(f"user {user.email} added: {user.role} at {', '.join(site)}")
+
+
+@app.command("import")
+def import_(
+    cases: Annotated[Path, typer.Argument(help="A .jsonl file, one case per line.")],
+    url: UrlOpt = None,
+) -> None:
+    """Import cases, all or none: a bad line names its line and field, and nothing is written."""
+    from spinefx.registry.importer import import_file
+    from spinefx.registry.permissions import Actor
+
+    report = import_file(_open(url), cases, Actor.command_line("import"))
+    typer.echo(f"imported {report.cases} cases ({', '.join(report.sites) or 'no sites'})")
+
+
+@app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="The folder to write one CSV per table into.")],
+    url: UrlOpt = None,
+) -> None:
+    """Write one CSV file per table (no password hashes, tokens or sessions)."""
+    from spinefx.registry.exporter import export_csv
+    from spinefx.registry.permissions import Actor
+
+    for table in export_csv(_open(url), directory, Actor.command_line("export")):
+        typer.echo(f"{table.path}: {table.rows} rows")
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Argument(help="The user the token acts for.")],
+    label: Annotated[str, typer.Option(help="A note on what the token is for.")] = "",
+    url: UrlOpt = None,
+) -> None:
+    """Create an API token; it is printed once, as the last word of the output."""
+    from spinefx.errors import NotFound
+    from spinefx.registry.auth import create_token
+    from spinefx.registry.users import user_by_email
+
+    registry = _open(url)
+    with registry.transaction() as session:
+        user = user_by_email(session, email)
+        if user is None:
+            raise NotFound(f"no registry user {email}")
+        token = create_token(session, user, label=label)
+    typer.echo(f"API token for {user.email} (shown once, keep it secret): {token}")
+
+
+@app.command()
+def kpi(
+    from_: Annotated[str, typer.Option("--from", help="First index-fracture date, YYYY-MM-DD.")],
+    to: Annotated[str, typer.Option("--to", help="Last index-fracture date, YYYY-MM-DD.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Count events up to this day (default: today).")
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="One site code (default: all).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    url: UrlOpt = None,
+) -> None:
+    """The IOF Capture the Fracture patient-level KPIs for fractures dated FROM to TO."""
+    from spinefx.registry.kpi import kpi_report
+    from spinefx.registry.permissions import Actor
+
+    start = _date("--from", from_)
+    end = _date("--to", to)
+    as_of_day = _date("--as-of", as_of) if as_of else date.today()
+    registry = _open(url)
+    with registry.transaction() as session:
+        report = kpi_report(
+            session, Actor.command_line("kpi"), start=start, end=end, as_of=as_of_day, site=site
+        )
+    if json_out:
+        print_json(report.as_json())
+        return
+    typer.echo(
+        f"KPIs for index fractures {start} to {end}, events to {as_of_day}, "
+        f"site {site or 'all'}: {report.cases} cases"
+    )
+    for item in report.kpis:
+        value = "n/a" if item.percent is None else f"{item.percent:.1f} %"
+        typer.echo(
+            f"  {item.id:<27} {item.numerator:>6} / {item.denominator:<6} {value:>8}  "
+            f"{item.band or ''}"
+        )
+    typer.echo(f"  completeness: {report.completeness_text}")
+
+
+def _date(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else _bad_date(option, text)
+    except ValueError:
+        return _bad_date(option, text)
+
+
+def _bad_date(option: str, text: str) -> date:
+    raise InputError(option, text, "a date as YYYY-MM-DD")

@@ -1,0 +1,251 @@
+"""Logins, API tokens, server-side sessions and CSRF tokens.
+
+- Passwords: argon2id (argon2-cffi's defaults), re-hashed on login when the parameters change.
+- Failed logins slow down, then lock: from the :data:`THROTTLE_AFTER`-th failure in a row the
+  next attempt must wait ``2 ** (failures - THROTTLE_AFTER)`` seconds (at most
+  :data:`MAX_DELAY_S`); at :data:`LOCK_AFTER` failures the account is locked for
+  :data:`LOCK_MINUTES`. While held back an attempt is refused without checking the password,
+  with the seconds to wait. A success resets the count.
+- API tokens: ``sfx_`` + 32 random bytes; only their SHA-256 is stored.
+- Sessions: the cookie holds a random token, the table its SHA-256, the user, a CSRF token
+  and the last use; a session unused for :data:`IDLE_MINUTES` is over, logout revokes it.
+
+>>> h = hash_password("correct horse battery")
+>>> h.startswith("$argon2id$"), verify_password(h, "correct horse battery")
+(True, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.orm import Session
+
+from spinefx.errors import InputError, NotAuthenticated, NotFound
+from spinefx.registry import audit
+from spinefx.registry.db import Registry
+from spinefx.registry.models import ApiToken, User, WebSession, utcnow
+from spinefx.registry.permissions import Actor
+from spinefx.registry.users import actor_for, normalise_email
+
+__all__ = [
+    "IDLE_MINUTES",
+    "LOCK_AFTER",
+    "LOCK_MINUTES",
+    "MAX_DELAY_S",
+    "THROTTLE_AFTER",
+    "LoginSession",
+    "authenticate",
+    "check_csrf",
+    "create_token",
+    "end_session",
+    "hash_password",
+    "login",
+    "revoke_token",
+    "session_actor",
+    "start_session",
+    "token_actor",
+    "verify_password",
+]
+
+THROTTLE_AFTER = 3
+MAX_DELAY_S = 60
+LOCK_AFTER = 6
+LOCK_MINUTES = 15
+IDLE_MINUTES = 30
+TOKEN_PREFIX = "sfx_"
+
+_hasher = PasswordHasher()  # argon2id
+_DUMMY_HASH = _hasher.hash("spinefx: a password nobody has")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _wait_seconds(user: User, now: datetime) -> int:
+    """Seconds before ``user`` may try again (0: now)."""
+    if user.locked_until is not None and user.locked_until > now:
+        return max(1, int((user.locked_until - now).total_seconds() + 0.999))
+    if user.failed_logins >= THROTTLE_AFTER and user.last_failed_at is not None:
+        delay = min(MAX_DELAY_S, 2 ** (user.failed_logins - THROTTLE_AFTER))
+        ready = user.last_failed_at + timedelta(seconds=delay)
+        if ready > now:
+            return max(1, int((ready - now).total_seconds() + 0.999))
+    return 0
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, now: datetime | None = None
+) -> User | NotAuthenticated:
+    """The user whose password this is, or the refusal to raise once the transaction ends.
+
+    Returned, not raised, so that the caller commits the failure count before refusing (see
+    :func:`login`). The same message for an unknown e-mail and a wrong password; an unknown
+    e-mail costs the same hashing time as a known one.
+    """
+    now = now or utcnow()
+    refused = NotAuthenticated("wrong e-mail or password")
+    try:
+        address = normalise_email(email)
+    except InputError:
+        verify_password(_DUMMY_HASH, password)
+        return refused
+    user = session.scalar(sa.select(User).where(User.email == address).with_for_update())
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        return refused
+    wait = _wait_seconds(user, now)
+    if wait:
+        locked = user.locked_until is not None and user.locked_until > now
+        what = (
+            "the account is locked after repeated failed logins"
+            if locked
+            else "too many failed logins"
+        )
+        return NotAuthenticated(f"{what}: try again in {wait} s", retry_after=wait)
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        user.last_failed_at = now
+        if user.failed_logins >= LOCK_AFTER:
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+        audit.record(session, actor_for(user), "login-failed", "user", entity_id=user.id, at=now)
+        return refused
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.last_failed_at = None
+    user.locked_until = None
+    return user
+
+
+def login(
+    registry: Registry, email: str, password: str, *, now: datetime | None = None
+) -> LoginSession:
+    """Check the password and open a session, or :class:`NotAuthenticated` (failure kept)."""
+    with registry.transaction() as session:
+        outcome = authenticate(session, email, password, now=now)
+        if isinstance(outcome, User):
+            return start_session(session, outcome, now=now)
+    raise outcome
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def create_token(session: Session, user: User, *, label: str = "") -> str:
+    """A new API token for ``user``; shown once, stored only as its SHA-256."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label[:100]))
+    audit.record(
+        session,
+        actor_for(user),
+        "create",
+        "api-token",
+        entity_id=user.id,
+        detail={"label": label[:100]},
+    )
+    return token
+
+
+def token_actor(session: Session, token: str, *, now: datetime | None = None) -> Actor:
+    """The actor of a bearer token, or :class:`NotAuthenticated`."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        raise NotAuthenticated("a valid API token is needed")
+    row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked_at is not None:
+        raise NotAuthenticated("a valid API token is needed")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise NotAuthenticated("a valid API token is needed")
+    row.last_used_at = now or utcnow()
+    return actor_for(user)
+
+
+def revoke_token(session: Session, user: User, token: str) -> None:
+    row = session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == _digest(token), ApiToken.user_id == user.id
+        )
+    )
+    if row is None:
+        raise NotFound("no such token")
+    row.revoked_at = utcnow()
+
+
+# --- sessions and CSRF ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginSession:
+    """What the web layer needs: the cookie value, the CSRF token and who is logged in."""
+
+    token: str
+    csrf_token: str
+    actor: Actor
+
+
+def start_session(session: Session, user: User, *, now: datetime | None = None) -> LoginSession:
+    """A new server-side session for ``user`` (after :func:`authenticate`)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id=_digest(token), user_id=user.id, csrf_token=csrf, created_at=now, last_seen_at=now
+        )
+    )
+    actor = actor_for(user)
+    audit.record(session, actor, "login", "user", entity_id=user.id, at=now)
+    return LoginSession(token, csrf, actor)
+
+
+def session_actor(
+    session: Session,
+    token: str,
+    *,
+    now: datetime | None = None,
+    idle: timedelta = timedelta(minutes=IDLE_MINUTES),
+) -> LoginSession:
+    """The live session of a cookie (its last use moves to ``now``), else NotAuthenticated."""
+    now = now or utcnow()
+    row = session.get(WebSession, _digest(token)) if token else None
+    if row is None or row.revoked_at is not None or row.last_seen_at + idle < now:
+        raise NotAuthenticated("please log in")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise NotAuthenticated("please log in")
+    row.last_seen_at = now
+    return LoginSession(token, row.csrf_token, actor_for(user))
+
+
+def end_session(session: Session, token: str) -> None:
+    """Logout: the session is revoked on the server (the cookie alone no longer works)."""
+    row = session.get(WebSession, _digest(token)) if token else None
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def check_csrf(login: LoginSession, submitted: str | None) -> None:
+    """:class:`NotAuthenticated` unless ``submitted`` is this session's CSRF token."""
+    if not submitted or not hmac.compare_digest(submitted, login.csrf_token):
+        raise NotAuthenticated("the form has expired: reload the page and send it again")

@@ -1,0 +1,136 @@
+"""The registry database: URL, engine, transactions and migrations.
+
+The URL is ``SPINEFX_DATABASE_URL`` when set (PostgreSQL: ``postgresql+psycopg://user:pw@host/db``),
+otherwise an embedded SQLite file ``registry.sqlite3`` in the data folder. Every write goes through
+:meth:`Registry.transaction`: one transaction, committed at the end of the block or rolled back
+on any error.
+
+>>> import tempfile, pathlib
+>>> reg = Registry.open(f"sqlite:///{tempfile.mkdtemp()}/r.sqlite3")
+>>> reg.init()
+>>> with reg.transaction() as session:
+...     session.scalar(sa.select(sa.func.count()).select_from(Site))
+0
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from spinefx.errors import DataError, InputError
+
+__all__ = ["DB_FILENAME", "URL_ENV", "Registry", "database_url", "make_engine"]
+
+URL_ENV = "SPINEFX_DATABASE_URL"
+DB_FILENAME = "registry.sqlite3"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(data_dir: Path | None = None) -> str:
+    """``SPINEFX_DATABASE_URL``, else the SQLite file in ``data_dir`` (default: the data folder)."""
+    url = os.environ.get(URL_ENV, "").strip()
+    if url:
+        return url
+    if data_dir is None:
+        from spinefx.directory.store import data_dir as default_data_dir
+
+        data_dir = default_data_dir()
+    return f"sqlite:///{Path(data_dir) / DB_FILENAME}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError as exc:
+        raise InputError(URL_ENV, url, "a database URL such as postgresql+psycopg://...") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise InputError(URL_ENV, url, "a sqlite:/// or postgresql+psycopg:// URL")
+    return sa.create_engine(parsed, pool_pre_ping=True, **kwargs)
+
+
+@dataclass
+class Registry:
+    """The engine and the session factory of one registry database."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def open(cls, url: str | None = None, **engine_kwargs: Any) -> Registry:
+        engine = make_engine(url or database_url(), **engine_kwargs)
+        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self.sessions() as session:
+            try:
+                with session.begin():
+                    yield session
+            except OperationalError as exc:
+                raise DataError(f"the registry database cannot be used: {exc.orig}") from exc
+
+    def init(self) -> None:
+        """Create the tables or migrate them to the newest version; safe to run again."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise DataError(f"the registry database cannot be migrated: {exc.orig}") from exc
+
+    def check_ready(self) -> None:
+        """A :class:`DataError` saying what to run when the tables are missing or outdated."""
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        head = ScriptDirectory.from_config(config).get_current_head()
+        try:
+            with self.engine.connect() as connection:
+                current = MigrationContext.configure(connection).get_current_revision()
+        except OperationalError as exc:
+            raise DataError(f"the registry database cannot be opened: {exc.orig}") from exc
+        if current != head:
+            raise DataError("the registry database is not set up: run `spinefx registry init`")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,309 @@
+"""The IOF Capture the Fracture patient-level KPIs (Javaid, Osteoporos Int 2020), per issue 11.
+
+- A case's index fracture is its earliest; the case is in the period when that date ``d`` lies in
+  ``[start, end]`` (both days included).
+- For an event type with a window of ``W`` weeks (12 for ``risk-assessment``, ``dxa``,
+  ``falls-assessment``; 16 for ``medication-recommended``, ``exercise-started``, ``monitoring``,
+  ``medication-started``), the denominator is the cases in the period with ``d + 7W days <=
+  as_of`` and no event of that type marked ``not-applicable``; the numerator is those of them
+  with an event of that type ``done`` dated in ``[d, d + 7W days]`` (both days included: day
+  ``7W`` counts, day ``7W + 1`` does not).
+- ``on-medication-at-52-weeks``: ``done`` dated in ``[d + 336 days, d + 392 days]`` (weeks 48 to
+  56), denominator ``d + 392 days <= as_of``.
+- The percent has one decimal (half rounded up), ``null`` for an empty denominator. Bands:
+  ``<50``, ``50-80``, ``>80`` (50.0 and 80.0 are in the middle band), for
+  ``medication-recommended`` ``<50`` and ``>=50``; the band is read from the rounded percent,
+  so the figure shown and its band always agree.
+- Identification: the cases in the period with a spine fracture, and of those the ones with a
+  spine fracture found radiologically or by case-finding.
+- Completeness: the percent of (case, event type) pairs in the denominators above that have
+  any event of that type recorded (done, declined; any date).
+
+Convention (ours): a case still ``to-review`` (a case-finding hit nobody has confirmed) or one
+that was dismissed is not a case of the service, and is left out of every count.
+
+The computation (:func:`compute`) is pure; :func:`kpi_report` reads the rows it needs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from spinefx.errors import InputError
+from spinefx.registry.models import Case, Dismissal, Event, Fracture, Site
+from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.vocab import (
+    EVENT_ORDER,
+    EVENT_WINDOWS,
+    CaseStatus,
+    EventStatus,
+    EventType,
+    FoundBy,
+)
+
+__all__ = [
+    "BANDS",
+    "Kpi",
+    "KpiCase",
+    "KpiReport",
+    "band",
+    "compute",
+    "kpi_report",
+    "load_kpi_cases",
+    "monthly",
+    "percent",
+]
+
+BANDS_THREE = ("<50", "50-80", ">80")
+BANDS: dict[EventType, tuple[str, ...]] = {
+    kind: (("<50", ">=50") if kind is EventType.MEDICATION_RECOMMENDED else BANDS_THREE)
+    for kind in EVENT_ORDER
+}
+_IDENTIFIED_BY = frozenset({FoundBy.RADIOLOGICAL.value, FoundBy.CASE_FINDING.value})
+
+
+@dataclass(frozen=True)
+class KpiCase:
+    """What the KPIs read of one case."""
+
+    case_id: int
+    index_date: date
+    spine: bool = True  # has a spine fracture
+    spine_found_by: frozenset[str] = frozenset()  # how its spine fractures were found
+    events: tuple[tuple[str, str, date], ...] = ()  # (type, status, date)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    numerator: int
+    denominator: int
+    percent: float | None
+    band: str | None
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    start: date
+    end: date
+    as_of: date
+    site: str | None
+    cases: int
+    kpis: tuple[Kpi, ...]
+    identification: dict[str, Any] = field(default_factory=dict)
+    completeness_percent: float | None = None
+    completeness_pairs: int = 0
+
+    @property
+    def completeness_text(self) -> str:
+        if self.completeness_percent is None:
+            return "no (case, event) pairs due yet"
+        return (
+            f"{self.completeness_percent:.1f} % of {self.completeness_pairs} (case, event) "
+            "pairs due have an event recorded"
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "site": self.site,
+            "cases": self.cases,
+            "kpis": [
+                {
+                    "id": k.id,
+                    "numerator": k.numerator,
+                    "denominator": k.denominator,
+                    "percent": k.percent,
+                    "band": k.band,
+                }
+                for k in self.kpis
+            ],
+            "identification": dict(self.identification),
+            "completeness_percent": self.completeness_percent,
+        }
+
+
+def percent(numerator: int, denominator: int) -> float | None:
+    """``100 * numerator / denominator`` with one decimal, half up; ``None`` for 0 / 0."""
+    if denominator == 0:
+        return None
+    value = (Decimal(100 * numerator) / Decimal(denominator)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+    return float(value)
+
+
+def band(kind: EventType | str, value: float | None) -> str | None:
+    """The achievement band of a (rounded) percent: 50 and 80 fall in the middle band."""
+    if value is None:
+        return None
+    if EventType(kind) is EventType.MEDICATION_RECOMMENDED:
+        return "<50" if value < 50 else ">=50"
+    if value < 50:
+        return "<50"
+    return "50-80" if value <= 80 else ">80"
+
+
+def compute(
+    cases: Iterable[KpiCase],
+    *,
+    start: date,
+    end: date,
+    as_of: date,
+    site: str | None = None,
+) -> KpiReport:
+    """The KPI report over ``cases`` (those outside ``[start, end]`` are ignored)."""
+    if end < start:
+        raise InputError("--to", end.isoformat(), f"a date on or after --from ({start})")
+    numerators: dict[EventType, int] = dict.fromkeys(EVENT_ORDER, 0)
+    denominators: dict[EventType, int] = dict.fromkeys(EVENT_ORDER, 0)
+    in_period = 0
+    spine = 0
+    identified = 0
+    pairs = 0
+    recorded_pairs = 0
+    for case in cases:
+        d = case.index_date
+        if not start <= d <= end:
+            continue
+        in_period += 1
+        if case.spine:
+            spine += 1
+            if case.spine_found_by & _IDENTIFIED_BY:
+                identified += 1
+        by_type: dict[str, list[tuple[str, date]]] = defaultdict(list)
+        for kind, status, day in case.events:
+            by_type[kind].append((status, day))
+        for kind in EVENT_ORDER:
+            first_week, last_week = EVENT_WINDOWS[kind]
+            window_end = d + timedelta(days=7 * last_week)
+            if window_end > as_of:
+                continue
+            recorded = by_type.get(kind.value, [])
+            if any(status == EventStatus.NOT_APPLICABLE for status, _ in recorded):
+                continue
+            denominators[kind] += 1
+            pairs += 1
+            if recorded:
+                recorded_pairs += 1
+            window_start = d + timedelta(days=7 * first_week)
+            if any(
+                status == EventStatus.DONE and window_start <= day <= window_end
+                for status, day in recorded
+            ):
+                numerators[kind] += 1
+    kpis = []
+    for kind in EVENT_ORDER:
+        value = percent(numerators[kind], denominators[kind])
+        kpis.append(Kpi(kind.value, numerators[kind], denominators[kind], value, band(kind, value)))
+    return KpiReport(
+        start=start,
+        end=end,
+        as_of=as_of,
+        site=site,
+        cases=in_period,
+        kpis=tuple(kpis),
+        identification={
+            "spine_fracture_cases": spine,
+            "found_radiologically_or_by_case_finding": identified,
+            "found_radiologically_or_by_case_finding_percent": percent(identified, spine),
+        },
+        completeness_percent=percent(recorded_pairs, pairs),
+        completeness_pairs=pairs,
+    )
+
+
+def monthly(
+    cases: Sequence[KpiCase], *, start: date, end: date, as_of: date, site: str | None = None
+) -> list[tuple[date, KpiReport]]:
+    """One report per calendar month of index fractures in ``[start, end]`` (for the charts)."""
+    months: list[tuple[date, KpiReport]] = []
+    first = date(start.year, start.month, 1)
+    while first <= end:
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        lo, hi = max(first, start), min(following - timedelta(days=1), end)
+        months.append((first, compute(cases, start=lo, end=hi, as_of=as_of, site=site)))
+        first = following
+    return months
+
+
+def _period_filter(actor: Actor, start: date, end: date, site: str | None) -> list[Any]:
+    conditions: list[Any] = [
+        Case.index_date >= start,
+        Case.index_date <= end,
+        Case.status != CaseStatus.TO_REVIEW.value,
+        ~sa.exists().where(Dismissal.case_id == Case.id),
+    ]
+    if actor.site_ids is not None:
+        conditions.append(Case.site_id.in_(actor.site_ids))
+    if site is not None:
+        conditions.append(
+            Case.site_id == sa.select(Site.id).where(Site.code == site).scalar_subquery()
+        )
+    return conditions
+
+
+def load_kpi_cases(
+    session: Session, actor: Actor, *, start: date, end: date, site: str | None = None
+) -> list[KpiCase]:
+    """The cases whose index fracture lies in ``[start, end]``, with what the KPIs read."""
+    require(actor, Action.READ_KPIS)
+    if site is not None and session.scalar(sa.select(Site.id).where(Site.code == site)) is None:
+        raise InputError("--site", site, "a site code of the registry")
+    where = _period_filter(actor, start, end, site)
+    index: dict[int, date] = {
+        case_id: day
+        for case_id, day in session.execute(sa.select(Case.id, Case.index_date).where(*where))
+        if day is not None
+    }
+    events: dict[int, list[tuple[str, str, date]]] = defaultdict(list)
+    for case_id, kind, status, day in session.execute(
+        sa.select(Event.case_id, Event.type, Event.status, Event.date)
+        .join(Case, Case.id == Event.case_id)
+        .where(*where)
+    ):
+        events[case_id].append((kind, status, day))
+    found: dict[int, set[str]] = defaultdict(set)
+    for case_id, how in session.execute(
+        sa.select(Fracture.case_id, Fracture.found_by)
+        .join(Case, Case.id == Fracture.case_id)
+        .where(*where, Fracture.site.is_(None))
+        .distinct()
+    ):
+        found[case_id].add(how)
+    return [
+        KpiCase(
+            case_id,
+            day,
+            spine=case_id in found,
+            spine_found_by=frozenset(found.get(case_id, ())),
+            events=tuple(events.get(case_id, ())),
+        )
+        for case_id, day in index.items()
+    ]
+
+
+def kpi_report(
+    session: Session,
+    actor: Actor,
+    *,
+    start: date,
+    end: date,
+    as_of: date,
+    site: str | None = None,
+) -> KpiReport:
+    """The KPIs of the actor's sites (or of ``site``) for index fractures in ``[start, end]``."""
+    if end < start:
+        raise InputError("--to", end.isoformat(), f"a date on or after --from ({start})")
+    cases = load_kpi_cases(session, actor, start=start, end=end, site=site)
+    return compute(cases, start=start, end=end, as_of=as_of, site=site)

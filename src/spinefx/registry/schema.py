@@ -1,0 +1,266 @@
+"""The registry's exchange format: one case as JSON, for import, export and the API.
+
+One case per line of a ``.jsonl`` file (issue 11 fixes these fields; ``id`` on a row, the
+case's ``fictional`` mark and a fracture's ``report_id``/``evidence`` are optional extras)::
+
+    {"site": "north", "mrn": "A-1001", "name": "...", "birth_date": "1968-05-01",
+     "sex": "female", "status": "active",
+     "fractures": [{"date": "2026-03-02", "levels": ["L2"], "site": null,
+                    "found_by": "clinical", "genant_grade": 2}],
+     "events": [{"type": "dxa", "status": "done", "date": "2026-04-01"}],
+     "procedures": [{"date": "2026-03-10", "kind": "kyphoplasty", "levels": ["L2"],
+                     "approach": "bipedicular", "cement_ml": {"L2": 4.5},
+                     "operator_npi": "1234567893", "anaesthesia": "local", "complications": []}],
+     "outcomes": [{"date": "2026-03-09", "instrument": "nrs", "score": 9}]}
+
+A fracture outside the spine has ``levels: []`` and a ``site`` such as ``"hip"``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from spinefx.clinical.followup import IsoDate
+from spinefx.clinical.spine import Level
+from spinefx.errors import FieldProblem, InputError
+from spinefx.registry.vocab import (
+    INSTRUMENT_RANGES,
+    Anaesthesia,
+    Approach,
+    CaseStatus,
+    Complication,
+    EventStatus,
+    EventType,
+    FoundBy,
+    Instrument,
+    ProcedureKind,
+    Sex,
+    Timepoint,
+)
+from spinefx.validation import _dotted, allowed_text, problems_from
+
+__all__ = [
+    "CaseIn",
+    "CaseUpdate",
+    "EventIn",
+    "FractureIn",
+    "OutcomeIn",
+    "ProcedureIn",
+    "SiteCode",
+    "npi_is_valid",
+    "parse",
+]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+SiteCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+]
+Mrn = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Note = Annotated[str, StringConstraints(max_length=4000)]
+OtherSite = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z][a-z -]*$")
+]
+Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
+RowId = Annotated[int, Field(ge=1)]
+EARLIEST = date(1900, 1, 1)
+
+
+def npi_is_valid(npi: str) -> bool:
+    """The NPI check digit (Luhn over the number prefixed with 80840)."""
+    if not re.fullmatch(r"[0-9]{10}", npi):
+        return False
+    digits = [int(c) for c in "80840" + npi]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 1:
+            d *= 2
+            d = d - 9 if d > 9 else d
+        total += d
+    return total % 10 == 0
+
+
+def _check_date(field: str, value: date) -> None:
+    if value < EARLIEST:
+        raise InputError(field, value.isoformat(), "a date from 1900-01-01 on")
+
+
+class FractureIn(BaseModel):
+    model_config = _STRICT
+
+    id: RowId | None = None
+    date: IsoDate
+    levels: Annotated[list[Level], Field(max_length=17)] = []
+    site: OtherSite | None = None
+    found_by: FoundBy
+    genant_grade: Annotated[int, Field(ge=0, le=3)] | None = None
+    report_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    evidence: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _spine_or_elsewhere(self) -> FractureIn:
+        _check_date("date", self.date)
+        if len(set(self.levels)) != len(self.levels):
+            raise InputError("levels", [str(v) for v in self.levels], "each level once")
+        if not self.levels and self.site is None:
+            raise InputError(
+                "site", None, 'the fracture site (e.g. "hip", "wrist") when levels is empty'
+            )
+        if self.levels and self.site not in (None, "spine"):
+            raise InputError("site", self.site, 'null (or "spine") for a spine fracture')
+        return self
+
+
+class EventIn(BaseModel):
+    model_config = _STRICT
+
+    id: RowId | None = None
+    type: EventType
+    status: EventStatus
+    date: IsoDate
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> EventIn:
+        _check_date("date", self.date)
+        return self
+
+
+class ProcedureIn(BaseModel):
+    model_config = _STRICT
+
+    id: RowId | None = None
+    date: IsoDate
+    kind: ProcedureKind
+    levels: Annotated[list[Level], Field(min_length=1, max_length=17)]
+    approach: Approach | None = None
+    cement_ml: dict[Level, Annotated[float, Field(gt=0, le=20)]] = {}
+    operator_npi: Npi | None = None
+    anaesthesia: Anaesthesia | None = None
+    complications: Annotated[list[Complication], Field(max_length=7)] = []
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProcedureIn:
+        _check_date("date", self.date)
+        extra = sorted(str(k) for k in self.cement_ml if k not in self.levels)
+        if extra:
+            raise InputError("cement_ml", extra, "volumes only for the treated levels")
+        if self.operator_npi is not None and not npi_is_valid(self.operator_npi):
+            raise InputError(
+                "operator_npi", self.operator_npi, "a 10-digit NPI with its check digit"
+            )
+        return self
+
+
+class OutcomeIn(BaseModel):
+    model_config = _STRICT
+
+    id: RowId | None = None
+    date: IsoDate
+    instrument: Instrument
+    score: Annotated[float, Field(allow_inf_nan=False)]
+    timepoint: Timepoint | None = None
+
+    @model_validator(mode="after")
+    def _in_range(self) -> OutcomeIn:
+        _check_date("date", self.date)
+        low, high = INSTRUMENT_RANGES[self.instrument]
+        if not low <= self.score <= high:
+            raise InputError("score", self.score, f"{low:g} to {high:g} for {self.instrument}")
+        if self.instrument is not Instrument.ODI and self.score != int(self.score):
+            raise InputError("score", self.score, f"a whole number for {self.instrument}")
+        return self
+
+
+class CaseIn(BaseModel):
+    """One case in the import format."""
+
+    model_config = _STRICT
+
+    site: SiteCode
+    mrn: Mrn
+    name: Name
+    birth_date: IsoDate
+    sex: Sex
+    status: CaseStatus = CaseStatus.ACTIVE
+    fictional: bool = False
+    fractures: Annotated[list[FractureIn], Field(min_length=1, max_length=50)]
+    events: Annotated[list[EventIn], Field(max_length=200)] = []
+    procedures: Annotated[list[ProcedureIn], Field(max_length=50)] = []
+    outcomes: Annotated[list[OutcomeIn], Field(max_length=200)] = []
+
+    @model_validator(mode="after")
+    def _dates(self) -> CaseIn:
+        _check_date("birth_date", self.birth_date)
+        for i, fracture in enumerate(self.fractures):
+            if fracture.date < self.birth_date:
+                raise InputError(
+                    f"fractures[{i}].date", fracture.date.isoformat(), "a date after birth_date"
+                )
+        return self
+
+
+class CaseUpdate(BaseModel):
+    """The fields of a case that an edit may change (the rows under it have their own edits)."""
+
+    model_config = _STRICT
+
+    name: Name | None = None
+    birth_date: IsoDate | None = None
+    sex: Sex | None = None
+    status: CaseStatus | None = None
+
+
+def parse(model: type[ModelT], data: Any) -> ModelT:
+    """Validate ``data`` into ``model``; an :class:`InputError` names every bad field by its path.
+
+    Unlike :func:`spinefx.validation.parse_input`, a rule broken inside a nested row keeps the
+    row's path: ``fractures[0].site``, not ``site``.
+    """
+    if not isinstance(data, dict):
+        raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems: list[FieldProblem] = []
+        for error in exc.errors():
+            carried = error.get("ctx", {}).get("error")
+            if isinstance(carried, InputError):
+                prefix = _dotted(error["loc"])
+                for p in carried.problems:
+                    field = p.field if prefix == "(input)" else f"{prefix}.{p.field}"
+                    problems.append(FieldProblem(field, p.value, p.allowed))
+            else:
+                problems.extend(problems_from(model, _single(exc, error)))
+        seen: dict[str, FieldProblem] = {}
+        for p in problems:
+            seen.setdefault(p.field, p)
+        raise InputError.from_problems(list(seen.values())) from exc
+
+
+def _single(exc: ValidationError, error: Any) -> ValidationError:
+    return ValidationError.from_exception_data(exc.title, [error])
+
+
+def parse_value(annotation: Any, value: Any, field: str) -> Any:
+    """Validate one value against ``annotation``; an :class:`InputError` names ``field``."""
+    from pydantic import TypeAdapter
+
+    try:
+        return TypeAdapter(annotation).validate_python(value)
+    except ValidationError as exc:
+        raise InputError(field, value, allowed_text(annotation, [])) from exc
