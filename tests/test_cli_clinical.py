@@ -32,6 +32,16 @@ def run_json(capsys, *argv):
     return status, out
 
 
+def test_grade_text_says_crush_not_assessed_instead_of_normal(tmp_path, capsys):
+    data = {"vertebrae": [{"level": "L2", "ha": 18, "hm": 18, "hp": 18}]}
+    status, out = run_json(capsys, "grade", write(tmp_path, data))
+    assert status == 0
+    assert "crush not assessed" in out.out
+    assert "normal" not in out.out.replace("is not 'normal'", "")
+    status, out = run_json(capsys, "grade", write(tmp_path, data), "--json")
+    assert json.loads(out.out)["vertebrae"][0]["crush_assessed"] is False
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_json_output_is_the_rule_result_object(tmp_path, capsys, command):
     status, out = run_json(capsys, command, write(tmp_path, COMMANDS[command]), "--json")

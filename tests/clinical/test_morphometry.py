@@ -132,23 +132,81 @@ def test_reference_l2_between_normal_neighbours() -> None:
 
 
 def test_crush_uses_the_mean_of_two_neighbours() -> None:
-    result = run(v("L1", 30.0, 30.0, 30.0), v("L2", 20.0, 20.0, 20.0), v("L3", 20.0, 20.0, 20.0))
-    # hp_ref = (30 + 20) / 2 = 25, so the crush loss is 1 - 20/25 = 20 %
-    assert at(result, "L2").losses.crush == 20.0
-    assert at(result, "L2").grade == 1
+    result = run(v("L1", 30.0, 30.0, 30.0), v("L2", 20.0, 20.0, 20.0), v("L3", 26.0, 26.0, 26.0))
+    # hp_ref = (30 + 26) / 2 = 28, so the crush loss is 1 - 20/28 = 28.6 %
+    l2 = at(result, "L2")
+    assert (l2.losses.crush, l2.grade, l2.type) == (28.6, 2, "crush")
+    assert l2.crush_reference == (Level.L1, Level.L3)
 
 
-def test_crush_uses_the_one_neighbour_measured() -> None:
+def test_crush_uses_the_one_usable_neighbour_measured() -> None:
     result = run(v("L2", 20.0, 20.0, 20.0), v("L3", 30.0, 30.0, 30.0))
     assert at(result, "L2").losses.crush == pytest.approx(33.3)
-    assert at(result, "L3").losses.crush == 0.0  # 30 is taller than its neighbour: no loss
+    # L3's only neighbour is collapsed: it is no reference, so L3's crush is not assessed
+    l3 = at(result, "L3")
+    assert (l3.losses.crush, l3.crush_assessed, l3.crush_reference) == (None, False, ())
 
 
-def test_no_measured_neighbour_means_no_crush_assessment() -> None:
-    result = run(v("L1", **NORMAL), v("L3", 10.0, 10.0, 10.0))  # L2 missing: not adjacent
+def test_a_level_two_away_is_a_reference_when_the_one_between_was_not_measured() -> None:
+    result = run(v("L1", **NORMAL), v("L3", 10.0, 10.0, 10.0))  # L2 missing
+    l3 = at(result, "L3")
+    assert (l3.crush_reference, l3.losses.crush, l3.grade) == ((Level.L1,), 64.3, 3)
+    # L3 is collapsed, so it is no reference for L1: L1 is not assessed
     assert at(result, "L1").losses.crush is None
-    assert at(result, "L3").losses.crush is None
-    assert at(result, "L3").grade == 0
+
+
+def test_nothing_measured_within_two_levels_means_no_crush_assessment() -> None:
+    result = run(v("L1", **NORMAL), v("L4", 10.0, 10.0, 10.0))
+    for level in ("L1", "L4"):
+        assert at(result, level).losses.crush is None
+        assert at(result, level).crush_assessed is False
+    assert at(result, "L4").grade == 0
+
+
+TWO_CRUSHED = [("T12", 28.0), ("L1", 18.0), ("L2", 18.0), ("L3", 28.0)]
+
+
+def test_two_adjacent_crushed_levels_do_not_hide_each_other() -> None:
+    result = run(*(v(level, h, h, h) for level, h in TWO_CRUSHED))
+    for level in ("L1", "L2"):
+        g = at(result, level)
+        # 1 - 18/28 = 35.7 %: grade 2, not the grade 1 a collapsed neighbour would give
+        assert (g.grade, g.type, g.losses.crush) == (2, "crush", 35.7)
+        assert g.crush_reference == (Level.T12, Level.L3)
+    for level in ("T12", "L3"):  # every neighbour within reach is collapsed
+        g = at(result, level)
+        assert (g.grade, g.crush_assessed, g.losses.crush) == (0, False, None)
+
+
+@pytest.mark.parametrize(
+    ("heights", "expected"),
+    [
+        # (level, hp) with ha = hm = hp; L2 is judged
+        ([("L1", 28.0), ("L2", 22.4), ("L3", 28.0)], (1, ("L1", "L3"))),  # 20 %: collapsed
+        ([("L1", 28.0), ("L2", 22.41), ("L3", 28.0)], (0, ("L1", "L3"))),
+        # a neighbour 20 % down is collapsed, so L2 reaches past it to T12
+        ([("T12", 28.0), ("L1", 22.4), ("L2", 18.0), ("L3", 28.0)], (2, ("T12", "L3"))),
+        # a neighbour just under 20 % down is still a reference
+        ([("T12", 28.0), ("L1", 22.41), ("L2", 18.0), ("L3", 28.0)], (2, ("L1", "L3"))),
+        # a wedged neighbour (its own ratio a deformity) is no reference either
+        ([("T12", 28.0), ("L1", 20.0), ("L2", 18.0), ("L3", 28.0)], (2, ("T12", "L3"))),
+        # three levels away is out of reach
+        ([("T11", 28.0), ("T12", 18.0), ("L1", 18.0), ("L2", 18.0)], (0, ())),
+    ],
+)
+def test_the_crush_reference_at_its_edges(
+    heights: list[tuple[str, float]], expected: tuple[int, tuple[str, ...]]
+) -> None:
+    vertebrae = [v(level, hp, hp, hp) for level, hp in heights]
+    if heights[1][0] == "L1" and heights[1][1] == 20.0:
+        vertebrae[1] = v("L1", 20.0 * 0.7, 28.0, 28.0)  # L1 wedged 30 %, posterior intact
+    g = at(run(*vertebrae), "L2")
+    assert (g.grade, tuple(lv.value for lv in g.crush_reference)) == expected
+
+
+def test_a_lone_flattened_l2_is_not_assessed_rather_than_normal() -> None:
+    g = at(run(v("L2", 18.0, 18.0, 18.0)), "L2")
+    assert (g.grade, g.crush_assessed, g.losses.crush) == (0, False, None)
 
 
 def test_t12_and_l1_are_neighbours() -> None:
@@ -158,7 +216,7 @@ def test_t12_and_l1_are_neighbours() -> None:
 
 
 def test_negative_losses_count_as_zero() -> None:
-    result = run(v("L1", 20.0, 20.0, 20.0), v("L2", 30.0, 32.0, 28.0))
+    result = run(v("L1", 26.0, 26.0, 26.0), v("L2", 30.0, 32.0, 28.0))
     l2 = at(result, "L2")
     assert l2.losses.model_dump() == {"wedge": 0.0, "biconcave": 0.0, "crush": 0.0}
     assert (l2.grade, l2.type, l2.height_loss_pct) == (0, None, 0.0)
@@ -201,6 +259,8 @@ def test_json_output_has_exactly_the_documented_shape() -> None:
                 "type": "wedge",
                 "height_loss_pct": 33.3,
                 "losses": {"wedge": 33.3, "biconcave": 22.2, "crush": None},
+                "crush_assessed": False,
+                "crush_reference": [],
             }
         ],
         "sdi": 2,

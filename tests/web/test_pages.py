@@ -361,6 +361,28 @@ def test_grading_shows_the_table_and_an_inline_spine_drawing(client: TestClient)
     assert "Spinal deformity index" in section
 
 
+def test_grading_never_calls_a_level_whose_crush_was_not_judged_normal(
+    client: TestClient,
+) -> None:
+    heights = {"T12": "28", "L1": "18", "L2": "18", "L3": "28"}
+    data = {f"{lv}.{h}": mm for lv, mm in heights.items() for h in ("ha", "hm", "hp")}
+    section = result_section(client.post("/clinician/grading", data=data).text)
+    for level in ("L1", "L2"):
+        assert re.search(rf'<th scope="row">{level}</th><td>2 \(moderate\)', section)
+    for level in ("T12", "L3"):
+        assert re.search(rf'<th scope="row">{level}</th><td>0 \(crush not assessed\)', section)
+    assert "(normal)" not in section.split("<svg", 1)[0]
+    assert 'data-level="T12" data-grade="0" data-crush="not-assessed"' in section
+    assert "grade 0, crush not assessed" in section
+
+
+def test_a_lone_flattened_l2_reads_crush_not_assessed(client: TestClient) -> None:
+    data = {"L2.ha": "18", "L2.hm": "18", "L2.hp": "18"}
+    section = result_section(client.post("/clinician/grading", data=data).text)
+    assert re.search(r'<th scope="row">L2</th><td>0 \(crush not assessed\)', section)
+    assert "L2 grade 0 (crush not assessed)" in section  # the drawing's description
+
+
 def test_grading_ignores_blank_rows_and_names_a_half_filled_one(client: TestClient) -> None:
     response = client.post("/clinician/grading", data={"L2.ha": "18", "L2.hm": "21"})
     assert response.status_code == 422

@@ -6,7 +6,13 @@ import re
 import xml.etree.ElementTree as ET
 
 from spinefx.clinical.spine import Level
-from spinefx.web.spine_svg import DRAWN_LEVELS, UNMEASURED_COLOUR, Body, lateral_spine_svg
+from spinefx.web.spine_svg import (
+    DRAWN_LEVELS,
+    GRADE_COLOURS,
+    UNMEASURED_COLOUR,
+    Body,
+    lateral_spine_svg,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -48,3 +54,16 @@ def test_unmeasured_outline_has_at_least_3_to_1_contrast_on_white() -> None:
 
 def test_no_style_attributes() -> None:
     assert "style=" not in str(lateral_spine_svg({Level.L1: Body(20.0, 20.0, 20.0, 1)}))
+
+
+def test_a_grade_0_level_whose_crush_was_not_assessed_is_not_drawn_as_normal() -> None:
+    svg = str(lateral_spine_svg({Level.L2: Body(18.0, 18.0, 18.0, 0, crush_assessed=False)}))
+    root = ET.fromstring(svg)
+    l2 = next(p for p in root.iter(f"{SVG}path") if p.get("data-level") == "L2")
+    assert l2.get("data-crush") == "not-assessed"
+    assert l2.get("fill") != GRADE_COLOURS[0]
+    assert "grade 0, crush not assessed" in svg
+    assert "L2 grade 0 (crush not assessed)" in svg
+    assert "(normal)" not in svg
+    judged = str(lateral_spine_svg({Level.L2: Body(28.0, 28.0, 28.0, 0)}))
+    assert "L2 grade 0 (normal)" in judged

@@ -77,20 +77,28 @@ def grading(result: BaseModel) -> None:
     data = _data(result)
     table = Table(title="Genant semi-quantitative grading", title_justify="left")
     for column in ("level", "grade", "type", "height loss %", "wedge %", "biconcave %", "crush %"):
-        table.add_column(column, justify="right" if column != "type" else "left")
+        table.add_column(
+            column, justify="right" if column != "type" else "left", no_wrap=column == "type"
+        )
     for v in data["vertebrae"]:
         losses = v["losses"]
+        unjudged = v["grade"] == 0 and not v["crush_assessed"]
         table.add_row(
             v["level"],
             str(v["grade"]),
-            v["type"] or "-",
+            "crush not assessed" if unjudged else (v["type"] or "-"),
             f"{v['height_loss_pct']:.1f}",
             *(
-                "-" if losses[k] is None else f"{losses[k]:.1f}"
+                "n/a" if losses[k] is None else f"{losses[k]:.1f}"
                 for k in ("wedge", "biconcave", "crush")
             ),
         )
     console.print(table)
+    if any(not v["crush_assessed"] for v in data["vertebrae"]):
+        console.print(
+            "crush not assessed: no measured level within two levels that is not itself "
+            "collapsed; such a grade 0 is not 'normal'."
+        )
     levels = ", ".join(data["sdi_levels"]) or "none"
     console.print(f"Spinal deformity index (T4-L4): [bold]{data['sdi']}[/] (measured: {levels})")
 

@@ -4,8 +4,12 @@ For each vertebra, from its anterior (``ha``), middle (``hm``) and posterior (``
 in millimetres:
 
 - wedge loss = 1 - ha/hp; biconcave loss = 1 - hm/hp;
-- crush loss = 1 - hp/hp_ref, where hp_ref is the mean posterior height of the directly
-  adjacent levels that were measured (no measured neighbour: no crush assessment);
+- crush loss = 1 - hp/hp_ref, where hp_ref is the mean posterior height of the reference
+  levels: above and below, the nearest measured level within two levels that is not itself
+  collapsed (see :func:`collapsed_levels`); a collapsed or unmeasured neighbour is passed over.
+  No reference on either side: the crush is not assessed (``losses.crush`` null,
+  ``crush_assessed`` false), and a grade 0 then means "no wedge or biconcave deformity, crush
+  not assessed", never "normal";
 - negative losses count as 0; the height loss is the largest of the three;
 - the Genant semi-quantitative grade follows from the height loss in percent (see
   :func:`grade_from_loss_pct`), and the type is the kind of loss that is largest.
@@ -29,7 +33,7 @@ from typing import Annotated, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from spinefx.clinical.spine import SDI_LEVELS, Level, adjacent_levels
+from spinefx.clinical.spine import SDI_LEVELS, Level
 from spinefx.errors import InputError
 
 __all__ = [
@@ -38,6 +42,7 @@ __all__ = [
     "GRADE_2_FROM_PCT",
     "GRADE_3_ABOVE_PCT",
     "MAX_HEIGHT_MM",
+    "MAX_REFERENCE_REACH",
     "PCT_COMPARE_DECIMALS",
     "PCT_OUTPUT_DECIMALS",
     "DeformityType",
@@ -47,6 +52,7 @@ __all__ = [
     "Losses",
     "VertebraGrade",
     "VertebraHeights",
+    "collapsed_levels",
     "grade",
     "grade_from_loss_pct",
 ]
@@ -65,6 +71,12 @@ GENANT_GRADE_LABELS: Final[dict[int, str]] = {0: "normal", 1: "mild", 2: "modera
 PCT_COMPARE_DECIMALS: Final = 9
 # Losses are reported in percent with one decimal, the precision a reader can act on.
 PCT_OUTPUT_DECIMALS: Final = 1
+
+# The crush reference (convention; sources.GENANT_1993, McCloskey 1993): on each side, the
+# nearest measured level at most this many levels away that is not itself collapsed. Two levels
+# lets two adjacent collapsed vertebrae (T12 28 / L1 18 / L2 18 / L3 28 mm) each be judged
+# against an intact one instead of hiding each other.
+MAX_REFERENCE_REACH: Final = 2
 
 # Heights in millimetres: positive, and at most 80 mm (far above any adult vertebral body), to
 # catch values typed in the wrong unit.
@@ -114,7 +126,12 @@ class Losses(BaseModel):
 
 
 class VertebraGrade(BaseModel):
-    """The Genant grade of one vertebra, its type (null for grade 0) and its losses."""
+    """The Genant grade of one vertebra, its type (null for grade 0) and its losses.
+
+    ``crush_assessed`` is false when no usable reference level was measured; then the grade
+    rests on the wedge and biconcave ratios alone, and a grade 0 is not "normal".
+    ``crush_reference`` names the levels whose posterior heights made the reference.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -123,6 +140,8 @@ class VertebraGrade(BaseModel):
     type: DeformityType | None
     height_loss_pct: float
     losses: Losses
+    crush_assessed: bool
+    crush_reference: tuple[Level, ...]
 
 
 class GradingResult(BaseModel):
@@ -158,15 +177,58 @@ def _loss_pct(height: float, reference: float) -> float:
     return max(0.0, round((reference - height) * 100 / reference, PCT_COMPARE_DECIMALS))
 
 
+def collapsed_levels(vertebrae: list[VertebraHeights]) -> frozenset[Level]:
+    """The measured levels that may not serve as a crush reference (convention).
+
+    A level is collapsed when, by the grade 1 edge (20 %), either its own wedge or biconcave
+    loss is a deformity, or its posterior height is that much below the tallest posterior
+    height measured within :data:`MAX_REFERENCE_REACH` levels of it. Neither test needs a
+    reference, so the judgement is not circular.
+    """
+    posterior = {v.level.position: v.hp for v in vertebrae}
+    out: set[Level] = set()
+    for vertebra in vertebrae:
+        own = max(_loss_pct(vertebra.ha, vertebra.hp), _loss_pct(vertebra.hm, vertebra.hp))
+        i = vertebra.level.position
+        near = [
+            posterior[j]
+            for j in range(i - MAX_REFERENCE_REACH, i + MAX_REFERENCE_REACH + 1)
+            if j != i and j in posterior
+        ]
+        lower = _loss_pct(vertebra.hp, max(near)) if near else 0.0
+        if grade_from_loss_pct(max(own, lower)) > 0:
+            out.add(vertebra.level)
+    return frozenset(out)
+
+
+def _references(
+    level: Level, by_position: dict[int, VertebraHeights], collapsed: frozenset[Level]
+) -> list[VertebraHeights]:
+    """Above, then below: the nearest measured, uncollapsed level within reach, if any."""
+    found: list[VertebraHeights] = []
+    for step in (-1, 1):
+        for distance in range(1, MAX_REFERENCE_REACH + 1):
+            other = by_position.get(level.position + step * distance)
+            if other is not None and other.level not in collapsed:
+                found.append(other)
+                break
+    return found
+
+
 def grade(inp: GradingInput) -> GradingResult:
     """Grade every vertebra in ``inp`` and sum the SDI over T4-L4."""
-    posterior = {v.level: v.hp for v in inp.vertebrae}
+    by_position = {v.level.position: v for v in inp.vertebrae}
+    collapsed = collapsed_levels(inp.vertebrae)
     graded: list[VertebraGrade] = []
     for vertebra in sorted(inp.vertebrae, key=lambda v: v.level.position):
-        neighbours = [posterior[lv] for lv in adjacent_levels(vertebra.level) if lv in posterior]
+        references = _references(vertebra.level, by_position, collapsed)
         wedge = _loss_pct(vertebra.ha, vertebra.hp)
         biconcave = _loss_pct(vertebra.hm, vertebra.hp)
-        crush = _loss_pct(vertebra.hp, sum(neighbours) / len(neighbours)) if neighbours else None
+        crush = (
+            _loss_pct(vertebra.hp, sum(r.hp for r in references) / len(references))
+            if references
+            else None
+        )
         # Ties go to the first kind listed: wedge, then biconcave, then crush (max keeps the
         # first of equal items).
         candidates: list[tuple[DeformityType, float]] = [("wedge", wedge), ("biconcave", biconcave)]
@@ -185,6 +247,8 @@ def grade(inp: GradingInput) -> GradingResult:
                     biconcave=_shown(biconcave),
                     crush=None if crush is None else _shown(crush),
                 ),
+                crush_assessed=crush is not None,
+                crush_reference=tuple(r.level for r in references),
             )
         )
     in_sdi = [v for v in graded if v.level in SDI_LEVELS]

@@ -3,10 +3,12 @@
 Each vertebral body is drawn from its measured anterior, middle and posterior heights (front on
 the left), so a wedge or a biconcave fracture shows its shape, and filled by its Genant grade.
 Levels that were not measured are drawn at a typical size as a dashed grey outline (#767676,
-4.5:1 on white). The drawing is compact (about 37 px per level, under 600 px in all) so a
-measured lumbar level is in view on a desktop screen, with the legend beside the spine. Each
-body's ``<path>`` carries ``data-level`` (``"L2"``) and, when measured, ``data-grade``. The SVG
-uses presentation attributes only (no ``style``), so it passes the page's
+4.5:1 on white). A grade 0 level whose crush could not be assessed is drawn white with a solid
+outline and labelled "crush not assessed", never "normal". The drawing is compact (about 37 px
+per level, under 600 px in all) so a measured lumbar level is in view on a desktop screen, with
+the legend beside the spine. Each body's ``<path>`` carries ``data-level`` (``"L2"``) and, when
+measured, ``data-grade`` (and ``data-crush="not-assessed"`` where it applies). The SVG uses
+presentation attributes only (no ``style``), so it passes the page's
 Content-Security-Policy.
 """
 
@@ -21,7 +23,14 @@ from markupsafe import Markup
 
 from spinefx.clinical.spine import Level
 
-__all__ = ["DRAWN_LEVELS", "GRADE_COLOURS", "UNMEASURED_COLOUR", "Body", "lateral_spine_svg"]
+__all__ = [
+    "DRAWN_LEVELS",
+    "GRADE_COLOURS",
+    "NOT_ASSESSED_WORDS",
+    "UNMEASURED_COLOUR",
+    "Body",
+    "lateral_spine_svg",
+]
 
 DRAWN_LEVELS: tuple[Level, ...] = tuple(
     level for level in Level if level.position >= Level.T4.position
@@ -29,6 +38,8 @@ DRAWN_LEVELS: tuple[Level, ...] = tuple(
 # Fill per Genant grade: 0 neutral grey, 1 yellow, 2 orange, 3 red.
 GRADE_COLOURS: Mapping[int, str] = {0: "#b8b8b8", 1: "#f4d03f", 2: "#f0880a", 3: "#c62828"}
 UNMEASURED_COLOUR = "#767676"  # 4.5:1 on white
+NOT_ASSESSED_FILL = "#ffffff"
+NOT_ASSESSED_WORDS = "crush not assessed"
 _GRADE_WORDS = {0: "normal", 1: "mild", 2: "moderate", 3: "severe"}
 
 _SCALE = 1.35  # pixels per millimetre at most: typical T4-L5 bodies in about 520 px
@@ -41,12 +52,19 @@ _LEGEND_ROW = 24.0
 
 @dataclass(frozen=True)
 class Body:
-    """One measured vertebral body: heights in mm and its Genant grade."""
+    """One measured vertebral body: heights in mm, its Genant grade, and whether the crush
+    (posterior height against a reference level) was assessed."""
 
     ha: float
     hm: float
     hp: float
     grade: int
+    crush_assessed: bool = True
+
+    @property
+    def unjudged(self) -> bool:
+        """Grade 0 only because the crush could not be assessed: not "normal"."""
+        return self.grade == 0 and not self.crush_assessed
 
 
 def _typical(level: Level) -> tuple[float, float]:
@@ -96,19 +114,21 @@ def lateral_spine_svg(
         )
         right = x0 + width
         if body is not None:
+            label = f"grade {body.grade}" + (f", {NOT_ASSESSED_WORDS}" if body.unjudged else "")
             parts.append(
                 f'<text x="{x0 + width + 8:.1f}" y="{centre + 5:.1f}" font-size="14" '
-                f'fill="#1a1a1a">grade {body.grade}</text>'
+                f'fill="#1a1a1a">{label}</text>'
             )
-            summary.append(f"{level.value} grade {body.grade} ({_GRADE_WORDS.get(body.grade, '')})")
-            right += 60
+            words = NOT_ASSESSED_WORDS if body.unjudged else _GRADE_WORDS.get(body.grade, "")
+            summary.append(f"{level.value} grade {body.grade} ({words})")
+            right += 190 if body.unjudged else 60
         max_x = max(max_x, right)
         y += tallest + _GAP_MM * scale
 
     legend_x = max(max_x, _LEFT + 150) + 24
     parts.append(_legend(legend_x, _TOP))
-    height = max(y, _TOP + 5 * _LEGEND_ROW) + 6
-    width_px = legend_x + 170
+    height = max(y, _TOP + 6 * _LEGEND_ROW) + 6
+    width_px = legend_x + 230
     desc = "; ".join(summary) if summary else "No vertebra measured."
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="spine" role="img" '
@@ -146,15 +166,18 @@ def _body_path(
             f'<path d="{d}" fill="#ffffff" stroke="{UNMEASURED_COLOUR}" stroke-width="1.5" '
             f'stroke-dasharray="4 3" stroke-linejoin="round" data-level="{level.value}"/>'
         )
-    fill = GRADE_COLOURS.get(body.grade, "#ffffff")
+    fill = NOT_ASSESSED_FILL if body.unjudged else GRADE_COLOURS.get(body.grade, "#ffffff")
+    assessed = "" if body.crush_assessed else ' data-crush="not-assessed"'
     return (
         f'<path d="{d}" fill="{fill}" stroke="#333333" stroke-width="2" '
-        f'stroke-linejoin="round" data-level="{level.value}" data-grade="{body.grade}"/>'
+        f'stroke-linejoin="round" data-level="{level.value}" data-grade="{body.grade}"'
+        f"{assessed}/>"
     )
 
 
 def _legend(x: float, y: float) -> str:
     rows = [(GRADE_COLOURS[g], "#333333", "", f"grade {g}: {_GRADE_WORDS[g]}") for g in range(4)]
+    rows.append((NOT_ASSESSED_FILL, "#333333", "", f"grade 0, {NOT_ASSESSED_WORDS}"))
     rows.append(("#ffffff", UNMEASURED_COLOUR, ' stroke-dasharray="4 3"', "not measured"))
     out = []
     for i, (fill, stroke, dash, text) in enumerate(rows):

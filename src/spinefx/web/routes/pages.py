@@ -504,7 +504,11 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
     measured = {Level(e["level"]): e for e in vertebrae}
     bodies = {
         v.level: Body(
-            measured[v.level]["ha"], measured[v.level]["hm"], measured[v.level]["hp"], v.grade
+            measured[v.level]["ha"],
+            measured[v.level]["hm"],
+            measured[v.level]["hp"],
+            v.grade,
+            crush_assessed=v.crush_assessed,
         )
         for v in result.vertebrae
     }
