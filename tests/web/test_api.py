@@ -239,6 +239,14 @@ def test_a_body_of_exactly_64_kib_is_read(client: TestClient) -> None:
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("raw", ["²", "+-5", "٣"])
+def test_a_number_that_int_cannot_read_is_a_422_naming_it(client: TestClient, raw: str) -> None:
+    # '²'.isdigit() is true and int('²') fails: it must be refused, not crash the search
+    assert_problem(
+        client.get("/api/v1/specialists", params={"zip": "02139", "limit": raw}), 422, "limit"
+    )
+
+
 def test_an_unknown_zip_is_422_with_suggestions(client: TestClient) -> None:
     problem = assert_problem(client.get("/api/v1/specialists?zip=00000"), 422, "zip")
     assert problem["type"] == "urn:spinefx:problem:unknown-zip"

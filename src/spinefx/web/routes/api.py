@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -194,6 +195,7 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     },
 ]
 _INT_PARAMS = ("radius", "limit", "offset")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,10}")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -206,7 +208,9 @@ def search_data(params: Any) -> dict[str, Any]:
     for name in _INT_PARAMS:
         if name in params:
             raw = params[name].strip()
-            data[name] = int(raw) if raw.lstrip("+-").isdigit() and len(raw) < 12 else raw
+            # only an optional sign and ASCII digits are a number ('²'.isdigit() is true, and
+            # int() refuses it, as it refuses '+-5'); anything else goes on to validation
+            data[name] = int(raw) if _INTEGER.fullmatch(raw) else raw
     specialties = [s for s in params.getlist("specialty") if s]
     if specialties:
         data["specialties"] = specialties
