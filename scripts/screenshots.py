@@ -114,6 +114,12 @@ PAGES: dict[str, Callable[[Page], object]] = {
     "learn-kyphoplasty": lambda p: p.goto("/learn/kyphoplasty"),
     # Ten results keep the picture (and the docs folder) small; the page pages through the rest.
     "find-02139": lambda p: p.goto("/find?zip=02139&radius=25&limit=10"),
+    "find-suggestions": lambda p: p.goto("/find?zip=02193&radius=25"),
+    "find-provider": lambda p: (
+        p.goto("/find?zip=02139&radius=25&sort=volume&limit=10"),
+        p.locator("#results h3 a").first.click(),
+        p.wait_for_url("**/find/provider/*"),
+    ),
     "grading-result": lambda p: submit(p, "/clinician/grading", grading_answers()),
     "candidacy-result": lambda p: submit(
         p, "/clinician/candidacy", {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}

@@ -45,5 +45,82 @@ def test_an_unknown_zip_says_so_and_suggests_near_ones(page: Any, zip_code: str)
 def test_a_malformed_zip_is_an_error_naming_the_field(page: Any) -> None:
     search(page, "abc")
     text = page.locator("main").inner_text()
-    assert "5-digit" in text
+    assert "Enter a US ZIP code of 5 digits" in text
+    assert "Allowed:" not in text
     assert page.locator("[name='zip']").input_value() == "abc"
+
+
+WIDTHS = [390, 1280]
+
+
+def no_sideways_scroll(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_demo_notice_town_and_map_come_before_the_results(
+    page: Any, width: int, a11y_problems: Any
+) -> None:
+    page.set_viewport_size({"width": width, "height": 844})
+    search(page, "02139-4307", 25)
+    notice = page.locator("#demo-notice")
+    assert notice.is_visible()
+    assert "made up" in notice.inner_text()
+    first = page.locator("#results li").first.bounding_box()
+    assert notice.bounding_box()["y"] < first["y"]
+    heading = page.locator("#results-title").inner_text()
+    assert "02139 (Cambridge, MA)" in heading
+    drawing = page.locator("svg.results-map")
+    assert drawing.is_visible()
+    box = drawing.bounding_box()
+    assert box["width"] >= 250 and box["x"] + box["width"] <= width
+    assert page.locator("svg.results-map .map-point").count() >= 1
+    assert no_sideways_scroll(page)
+    assert a11y_problems(page) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_zip_without_its_leading_zero_searches_and_suggestions_keep_the_choices(
+    page: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/find?zip=2139&radius=50&specialty=neurosurgery")
+    assert "02139 (Cambridge, MA)" in page.locator("#results-title").inner_text()
+    page.goto("/find?zip=00000&radius=50&specialty=neurosurgery")
+    link = page.locator("#suggestions a").first
+    assert re.search(r"\d{5} \([^)]+, [A-Z]{2}\)", link.inner_text())
+    link.click()
+    page.wait_for_url("**/find?*")
+    assert page.locator("#radius").input_value() == "50"
+    assert page.locator("#specialty-neurosurgery").is_checked()
+    assert not page.locator("#specialty-pain-medicine").is_checked()
+    assert no_sideways_scroll(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sorting_by_volume_and_opening_a_provider_page(
+    page: Any, width: int, a11y_problems: Any
+) -> None:
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/find")
+    page.locator('[name="zip"]').fill("02139")
+    page.locator('[name="radius"]').select_option("100")
+    page.locator('[name="sort"]').select_option("volume")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url("**/find?*")
+    volumes = page.locator("#results .volume li").all_inner_texts()
+    counts = [int(v.rsplit(": ", 1)[1]) for v in volumes if "kyphoplasty" in v]
+    assert len(counts) > 3 and counts == sorted(counts, reverse=True)
+    assert all(
+        re.match(r"Medicare (kyphoplasty|vertebroplasty) services, 2023: \d+$", v) for v in volumes
+    )
+    page.locator("#results h3 a").first.click()
+    page.wait_for_url("**/find/provider/*")
+    assert page.locator("#demo-notice").is_visible()
+    assert page.locator("#volume td").first.inner_text().startswith("2251")
+    assert "fewer than 11" in page.locator("main").inner_text()
+    assert no_sideways_scroll(page)
+    assert a11y_problems(page) == []
+    page.get_by_role("link", name="Back to the search").click()
+    page.wait_for_url("**/find?*")
+    assert page.locator("#sort").input_value() == "volume"

@@ -85,7 +85,7 @@ def test_info_shows_one_provider(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--zip", "0213"], "zip: got '0213'; allowed: a 5-digit US ZIP code"),
+        (["--zip", "0213x"], "zip: got '0213x'; allowed: a 5-digit US ZIP code"),
         (["--zip", "00000"], "did you mean"),
         (["--zip", "02139", "--radius", "0"], "radius: got 0.0; allowed: a number from 1 to 500"),
         (["--zip", "02139", "--radius", "501"], "radius"),
@@ -127,3 +127,50 @@ def test_info_of_an_unknown_npi_exits_2(
     assert run(["directory", "ingest", str(tmp_path / "n.csv"), "--db", str(db)]) == 0
     assert run(["directory", "info", "1999999999", "--db", str(db)]) == 2
     assert "npi" in capsys.readouterr().err
+
+
+def test_search_on_the_demo_says_so_before_the_results_and_takes_zip_plus_4(
+    capsys: pytest.CaptureFixture[str], demo_db: Path
+) -> None:
+    assert (
+        run(["directory", "search", "--zip", "02139-4307", "--limit", "2", "--db", str(demo_db)])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert out.lstrip().startswith("Demonstration data")
+    assert out.index("Demonstration data") < out.index(" mi ")
+    assert "of 02139 (Cambridge, MA)" in out
+    assert "kyphoplasty services in 2023" in out
+
+
+def test_search_on_a_real_directory_has_no_demo_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: SimpleNamespace
+) -> None:
+    db = tmp_path / "d.duckdb"
+    run(
+        [
+            "directory",
+            "ingest",
+            str(files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])),
+            "--db",
+            str(db),
+        ]
+    )
+    capsys.readouterr()
+    assert (
+        run(
+            ["directory", "search", "--zip", "2139", "--specialty", "neurosurgery", "--db", str(db)]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "Demonstration" not in out
+    assert "1 Demo Street, Cambridge, MA 02139" in out  # not the file's capitals
+
+
+def test_search_sorts_by_volume(capsys: pytest.CaptureFixture[str], demo_db: Path) -> None:
+    args = ["directory", "search", "--zip", "02139", "--radius", "100", "--sort", "volume"]
+    assert run([*args, "--json", "--limit", "20", "--db", str(demo_db)]) == 0
+    hits = json.loads(capsys.readouterr().out)["results"]
+    volumes = [h["bkp_services"] or 0 for h in hits]
+    assert volumes == sorted(volumes, reverse=True) and volumes[0] > 0

@@ -132,7 +132,8 @@ def test_the_json_shape_is_what_the_web_app_reads(small_db: Path) -> None:
 
 
 def test_a_malformed_zip_is_an_input_error_naming_zip(small_db: Path) -> None:
-    for bad in ("0213", "021390", "ABCDE", ""):
+    fullwidth = "\uff10\uff12\uff11\uff13\uff19"  # 02139 in full-width digits
+    for bad in ("02", "021390", "0213-4307", "02139-43", "ABCDE", fullwidth, ""):
         with pytest.raises(InputError) as err:
             search(small_db, SearchQuery(zip=bad))
         assert err.value.field == "zip"
@@ -209,3 +210,47 @@ def test_a_demo_directory_finds_many_providers_around_cambridge(demo_db: Path) -
         assert detail.latitude is not None and detail.longitude is not None
         exact = haversine_miles(42.3647, -71.1042, detail.latitude, detail.longitude)
         assert hit.distance_miles == round(exact, 1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("02139", "02139"),
+        ("02139-4307", "02139"),  # ZIP+4
+        ("02139 4307", "02139"),
+        ("021394307", "02139"),  # ZIP+4 as NPPES stores it
+        ("2139", "02139"),  # the leading zero a spreadsheet dropped
+        (" 2139 ", "02139"),
+    ],
+)
+def test_zip_plus_4_and_a_lost_leading_zero_search_the_five_digit_zip(
+    small_db: Path, typed: str, read: str
+) -> None:
+    result = search(small_db, SearchQuery(zip=typed, radius=1))
+    assert result.query.zip == read
+    assert [r.npi for r in result.results] == ["1000000002", "1000000003", "1000000001"]
+
+
+def test_sorting_by_volume_puts_most_bkp_services_first_then_the_nearest(small_db: Path) -> None:
+    result = search(small_db, SearchQuery(zip="02459", radius=50, sort="volume"))
+    volumes = [r.bkp_services for r in result.results]
+    assert volumes[:2] == [40, 12]
+    assert all(v is None for v in volumes[2:])
+    rest = [r.distance_miles for r in result.results[2:]]
+    assert rest == sorted(rest)  # those without volume: nearest first
+    by_distance = search(small_db, SearchQuery(zip="02459", radius=50))
+    assert by_distance.results[0].npi == "1000000020"  # in 02459 itself, no volume
+    assert {r.npi for r in by_distance.results} == {r.npi for r in result.results}
+
+
+def test_volume_order_pages_through_the_whole_result_not_one_page(small_db: Path) -> None:
+    first = search(small_db, SearchQuery(zip="02459", radius=50, sort="volume", limit=1))
+    assert first.results[0].bkp_services == 40
+    second = search(small_db, SearchQuery(zip="02459", radius=50, sort="volume", limit=1, offset=1))
+    assert second.results[0].bkp_services == 12
+
+
+def test_an_unknown_sort_order_is_an_input_error_naming_sort() -> None:
+    with pytest.raises(InputError) as err:
+        parse_input(SearchQuery, {"zip": ORIGIN, "sort": "name"})
+    assert err.value.field == "sort"

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from spinefx.directory.csvstream import ProgressFn
     from spinefx.directory.report import IngestReport
     from spinefx.directory.search import ProviderDetail, SearchResult
+    from spinefx.directory.store import DirectoryFacts
 
 app = typer.Typer(
     help="The specialist directory from the national provider file (NPPES).", no_args_is_help=True
@@ -189,10 +190,19 @@ def search(
     ] = False,
     limit: Annotated[int, typer.Option("--limit", help="Results per page, 1 to 1000.")] = 50,
     offset: Annotated[int, typer.Option("--offset", help="Results to skip.")] = 0,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort", help="distance (nearest first) or volume (most Medicare BKP services first)."
+        ),
+    ] = "distance",
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Providers near a ZIP code: nearest first, then most BKP services."""
+    """Providers near a ZIP code: nearest first (or most BKP services first with --sort volume).
+
+    The ZIP code may be ZIP+4 (02139-4307) or have lost its leading zero (2139).
+    """
     from spinefx.directory.search import SearchQuery
     from spinefx.directory.search import search as run_search
     from spinefx.validation import parse_input
@@ -203,28 +213,43 @@ def search(
         "performs_bkp": performs_bkp,
         "limit": limit,
         "offset": offset,
+        "sort": sort,
     }
     if specialty:
         data["specialties"] = specialty
     query = parse_input(SearchQuery, data)
     result = run_search(db, query)
-    print_json(result) if as_json else _print_results(result)
+    if as_json:
+        print_json(result)
+        return
+    from spinefx.directory.store import directory_facts
+
+    _print_results(result, directory_facts(db))
 
 
 # Below this many columns the seven-column table wraps nearly every cell: print a list instead.
 WIDE_CONSOLE = 110
 
 
-def _print_results(result: SearchResult) -> None:
+DEMO_WARNING = (
+    "Demonstration data: the loaded directory is the fictional sample from "
+    "`spinefx directory demo`; every provider below is made up."
+)
+
+
+def _print_results(result: SearchResult, facts: DirectoryFacts) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     from spinefx.directory.geo import parse_zip
     from spinefx.directory.search import VOLUME_NOTE
     from spinefx.directory.taxonomy import SPECIALTIES
+    from spinefx.directory.text import place_line
 
     q = result.query
     origin = parse_zip(q.zip)
+    if facts.demo:
+        console.print(f"[bold yellow]{DEMO_WARNING}[/]", highlight=False)
     labels = ", ".join(SPECIALTIES[s] for s in q.specialties)
     console.print(
         f"[bold]{result.total:,}[/] providers within {q.radius:g} miles of {q.zip} "
@@ -242,16 +267,7 @@ def _print_results(result: SearchResult) -> None:
             "miles": f"{hit.distance_miles:.1f}",
             "name": escape(hit.name or "(no name)"),
             "specialties": escape(", ".join(SPECIALTIES.get(s, s) for s in hit.specialties)),
-            "address": escape(
-                " ".join(
-                    p
-                    for p in (
-                        ", ".join(p for p in (hit.address, hit.city, hit.state) if p),
-                        hit.zip,
-                    )
-                    if p
-                )
-            ),
+            "address": escape(place_line(hit.address, hit.city, hit.state, hit.zip)),
             "phone": escape(hit.phone or ""),
             "bkp": "" if hit.bkp_services is None else f"{hit.bkp_services:,}",
             "npi": hit.npi,
@@ -283,7 +299,10 @@ def _print_results(result: SearchResult) -> None:
     first = q.offset + 1
     last = q.offset + len(result.results)
     console.print(f"Showing {first}-{last} of {result.total:,}.", highlight=False)
-    console.print(f"[dim]BKP svc: Medicare services for CPT 22513-22515. {VOLUME_NOTE}[/]")
+    year = f" in {facts.medicare_year}" if facts.medicare_year else ""
+    console.print(
+        f"[dim]BKP svc: Medicare kyphoplasty services{year} (CPT 22513-22515). {VOLUME_NOTE}[/]"
+    )
 
 
 @app.command()
@@ -296,26 +315,34 @@ def info(
     from spinefx.directory.search import provider_info
 
     detail = provider_info(db, npi)
-    print_json(detail) if as_json else _print_detail(detail)
+    if as_json:
+        print_json(detail)
+        return
+    from spinefx.directory.store import directory_facts
+
+    if directory_facts(db).demo:
+        console.print(f"[bold yellow]{DEMO_WARNING}[/]", highlight=False)
+    _print_detail(detail)
 
 
 def _print_detail(d: ProviderDetail) -> None:
     from rich.markup import escape
 
     from spinefx.directory.taxonomy import SPECIALTIES
+    from spinefx.directory.text import place_line
 
     # Names and addresses come from the provider file: shown as text, never read as markup.
     console.print(f"[bold]{escape(d.name or '(no name)')}[/]  NPI {d.npi}  ({d.entity_type})")
     for t in d.taxonomies:
         mark = " [green](primary)[/]" if t.primary else ""
         console.print(f"  {SPECIALTIES[t.specialty]}: {escape(t.label)} [dim]{t.code}[/]{mark}")
-    place = ", ".join(p for p in (d.address, d.city, d.state, d.postal_code) if p)
+    place = place_line(d.address, d.city, d.state, d.postal_code)
     phone = f"  tel. {d.phone}" if d.phone else ""
     console.print(f"Practice: {escape(place + phone)}", highlight=False)
     if d.zip is None:
         console.print("[dim]No US ZIP code: not found by radius search.[/]")
     for loc in d.locations:
-        other = ", ".join(p for p in (loc.address, loc.city, loc.state, loc.postal_code) if p)
+        other = place_line(loc.address, loc.city, loc.state, loc.postal_code)
         phone = f"  tel. {loc.phone}" if loc.phone else ""
         console.print(f"Also at: {escape(other + phone)}", highlight=False)
     if d.utilization:

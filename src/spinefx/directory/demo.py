@@ -7,7 +7,7 @@ in the real formats and loads it through the same :func:`~spinefx.directory.nppe
   MM/DD/YYYY dates, 5- or 9-digit ZIP codes, deactivated (nearly empty) and reactivated rows,
   non-US addresses, taxonomy codes we do not map, a few malformed rows;
 - ``pl_pfile_demo.csv``: secondary practice locations, with byte-identical duplicate rows;
-- ``MUP_PHY_demo_Prov_Svc.csv``: Medicare procedure rows for 22510-22515, including NPIs that
+- ``MUP_PHY_demo_D23_Prov_Svc.csv``: Medicare procedure rows for 22510-22515, including NPIs that
   are not in the main file.
 
 Every name is fictional ("Demo-" surnames, "(fictional)" organizations); addresses sit at real
@@ -499,7 +499,7 @@ def write_demo_files(
     files = DemoFiles(
         npidata=directory / "npidata_pfile_demo.csv",
         locations=directory / "pl_pfile_demo.csv",
-        utilization=directory / "MUP_PHY_demo_Prov_Svc.csv",
+        utilization=directory / "MUP_PHY_demo_D23_Prov_Svc.csv",
     )
     with (
         files.npidata.open("wb") as main,
@@ -540,4 +540,5 @@ def load_demo(
             utilization_csv=files.utilization,
             locations_csv=files.locations,
             progress=progress,
+            demo=True,
         )

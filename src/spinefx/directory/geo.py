@@ -36,6 +36,8 @@ __all__ = [
     "centroid_table",
     "haversine_miles",
     "lon_bounds_useful",
+    "normalize_zip",
+    "offset_miles",
     "parse_zip",
     "suggest_zips",
     "unit_vector",
@@ -47,6 +49,9 @@ zip_rows: Callable[[], list[dict[str, Any]]] = zipcodes.list_all
 _similar_to: Callable[[str], list[dict[str, Any]]] = zipcodes.similar_to
 
 _ZIP5 = re.compile(r"^[0-9]{5}$")
+# What people type for a ZIP code: five digits, ZIP+4 (with a dash, a space or nothing), or a
+# ZIP whose leading zeros a spreadsheet dropped (2139 for 02139). ASCII digits only.
+_ZIP_TYPED = re.compile(r"^(?P<zip>[0-9]{3,5})(?:[- ]?[0-9]{4})?$")
 _MAX_SUGGESTIONS = 5
 
 
@@ -201,15 +206,31 @@ class ZipLocator:
         return self.table.take(rows)
 
 
+def normalize_zip(value: str) -> str:
+    """The five-digit ZIP code in what was typed, or the text stripped when it holds none.
+
+    >>> [normalize_zip(v) for v in ("02139", "02139-4307", "021394307", "2139", " 501 ")]
+    ['02139', '02139', '02139', '02139', '00501']
+    >>> normalize_zip("abc")
+    'abc'
+    """
+    text = value.strip()
+    match = _ZIP_TYPED.match(text)
+    if match is None or (len(match.group("zip")) < 5 and len(text) > len(match.group("zip"))):
+        return text  # ZIP+4 needs the whole five digits in front
+    return match.group("zip").zfill(5)
+
+
 def parse_zip(value: str) -> Centroid:
     """Check a query ZIP code and return its centroid.
 
-    Raises :class:`InputError` naming ``zip`` when it is not 5 digits, and :class:`UnknownZip`
-    (with suggestions) when it is not a US ZIP code with a known position.
+    Accepts what :func:`normalize_zip` reads. Raises :class:`InputError` naming ``zip`` when it
+    is not a ZIP code, and :class:`UnknownZip` (with suggestions) when it is not a US ZIP code
+    with a known position.
     """
-    text = value.strip()
+    text = normalize_zip(value)
     if not _ZIP5.match(text):
-        raise InputError("zip", value, "a 5-digit US ZIP code, such as 02139")
+        raise InputError("zip", value, "a 5-digit US ZIP code, such as 02139 (or ZIP+4)")
     found = centroid(text)
     if found is None:
         raise UnknownZip(text, suggest_zips(text))
@@ -242,6 +263,29 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     dlon = math.radians(lon2 - lon1)
     a = math.sin(dlat / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, a)))
+
+
+def offset_miles(origin: Centroid, lat: float, lon: float) -> tuple[float, float]:
+    """Where (lat, lon) lies from ``origin``, as (miles east, miles north).
+
+    An azimuthal equidistant view centred on ``origin``: the distance from the centre is the
+    great-circle distance, so a point within the search radius is drawn inside its circle.
+
+    >>> cambridge = Centroid("02139", 42.3647, -71.1042, "Cambridge", "MA")
+    >>> [round(v, 1) for v in offset_miles(cambridge, 42.3647, -71.1042)]
+    [0.0, 0.0]
+    >>> east, north = offset_miles(cambridge, 40.7506, -73.9972)  # 10001, to the south-west
+    >>> round(math.hypot(east, north), 1), east < 0, north < 0
+    (186.6, True, True)
+    """
+    distance = haversine_miles(origin.lat, origin.lon, lat, lon)
+    p1, p2 = math.radians(origin.lat), math.radians(lat)
+    dlon = math.radians(lon - origin.lon)
+    bearing = math.atan2(
+        math.sin(dlon) * math.cos(p2),
+        math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dlon),
+    )
+    return (distance * math.sin(bearing), distance * math.cos(bearing))
 
 
 def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, float, float]:

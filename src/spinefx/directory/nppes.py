@@ -40,7 +40,14 @@ from spinefx.directory.csvstream import (
 )
 from spinefx.directory.geo import ZipLocator
 from spinefx.directory.report import MAX_EXAMPLES, IngestReport, Problems
-from spinefx.directory.store import ROW_GROUP_SIZE, building, one, resolve_db_path, scalar
+from spinefx.directory.store import (
+    ROW_GROUP_SIZE,
+    building,
+    one,
+    resolve_db_path,
+    scalar,
+    write_facts,
+)
 from spinefx.directory.taxonomy import SPECIALTIES, SPECIALTY_BITS, TAXONOMY_TO_SPECIALTY
 from spinefx.errors import InputError
 
@@ -127,6 +134,7 @@ def ingest(
     locations_csv: Path | None = None,
     progress: ProgressFn | None = None,
     timings: dict[str, float] | None = None,
+    demo: bool = False,
 ) -> IngestReport:
     """Build the directory from the NPPES main file (and optional companions), atomically.
 
@@ -134,6 +142,9 @@ def ingest(
     needed columns is an :class:`InputError`. The database at ``db_path`` (default
     :func:`~spinefx.directory.store.default_db_path`) is replaced only when the build succeeds.
     ``timings``, when given, receives the seconds spent in each phase (for benchmarks).
+    ``demo`` records in the database that its providers are fictional (see
+    :func:`~spinefx.directory.store.directory_facts`); the Medicare data year is read from the
+    utilization file's name when it carries one.
     """
     phases = _Phases(timings)
     started = time.perf_counter()
@@ -186,6 +197,8 @@ def ingest(
                 "INSERT INTO meta VALUES ('loaded_at', CAST(now() AS VARCHAR)), ('report', ?)",
                 [report.model_dump_json()],
             )
+            year = utilization_mod.data_year(utilization_csv) if utilization_csv else None
+            write_facts(conn, demo=demo, medicare_year=year)
             phases.lap("finish companions")
     phases.lap("write to disk and swap in")
     report.seconds = round(time.perf_counter() - started, 2)

@@ -22,6 +22,7 @@ from spinefx.directory.geo import (
     EARTH_RADIUS_MILES,
     bounding_box,
     lon_bounds_useful,
+    normalize_zip,
     parse_zip,
     unit_vector,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "ProviderHit",
     "SearchQuery",
     "SearchResult",
+    "SortOrder",
     "SpecialtyId",
     "TaxonomyEntry",
     "UtilizationRow",
@@ -68,6 +70,9 @@ SpecialtyId = Literal[
     "primary-care",
 ]
 EntityType = Literal["individual", "organization"]
+# "distance": nearest first, then most BKP services; "volume": most BKP services first (those
+# with none on record last), then nearest.
+SortOrder = Literal["distance", "volume"]
 _ENTITY: dict[int, EntityType] = {1: "individual", 2: "organization"}
 
 
@@ -82,6 +87,12 @@ class SearchQuery(BaseModel):
     performs_bkp: bool = False
     limit: Annotated[int, Field(ge=1, le=1000)] = 50
     offset: Annotated[int, Field(ge=0)] = 0
+    sort: SortOrder = "distance"
+
+    @field_validator("zip")
+    @classmethod
+    def _five_digits(cls, value: str) -> str:
+        return normalize_zip(value)  # ZIP+4 and a lost leading zero read as the five digits
 
     @field_validator("specialties")
     @classmethod
@@ -178,6 +189,11 @@ _IN_RANGE = f"""
 """
 _EDGE_MILES = 1e-6  # far above the rounding error of the dot product (about 1e-9 miles)
 
+_ORDER = {
+    "distance": f"{_DOT} DESC, bkp_services DESC NULLS LAST, npi_int",
+    "volume": f"bkp_services DESC NULLS LAST, {_DOT} DESC, npi_int",
+}
+
 _HIT_COLUMNS = (
     "npi, name, entity_type, specialties, primary_specialty, address, city, state, zip, phone, "
     "bkp_services, vertebroplasty_services"
@@ -185,7 +201,8 @@ _HIT_COLUMNS = (
 
 
 def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
-    """Providers matching ``query``, nearest first, then most BKP services, then NPI.
+    """Providers matching ``query``, nearest first, then most BKP services, then NPI (or, when
+    ``query.sort`` is ``"volume"``, most BKP services first, then nearest, then NPI).
 
     ``total`` counts every match before ``limit`` and ``offset``. Raises :class:`InputError`
     for a malformed ZIP, :class:`~spinefx.directory.geo.UnknownZip` for an unknown one, and
@@ -230,7 +247,7 @@ def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
             top = conn.execute(
                 f"""
                 SELECT npi_int, lat FROM providers WHERE {matches}
-                ORDER BY {_DOT} DESC, bkp_services DESC NULLS LAST, npi_int
+                ORDER BY {_ORDER[query.sort]}
                 LIMIT {query.limit} OFFSET {query.offset}
                 """,
                 params,
@@ -244,7 +261,10 @@ def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
                 """,
                 {"low": min(lats), "high": max(lats), "lat": origin.lat, "lon": origin.lon},
             ).fetchall()
-    page.sort(key=lambda r: (r[12], r[10] is None, -(r[10] or 0), r[0]))
+    if query.sort == "volume":
+        page.sort(key=lambda r: (r[10] is None, -(r[10] or 0), r[12], r[0]))
+    else:
+        page.sort(key=lambda r: (r[12], r[10] is None, -(r[10] or 0), r[0]))
     results = [
         ProviderHit(
             npi=r[0],

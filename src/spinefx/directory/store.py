@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import platformdirs
@@ -27,13 +27,16 @@ from spinefx.errors import DataError, DirectoryNotLoaded
 __all__ = [
     "DATA_DIR_ENV",
     "SCHEMA_VERSION",
+    "DirectoryFacts",
     "building",
     "data_dir",
     "default_db_path",
+    "directory_facts",
     "one",
     "read_connection",
     "resolve_db_path",
     "scalar",
+    "write_facts",
 ]
 
 DATA_DIR_ENV = "SPINEFX_DATA_DIR"
@@ -112,6 +115,38 @@ def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> 
     """A query's single integer value (0 when it returns NULL or nothing)."""
     row = one(conn, sql, params)
     return int(row[0]) if row and row[0] is not None else 0
+
+
+class DirectoryFacts(NamedTuple):
+    """What the loaded directory is: ``demo`` when its providers are fictional (the sample from
+    ``spinefx directory demo``), and the year of the Medicare volume it holds, when known."""
+
+    demo: bool = False
+    medicare_year: int | None = None
+
+
+def write_facts(conn: duckdb.DuckDBPyConnection, *, demo: bool, medicare_year: int | None) -> None:
+    """Record :class:`DirectoryFacts` in the ``meta`` table of a database being built."""
+    conn.execute("INSERT INTO meta VALUES ('demo', ?)", ["true" if demo else "false"])
+    if medicare_year is not None:
+        conn.execute("INSERT INTO meta VALUES ('medicare_year', ?)", [str(medicare_year)])
+
+
+def directory_facts(db_path: Path | str | None = None) -> DirectoryFacts:
+    """The :class:`DirectoryFacts` of the loaded directory (raises as :func:`read_connection`).
+
+    A directory built before these were recorded reads as not a demo, with no year.
+    """
+    with read_connection(db_path) as conn:
+        rows = conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('demo', 'medicare_year')"
+        ).fetchall()
+    meta = dict(rows)
+    year = meta.get("medicare_year")
+    return DirectoryFacts(
+        demo=meta.get("demo") == "true",
+        medicare_year=int(year) if year and year.isascii() and year.isdigit() else None,
+    )
 
 
 def data_dir() -> Path:

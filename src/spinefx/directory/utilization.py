@@ -9,6 +9,7 @@ fee-for-service patients only: a provider without volume here may still perform 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -25,10 +26,29 @@ from spinefx.directory.csvstream import (
 from spinefx.directory.report import UtilizationReport
 from spinefx.directory.store import one, scalar
 
-__all__ = ["BKP_CODES", "COLUMNS", "VERTEBROPLASTY_CODES", "check_header", "stage"]
+__all__ = [
+    "BKP_CODES",
+    "CODE_NAMES",
+    "COLUMNS",
+    "VERTEBROPLASTY_CODES",
+    "check_header",
+    "data_year",
+    "stage",
+]
 
 BKP_CODES: tuple[str, ...] = ("22513", "22514", "22515")
 VERTEBROPLASTY_CODES: tuple[str, ...] = ("22510", "22511", "22512")
+# Each code said in a few words, for the places that show counts per code.
+CODE_NAMES: dict[str, str] = {
+    "22510": "vertebroplasty, first thoracic (or cervical) body",
+    "22511": "vertebroplasty, first lumbar (or sacral) body",
+    "22512": "vertebroplasty, each further body",
+    "22513": "kyphoplasty, first thoracic body",
+    "22514": "kyphoplasty, first lumbar body",
+    "22515": "kyphoplasty, each further body",
+}
+# CMS names the file for its data year: ``..._D23_Prov_Svc.csv`` holds 2023 services.
+_DATA_YEAR = re.compile(r"_D(\d{2})_", re.IGNORECASE)
 _CODES = pa.array([*BKP_CODES, *VERTEBROPLASTY_CODES], pa.string())
 
 COLUMNS: dict[str, str] = {
@@ -38,6 +58,18 @@ COLUMNS: dict[str, str] = {
     "srvcs": "Tot_Srvcs",
 }
 OPTIONAL_COLUMNS: dict[str, str] = {"pos": "Place_Of_Srvc"}
+
+
+def data_year(path: Path) -> int | None:
+    """The year of service a CMS file name says (``MUP_PHY_R25_P05_V20_D23_Prov_Svc.csv``: 2023).
+
+    >>> data_year(Path("MUP_PHY_R25_P05_V20_D23_Prov_Svc.csv"))
+    2023
+    >>> data_year(Path("volume.csv")) is None
+    True
+    """
+    match = _DATA_YEAR.search(Path(path).name)
+    return 2000 + int(match.group(1)) if match else None
 
 
 def check_header(header: list[str], path: Path) -> None:

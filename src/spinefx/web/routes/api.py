@@ -184,6 +184,12 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "schema": {"type": "boolean", "default": False},
     },
     {
+        "name": "sort",
+        "in": "query",
+        "description": "distance: nearest first; volume: most Medicare kyphoplasty services first",
+        "schema": {"type": "string", "enum": ["distance", "volume"], "default": "distance"},
+    },
+    {
         "name": "limit",
         "in": "query",
         "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
@@ -214,6 +220,8 @@ def search_data(params: Any) -> dict[str, Any]:
     specialties = [s for s in params.getlist("specialty") if s]
     if specialties:
         data["specialties"] = specialties
+    if "sort" in params:
+        data["sort"] = params["sort"].strip()
     if "performs_bkp" in params:
         raw = params["performs_bkp"].strip().lower()
         data["performs_bkp"] = True if raw in _TRUE else False if raw in _FALSE else raw

@@ -146,7 +146,11 @@ GRADING_NAMES = {
 
 def install_filters(env: jinja2.Environment) -> None:
     """Filters and globals the templates share."""
+    from spinefx.directory.text import display_case, place_line
+
     env.filters["humanize"] = forms.humanize
+    env.filters["display_case"] = display_case
+    env.globals["place_line"] = place_line
     env.filters["choice_label"] = lambda v: CHOICE_LABELS.get(str(v), forms.humanize(str(v)))
     env.globals["dom_id"] = forms.dom_id
     env.globals["STATUS_WORDS"] = STATUS_WORDS
@@ -369,11 +373,26 @@ def learn_topic(request: Request, slug: str, templates: TemplatesDep) -> Respons
 # --- Find a specialist ----------------------------------------------------------------------
 
 
+SORT_ORDERS = {"distance": "Nearest first", "volume": "Most kyphoplasty procedures first"}
+
+
+def _directory_facts(settings: Any) -> Any:
+    """The loaded directory's facts (demo or not, Medicare year), or None when none is read."""
+    from spinefx.directory.store import directory_facts
+
+    try:
+        return directory_facts(settings.directory_db)
+    except DataError:
+        return None
+
+
 @router.api_route("/find", methods=["GET", "HEAD"])
 def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Response:
     from spinefx.directory.geo import UnknownZip
+    from spinefx.directory.places import result_places, town_of
     from spinefx.directory.search import VOLUME_NOTE
     from spinefx.directory.taxonomy import BKP_SPECIALTIES, SPECIALTIES
+    from spinefx.web.results_map import map_extent, results_map_svg
     from spinefx.web.routes.api import search_data, search_directory
 
     params = request.query_params
@@ -382,14 +401,17 @@ def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Re
         "specialties": SPECIALTIES,
         "chosen": chosen,
         "radii": FIND_RADII,
+        "sorts": SORT_ORDERS,
         "zip": params.get("zip", ""),
         "radius": params.get("radius", "25"),
+        "sort": params.get("sort", "distance"),
         "performs_bkp": params.get("performs_bkp", "") in ("true", "1", "on", "yes"),
         "errors": {},
         "loaded": settings.directory_db.is_file(),
         "volume_note": VOLUME_NOTE,
         "result": None,
         "suggestions": [],
+        "facts": None,
     }
     if "zip" not in params:
         return render(templates, request, "find.html", context)
@@ -399,10 +421,18 @@ def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Re
     except InputError as exc:
         context["errors"] = field_messages(exc.problems)
         if isinstance(exc, UnknownZip):
-            context["errors"]["zip"] = f"We do not know the ZIP code {exc.value}."
+            context["errors"]["zip"] = (
+                f"We do not know the ZIP code {exc.value}. Check it, or choose one below."
+            )
             context["suggestions"] = [
-                (s, "/find?" + _find_query(params, zip=s, offset=None)) for s in exc.suggestions
+                (s, town_of(s), "/find?" + _find_query(params, zip=s, offset=None))
+                for s in exc.suggestions
             ]
+        elif "zip" in context["errors"]:
+            context["errors"]["zip"] = (
+                "Enter a US ZIP code of 5 digits, such as 02139 (ZIP+4 such as 02139-4307 "
+                "works too)."
+            )
         status = 422
     except DataError as exc:
         context["loaded"] = False
@@ -410,9 +440,23 @@ def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Re
         status = 503
     else:
         context["result"] = result
+        context["facts"] = _directory_facts(settings)
         q = result.query
+        context["town"] = town_of(q.zip)
         shown_to = q.offset + len(result.results)
         context["shown"] = (q.offset + 1 if result.results else 0, shown_to)
+        places = result_places(
+            q.zip, ((q.offset + i + 1, hit.zip) for i, hit in enumerate(result.results))
+        )
+        if places:
+            context["map_miles"] = map_extent(places, q.radius)
+            context["map_svg"] = results_map_svg(
+                places, context["map_miles"], context["town"] or "", q.zip
+            )
+        context["back_query"] = urlencode({"back": "/find?" + _find_query(params)})
+        context["sort_urls"] = {
+            key: "/find?" + _find_query(params, sort=key, offset=None) for key in SORT_ORDERS
+        }
         if q.offset > 0:
             context["previous_url"] = "/find?" + _find_query(
                 params, offset=max(0, q.offset - q.limit) or None
@@ -420,6 +464,49 @@ def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Re
         if shown_to < result.total:
             context["next_url"] = "/find?" + _find_query(params, offset=shown_to)
     return render(templates, request, "find.html", context, status=status)
+
+
+@router.api_route("/find/provider/{npi}", methods=["GET", "HEAD"])
+def find_provider(
+    request: Request, npi: str, settings: SettingsDep, templates: TemplatesDep
+) -> Response:
+    from spinefx.directory.search import provider_info
+    from spinefx.directory.taxonomy import SPECIALTIES
+    from spinefx.directory.utilization import BKP_CODES, CODE_NAMES
+
+    try:
+        detail = provider_info(settings.directory_db, npi)
+    except InputError:
+        return error_page(
+            request,
+            404,
+            "Provider not found",
+            "The specialist directory has no provider with this NPI. Search again from the "
+            "Find a specialist page.",
+        )
+    except DataError:
+        return error_page(
+            request,
+            503,
+            "The specialist directory is not available",
+            "The directory is not loaded or cannot be read. Whoever runs this site can load "
+            "it again with spinefx directory demo or spinefx directory ingest.",
+        )
+    back = request.query_params.get("back", "")
+    return render(
+        templates,
+        request,
+        "provider.html",
+        {
+            "p": detail,
+            "facts": _directory_facts(settings),
+            "specialties": SPECIALTIES,
+            "code_names": CODE_NAMES,
+            "bkp_codes": BKP_CODES,
+            # Only a search page of this site may be the way back (never another address).
+            "back_url": back if back.startswith("/find?") else "/find",
+        },
+    )
 
 
 def _find_query(params: Any, **changes: Any) -> str:
