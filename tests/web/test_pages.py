@@ -320,7 +320,7 @@ def test_an_unknown_zip_shows_the_form_again_with_did_you_mean_links(client: Tes
 def test_a_malformed_zip_says_five_digits(client: TestClient) -> None:
     response = client.get("/find?zip=abc")
     assert response.status_code == 422
-    assert "5-digit" in response.text
+    assert "ZIP code of 5 digits" in response.text
     assert 'value="abc"' in response.text
 
 
