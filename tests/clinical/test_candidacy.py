@@ -27,7 +27,6 @@ CRITERION_IDS = [
     "imaging-confirmed",
     "not-chronic",
     "levels-t1-l5",
-    "at-most-3-levels",
     "pain-threshold",
     "conservative-care-failed",
     "malignant",
@@ -125,7 +124,9 @@ def test_documentation_names_every_item_the_lcd_asks_for() -> None:
         "height loss",
         "kyphotic",
         "contraindication",
-        "bone density",
+        "bone density evaluation",
+        "osteoporosis education",
+        "prevention or treatment programme",
     ):
         assert word in text
 
@@ -179,31 +180,53 @@ def test_chronic_fractures_are_not_covered(
 
 
 @pytest.mark.parametrize(
-    ("levels", "in_range", "few_enough", "outcome"),
+    ("levels", "in_range", "outcome"),
     [
-        (["T1"], "met", "met", "meets-criteria"),
-        (["L5"], "met", "met", "meets-criteria"),
-        (["T12", "L1", "L2"], "met", "met", "meets-criteria"),
-        (["T11", "T12", "L1", "L2"], "met", "not-met", "does-not-meet"),
-        (["C7"], "not-met", "met", "does-not-meet"),
-        (["S1"], "not-met", "met", "does-not-meet"),
-        (["C7", "T1"], "not-met", "met", "does-not-meet"),
-        (["L5", "S1"], "not-met", "met", "does-not-meet"),
-        (None, "unknown", "unknown", "incomplete"),
+        (["T1"], "met", "meets-criteria"),
+        (["L5"], "met", "meets-criteria"),
+        (["T12", "L1", "L2"], "met", "meets-criteria"),
+        (["T11", "T12", "L1", "L2"], "met", "meets-criteria"),  # 4: a caution, not a failure
+        (["C7"], "not-met", "does-not-meet"),
+        (["S1"], "not-met", "does-not-meet"),
+        (["C7", "T1"], "not-met", "does-not-meet"),
+        (["L5", "S1"], "not-met", "does-not-meet"),
+        (None, "unknown", "incomplete"),
     ],
 )
-def test_levels_must_be_t1_to_l5_and_at_most_three(
-    levels: list[str] | None, in_range: str, few_enough: str, outcome: str
-) -> None:
+def test_levels_must_be_t1_to_l5(levels: list[str] | None, in_range: str, outcome: str) -> None:
     result = run(levels=levels)
     assert status(result, "levels-t1-l5") == in_range
-    assert status(result, "at-most-3-levels") == few_enough
     assert result.outcome == outcome
+
+
+@pytest.mark.parametrize(
+    ("levels", "caution"),
+    [
+        (["T12", "L1", "L2"], False),
+        (["T11", "T12", "L1", "L2"], True),
+        (["T9", "T10", "T11", "T12", "L1"], True),
+    ],
+)
+def test_more_than_3_levels_is_a_relative_contraindication_to_justify(
+    levels: list[str], caution: bool
+) -> None:
+    result = run(levels=levels, relative_contraindications=["coagulopathy"])
+    assert result.outcome == "meets-criteria"
+    ids = [c.id for c in result.relative_contraindications]
+    assert ids == (["coagulopathy", "more-than-3-levels"] if caution else ["coagulopathy"])
+    justification = [d for d in result.documentation if d.startswith("More than 3 levels")]
+    if caution:
+        assert f"({len(levels)})" in justification[0]
+        assert "justification" in justification[0]
+        assert "relative contraindication" in result.relative_contraindications[-1].text
+    else:
+        assert justification == []
+        assert result.documentation == DOCUMENTATION_REQUIRED
 
 
 def test_a_level_named_twice_counts_once() -> None:
     result = run(levels=["L1", "L2", "L1", "L3"])
-    assert status(result, "at-most-3-levels") == "met"
+    assert result.relative_contraindications == ()
     assert [line.level for line in result.codes.cpt] == ["L1", "L2", "L3"]
 
 
@@ -254,12 +277,85 @@ def test_at_least_two_of_height_loss_kyphosis_rdq(
     assert status(result, "indication") == expected
 
 
-@pytest.mark.parametrize("term", ["malignant", "pain_worsening"])
-def test_malignancy_or_worsening_pain_alone_is_an_indication(term: str) -> None:
-    result = run(NO_INDICATION, **{term: True})
+def test_worsening_pain_alone_is_an_indication() -> None:
+    result = run(NO_INDICATION, pain_worsening=True)
     assert status(result, "two-of-height-kyphosis-rdq") == "not-met"
     assert status(result, "indication") == "met"
     assert result.outcome == "meets-criteria"
+
+
+# --- The malignant path: painful osteolytic metastasis or myeloma -----------------------------
+
+MALIGNANT_NOT_APPLICABLE = {
+    "not-chronic",
+    "pain-threshold",
+    "pain-worsening",
+    "height-loss-over-25",
+    "kyphosis",
+    "rdq-over-17",
+    "two-of-height-kyphosis-rdq",
+}
+# A myeloma lesion: old, mild pain score, no height loss: none of that matters on this path.
+MALIGNANT: dict[str, Any] = {
+    "levels": ["T8"],
+    "imaging_confirmed": True,
+    "conservative_care_failed": True,
+    "malignant": True,
+    "fracture_age_weeks": 80,
+    "pain_nrs": 3,
+    "height_loss_pct": 5,
+    "kyphosis": False,
+    "rdq": 4,
+    "absolute_contraindications": [],
+}
+
+
+def test_the_malignant_path_lists_the_osteoporotic_criteria_as_not_applicable() -> None:
+    result = run(MALIGNANT)
+    assert result.outcome == "meets-criteria"
+    by_id = {c.id: c.status.value for c in result.criteria}
+    assert {i for i, st in by_id.items() if st == "not-applicable"} == MALIGNANT_NOT_APPLICABLE
+    assert all(by_id[i] == "met" for i in set(by_id) - MALIGNANT_NOT_APPLICABLE)
+    assert [c.id for c in result.criteria] == CRITERION_IDS
+
+
+@pytest.mark.parametrize(
+    ("changes", "outcome"),
+    [
+        ({}, "meets-criteria"),
+        ({"fracture_age_weeks": None, "pain_nrs": None, "rdq": None}, "meets-criteria"),
+        ({"imaging_confirmed": False}, "does-not-meet"),
+        ({"imaging_confirmed": None}, "incomplete"),
+        ({"conservative_care_failed": False}, "does-not-meet"),  # pain responds to therapy
+        ({"conservative_care_failed": None}, "incomplete"),
+        ({"levels": ["T8", "S1"]}, "does-not-meet"),
+        ({"levels": ["T6", "T7", "T8", "T9"]}, "meets-criteria"),  # with the 4-level caution
+        ({"absolute_contraindications": None}, "incomplete"),
+        ({"absolute_contraindications": ["infection"]}, "contraindicated"),
+        (
+            {"absolute_contraindications": ["pregnancy"], "imaging_confirmed": None},
+            "contraindicated",
+        ),
+    ],
+)
+def test_the_malignant_path_needs_imaging_levels_and_unrelieved_pain(
+    changes: dict[str, Any], outcome: str
+) -> None:
+    assert run(MALIGNANT, **changes).outcome == outcome
+
+
+def test_the_malignant_path_asks_for_its_own_documentation() -> None:
+    documentation = run(MALIGNANT).documentation
+    assert documentation[: len(DOCUMENTATION_REQUIRED)] == DOCUMENTATION_REQUIRED
+    assert "osteolytic metastasis or myeloma" in documentation[-1]
+    assert not any("myeloma" in d for d in run().documentation)
+
+
+def test_unknown_malignancy_meets_when_the_osteoporotic_path_does() -> None:
+    assert run(malignant=None).outcome == "meets-criteria"
+    # the osteoporotic path fails on age, but a lesion would be covered: unknown, not a no
+    assert run(malignant=None, fracture_age_weeks=80).outcome == "incomplete"
+    assert run(malignant=False, fracture_age_weeks=80).outcome == "does-not-meet"
 
 
 def test_no_indication_does_not_meet() -> None:
@@ -448,23 +544,29 @@ def test_outcome_agrees_with_the_criteria(
         pain_nrs=pain,
         hospitalized=hospitalized,
     )
-    required = {
+    common = {
         "imaging-confirmed",
-        "not-chronic",
         "levels-t1-l5",
-        "at-most-3-levels",
-        "pain-threshold",
         "conservative-care-failed",
-        "indication",
         "no-absolute-contraindication",
     }
-    statuses = {status(result, cid) for cid in required}
-    if "not-met" in statuses:
-        assert result.outcome == "does-not-meet"
-    elif "unknown" in statuses:
-        assert result.outcome == "incomplete"
+    osteoporotic = common | {"not-chronic", "pain-threshold", "indication"}
+
+    def path(ids: set[str]) -> str:
+        statuses = {status(result, cid) for cid in ids}
+        return "not-met" if "not-met" in statuses else "unknown" if "unknown" in statuses else "met"
+
+    malignant_path = path(common | {"malignant"})
+    if malignant is True:
+        expected = malignant_path
+        assert {status(result, cid) for cid in osteoporotic - common - {"indication"}} == {
+            "not-applicable"
+        }
     else:
-        assert result.outcome == "meets-criteria"
+        either = {malignant_path, path(osteoporotic)}
+        expected = "met" if "met" in either else "unknown" if "unknown" in either else "not-met"
+    outcome = {"met": "meets-criteria", "not-met": "does-not-meet", "unknown": "incomplete"}
+    assert result.outcome == outcome[expected]
 
 
 def test_the_documented_example_is_what_the_rule_returns() -> None:

@@ -81,8 +81,13 @@ def test_icd10_for(malignant: bool | None, code: str) -> None:
     ]
 
 
-def test_malignant_fracture_asks_for_the_primary_neoplasm_code_first() -> None:
-    notes = " ".join(codes_for(["L2"], malignant=True).notes)
+def test_a_malignant_fracture_puts_m84_58xa_first_then_the_neoplasm_code() -> None:
+    codes = codes_for(["L2"], malignant=True)
+    assert [line.code for line in codes.icd10cm] == ["M84.58XA"]
+    notes = " ".join(codes.notes)
+    assert "list M84.58XA first, then the neoplasm code" in notes
+    assert "focus of treatment" in notes
+    assert "Official Guidelines" in notes
     assert "C79.51" in notes
     assert "C90.00" in notes
     assert "M80.88XA" not in notes

@@ -420,6 +420,23 @@ def test_candidacy_shows_the_criteria_codes_and_cautions(client: TestClient) -> 
     assert "Met" in section
 
 
+def test_candidacy_malignant_path_and_four_levels_on_the_page(client: TestClient) -> None:
+    data = {
+        "levels": ["T6", "T7", "T8", "T9"],
+        "imaging_confirmed": "yes",
+        "conservative_care_failed": "yes",
+        "malignant": "yes",
+        "absolute_contraindications": "_none",
+    }
+    section = result_section(client.post("/clinician/candidacy", data=data).text)
+    assert 'data-outcome="meets-criteria"' in section
+    assert section.count("status-not-applicable") == 7
+    assert "Not applicable" in section
+    assert "More than 3 levels" in section  # the caution and the documentation line
+    assert "M84.58XA first, then the neoplasm code" in section
+    assert "bone density evaluation" in section
+
+
 def test_candidacy_with_nothing_known_is_incomplete(client: TestClient) -> None:
     section = result_section(client.post("/clinician/candidacy", data={}).text)
     assert 'data-outcome="incomplete"' in section

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from spinefx.cli.output import console
 
-STATUS_STYLE = {"met": "green", "not-met": "red", "unknown": "yellow"}
+STATUS_STYLE = {"met": "green", "not-met": "red", "unknown": "yellow", "not-applicable": "dim"}
 OUTCOME_STYLE = {
     "emergency": "bold white on red",
     "urgent": "bold black on yellow",

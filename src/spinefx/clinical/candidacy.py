@@ -4,6 +4,19 @@ The criteria are those of CMS LCD L38201 and its sibling LCDs for percutaneous v
 augmentation. Every input may be left out; a missing answer makes its criterion unknown,
 and the outcome is then ``incomplete`` unless another criterion already fails.
 
+Two paths lead to coverage:
+
+- the osteoporotic fracture: imaging-confirmed, not chronic, every level in T1-L5, the pain
+  threshold despite optimal non-surgical care, and worsening pain or two of height loss,
+  kyphosis and RDQ;
+- a painful osteolytic metastasis or myeloma (``malignant: true``): imaging-confirmed, every
+  level in T1-L5, and pain unresponsive to medical therapy (``conservative_care_failed``); the
+  fracture-age, pain-score and height/kyphosis/RDQ criteria are listed as ``not-applicable``.
+
+An absolute contraindication wins on either path. More than three levels is a relative
+contraindication: it is echoed with the cautions and the documentation asks for its
+justification, but it fails no criterion.
+
 >>> result = assess(CandidacyInput(levels=["L2"], imaging_confirmed=True))
 >>> result.outcome
 'incomplete'
@@ -22,11 +35,21 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_
 
 from spinefx.clinical import sources
 from spinefx.clinical.codes import CodeSet, codes_for, level_or_none
-from spinefx.clinical.criteria import Criterion, Status, Tri, all_of, any_of, at_least, criterion
+from spinefx.clinical.criteria import (
+    Criterion,
+    Status,
+    Tri,
+    all_of,
+    any_of,
+    at_least,
+    criterion,
+    not_applicable,
+)
 
 __all__ = [
     "ABSOLUTE_CONTRAINDICATIONS",
     "DOCUMENTATION_REQUIRED",
+    "MAX_LEVELS",
     "RELATIVE_CONTRAINDICATIONS",
     "CandidacyInput",
     "CandidacyResult",
@@ -39,7 +62,7 @@ __all__ = [
 
 # --- Thresholds (LCD L38201 and siblings, sources.LCD_L38201) ------------------------------
 CHRONIC_AFTER_WEEKS = 52.0  # healed (chronic) fractures are not covered; older than 12 months
-MAX_LEVELS = 3  # at most three levels in one procedure
+MAX_LEVELS = 3  # more than three levels: a relative contraindication to weigh and document
 PAIN_MIN_HOSPITALIZED = 8.0  # NRS/VAS 0-10, despite optimal non-surgical care, in hospital
 PAIN_MIN_OUTPATIENT = 5.0  # NRS/VAS 0-10 otherwise
 HEIGHT_LOSS_OVER_PCT = 25.0  # vertebral body height loss must exceed 25 %
@@ -75,6 +98,8 @@ RELATIVE_CONTRAINDICATIONS: Mapping[str, str] = MappingProxyType(
         "push it further or leak; review the CT closely.",
     }
 )
+# Derived from ``levels``, not asked: more than MAX_LEVELS levels.
+MANY_LEVELS_CAUTION = "more-than-3-levels"
 
 # What the LCD asks the medical record to show (sources.LCD_L38201).
 DOCUMENTATION_REQUIRED: tuple[str, ...] = (
@@ -85,7 +110,16 @@ DOCUMENTATION_REQUIRED: tuple[str, ...] = (
     "Vertebral height loss and any kyphotic deformity, from imaging.",
     "That no contraindication is present (infection, pregnancy, pain from another cause), and "
     "how any relative contraindication is handled.",
-    "A referral for bone density testing and osteoporosis care after the fracture.",
+    "A referral for bone density evaluation, and osteoporosis education with an instruction "
+    "to join a prevention or treatment programme: the LCD asks this for every patient.",
+)
+DOCUMENTATION_MANY_LEVELS = (
+    "More than 3 levels ({count}): the documented justification for treating each of them, "
+    "since the LCD treats this as a relative contraindication."
+)
+DOCUMENTATION_MALIGNANT = (
+    "For a painful osteolytic metastasis or myeloma: the imaging of the lesion at each level, "
+    "and the medical therapy the pain did not respond to."
 )
 
 
@@ -197,47 +231,61 @@ def assess(inp: CandidacyInput) -> CandidacyResult:
     lcd = sources.LCD_L38201
     levels = inp.levels
 
+    malignant = inp.malignant
     not_chronic: Tri = (
         None if inp.fracture_age_weeks is None else inp.fracture_age_weeks <= CHRONIC_AFTER_WEEKS
     )
     in_range: Tri = None if levels is None else all(level_or_none(v) is not None for v in levels)
-    few_enough: Tri = None if levels is None else len(levels) <= MAX_LEVELS
+    many_levels = levels is not None and len(levels) > MAX_LEVELS
     pain = _pain_meets(inp.pain_nrs, inp.hospitalized)
     height = _above(inp.height_loss_pct, HEIGHT_LOSS_OVER_PCT)
     rdq = _above(inp.rdq, RDQ_OVER)
     two_of = at_least(TWO_OF_THREE, [height, inp.kyphosis, rdq])
-    indication = any_of([inp.malignant, inp.pain_worsening, two_of])
+    indication = any_of([malignant, inp.pain_worsening, two_of])
     absolute = inp.absolute_contraindications
     no_absolute: Tri = None if absolute is None else not absolute
 
+    # The osteoporotic criteria; on the malignant path they are listed as not applicable.
+    osteoporotic: list[tuple[str, Tri]] = [
+        ("pain-worsening", inp.pain_worsening),
+        ("height-loss-over-25", height),
+        ("kyphosis", inp.kyphosis),
+        ("rdq-over-17", rdq),
+        ("two-of-height-kyphosis-rdq", two_of),
+    ]
+
+    def judged(id: str, value: Tri) -> Criterion:
+        return not_applicable(id, lcd) if malignant is True else criterion(id, value, lcd)
+
     criteria = (
         criterion("imaging-confirmed", inp.imaging_confirmed, lcd),
-        criterion("not-chronic", not_chronic, lcd),
+        judged("not-chronic", not_chronic),
         criterion("levels-t1-l5", in_range, lcd),
-        criterion("at-most-3-levels", few_enough, lcd),
-        criterion("pain-threshold", pain, lcd),
+        judged("pain-threshold", pain),
         criterion("conservative-care-failed", inp.conservative_care_failed, lcd),
-        criterion("malignant", inp.malignant, lcd),
-        criterion("pain-worsening", inp.pain_worsening, lcd),
-        criterion("height-loss-over-25", height, lcd),
-        criterion("kyphosis", inp.kyphosis, lcd),
-        criterion("rdq-over-17", rdq, lcd),
-        criterion("two-of-height-kyphosis-rdq", two_of, lcd),
+        criterion("malignant", malignant, lcd),
+        *(judged(id, value) for id, value in osteoporotic),
         criterion("indication", indication, lcd),
         criterion("no-absolute-contraindication", no_absolute, lcd),
     )
-    overall = all_of(
+    # Malignant path: what the LCD asks of a painful osteolytic lesion.
+    malignant_path = all_of(
+        [malignant, inp.imaging_confirmed, in_range, inp.conservative_care_failed, no_absolute]
+    )
+    # Osteoporotic path. It needs no "not malignant": its terms include every term of the
+    # malignant path, so when it is met the case is covered whatever the lesion.
+    osteoporotic_path = all_of(
         [
             inp.imaging_confirmed,
             not_chronic,
             in_range,
-            few_enough,
             pain,
             inp.conservative_care_failed,
             indication,
             no_absolute,
         ]
     )
+    overall = malignant_path if malignant is True else any_of([malignant_path, osteoporotic_path])
     outcome: Outcome
     if no_absolute is False:
         outcome = "contraindicated"
@@ -248,16 +296,29 @@ def assess(inp: CandidacyInput) -> CandidacyResult:
     else:
         outcome = "incomplete"
 
-    cautions = tuple(
+    cautions = [
         Caution(id=item, text=RELATIVE_CONTRAINDICATIONS[item])
         for item in dict.fromkeys(inp.relative_contraindications or [])
-    )
+    ]
+    documentation = list(DOCUMENTATION_REQUIRED)
+    if many_levels and levels is not None:
+        cautions.append(
+            Caution(
+                id=MANY_LEVELS_CAUTION,
+                text=f"{len(levels)} levels: more than {MAX_LEVELS} is a relative "
+                "contraindication; weigh the benefit of treating each level against the "
+                "cement load and the time under anaesthesia, and record the reasons.",
+            )
+        )
+        documentation.append(DOCUMENTATION_MANY_LEVELS.format(count=len(levels)))
+    if malignant is True:
+        documentation.append(DOCUMENTATION_MALIGNANT)
     return CandidacyResult(
         outcome=outcome,
         criteria=criteria,
-        relative_contraindications=cautions,
-        codes=codes_for(levels, inp.malignant),
-        documentation=DOCUMENTATION_REQUIRED,
+        relative_contraindications=tuple(cautions),
+        codes=codes_for(levels, malignant),
+        documentation=tuple(documentation),
     )
 
 

@@ -56,6 +56,7 @@ SOURCES: tuple[str, ...] = (
     sources.CPT_VERTEBROPLASTY,
     sources.CPT_VERTEBRAL_AUGMENTATION,
     sources.ICD10CM_VERTEBRAL_FRACTURE,
+    sources.ICD10CM_GUIDELINES_NEOPLASM,
 )
 CPT_AUGMENTATION_THORACIC = "22513"
 CPT_AUGMENTATION_LUMBAR = "22514"
@@ -84,9 +85,10 @@ ICD10CM_CODES: Mapping[str, str] = MappingProxyType(
 ICD_OSTEOPOROTIC = "M80.08XA"
 ICD_NEOPLASTIC = "M84.58XA"
 
-# Primary neoplasm codes that go first on a malignant fracture claim (examples only; the
-# primary is the patient's own diagnosis). Source: reference notes on vertebral augmentation
-# coding, ICD-10-CM tabular list.
+# Neoplasm codes that follow M84.58XA on a malignant fracture claim when the fracture is the
+# focus of treatment, as in vertebral augmentation (examples only; the neoplasm is the
+# patient's own diagnosis). Sources: ICD-10-CM tabular list; sequencing per
+# sources.ICD10CM_GUIDELINES_NEOPLASM.
 NEOPLASM_CODE_EXAMPLES: Mapping[str, str] = MappingProxyType(
     {
         "C41.2": "Malignant tumour of the vertebral column",
@@ -179,8 +181,11 @@ def codes_for(levels: Iterable[str] | None, malignant: bool | None) -> CodeSet:
     if malignant:
         examples = "; ".join(f"{code}: {text}" for code, text in NEOPLASM_CODE_EXAMPLES.items())
         notes.append(
-            "A fracture caused by a tumour needs two codes: list the primary neoplasm code "
-            f"first, then M84.58XA. Examples of the first code: {examples}."
+            "A fracture caused by a tumour needs two codes. When the fracture is the focus of "
+            "treatment, as in vertebral augmentation, list M84.58XA first, then the neoplasm "
+            "code (ICD-10-CM Official Guidelines, chapter 2); when the encounter is for the "
+            f"neoplasm itself, the neoplasm code comes first. Examples of the neoplasm code: "
+            f"{examples}."
         )
     else:
         if malignant is None:

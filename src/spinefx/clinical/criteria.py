@@ -2,6 +2,9 @@
 
 Three-valued logic (Kleene): ``True`` met, ``False`` not met, ``None`` unknown (not answered).
 A false term makes an AND false whatever else is unknown; a true term makes an OR true.
+A criterion that does not apply on the path a rule took (for instance the osteoporotic
+fracture-age test for a malignant fracture) is listed as ``not-applicable``
+(:func:`not_applicable`) and takes no part in the outcome.
 """
 
 from __future__ import annotations
@@ -11,7 +14,17 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Criterion", "Status", "Tri", "all_of", "any_of", "at_least", "criterion", "status_of"]
+__all__ = [
+    "Criterion",
+    "Status",
+    "Tri",
+    "all_of",
+    "any_of",
+    "at_least",
+    "criterion",
+    "not_applicable",
+    "status_of",
+]
 
 Tri = bool | None
 
@@ -20,6 +33,7 @@ class Status(StrEnum):
     MET = "met"
     NOT_MET = "not-met"
     UNKNOWN = "unknown"
+    NOT_APPLICABLE = "not-applicable"
 
 
 class Criterion(BaseModel):
@@ -40,6 +54,11 @@ def status_of(value: Tri) -> Status:
 
 def criterion(id: str, value: Tri, source: str) -> Criterion:
     return Criterion(id=id, status=status_of(value), source=source)
+
+
+def not_applicable(id: str, source: str) -> Criterion:
+    """A criterion listed for completeness that does not apply on this path."""
+    return Criterion(id=id, status=Status.NOT_APPLICABLE, source=source)
 
 
 def all_of(values: Iterable[Tri]) -> Tri:

@@ -27,11 +27,16 @@ SDI_KERKENI_2009 = (
 )
 LCD_L38201 = (
     "CMS Local Coverage Determination L38201 Percutaneous Vertebral Augmentation (PVA) for "
-    "Osteoporotic Vertebral Compression Fracture (and sibling LCDs L34228, L34106, L38737, "
-    "L34976, L33569)"
+    "Vertebral Compression Fracture (VCF) (same title: L38737, L34976; sibling LCDs L34228 and "
+    "L34106, titled '... for Osteoporotic VCF', and L33569)"
 )
 CPT_VERTEBRAL_AUGMENTATION = "AMA CPT 2015: 22513-22515 percutaneous vertebral augmentation"
 ICD10CM = "ICD-10-CM (CMS/NCHS): M80.08XA, M84.58XA"
+ICD10CM_GUIDELINES_NEOPLASM = (
+    "ICD-10-CM Official Guidelines for Coding and Reporting, chapter 2 (neoplasms): a "
+    "pathological fracture due to a neoplasm, M84.5- first when the fracture is the focus of "
+    "treatment, then the neoplasm code"
+)
 AACE_2020 = (
     "Camacho PM et al. AACE/ACE Clinical Practice Guidelines for Postmenopausal Osteoporosis "
     "2020 Update. Endocr Pract 2020;26(Suppl 1):1-46"

@@ -39,7 +39,12 @@ router = APIRouter(include_in_schema=False)
 # --- Words for what the rules return -------------------------------------------------------
 
 STATUS_WORDS = {"met": "Yes", "not-met": "No", "unknown": "Don't know"}
-CLINICAL_STATUS_WORDS = {"met": "Met", "not-met": "Not met", "unknown": "Unknown"}
+CLINICAL_STATUS_WORDS = {
+    "met": "Met",
+    "not-met": "Not met",
+    "unknown": "Unknown",
+    "not-applicable": "Not applicable",
+}
 
 CHOICE_LABELS = {
     "sudden": "Suddenly",
@@ -99,9 +104,9 @@ CANDIDACY_CRITERIA = {
     "scan / SPECT-CT)",
     "not-chronic": "Fracture not chronic (52 weeks old or less)",
     "levels-t1-l5": "Every level is between T1 and L5",
-    "at-most-3-levels": "At most 3 levels in one procedure",
     "pain-threshold": "Pain NRS at least 8 in hospital, at least 5 otherwise",
-    "conservative-care-failed": "Optimal non-surgical care tried and failed",
+    "conservative-care-failed": "Optimal non-surgical care tried and failed (for a "
+    "malignant lesion: pain unresponsive to medical therapy)",
     "malignant": "Painful osteolytic metastasis or myeloma",
     "pain-worsening": "Pain worsening",
     "height-loss-over-25": "Vertebral height loss over 25 %",
