@@ -314,3 +314,15 @@ def test_links_inside_facts_point_at_pages_that_exist(client: TestClient) -> Non
         assert client.get(href).status_code == 200, href
     html = client.get("/learn/who-performs").text
     assert '<a href="/find">Find a specialist</a>' in html
+
+
+def test_the_reference_page_puts_the_seed_list_and_the_additions_under_their_own_headings(
+    client: TestClient,
+) -> None:
+    html = client.get("/learn/references").text
+    seed_at, added_at = html.index('<h2 id="seed">'), html.index('<h2 id="added">')
+    assert seed_at < html.index('id="ref-1"') < html.index('id="ref-9"') < added_at
+    assert added_at < html.index('id="ref-10"')
+    assert '<ol class="references" start="10">' in html
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert "J Bone Joint Surg Am. 2008;90(7):1479-86. DOI: 10.2106/JBJS.G.00675" in text

@@ -350,7 +350,15 @@ def learn_index(request: Request, templates: TemplatesDep) -> Response:
 
 @router.api_route("/learn/references", methods=["GET", "HEAD"])
 def learn_references(request: Request, templates: TemplatesDep) -> Response:
-    return render(templates, request, "references.html", {"references": REFERENCES})
+    return render(
+        templates,
+        request,
+        "references.html",
+        {
+            "seed": [r for r in REFERENCES if r.seed],
+            "added": [r for r in REFERENCES if not r.seed],
+        },
+    )
 
 
 @router.api_route("/learn/{slug}", methods=["GET", "HEAD"])
