@@ -174,12 +174,13 @@ def _fact(text: str, source: str, line: int, known: frozenset[int]) -> Fact:
         raise _problem(
             source, line, "a fact ends with its reference numbers in brackets, e.g. [7, 9]"
         )
-    body, refs = cited.group("body"), _expand(cited.group("refs"))
+    body, refs = cited.group("body"), _expand(cited.group("refs"))  # shown in number order
     unknown = [n for n in refs if n not in known]
     if unknown:
         raise _problem(source, line, f"unknown reference numbers {unknown}")
     if len(set(refs)) != len(refs):
         raise _problem(source, line, f"a reference is cited twice in {list(refs)}")
+    refs = tuple(sorted(refs))
     parts: list[Part] = []
     position = 0
     for link in _LINK.finditer(body):
