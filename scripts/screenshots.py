@@ -112,6 +112,8 @@ PAGES: dict[str, Callable[[Page], object]] = {
     ),
     "learn": lambda p: p.goto("/learn"),
     "learn-kyphoplasty": lambda p: p.goto("/learn/kyphoplasty"),
+    "learn-risks": lambda p: p.goto("/learn/risks"),
+    "learn-references": lambda p: p.goto("/learn/references"),
     # Ten results keep the picture (and the docs folder) small; the page pages through the rest.
     "find-02139": lambda p: p.goto("/find?zip=02139&radius=25&limit=10"),
     "find-suggestions": lambda p: p.goto("/find?zip=02193&radius=25"),
