@@ -114,12 +114,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def search_latency(db: Path, queries: int, seed: int) -> dict[int, list[float]]:
+def search_latency(db_path: Path, queries: int, seed: int) -> dict[int, list[float]]:
     import duckdb
 
     from spinefx.directory.search import SearchQuery, search
+    from spinefx.directory.store import Directory
 
-    conn = duckdb.connect(str(db), read_only=True)
+    db = Directory(db_path)  # the handle a server holds: one connection, a cursor per search
+    conn = duckdb.connect(str(db_path), read_only=True)
     zips = [
         z for (z,) in conn.execute("SELECT zip FROM providers WHERE zip IS NOT NULL").fetchall()
     ]

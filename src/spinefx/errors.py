@@ -6,7 +6,8 @@ or HTTP responses::
     SpinefxError                 root: catch this to catch everything spinefx raises
     ├── InputError               a value given by the user is wrong (CLI exit 2, HTTP 422)
     ├── DataError                a data file or store is unusable (missing, corrupt, wrong format)
-    │   └── DirectoryNotLoaded   no specialist directory has been loaded yet
+    │   ├── DirectoryNotLoaded   no specialist directory has been loaded yet
+    │   └── DirectoryDamaged     the directory's file is there but cannot be read
     ├── NotFound                 no such record, or not one the caller may see (HTTP 404)
     ├── VersionConflict          an edit made on an older version of a record (HTTP 409)
     ├── NotAuthenticated         no login, a wrong password or token, a locked account (HTTP 401)
@@ -21,6 +22,7 @@ from typing import Any
 
 __all__ = [
     "DataError",
+    "DirectoryDamaged",
     "DirectoryNotLoaded",
     "FieldProblem",
     "InputError",
@@ -107,6 +109,10 @@ class DataError(SpinefxError):
 
 class DirectoryNotLoaded(DataError):
     """No specialist directory has been loaded into the data directory yet."""
+
+
+class DirectoryDamaged(DataError):
+    """The specialist directory's file is there but cannot be read: load it again."""
 
 
 class NotFound(SpinefxError):

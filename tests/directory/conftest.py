@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from spinefx.directory import store
 from spinefx.directory.demo import load_demo
 from spinefx.directory.locations import COLUMNS as LOCATION_COLUMNS
 from spinefx.directory.nppes_header import NPPES_COLUMNS
@@ -102,14 +101,6 @@ def files() -> SimpleNamespace:
         write_locations=write_locations,
         write_mup=write_mup,
     )
-
-
-@pytest.fixture(autouse=True)
-def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Never touch the user's data folder; close cached read connections after each test."""
-    monkeypatch.setenv(store.DATA_DIR_ENV, str(tmp_path / "data"))
-    yield
-    store.close_cached()
 
 
 @pytest.fixture(scope="session")

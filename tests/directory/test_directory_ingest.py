@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from spinefx.directory import store
 from spinefx.directory.nppes import ingest
 from spinefx.directory.nppes_header import NPPES_COLUMNS
 from spinefx.directory.search import SearchQuery, provider_info, search
@@ -290,8 +289,23 @@ def test_a_successful_ingest_replaces_the_directory_seen_by_open_readers(
 def test_the_default_database_lives_in_the_data_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: SimpleNamespace
 ) -> None:
+    from spinefx.cli import run
+    from spinefx.web.settings import Settings
+
     monkeypatch.setenv("SPINEFX_DATA_DIR", str(tmp_path / "here"))
-    assert store.data_dir() == tmp_path / "here"
-    assert store.default_db_path() == tmp_path / "here" / "directory.duckdb"
-    ingest(files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")]))
-    assert store.default_db_path().exists()
+    assert Settings().directory_db == tmp_path / "here" / "directory.duckdb"
+    nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
+    assert run(["directory", "ingest", str(nppes)]) == 0
+    assert (tmp_path / "here" / "directory.duckdb").exists()
+
+
+def test_the_core_reads_no_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: SimpleNamespace
+) -> None:
+    # SPINEFX_DATA_DIR reaches the core only through Settings: a path given is the path used.
+    monkeypatch.setenv("SPINEFX_DATA_DIR", str(tmp_path / "elsewhere"))
+    db = tmp_path / "given" / "d.duckdb"
+    ingest(files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")]), db_path=db)
+    assert search(db, SearchQuery(zip="02139")).total == 1
+    assert db.exists()
+    assert not (tmp_path / "elsewhere").exists()

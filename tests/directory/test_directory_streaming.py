@@ -181,25 +181,27 @@ def test_warm_up_opens_the_directory_and_tolerates_none(tmp_path: Path, demo_db:
     assert search(demo_db, SearchQuery(zip="02139")).total >= 1
 
 
-def test_the_zip_table_is_cached_in_the_data_folder_and_rebuilt_when_damaged() -> None:
+def test_the_zip_table_is_cached_in_the_folder_given_and_rebuilt_when_damaged(
+    tmp_path: Path,
+) -> None:
     from spinefx.directory import geo
 
-    geo._zip_columns.cache_clear()
-    geo._centroids.cache_clear()
+    cache = tmp_path / "cache"
+    path = geo.zip_cache_file(cache)
+    geo.forget_zip_table()
     try:
-        path = geo.zip_cache_path()
-        assert not path.exists()  # the data folder is the test's own
-        built = geo.centroid_table()
+        built = geo.load_zip_table(cache)
         assert path.exists()
-        geo._zip_columns.cache_clear()
-        assert geo.centroid_table().equals(built)  # read back from the file
+        geo.forget_zip_table()
+        assert geo.load_zip_table(cache).equals(built)  # read back from the file
         path.write_bytes(b"not an arrow file")
-        geo._zip_columns.cache_clear()
-        assert geo.centroid_table().equals(built)  # rebuilt from the package
+        geo.forget_zip_table()
+        assert geo.load_zip_table(cache).equals(built)  # rebuilt from the package
         assert geo.centroid("02139") is not None
+        geo.forget_zip_table()
+        assert geo.load_zip_table().equals(built)  # no folder given: no file read or written
     finally:
-        geo._zip_columns.cache_clear()
-        geo._centroids.cache_clear()
+        geo.forget_zip_table()
 
 
 def test_the_zip_locator_gives_centroids_and_the_searchs_own_unit_vectors() -> None:

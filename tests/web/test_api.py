@@ -4,6 +4,7 @@ of bad request is an RFC 9457 problem naming what is wrong, never a 500."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from spinefx.clinical.pathway import (
     REFERENCE_HEIGHTS,
     REFERENCE_SCREENING,
 )
+from spinefx.web import Settings, create_app
 from spinefx.web.settings import MAX_BODY_BYTES
 
 PROBLEM = "application/problem+json"
@@ -279,6 +281,33 @@ def test_no_directory_loaded_is_503(empty_client: TestClient) -> None:
     problem = assert_problem(empty_client.get("/api/v1/specialists?zip=02139"), 503)
     assert problem["type"] == "urn:spinefx:problem:directory-not-loaded"
     assert "spinefx directory demo" in problem["detail"]
+    assert "/" not in problem["detail"].replace("https://", "")  # no server path
+
+
+@pytest.mark.parametrize("damage", ["not a database", "folder"])
+def test_a_damaged_directory_is_503_naming_no_path_and_no_database_error(
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "data" / "directory.duckdb"
+    db.parent.mkdir()
+    if damage == "folder":  # the data folder is unreadable as a folder: the path is a file
+        (tmp_path / "file").write_text("x", encoding="utf-8")
+        settings = Settings(data_dir=tmp_path / "file")
+    else:
+        db.write_bytes(b"not a database at all" * 100)
+        settings = Settings(data_dir=db.parent)
+    with TestClient(create_app(settings)) as client:
+        problem = assert_problem(client.get("/api/v1/specialists?zip=02139"), 503)
+        page = client.get("/find?zip=02139")
+    assert problem["type"] == "urn:spinefx:problem:directory-damaged"
+    for text in (problem["detail"], page.text):
+        assert str(tmp_path) not in text
+        assert "duckdb" not in text.lower()
+        assert "Error" not in text
+    assert page.status_code == 503
+    assert 'id="damaged-directory"' in page.text
+    assert 'id="no-directory"' not in page.text
+    assert str(tmp_path) in caplog.text  # the operator finds the cause in the log
 
 
 def test_the_wrong_method_is_405_problem(client: TestClient) -> None:

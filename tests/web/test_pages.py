@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -569,11 +570,13 @@ def test_the_kyphoplasty_drawing_has_its_step_captions_in_the_page(client: TestC
 def test_startup_warms_the_directory(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import spinefx.directory.search as search
 
-    seen: list[Path] = []
+    seen: list[Any] = []
     monkeypatch.setattr(search, "warm_up", seen.append)
     settings = Settings(data_dir=data_dir)
     with TestClient(create_app(settings)) as c:
-        assert seen == [settings.directory_db]
+        (directory,) = seen
+        assert directory is c.app.state.resources.directory  # the app's own handle
+        assert directory.path == settings.directory_db
         assert c.get("/").status_code == 200
 
 
@@ -582,7 +585,7 @@ def test_startup_never_fails_on_the_warm_up(
 ) -> None:
     import spinefx.directory.search as search
 
-    def broken(db_path: Path) -> None:
+    def broken(directory: Any) -> None:
         raise RuntimeError("no directory")
 
     monkeypatch.setattr(search, "warm_up", broken)

@@ -32,6 +32,20 @@ DbOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
+def _database(db: Path | None) -> Path:
+    """``--db``, else ``directory.duckdb`` in the data folder (``SPINEFX_DATA_DIR``).
+
+    The ZIP table is loaded here too, with its cache in the data folder: the core reads no
+    environment, so this is where the command's settings reach it.
+    """
+    from spinefx.directory.geo import load_zip_table
+    from spinefx.web.settings import Settings
+
+    settings = Settings.from_environment()
+    load_zip_table(settings.cache_dir)
+    return db.expanduser() if db is not None else settings.directory_db
+
+
 @contextmanager
 def _progress_bar() -> Iterator[ProgressFn]:
     """A rich progress bar on stderr, one line per file, in bytes read."""
@@ -138,7 +152,7 @@ def ingest(
     with _progress_bar() as progress:
         report = run_ingest(
             nppes_csv,
-            db_path=db,
+            db_path=_database(db),
             utilization_csv=utilization,
             locations_csv=locations,
             progress=progress,
@@ -161,7 +175,7 @@ def demo(
     from spinefx.directory.demo import load_demo
 
     with _progress_bar() as progress:
-        report = load_demo(db, rows=rows, seed=seed, progress=progress)
+        report = load_demo(_database(db), rows=rows, seed=seed, progress=progress)
     if as_json:
         print_json(report)
     else:
@@ -218,6 +232,7 @@ def search(
     if specialty:
         data["specialties"] = specialty
     query = parse_input(SearchQuery, data)
+    db = _database(db)
     result = run_search(db, query)
     if as_json:
         print_json(result)
@@ -314,6 +329,7 @@ def info(
     """One provider: all specialties, practice locations and Medicare volume."""
     from spinefx.directory.search import provider_info
 
+    db = _database(db)
     detail = provider_info(db, npi)
     if as_json:
         print_json(detail)

@@ -525,7 +525,7 @@ def write_demo_files(
 
 
 def load_demo(
-    db_path: Path | None = None,
+    db_path: Path,
     rows: int = DEFAULT_ROWS,
     seed: int = DEFAULT_SEED,
     *,

@@ -14,6 +14,7 @@ import contextlib
 import math
 import os
 import re
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -34,13 +35,16 @@ __all__ = [
     "bounding_box",
     "centroid",
     "centroid_table",
+    "forget_zip_table",
     "haversine_miles",
+    "load_zip_table",
     "lon_bounds_useful",
     "normalize_zip",
     "offset_miles",
     "parse_zip",
     "suggest_zips",
     "unit_vector",
+    "zip_cache_file",
 ]
 
 EARTH_RADIUS_MILES = 3958.8
@@ -85,24 +89,45 @@ _ZIP_SCHEMA = pa.schema(
 _CACHE_FORMAT = 1
 
 
-def zip_cache_path() -> Path:
-    """Where the ZIP table is cached: ``<data dir>/cache/``, one file per ``zipcodes`` version."""
-    from spinefx.directory.store import data_dir  # store imports DuckDB: only when needed
-
+def zip_cache_file(cache_dir: Path) -> Path:
+    """The ZIP table's cache file in ``cache_dir``: one file per ``zipcodes`` version."""
     version = re.sub(r"[^0-9A-Za-z.]", "_", str(zipcodes.__version__))
-    return data_dir() / "cache" / f"zip-centroids-{version}-{_CACHE_FORMAT}.arrow"
+    return Path(cache_dir) / f"zip-centroids-{version}-{_CACHE_FORMAT}.arrow"
 
 
-@lru_cache(maxsize=1)
-def _zip_columns() -> pa.Table:
+_table: pa.Table | None = None
+_table_lock = threading.Lock()
+
+
+def load_zip_table(cache_dir: Path | None = None) -> pa.Table:
     """Every ZIP code with a known position: ``zip``, ``lat``, ``lon``, ``city``, ``state``.
 
-    Reading the ``zipcodes`` package's 42,000 rows costs about half a second (it builds a
-    dictionary per ZIP code), so the table it yields is cached in an Arrow file in the data
-    folder, keyed by the package's version, and read back in milliseconds by later processes.
-    A missing, unreadable or unwritable cache only means the package is read again.
+    Built once per process. Reading the ``zipcodes`` package's 42,000 rows costs about half a
+    second (it builds a dictionary per ZIP code), so with ``cache_dir`` the table is read from
+    an Arrow file there (milliseconds), or built and written there for the next process. A
+    missing, unreadable or unwritable cache only means the package is read again. Without
+    ``cache_dir`` no file is read or written. The server and the CLI call this first with the
+    data folder's ``cache``; later callers get the table already built.
     """
-    path = zip_cache_path()
+    global _table
+    with _table_lock:
+        if _table is None:
+            _table = _read_or_build(cache_dir)
+        return _table
+
+
+def forget_zip_table() -> None:
+    """Drop the table built in this process (tests of the cache)."""
+    global _table
+    with _table_lock:
+        _table = None
+        _centroids.cache_clear()
+
+
+def _read_or_build(cache_dir: Path | None) -> pa.Table:
+    if cache_dir is None:
+        return _zip_columns_from_package()
+    path = zip_cache_file(cache_dir)
     with contextlib.suppress(OSError, pa.ArrowException):
         with pa.OSFile(str(path), "rb") as source:
             cached = pa.ipc.open_file(source).read_all()
@@ -144,7 +169,7 @@ def _zip_columns_from_package() -> pa.Table:
 
 @lru_cache(maxsize=1)
 def _centroids() -> dict[str, Centroid]:
-    columns = _zip_columns()
+    columns = load_zip_table()
     return {
         z: Centroid(z, lat, lon, city, state)
         for z, lat, lon, city, state in zip(
@@ -165,7 +190,7 @@ def centroid(zip_code: str) -> Centroid | None:
 
 def centroid_table() -> pa.Table:
     """Every ZIP centroid as an Arrow table (``zip``, ``lat``, ``lon``) for joins in DuckDB."""
-    return _zip_columns().select(["zip", "lat", "lon"])
+    return load_zip_table().select(["zip", "lat", "lon"])
 
 
 def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:

@@ -44,7 +44,6 @@ from spinefx.directory.store import (
     ROW_GROUP_SIZE,
     building,
     one,
-    resolve_db_path,
     scalar,
     write_facts,
 )
@@ -129,7 +128,7 @@ def check_nppes_header(header: list[str], path: Path) -> None:
 def ingest(
     nppes_csv: Path,
     *,
-    db_path: Path | None = None,
+    db_path: Path,
     utilization_csv: Path | None = None,
     locations_csv: Path | None = None,
     progress: ProgressFn | None = None,
@@ -139,8 +138,8 @@ def ingest(
     """Build the directory from the NPPES main file (and optional companions), atomically.
 
     Inputs are checked before anything is written: a missing file or a header without the
-    needed columns is an :class:`InputError`. The database at ``db_path`` (default
-    :func:`~spinefx.directory.store.default_db_path`) is replaced only when the build succeeds.
+    needed columns is an :class:`InputError`. The database at ``db_path`` is replaced only when
+    the build succeeds.
     ``timings``, when given, receives the seconds spent in each phase (for benchmarks).
     ``demo`` records in the database that its providers are fictional (see
     :func:`~spinefx.directory.store.directory_facts`); the Medicare data year is read from the
@@ -157,7 +156,7 @@ def ingest(
         locations_csv = check_file(Path(locations_csv), "--locations")
         locations_mod.check_header(read_header(locations_csv, "--locations"), locations_csv)
 
-    target = resolve_db_path(db_path)
+    target = Path(db_path).expanduser()
     report = IngestReport(db_path=str(target), source=str(nppes_csv))
     phases.lap("checks")
     cut_rows = Problems()  # rows with the wrong number of fields, skipped by the reader

@@ -6,14 +6,13 @@ is stored sorted by latitude, so DuckDB skips the row groups outside it), then c
 exact distance in SQL.
 
 >>> query = SearchQuery(zip="02139", radius=10, specialties=("neurosurgery",))
->>> result = search(default_db_path(), query)  # doctest: +SKIP
+>>> result = search(Path("directory.duckdb"), query)  # doctest: +SKIP
 >>> result.total, result.results[0].distance_miles  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -26,7 +25,7 @@ from spinefx.directory.geo import (
     parse_zip,
     unit_vector,
 )
-from spinefx.directory.store import default_db_path, one, read_connection, scalar
+from spinefx.directory.store import DirectorySource, one, read_connection, scalar
 from spinefx.directory.taxonomy import (
     BKP_SPECIALTIES,
     SPECIALTIES,
@@ -47,7 +46,6 @@ __all__ = [
     "SpecialtyId",
     "TaxonomyEntry",
     "UtilizationRow",
-    "default_db_path",
     "provider_info",
     "search",
     "warm_up",
@@ -200,13 +198,14 @@ _HIT_COLUMNS = (
 )
 
 
-def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
+def search(db: DirectorySource, query: SearchQuery) -> SearchResult:
     """Providers matching ``query``, nearest first, then most BKP services, then NPI (or, when
     ``query.sort`` is ``"volume"``, most BKP services first, then nearest, then NPI).
 
     ``total`` counts every match before ``limit`` and ``offset``. Raises :class:`InputError`
     for a malformed ZIP, :class:`~spinefx.directory.geo.UnknownZip` for an unknown one, and
-    :class:`~spinefx.errors.DirectoryNotLoaded` when no directory has been loaded.
+    :class:`~spinefx.errors.DirectoryNotLoaded` when no directory has been loaded. ``db`` is
+    the app's :class:`~spinefx.directory.store.Directory` handle or a database file's path.
 
     Three small queries: the count; the page's NPIs (a top-N over narrow columns, ordered by
     the dot product, which orders exactly as the distance does); then the page's rows with
@@ -240,7 +239,7 @@ def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
         where.append("bkp_services > 0")
     where.append(_IN_RANGE)
     matches = " AND ".join(where)
-    with read_connection(db_path) as conn:
+    with read_connection(db) as conn:
         total = scalar(conn, f"SELECT count(*) FROM providers WHERE {matches}", params)
         page: list[tuple[Any, ...]] = []
         if total > query.offset:
@@ -286,10 +285,10 @@ def search(db_path: Path | None, query: SearchQuery) -> SearchResult:
     return SearchResult(query=query, total=total, results=results)
 
 
-def warm_up(db_path: Path | None = None) -> bool:
+def warm_up(db: DirectorySource) -> bool:
     """Pay the one-time costs of the first search now (call once when a server starts).
 
-    Loads the ZIP code table (about half a second), opens and caches the read connection and
+    Loads the ZIP code table (about half a second), opens the handle's read connection and
     runs one search through it, so that the first request is as fast as the next ones. Returns
     whether a directory was found; with none loaded it returns ``False`` instead of raising,
     and searches then raise :class:`~spinefx.errors.DirectoryNotLoaded` as usual. Safe to call
@@ -297,18 +296,18 @@ def warm_up(db_path: Path | None = None) -> bool:
     """
     parse_zip("02139")  # builds the ZIP centroid table once per process
     try:
-        search(db_path, SearchQuery(zip="02139", radius=100, specialties=SPECIALTY_IDS))
+        search(db, SearchQuery(zip="02139", radius=100, specialties=SPECIALTY_IDS))
     except DirectoryNotLoaded:
         return False
     return True
 
 
-def provider_info(db_path: Path | None, npi: str) -> ProviderDetail:
+def provider_info(db: DirectorySource, npi: str) -> ProviderDetail:
     """Everything the directory holds about one provider; an unknown NPI is an InputError."""
     npi = npi.strip()
     if not (len(npi) == 10 and npi.isdigit()):
         raise InputError("npi", npi, "a 10-digit NPI")
-    with read_connection(db_path) as conn:
+    with read_connection(db) as conn:
         row = one(
             conn,
             """

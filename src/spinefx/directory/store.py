@@ -1,10 +1,13 @@
 """Where the directory lives and how it is written and opened.
 
-The directory is one DuckDB file, by default ``$SPINEFX_DATA_DIR/directory.duckdb`` (the data
-directory defaults to the platform's user data folder). An ingest builds a new file next to the
-target and swaps it in with :func:`os.replace` only when complete, so readers keep using the old
-file until then and a failed ingest leaves it untouched. Searches open read-only connections,
-cached per file identity (path, inode, modification time) so a swap is picked up on the next call.
+The directory is one DuckDB file, ``directory.duckdb`` in the data folder (the web app's
+``Settings.data_dir``; :func:`platform_data_dir` is the default). An ingest builds a new file
+next to the target and swaps it in with :func:`os.replace` only when complete, so readers keep
+using the old file until then and a failed ingest leaves it untouched. Nothing here reads the
+environment: callers pass the path.
+
+Reading goes through a :class:`Directory` handle (the web app makes one at startup and owns it)
+or, for a one-off read, through :func:`read_connection` with a path.
 """
 
 from __future__ import annotations
@@ -17,29 +20,29 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import duckdb
 import platformdirs
 
-from spinefx.errors import DataError, DirectoryNotLoaded
+from spinefx.errors import DataError, DirectoryDamaged, DirectoryNotLoaded
 
 __all__ = [
-    "DATA_DIR_ENV",
+    "DB_FILENAME",
     "SCHEMA_VERSION",
+    "Directory",
     "DirectoryFacts",
+    "DirectorySource",
     "building",
-    "data_dir",
-    "default_db_path",
     "directory_facts",
+    "not_loaded_message",
     "one",
+    "platform_data_dir",
     "read_connection",
-    "resolve_db_path",
     "scalar",
     "write_facts",
 ]
 
-DATA_DIR_ENV = "SPINEFX_DATA_DIR"
 DB_FILENAME = "directory.duckdb"
 SCHEMA_VERSION = "2"
 
@@ -132,12 +135,12 @@ def write_facts(conn: duckdb.DuckDBPyConnection, *, demo: bool, medicare_year: i
         conn.execute("INSERT INTO meta VALUES ('medicare_year', ?)", [str(medicare_year)])
 
 
-def directory_facts(db_path: Path | str | None = None) -> DirectoryFacts:
+def directory_facts(db: DirectorySource) -> DirectoryFacts:
     """The :class:`DirectoryFacts` of the loaded directory (raises as :func:`read_connection`).
 
     A directory built before these were recorded reads as not a demo, with no year.
     """
-    with read_connection(db_path) as conn:
+    with read_connection(db) as conn:
         rows = conn.execute(
             "SELECT key, value FROM meta WHERE key IN ('demo', 'medicare_year')"
         ).fetchall()
@@ -149,21 +152,9 @@ def directory_facts(db_path: Path | str | None = None) -> DirectoryFacts:
     )
 
 
-def data_dir() -> Path:
-    """The spinefx data directory: ``$SPINEFX_DATA_DIR``, else the user data folder."""
-    configured = os.environ.get(DATA_DIR_ENV)
-    if configured:
-        return Path(configured).expanduser()
+def platform_data_dir() -> Path:
+    """The per-user data folder of the platform (the default of ``Settings.data_dir``)."""
     return Path(platformdirs.user_data_dir("spinefx"))
-
-
-def default_db_path() -> Path:
-    """Where the directory database lives unless ``--db`` says otherwise."""
-    return data_dir() / DB_FILENAME
-
-
-def resolve_db_path(db_path: Path | str | None) -> Path:
-    return Path(db_path).expanduser() if db_path is not None else default_db_path()
 
 
 def _pid_is_running(pid: int) -> bool:
@@ -257,10 +248,6 @@ def building(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             shutil.rmtree(spill, ignore_errors=True)
 
 
-_lock = threading.Lock()
-_cached: dict[Path, tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]] = {}
-
-
 def not_loaded_message(path: Path) -> str:
     return (
         f"no specialist directory at {path}; load one with `spinefx directory demo` "
@@ -268,48 +255,155 @@ def not_loaded_message(path: Path) -> str:
     )
 
 
-@contextlib.contextmanager
-def read_connection(db_path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only cursor on the directory; raises :class:`DirectoryNotLoaded` if there is none.
-
-    Connections are cached per file identity: after an ingest swaps a new file in, the next call
-    opens it and closes the old one.
-    """
-    path = resolve_db_path(db_path).absolute()
+def _identity(path: Path) -> tuple[int, int, int]:
+    """The file's (inode, mtime, size); raises DirectoryNotLoaded or DataError."""
     try:
         stat = path.stat()
     except FileNotFoundError:
         raise DirectoryNotLoaded(not_loaded_message(path)) from None
-    except OSError as exc:  # e.g. SPINEFX_DATA_DIR names a file, or a folder we may not read
-        raise DataError(f"the directory database {path} cannot be reached ({exc})") from exc
-    identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-    with _lock:
-        cached = _cached.get(path)
-        if cached is None or cached[0] != identity:
-            if cached is not None:
-                with contextlib.suppress(Exception):
-                    cached[1].close()
-                del _cached[path]
-            try:
-                conn = duckdb.connect(str(path), read_only=True)
-                one(conn, "SELECT value FROM meta WHERE key = 'schema_version'")
-            except duckdb.Error as exc:
-                raise DataError(
-                    f"the directory database {path} cannot be read ({exc}); "
-                    "rebuild it with `spinefx directory ingest FILE` or `spinefx directory demo`"
-                ) from exc
-            _cached[path] = (identity, conn)
-        cursor = _cached[path][1].cursor()
+    except OSError as exc:  # e.g. the data folder is a file, or a folder we may not read
+        raise DirectoryDamaged(f"the directory database {path} cannot be reached ({exc})") from exc
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection on the file at ``path`` now, in a database instance of its own.
+
+    ``duckdb.connect(path)`` would hand back the instance still open on that path, which after
+    a swap holds the old file; attaching into a fresh in-memory instance reads the file that
+    the path names now. Each cursor must ``USE directory`` (see :func:`_cursor`).
+    """
+    conn = duckdb.connect(":memory:")
     try:
-        yield cursor
+        quoted = str(path).replace("'", "''")
+        conn.execute(f"ATTACH '{quoted}' AS directory (READ_ONLY)")
+        conn.execute("USE directory")
+        one(conn, "SELECT value FROM meta WHERE key = 'schema_version'")
+    except duckdb.Error as exc:
+        with contextlib.suppress(Exception):
+            conn.close()
+        raise DirectoryDamaged(
+            f"the directory database {path} cannot be read ({exc}); "
+            "rebuild it with `spinefx directory ingest FILE` or `spinefx directory demo`"
+        ) from exc
+    return conn
+
+
+def _cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    cursor = conn.cursor()
+    cursor.execute("USE directory")
+    return cursor
+
+
+class _Open:
+    """One open file: its identity, its connection and how many readers use it now."""
+
+    def __init__(self, identity: tuple[int, int, int], conn: duckdb.DuckDBPyConnection) -> None:
+        self.identity = identity
+        self.conn = conn
+        self.readers = 0
+        self.retired = False
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class Directory:
+    """The handle on one directory database file, owned by whoever made it (the web app).
+
+    :meth:`cursor` gives a read-only cursor on the file as it is when the call starts. After an
+    ingest swaps a new file in, the next call opens the new file, while readers already running
+    go on reading the old one: its connection is closed only when the last of them is done. So
+    no search ever sees a connection closed under it. Safe to use from many threads.
+
+    >>> handle = Directory(Path("/nonexistent/directory.duckdb"))
+    >>> handle.state()
+    'not-loaded'
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path).expanduser().absolute()
+        self._lock = threading.Lock()
+        self._open: _Open | None = None
+        self._closed = False
+
+    def state(self) -> Literal["loaded", "not-loaded", "damaged"]:
+        """Whether a readable directory is there (opens it if it changed)."""
+        try:
+            with self.cursor():
+                return "loaded"
+        except DirectoryNotLoaded:
+            return "not-loaded"
+        except DataError:
+            return "damaged"
+
+    def _acquire(self) -> _Open:
+        identity = _identity(self.path)
+        with self._lock:
+            if self._closed:
+                raise DataError("the directory handle is closed")
+            current = self._open
+            if current is None or current.identity != identity:
+                fresh = _Open(identity, _open(self.path))
+                if current is not None:
+                    current.retired = True
+                    if current.readers == 0:
+                        current.close()
+                self._open = current = fresh
+            current.readers += 1
+            return current
+
+    def _release(self, used: _Open) -> None:
+        with self._lock:
+            used.readers -= 1
+            if used.retired and used.readers == 0:
+                used.close()
+
+    @contextlib.contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only cursor; raises :class:`DirectoryNotLoaded` when there is no file and
+        :class:`DirectoryDamaged` when it cannot be read."""
+        used = self._acquire()
+        try:
+            cursor = _cursor(used.conn)
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+        finally:
+            self._release(used)
+
+    def close(self) -> None:
+        """Close the connection (now, or when its last reader is done); later calls fail."""
+        with self._lock:
+            self._closed = True
+            if self._open is not None:
+                self._open.retired = True
+                if self._open.readers == 0:
+                    self._open.close()
+                self._open = None
+
+
+DirectorySource = Directory | Path | str
+"""A directory to read: an app-owned :class:`Directory`, or a database file's path."""
+
+
+@contextlib.contextmanager
+def read_connection(source: DirectorySource) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only cursor on the directory; raises :class:`DirectoryNotLoaded` if there is none.
+
+    With a :class:`Directory` the cursor comes from its open connection; with a path, a
+    connection is opened for this block alone and closed after it (the CLI, one search a run).
+    """
+    if isinstance(source, Directory):
+        with source.cursor() as cursor:
+            yield cursor
+        return
+    path = Path(source).expanduser().absolute()
+    _identity(path)
+    conn = _open(path)
+    try:
+        yield conn
     finally:
-        cursor.close()
-
-
-def close_cached() -> None:
-    """Close every cached read connection (tests, and before deleting a database file)."""
-    with _lock:
-        for _, conn in _cached.values():
-            with contextlib.suppress(Exception):
-                conn.close()
-        _cached.clear()
+        conn.close()

@@ -4,12 +4,17 @@ Nothing is built at import: each call makes a new app from ``settings`` (default
 ``SPINEFX_*`` environment). Errors from the core become HTTP answers here and only here:
 :class:`~spinefx.errors.InputError` is 422, :class:`~spinefx.errors.DataError` (no directory
 loaded, unreadable store) is 503; under ``/api/`` as ``application/problem+json``, elsewhere
-as a page. At startup the directory is warmed up (ZIP table, read connection) so the first search
-is not slow; a missing or broken directory never stops the app from starting.
+as a page.
+
+The app owns its resources: the lifespan makes them from ``settings`` (see
+:class:`spinefx.web.deps.Resources`: the directory handle), keeps them on ``app.state`` and
+closes them at shutdown; routes get them as dependencies. At startup the directory is warmed up
+(ZIP table, read connection) so the first search is not slow; a missing or broken directory
+never stops the app from starting.
 
 >>> from fastapi.testclient import TestClient
->>> client = TestClient(create_app(Settings(data_dir="/nonexistent")))
->>> client.get("/api/v1/specialists?zip=02139").status_code
+>>> with TestClient(create_app(Settings(data_dir="/nonexistent"))) as client:
+...     client.get("/api/v1/specialists?zip=02139").status_code
 503
 """
 
@@ -31,8 +36,18 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 import spinefx
-from spinefx.errors import MISSING, DataError, DirectoryNotLoaded, FieldProblem, InputError
+from spinefx.directory.store import Directory
+from spinefx.errors import (
+    MISSING,
+    DataError,
+    DirectoryDamaged,
+    DirectoryNotLoaded,
+    FieldProblem,
+    InputError,
+)
+from spinefx.web.deps import open_resources
 from spinefx.web.problems import (
+    DIRECTORY_DAMAGED,
     DIRECTORY_NOT_LOADED,
     INVALID_INPUT,
     UNKNOWN_ZIP,
@@ -41,7 +56,7 @@ from spinefx.web.problems import (
     problem,
 )
 from spinefx.web.routes import api, pages
-from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders
+from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders, escape_control
 from spinefx.web.settings import MAX_BODY_BYTES, Settings
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "make_templates", "warm_up"]
@@ -65,14 +80,16 @@ def make_templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def warm_up(db_path: Path) -> None:
+def warm_up(settings: Settings, directory: Directory) -> None:
     """Make the first directory search fast (ZIP table, read connection); never fail startup."""
+    from spinefx.directory.geo import load_zip_table
     from spinefx.directory.search import warm_up as warm_up_directory
 
     try:
-        warm_up_directory(db_path)
-    except Exception:  # a damaged directory must not stop the patient pages from serving
-        log.warning("directory warm-up skipped", exc_info=True)
+        load_zip_table(settings.cache_dir)
+        warm_up_directory(directory)
+    except Exception as exc:  # a damaged directory must not stop the patient pages from serving
+        log.warning("directory warm-up skipped: %s", type(exc).__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -81,8 +98,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        warm_up(settings.directory_db)
-        yield
+        resources = open_resources(settings)
+        app.state.resources = resources
+        try:
+            warm_up(settings, resources.directory)
+            yield
+        finally:
+            app.state.resources = None
+            resources.close()
 
     app = FastAPI(
         title="spinefx",
@@ -134,16 +157,30 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
     async def on_data_error(request: Request, exc: Exception) -> Response:
+        # The message names server paths and database errors: it goes to the log, escaped,
+        # and the client gets words of its own.
         not_loaded = isinstance(exc, DirectoryNotLoaded)
+        log.warning("directory unavailable: %s", escape_control(str(exc)))
+        if not_loaded:
+            title = "No specialist directory loaded"
+            detail = (
+                "No specialist directory is loaded on this server yet; whoever runs it can "
+                "load one with `spinefx directory demo` or `spinefx directory ingest FILE`."
+            )
+            kind = DIRECTORY_NOT_LOADED
+        elif isinstance(exc, DirectoryDamaged):
+            title = "Specialist directory damaged"
+            detail = (
+                "The specialist directory on this server cannot be read; it must be loaded again."
+            )
+            kind = DIRECTORY_DAMAGED
+        else:
+            title = "Data unavailable"
+            detail = "The data this answer needs cannot be read on this server."
+            kind = "about:blank"
         if not _is_api(request):
-            return pages.error_page(request, 503, "The directory is not available", str(exc))
-        return problem(
-            503,
-            str(exc),
-            instance=request.url.path,
-            type=DIRECTORY_NOT_LOADED if not_loaded else "about:blank",
-            title="No specialist directory loaded" if not_loaded else "Data unavailable",
-        )
+            return pages.error_page(request, 503, "The directory is not available", detail)
+        return problem(503, detail, instance=request.url.path, type=kind, title=title)
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
@@ -178,7 +215,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception(
+            "unexpected error on %s %s",
+            escape_control(request.method),
+            escape_control(request.url.path),
+        )
         return problem(500, "Something went wrong on our side.", instance=request.url.path)
 
     app.add_exception_handler(InputError, on_input_error)

@@ -1,15 +1,55 @@
-"""Request dependencies, as ``Annotated`` aliases so route signatures read plainly."""
+"""Request dependencies, as ``Annotated`` aliases so route signatures read plainly.
+
+The app owns its resources: :func:`spinefx.web.app.create_app`'s lifespan makes them from
+``Settings`` and keeps them on ``app.state`` (:class:`Resources`); routes receive them here.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.templating import Jinja2Templates
 
+from spinefx.directory.store import Directory
 from spinefx.web.settings import Settings
 
-__all__ = ["SettingsDep", "TemplatesDep", "get_settings", "get_templates"]
+__all__ = [
+    "AppNotStarted",
+    "DirectoryDep",
+    "Resources",
+    "SettingsDep",
+    "TemplatesDep",
+    "get_directory",
+    "get_settings",
+    "get_templates",
+    "open_resources",
+]
+
+
+@dataclass
+class Resources:
+    """What the app opens at startup and closes at shutdown (``app.state.resources``).
+
+    Add a resource here (the registry's engine goes beside ``directory``), make it in
+    :func:`open_resources`, close it in :meth:`close`, and hand it to routes with a
+    dependency below.
+    """
+
+    directory: Directory
+
+    def close(self) -> None:
+        self.directory.close()
+
+
+def open_resources(settings: Settings) -> Resources:
+    """Make the app's resources from ``settings`` (nothing is read before this)."""
+    return Resources(directory=Directory(settings.directory_db))
+
+
+class AppNotStarted(RuntimeError):
+    """A route ran before the app's lifespan started (a TestClient used without ``with``)."""
 
 
 def get_settings(request: Request) -> Settings:
@@ -22,5 +62,17 @@ def get_templates(request: Request) -> Jinja2Templates:
     return templates
 
 
+def get_resources(request: Request) -> Resources:
+    resources: Resources | None = getattr(request.app.state, "resources", None)
+    if resources is None:
+        raise AppNotStarted("the app's lifespan has not run: use `with TestClient(app)`")
+    return resources
+
+
+def get_directory(request: Request) -> Directory:
+    return get_resources(request).directory
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+DirectoryDep = Annotated[Directory, Depends(get_directory)]

@@ -23,6 +23,7 @@ from starlette.responses import Response
 from spinefx.errors import MISSING, FieldProblem
 
 __all__ = [
+    "DIRECTORY_DAMAGED",
     "DIRECTORY_NOT_LOADED",
     "INVALID_INPUT",
     "PROBLEM_JSON",
@@ -38,6 +39,7 @@ PROBLEM_JSON = "application/problem+json"
 INVALID_INPUT = "urn:spinefx:problem:invalid-input"
 UNKNOWN_ZIP = "urn:spinefx:problem:unknown-zip"
 DIRECTORY_NOT_LOADED = "urn:spinefx:problem:directory-not-loaded"
+DIRECTORY_DAMAGED = "urn:spinefx:problem:directory-damaged"
 
 
 def problem(

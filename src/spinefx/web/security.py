@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable
 
@@ -28,6 +29,7 @@ __all__ = [
     "BodySizeLimit",
     "BodyTooLarge",
     "SecurityHeaders",
+    "escape_control",
 ]
 
 CONTENT_SECURITY_POLICY = (
@@ -43,6 +45,28 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
 )
 ACCESS_LOGGER = "spinefx.web.access"
+
+
+# C0 and C1 controls, DEL, lone surrogates, the Unicode line separators, and the backslash
+# itself (so that an escape in the log always means an escape).
+_UNSAFE_IN_LOG = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\\]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == "\\":
+        return "\\\\"
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def escape_control(text: str) -> str:
+    r"""``text`` with control characters escaped, for one log line that cannot forge another.
+
+    >>> print(escape_control("/find\nGET /admin 200"))
+    /find\x0aGET /admin 200
+    """
+    return _UNSAFE_IN_LOG.sub(_escaped, text)
 
 
 class SecurityHeaders:
@@ -179,4 +203,10 @@ class AccessLog:
         finally:
             # scope["path"] never holds the query string; it is logged on its own, as is.
             elapsed_ms = (time.perf_counter() - start) * 1000
-            self.log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed_ms)
+            self.log.info(
+                "%s %s %d %.1fms",
+                escape_control(str(scope["method"])),
+                escape_control(str(scope["path"])),
+                status,
+                elapsed_ms,
+            )

@@ -1,8 +1,9 @@
-"""Settings of the web app, read from ``SPINEFX_*`` environment variables.
+"""Settings of the web app and the CLI, read from ``SPINEFX_*`` environment variables.
 
-``SPINEFX_DATA_DIR`` names the folder that holds ``directory.duckdb`` (default: the same
-per-user data folder as ``spinefx directory``); ``SPINEFX_HOST`` and ``SPINEFX_PORT`` set where
-``spinefx serve`` listens.
+``SPINEFX_DATA_DIR`` names the folder that holds ``directory.duckdb`` and the ``cache`` folder
+(default: the platform's per-user data folder); ``SPINEFX_HOST`` and ``SPINEFX_PORT`` set where
+``spinefx serve`` listens. This is the only place that reads the environment: the core takes
+every path as an argument.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ MAX_BODY_BYTES = 64 * 1024  # any request body above this is refused with 413
 
 
 def default_data_dir() -> Path:
-    """The data folder that ``spinefx directory`` writes to."""
-    from spinefx.directory.store import data_dir  # imported here: duckdb loads on first use
+    """The data folder used when ``SPINEFX_DATA_DIR`` is not set."""
+    from spinefx.directory.store import platform_data_dir  # imported here: duckdb loads late
 
-    return data_dir()
+    return platform_data_dir()
 
 
 class Settings(BaseSettings):
@@ -55,3 +56,8 @@ class Settings(BaseSettings):
         from spinefx.directory.store import DB_FILENAME
 
         return self.data_dir / DB_FILENAME
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where derived tables are cached (the ZIP centroid table), inside the data folder."""
+        return self.data_dir / "cache"

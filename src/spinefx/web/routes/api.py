@@ -20,9 +20,10 @@ from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 
 from spinefx.clinical import candidacy, followup, morphometry, screening
-from spinefx.errors import DirectoryNotLoaded, FieldProblem, InputError
+from spinefx.directory.store import Directory
+from spinefx.errors import FieldProblem, InputError
 from spinefx.validation import parse_input
-from spinefx.web.deps import SettingsDep
+from spinefx.web.deps import DirectoryDep
 from spinefx.web.problems import PROBLEM_JSON, ProblemError
 
 __all__ = ["RULES", "Rule", "router"]
@@ -236,17 +237,13 @@ def _query_name(field: str) -> str:
     )
 
 
-def search_directory(settings: Any, data: dict[str, Any]) -> Any:
+def search_directory(directory: Directory, data: dict[str, Any]) -> Any:
     """Run the search for ``data``; input errors name the query parameters, not the model."""
     from spinefx.directory.search import SearchQuery, search
 
-    if not settings.directory_db.is_file():
-        from spinefx.directory.store import not_loaded_message
-
-        raise DirectoryNotLoaded(not_loaded_message(settings.directory_db))
     try:
         query = parse_input(SearchQuery, data)
-        return search(settings.directory_db, query)
+        return search(directory, query)
     except InputError as exc:
         if not any(p.field.startswith("specialties") for p in exc.problems):
             raise
@@ -266,6 +263,6 @@ def search_directory(settings: Any, data: dict[str, Any]) -> Any:
     },
     openapi_extra={"parameters": SEARCH_PARAMETERS},
 )
-def specialists(request: Request, settings: SettingsDep) -> Response:
-    result = search_directory(settings, search_data(request.query_params))
+def specialists(request: Request, directory: DirectoryDep) -> Response:
+    result = search_directory(directory, search_data(request.query_params))
     return JSONResponse(result.model_dump(mode="json"))

@@ -23,11 +23,12 @@ from starlette.responses import Response
 
 from spinefx.clinical import candidacy, followup, morphometry, screening
 from spinefx.clinical.spine import Level
-from spinefx.errors import DataError, FieldProblem, InputError
+from spinefx.directory.store import Directory
+from spinefx.errors import DataError, DirectoryNotLoaded, FieldProblem, InputError
 from spinefx.learn import DISCLAIMER, REFERENCES, TOPICS, topic
 from spinefx.validation import parse_input
 from spinefx.web import forms
-from spinefx.web.deps import SettingsDep, TemplatesDep
+from spinefx.web.deps import DirectoryDep, TemplatesDep
 from spinefx.web.spine_svg import DRAWN_LEVELS, Body, lateral_spine_svg
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -389,18 +390,18 @@ def learn_topic(request: Request, slug: str, templates: TemplatesDep) -> Respons
 SORT_ORDERS = {"distance": "Nearest first", "volume": "Most kyphoplasty procedures first"}
 
 
-def _directory_facts(settings: Any) -> Any:
+def _directory_facts(directory: Directory) -> Any:
     """The loaded directory's facts (demo or not, Medicare year), or None when none is read."""
     from spinefx.directory.store import directory_facts
 
     try:
-        return directory_facts(settings.directory_db)
+        return directory_facts(directory)
     except DataError:
         return None
 
 
 @router.api_route("/find", methods=["GET", "HEAD"])
-def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Response:
+def find(request: Request, directory: DirectoryDep, templates: TemplatesDep) -> Response:
     from spinefx.directory.geo import UnknownZip
     from spinefx.directory.places import result_places, town_of
     from spinefx.directory.search import VOLUME_NOTE
@@ -420,7 +421,7 @@ def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Re
         "sort": params.get("sort", "distance"),
         "performs_bkp": params.get("performs_bkp", "") in ("true", "1", "on", "yes"),
         "errors": {},
-        "loaded": settings.directory_db.is_file(),
+        "directory_state": directory.state(),
         "volume_note": VOLUME_NOTE,
         "result": None,
         "suggestions": [],
@@ -430,7 +431,7 @@ def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Re
         return render(templates, request, "find.html", context)
     status = 200
     try:
-        result = search_directory(settings, search_data(params))
+        result = search_directory(directory, search_data(params))
     except InputError as exc:
         context["errors"] = field_messages(exc.problems)
         if isinstance(exc, UnknownZip):
@@ -448,12 +449,13 @@ def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Re
             )
         status = 422
     except DataError as exc:
-        context["loaded"] = False
-        context["data_error"] = str(exc)
+        context["directory_state"] = (
+            "not-loaded" if isinstance(exc, DirectoryNotLoaded) else "damaged"
+        )
         status = 503
     else:
         context["result"] = result
-        context["facts"] = _directory_facts(settings)
+        context["facts"] = _directory_facts(directory)
         q = result.query
         context["town"] = town_of(q.zip)
         shown_to = q.offset + len(result.results)
@@ -481,14 +483,14 @@ def find(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Re
 
 @router.api_route("/find/provider/{npi}", methods=["GET", "HEAD"])
 def find_provider(
-    request: Request, npi: str, settings: SettingsDep, templates: TemplatesDep
+    request: Request, npi: str, directory: DirectoryDep, templates: TemplatesDep
 ) -> Response:
     from spinefx.directory.search import provider_info
     from spinefx.directory.taxonomy import SPECIALTIES
     from spinefx.directory.utilization import BKP_CODES, CODE_NAMES
 
     try:
-        detail = provider_info(settings.directory_db, npi)
+        detail = provider_info(directory, npi)
     except InputError:
         return error_page(
             request,
@@ -512,7 +514,7 @@ def find_provider(
         "provider.html",
         {
             "p": detail,
-            "facts": _directory_facts(settings),
+            "facts": _directory_facts(directory),
             "specialties": SPECIALTIES,
             "code_names": CODE_NAMES,
             "bkp_codes": BKP_CODES,
