@@ -43,9 +43,9 @@ def database_url(data_dir: Path | None = None) -> str:
     if url:
         return url
     if data_dir is None:
-        from spinefx.directory.store import data_dir as default_data_dir
+        from spinefx.web.settings import Settings  # SPINEFX_DATA_DIR, else the platform's folder
 
-        data_dir = default_data_dir()
+        data_dir = Settings().data_dir
     return f"sqlite:///{Path(data_dir) / DB_FILENAME}"
 
 
