@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import typer
 
-from spinefx.cli import clinical, directory, registry, web
+from spinefx.cli import casefind, clinical, directory, registry, web
 from spinefx.errors import InputError, SpinefxError
 
 __all__ = ["app", "main", "run"]
@@ -27,6 +27,7 @@ app = typer.Typer(
 clinical.register(app)
 app.add_typer(directory.app, name="directory")
 app.add_typer(registry.app, name="registry")
+app.add_typer(casefind.app, name="casefind")
 web.register(app)
 
 EXIT_INPUT = 2

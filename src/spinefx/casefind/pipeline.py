@@ -1,0 +1,292 @@
+"""The case-finding pipeline: report text in, :class:`~spinefx.casefind.record.Finding` out.
+
+A blank spaCy English pipeline (no trained model, nothing downloaded) with spaCy's
+rule-based sentencizer plus a paragraph rule (a blank line ends a sentence), medspaCy's
+``TargetMatcher`` over ``rules/targets.json`` and medspaCy's ``ConText`` over
+``rules/context.json`` for negation, hedging, history and hypotheticals. medspaCy's own
+sentence splitter (PyRuSH) gives the same sentences on report prose but reads about 40 reports
+a second per core here; ``benchmarks/casefind.py`` measures both in the same run.
+
+Two shortcuts keep it fast and change no result: a report with none of the table's stems
+(``prefilter``) cannot match a target rule and is absent without being parsed, and ConText runs
+only on reports in which a target matched.
+
+>>> finder = CaseFinder()
+>>> finder.find("Mild anterior wedge deformity of T8, age-indeterminate.").vcf
+'present'
+>>> finder.find("No compression fracture.").vcf
+'absent'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from spinefx.casefind import attributes, levels
+from spinefx.casefind.record import Evidence, EvidenceStatus, Finding, Vcf
+from spinefx.casefind.rules import RuleTables, load_tables, with_placeholders
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+__all__ = ["CaseFinder", "Mention", "default_finder"]
+
+HYPOTHETICAL = "hypothetical"
+_CLAUSE_BREAK = re.compile(r";")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One matched finding word: its rule category, span, status and what its clause says."""
+
+    category: str
+    text: str
+    start: int
+    end: int
+    status: str  # an EvidenceStatus value, or "hypothetical"
+    levels: tuple[str, ...]
+    regions: tuple[str, ...]
+    acuity: str | None
+    severity: str | None
+
+    @property
+    def counts(self) -> bool:
+        return self.status in (EvidenceStatus.PRESENT, EvidenceStatus.HISTORICAL)
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    body = "|".join(re.escape(p) for p in ordered)
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
+
+
+class CaseFinder:
+    """Reads report texts; build once per process (building takes about a second)."""
+
+    def __init__(self, tables: RuleTables | None = None) -> None:
+        import spacy
+        from medspacy.context import ConText, ConTextRule
+        from medspacy.target_matcher import TargetRule
+
+        self.tables = tables or load_tables()
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("casefind_paragraphs")
+        matcher: Any = nlp.add_pipe("medspacy_target_matcher")
+        matcher.add([TargetRule.from_dict(with_placeholders(r)) for r in self.tables.targets])
+        self.nlp = nlp
+        self.context = ConText(nlp, rules=None)
+        self.context.add([ConTextRule.from_dict(r) for r in self.tables.context])
+        self._prefilter = self.tables.prefilter_pattern
+        self._vertebral = _phrase_pattern(self.tables.vertebral_sites)
+        self._other = _phrase_pattern(self.tables.other_sites)
+
+    # -- public ------------------------------------------------------------------------
+
+    def find(self, text: str, id: str = "", patient: str | None = None) -> Finding:
+        """The finding of one report."""
+        return next(self.find_many([(id, patient, text)]))
+
+    def find_many(
+        self, reports: Iterable[tuple[str, str | None, str]], batch_size: int = 256
+    ) -> Iterator[Finding]:
+        """Findings for ``(id, patient, text)`` triples, in order."""
+        for (rid, patient, _), mentions in zip(
+            *_tee_reports(reports, lambda texts: self.mentions_many(texts, batch_size)),
+            strict=True,
+        ):
+            yield summarise(rid, patient, mentions)
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every finding word in ``text`` with its status (hypothetical ones included)."""
+        return next(iter(self.mentions_many([text])))
+
+    def mentions_many(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Mention]]:
+        """The mentions of each text, in order; texts without a stem are not parsed."""
+        pending: list[tuple[int, str]] = []
+        results: dict[int, list[Mention]] = {}
+        next_out = 0
+        for i, text in enumerate(texts):
+            text = text or ""
+            if self._prefilter.search(text):
+                pending.append((i, text))
+            else:
+                results[i] = []
+            if len(pending) >= batch_size:
+                results.update(self._parse(pending, batch_size))
+                pending = []
+            while next_out in results:
+                yield results.pop(next_out)
+                next_out += 1
+        results.update(self._parse(pending, batch_size))
+        while next_out in results:
+            yield results.pop(next_out)
+            next_out += 1
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _parse(self, items: Sequence[tuple[int, str]], batch_size: int) -> dict[int, list[Mention]]:
+        out: dict[int, list[Mention]] = {}
+        docs = self.nlp.pipe((t for _, t in items), batch_size=batch_size)
+        for (i, _), doc in zip(items, docs, strict=True):
+            if doc.ents:
+                self.context(doc)
+            out[i] = self._doc_mentions(doc)
+        return out
+
+    def _doc_mentions(self, doc: Doc) -> list[Mention]:
+        found: list[Mention] = []
+        for ent in doc.ents:
+            category = ent.label_
+            if category == "MIMIC":
+                continue
+            sentence = ent.sent
+            clause_start, clause_end = _clause(doc.text, sentence, ent)
+            if category in ("VCF_ANCHORED", "TREATMENT_ANCHORED") and not self._anchored(
+                doc.text, clause_start, clause_end, sentence, ent
+            ):
+                continue
+            clause = doc.text[clause_start:clause_end]
+            lv = tuple(levels.find_levels(clause)) or tuple(levels.find_levels(sentence.text))
+            found.append(
+                Mention(
+                    category=category,
+                    text=ent.text,
+                    start=ent.start_char,
+                    end=ent.end_char,
+                    status=_status(ent),
+                    levels=lv,
+                    regions=tuple(levels.find_regions(clause, lv, self.tables.regions)),
+                    acuity=attributes.acuity_of(clause, self.tables.acuity),
+                    severity=attributes.severity_of(clause, self.tables.severity),
+                )
+            )
+        return found
+
+    def _anchored(self, text: str, start: int, end: int, sentence: Span, ent: Span) -> bool:
+        """Is the nearest site word to an ambiguous mention a vertebra (clause, else sentence)?"""
+        for lo, hi in ((start, end), (sentence.start_char, sentence.end_char)):
+            hits = self._sites(text, lo, hi)
+            if hits:
+
+                def distance(hit: tuple[int, int, bool]) -> tuple[int, int]:
+                    s, e, vertebral = hit
+                    gap = max(0, s - ent.end_char, ent.start_char - e)
+                    return gap, 0 if not vertebral else 1  # a tie goes to the other bone
+
+                return min(hits, key=distance)[2]
+        return False
+
+    def _sites(self, text: str, lo: int, hi: int) -> list[tuple[int, int, bool]]:
+        piece = text[lo:hi]
+        others = [(m.start() + lo, m.end() + lo, False) for m in self._other.finditer(piece)]
+        hits = [(m.start() + lo, m.end() + lo, True) for m in self._vertebral.finditer(piece)]
+        for s, e, _ in levels.level_spans(piece):
+            after = piece[e : e + 25]
+            owner = self._other.match(after.lstrip(" -,"))
+            if owner is None and not re.match(r"\s*(?:and|,)?\s*\d", after):
+                hits.append((s + lo, e + lo, True))
+        # a vertebral phrase inside a longer other-site phrase ("end plate" vs "plate") wins
+        others = [o for o in others if not any(h[0] <= o[0] and o[1] <= h[1] for h in hits)]
+        return hits + others
+
+
+def _clause(text: str, sentence: Span, ent: Span) -> tuple[int, int]:
+    """The part of the sentence between semicolons that holds the mention."""
+    start, end = sentence.start_char, sentence.end_char
+    for m in _CLAUSE_BREAK.finditer(text, start, end):
+        if m.end() <= ent.start_char:
+            start = m.end()
+        elif m.start() >= ent.end_char:
+            end = m.start()
+            break
+    return start, end
+
+
+def _status(ent: Span) -> str:
+    categories = {m.category for m in ent._.modifiers}
+    if "HYPOTHETICAL" in categories:
+        return HYPOTHETICAL
+    if "POSSIBLE_EXISTENCE" in categories:
+        return EvidenceStatus.UNCERTAIN.value
+    if "NEGATED_EXISTENCE" in categories:
+        return EvidenceStatus.NEGATED.value
+    if "HISTORICAL" in categories:
+        return EvidenceStatus.HISTORICAL.value
+    return EvidenceStatus.PRESENT.value
+
+
+def summarise(rid: str, patient: str | None, mentions: Sequence[Mention]) -> Finding:
+    """The report's record from its mentions.
+
+    present: a mention that is present or historical; uncertain: only hedged ones; absent:
+    none, or only negated ones. Hypothetical mentions (the question asked) are not evidence.
+    Levels, regions, acuity and severity come from the mentions that decided the status.
+    """
+    evidence = tuple(
+        Evidence(m.text, m.start, m.end, m.status) for m in mentions if m.status != HYPOTHETICAL
+    )
+    counting = [m for m in mentions if m.counts]
+    if counting:
+        vcf = Vcf.PRESENT
+    else:
+        counting = [m for m in mentions if m.status == EvidenceStatus.UNCERTAIN]
+        vcf = Vcf.UNCERTAIN if counting else Vcf.ABSENT
+    lv = levels.order_levels(level for m in counting for level in m.levels)
+    regions = {r for m in counting for r in m.regions} | {
+        "thoracic" if level.startswith("T") else "lumbar" for level in lv
+    }
+    acuities = {m.acuity for m in counting}
+    acuity = next((a for a in attributes.ACUITIES if a in acuities), None)
+    return Finding(
+        id=rid,
+        patient=patient,
+        vcf=vcf.value,
+        levels=tuple(lv),
+        regions=tuple(r for r in levels.REGIONS if r in regions),
+        acuity=acuity,
+        severity=attributes.worst_severity(m.severity for m in counting),
+        treated=any(m.category == "TREATMENT" for m in counting if m.counts),
+        evidence=evidence,
+    )
+
+
+def _tee_reports(
+    reports: Iterable[tuple[str, str | None, str]],
+    parse: Any,
+) -> tuple[Iterator[tuple[str, str | None, str]], Iterator[list[Mention]]]:
+    import itertools
+
+    a, b = itertools.tee(reports)
+    return a, parse(text for _, _, text in b)
+
+
+@cache
+def default_finder() -> CaseFinder:
+    """One shared finder per process."""
+    return CaseFinder()
+
+
+def _register_components() -> None:
+    from spacy.language import Language
+
+    if "casefind_paragraphs" in Language.factories:
+        return
+
+    @Language.component("casefind_paragraphs")
+    def paragraphs(doc: Doc) -> Doc:
+        """A blank line (two newlines) ends a sentence; one newline is a wrapped line."""
+        for token in doc[:-1]:
+            if token.is_space and token.text.count("\n") >= 2:
+                doc[token.i + 1].is_sent_start = True
+        return doc
+
+    # medspaCy registers its components when imported
+    import medspacy.target_matcher  # noqa: F401
+
+
+_register_components()

@@ -1,0 +1,181 @@
+"""``spinefx casefind ...``: find vertebral fractures in radiology report text.
+
+``spinefx casefind REPORTS --out OUT`` reads reports and writes one finding per report;
+``spinefx casefind evaluate LABELLED`` scores the pipeline against labelled reports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from spinefx.cli.output import console, print_json
+from spinefx.errors import InputError
+
+
+class _ReportsFirst(TyperGroup):
+    """``casefind REPORTS ...`` runs ``casefind run REPORTS ...``; subcommands keep their names."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_ReportsFirst,
+    help="Find vertebral compression fractures written in radiology reports.",
+    no_args_is_help=True,
+)
+
+IdOpt = Annotated[str, typer.Option("--id-column", help="Column with the report id.")]
+TextOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--text-column",
+        help="Column with report text; repeat it to join several in order [default: text].",
+        show_default=False,
+    ),
+]
+PatientOpt = Annotated[
+    str | None, typer.Option("--patient-column", help="Column with the patient id.")
+]
+
+
+@contextmanager
+def _progress(total: int | None) -> Iterator[Any]:
+    """A progress bar on stderr in reports, with reports per second."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} reports/s" if speed else "- reports/s")
+
+    with Progress(
+        TextColumn("reports"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        Rate(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    ) as bar:
+        task = bar.add_task("reports", total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@app.command("run")
+def run(
+    reports: Annotated[Path, typer.Argument(help="Reports: .csv, .jsonl or .parquet.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Findings: .jsonl, .csv or .parquet (by extension).")
+    ],
+    id_column: IdOpt = "id",
+    text_column: TextOpt = None,
+    patient_column: PatientOpt = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local (every core here) or spark.")
+    ] = "local",
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master URL (default local[*]).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
+    ] = None,
+    into_registry: Annotated[
+        bool,
+        typer.Option(
+            "--into-registry", help="Send present and uncertain findings to the worklist."
+        ),
+    ] = False,
+    site: Annotated[
+        str | None, typer.Option("--site", help="Registry site the cases belong to.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Read REPORTS and write one finding per report to OUT."""
+    from spinefx.casefind import engine as local
+    from spinefx.casefind.reports import ResultWriter, format_of, open_reports
+
+    texts = text_column or ["text"]
+    if engine not in ("local", "spark"):
+        raise InputError("--engine", engine, "local or spark")
+    if engine == "spark":
+        from spinefx.casefind.spark import run_spark
+
+        source = open_reports(reports, id_column, texts, patient_column)
+        started = time.perf_counter()
+        rows = run_spark(source, out, master=master)
+        _summary(rows, out, time.perf_counter() - started)
+        return
+    format_of(out, "--out")
+    source = open_reports(reports, id_column, texts, patient_column)
+    started = time.perf_counter()
+    with ResultWriter(out) as writer:
+        if quiet:
+            for batch in local.run_local(source.batches(), workers):
+                writer.write(batch)
+        else:
+            with _progress(source.count()) as advance:
+                for batch in local.run_local(source.batches(), workers, advance):
+                    writer.write(batch)
+    _summary(writer.rows, out, time.perf_counter() - started)
+    if into_registry:
+        from spinefx.casefind.registry import send_to_registry
+
+        summary = send_to_registry(out, site=site)
+        console.print(summary.describe(), markup=False, highlight=False)
+
+
+def _summary(rows: int, out: Path, seconds: float) -> None:
+    rate = rows / seconds if seconds > 0 else 0.0
+    console.print(
+        f"{rows:,} reports -> {out} in {seconds:.1f} s ({rate:,.0f} reports/s)",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command("evaluate")
+def evaluate(
+    labelled: Annotated[Path, typer.Argument(help="Labelled reports: .csv, .jsonl or .parquet.")],
+    label_column: Annotated[
+        str, typer.Option("--label-column", help="Gold label: present, uncertain or absent.")
+    ] = "label",
+    levels_column: Annotated[
+        str | None,
+        typer.Option("--levels-column", help="Gold levels (a list, or text such as 'T8;T12')."),
+    ] = "levels",
+    id_column: IdOpt = "id",
+    text_column: TextOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Score the pipeline on LABELLED reports: sensitivity, specificity, PPV, NPV."""
+    from spinefx.casefind.evaluate import evaluate_file
+
+    result = evaluate_file(
+        labelled,
+        label_column=label_column,
+        levels_column=levels_column,
+        id_column=id_column,
+        text_columns=text_column or ["text"],
+    )
+    if json_out:
+        print_json(result.to_dict())
+    else:
+        console.print(result.describe(), markup=False, highlight=False)
