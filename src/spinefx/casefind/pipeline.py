@@ -27,6 +27,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from spinefx.casefind import attributes, levels
+from spinefx.clinical.spine import Level
 from spinefx.casefind.record import Evidence, EvidenceStatus, Finding, Vcf
 from spinefx.casefind.rules import RuleTables, load_tables, with_placeholders
 
@@ -151,7 +152,9 @@ class CaseFinder:
             ):
                 continue
             clause = doc.text[clause_start:clause_end]
-            lv = tuple(levels.find_levels(clause)) or tuple(levels.find_levels(sentence.text))
+            lv = self._levels(clause) or self._levels(sentence.text)
+            if not lv and not levels.find_regions(clause, (), self.tables.regions):
+                lv = self._only_level(doc.text)
             found.append(
                 Mention(
                     category=category,
@@ -181,6 +184,24 @@ class CaseFinder:
                 return min(hits, key=distance)[2]
         return False
 
+    def _vertebral_levels(self, text: str) -> list[tuple[int, int, list[Level]]]:
+        """Level mentions, less those that name a disc or another bone ("L1-2 disc")."""
+        kept = []
+        for s, e, found in levels.level_spans(text):
+            if not self._other.match(text[e : e + 30].lstrip(" -,")):
+                kept.append((s, e, found))
+        return kept
+
+    def _levels(self, text: str) -> tuple[str, ...]:
+        return tuple(
+            levels.order_levels(x for _, _, lv in self._vertebral_levels(text) for x in lv)
+        )
+
+    def _only_level(self, text: str) -> tuple[str, ...]:
+        """The one level a report names, for a mention that names none ("this vertebra")."""
+        named = self._levels(text)
+        return named if len(named) == 1 else ()
+
     def _sites(self, text: str, lo: int, hi: int) -> list[tuple[int, int, bool]]:
         piece = text[lo:hi]
         others = [(m.start() + lo, m.end() + lo, False) for m in self._other.finditer(piece)]
@@ -190,9 +211,18 @@ class CaseFinder:
             owner = self._other.match(after.lstrip(" -,"))
             if owner is None and not re.match(r"\s*(?:and|,)?\s*\d", after):
                 hits.append((s + lo, e + lo, True))
-        # a vertebral phrase inside a longer other-site phrase ("end plate" vs "plate") wins
-        others = [o for o in others if not any(h[0] <= o[0] and o[1] <= h[1] for h in hits)]
+        # the longer phrase wins: "end plate" is vertebral, "sternal body" is not
+        others = [o for o in others if not any(_within(o, h) for h in hits)]
+        hits = [h for h in hits if not any(_within(h, o) and h != o for o in others)]
         return hits + others
+
+
+def _within(inner: tuple[int, int, bool], outer: tuple[int, int, bool]) -> bool:
+    return (
+        outer[0] <= inner[0]
+        and inner[1] <= outer[1]
+        and (outer[1] - outer[0]) > (inner[1] - inner[0])
+    )
 
 
 def _clause(text: str, sentence: Span, ent: Span) -> tuple[int, int]:

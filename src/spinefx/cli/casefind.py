@@ -178,4 +178,4 @@ def evaluate(
     if json_out:
         print_json(result.to_dict())
     else:
-        console.print(result.describe(), markup=False, highlight=False)
+        typer.echo(result.describe())
