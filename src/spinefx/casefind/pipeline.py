@@ -27,9 +27,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from spinefx.casefind import attributes, levels
-from spinefx.clinical.spine import Level
 from spinefx.casefind.record import Evidence, EvidenceStatus, Finding, Vcf
 from spinefx.casefind.rules import RuleTables, load_tables, with_placeholders
+from spinefx.clinical.spine import Level
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
