@@ -151,9 +151,9 @@ def score(
                 )  # fmt: skip
         if gold != found:
             errors.append({"id": rid, "gold": gold, "found": found})
-    gold_pos = [g != "absent" for _, g, _, _, _ in items]
-    main = _binary(gold_pos, [f != "absent" for _, _, _, f, _ in items])
-    strict = _binary(gold_pos, [f == "present" for _, _, _, f, _ in items])
+    gold_found = [g != "absent" for _, g, _, _, _ in items]
+    main = _binary(gold_found, [f != "absent" for _, _, _, f, _ in items])
+    strict = _binary(gold_found, [f == "present" for _, _, _, f, _ in items])
     return Evaluation(
         n=len(items),
         sensitivity=main["sensitivity"],
@@ -198,8 +198,10 @@ def evaluate_file(
         listed = ", ".join(probe.columns)
         raise InputError("--label-column", label_column, f"a column of {path.name} ({listed})")
     extra = [label_column]
+    levels_key = ""
     if levels_column and levels_column in probe.columns:
         extra.append(levels_column)
+        levels_key = "extra_" + levels_column
     elif levels_column and levels_column != "levels":
         raise InputError("--levels-column", levels_column, f"a column of {path.name}")
     source = open_reports(path, id_column, text_columns, extra_columns=extra)
@@ -217,7 +219,7 @@ def evaluate_file(
                     raise InputError(
                         label_column, label, f"present, uncertain or absent (row {row})"
                     )
-                lv = _levels(data["extra_" + levels_column][i]) if len(extra) > 1 else None
+                lv = _levels(data[levels_key][i]) if levels_key else None
                 gold.append((str(rid), label, lv))
             yield batch.select([n for n in batch.schema.names if not n.startswith("extra_")])
 
