@@ -65,9 +65,9 @@ SCREENING_REASONS = {
     "sharp-pain": "The pain is sharp.",
     "pain-over-3-days": "The pain has lasted more than 3 days.",
     "age-over-50": "You are older than 50.",
-    "osteoporosis": "A doctor has told you that you have osteoporosis or low bone density.",
+    "osteoporosis": "A doctor has found osteoporosis, or thinner bones than normal, in the past.",
     "age-over-50-or-osteoporosis": (
-        "You are older than 50, or have been told you have osteoporosis (either is enough)."
+        "You are older than 50, or a doctor has found osteoporosis (either is enough)."
     ),
     "concern": (
         "You are older than 50 or have osteoporosis, and the pain is severe or has lasted more "
