@@ -127,6 +127,10 @@ PAGES: dict[str, Callable[[Page], object]] = {
         p, "/clinician/candidacy", {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}
     ),
     "followup-result": lambda p: submit(p, "/clinician/followup", REFERENCE_FOLLOWUP),
+    "followup-print": lambda p: (
+        submit(p, "/clinician/followup", REFERENCE_FOLLOWUP),
+        p.emulate_media(media="print"),
+    ),
 }
 
 
@@ -162,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name, go in PAGES.items():
                     if args.only and name not in args.only:
                         continue
+                    page.emulate_media(media="screen")
                     go(page)
                     path = args.out / f"{name}-{width}.png"
                     page.screenshot(path=str(path), full_page=True)

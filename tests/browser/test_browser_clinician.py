@@ -39,9 +39,12 @@ def test_grading_the_reference_heights_shows_l2_grade_2_on_the_spine(
     assert l2.get_attribute("fill") == GRADE_COLOURS[2]
     # Unmeasured levels are drawn too, without a grade.
     assert svg.locator("path[data-level='T4']:not([data-grade])").count() == 1
-    # Compact: the whole drawing, L3 included, fits in 600 px of height.
+    # Large enough to read each body's shape (T1-L5), and no wider than the page.
     box = svg.bounding_box()
-    assert box is not None and box["height"] <= 600
+    assert box is not None and 700 <= box["height"] <= 860
+    assert box["x"] + box["width"] <= 1280
+    assert svg.locator("path[data-level='T1']").count() == 1
+    assert "front (anterior)" in svg.inner_html() and "back (posterior)" in svg.inner_html()
     assert a11y_problems(page) == []
 
 
@@ -80,3 +83,91 @@ def test_followup_plan_for_the_reference_patient_is_high_risk_with_a_checklist(
     assert "bisphosphonate" in result.inner_text()
     assert result.locator("table.fls tbody tr").count() > 0
     assert a11y_problems(page) == []
+
+
+WIDTHS = [390, 1280]
+REFERENCE_FORM_HEIGHTS = {
+    f"{level}.{h}": v
+    for level, values in REFERENCE_HEIGHTS.items()
+    for h, v in zip(("ha", "hm", "hp"), values, strict=True)
+}
+
+
+def fits(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_grading_leads_to_candidacy_then_to_the_follow_up_plan(
+    page: Any, fill: Any, width: int, a11y_problems: Any
+) -> None:
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/clinician/grading")
+    fill(page, REFERENCE_FORM_HEIGHTS)
+    page.locator("main form.form button[type=submit]").click()
+    page.locator("#result").wait_for()
+    assert page.locator("#grade-summary").inner_text().strip() == "L2: grade 2 wedge, 33 %"
+    assert fits(page)
+    assert a11y_problems(page) == []
+    page.locator("#to-candidacy button").click()
+    page.locator("#prefilled").wait_for()
+    assert page.locator("#levels-L2").is_checked()
+    assert page.locator("[name='height_loss_pct']").input_value() == "33.3"
+    assert page.locator("[name='levels']").count() == 17  # T1-L5 only
+    fill(
+        page,
+        {
+            "imaging_confirmed": "yes",
+            "fracture_age_weeks": 4,
+            "pain_nrs": 9,
+            "hospitalized": "no",
+            "conservative_care_failed": "yes",
+            "pain_worsening": "no",
+            "kyphosis": "yes",
+            "rdq": 10,
+            "malignant": "no",
+        },
+    )
+    page.locator("main form.form button[type=submit]").click()
+    page.locator("#result").wait_for()
+    # Met through height loss and kyphosis: the unmet alternatives are not alarm red.
+    for cid in ("malignant", "pain-worsening", "rdq-over-17"):
+        badge = page.locator(f"[data-criterion='{cid}'] .status")
+        assert badge.inner_text() == "Not needed"
+        colour = badge.evaluate("e => getComputedStyle(e).color")
+        assert colour != "rgb(92, 26, 26)", f"{cid} shown in the failure colour"
+    assert fits(page)
+    page.locator("#to-followup button").click()
+    page.locator("#prefilled").wait_for()
+    assert page.locator("[name='vertebral_fractures']").input_value() == "1"
+    assert a11y_problems(page) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_follow_up_plan_prints_with_its_inputs_and_ticks_on_screen(
+    page: Any, fill: Any, width: int, csp_violations: Any
+) -> None:
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/clinician/followup")
+    answer_form(page, fill, REFERENCE_FOLLOWUP)
+    button = page.get_by_role("button", name="Print this plan")
+    assert button.is_visible()  # shown by the site's own script
+    page.evaluate(
+        "() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }"
+    )
+    button.click()
+    assert page.evaluate("window.__printed") == 1
+    box = page.locator("#result input[type=checkbox]").first
+    box.check()
+    assert box.is_checked()
+    for trigger in page.locator(".triggers .trigger").all():
+        if trigger.inner_text() == "No":
+            assert "trigger-not-met" in (trigger.get_attribute("class") or "")
+    assert page.locator(".print-only").is_hidden()
+    page.emulate_media(media="print")
+    assert page.locator(".print-only").is_visible()
+    assert page.locator("#plan-inputs").is_visible()
+    assert button.is_hidden() and page.locator("main form.form").is_hidden()
+    assert "Date of the fracture" in page.locator("#plan-inputs").inner_text()
+    assert csp_violations(page) == []
+    assert fits(page)

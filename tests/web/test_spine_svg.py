@@ -35,13 +35,13 @@ def test_every_level_has_one_path_named_by_data_level() -> None:
     assert graded == {"L2": "2"}
 
 
-def test_the_drawing_is_compact() -> None:
+def test_the_drawing_fits_a_desktop_screen() -> None:
     every = {level: Body(30.0, 30.0, 30.0, 0) for level in DRAWN_LEVELS}
     tallest = {level: Body(80.0, 80.0, 80.0, 0) for level in DRAWN_LEVELS}
     for bodies in ({}, every, tallest):
         root = _parse(bodies)
         height = float(root.get("height", "0"))
-        assert 0 < height <= 600, height
+        assert 0 < height <= 860, height
         assert root.get("viewBox", "").endswith(f" {root.get('height')}")
 
 

@@ -1,11 +1,12 @@
-"""A lateral drawing of the spine (T4-L5), made on the server as inline SVG.
+"""A lateral drawing of the spine (T1-L5, the levels the grading form takes), made on the server
+as inline SVG.
 
 Each vertebral body is drawn from its measured anterior, middle and posterior heights (front on
 the left), so a wedge or a biconcave fracture shows its shape, and filled by its Genant grade.
 Levels that were not measured are drawn at a typical size as a dashed grey outline (#767676,
 4.5:1 on white). A grade 0 level whose crush could not be assessed is drawn white with a solid
-outline and labelled "crush not assessed", never "normal". The drawing is compact (about 37 px
-per level, under 600 px in all) so a measured lumbar level is in view on a desktop screen, with
+outline and labelled "crush not assessed", never "normal". The drawing is large enough to read each
+body's shape (about 45 px per level, at most about 830 px in all), with
 the legend beside the spine. Each body's ``<path>`` carries ``data-level`` (``"L2"``) and, when
 measured, ``data-grade`` (and ``data-crush="not-assessed"`` where it applies). The SVG uses
 presentation attributes only (no ``style``), so it passes the page's
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 DRAWN_LEVELS: tuple[Level, ...] = tuple(
-    level for level in Level if level.position >= Level.T4.position
+    level for level in Level if Level.T1.position <= level.position <= Level.L5.position
 )
 # Fill per Genant grade: 0 neutral grey, 1 yellow, 2 orange, 3 red.
 GRADE_COLOURS: Mapping[int, str] = {0: "#b8b8b8", 1: "#f4d03f", 2: "#f0880a", 3: "#c62828"}
@@ -42,8 +43,8 @@ NOT_ASSESSED_FILL = "#ffffff"
 NOT_ASSESSED_WORDS = "crush not assessed"
 _GRADE_WORDS = {0: "normal", 1: "mild", 2: "moderate", 3: "severe"}
 
-_SCALE = 1.35  # pixels per millimetre at most: typical T4-L5 bodies in about 520 px
-_MAX_SPINE_PX = 560.0  # taller measured bodies shrink the scale to stay within this
+_SCALE = 1.7  # pixels per millimetre at most: typical T1-L5 bodies in about 760 px
+_MAX_SPINE_PX = 800.0  # taller measured bodies shrink the scale to stay within this
 _GAP_MM = 3.5  # the disc between two bodies
 _LEFT = 44.0  # room for the level labels
 _TOP = 30.0
@@ -83,7 +84,7 @@ def _heights(level: Level, body: Body | None) -> tuple[float, float, float]:
 def lateral_spine_svg(
     bodies: Mapping[Level, Body], *, title: str = "Lateral view of the spine"
 ) -> Markup:
-    """The SVG for ``bodies`` (any levels T4-L5; others are ignored)."""
+    """The SVG for ``bodies`` (any levels T1-L5; others are ignored)."""
     parts: list[str] = []
     y = _TOP
     count = len(DRAWN_LEVELS)
@@ -128,7 +129,7 @@ def lateral_spine_svg(
     legend_x = max(max_x, _LEFT + 150) + 24
     parts.append(_legend(legend_x, _TOP))
     height = max(y, _TOP + 6 * _LEGEND_ROW) + 6
-    width_px = legend_x + 230
+    width_px = legend_x + 250
     desc = "; ".join(summary) if summary else "No vertebra measured."
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="spine" role="img" '
@@ -136,8 +137,8 @@ def lateral_spine_svg(
         f'aria-labelledby="spine-title spine-desc">'
         f'<title id="spine-title">{escape(title)}</title>'
         f'<desc id="spine-desc">Front of the body on the left. {escape(desc)}</desc>'
-        f'<text x="{_LEFT + 10:.0f}" y="18" font-size="13" fill="#1a1a1a">front</text>'
-        f'<text x="{_LEFT + 110:.0f}" y="18" font-size="13" fill="#1a1a1a">back</text>'
+        f'<text x="{_LEFT - 30:.0f}" y="18" font-size="14" fill="#1a1a1a">front (anterior)</text>'
+        f'<text x="{_LEFT + 120:.0f}" y="18" font-size="14" fill="#1a1a1a">back (posterior)</text>'
     )
     return Markup(head + "".join(parts) + "</svg>")
 

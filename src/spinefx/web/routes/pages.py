@@ -11,6 +11,7 @@ grading form names each height ``<level>.<ha|hm|hp>`` (``L2.ha``). See :mod:`spi
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -27,9 +28,9 @@ from spinefx.directory.store import Directory
 from spinefx.errors import DataError, DirectoryNotLoaded, FieldProblem, InputError
 from spinefx.learn import DISCLAIMER, REFERENCES, TOPICS, topic
 from spinefx.validation import parse_input
-from spinefx.web import forms
+from spinefx.web import clinician_words, forms
 from spinefx.web.deps import DirectoryDep, TemplatesDep
-from spinefx.web.spine_svg import DRAWN_LEVELS, Body, lateral_spine_svg
+from spinefx.web.spine_svg import Body, lateral_spine_svg
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -45,6 +46,7 @@ CLINICAL_STATUS_WORDS = {
     "not-met": "Not met",
     "unknown": "Unknown",
     "not-applicable": "Not applicable",
+    "not-needed": "Not needed",  # not met, inside an alternative that another part met
 }
 
 CHOICE_LABELS = {
@@ -56,6 +58,7 @@ CHOICE_LABELS = {
     "burning": "Burning",
     "female": "Female",
     "male": "Male",
+    **clinician_words.CHOICE_LABELS,
 }
 
 # Each screening criterion said plainly, as a statement the patient can check.
@@ -141,7 +144,11 @@ FIGURE_STEPS: dict[str, tuple[str, ...]] = {
     ),
 }
 FIND_RADII = (5, 10, 25, 50, 100, 250, 500)
-GRADING_FORM_LEVELS: tuple[Level, ...] = DRAWN_LEVELS  # T4-L5
+# A button on one tool's result that opens the next tool with what is known filled in posts
+# this field with the answers: the form comes back filled in, not yet assessed.
+PREFILL = "_prefill"
+# T1-L5, as the CLI grades them (the SDI itself counts T4-L4).
+GRADING_FORM_LEVELS: tuple[Level, ...] = tuple(Level(v) for v in clinician_words.TREATABLE_LEVELS)
 HEIGHT_NAMES = {"ha": "anterior", "hm": "middle", "hp": "posterior"}
 GRADING_NAMES = {
     f"{level.value}.{h}": f"{level.value} {word} height"
@@ -614,6 +621,21 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         )
         for v in result.vertebrae
     }
+    fractured = [v for v in result.vertebrae if v.grade > 0]
+    summary = [
+        f"{v.level.value}: grade {v.grade}{' ' + v.type if v.type else ''}, "
+        f"{v.height_loss_pct:.0f} %"
+        for v in fractured
+    ]
+    candidacy_prefill: list[tuple[str, str]] = [("levels", v.level.value) for v in fractured]
+    followup_prefill: list[tuple[str, str]] = []
+    if fractured:
+        worst = max(v.height_loss_pct for v in fractured)
+        candidacy_prefill.append(("height_loss_pct", f"{worst:g}"))
+        followup_prefill = [
+            ("vertebral_fractures", str(len(fractured))),
+            ("max_grade", str(max(v.grade for v in fractured))),
+        ]
     return _grading_form(
         request,
         templates,
@@ -622,11 +644,24 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         result=result,
         svg=lateral_spine_svg(bodies),
         labels=morphometry.GENANT_GRADE_LABELS,
+        summary=summary,
+        candidacy_prefill=candidacy_prefill,
+        followup_prefill=followup_prefill,
+        prefill_name=PREFILL,
     )
 
 
-CANDIDACY_FIELDS = forms.fields_of(candidacy.CandidacyInput)
-FOLLOWUP_FIELDS = forms.fields_of(followup.FollowupInput)
+CANDIDACY_FIELDS = clinician_words.in_clinical_words(
+    forms.fields_of(candidacy.CandidacyInput),
+    clinician_words.CANDIDACY_LABELS,
+    clinician_words.CANDIDACY_HELP,
+    choices={"levels": clinician_words.TREATABLE_LEVELS},
+)
+FOLLOWUP_FIELDS = clinician_words.in_clinical_words(
+    forms.fields_of(followup.FollowupInput),
+    clinician_words.FOLLOWUP_LABELS,
+    clinician_words.FOLLOWUP_HELP,
+)
 
 
 def _rule_page(
@@ -656,9 +691,15 @@ async def _rule_form_result(
     model: type[ModelT],
     shown: Callable[[ModelT], dict[str, Any]],
 ) -> Response:
-    """Read a clinician form into ``model``: the result, or the form again with messages (422)."""
+    """Read a clinician form into ``model``: the result, or the form again with messages (422).
+
+    A form carrying :data:`PREFILL` (sent from another tool's result) comes back filled in.
+    """
     form = await request.form()
     values = form_values(form)
+    if PREFILL in form:
+        values.pop(PREFILL, None)
+        return _rule_page(request, templates, name, fields, values, {}, prefilled=True)
     try:
         inp = parse_input(model, forms.form_data(fields, form))
     except InputError as exc:
@@ -666,6 +707,33 @@ async def _rule_form_result(
             request, templates, name, fields, values, field_messages(exc.problems), status=422
         )
     return _rule_page(request, templates, name, fields, values, {}, **shown(inp))
+
+
+def candidacy_rows(criteria: Any) -> list[tuple[Any, str, int, str]]:
+    """(criterion, words, depth, shown status) in reading order: each whole, then its parts.
+
+    A part not met inside a whole that is met shows as ``not-needed`` (another alternative
+    carried it), not as a failure.
+    """
+    by_id = {c.id: c for c in criteria}
+    parts = clinician_words.CANDIDACY_PARTS
+    inside = {p for group in parts.values() for p in group}
+    rows: list[tuple[Any, str, int, str]] = []
+
+    def add(c: Any, depth: int, whole_met: bool) -> None:
+        shown = c.status.value
+        if whole_met and shown == "not-met":
+            shown = "not-needed"
+        rows.append((c, CANDIDACY_CRITERIA.get(c.id, forms.humanize(c.id)), depth, shown))
+        met = whole_met or c.status.value == "met"
+        for part in parts.get(c.id, ()):
+            if part in by_id:
+                add(by_id[part], depth + 1, met)
+
+    for c in criteria:
+        if c.id not in inside:
+            add(c, 0, False)
+    return rows
 
 
 @router.api_route("/clinician/candidacy", methods=["GET", "HEAD"])
@@ -677,17 +745,38 @@ def candidacy_form(request: Request, templates: TemplatesDep) -> Response:
 async def candidacy_result(request: Request, templates: TemplatesDep) -> Response:
     def shown(inp: candidacy.CandidacyInput) -> dict[str, Any]:
         result = candidacy.assess(inp)
+        followup_prefill: list[tuple[str, str]] = []
+        if inp.levels:
+            followup_prefill.append(("vertebral_fractures", str(len(inp.levels))))
         return {
             "result": result,
             "outcome_text": CANDIDACY_OUTCOMES.get(result.outcome, result.outcome),
-            "criteria": [
-                (c, CANDIDACY_CRITERIA.get(c.id, forms.humanize(c.id))) for c in result.criteria
-            ],
+            "criteria": candidacy_rows(result.criteria),
+            "followup_prefill": followup_prefill,
+            "prefill_name": PREFILL,
         }
 
     return await _rule_form_result(
         request, templates, "candidacy.html", CANDIDACY_FIELDS, candidacy.CandidacyInput, shown
     )
+
+
+def followup_inputs(inp: followup.FollowupInput) -> list[tuple[str, str]]:
+    """What the plan was made from, as (label, value) lines for the printed plan."""
+    words = {True: "Yes", False: "No", None: "Not known"}
+    shown: list[tuple[str, str]] = []
+    for f in FOLLOWUP_FIELDS:
+        value = getattr(inp, f.name, None)
+        if isinstance(value, bool) or value is None:
+            text = words[value]
+        elif f.name == "egfr":
+            text = f"{value:g} ml/min/1.73 m²"
+        elif isinstance(value, datetime.date):
+            text = value.isoformat()
+        else:
+            text = CHOICE_LABELS.get(str(value), str(value))
+        shown.append((f.label, text))
+    return shown
 
 
 @router.api_route("/clinician/followup", methods=["GET", "HEAD"])
@@ -702,7 +791,12 @@ async def followup_result(request: Request, templates: TemplatesDep) -> Response
         triggers = [
             (c, FOLLOWUP_TRIGGERS.get(c.id, forms.humanize(c.id))) for c in plan.risk_reasons
         ]
-        return {"result": plan, "triggers": triggers}
+        return {
+            "result": plan,
+            "triggers": triggers,
+            "plan_inputs": followup_inputs(inp),
+            "made_on": datetime.date.today(),
+        }
 
     return await _rule_form_result(
         request, templates, "followup.html", FOLLOWUP_FIELDS, followup.FollowupInput, shown

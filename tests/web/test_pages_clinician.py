@@ -1,0 +1,155 @@
+"""The clinician tools as a clinician meets them: clinical words, T1-L5, tools that hand on
+what they found, colours that mean what they say, and a plan that prints with its inputs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from spinefx.clinical.spine import Level
+
+T1_TO_L5 = [v.value for v in Level if Level.T1.position <= v.position <= Level.L5.position]
+HEIGHTS = {
+    "L1.ha": "28",
+    "L1.hm": "28",
+    "L1.hp": "28",
+    "L2.ha": "18",
+    "L2.hm": "21",
+    "L2.hp": "27",
+    "L3.ha": "28",
+    "L3.hm": "28",
+    "L3.hp": "28",
+}
+CANDIDACY = {
+    "levels": "L2",
+    "imaging_confirmed": "yes",
+    "fracture_age_weeks": "4",
+    "pain_nrs": "9",
+    "hospitalized": "no",
+    "conservative_care_failed": "yes",
+    "pain_worsening": "no",
+    "height_loss_pct": "35",
+    "kyphosis": "no",
+    "rdq": "10",
+    "malignant": "yes",
+    "absolute_contraindications": "_none",
+}
+FOLLOWUP = {
+    "sex": "female",
+    "age": "58",
+    "fracture_date": "2026-11-02",
+    "vertebral_fractures": "1",
+    "max_grade": "2",
+    "egfr": "82",
+    "on_osteoporosis_treatment": "no",
+}
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_candidacy_offers_t1_to_l5_only(client: TestClient) -> None:
+    html = client.get("/clinician/candidacy").text
+    assert re.findall(r'name="levels" id="levels-([A-Z0-9]+)"', html) == T1_TO_L5
+
+
+def test_the_grading_form_takes_t1_to_l5_like_the_cli(client: TestClient) -> None:
+    html = client.get("/clinician/grading").text
+    assert re.findall(r'name="([A-Z0-9]+)\.ha"', html) == T1_TO_L5
+    t2 = client.post("/clinician/grading", data={"T2.ha": "20", "T2.hm": "25", "T2.hp": "25"})
+    assert t2.status_code == 200
+    assert 'data-level="T2" data-grade="1"' in t2.text
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Roland-Morris Disability Questionnaire (RDQ)",
+        "24 yes-or-no statements",
+        "Age of the fracture (weeks)",
+        "13 weeks = 3 months",
+        "MRI showing marrow oedema",
+    ],
+)
+def test_the_candidacy_form_speaks_clinically_with_help(client: TestClient, words: str) -> None:
+    assert words in text_of(client.get("/clinician/candidacy").text)
+
+
+def test_the_follow_up_form_names_kidney_function(client: TestClient) -> None:
+    text = text_of(client.get("/clinician/followup").text)
+    assert "Kidney function: eGFR" in text
+    assert "Egfr" not in text
+
+
+def test_grading_says_one_line_per_fractured_level_and_hands_on(client: TestClient) -> None:
+    html = client.post("/clinician/grading", data=HEIGHTS).text
+    summary = re.search(r'<ul class="grade-summary" id="grade-summary">(.*?)</ul>', html, re.S)
+    assert summary and text_of(summary.group(1)).strip() == "L2: grade 2 wedge, 33 %"
+    onward = re.search(r'<form[^>]+id="to-candidacy".*?</form>', html, re.S)
+    assert onward
+    hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', onward.group(0)))
+    assert hidden["levels"] == "L2" and hidden["height_loss_pct"] == "33.3"
+    assert "Assess candidacy for L2" in onward.group(0)
+    filled = client.post("/clinician/candidacy", data=hidden)
+    assert filled.status_code == 200
+    assert 'id="result"' not in filled.text  # filled in, not yet assessed
+    assert 'id="levels-L2" value="L2" checked' in filled.text
+    assert 'value="33.3"' in filled.text
+
+
+def test_candidacy_hands_on_to_the_follow_up_plan(client: TestClient) -> None:
+    html = client.post("/clinician/candidacy", data=CANDIDACY).text
+    onward = re.search(
+        r'<form[^>]+action="/clinician/followup"[^>]*id="to-followup".*?</form>', html, re.S
+    )
+    assert onward and 'name="vertebral_fractures" value="1"' in onward.group(0)
+    hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', onward.group(0)))
+    filled = client.post("/clinician/followup", data=hidden)
+    assert filled.status_code == 200 and 'id="result"' not in filled.text
+    assert 'id="prefilled"' in filled.text
+
+
+def test_a_part_not_met_inside_a_met_alternative_is_not_alarm_red(client: TestClient) -> None:
+    html = client.post("/clinician/candidacy", data=CANDIDACY).text
+    shown = dict(re.findall(r'data-criterion="([^"]+)" data-shown="([^"]+)"', html))
+    assert shown["indication"] == "met"  # carried by the malignancy
+    assert shown["malignant"] == "met"
+    assert shown["pain-worsening"] == "not-needed"
+    assert shown["kyphosis"] == "not-needed"
+    assert "status-not-met" not in html
+    unmet = client.post("/clinician/candidacy", data={**CANDIDACY, "malignant": "no"}).text
+    shown = dict(re.findall(r'data-criterion="([^"]+)" data-shown="([^"]+)"', unmet))
+    assert shown["indication"] == "not-met"
+    assert shown["pain-worsening"] == "not-met"  # nothing carried it: a real failure
+
+
+def test_an_absent_very_high_risk_trigger_is_not_red(client: TestClient) -> None:
+    html = client.post("/clinician/followup", data=FOLLOWUP).text
+    badges = re.findall(r'class="trigger (trigger-[a-z-]+)"', html)
+    assert badges == ["trigger-not-met"] * 3
+    assert "status-not-met" not in html
+    severe = client.post("/clinician/followup", data={**FOLLOWUP, "max_grade": "3"}).text
+    assert "trigger-met" in severe
+
+
+def test_the_printed_plan_carries_its_inputs_date_and_name_lines(client: TestClient) -> None:
+    html = client.post("/clinician/followup", data=FOLLOWUP).text
+    inputs = re.search(r'<dl class="plan-inputs" id="plan-inputs">(.*?)</dl>', html, re.S)
+    assert inputs
+    text = text_of(inputs.group(1))
+    for shown in ("Sex Female", "Age (years) 58", "Date of the fracture 2026-11-02", "82 ml/min"):
+        assert shown in text
+    assert re.search(r"Plan made on <time datetime=\"\d{4}-\d\d-\d\d\">", html)
+    assert html.count('<span class="blank"></span>') == 2
+    assert '<button type="button" class="button" data-print hidden>' in html
+    assert '<script src="/static/js/print.js" defer></script>' in html
+    assert html.count('type="checkbox" id="done-') >= 5
+
+
+def test_the_print_script_is_served_from_the_site(client: TestClient) -> None:
+    response = client.get("/static/js/print.js")
+    assert response.status_code == 200
+    assert "window.print()" in response.text
