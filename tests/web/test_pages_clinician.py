@@ -113,14 +113,17 @@ def test_candidacy_hands_on_to_the_follow_up_plan(client: TestClient) -> None:
 
 
 def test_a_part_not_met_inside_a_met_alternative_is_not_alarm_red(client: TestClient) -> None:
-    html = client.post("/clinician/candidacy", data=CANDIDACY).text
+    osteoporotic = {**CANDIDACY, "malignant": "no", "kyphosis": "yes"}
+    html = client.post("/clinician/candidacy", data=osteoporotic).text
     shown = dict(re.findall(r'data-criterion="([^"]+)" data-shown="([^"]+)"', html))
-    assert shown["indication"] == "met"  # carried by the malignancy
-    assert shown["malignant"] == "met"
+    assert shown["indication"] == "met"  # carried by height loss and kyphosis
+    assert shown["two-of-height-kyphosis-rdq"] == "met"
     assert shown["pain-worsening"] == "not-needed"
-    assert shown["kyphosis"] == "not-needed"
+    assert shown["rdq-over-17"] == "not-needed"
     assert "status-not-met" not in html
-    unmet = client.post("/clinician/candidacy", data={**CANDIDACY, "malignant": "no"}).text
+    unmet = client.post(
+        "/clinician/candidacy", data={**CANDIDACY, "malignant": "no", "height_loss_pct": "10"}
+    ).text
     shown = dict(re.findall(r'data-criterion="([^"]+)" data-shown="([^"]+)"', unmet))
     assert shown["indication"] == "not-met"
     assert shown["pain-worsening"] == "not-met"  # nothing carried it: a real failure
