@@ -201,7 +201,7 @@ SEED_FACTS = [
     ("ask your insurer", "insurance", [r"ask your insurer"]),
     ("primary care first, then a specialist", "who-performs", [r"primary care", r"refer"]),
     ("find a specialist near you", "who-performs", [r"near you", r"Find a specialist"]),
-    ("some of these specialists perform it", "who-performs", [r"some of them"]),
+    ("some of these specialists perform it", "who-performs", [r"only some doctors"]),
     ("an endocrinologist treats the osteoporosis", "who-performs", [r"endocrinologist"]),
     ("calcium and a bisphosphonate", "who-performs", [r"calcium", r"bisphosphonate"]),
 ]
