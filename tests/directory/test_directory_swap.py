@@ -85,17 +85,28 @@ def test_searches_during_repeated_swaps_never_fail(
     target = tmp_path / "directory.duckdb"
     swap_in(first, target)
     handle = Directory(target)
-    totals = {search(first, QUERY).total, search(second, QUERY).total}
+    total_of = {first: search(first, QUERY).total, second: search(second, QUERY).total}
+    totals = set(total_of.values())
     seen: set[int] = set()
 
     def read() -> None:
         seen.add(search(handle, QUERY).total)
 
+    def wait_until_read(total: int) -> None:
+        # However loaded the machine, let a search answer from the file just swapped in, so
+        # that both files are read whatever the timing.
+        deadline = time.monotonic() + 30
+        while total not in seen and time.monotonic() < deadline:
+            time.sleep(0.005)
+
     done = threading.Event()
 
     def swapper() -> None:
+        wait_until_read(total_of[first])
         for i in range(20):
-            swap_in(second if i % 2 == 0 else first, target)
+            source = second if i % 2 == 0 else first
+            swap_in(source, target)
+            wait_until_read(total_of[source])
             time.sleep(0.02)
         done.set()
 
