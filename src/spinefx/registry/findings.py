@@ -1,0 +1,108 @@
+"""Case-finding hits into the worklist (issue 12 calls this; nothing here reads reports).
+
+A hit is a fracture found in an imaging report. :func:`record_case_finding` is idempotent per
+site and report: a report already on a fracture, or one a person dismissed, changes nothing, so
+a case-finding run can be repeated over the same reports. A new patient becomes a ``to-review``
+case whose fracture is ``found_by: case-finding`` with the report id and the evidence (JSON)
+attached; a patient already registered at the site gets the fracture added to their case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from spinefx.errors import InputError
+from spinefx.registry.cases import add_fracture, create_case, load_case
+from spinefx.registry.models import Case, Dismissal, Fracture, Site
+from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.schema import CaseIn, FractureIn, parse
+from spinefx.registry.users import ensure_site
+from spinefx.registry.vocab import CaseStatus, FoundBy
+
+__all__ = ["CaseFindingHit", "CaseFindingResult", "record_case_finding"]
+
+Outcome = Literal["created", "added", "already-recorded", "dismissed"]
+
+
+@dataclass(frozen=True)
+class CaseFindingHit:
+    site: str
+    mrn: str
+    name: str
+    birth_date: date
+    sex: str
+    fracture_date: date
+    report_id: str
+    levels: Sequence[str] = ()
+    fracture_site: str | None = None  # e.g. "hip" when levels is empty
+    genant_grade: int | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseFindingResult:
+    case_id: int
+    outcome: Outcome
+
+
+def record_case_finding(session: Session, actor: Actor, hit: CaseFindingHit) -> CaseFindingResult:
+    """Put one hit on the worklist (or say why it is already there or was dismissed)."""
+    fracture = parse(
+        FractureIn,
+        {
+            "date": hit.fracture_date.isoformat(),
+            "levels": list(hit.levels),
+            "site": hit.fracture_site,
+            "found_by": FoundBy.CASE_FINDING.value,
+            "genant_grade": hit.genant_grade,
+            "report_id": hit.report_id,
+            "evidence": hit.evidence,
+        },
+    )
+    site = session.scalar(sa.select(Site).where(Site.code == hit.site))
+    if site is None and actor.site_ids is None:
+        site = ensure_site(session, hit.site)
+    if site is None or not actor.sees_site(site.id):
+        raise InputError("site", hit.site, "one of your sites")
+    require(actor, Action.WRITE_CASES, site_id=site.id)
+    dismissed = session.scalar(
+        sa.select(Dismissal.case_id).where(
+            Dismissal.site_id == site.id, Dismissal.report_id == hit.report_id
+        )
+    )
+    if dismissed is not None:
+        return CaseFindingResult(dismissed, "dismissed")
+    recorded = session.scalar(
+        sa.select(Fracture.case_id)
+        .join(Case, Case.id == Fracture.case_id)
+        .where(Case.site_id == site.id, Fracture.report_id == hit.report_id)
+    )
+    if recorded is not None:
+        return CaseFindingResult(recorded, "already-recorded")
+    existing = session.scalar(
+        sa.select(Case.id).where(Case.site_id == site.id, Case.mrn == hit.mrn)
+    )
+    if existing is not None:
+        case = load_case(session, actor, existing)
+        add_fracture(session, actor, case.id, case.version, fracture)
+        return CaseFindingResult(case.id, "added")
+    data = parse(
+        CaseIn,
+        {
+            "site": site.code,
+            "mrn": hit.mrn,
+            "name": hit.name,
+            "birth_date": hit.birth_date.isoformat(),
+            "sex": hit.sex,
+            "status": CaseStatus.TO_REVIEW.value,
+            "fractures": [fracture.model_dump(mode="json", exclude={"id"})],
+        },
+    )
+    case = create_case(session, actor, data)
+    return CaseFindingResult(case.id, "created")

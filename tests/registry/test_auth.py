@@ -1,0 +1,135 @@
+"""Logins (argon2id, throttling, lockout), sessions (idle timeout, logout), CSRF and API tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from spinefx.errors import NotAuthenticated
+from spinefx.registry import auth
+from spinefx.registry.models import ApiToken, AuditEntry, WebSession
+from spinefx.registry.permissions import Actor
+from spinefx.registry.users import add_user
+
+PASSWORD = "a long enough secret"
+T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def user_email(registry):
+    with registry.transaction() as session:
+        add_user(
+            session,
+            Actor.command_line("test"),
+            "nurse@example.org",
+            role="coordinator",
+            sites=["north"],
+            password=PASSWORD,
+        )
+    return "nurse@example.org"
+
+
+def fail(registry, email, at):
+    with pytest.raises(NotAuthenticated) as caught:
+        auth.login(registry, email, "wrong password!!", now=at)
+    return caught.value
+
+
+def test_a_right_password_opens_a_session(registry, user_email):
+    login = auth.login(registry, "Nurse@Example.org", PASSWORD, now=T0)
+    assert login.actor.email == user_email and login.actor.role == "coordinator"
+    with registry.transaction() as session:
+        assert auth.session_actor(session, login.token, now=T0).actor.email == user_email
+        stored = session.scalar(sa.select(WebSession))
+        assert stored.id != login.token  # only the token's hash is stored
+
+
+def test_unknown_email_and_wrong_password_read_the_same(registry, user_email):
+    assert str(fail(registry, "nobody@example.org", T0)) == str(fail(registry, user_email, T0))
+
+
+def test_failures_slow_down_then_lock_the_account(registry, user_email):
+    at = T0
+    for _ in range(auth.THROTTLE_AFTER):
+        assert fail(registry, user_email, at).retry_after is None
+    # throttled: the next try within a second is refused without checking the password
+    held = fail(registry, user_email, at)
+    assert held.retry_after == 1 and "too many" in str(held)
+    with pytest.raises(NotAuthenticated):
+        auth.login(registry, user_email, PASSWORD, now=at)  # even the right password waits
+    for n in range(auth.THROTTLE_AFTER, auth.LOCK_AFTER):
+        at += timedelta(seconds=2 ** (n - auth.THROTTLE_AFTER))
+        fail(registry, user_email, at)
+    locked = fail(registry, user_email, at + timedelta(seconds=120))
+    assert "locked" in str(locked)
+    assert locked.retry_after == auth.LOCK_MINUTES * 60 - 120
+    with pytest.raises(NotAuthenticated, match="locked"):
+        auth.login(
+            registry, user_email, PASSWORD, now=at + timedelta(minutes=auth.LOCK_MINUTES - 1)
+        )
+    # after the lock the right password works again and the count starts over
+    later = at + timedelta(minutes=auth.LOCK_MINUTES, seconds=1)
+    assert auth.login(registry, user_email, PASSWORD, now=later).actor.email == user_email
+    assert fail(registry, user_email, later).retry_after is None
+    with registry.transaction() as session:
+        failures = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "login-failed")
+        )
+    assert failures == auth.LOCK_AFTER + 1
+
+
+def test_a_session_ends_after_the_idle_timeout_and_each_use_extends_it(registry, user_email):
+    login = auth.login(registry, user_email, PASSWORD, now=T0)
+    idle = timedelta(minutes=auth.IDLE_MINUTES)
+    with registry.transaction() as session:
+        auth.session_actor(session, login.token, now=T0 + idle)  # exactly at the limit: alive
+    with registry.transaction() as session:
+        auth.session_actor(session, login.token, now=T0 + 2 * idle)
+    with pytest.raises(NotAuthenticated), registry.transaction() as session:
+        auth.session_actor(session, login.token, now=T0 + 3 * idle + timedelta(seconds=1))
+
+
+def test_logout_revokes_the_session_on_the_server(registry, user_email):
+    login = auth.login(registry, user_email, PASSWORD, now=T0)
+    with registry.transaction() as session:
+        auth.end_session(session, login.token)
+    with pytest.raises(NotAuthenticated), registry.transaction() as session:
+        auth.session_actor(session, login.token, now=T0)
+
+
+def test_csrf_token_must_match_the_session(registry, user_email):
+    login = auth.login(registry, user_email, PASSWORD, now=T0)
+    auth.check_csrf(login, login.csrf_token)
+    for wrong in (None, "", login.csrf_token[:-1] + "x", login.token):
+        with pytest.raises(NotAuthenticated):
+            auth.check_csrf(login, wrong)
+
+
+def test_api_tokens_are_stored_hashed_and_can_be_revoked(registry, user_email):
+    from spinefx.registry.users import user_by_email
+
+    with registry.transaction() as session:
+        user = user_by_email(session, user_email)
+        token = auth.create_token(session, user, label="scripts")
+    assert token.startswith("sfx_") and len(token) > 40
+    with registry.transaction() as session:
+        assert token not in {row.token_hash for row in session.scalars(sa.select(ApiToken))}
+        assert auth.token_actor(session, token).email == user_email
+    for bad in ("", "sfx_nope", token + "x", "Bearer " + token):
+        with pytest.raises(NotAuthenticated), registry.transaction() as session:
+            auth.token_actor(session, bad)
+    with registry.transaction() as session:
+        auth.revoke_token(session, user_by_email(session, user_email), token)
+    with pytest.raises(NotAuthenticated), registry.transaction() as session:
+        auth.token_actor(session, token)
+
+
+def test_the_real_hasher_is_argon2id_with_at_least_owasps_parameters(monkeypatch):
+    monkeypatch.undo()  # the module's own hasher, not the tests' quick one
+    assert auth._hasher.type.name == "ID"
+    assert auth._hasher.memory_cost >= 19 * 1024 and auth._hasher.time_cost >= 2
+    assert auth.hash_password(PASSWORD).startswith("$argon2id$v=19$m=65536")
