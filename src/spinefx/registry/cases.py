@@ -337,9 +337,9 @@ def accept(session: Session, actor: Actor, case_id: int, version: int) -> Case:
     """A person confirms a ``to-review`` case: it becomes ``active``."""
     case = load_case(session, actor, case_id)
     require(actor, Action.WRITE_CASES, site_id=case.site_id)
+    bump(session, case, version)  # a stale version first: the page shows an old status
     if case.status != CaseStatus.TO_REVIEW:
         raise InputError("status", case.status, f"{CaseStatus.TO_REVIEW.value} to accept a case")
-    bump(session, case, version)
     case.status = CaseStatus.ACTIVE.value
     refresh(session, case)
     audit.record(
@@ -358,11 +358,11 @@ def dismiss(session: Session, actor: Actor, case_id: int, version: int, reason: 
         raise InputError("reason", reason, "a few words on why the case is dismissed")
     case = load_case(session, actor, case_id, full=True)
     require(actor, Action.WRITE_CASES, site_id=case.site_id)
+    bump(session, case, version)
     if case.status != CaseStatus.TO_REVIEW:
         raise InputError("status", case.status, f"{CaseStatus.TO_REVIEW.value} to dismiss a case")
     if actor.user_id is None:
         raise InputError("user", actor.email, "a registry user (dismissals name the person)")
-    bump(session, case, version)
     case.status = CaseStatus.CLOSED.value
     reports: list[str | None] = [*sorted({f.report_id for f in case.fractures if f.report_id})]
     reports = reports or [None]

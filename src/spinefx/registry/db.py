@@ -65,8 +65,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     except ArgumentError as exc:
         raise InputError(URL_ENV, url, "a database URL such as postgresql+psycopg://...") from exc
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -108,6 +106,9 @@ class Registry:
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         try:
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection

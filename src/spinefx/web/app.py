@@ -45,6 +45,7 @@ from spinefx.errors import (
     FieldProblem,
     InputError,
 )
+from spinefx.web import registry_errors
 from spinefx.web.deps import open_resources
 from spinefx.web.problems import (
     DIRECTORY_DAMAGED,
@@ -55,7 +56,7 @@ from spinefx.web.problems import (
     field_errors,
     problem,
 )
-from spinefx.web.routes import api, pages
+from spinefx.web.routes import api, pages, registry_api
 from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders, escape_control
 from spinefx.web.settings import MAX_BODY_BYTES, Settings
 
@@ -123,9 +124,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(registry_api.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     _add_error_handlers(app)
+    registry_errors.install(app)
     # Added innermost first: the access log sees every answer, including a 413.
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
@@ -270,10 +273,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
-    for rule in api.RULES:
-        model_schema = rule.input.model_json_schema(ref_template="#/components/schemas/{model}")
+    for model in [rule.input for rule in api.RULES] + list(registry_api.SCHEMAS):
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, definition in model_schema.pop("$defs", {}).items():
             components.setdefault(name, definition)
-        components[rule.input.__name__] = model_schema
+        components[model.__name__] = model_schema
     app.openapi_schema = schema
     return schema

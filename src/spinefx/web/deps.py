@@ -13,15 +13,18 @@ from fastapi import Depends, Request
 from starlette.templating import Jinja2Templates
 
 from spinefx.directory.store import Directory
+from spinefx.registry.db import Registry
 from spinefx.web.settings import Settings
 
 __all__ = [
     "AppNotStarted",
     "DirectoryDep",
+    "RegistryDep",
     "Resources",
     "SettingsDep",
     "TemplatesDep",
     "get_directory",
+    "get_registry",
     "get_settings",
     "get_templates",
     "open_resources",
@@ -38,14 +41,19 @@ class Resources:
     """
 
     directory: Directory
+    registry: Registry  # the registry database's engine (connects on first use)
 
     def close(self) -> None:
         self.directory.close()
+        self.registry.dispose()
 
 
 def open_resources(settings: Settings) -> Resources:
     """Make the app's resources from ``settings`` (nothing is read before this)."""
-    return Resources(directory=Directory(settings.directory_db))
+    return Resources(
+        directory=Directory(settings.directory_db),
+        registry=Registry.open(settings.registry_url),
+    )
 
 
 class AppNotStarted(RuntimeError):
@@ -73,6 +81,11 @@ def get_directory(request: Request) -> Directory:
     return get_resources(request).directory
 
 
+def get_registry(request: Request) -> Registry:
+    return get_resources(request).registry
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 DirectoryDep = Annotated[Directory, Depends(get_directory)]
+RegistryDep = Annotated[Registry, Depends(get_registry)]

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    database_url: str | None = None  # SPINEFX_DATABASE_URL: the registry (default: SQLite)
+    https: bool = False  # SPINEFX_HTTPS=1: the registry's session cookie is Secure
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -49,6 +51,13 @@ class Settings(BaseSettings):
                 for p in problems_from(cls, exc)
             ]
             raise InputError.from_problems(problems) from exc
+
+    @property
+    def registry_url(self) -> str:
+        """The registry database: ``SPINEFX_DATABASE_URL``, else ``registry.sqlite3`` here."""
+        from spinefx.registry.db import DB_FILENAME
+
+        return self.database_url or f"sqlite:///{self.data_dir / DB_FILENAME}"
 
     @property
     def directory_db(self) -> Path:
