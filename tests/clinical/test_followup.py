@@ -1,19 +1,24 @@
-"""The osteoporosis follow-up plan: risk triggers, calcium and eGFR edges, FLS due dates."""
+"""The osteoporosis follow-up plan: AACE 2020 very-high-risk criteria at every edge, the
+medication by guideline, sex and kidney function, and the FLS due dates and overdue marks."""
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spinefx.clinical import sources
 from spinefx.clinical.followup import (
+    BEFORE_TREATMENT,
     DENOSUMAB_NEVER_STOP,
     FLS_ITEMS,
+    TREATMENT_DURATIONS,
     FollowupInput,
     FollowupPlan,
     plan,
@@ -21,15 +26,40 @@ from spinefx.clinical.followup import (
 from spinefx.errors import InputError
 from spinefx.validation import parse_input
 
-# The reference patient after kyphoplasty.
+CRITERIA = [
+    "recent-fracture",
+    "fracture-on-treatment",
+    "multiple-fractures",
+    "fracture-on-glucocorticoids",
+    "t-score-below-minus-3",
+    "injurious-falls",
+    "frax-major-over-30",
+    "frax-hip-over-4-5",
+    "grade-3-fracture",
+]
+
+# The reference patient at the endocrinology visit, six weeks after the fracture.
 REFERENCE: dict[str, Any] = {
     "sex": "female",
     "age": 58,
-    "fracture_date": "2026-11-23",
+    "fracture_date": "2026-11-02",
+    "as_of": "2026-12-14",
     "vertebral_fractures": 1,
     "max_grade": 2,
     "egfr": 90,
     "on_osteoporosis_treatment": False,
+}
+# Every criterion answered and not met: seen 13 months after the fracture. One change then
+# decides the tier.
+HIGH: dict[str, Any] = {
+    **REFERENCE,
+    "as_of": "2027-12-14",
+    "glucocorticoids": False,
+    "t_score": -2.5,
+    "injurious_falls": False,
+    "frax_major_pct": 20,
+    "frax_hip_pct": 3,
+    "menopausal": True,
 }
 REQUIRED_ONLY: dict[str, Any] = {"sex": "female", "age": 58, "fracture_date": "2026-01-01"}
 
@@ -42,34 +72,229 @@ def status(result: FollowupPlan, criterion_id: str) -> str:
     return next(c.status.value for c in result.risk_reasons if c.id == criterion_id)
 
 
-def test_reference_patient_high_risk_oral_bisphosphonate_calcium_1200() -> None:
+def test_reference_patient_seen_within_a_year_is_very_high_risk() -> None:
     result = run()
-    assert result.risk == "high"
-    assert "oral bisphosphonate" in result.medication.first_line
-    assert result.medication.avoid == ()
+    assert result.risk == "very-high"
+    assert status(result, "recent-fracture") == "met"
+    assert result.as_of == date(2026, 12, 14)
+    assert "anabolic agent first" in result.medication.first_line
+    assert result.medication.guideline.startswith("AACE/ACE 2020")
     assert result.calcium_mg_per_day == 1200
     assert result.vitamin_d_iu_per_day == "800-1000"
     assert result.frax_url == sources.FRAX_URL
     assert result.bmd_monitoring == "every 1-3 years"
 
 
+def test_every_criterion_is_listed_in_order_with_its_source() -> None:
+    reasons = run().risk_reasons
+    assert [c.id for c in reasons] == CRITERIA
+    assert {c.id: c.source for c in reasons} == {
+        **dict.fromkeys(CRITERIA, sources.AACE_2020),
+        "grade-3-fracture": sources.ENDOCRINE_SOCIETY_2019,
+    }
+
+
 def test_output_is_exactly_the_documented_object() -> None:
     data = run().model_dump(mode="json")
     assert list(data) == [
+        "as_of",
         "risk",
         "risk_reasons",
         "calcium_mg_per_day",
         "vitamin_d_iu_per_day",
         "medication",
+        "before_treatment",
+        "treatment_durations",
         "lifestyle",
         "fls_checklist",
         "frax_url",
         "bmd_monitoring",
         "sources",
     ]
-    assert list(data["medication"]) == ["first_line", "options", "avoid", "notes"]
-    assert list(data["fls_checklist"][0]) == ["id", "item", "due_date", "weeks"]
-    assert [set(r) for r in data["risk_reasons"]] == [{"id", "status", "source"}] * 3
+    assert list(data["medication"]) == ["guideline", "first_line", "options", "avoid", "notes"]
+    assert list(data["fls_checklist"][0]) == ["id", "item", "due_date", "weeks", "overdue"]
+    assert [set(r) for r in data["risk_reasons"]] == [{"id", "status", "source"}] * 9
+
+
+def test_no_criterion_met_is_high_risk_with_aace_high_risk_options() -> None:
+    result = run(HIGH)
+    assert result.risk == "high"
+    assert all(c.status.value == "not-met" for c in result.risk_reasons)
+    medication = result.medication
+    assert medication.first_line.startswith("AACE 2020, high risk")
+    for drug in ("alendronate", "risedronate", "zoledronic acid", "denosumab"):
+        assert any(o.startswith(drug) for o in medication.options)
+    assert "ibandronate" in medication.options[-1]
+    assert "raloxifene" in medication.options[-1]
+
+
+# --- The AACE 2020 criteria at their edges ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [(0, "met"), (364, "met"), (365, "met"), (366, "not-met"), (3650, "not-met")],
+)
+def test_a_recent_fracture_is_one_within_365_days_before_as_of(days: int, expected: str) -> None:
+    as_of = date(2027, 6, 1)
+    fracture = (as_of - timedelta(days=days)).isoformat()
+    result = run(HIGH, fracture_date=fracture, as_of=as_of.isoformat())
+    assert status(result, "recent-fracture") == expected
+    assert result.risk == ("very-high" if expected == "met" else "high")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "criterion_id", "expected"),
+    [
+        ("t_score", -3.0, "t-score-below-minus-3", "not-met"),
+        ("t_score", -3.01, "t-score-below-minus-3", "met"),
+        ("t_score", -6, "t-score-below-minus-3", "met"),
+        ("t_score", 3, "t-score-below-minus-3", "not-met"),
+        ("t_score", None, "t-score-below-minus-3", "unknown"),
+        ("frax_major_pct", 30, "frax-major-over-30", "not-met"),
+        ("frax_major_pct", 30.01, "frax-major-over-30", "met"),
+        ("frax_major_pct", None, "frax-major-over-30", "unknown"),
+        ("frax_hip_pct", 4.5, "frax-hip-over-4-5", "not-met"),
+        ("frax_hip_pct", 4.51, "frax-hip-over-4-5", "met"),
+        ("frax_hip_pct", None, "frax-hip-over-4-5", "unknown"),
+        ("vertebral_fractures", 1, "multiple-fractures", "not-met"),
+        ("vertebral_fractures", 2, "multiple-fractures", "met"),
+        ("vertebral_fractures", 17, "multiple-fractures", "met"),
+        ("max_grade", 2, "grade-3-fracture", "not-met"),
+        ("max_grade", 3, "grade-3-fracture", "met"),
+        ("max_grade", None, "grade-3-fracture", "unknown"),
+        ("on_osteoporosis_treatment", True, "fracture-on-treatment", "met"),
+        ("on_osteoporosis_treatment", None, "fracture-on-treatment", "unknown"),
+        ("glucocorticoids", True, "fracture-on-glucocorticoids", "met"),
+        ("glucocorticoids", None, "fracture-on-glucocorticoids", "unknown"),
+        ("injurious_falls", True, "injurious-falls", "met"),
+        ("injurious_falls", None, "injurious-falls", "unknown"),
+    ],
+)
+def test_each_criterion_at_its_edge_decides_the_tier_alone(
+    field: str, value: Any, criterion_id: str, expected: str
+) -> None:
+    result = run(HIGH, **{field: value})
+    assert status(result, criterion_id) == expected
+    assert [c.id for c in result.risk_reasons if c.status.value == "met"] == (
+        [criterion_id] if expected == "met" else []
+    )
+    assert result.risk == ("very-high" if expected == "met" else "high")
+
+
+def test_unknown_criteria_leave_the_tier_high_and_are_named_in_the_notes() -> None:
+    result = run(REQUIRED_ONLY, as_of="2027-06-01")
+    assert result.risk == "high"
+    assert status(result, "multiple-fractures") == "not-met"
+    assert status(result, "recent-fracture") == "not-met"
+    notes = " ".join(result.medication.notes)
+    for words in ("T-score", "FRAX", "falls", "glucocorticoids", "grade 3", "on osteoporosis"):
+        assert words in notes
+    assert "Kidney function not given" in notes
+
+
+# --- Medication by guideline, sex and menopause ----------------------------------------------
+
+
+def test_romosozumab_only_for_a_postmenopausal_woman_with_its_warning() -> None:
+    post = run(menopausal=True).medication
+    assert any(o.startswith("romosozumab") for o in post.options)
+    assert "romosozumab" in post.first_line
+    assert any("heart attack or stroke" in n for n in post.notes)
+    unknown = run(menopausal=None).medication
+    assert not any("romosozumab" in o for o in unknown.options)
+    assert any("Menopausal status not given" in n for n in unknown.notes)
+    for other in (run(menopausal=False), run(sex="male", age=70)):
+        assert not any("romosozumab" in o for o in other.medication.options)
+        assert "romosozumab" not in other.medication.first_line.lower()
+
+
+def test_very_high_risk_offers_every_aace_initial_option() -> None:
+    options = " ".join(run(menopausal=True).medication.options)
+    for drug in ("abaloparatide", "teriparatide", "romosozumab", "denosumab", "zoledronic acid"):
+        assert drug in options
+
+
+def test_a_premenopausal_woman_is_referred_and_checked_for_secondary_causes() -> None:
+    medication = run(menopausal=False).medication
+    assert "premenopausal" in medication.guideline
+    assert "specialist" in medication.first_line
+    assert "secondary causes" in medication.first_line
+    assert medication.options == ()
+
+
+@pytest.mark.parametrize(("age", "referred"), [(49, True), (50, False), (70, False)])
+def test_men_follow_the_mens_guideline_with_secondary_causes(age: int, referred: bool) -> None:
+    medication = run(sex="male", age=age).medication
+    assert medication.guideline == "Endocrine Society 2012 guideline on osteoporosis in men"
+    assert medication.first_line.startswith("Teriparatide first")  # seen within a year
+    assert any("secondary causes" in n for n in medication.notes)
+    assert any("refer to a specialist" in n for n in medication.notes) is referred
+    high = run(HIGH, sex="male", age=age, menopausal=None).medication
+    assert high.first_line.startswith("A bisphosphonate")
+
+
+def test_menopausal_is_for_women_only() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_input(FollowupInput, {**REFERENCE, "sex": "male", "menopausal": True})
+    assert caught.value.field == "menopausal"
+    assert parse_input(FollowupInput, {**REFERENCE, "sex": "male", "menopausal": None})
+
+
+# --- Kidney function ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("egfr", "bisphosphonates", "boxed_warning"),
+    [
+        (0, False, True),
+        (29, False, True),
+        (29.9, False, True),
+        (30, False, False),
+        (34.9, False, False),
+        (35, True, False),
+        (90, True, False),
+        (200, True, False),
+        (None, True, False),
+    ],
+)
+def test_kidney_function_at_35_and_30(
+    egfr: float | None, bisphosphonates: bool, boxed_warning: bool
+) -> None:
+    for base in (REFERENCE, HIGH):
+        medication = run(base, egfr=egfr).medication
+        options = " ".join(medication.options)
+        notes = " ".join(medication.notes)
+        assert ("alendronate" in options or "zoledronic" in options) is bisphosphonates
+        assert bool(medication.avoid) is not bisphosphonates
+        assert ("boxed warning" in notes) is boxed_warning
+        assert ("CKD mineral and bone disorder" in notes) is boxed_warning
+        assert ("denosumab" in options) is not boxed_warning
+        if not bisphosphonates:
+            assert medication.first_line.startswith("Specialist review first")
+            assert "creatinine clearance" in notes
+            assert "stands in" in notes
+
+
+def test_kidney_function_is_labelled_creatinine_clearance_with_egfr_as_its_stand_in() -> None:
+    info = FollowupInput.model_fields["egfr"]
+    assert info.title is not None and "creatinine clearance" in info.title
+    assert info.description is not None and "eGFR" in info.description
+
+
+# --- Before treatment and durations --------------------------------------------------------------
+
+
+def test_the_before_treatment_checklist_and_durations_are_in_every_plan() -> None:
+    for result in (run(), run(HIGH), run(sex="male", age=70)):
+        assert result.before_treatment == BEFORE_TREATMENT
+        assert result.treatment_durations == TREATMENT_DURATIONS
+    before = " ".join(BEFORE_TREATMENT)
+    for words in ("calcium", "25(OH)D", "creatinine", "dental", "first", "30-60 minutes"):
+        assert words in before
+    durations = " ".join(TREATMENT_DURATIONS)
+    for words in ("up to 2 years", "12 monthly doses", "5 years", "3 years", "never stopped"):
+        assert words in durations
 
 
 @pytest.mark.parametrize(
@@ -86,86 +311,6 @@ def test_output_is_exactly_the_documented_object() -> None:
 )
 def test_calcium_by_sex_and_age(sex: str, age: int, calcium: int) -> None:
     assert run(sex=sex, age=age).calcium_mg_per_day == calcium
-
-
-@pytest.mark.parametrize(
-    ("changes", "trigger"),
-    [
-        ({"vertebral_fractures": 2}, "two-or-more-vertebral-fractures"),
-        ({"vertebral_fractures": 17}, "two-or-more-vertebral-fractures"),
-        ({"max_grade": 3}, "grade-3-fracture"),
-        ({"on_osteoporosis_treatment": True}, "fracture-on-treatment"),
-    ],
-)
-def test_each_trigger_alone_makes_the_risk_very_high(changes: dict[str, Any], trigger: str) -> None:
-    result = run(**changes)
-    assert result.risk == "very-high"
-    assert [c.id for c in result.risk_reasons if c.status.value == "met"] == [trigger]
-    assert "anabolic agent first" in result.medication.first_line
-    assert "teriparatide" in result.medication.first_line
-    assert "abaloparatide" in result.medication.first_line
-
-
-@pytest.mark.parametrize(
-    ("changes", "expected"),
-    [
-        ({"vertebral_fractures": 1}, "high"),
-        ({"max_grade": 2}, "high"),
-        ({"max_grade": 0}, "high"),
-        ({"on_osteoporosis_treatment": False}, "high"),
-    ],
-)
-def test_no_trigger_leaves_the_risk_high(changes: dict[str, Any], expected: str) -> None:
-    result = run(**changes)
-    assert result.risk == expected
-    assert all(c.status.value == "not-met" for c in result.risk_reasons)
-
-
-def test_unknown_triggers_are_listed_and_flagged_in_the_notes() -> None:
-    result = run(REQUIRED_ONLY)
-    assert result.risk == "high"
-    assert status(result, "two-or-more-vertebral-fractures") == "not-met"
-    assert status(result, "grade-3-fracture") == "unknown"
-    assert status(result, "fracture-on-treatment") == "unknown"
-    notes = " ".join(result.medication.notes)
-    assert "grade 3" in notes
-    assert "on osteoporosis treatment" in notes
-    assert "eGFR" in notes  # kidney function not given: check it first
-
-
-def test_risk_reasons_cite_their_sources() -> None:
-    reasons = {c.id: c.source for c in run().risk_reasons}
-    assert reasons == {
-        "two-or-more-vertebral-fractures": sources.ENDOCRINE_SOCIETY_2019,
-        "grade-3-fracture": sources.ENDOCRINE_SOCIETY_2019,
-        "fracture-on-treatment": sources.AACE_2020,
-    }
-
-
-@pytest.mark.parametrize(
-    ("egfr", "bisphosphonate_allowed"),
-    [(0, False), (34.9, False), (35, True), (90, True), (200, True), (None, True)],
-)
-def test_no_bisphosphonate_below_egfr_35(egfr: float | None, bisphosphonate_allowed: bool) -> None:
-    medication = run(egfr=egfr).medication
-    if bisphosphonate_allowed:
-        assert "bisphosphonate" in medication.first_line
-        assert medication.avoid == ()
-    else:
-        assert "Denosumab" in medication.first_line
-        assert "specialist review" in medication.first_line
-        assert any("bisphosphonates" in item for item in medication.avoid)
-        assert not any("alendronate" in option for option in medication.options)
-
-
-@pytest.mark.parametrize(("egfr", "follow_on_has_bisphosphonate"), [(34.9, False), (35, True)])
-def test_very_high_risk_follow_on_respects_the_kidneys(
-    egfr: float, follow_on_has_bisphosphonate: bool
-) -> None:
-    medication = run(max_grade=3, egfr=egfr).medication
-    assert ("zoledronic acid" in medication.first_line) is follow_on_has_bisphosphonate
-    assert "denosumab" in medication.first_line
-    assert bool(medication.avoid) is not follow_on_has_bisphosphonate
 
 
 @pytest.mark.parametrize(
@@ -198,7 +343,7 @@ def test_fls_checklist_due_dates_count_from_the_fracture_date() -> None:
 
 
 def test_due_dates_cross_a_leap_day() -> None:
-    checklist = run(fracture_date="2028-01-01").fls_checklist
+    checklist = run(fracture_date="2028-01-01", as_of="2028-01-02").fls_checklist
     assert checklist[0].due_date == date(2028, 3, 25)
 
 
@@ -232,6 +377,17 @@ def test_fracture_on_treatment_note() -> None:
         ({"egfr": 201}, "egfr", "a number from 0 to 200, or null"),
         ({"on_osteoporosis_treatment": "no"}, "on_osteoporosis_treatment", "true or false"),
         ({"weight": 60}, "weight", "no such field"),
+        ({"as_of": "2026/12/14"}, "as_of", "a date as YYYY-MM-DD"),
+        ({"t_score": -6.01}, "t_score", "a number from -6 to 3, or null"),
+        ({"t_score": 3.01}, "t_score", "a number from -6 to 3, or null"),
+        ({"t_score": "-2.5"}, "t_score", "a number from -6 to 3, or null"),
+        ({"frax_major_pct": 100.1}, "frax_major_pct", "a number from 0 to 100, or null"),
+        ({"frax_hip_pct": -1}, "frax_hip_pct", "a number from 0 to 100, or null"),
+        ({"glucocorticoids": 1}, "glucocorticoids", "true or false, or null"),
+        ({"injurious_falls": "yes"}, "injurious_falls", "true or false, or null"),
+        ({"menopausal": "yes"}, "menopausal", "true or false, or null"),
+        ({"fracture_date": "2026-12-15"}, "fracture_date", "on or before the plan's date"),
+        ({"fracture_date": "1899-12-31"}, "fracture_date", "from 1900-01-01"),
     ],
 )
 def test_bad_input_names_the_field_and_what_is_allowed(
@@ -260,9 +416,94 @@ def test_only_sex_age_and_fracture_date_are_required() -> None:
     assert inp.on_osteoporosis_treatment is None
 
 
+def test_a_fracture_on_as_of_or_on_1900_01_01_is_accepted() -> None:
+    assert run(fracture_date="2026-12-14").fls_checklist[0].overdue is False
+    assert run(fracture_date="1900-01-01").risk_reasons[0].status.value == "not-met"
+
+
+def test_as_of_defaults_to_today() -> None:
+    today = date.today()
+    result = run(REQUIRED_ONLY, fracture_date=today.isoformat())
+    assert result.as_of == today
+    assert status(result, "recent-fracture") == "met"
+    with pytest.raises(InputError) as caught:
+        parse_input(FollowupInput, {**REQUIRED_ONLY, "fracture_date": "9999-01-01"})
+    assert caught.value.field == "fracture_date"
+
+
+@pytest.mark.parametrize(
+    ("as_of", "overdue"),
+    [
+        ("2026-03-25", []),
+        ("2026-03-26", []),  # due today: not yet passed
+        ("2026-03-27", ["risk-assessment", "dxa", "falls-assessment"]),
+        (
+            "2026-04-24",
+            [
+                "risk-assessment",
+                "dxa",
+                "falls-assessment",
+                "exercise-started",
+                "monitoring",
+                "medication-started",
+            ],
+        ),
+        ("2027-01-01", [item_id for item_id, _, _ in FLS_ITEMS]),
+    ],
+)
+def test_fls_items_past_their_due_date_on_as_of_are_overdue(as_of: str, overdue: list[str]) -> None:
+    checklist = run(fracture_date="2026-01-01", as_of=as_of).fls_checklist
+    assert [item.id for item in checklist if item.overdue] == overdue
+
+
 def test_a_date_object_is_accepted_from_python_callers() -> None:
-    inp = FollowupInput(sex="male", age=70, fracture_date=date(2026, 5, 1))
+    inp = FollowupInput(sex="male", age=70, fracture_date=date(2026, 5, 1), as_of=date(2026, 6, 1))
     assert plan(inp).fls_checklist[-1].due_date == date(2027, 4, 30)
+
+
+answers = st.sampled_from([True, False, None])
+
+
+@given(
+    days=st.integers(0, 3000),
+    on_treatment=answers,
+    glucocorticoids=answers,
+    falls=answers,
+    t_score=st.one_of(st.none(), st.floats(-6, 3)),
+    fractures=st.integers(1, 17),
+    egfr=st.one_of(st.none(), st.floats(0, 200)),
+    sex=st.sampled_from(["female", "male"]),
+    menopausal=answers,
+)
+def test_the_tier_is_very_high_exactly_when_a_criterion_is_met(
+    days: int,
+    on_treatment: bool | None,
+    glucocorticoids: bool | None,
+    falls: bool | None,
+    t_score: float | None,
+    fractures: int,
+    egfr: float | None,
+    sex: str,
+    menopausal: bool | None,
+) -> None:
+    result = run(
+        REQUIRED_ONLY,
+        sex=sex,
+        fracture_date=(date(2030, 1, 1) - timedelta(days=days)).isoformat(),
+        as_of="2030-01-01",
+        on_osteoporosis_treatment=on_treatment,
+        glucocorticoids=glucocorticoids,
+        injurious_falls=falls,
+        t_score=t_score,
+        vertebral_fractures=fractures,
+        egfr=egfr,
+        menopausal=menopausal if sex == "female" else None,
+    )
+    met = any(c.status.value == "met" for c in result.risk_reasons)
+    assert result.risk == ("very-high" if met else "high")
+    assert DENOSUMAB_NEVER_STOP in result.medication.notes
+    romosozumab = any("romosozumab" in o for o in result.medication.options)
+    assert not romosozumab or (sex == "female" and menopausal is True)
 
 
 def test_the_documented_example_is_what_the_rule_returns() -> None:
@@ -270,4 +511,4 @@ def test_the_documented_example_is_what_the_rule_returns() -> None:
     example_in, example_out = re.findall(r"```json\n(.*?)```", doc.read_text(), re.S)[-2:]
     result = plan(parse_input(FollowupInput, json.loads(example_in)))
     assert result.model_dump(mode="json") == json.loads(example_out)
-    assert result.risk == "high"
+    assert result.risk == "very-high"

@@ -19,9 +19,22 @@ def test_reference_patient_walks_from_self_check_to_secondary_prevention():
     assert [line.code for line in path.candidacy.codes.cpt] == ["22514"]
     assert [line.code for line in path.candidacy.codes.icd10cm] == ["M80.08XA"]
 
-    assert path.followup.risk == "high"
+    # seen six weeks after the fracture: very high risk by AACE 2020 (a recent fracture)
+    assert path.followup.risk == "very-high"
+    recent = next(c for c in path.followup.risk_reasons if c.id == "recent-fracture")
+    assert recent.status == "met"
     assert path.followup.calcium_mg_per_day == 1200
-    assert "bisphosphonate" in path.followup.medication.first_line.lower()
+    assert "anabolic agent first" in path.followup.medication.first_line
+    assert not any(item.overdue for item in path.followup.fls_checklist)
+
+
+def test_the_self_check_path_shows_the_new_fields():
+    path = reference_patient_pathway()
+    ids = [c.id for c in path.screening.criteria]
+    assert "concern" in ids
+    assert "red-flag:aortic" in ids
+    assert "red-flag:recent_infection" in ids
+    assert all(v.crush_assessed for v in path.grading.vertebrae)
 
 
 def test_follow_up_dates_count_from_the_fracture():

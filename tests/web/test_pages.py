@@ -459,6 +459,46 @@ def test_followup_prints_a_plan_with_the_fls_checklist_and_frax_link(client: Tes
     assert "Fracture liaison checklist" in section
 
 
+def test_followup_page_shows_the_aace_criteria_guideline_checks_and_overdue_items(
+    client: TestClient,
+) -> None:
+    data = {
+        **FOLLOWUP_FORM,
+        "as_of": "2027-02-01",
+        "menopausal": "yes",
+        "t_score": "-3.2",
+        "egfr": "29",
+    }
+    section = result_section(client.post("/clinician/followup", data=data).text)
+    words = text_of(section)
+    assert 'data-risk="very-high"' in section
+    assert "A fracture within the past 12 months" in words
+    assert "A T-score below -3.0" in words
+    assert "AACE/ACE 2020" in words
+    assert "Before treatment" in words and "dental check" in words
+    assert "How long" in words and "12 monthly doses" in words
+    assert "boxed warning" in words
+    assert "CKD mineral and bone disorder" in words
+    # fracture 2026-11-02: the 12-week items fell due on 2027-01-25
+    assert section.count('class="overdue"') == 3
+
+
+def test_followup_form_asks_the_new_questions(client: TestClient) -> None:
+    html = client.get("/clinician/followup").text
+    for name in ("as_of", "t_score", "frax_major_pct", "frax_hip_pct"):
+        assert f'name="{name}"' in html
+    for name in ("glucocorticoids", "injurious_falls", "menopausal"):
+        assert f'name="{name}"' in html
+    assert "creatinine clearance" in html
+
+
+def test_a_fracture_after_the_plan_date_is_refused_next_to_its_field(client: TestClient) -> None:
+    data = {**FOLLOWUP_FORM, "as_of": "2026-10-01"}
+    response = client.post("/clinician/followup", data=data)
+    assert response.status_code == 422
+    assert 'id="fracture_date-error"' in response.text
+
+
 def test_followup_requires_sex_age_and_date(client: TestClient) -> None:
     response = client.post("/clinician/followup", data={})
     assert response.status_code == 422
@@ -532,13 +572,19 @@ def test_followup_labels_egfr_with_its_own_spelling(client: TestClient) -> None:
 def test_followup_leads_into_the_very_high_risk_checks(client: TestClient) -> None:
     section = result_section(client.post("/clinician/followup", data=FOLLOWUP_FORM).text)
     words = text_of(section)
-    assert "Very high risk if any of these is true:" in words
-    lead = words.index("Very high risk if any of these is true:")
+    assert "Very high risk (AACE 2020) if any of these is true:" in words
+    lead = words.index("Very high risk (AACE 2020) if any of these is true:")
     checks = re.findall(r'<li data-check="([^"]+)">', section)
     assert checks == [
-        "two-or-more-vertebral-fractures",
-        "grade-3-fracture",
+        "recent-fracture",
         "fracture-on-treatment",
+        "multiple-fractures",
+        "fracture-on-glucocorticoids",
+        "t-score-below-minus-3",
+        "injurious-falls",
+        "frax-major-over-30",
+        "frax-hip-over-4-5",
+        "grade-3-fracture",
     ]
     assert words.index("Two or more vertebral fractures") > lead
     assert "Not met" not in words

@@ -129,23 +129,28 @@ def candidacy(result: BaseModel) -> None:
 
 def followup(result: BaseModel) -> None:
     data = _data(result)
-    _outcome("Fracture risk", data["risk"])
+    _outcome(f"Fracture risk (AACE 2020) on {data['as_of']}", data["risk"])
+    _print_criteria(data["risk_reasons"], title="Very-high-risk criteria")
     console.print(
         f"Calcium: [bold]{data['calcium_mg_per_day']} mg/day[/]   "
         f"Vitamin D: [bold]{data['vitamin_d_iu_per_day']} IU/day[/]"
     )
     medication = data["medication"]
+    console.print(f"[bold]Guideline:[/] {medication['guideline']}")
     console.print(f"[bold]Medication:[/] {medication['first_line']}")
     _bullets("Options", medication.get("options", []))
     _bullets("Avoid", medication.get("avoid", []))
     _bullets("Notes", medication.get("notes", []))
+    _bullets("Before treatment", data.get("before_treatment", []))
+    _bullets("How long", data.get("treatment_durations", []))
     _bullets("Lifestyle", data.get("lifestyle", []))
     table = Table(title="Fracture liaison checklist", title_justify="left")
     table.add_column("due")
     table.add_column("weeks", justify="right")
     table.add_column("item")
     for item in data["fls_checklist"]:
-        table.add_row(item["due_date"], str(item["weeks"]), item["item"])
+        due = item["due_date"] + (" [bold red]overdue[/]" if item["overdue"] else "")
+        table.add_row(due, str(item["weeks"]), item["item"])
     console.print(table)
     console.print(f"FRAX (official calculator, not re-implemented here): {data['frax_url']}")
 

@@ -1,30 +1,46 @@
 """The osteoporosis plan after a fragility vertebral fracture, with the FLS checklist.
 
 A fragility vertebral fracture is itself enough to diagnose osteoporosis (AACE/ACE 2020), so
-the risk is at least ``high``; some findings make it ``very-high``. The plan names the drug
-class to start with, calcium and vitamin D, lifestyle measures and the fracture liaison
-service (FLS) checklist with due dates counted from the fracture date. FRAX is linked, never
-re-computed: its equations are not public.
+the risk is at least ``high``; any of AACE 2020's very-high-risk criteria (a fracture within
+the past 12 months among them) makes it ``very-high``. Each criterion is listed met, not met
+or unknown. The plan names the guideline its medication follows, the options by risk, what to
+check before treatment, how long each drug is given, calcium and vitamin D, lifestyle measures
+and the fracture liaison service (FLS) checklist with due dates counted from the fracture date
+(marked overdue when passed on ``as_of``). FRAX is linked, never re-computed: its equations are
+not public; its probabilities can be entered.
 
 >>> from datetime import date
->>> p = plan(FollowupInput(sex="female", age=58, fracture_date=date(2026, 1, 1)))
+>>> p = plan(FollowupInput(sex="female", age=58, fracture_date=date(2026, 1, 1),
+...                        as_of=date(2026, 2, 1)))
 >>> p.risk, p.calcium_mg_per_day, p.fls_checklist[0].due_date.isoformat()
-('high', 1200, '2026-03-26')
+('very-high', 1200, '2026-03-26')
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
 from spinefx.clinical import sources
-from spinefx.clinical.criteria import Criterion, Status, Tri, any_of, criterion
+from spinefx.clinical.criteria import Criterion, Status, Tri, criterion
+from spinefx.errors import InputError
 
 __all__ = [
+    "BEFORE_TREATMENT",
+    "DENOSUMAB_NEVER_STOP",
     "FLS_ITEMS",
+    "TREATMENT_DURATIONS",
     "FlsItem",
     "FollowupInput",
     "FollowupPlan",
@@ -33,24 +49,40 @@ __all__ = [
     "plan",
 ]
 
-# --- Thresholds ----------------------------------------------------------------------------
-# Very high risk: multiple or severe vertebral fractures (sources.ENDOCRINE_SOCIETY_2019);
-# a fracture while on osteoporosis treatment (sources.AACE_2020).
-VERY_HIGH_MIN_VERTEBRAL_FRACTURES = 2
-SEVERE_GRADE = 3  # Genant grade 3, > 40 % height loss (sources.GENANT_1993)
+# --- Very high risk (sources.AACE_2020, corrections of December 2026) ----------------------
+# "A recent fracture (within the past 12 months)": convention, at most 365 days before as_of.
+RECENT_FRACTURE_MAX_DAYS: Final = 365
+VERY_HIGH_MIN_FRACTURES: Final = 2  # "multiple fractures"
+T_SCORE_BELOW: Final = -3.0  # "a very low T-score (below -3.0)": -3.0 itself does not count
+FRAX_MAJOR_OVER_PCT: Final = 30.0  # FRAX major osteoporotic fracture probability > 30 %
+FRAX_HIP_OVER_PCT: Final = 4.5  # FRAX hip fracture probability > 4.5 %
+# Endocrine Society 2019: a severe vertebral fracture (Genant grade 3, > 40 % height loss).
+SEVERE_GRADE: Final = 3
+
+# Fracture dates before this are typing errors, not history.
+EARLIEST_FRACTURE_DATE: Final = date(1900, 1, 1)
 
 # Calcium, total from food and supplements (sources.BHOF_2022).
-CALCIUM_MG_HIGHER = 1200
-CALCIUM_MG_LOWER = 1000
-CALCIUM_HIGHER_FROM_AGE = {"female": 51, "male": 71}
-VITAMIN_D_IU_PER_DAY = "800-1000"  # sources.BHOF_2022
-VITAMIN_D_TARGET = "30-50 ng/mL"  # serum 25(OH)D, sources.BHOF_2022
+CALCIUM_MG_HIGHER: Final = 1200
+CALCIUM_MG_LOWER: Final = 1000
+CALCIUM_HIGHER_FROM_AGE: Final = {"female": 51, "male": 71}
+VITAMIN_D_IU_PER_DAY: Final = "800-1000"  # sources.BHOF_2022
+# Serum 25(OH)D: AACE 2020 gives 30-50 ng/mL (the upper bound is AACE's); BHOF says >= 30.
+VITAMIN_D_TARGET: Final = "30-50 ng/mL"
 
-# No bisphosphonate below this eGFR (ml/min/1.73 m2): one cut-off for alendronate (35) and
-# risedronate (30), and zoledronic acid's contraindication (sources.BISPHOSPHONATE_LABELS).
-BISPHOSPHONATE_MIN_EGFR = 35.0
+# Kidney function as the drug labels measure it: creatinine clearance (Cockcroft-Gault),
+# ml/min; an eGFR (ml/min/1.73 m2) may stand in for it and is labelled so.
+# No bisphosphonate below 35: one cut-off for alendronate (35) and risedronate (30), and
+# zoledronic acid's contraindication (sources.BISPHOSPHONATE_LABELS).
+BISPHOSPHONATE_MIN_EGFR: Final = 35.0
+# Below 30 (advanced chronic kidney disease): the denosumab boxed warning (FDA 2024) of
+# severe, sometimes fatal hypocalcaemia; rule out CKD mineral and bone disorder first.
+DENOSUMAB_BOXED_WARNING_BELOW_EGFR: Final = 30.0
 
-BMD_MONITORING = "every 1-3 years"  # sources.ENDOCRINE_SOCIETY_2019
+# Men and premenopausal women: look for secondary causes and refer below this age (men).
+MEN_REFER_UNDER_AGE: Final = 50
+
+BMD_MONITORING: Final = "every 1-3 years"  # sources.ENDOCRINE_SOCIETY_2019
 
 # FLS key performance indicators with their time limits from the fracture, in weeks
 # (sources.FLS_KPI_JAVAID_2020): (id, item, weeks).
@@ -78,13 +110,15 @@ def _iso_date_only(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+Percent = Annotated[float | None, Field(ge=0, le=100, strict=True, allow_inf_nan=False)]
 
 
 class FollowupInput(BaseModel):
     """The patient after the fracture. ``sex``, ``age`` and ``fracture_date`` are required.
 
-    ``vertebral_fractures`` defaults to 1 (only the index fracture is known); ``max_grade`` and
-    ``on_osteoporosis_treatment`` default to null, meaning not known.
+    ``vertebral_fractures`` defaults to 1 (only the index fracture is known); every other
+    optional answer defaults to null, meaning not known. ``as_of`` (the day of the plan)
+    defaults to today.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -92,15 +126,58 @@ class FollowupInput(BaseModel):
     sex: Literal["female", "male"]
     age: Annotated[StrictInt, Field(ge=18, le=120)]
     fracture_date: IsoDate
+    as_of: IsoDate | None = Field(
+        default=None, title="Date of this plan", description="Leave blank for today."
+    )
     vertebral_fractures: Annotated[StrictInt, Field(ge=1, le=17)] = 1
     max_grade: Annotated[StrictInt | None, Field(ge=0, le=3)] = None
-    egfr: Annotated[float | None, Field(ge=0, le=200, strict=True, allow_inf_nan=False)] = None
+    egfr: Annotated[float | None, Field(ge=0, le=200, strict=True, allow_inf_nan=False)] = Field(
+        default=None,
+        title="Kidney function: creatinine clearance (ml/min)",
+        description="An eGFR (ml/min/1.73 m2) may stand in for it.",
+    )
     on_osteoporosis_treatment: StrictBool | None = None
+    glucocorticoids: StrictBool | None = Field(
+        default=None, title="The fracture happened on long-term glucocorticoids"
+    )
+    t_score: Annotated[float | None, Field(ge=-6, le=3, strict=True, allow_inf_nan=False)] = Field(
+        default=None, title="Lowest DXA T-score"
+    )
+    injurious_falls: StrictBool | None = Field(
+        default=None, title="A high risk of falls or a history of injurious falls"
+    )
+    frax_major_pct: Percent = Field(
+        default=None, title="FRAX 10-year probability of a major osteoporotic fracture (%)"
+    )
+    frax_hip_pct: Percent = Field(
+        default=None, title="FRAX 10-year probability of hip fracture (%)"
+    )
+    menopausal: StrictBool | None = Field(
+        default=None, title="Postmenopausal (women only)", description="Leave blank for men."
+    )
+
+    @model_validator(mode="after")
+    def _dates_and_sex(self) -> Self:
+        as_of = self.as_of or date.today()
+        if self.fracture_date < EARLIEST_FRACTURE_DATE:
+            raise InputError(
+                "fracture_date", self.fracture_date.isoformat(), "a date from 1900-01-01 on"
+            )
+        if self.fracture_date > as_of:
+            raise InputError(
+                "fracture_date",
+                self.fracture_date.isoformat(),
+                f"a date on or before the plan's date ({as_of.isoformat()})",
+            )
+        if self.sex == "male" and self.menopausal is not None:
+            raise InputError("menopausal", self.menopausal, "null for men (it asks about women)")
+        return self
 
 
 class Medication(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    guideline: str
     first_line: str
     options: tuple[str, ...]
     avoid: tuple[str, ...]
@@ -108,7 +185,7 @@ class Medication(BaseModel):
 
 
 class FlsItem(BaseModel):
-    """One FLS checklist item, due ``weeks`` after the fracture."""
+    """One FLS checklist item, due ``weeks`` after the fracture; overdue when passed."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -116,16 +193,20 @@ class FlsItem(BaseModel):
     item: str
     due_date: date
     weeks: int
+    overdue: bool
 
 
 class FollowupPlan(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    as_of: date
     risk: Risk
     risk_reasons: tuple[Criterion, ...]
     calcium_mg_per_day: int
     vitamin_d_iu_per_day: str
     medication: Medication
+    before_treatment: tuple[str, ...]
+    treatment_durations: tuple[str, ...]
     lifestyle: tuple[str, ...]
     fls_checklist: tuple[FlsItem, ...]
     frax_url: str
@@ -137,6 +218,31 @@ DENOSUMAB_NEVER_STOP = (
     "Denosumab is never stopped without a follow-on drug (usually a bisphosphonate): bone "
     "loss and multiple vertebral fractures can follow a gap."
 )
+ROMOSOZUMAB_WARNING = (
+    "Romosozumab is approved for postmenopausal women only and carries a boxed warning: not in "
+    "the year after a heart attack or stroke."
+)
+BEFORE_TREATMENT: tuple[str, ...] = (
+    "Check serum calcium, 25(OH)D and creatinine (kidney function, as creatinine clearance) "
+    "before the first dose.",
+    "Correct low calcium and low vitamin D first, above all before zoledronic acid or "
+    "denosumab, which can lower blood calcium.",
+    "A dental check before an antiresorptive: osteonecrosis of the jaw is rare, but planned "
+    "extractions or implants are best done first.",
+    "Oral bisphosphonates need the patient fasting and upright for 30-60 minutes after each "
+    "dose; a painful new fracture can make that hard, so consider an injected drug.",
+)
+TREATMENT_DURATIONS: tuple[str, ...] = (
+    "Teriparatide or abaloparatide: up to 2 years, then an antiresorptive to keep the gain.",
+    "Romosozumab: 12 monthly doses, then an antiresorptive.",
+    "Bisphosphonates: review a drug holiday after about 5 years of an oral drug or 3 years of "
+    "zoledronic acid (Endocrine Society 2019).",
+    DENOSUMAB_NEVER_STOP,
+)
+SECONDARY_CAUSES = (
+    "Look for secondary causes of bone loss (history, examination and blood tests) before "
+    "choosing a drug."
+)
 LIFESTYLE: tuple[str, ...] = (
     "Prevent falls: remove trip hazards at home, review medicines that cause dizziness or "
     "drowsiness, check eyesight, use good lighting.",
@@ -145,15 +251,25 @@ LIFESTYLE: tuple[str, ...] = (
     "Stop smoking.",
     "Limit alcohol.",
     f"Vitamin D {VITAMIN_D_IU_PER_DAY} IU a day, aiming for a blood 25(OH)D level of "
-    f"{VITAMIN_D_TARGET}.",
+    f"{VITAMIN_D_TARGET} (AACE 2020; BHOF asks for at least 30).",
 )
 PLAN_SOURCES: tuple[str, ...] = (
     sources.AACE_2020,
     sources.ENDOCRINE_SOCIETY_2019,
+    sources.ENDOCRINE_SOCIETY_MEN_2012,
     sources.BHOF_2022,
     sources.FLS_KPI_JAVAID_2020,
     sources.BISPHOSPHONATE_LABELS,
+    sources.DENOSUMAB_LABEL_CKD,
+    sources.ROMOSOZUMAB_LABEL,
     sources.GENANT_1993,
+)
+GUIDELINE_POSTMENOPAUSAL = (
+    "AACE/ACE 2020 (postmenopausal osteoporosis), with the Endocrine Society 2019 guideline"
+)
+GUIDELINE_MEN = "Endocrine Society 2012 guideline on osteoporosis in men"
+GUIDELINE_PREMENOPAUSAL = (
+    "None of these guidelines is written for premenopausal women: specialist referral"
 )
 _BISPHOSPHONATES = "bisphosphonates (alendronate, risedronate, zoledronic acid)"
 
@@ -162,108 +278,211 @@ def _calcium(sex: str, age: int) -> int:
     return CALCIUM_MG_HIGHER if age >= CALCIUM_HIGHER_FROM_AGE[sex] else CALCIUM_MG_LOWER
 
 
+def _kidney_notes(egfr: float | None) -> tuple[list[str], list[str]]:
+    """(avoid, notes) for kidney function; eGFR stands in for creatinine clearance."""
+    avoid: list[str] = []
+    notes: list[str] = []
+    if egfr is None:
+        notes.append(
+            "Kidney function not given: measure it (creatinine clearance, or an eGFR as its "
+            f"stand-in) before a bisphosphonate; none below {BISPHOSPHONATE_MIN_EGFR:g} ml/min."
+        )
+        return avoid, notes
+    if egfr < BISPHOSPHONATE_MIN_EGFR:
+        avoid.append(f"{_BISPHOSPHONATES}: creatinine clearance below {BISPHOSPHONATE_MIN_EGFR:g}")
+        notes.append(
+            f"Creatinine clearance {egfr:g} ml/min (an eGFR here stands in for it; the labels "
+            f"use creatinine clearance): below {BISPHOSPHONATE_MIN_EGFR:g}, no bisphosphonate; "
+            "ask a specialist to review before any bone drug, and correct calcium and vitamin D "
+            "first."
+        )
+    if egfr < DENOSUMAB_BOXED_WARNING_BELOW_EGFR:
+        notes.append(
+            f"Below {DENOSUMAB_BOXED_WARNING_BELOW_EGFR:g} ml/min (advanced chronic kidney "
+            "disease or dialysis): denosumab carries an FDA boxed warning (2024) of severe, "
+            "sometimes fatal low calcium. A specialist must rule out CKD mineral and bone "
+            "disorder before it is used."
+        )
+    return avoid, notes
+
+
 def _medication(
-    very_high: bool, egfr: float | None, unknown_triggers: list[str], on_treatment: bool | None
+    inp: FollowupInput, very_high: bool, unknown_criteria: list[str], on_treatment: bool | None
 ) -> Medication:
+    egfr = inp.egfr
     low_kidney = egfr is not None and egfr < BISPHOSPHONATE_MIN_EGFR
+    advanced_ckd = egfr is not None and egfr < DENOSUMAB_BOXED_WARNING_BELOW_EGFR
+    avoid, kidney = _kidney_notes(egfr)
     notes: list[str] = [
         "A fragility vertebral fracture establishes osteoporosis whatever the bone density "
         "shows, so treatment does not wait for the DXA result."
     ]
-    avoid: list[str] = []
-    if very_high:
-        follow_on = "denosumab" if low_kidney else "zoledronic acid, alendronate or denosumab"
+    options: list[str] = []
+    if inp.sex == "female" and inp.menopausal is False:
+        guideline = GUIDELINE_PREMENOPAUSAL
         first_line = (
-            "An anabolic agent first: teriparatide or abaloparatide (romosozumab where "
-            f"appropriate), then an antiresorptive ({follow_on}) to keep the gain."
+            "Refer to a bone specialist (endocrinology or a metabolic bone clinic) and look for "
+            "secondary causes before choosing a drug."
         )
-        options = [
-            "teriparatide (daily injection)",
-            "abaloparatide (daily injection)",
-            "romosozumab (monthly injections for 12 months), where appropriate",
-            f"then an antiresorptive: {follow_on}",
+        notes.append(SECONDARY_CAUSES)
+    elif inp.sex == "male":
+        guideline = GUIDELINE_MEN
+        if very_high:
+            first_line = (
+                "Teriparatide first (approved for men), then an antiresorptive: alendronate, "
+                "risedronate, zoledronic acid or denosumab."
+            )
+            options = ["teriparatide (daily injection, up to 2 years)"]
+        else:
+            first_line = "A bisphosphonate: alendronate, risedronate or zoledronic acid."
+        options += [
+            "alendronate (weekly tablet)",
+            "risedronate (weekly or monthly tablet)",
+            "zoledronic acid (yearly infusion)",
+            "denosumab (injection every 6 months)",
         ]
-        notes.append(
-            "Romosozumab carries a warning about heart attack and stroke: not for someone who "
-            "had either in the past year."
+        notes.append(SECONDARY_CAUSES)
+        if inp.age < MEN_REFER_UNDER_AGE:
+            notes.append(
+                f"A man under {MEN_REFER_UNDER_AGE} with a fragility fracture: refer to a "
+                "specialist."
+            )
+        notes.append("Romosozumab is left out: it is approved for postmenopausal women only.")
+    else:
+        guideline = GUIDELINE_POSTMENOPAUSAL
+        romosozumab = inp.menopausal is True
+        if very_high:
+            anabolic = "abaloparatide, teriparatide" + (" or romosozumab" if romosozumab else "")
+            first_line = (
+                f"AACE 2020, very high risk: an anabolic agent first ({anabolic}), then an "
+                "antiresorptive to keep the gain; denosumab or zoledronic acid are AACE's other "
+                "initial options. (Endocrine Society 2019: severe or multiple vertebral "
+                "fractures first on an anabolic drug.)"
+            )
+            options = [
+                "abaloparatide (daily injection)",
+                "teriparatide (daily injection)",
+                *(["romosozumab (monthly injections for 12 months)"] if romosozumab else []),
+                "denosumab (injection every 6 months)",
+                "zoledronic acid (yearly infusion)",
+            ]
+        else:
+            first_line = (
+                "AACE 2020, high risk: alendronate, risedronate, zoledronic acid or denosumab; "
+                "ibandronate or raloxifene as alternatives."
+            )
+            options = [
+                "alendronate (weekly tablet)",
+                "risedronate (weekly or monthly tablet)",
+                "zoledronic acid (yearly infusion)",
+                "denosumab (injection every 6 months)",
+                "alternatives: ibandronate, raloxifene",
+            ]
+        if romosozumab and very_high:
+            notes.append(ROMOSOZUMAB_WARNING)
+        if inp.sex == "female" and inp.menopausal is None:
+            notes.append(
+                "Menopausal status not given: these options assume a postmenopausal woman, and "
+                "romosozumab (postmenopausal women only) is left out. If she is premenopausal, "
+                "look for secondary causes and refer to a specialist instead."
+            )
+    if low_kidney:
+        options = [o for o in options if not _is_bisphosphonate(o)]
+    if advanced_ckd:
+        options = [o for o in options if not o.startswith("denosumab")]
+        first_line = (
+            "Specialist review first: kidney function is below "
+            f"{DENOSUMAB_BOXED_WARNING_BELOW_EGFR:g} ml/min, where bisphosphonates are not used "
+            "and denosumab carries a boxed warning. " + first_line
         )
     elif low_kidney:
         first_line = (
-            "Denosumab, after a specialist review: kidney function is below the limit for "
-            "bisphosphonates."
+            "Specialist review first: kidney function is below the limit for bisphosphonates "
+            "(denosumab or an anabolic agent instead). " + first_line
         )
-        options = ["denosumab (injection every 6 months)"]
-    else:
-        first_line = "An oral bisphosphonate: alendronate or risedronate."
-        options = [
-            "alendronate (weekly tablet)",
-            "risedronate (weekly or monthly tablet)",
-            "zoledronic acid (yearly infusion) as the alternative",
-            "denosumab (injection every 6 months) if bisphosphonates do not suit",
-        ]
-    if low_kidney:
-        avoid.append(f"{_BISPHOSPHONATES}: eGFR is below {BISPHOSPHONATE_MIN_EGFR:g}")
-        notes.append(
-            f"eGFR below {BISPHOSPHONATE_MIN_EGFR:g}: ask a specialist to review before any bone "
-            "drug, and check calcium and vitamin D first (low calcium on denosumab is more "
-            "likely with weak kidneys)."
-        )
-    if egfr is None:
-        notes.append(
-            f"Kidney function (eGFR) not given: check it before a bisphosphonate; none below "
-            f"{BISPHOSPHONATE_MIN_EGFR:g} ml/min/1.73 m2."
-        )
+    notes += kidney
     if on_treatment:
         notes.append(
             "The fracture happened on treatment: check the medicine was taken as directed, look "
             "for secondary causes, and move to a stronger agent."
         )
-    if not very_high and unknown_triggers:
+    if not very_high and unknown_criteria:
         notes.append(
-            f"Not yet known: {', '.join(unknown_triggers)}. If it applies, the risk is very high "
-            "and an anabolic agent comes first."
+            f"Not yet known: {', '.join(unknown_criteria)}. If any applies, the risk is very "
+            "high and an anabolic agent comes first."
         )
     notes.append(DENOSUMAB_NEVER_STOP)
     return Medication(
-        first_line=first_line, options=tuple(options), avoid=tuple(avoid), notes=tuple(notes)
+        guideline=guideline,
+        first_line=first_line,
+        options=tuple(options),
+        avoid=tuple(avoid),
+        notes=tuple(notes),
     )
 
 
-_TRIGGER_WORDS = {
-    "grade-3-fracture": "whether any fracture is grade 3 (severe)",
+def _is_bisphosphonate(option: str) -> bool:
+    return option.startswith(("alendronate", "risedronate", "zoledronic", "alternatives: iband"))
+
+
+_CRITERION_WORDS = {
     "fracture-on-treatment": "whether the fracture happened on osteoporosis treatment",
+    "fracture-on-glucocorticoids": "whether it happened on long-term glucocorticoids",
+    "t-score-below-minus-3": "the T-score",
+    "injurious-falls": "the risk of falls",
+    "frax-major-over-30": "the FRAX major fracture probability",
+    "frax-hip-over-4-5": "the FRAX hip fracture probability",
+    "grade-3-fracture": "whether any fracture is grade 3 (severe)",
 }
 
 
+def _over(value: float | None, threshold: float) -> Tri:
+    return None if value is None else value > threshold
+
+
 def plan(inp: FollowupInput) -> FollowupPlan:
-    """The follow-up plan for ``inp``; dates are counted from ``inp.fracture_date``."""
-    multiple = inp.vertebral_fractures >= VERY_HIGH_MIN_VERTEBRAL_FRACTURES
-    severe: Tri = None if inp.max_grade is None else inp.max_grade >= SEVERE_GRADE
-    on_treatment = inp.on_osteoporosis_treatment
+    """The follow-up plan for ``inp``; due dates count from ``inp.fracture_date``."""
+    as_of = inp.as_of or date.today()
+    aace = sources.AACE_2020
+    recent = (as_of - inp.fracture_date).days <= RECENT_FRACTURE_MAX_DAYS
     reasons = (
-        criterion("two-or-more-vertebral-fractures", multiple, sources.ENDOCRINE_SOCIETY_2019),
-        criterion("grade-3-fracture", severe, sources.ENDOCRINE_SOCIETY_2019),
-        criterion("fracture-on-treatment", on_treatment, sources.AACE_2020),
+        criterion("recent-fracture", recent, aace),
+        criterion("fracture-on-treatment", inp.on_osteoporosis_treatment, aace),
+        criterion("multiple-fractures", inp.vertebral_fractures >= VERY_HIGH_MIN_FRACTURES, aace),
+        criterion("fracture-on-glucocorticoids", inp.glucocorticoids, aace),
+        criterion(
+            "t-score-below-minus-3",
+            None if inp.t_score is None else inp.t_score < T_SCORE_BELOW,
+            aace,
+        ),
+        criterion("injurious-falls", inp.injurious_falls, aace),
+        criterion("frax-major-over-30", _over(inp.frax_major_pct, FRAX_MAJOR_OVER_PCT), aace),
+        criterion("frax-hip-over-4-5", _over(inp.frax_hip_pct, FRAX_HIP_OVER_PCT), aace),
+        criterion(
+            "grade-3-fracture",
+            None if inp.max_grade is None else inp.max_grade >= SEVERE_GRADE,
+            sources.ENDOCRINE_SOCIETY_2019,
+        ),
     )
-    very_high = any_of([multiple, severe, on_treatment]) is True
-    unknown = [_TRIGGER_WORDS[c.id] for c in reasons if c.status is Status.UNKNOWN]
-    checklist = tuple(
-        FlsItem(
-            id=item_id,
-            item=item,
-            due_date=inp.fracture_date + timedelta(weeks=weeks),
-            weeks=weeks,
+    very_high = any(c.status is Status.MET for c in reasons)
+    unknown = [_CRITERION_WORDS[c.id] for c in reasons if c.status is Status.UNKNOWN]
+    checklist = []
+    for item_id, item, weeks in FLS_ITEMS:
+        due = inp.fracture_date + timedelta(weeks=weeks)
+        checklist.append(
+            FlsItem(id=item_id, item=item, due_date=due, weeks=weeks, overdue=due < as_of)
         )
-        for item_id, item, weeks in FLS_ITEMS
-    )
     return FollowupPlan(
+        as_of=as_of,
         risk="very-high" if very_high else "high",
         risk_reasons=reasons,
         calcium_mg_per_day=_calcium(inp.sex, inp.age),
         vitamin_d_iu_per_day=VITAMIN_D_IU_PER_DAY,
-        medication=_medication(very_high, inp.egfr, unknown, on_treatment),
+        medication=_medication(inp, very_high, unknown, inp.on_osteoporosis_treatment),
+        before_treatment=BEFORE_TREATMENT,
+        treatment_durations=TREATMENT_DURATIONS,
         lifestyle=LIFESTYLE,
-        fls_checklist=checklist,
+        fls_checklist=tuple(checklist),
         frax_url=sources.FRAX_URL,
         bmd_monitoring=BMD_MONITORING,
         sources=PLAN_SOURCES,

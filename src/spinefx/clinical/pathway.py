@@ -19,7 +19,12 @@ from spinefx.clinical.followup import FollowupInput, FollowupPlan, plan
 from spinefx.clinical.morphometry import GradingInput, GradingResult, grade
 from spinefx.clinical.screening import ScreeningInput, ScreeningResult, screen
 
-__all__ = ["REFERENCE_FRACTURE_DATE", "PathwayResult", "reference_patient_pathway"]
+__all__ = [
+    "REFERENCE_FOLLOWUP_DATE",
+    "REFERENCE_FRACTURE_DATE",
+    "PathwayResult",
+    "reference_patient_pathway",
+]
 
 REFERENCE_FRACTURE_DATE = date(2026, 11, 2)
 
@@ -73,11 +78,15 @@ REFERENCE_CANDIDACY = {
     "relative_contraindications": [],
 }
 
-# After kyphoplasty: the endocrinology visit. Diabetes, kidneys fine.
+# After kyphoplasty: the endocrinology visit, six weeks after the fracture. Diabetes, kidneys
+# fine; no DXA or FRAX yet, menopause and steroids not recorded. Seen within a year of the
+# fracture, she is at very high risk by AACE 2020.
+REFERENCE_FOLLOWUP_DATE = date(2026, 12, 14)
 REFERENCE_FOLLOWUP = {
     "sex": "female",
     "age": 58,
     "fracture_date": REFERENCE_FRACTURE_DATE.isoformat(),
+    "as_of": REFERENCE_FOLLOWUP_DATE.isoformat(),
     "vertebral_fractures": 1,
     "max_grade": 2,
     "egfr": 82,
@@ -116,7 +125,8 @@ def reference_patient_pathway() -> PathwayResult:
         "An X-ray and MRI find an L2 compression fracture; heights are measured for grading.",
         "Three weeks of non-opioid pain relief and a brace do not settle the pain (no opioids, "
         "by her choice); she is assessed for balloon kyphoplasty.",
-        "After kyphoplasty an endocrinologist plans her osteoporosis care (she has diabetes).",
+        "Six weeks after the fracture an endocrinologist plans her osteoporosis care (she has "
+        "diabetes); a fracture within the past year puts her at very high risk.",
     )
     return PathwayResult(
         story=story, screening=screening, grading=grading, candidacy=candidacy, followup=followup

@@ -38,12 +38,16 @@ ICD10CM_GUIDELINES_NEOPLASM = (
     "treatment, then the neoplasm code"
 )
 AACE_2020 = (
-    "Camacho PM et al. AACE/ACE Clinical Practice Guidelines for Postmenopausal Osteoporosis "
-    "2020 Update. Endocr Pract 2020;26(Suppl 1):1-46"
+    "Camacho PM et al. AACE/ACE Clinical Practice Guidelines for the Diagnosis and Treatment "
+    "of Postmenopausal Osteoporosis, 2020 Update. Endocr Pract 2020;26(Suppl 1):1-46"
 )
 ENDOCRINE_SOCIETY_2019 = (
     "Eastell R et al. Pharmacological Management of Osteoporosis in Postmenopausal Women: "
     "An Endocrine Society Clinical Practice Guideline. J Clin Endocrinol Metab 2019;104:1595-622"
+)
+ENDOCRINE_SOCIETY_MEN_2012 = (
+    "Watts NB et al. Osteoporosis in Men: An Endocrine Society Clinical Practice Guideline. "
+    "J Clin Endocrinol Metab 2012;97:1802-22"
 )
 BHOF_2022 = (
     "LeBoff MS et al. The clinician's guide to prevention and treatment of osteoporosis (BHOF). "
@@ -56,6 +60,14 @@ FLS_KPI_JAVAID_2020 = (
 BISPHOSPHONATE_LABELS = (
     "US product labels: zoledronic acid contraindicated and alendronate/risedronate not "
     "recommended at creatinine clearance < 35 / < 30 ml/min"
+)
+DENOSUMAB_LABEL_CKD = (
+    "US FDA, denosumab (Prolia) boxed warning, 2024: severe hypocalcaemia in advanced chronic "
+    "kidney disease; rule out CKD mineral and bone disorder first"
+)
+ROMOSOZUMAB_LABEL = (
+    "US FDA, romosozumab (Evenity) label: postmenopausal women only; boxed warning, not within "
+    "a year of a heart attack or stroke"
 )
 FRAX_URL = "https://frax.shef.ac.uk/FRAX/"
 CPT_VERTEBROPLASTY = "AMA CPT 2015: 22510-22512 percutaneous vertebroplasty"

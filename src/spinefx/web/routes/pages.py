@@ -126,11 +126,17 @@ CANDIDACY_OUTCOMES = {
     "incomplete": "Incomplete: some criteria are unknown",
     "contraindicated": "Contraindicated",
 }
-# The follow-up plan's very-high-risk triggers, each a check answered yes, no or not known.
+# The follow-up plan's very-high-risk criteria (AACE 2020), each answered yes, no or not known.
 FOLLOWUP_TRIGGERS = {
-    "two-or-more-vertebral-fractures": "Two or more vertebral fractures",
-    "grade-3-fracture": "A grade 3 (severe) fracture",
+    "recent-fracture": "A fracture within the past 12 months",
     "fracture-on-treatment": "The fracture happened on osteoporosis treatment",
+    "multiple-fractures": "Two or more vertebral fractures",
+    "fracture-on-glucocorticoids": "The fracture happened on long-term glucocorticoids",
+    "t-score-below-minus-3": "A T-score below -3.0",
+    "injurious-falls": "A high risk of falls, or injurious falls",
+    "frax-major-over-30": "FRAX major osteoporotic fracture probability above 30 %",
+    "frax-hip-over-4-5": "FRAX hip fracture probability above 4.5 %",
+    "grade-3-fracture": "A grade 3 (severe) vertebral fracture (Endocrine Society 2019)",
 }
 TRIGGER_WORDS = {"met": "Yes", "not-met": "No", "unknown": "Not known"}
 # The numbered panels of a Learn figure, captioned in the page (not in the drawing) so that the
@@ -767,10 +773,12 @@ def followup_inputs(inp: followup.FollowupInput) -> list[tuple[str, str]]:
     shown: list[tuple[str, str]] = []
     for f in FOLLOWUP_FIELDS:
         value = getattr(inp, f.name, None)
-        if isinstance(value, bool) or value is None:
+        if f.name == "as_of" and value is None:
+            text = "today"
+        elif isinstance(value, bool) or value is None:
             text = words[value]
         elif f.name == "egfr":
-            text = f"{value:g} ml/min/1.73 m²"
+            text = f"{value:g} ml/min (creatinine clearance, or an eGFR standing in for it)"
         elif isinstance(value, datetime.date):
             text = value.isoformat()
         else:
@@ -795,7 +803,7 @@ async def followup_result(request: Request, templates: TemplatesDep) -> Response
             "result": plan,
             "triggers": triggers,
             "plan_inputs": followup_inputs(inp),
-            "made_on": datetime.date.today(),
+            "made_on": plan.as_of,
         }
 
     return await _rule_form_result(
