@@ -73,14 +73,15 @@ def test_candidacy_for_the_reference_patient_meets_the_criteria(
     assert a11y_problems(page) == []
 
 
-def test_followup_plan_for_the_reference_patient_is_high_risk_with_a_checklist(
+def test_followup_plan_for_the_reference_patient_is_very_high_risk_with_a_checklist(
     page: Any, fill: Any, a11y_problems: Any
 ) -> None:
     page.goto("/clinician/followup")
     answer_form(page, fill, REFERENCE_FOLLOWUP)
     result = page.locator("#result")
-    assert result.get_attribute("data-risk") == "high"
-    assert "bisphosphonate" in result.inner_text()
+    # seen six weeks after her fracture: a recent fracture is very high risk by AACE 2020
+    assert result.get_attribute("data-risk") == "very-high"
+    assert "anabolic agent first" in result.inner_text()
     assert result.locator("table.fls tbody tr").count() > 0
     assert a11y_problems(page) == []
 
