@@ -130,11 +130,22 @@ def test_a_part_not_met_inside_a_met_alternative_is_not_alarm_red(client: TestCl
 
 
 def test_an_absent_very_high_risk_trigger_is_not_red(client: TestClient) -> None:
-    html = client.post("/clinician/followup", data=FOLLOWUP).text
+    # seen more than a year after the fracture, every AACE criterion answered "no"
+    answered = {
+        **FOLLOWUP,
+        "as_of": "2027-12-14",
+        "glucocorticoids": "no",
+        "t_score": "-2.5",
+        "injurious_falls": "no",
+        "frax_major_pct": "20",
+        "frax_hip_pct": "3",
+        "menopausal": "yes",
+    }
+    html = client.post("/clinician/followup", data=answered).text
     badges = re.findall(r'class="trigger (trigger-[a-z-]+)"', html)
-    assert badges == ["trigger-not-met"] * 3
+    assert badges == ["trigger-not-met"] * 9
     assert "status-not-met" not in html
-    severe = client.post("/clinician/followup", data={**FOLLOWUP, "max_grade": "3"}).text
+    severe = client.post("/clinician/followup", data={**answered, "max_grade": "3"}).text
     assert "trigger-met" in severe
 
 
