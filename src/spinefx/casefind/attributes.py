@@ -53,6 +53,7 @@ def _compiled(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> re.Pattern[str
     return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])", re.IGNORECASE)
 
 
+@cache
 def _group_names(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
     phrases = sorted(((p, g) for g, ps in groups for p in ps), key=lambda x: -len(x[0]))
     return [g for _, g in phrases]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -46,6 +47,12 @@ def process_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist([f.to_dict() for f in findings], schema=ARROW_SCHEMA)
 
 
+def _timed(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, float]:
+    start = time.process_time()
+    out = process_batch(batch)
+    return out, time.process_time() - start
+
+
 def _warm() -> None:
     from spinefx.casefind.pipeline import default_finder
 
@@ -56,12 +63,20 @@ def run_local(
     batches: Iterable[pa.RecordBatch],
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    stats: dict[str, float] | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """Output batches for ``batches``, in order, using ``workers`` processes (default: all)."""
+    """Output batches for ``batches``, in order, using ``workers`` processes (default: all).
+
+    ``stats``, when given, gets ``cpu_s``: the CPU seconds the pipeline took in the workers.
+    """
     workers = workers or default_workers()
+    if stats is not None:
+        stats.setdefault("cpu_s", 0.0)
     if workers == 1:
         for batch in batches:
-            out = process_batch(batch)
+            out, cpu = _timed(batch)
+            if stats is not None:
+                stats["cpu_s"] += cpu
             if progress:
                 progress(out.num_rows)
             yield out
@@ -69,16 +84,19 @@ def run_local(
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["spinefx.casefind.pipeline"])
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_warm) as pool:
-        pending: deque[Future[pa.RecordBatch]] = deque()
-        for batch in batches:
-            pending.append(pool.submit(process_batch, batch))
-            while len(pending) >= 2 * workers:
-                out = pending.popleft().result()
-                if progress:
-                    progress(out.num_rows)
-                yield out
-        while pending:
-            out = pending.popleft().result()
+        pending: deque[Future[tuple[pa.RecordBatch, float]]] = deque()
+
+        def finish() -> pa.RecordBatch:
+            out, cpu = pending.popleft().result()
+            if stats is not None:
+                stats["cpu_s"] += cpu
             if progress:
                 progress(out.num_rows)
-            yield out
+            return out
+
+        for batch in batches:
+            pending.append(pool.submit(_timed, batch))
+            while len(pending) >= 2 * workers:
+                yield finish()
+        while pending:
+            yield finish()

@@ -7,9 +7,10 @@ rule-based sentencizer plus a paragraph rule (a blank line ends a sentence), med
 sentence splitter (PyRuSH) gives the same sentences on report prose but reads about 40 reports
 a second per core here; ``benchmarks/casefind.py`` measures both in the same run.
 
-Two shortcuts keep it fast and change no result: a report with none of the table's stems
-(``prefilter``) cannot match a target rule and is absent without being parsed, and ConText runs
-only on reports in which a target matched.
+Two shortcuts keep it fast and change no result: only the sentences that hold one of the
+table's stems (``prefilter``) are parsed (a sentence without one cannot match a target rule,
+and ConText, the sentencizer and the matchers never look past a sentence), and ConText runs
+only where a target matched.
 
 >>> finder = CaseFinder()
 >>> finder.find("Mild anterior wedge deformity of T8, age-indeterminate.").vcf
@@ -38,6 +39,10 @@ __all__ = ["CaseFinder", "Mention", "default_finder"]
 
 HYPOTHETICAL = "hypothetical"
 _CLAUSE_BREAK = re.compile(r";")
+_BOUNDARY = re.compile(r"\n[ \t]*\n\s*|([.!?])\s+(?=[A-Z0-9(\[])")
+_ABBREVIATION = re.compile(
+    r"(?<![A-Za-z])(?:vs|approx|dr|mr|mrs|ms|st|fig|no|e\.g|i\.e|cf|resp|incl)$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -107,39 +112,68 @@ class CaseFinder:
         return next(iter(self.mentions_many([text])))
 
     def mentions_many(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Mention]]:
-        """The mentions of each text, in order; texts without a stem are not parsed."""
-        pending: list[tuple[int, str]] = []
+        """The mentions of each text, in order; only sentences with a stem are parsed."""
+        pending: list[tuple[int, str, int, str]] = []
         results: dict[int, list[Mention]] = {}
+        waiting: set[int] = set()
         next_out = 0
         for i, text in enumerate(texts):
             text = text or ""
-            if self._prefilter.search(text):
-                pending.append((i, text))
-            else:
-                results[i] = []
+            pieces = self._candidate_sentences(text)
+            results[i] = []
+            if pieces:
+                waiting.add(i)
+                pending += [(i, text, offset, piece) for offset, piece in pieces]
             if len(pending) >= batch_size:
-                results.update(self._parse(pending, batch_size))
+                self._parse(pending, batch_size, results)
+                waiting.clear()
                 pending = []
-            while next_out in results:
+            while next_out in results and next_out not in waiting:
                 yield results.pop(next_out)
                 next_out += 1
-        results.update(self._parse(pending, batch_size))
+        self._parse(pending, batch_size, results)
         while next_out in results:
             yield results.pop(next_out)
             next_out += 1
 
     # -- internals ---------------------------------------------------------------------
 
-    def _parse(self, items: Sequence[tuple[int, str]], batch_size: int) -> dict[int, list[Mention]]:
-        out: dict[int, list[Mention]] = {}
-        docs = self.nlp.pipe((t for _, t in items), batch_size=batch_size)
-        for (i, _), doc in zip(items, docs, strict=True):
+    def _candidate_sentences(self, text: str) -> list[tuple[int, str]]:
+        """Pieces of ``text`` that could hold a target, each with its offset.
+
+        The text is cut only where spaCy's sentencizer or the paragraph rule would cut it too
+        (a blank line; '.', '!' or '?' then a space and a capital or digit, not after an
+        abbreviation such as 'vs.'), so no sentence is cut in two; pieces without any of the
+        table's stems cannot match a target rule and are not parsed.
+        """
+        if not self._prefilter.search(text):
+            return []
+        pieces: list[tuple[int, str]] = []
+        start = 0
+        for m in _BOUNDARY.finditer(text):
+            if m.group(1) and _ABBREVIATION.search(text, max(0, m.start() - 8), m.start()):
+                continue
+            end = m.start() + (1 if m.group(1) else 0)
+            if self._prefilter.search(text, start, end):
+                pieces.append((start, text[start:end]))
+            start = m.end()
+        if self._prefilter.search(text, start):
+            pieces.append((start, text[start:]))
+        return pieces
+
+    def _parse(
+        self,
+        items: Sequence[tuple[int, str, int, str]],
+        batch_size: int,
+        results: dict[int, list[Mention]],
+    ) -> None:
+        docs = self.nlp.pipe((piece for _, _, _, piece in items), batch_size=batch_size)
+        for (i, text, offset, _), doc in zip(items, docs, strict=True):
             if doc.ents:
                 self.context(doc)
-            out[i] = self._doc_mentions(doc)
-        return out
+                results[i] += self._doc_mentions(doc, offset, text)
 
-    def _doc_mentions(self, doc: Doc) -> list[Mention]:
+    def _doc_mentions(self, doc: Doc, offset: int, report: str) -> list[Mention]:
         found: list[Mention] = []
         for ent in doc.ents:
             category = ent.label_
@@ -147,20 +181,20 @@ class CaseFinder:
                 continue
             sentence = ent.sent
             clause_start, clause_end = _clause(doc.text, sentence, ent)
-            if category in ("VCF_ANCHORED", "TREATMENT_ANCHORED") and not self._anchored(
+            if category == "VCF_ANCHORED" and not self._anchored(
                 doc.text, clause_start, clause_end, sentence, ent
             ):
                 continue
             clause = doc.text[clause_start:clause_end]
             lv = self._levels(clause) or self._levels(sentence.text)
             if not lv and not levels.find_regions(clause, (), self.tables.regions):
-                lv = self._only_level(doc.text)
+                lv = self._only_level(report)
             found.append(
                 Mention(
                     category=category,
                     text=ent.text,
-                    start=ent.start_char,
-                    end=ent.end_char,
+                    start=ent.start_char + offset,
+                    end=ent.end_char + offset,
                     status=_status(ent),
                     levels=lv,
                     regions=tuple(levels.find_regions(clause, lv, self.tables.regions)),

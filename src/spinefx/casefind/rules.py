@@ -39,7 +39,8 @@ CONTEXT_CATEGORIES = (
     "CONJ",
 )
 # A de-identification placeholder ("XXXX") may stand between any two tokens of a target rule.
-PLACEHOLDER: dict[str, Any] = {"LOWER": {"REGEX": "^x{2,}$"}, "OP": "*"}
+# (a set of spellings, not a regular expression: the matcher tests it at every token)
+PLACEHOLDER: dict[str, Any] = {"LOWER": {"IN": ["x" * n for n in range(2, 13)]}, "OP": "*"}
 _ATTRIBUTE_KEYS = ("acuity", "severity", "vertebral_sites", "other_sites", "regions")
 
 
