@@ -56,7 +56,7 @@ from spinefx.web.problems import (
     field_errors,
     problem,
 )
-from spinefx.web.routes import api, pages, registry_api
+from spinefx.web.routes import api, pages, registry_api, registry_pages
 from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders, escape_control
 from spinefx.web.settings import MAX_BODY_BYTES, Settings
 
@@ -127,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registry_api.router)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(registry_pages.router)
     _add_error_handlers(app)
     registry_errors.install(app)
     # Added innermost first: the access log sees every answer, including a 413.
@@ -163,6 +164,15 @@ def _add_error_handlers(app: FastAPI) -> None:
         # The message names server paths and database errors: it goes to the log, escaped,
         # and the client gets words of its own.
         not_loaded = isinstance(exc, DirectoryNotLoaded)
+        if registry_pages.is_registry(request):
+            log.warning("registry unavailable: %s", escape_control(str(exc)))
+            return pages.error_page(
+                request,
+                503,
+                "The registry is not available",
+                "The registry database cannot be used on this server; whoever runs it can set "
+                "it up with `spinefx registry init` (and check SPINEFX_DATABASE_URL).",
+            )
         log.warning("directory unavailable: %s", escape_control(str(exc)))
         if not_loaded:
             title = "No specialist directory loaded"

@@ -4,8 +4,10 @@ Under ``/api/`` each is an RFC 9457 problem: :class:`~spinefx.errors.NotAuthenti
 (with ``WWW-Authenticate: Bearer`` and, while logins are held back, ``Retry-After``),
 :class:`~spinefx.errors.PermissionDenied` 403, :class:`~spinefx.errors.NotFound` 404 and
 :class:`~spinefx.errors.VersionConflict` 409 (with ``current_version``). Pages get the error
-page with the same status; a page that needs a login sends the browser to
-:data:`LOGIN_PATH`.
+page with the same status; a page asked for with GET that needs a login sends the browser to
+:data:`LOGIN_PATH` (and back afterwards), a form sent without one gets the login page again
+(401), and a registry form without the session's CSRF token
+(:class:`~spinefx.web.deps.CsrfRejected`) is 403.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 
 from spinefx.errors import NotAuthenticated, NotFound, PermissionDenied, VersionConflict
+from spinefx.web.deps import CsrfRejected
 from spinefx.web.problems import problem
 
 __all__ = ["LOGIN_PATH", "NOT_AUTHENTICATED", "VERSION_CONFLICT", "install"]
@@ -50,10 +53,12 @@ def install(app: FastAPI) -> None:
                 title="Not authenticated",
                 headers=headers,
             )
-        if request.method == "GET":
-            target = quote(request.url.path, safe="/")
-            return RedirectResponse(f"{LOGIN_PATH}?next={target}", status_code=303)
-        return _page(request, 401, "Please log in again", str(exc))
+        if request.method in ("GET", "HEAD"):
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"{LOGIN_PATH}?next={quote(here, safe='')}", status_code=303)
+        from spinefx.web.routes.registry_pages import login_again
+
+        return login_again(request)
 
     async def on_permission_denied(request: Request, exc: Exception) -> Response:
         if _is_api(request):
@@ -78,6 +83,10 @@ def install(app: FastAPI) -> None:
             )
         return _page(request, 409, "Someone else changed this case", str(exc))
 
+    async def on_csrf_rejected(request: Request, exc: Exception) -> Response:
+        return _page(request, 403, "The form has expired", str(exc))
+
+    app.add_exception_handler(CsrfRejected, on_csrf_rejected)
     app.add_exception_handler(NotAuthenticated, on_not_authenticated)
     app.add_exception_handler(PermissionDenied, on_permission_denied)
     app.add_exception_handler(NotFound, on_not_found)

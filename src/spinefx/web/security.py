@@ -3,7 +3,9 @@
 - :class:`SecurityHeaders` adds a strict Content-Security-Policy (everything from this origin,
   nothing inline), ``nosniff``, ``no-referrer`` and ``DENY`` framing to every response, and
   ``Cache-Control: no-store`` to every response that is not a static asset, so that answers
-  shown on a result page are not kept by the browser or a proxy.
+  shown on a result page are not kept by the browser or a proxy. A ``Set-Cookie`` header is
+  dropped from every response outside the registry's pages (``/registry``): only the registry
+  logs people in, and the patient pages must never set a cookie, whatever a route does.
 - :class:`BodySizeLimit` refuses a body above :data:`~spinefx.web.settings.MAX_BODY_BYTES`
   with 413: at once when ``Content-Length`` says so, else as soon as the streamed bytes pass it.
 - :class:`AccessLog` logs one line per request: method, path (never the query string), status
@@ -72,15 +74,20 @@ def escape_control(text: str) -> str:
 class SecurityHeaders:
     """Add :data:`SECURITY_HEADERS` to every HTTP response (and no-store outside /static)."""
 
-    def __init__(self, app: ASGIApp, *, static_prefix: str = "/static/") -> None:
+    def __init__(
+        self, app: ASGIApp, *, static_prefix: str = "/static/", cookie_prefix: str = "/registry"
+    ) -> None:
         self.app = app
         self.static_prefix = static_prefix
+        self.cookie_prefix = cookie_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cacheable = str(scope.get("path", "")).startswith(self.static_prefix)
+        path = str(scope.get("path", ""))
+        cacheable = path.startswith(self.static_prefix)
+        cookies = path == self.cookie_prefix or path.startswith(self.cookie_prefix + "/")
         started = False
 
         async def send_with_headers(message: Message) -> None:
@@ -90,7 +97,7 @@ class SecurityHeaders:
                 headers = [
                     (k, v)
                     for k, v in message.get("headers", [])
-                    if k.lower() not in _OWNED_HEADERS and (cacheable or k.lower() != b"set-cookie")
+                    if k.lower() not in _OWNED_HEADERS and (cookies or k.lower() != b"set-cookie")
                 ]
                 headers.extend((k.encode(), v.encode()) for k, v in SECURITY_HEADERS)
                 if not cacheable:
