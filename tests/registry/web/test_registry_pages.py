@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -750,3 +751,61 @@ def test_overlapping_spans_keep_the_first_and_no_text_lists_the_snippets() -> No
         ("compression fracture", "uncertain"),
     ]
     assert evidence_segments(None) == []
+
+
+SAVE_FORM = re.compile(
+    r'<form method="post" action="/registry/save".*?name="save_kind" value="(\w+)".*?'
+    r'name="save_input" value="([^"]+)"',
+    re.S,
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        (
+            "/clinician/grading",
+            {
+                "L1.ha": "18",
+                "L1.hm": "20",
+                "L1.hp": "27",
+                "L2.ha": "27",
+                "L2.hm": "27",
+                "L2.hp": "28",
+            },
+        ),
+        (
+            "/clinician/followup",
+            {
+                "sex": "female",
+                "age": "58",
+                "fracture_date": "2026-11-02",
+                "vertebral_fractures": "1",
+                "max_grade": "2",
+                "egfr": "82",
+                "on_osteoporosis_treatment": "no",
+            },
+        ),
+    ],
+)
+def test_each_clinician_result_can_be_saved_to_a_case(
+    client: TestClient, world: World, registry: Registry, path: str, form: dict[str, str]
+) -> None:
+
+    result = client.post(path, data=form)
+    assert result.status_code == 200
+    assert "set-cookie" not in result.headers
+    found = SAVE_FORM.search(result.text)
+    assert found, "no save-to-case form"
+    kind, raw = found.group(1), html.unescape(found.group(2))
+    assert kind == path.rsplit("/", 1)[1]
+    csrf = log_in(client, world.email("clinician"))
+    saved = client.post(
+        "/registry/save/confirm",
+        data={"save_kind": kind, "save_input": raw, "case": str(world.active), "csrf_token": csrf},
+    )
+    assert saved.status_code == 303
+    with registry.transaction() as session:
+        row = session.scalar(sa.select(Assessment).where(Assessment.case_id == world.active))
+        assert row is not None and row.kind == kind
+        assert row.input == json.loads(raw)

@@ -12,6 +12,7 @@ grading form names each height ``<level>.<ha|hm|hp>`` (``L2.ha``). See :mod:`spi
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -647,6 +648,7 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         templates,
         values,
         {},
+        save_input=_save_input({"vertebrae": vertebrae}, morphometry.GradingInput),
         result=result,
         svg=lateral_spine_svg(bodies),
         labels=morphometry.GENANT_GRADE_LABELS,
@@ -655,6 +657,15 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         followup_prefill=followup_prefill,
         prefill_name=PREFILL,
     )
+
+
+def _json(inp: BaseModel) -> str:
+    """A tool's validated input as JSON, for the "save to a registry case" form (a hidden field)."""
+    return json.dumps(inp.model_dump(mode="json"), separators=(",", ":"))
+
+
+def _save_input(data: dict[str, Any], model: type[BaseModel]) -> str:
+    return _json(parse_input(model, data))
 
 
 CANDIDACY_FIELDS = clinician_words.in_clinical_words(
@@ -712,7 +723,9 @@ async def _rule_form_result(
         return _rule_page(
             request, templates, name, fields, values, field_messages(exc.problems), status=422
         )
-    return _rule_page(request, templates, name, fields, values, {}, **shown(inp))
+    return _rule_page(
+        request, templates, name, fields, values, {}, save_input=_json(inp), **shown(inp)
+    )
 
 
 def candidacy_rows(criteria: Any) -> list[tuple[Any, str, int, str]]:
