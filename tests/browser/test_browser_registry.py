@@ -1,0 +1,211 @@
+"""The registry in a real browser, at a phone's and a desktop's width: log in, work the
+worklist (filter the case-finding hits, accept one), open a case, record an FLS event and an
+outcome score, see the KPI page. Every page passes the accessibility checks, loads nothing from
+elsewhere, breaks no CSP rule and fits a 390 px screen. No JavaScript is needed anywhere.
+
+The session's app (tests/browser/conftest.py) reads the SQLite registry in its data folder,
+which this module creates and fills (fictional patients only).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spinefx.registry import cases
+from spinefx.registry.db import Registry
+from spinefx.registry.permissions import Actor
+from spinefx.registry.schema import CaseIn, parse
+from spinefx.registry.users import add_user, ensure_site
+
+PASSWORD = "browser test password"
+EMAIL = "coordinator@example.org"
+WIDTHS = [390, 1280]
+
+
+def _seed(url: str) -> None:
+    cli = Actor.command_line("browser-test")
+    registry = Registry.open(url)
+    registry.init()
+    today = date.today()
+    with registry.transaction() as session:
+        ensure_site(session, "demo", name="Demo Hospital (fictional)", fictional=True)
+        add_user(session, cli, EMAIL, role="coordinator", sites=["demo"], password=PASSWORD)
+        for i, days in enumerate((150, 60, 20)):
+            index = today - timedelta(days=days)
+            cases.create_case(
+                session,
+                cli,
+                parse(
+                    CaseIn,
+                    {
+                        "site": "demo",
+                        "mrn": f"D-{i + 1}",
+                        "name": f"Ada Example {i + 1}",
+                        "birth_date": "1948-03-09",
+                        "sex": "female",
+                        "fictional": True,
+                        "fractures": [
+                            {"date": index.isoformat(), "levels": ["T12"], "found_by": "clinical"}
+                        ],
+                        "outcomes": [
+                            {"date": index.isoformat(), "instrument": "nrs", "score": 8},
+                            {"date": index.isoformat(), "instrument": "odi", "score": 58},
+                        ],
+                    },
+                ),
+            )
+        report = "CT CHEST: There is a new compression fracture of T8. No other fracture."
+        phrase = "new compression fracture of T8"
+        start = report.index(phrase)
+        for mrn in ("D-8", "D-9"):  # one case-finding hit to accept per screen width
+            cases.create_case(
+                session,
+                cli,
+                parse(
+                    CaseIn,
+                    {
+                        "site": "demo",
+                        "mrn": mrn,
+                        "name": f"Bea Sample {mrn}",
+                        "birth_date": "1951-07-21",
+                        "sex": "female",
+                        "status": "to-review",
+                        "fictional": True,
+                        "fractures": [
+                            {
+                                "date": (today - timedelta(days=10)).isoformat(),
+                                "levels": ["T8"],
+                                "found_by": "case-finding",
+                                "report_id": "CT-0042",
+                                "evidence": {
+                                    "report_text": report,
+                                    "evidence": [
+                                        {
+                                            "text": phrase,
+                                            "start": start,
+                                            "end": start + len(phrase),
+                                            "status": "present",
+                                        }
+                                    ],
+                                },
+                            }
+                        ],
+                    },
+                ),
+            )
+    registry.dispose()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeded(data_dir: Path) -> None:
+    """The session's app reads the registry file in its data folder: create and fill it."""
+    _seed(f"sqlite:///{data_dir / 'registry.sqlite3'}")
+
+
+def _clean(page: Any, traffic: Any, csp_violations: Any, a11y_problems: Any) -> dict[str, Any]:
+    found = {
+        "console errors": traffic.console_errors,
+        "uncaught errors": traffic.page_errors,
+        "CSP violations": csp_violations(page),
+        "accessibility": a11y_problems(page),
+        "wider than the screen": not page.evaluate(
+            "document.documentElement.scrollWidth <= window.innerWidth"
+        ),
+    }
+    return {k: v for k, v in found.items() if v}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_coordinator_works_the_worklist_and_records_an_event_and_an_outcome(
+    page: Any, traffic: Any, csp_violations: Any, a11y_problems: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/registry")
+    assert page.url.endswith("/registry/login?next=%2Fregistry")
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/registry")
+    assert page.locator("h1").inner_text() == "Worklist"
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+    rows = page.locator("table.worklist tbody tr")
+    assert rows.count() >= 4
+    assert "overdue" in rows.first.inner_text()
+
+    # The case-finding hits, then accept one.
+    page.select_option("#f-found_by", "case-finding")
+    page.select_option("#f-status", "to-review")
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_url("**found_by=case-finding**")
+    hits = page.locator("table.worklist tbody tr")
+    waiting = hits.count()
+    assert waiting >= 1
+    assert "Bea Sample" in hits.first.inner_text()
+    hits.first.locator("th a").click()
+    page.wait_for_url("**/registry/cases/*")
+    evidence = page.locator(".report-text mark.ev-present").inner_text()
+    assert evidence.startswith("new compression fracture of T8")
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+    page.locator("form[action$='/accept'] button").click()
+    page.wait_for_url("**/registry/cases/*")
+    assert "Active" in page.locator(".case-facts").inner_text()
+    page.goto("/registry?found_by=case-finding&status=to-review")
+    assert page.locator("table.worklist tbody tr").count() == waiting - 1
+
+    # Open the longest-waiting case and record a DXA and a pain score.
+    page.goto("/registry")
+    page.locator("table.worklist tbody tr").first.locator("th a").click()
+    page.wait_for_url("**/registry/cases/*")
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+    events_form = page.locator("#add-events form")
+    events_form.locator("[name=type]").select_option("dxa")
+    events_form.locator("[name=status]").select_option("done")
+    events_form.locator("[name=date]").fill(date.today().isoformat())
+    events_form.locator("button[type=submit]").click()
+    page.wait_for_url("**#timeline")
+    assert "DXA bone density scan" in page.locator("#timeline").inner_text()
+    page.locator("#add-outcomes summary").click()
+    outcome_form = page.locator("#add-outcomes form")
+    outcome_form.locator("[name=date]").fill(date.today().isoformat())
+    outcome_form.locator("[name=instrument]").select_option("nrs")
+    outcome_form.locator("[name=score]").fill("3")
+    outcome_form.locator("button[type=submit]").click()
+    page.wait_for_url("**#timeline")
+    assert page.locator("#chart-nrs [data-y='3']").count() >= 1
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+
+    # The KPI page.
+    page.locator("nav a[href='/registry/kpi']").click()
+    page.wait_for_url("**/registry/kpi")
+    assert page.locator("table.kpis tbody tr").count() == 8
+    assert page.locator("svg.chart").count() == 8
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+
+    # Log out: the worklist asks for a login again.
+    page.locator("form[action='/registry/logout'] button").click()
+    page.wait_for_url("**/registry/login?done=logout")
+    page.goto("/registry")
+    assert "/registry/login" in page.url
+
+
+def test_the_print_summary_and_the_audit_page_refusal(
+    page: Any, traffic: Any, csp_violations: Any, a11y_problems: Any
+) -> None:
+    page.goto("/registry/login")
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/registry")
+    page.locator("table.worklist tbody tr").first.locator("th a").click()
+    page.wait_for_url("**/registry/cases/*")
+    page.locator("a[href$='/print']").click()
+    page.wait_for_url("**/print")
+    assert page.locator("button[data-print]").is_visible()  # shown by the local script
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+    response = page.goto("/registry/audit")
+    assert response is not None and response.status == 403
