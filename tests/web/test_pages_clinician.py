@@ -167,3 +167,11 @@ def test_the_print_script_is_served_from_the_site(client: TestClient) -> None:
     response = client.get("/static/js/print.js")
     assert response.status_code == 200
     assert "window.print()" in response.text
+
+
+def test_a_bad_fracture_date_is_told_in_plain_words(client: TestClient) -> None:
+    response = client.post("/clinician/followup", data={**FOLLOWUP, "fracture_date": "2026-13-45"})
+    assert response.status_code == 422
+    text = text_of(response.text)
+    assert "Enter the date of the fracture as a real date (month, day, year)" in text
+    assert "YYYY" not in text and "null" not in text

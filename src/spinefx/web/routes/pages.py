@@ -31,6 +31,7 @@ from spinefx.learn import DISCLAIMER, REFERENCES, TOPICS, topic
 from spinefx.validation import parse_input
 from spinefx.web import clinician_words, forms
 from spinefx.web.deps import DirectoryDep, TemplatesDep
+from spinefx.web.plain_errors import plain_message
 from spinefx.web.spine_svg import Body, lateral_spine_svg
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -93,6 +94,15 @@ RED_FLAG_SHORT = {
     "night_pain": "Severe pain at night or when lying flat",
 }
 
+# What to do and how soon: the first words of a result (the finding follows).
+OUTCOME_ACTIONS = {
+    "emergency": "Call 911 or go to an emergency department now.",
+    "urgent": "See a doctor today.",
+    "possible-vcf": "See a doctor within the next few days.",
+    "see-doctor": "See a doctor within the next few days.",
+    "not-indicated": "See a doctor if the pain gets worse or does not ease within a week or two.",
+    "incomplete": "Answer the remaining questions, or see a doctor about your back pain.",
+}
 OUTCOME_HEADLINES = {
     "emergency": "Call 911 or go to an emergency department now.",
     "urgent": "Be seen by a doctor today.",
@@ -218,13 +228,17 @@ def error_page(
 
 
 def field_messages(
-    problems: tuple[FieldProblem, ...], rename: Mapping[str, str] | None = None
+    problems: tuple[FieldProblem, ...],
+    rename: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Form name -> message for each problem (``(input)`` is the form as a whole)."""
+    """Form name -> message in plain words for each problem (``(input)`` is the form as a
+    whole); ``names`` gives each form name's label, which the message names."""
     messages: dict[str, str] = {}
     for item in problems:
         name = (rename or {}).get(item.field, item.field)
-        messages.setdefault(name, f"Allowed: {item.allowed}.")
+        label = (names or {}).get(name, forms.humanize(name.rsplit(".", 1)[-1]))
+        messages.setdefault(name, plain_message(name, item.allowed, label))
     return messages
 
 
@@ -274,14 +288,15 @@ def _screening_groups() -> list[tuple[str, str, list[forms.FormField]]]:
     warning = [
         flags[f"red_flags.{n}"] for n in (*screening.EMERGENCY_FLAGS, *screening.URGENT_FLAGS)
     ]
+    # The warning signs come first, as the home page promises: they decide before the rest.
     return [
+        ("warning", "Warning signs", warning),
         ("about", "About you", [by_name["age"], by_name["osteoporosis"]]),
         (
             "pain",
             "The pain",
             [by_name[n] for n in ("onset", "pain_nrs", "pain_quality", "pain_days")],
         ),
-        ("warning", "Warning signs", warning),
     ]
 
 
@@ -318,14 +333,14 @@ async def check_result(request: Request, templates: TemplatesDep) -> Response:
     errors: dict[str, str] = {}
     zip_code = str(form.get("zip") or "").strip()
     if zip_code and not (len(zip_code) == 5 and zip_code.isdigit()):
-        errors["zip"] = "Allowed: a 5-digit US ZIP code, such as 02139, or leave it blank."
+        errors["zip"] = "Enter a US ZIP code of 5 digits, such as 02139, or leave it blank."
     result = None
     try:
         result = screening.screen(
             parse_input(screening.ScreeningInput, forms.form_data(SCREENING_FIELDS, form))
         )
     except InputError as exc:
-        errors.update(field_messages(exc.problems))
+        errors.update(field_messages(exc.problems, names=SCREENING_NAMES))
     if errors or result is None:
         return _check_form(request, templates, values, errors, status=422)
     criteria = [c for c in result.criteria if not c.id.startswith("red-flag:")]
@@ -338,6 +353,7 @@ async def check_result(request: Request, templates: TemplatesDep) -> Response:
         {
             "result": result,
             "headline": OUTCOME_HEADLINES.get(result.outcome.value, ""),
+            "action": OUTCOME_ACTIONS.get(result.outcome.value, ""),
             "criteria": [(c, SCREENING_REASONS.get(c.id, forms.humanize(c.id))) for c in criteria],
             "flags": [
                 (c, RED_FLAG_SHORT.get(c.id.split(":", 1)[1], forms.humanize(c.id))) for c in flags
@@ -349,8 +365,34 @@ async def check_result(request: Request, templates: TemplatesDep) -> Response:
             ],
             "find_url": "/find" + (f"?{urlencode(find_query)}" if find_query else ""),
             "zip": zip_code,
+            "answers": screening_answers(values),
+            "made_on": datetime.date.today(),
         },
     )
+
+
+ANSWER_WORDS = {"yes": "Yes", "no": "No", "unknown": "I don't know", "": "Not answered"}
+
+
+def screening_answers(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Each self-check question and the answer given, in the form's order, for the printable
+    summary (nothing is kept: the page is made from the answers just sent)."""
+    shown: list[tuple[str, str]] = []
+    for _, _, fields in _screening_groups():
+        for f in fields:
+            raw = str(values.get(f.name, "") or "")
+            if f.kind in ("tri", "bool"):
+                text = ANSWER_WORDS.get(raw or "unknown", raw)
+            elif f.kind == "choice":
+                text = CHOICE_LABELS.get(raw, forms.humanize(raw)) if raw else "I don't know"
+            elif raw:
+                text = {"age": f"{raw} years", "pain_days": f"{raw} days"}.get(f.name, raw)
+                if f.name == "pain_nrs":
+                    text = f"{raw} out of 10"
+            else:
+                text = "Not answered"
+            shown.append((f.label, text))
+    return shown
 
 
 # --- Learn ----------------------------------------------------------------------------------
@@ -401,6 +443,7 @@ def learn_topic(request: Request, slug: str, templates: TemplatesDep) -> Respons
 # --- Find a specialist ----------------------------------------------------------------------
 
 
+FIND_NAMES = {"zip": "ZIP code", "radius": "Distance", "specialty": "Specialties", "sort": "Order"}
 SORT_ORDERS = {"distance": "Nearest first", "volume": "Most kyphoplasty procedures first"}
 
 
@@ -447,7 +490,7 @@ def find(request: Request, directory: DirectoryDep, templates: TemplatesDep) -> 
     try:
         result = search_directory(directory, search_data(params))
     except InputError as exc:
-        context["errors"] = field_messages(exc.problems)
+        context["errors"] = field_messages(exc.problems, names=FIND_NAMES)
         if isinstance(exc, UnknownZip):
             context["errors"]["zip"] = (
                 f"We do not know the ZIP code {exc.value}. Check it, or choose one below."
@@ -615,7 +658,11 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         result = morphometry.grade(parse_input(morphometry.GradingInput, {"vertebrae": vertebrae}))
     except InputError as exc:
         return _grading_form(
-            request, templates, values, field_messages(exc.problems, rename), status=422
+            request,
+            templates,
+            values,
+            field_messages(exc.problems, rename, GRADING_NAMES),
+            status=422,
         )
     measured = {Level(e["level"]): e for e in vertebrae}
     bodies = {
@@ -721,7 +768,13 @@ async def _rule_form_result(
         inp = parse_input(model, forms.form_data(fields, form))
     except InputError as exc:
         return _rule_page(
-            request, templates, name, fields, values, field_messages(exc.problems), status=422
+            request,
+            templates,
+            name,
+            fields,
+            values,
+            field_messages(exc.problems, names=label_map(fields)),
+            status=422,
         )
     return _rule_page(
         request, templates, name, fields, values, {}, save_input=_json(inp), **shown(inp)
