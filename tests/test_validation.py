@@ -94,7 +94,7 @@ def test_load_json_file_reads_a_file(tmp_path):
 
 
 def test_load_json_file_reads_standard_input_for_dash():
-    assert load_json_file("-", stdin_text='{"a": 1}') == {"a": 1}
+    assert load_json_file("-", stdin='{"a": 1}') == {"a": 1}
 
 
 def test_missing_file_is_an_input_error(tmp_path):
@@ -119,7 +119,7 @@ def test_malformed_json_names_line_and_column(tmp_path):
 
 def test_empty_standard_input_is_malformed_json():
     with pytest.raises(InputError, match="valid JSON"):
-        load_json_file("-", stdin_text="")
+        load_json_file("-", stdin="")
 
 
 def test_unknown_nested_field_lists_the_fields_of_its_own_object():

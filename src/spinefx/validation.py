@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 import json
+import math
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -23,13 +25,169 @@ from pydantic_core import ErrorDetails
 from spinefx.errors import MISSING, FieldProblem, InputError
 
 __all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_INTEGER_DIGITS",
+    "JsonProblem",
     "NumericBounds",
     "allowed_text",
+    "decode_json",
     "load_json_file",
     "numeric_bounds",
     "parse_input",
+    "parse_int_text",
+    "parse_number_text",
     "problems_from",
 ]
+
+MAX_JSON_DEPTH = 64  # objects and arrays inside each other; every rule input needs 3 at most
+MAX_JSON_INTEGER_DIGITS = 30
+# Numbers typed as text (query strings, form fields): ASCII digits only. Python's int() and
+# float() also take other scripts' digits ("١٢"), superscripts' look-alikes and underscores.
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,18}")
+_NUMBER_TEXT = re.compile(
+    r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})(?:[eE][+-]?[0-9]{1,3})?"
+)
+
+
+def parse_int_text(raw: str) -> int | None:
+    """``raw`` (surrounding spaces allowed) as an integer if it is one in ASCII digits.
+
+    >>> parse_int_text(" 42 "), parse_int_text("¹"), parse_int_text("4.0")
+    (42, None, None)
+    """
+    text = raw.strip()
+    return int(text) if _INT_TEXT.fullmatch(text) else None
+
+
+def parse_number_text(raw: str) -> float | None:
+    """``raw`` as a finite decimal number in ASCII (``8``, ``8.5``, ``1e2``), else ``None``.
+
+    >>> parse_number_text("8.5"), parse_number_text("nan"), parse_number_text("٣")
+    (8.5, None, None)
+    """
+    text = raw.strip()
+    if not _NUMBER_TEXT.fullmatch(text):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None
+
+
+class JsonProblem(ValueError):
+    """A JSON document that cannot be read; the message says why, in one line."""
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_JSON_INTEGER_DIGITS:
+        raise JsonProblem(f"an integer of {len(text.lstrip('-'))} digits is too long")
+    return int(text)
+
+
+def _json_float(text: str) -> float | int:
+    value = float(text)
+    if not math.isfinite(value):
+        raise JsonProblem(f"the number {text[:20]} is too large")
+    # JSON has one number type: 8.0 is the integer 8 (as JSON Schema's "integer" says).
+    if value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return value
+
+
+def _not_a_number(text: str) -> Any:
+    raise JsonProblem(f"{text} is not a JSON number")
+
+
+def decode_json(data: bytes | str) -> Any:
+    """Decode a JSON document strictly, or raise :class:`JsonProblem` saying why in one line.
+
+    Bytes must be UTF-8 (a leading UTF-8 byte order mark is allowed); NaN and Infinity, numbers
+    too large for a float, integers of more than :data:`MAX_JSON_INTEGER_DIGITS` digits and
+    nesting deeper than :data:`MAX_JSON_DEPTH` are refused. A number with a zero fraction is an
+    integer (``8.0`` reads as ``8``).
+
+    >>> decode_json(b'{"age": 58.0, "egfr": 82.5}')
+    {'age': 58, 'egfr': 82.5}
+    >>> decode_json("[" * 100 + "]" * 100)
+    Traceback (most recent call last):
+    ...
+    spinefx.validation.JsonProblem: nested deeper than 64 levels
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JsonProblem(f"not UTF-8 text (byte {exc.start + 1} cannot be read)") from None
+    else:
+        text = data
+    text = text.removeprefix("\ufeff")
+    if _depth(text) > MAX_JSON_DEPTH:
+        raise JsonProblem(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(
+            text, parse_int=_json_int, parse_float=_json_float, parse_constant=_not_a_number
+        )
+    except json.JSONDecodeError as exc:
+        raise JsonProblem(f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise JsonProblem(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except JsonProblem:
+        raise
+    except ValueError as exc:  # int() of too many digits, and the like
+        raise JsonProblem(str(exc).split("\n", 1)[0]) from None
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of brackets outside strings (a scan, so no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _bad_text_at(data: Any) -> tuple[str, str] | None:
+    """The first field (dotted) whose name or value is text that is not valid Unicode."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not _encodable(value):
+                return path or "(input)", value
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and not _encodable(key):
+                    return name, key
+                stack.append((name, item))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """``text`` with anything that is not valid Unicode (lone surrogates) as ``\\udXXX``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -38,6 +196,10 @@ def parse_input(model: type[ModelT], data: Any) -> ModelT:
     """Validate ``data`` (a decoded JSON value) into ``model`` or raise :class:`InputError`."""
     if not isinstance(data, Mapping):
         raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")
+    bad = _bad_text_at(data)
+    if bad is not None:  # a lone surrogate ("\\ud800") cannot be stored, shown or logged
+        field, text = bad
+        raise InputError(field, printable(text), "text in valid Unicode (no lone surrogates)")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -60,11 +222,15 @@ def problems_from(model: type[BaseModel], exc: ValidationError) -> list[FieldPro
     return list(problems.values())
 
 
-def load_json_file(path: str | Path, *, stdin_text: str | None = None) -> Any:
-    """Read a JSON document from ``path`` (``-`` means the text passed as ``stdin_text``)."""
+def load_json_file(path: str | Path, *, stdin: bytes | str | None = None) -> Any:
+    """Read a JSON document from ``path`` (``-`` means what was read from standard input).
+
+    Any problem (no such file, not UTF-8, not JSON, too deep, a huge integer) is one
+    :class:`InputError` naming ``FILE``.
+    """
     name = str(path)
     if name == "-":
-        text = stdin_text or ""
+        data: bytes | str = stdin or b""
         label = "standard input"
     else:
         file = Path(name)
@@ -73,18 +239,14 @@ def load_json_file(path: str | Path, *, stdin_text: str | None = None) -> Any:
         if not file.is_file():
             raise InputError("FILE", name, "a JSON file, not a directory")
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError("FILE", name, f"a readable UTF-8 JSON file ({exc})") from exc
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InputError("FILE", name, f"a readable JSON file ({exc.strerror})") from exc
         label = name
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            "FILE",
-            label,
-            f"valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-        ) from exc
+        return decode_json(data)
+    except JsonProblem as exc:
+        raise InputError("FILE", label, f"valid JSON ({exc})") from exc
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
@@ -193,7 +355,7 @@ def _describe(annotation: Any, metadata: list[Any]) -> str:
         return "an object with the fields " + ", ".join(annotation.model_fields)
     name = getattr(annotation, "__name__", None)
     if name == "date":
-        return "a date as YYYY-MM-DD"
+        return "a date as YYYY-MM-DD" + _range(metadata)
     return str(name or annotation)
 
 

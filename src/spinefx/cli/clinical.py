@@ -20,8 +20,15 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.
 
 
 def read_input(model: type[BaseModel], file: Path) -> Any:
-    stdin_text = sys.stdin.read() if str(file) == "-" else None
-    return parse_input(model, load_json_file(file, stdin_text=stdin_text))
+    stdin = _read_stdin() if str(file) == "-" else None
+    return parse_input(model, load_json_file(file, stdin=stdin))
+
+
+def _read_stdin() -> bytes | str:
+    """Standard input as bytes (decoded, strictly, by the JSON reader), or as text when it is
+    not a byte stream (a test's StringIO)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    return buffer.read() if buffer is not None else sys.stdin.read()
 
 
 def emit(result: BaseModel, as_json: bool, render: Callable[[Any], None]) -> None:

@@ -48,7 +48,11 @@ def _database(db: Path | None) -> Path:
 
 @contextmanager
 def _progress_bar() -> Iterator[ProgressFn]:
-    """A rich progress bar on stderr, one line per file, in bytes read."""
+    """A rich progress bar on stderr, one line per file, in bytes read.
+
+    It appears with the first progress report, so an input refused before reading starts
+    leaves stderr with its one error line.
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -60,22 +64,30 @@ def _progress_bar() -> Iterator[ProgressFn]:
     )
 
     tasks: dict[str, Any] = {}
-    with Progress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    ) as bar:
+    bar: Progress | None = None
 
-        def update(label: str, done: int, total: int) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=total)
-            bar.update(tasks[label], completed=done)
+    def update(label: str, done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = Progress(
+                TextColumn("{task.description:<10}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            bar.start()
+        if label not in tasks:
+            tasks[label] = bar.add_task(label, total=total)
+        bar.update(tasks[label], completed=done)
 
+    try:
         yield update
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
 def _print_report(report: IngestReport) -> None:

@@ -75,10 +75,25 @@ def read_header(path: Path, option: str) -> list[str]:
             first = raw.readline(1 << 20)
     except OSError as exc:
         raise InputError(option, str(path), f"a readable CSV file ({exc})") from exc
-    text = first.decode("utf-8-sig", errors="replace").rstrip("\r\n")
-    if not text:
+    if not first.strip():
         raise InputError(option, str(path), "a CSV file with a header line; this one is empty")
-    return next(csv.reader(io.StringIO(text)))
+    try:
+        text = first.decode("utf-8-sig").removesuffix("\n").removesuffix("\r")
+    except UnicodeDecodeError:
+        raise InputError(option, str(path), "a CSV file in UTF-8; its header is not") from None
+    if "\r" in text or "\x00" in text:  # a bare carriage return or a NUL inside the header
+        raise InputError(
+            option,
+            str(path),
+            "a CSV file whose header is one line ending in a line break; this one has a "
+            "carriage return or NUL byte inside it",
+        )
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except (csv.Error, StopIteration):
+        raise InputError(
+            option, str(path), "a CSV file with a well-formed header (check its quotes)"
+        ) from None
 
 
 def require_columns(

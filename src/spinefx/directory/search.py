@@ -80,11 +80,12 @@ class SearchQuery(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     zip: str
-    radius: Annotated[float, Field(ge=1, le=500)] = 25
+    # Numbers are numbers (strict): text such as "1_0" or "١٢" is refused, not read by int().
+    radius: Annotated[float, Field(ge=1, le=500, strict=True, allow_inf_nan=False)] = 25
     specialties: tuple[SpecialtyId, ...] = BKP_SPECIALTIES  # type: ignore[assignment]
     performs_bkp: bool = False
-    limit: Annotated[int, Field(ge=1, le=1000)] = 50
-    offset: Annotated[int, Field(ge=0)] = 0
+    limit: Annotated[int, Field(ge=1, le=1000, strict=True)] = 50
+    offset: Annotated[int, Field(ge=0, strict=True)] = 0
     sort: SortOrder = "distance"
 
     @field_validator("zip")

@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import Scope
 
 import spinefx
 from spinefx.directory.store import Directory
@@ -57,7 +58,13 @@ from spinefx.web.problems import (
     problem,
 )
 from spinefx.web.routes import api, pages, registry_api, registry_pages
-from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders, escape_control
+from spinefx.web.security import (
+    AccessLog,
+    BodySizeLimit,
+    SecurityHeaders,
+    default_error_response,
+    escape_control,
+)
 from spinefx.web.settings import MAX_BODY_BYTES, Settings
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app", "make_templates", "warm_up"]
@@ -99,10 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        resources = open_resources(settings)
+        resources = open_resources(app.state.settings)
         app.state.resources = resources
         try:
-            warm_up(settings, resources.directory)
+            warm_up(app.state.settings, resources.directory)
             yield
         finally:
             app.state.resources = None
@@ -131,15 +138,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
     registry_errors.install(app)
     # Added innermost first: the access log sees every answer, including a 413.
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, error_response=_error_response)
+    app.add_middleware(SecurityHeaders, error_response=_error_response)
     app.add_middleware(AccessLog)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(api.PREFIX + "/") or request.url.path == api.PREFIX
+    return _is_api_path(request.url.path)
+
+
+def _is_api_path(path: str) -> bool:
+    return path.startswith(api.PREFIX + "/") or path == api.PREFIX or path == "/openapi.json"
+
+
+def _error_response(scope: Scope, status: int) -> Response:
+    """A 413 or 500 raised outside the routes: a problem for the API, an HTML page elsewhere."""
+    path = str(scope.get("path", ""))
+    if _is_api_path(path) or "app" not in scope:
+        return default_error_response(scope, status)
+    return pages.error_page(Request(scope), status)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -227,20 +246,11 @@ def _add_error_handlers(app: FastAPI) -> None:
             errors=field_errors(found),
         )
 
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.exception(
-            "unexpected error on %s %s",
-            escape_control(request.method),
-            escape_control(request.url.path),
-        )
-        return problem(500, "Something went wrong on our side.", instance=request.url.path)
-
     app.add_exception_handler(InputError, on_input_error)
     app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_request_validation)
-    app.add_exception_handler(Exception, on_unexpected)
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {

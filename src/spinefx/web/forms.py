@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-import math
 import re
 import types
 import typing
@@ -30,7 +29,7 @@ import annotated_types
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from spinefx.validation import numeric_bounds
+from spinefx.validation import numeric_bounds, parse_int_text, parse_number_text
 
 __all__ = ["FormField", "Kind", "convert", "dom_id", "fields_of", "form_data", "humanize"]
 
@@ -183,17 +182,12 @@ def _getlist(form: FormData | Mapping[str, Any], name: str) -> list[str]:
 def convert(kind: Kind, raw: str) -> Any:
     if kind in ("tri", "bool"):
         return {YES: True, NO: False}.get(raw, raw)
-    if kind == "int":
-        try:
-            return int(raw)
-        except ValueError:
-            return raw
+    if kind == "int":  # ASCII digits only: int() would also read "١٢" or "1_0"
+        whole = parse_int_text(raw)
+        return raw if whole is None else whole
     if kind == "float":
-        try:
-            number = float(raw)
-        except ValueError:
-            return raw
-        return number if math.isfinite(number) else raw
+        number = parse_number_text(raw)
+        return raw if number is None else number
     return raw
 
 
@@ -243,7 +237,8 @@ def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
 
 
 def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:
+    """A number field's bounds (a date field's are checked by the model, not the form)."""
     bounds = numeric_bounds(metadata)
-    low = None if bounds.low is None else float(bounds.low)
-    high = None if bounds.high is None else float(bounds.high)
+    low = float(bounds.low) if isinstance(bounds.low, int | float) else None
+    high = float(bounds.high) if isinstance(bounds.high, int | float) else None
     return low, high

@@ -21,6 +21,7 @@ from typing import Any
 from starlette.responses import Response
 
 from spinefx.errors import MISSING, FieldProblem
+from spinefx.validation import printable
 
 __all__ = [
     "DIRECTORY_DAMAGED",
@@ -81,10 +82,12 @@ def _json_safe(value: Any) -> Any:
     """Echoed input is made JSON-safe: non-finite numbers and odd objects become text."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        return printable(value)  # a lone surrogate cannot be encoded: shown as \\udXXX
+    if value is None or isinstance(value, int | float | bool):
         return value
     if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {printable(str(k)): _json_safe(v) for k, v in value.items()}
     if isinstance(value, Sequence | set | frozenset):
         return [_json_safe(v) for v in value]
     return str(value)

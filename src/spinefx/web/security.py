@@ -17,11 +17,14 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable
+import traceback
+from collections.abc import Callable, Iterable
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spinefx.web.problems import problem
+from spinefx.web.settings import MAX_BODY_BYTES
 
 __all__ = [
     "ACCESS_LOGGER",
@@ -30,8 +33,11 @@ __all__ = [
     "AccessLog",
     "BodySizeLimit",
     "BodyTooLarge",
+    "ErrorResponse",
     "SecurityHeaders",
+    "default_error_response",
     "escape_control",
+    "log_unexpected",
 ]
 
 CONTENT_SECURITY_POLICY = (
@@ -47,6 +53,7 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
 )
 ACCESS_LOGGER = "spinefx.web.access"
+_errors = logging.getLogger("spinefx.web.errors")
 
 
 # C0 and C1 controls, DEL, lone surrogates, the Unicode line separators, and the backslash
@@ -71,15 +78,46 @@ def escape_control(text: str) -> str:
     return _UNSAFE_IN_LOG.sub(_escaped, text)
 
 
+ErrorResponse = Callable[[Scope, int], Response]
+"""Makes the answer for an error status raised outside the routes (413, 500): the app passes
+one that gives pages an HTML page and the API a problem."""
+
+
+def default_error_response(scope: Scope, status: int) -> Response:
+    detail = {
+        413: f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
+        500: "Something went wrong on our side.",
+    }.get(status, "The request cannot be answered.")
+    return problem(status, detail, instance=str(scope.get("path", "")))
+
+
+def log_unexpected(scope: Scope, exc: BaseException) -> None:
+    """Log an unexpected error: its type and where it was raised, never its message."""
+    frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+    _errors.error(
+        "unexpected %s on %s %s\n%s",
+        type(exc).__name__,
+        escape_control(str(scope.get("method", ""))),
+        escape_control(str(scope.get("path", ""))),
+        frames.rstrip(),
+    )
+
+
 class SecurityHeaders:
     """Add :data:`SECURITY_HEADERS` to every HTTP response (and no-store outside /static)."""
 
     def __init__(
-        self, app: ASGIApp, *, static_prefix: str = "/static/", cookie_prefix: str = "/registry"
+        self,
+        app: ASGIApp,
+        *,
+        static_prefix: str = "/static/",
+        cookie_prefix: str = "/registry",
+        error_response: ErrorResponse = default_error_response,
     ) -> None:
         self.app = app
         self.static_prefix = static_prefix
         self.cookie_prefix = cookie_prefix
+        self.error_response = error_response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,15 +145,14 @@ class SecurityHeaders:
 
         try:
             await self.app(scope, receive, send_with_headers)
-        except Exception:
-            # A failure no handler caught still gets these headers: answer here, then let the
-            # server log the error.
+        except Exception as exc:
+            # Whatever no handler caught: logged here without its message (which may quote a
+            # submitted value), answered with these headers, and not raised on to the server,
+            # whose own log line would print the message.
+            log_unexpected(scope, exc)
             if not started:
-                response = problem(
-                    500, "Something went wrong on our side.", instance=scope.get("path", "")
-                )
+                response = self.error_response(scope, 500)
                 await response(scope, receive, send_with_headers)
-            raise
 
 
 _OWNED_HEADERS = frozenset(k.encode() for k, _ in SECURITY_HEADERS) | {b"cache-control"}
@@ -128,9 +165,16 @@ class BodyTooLarge(Exception):
 class BodySizeLimit:
     """Refuse request bodies above ``max_bytes`` with a 413 problem."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        error_response: ErrorResponse = default_error_response,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.error_response = error_response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -166,12 +210,8 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(
-            413,
-            f"The request body is larger than {self.max_bytes // 1024} KiB.",
-            instance=scope.get("path", ""),
-            headers={"connection": "close"},
-        )
+        response = self.error_response(scope, 413)
+        response.headers["connection"] = "close"
         await response(scope, receive, send)
 
 

@@ -8,9 +8,6 @@ words as the CLI; every error is an RFC 9457 problem (see :mod:`spinefx.web.prob
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +17,16 @@ from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 
 from spinefx.clinical import candidacy, followup, morphometry, screening
+from spinefx.directory.search import SearchResult
 from spinefx.directory.store import Directory
 from spinefx.errors import FieldProblem, InputError
-from spinefx.validation import parse_input
+from spinefx.validation import (
+    JsonProblem,
+    decode_json,
+    parse_input,
+    parse_int_text,
+    parse_number_text,
+)
 from spinefx.web.deps import DirectoryDep
 from spinefx.web.problems import PROBLEM_JSON, ProblemError
 
@@ -81,22 +85,6 @@ _PROBLEM_RESPONSE = {
 }
 
 
-def _not_finite(text: str) -> Any:
-    raise ValueError(f"{text} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:20]} is too large")
-    return value
-
-
-def decode_json(body: bytes) -> Any:
-    """Decode a JSON body; NaN, Infinity and numbers too large for a float are refused."""
-    return json.loads(body, parse_constant=_not_finite, parse_float=_finite_float)
-
-
 async def read_json(request: Request) -> Any:
     """The decoded JSON body, or a 415 (not JSON) or 400 (malformed) problem."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -111,10 +99,8 @@ async def read_json(request: Request) -> Any:
     body = await request.body()
     try:
         return decode_json(body)
-    except RecursionError:
-        raise ProblemError(400, "The JSON body is nested too deeply.") from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, huge integers
-        raise ProblemError(400, f"The body is not valid JSON: {exc}") from None
+    except JsonProblem as exc:
+        raise ProblemError(400, f"The body is not valid JSON: {exc}.") from None
 
 
 def _rule_endpoint(rule: Rule) -> Callable[[Request], Any]:
@@ -167,8 +153,8 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     {
         "name": "radius",
         "in": "query",
-        "description": "Miles around the ZIP code",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 25},
+        "description": "Miles around the ZIP code (a decimal number, such as 25 or 12.5)",
+        "schema": {"type": "number", "minimum": 1, "maximum": 500, "default": 25},
     },
     {
         "name": "specialty",
@@ -201,8 +187,11 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "schema": {"type": "integer", "minimum": 0, "default": 0},
     },
 ]
-_INT_PARAMS = ("radius", "limit", "offset")
-_INTEGER = re.compile(r"[+-]?[0-9]{1,10}")
+_NUMBER_PARAMS: dict[str, Callable[[str], float | int | None]] = {
+    "radius": parse_number_text,
+    "limit": parse_int_text,
+    "offset": parse_int_text,
+}
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -212,12 +201,11 @@ def search_data(params: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if "zip" in params:
         data["zip"] = params["zip"].strip()
-    for name in _INT_PARAMS:
+    for name, parse in _NUMBER_PARAMS.items():
         if name in params:
-            raw = params[name].strip()
-            # only an optional sign and ASCII digits are a number ('²'.isdigit() is true, and
-            # int() refuses it, as it refuses '+-5'); anything else goes on to validation
-            data[name] = int(raw) if _INTEGER.fullmatch(raw) else raw
+            raw = params[name]
+            number = parse(raw)  # ASCII digits only; anything else is refused by the model
+            data[name] = number if number is not None else raw.strip()
     specialties = [s for s in params.getlist("specialty") if s]
     if specialties:
         data["specialties"] = specialties
@@ -257,7 +245,10 @@ def search_directory(directory: Directory, data: dict[str, Any]) -> Any:
     summary="Specialists near a ZIP code, nearest first",
     response_class=JSONResponse,
     responses={
-        200: {"description": "The search, its total and one page of results"},
+        200: {
+            "model": SearchResult,
+            "description": "The search, its total and one page of results",
+        },
         422: _PROBLEM_RESPONSE,
         503: _PROBLEM_RESPONSE,
     },

@@ -1,0 +1,55 @@
+"""The OpenAPI document and the server agree: schemathesis sends what the document describes
+(and what it forbids) to every operation and checks each answer against it: no 5xx, every
+status, content type and body as documented, and data the schema forbids refused.
+
+One check is left out, on purpose: "schema-valid data is accepted". Each rule also has rules
+across fields that JSON Schema cannot state (each level at most once, a level range that
+must run upwards), so a body the schema allows may still be refused; such a refusal must be a
+422 problem naming a field, which :func:`refusals_name_a_field` checks instead."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from spinefx.directory.demo import load_demo
+from spinefx.web import Settings, create_app
+
+DATA = Path(__file__).parent  # the fixture below gives the app its real data folder
+app = create_app(Settings(data_dir=DATA / "no-directory-here"))
+schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _app_started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same app with a small demo directory, its lifespan run (it owns the directory)."""
+    folder = tmp_path_factory.mktemp("openapi")
+    load_demo(folder / "directory.duckdb", rows=300)
+    app.state.settings = Settings(data_dir=folder)
+    with TestClient(app):
+        yield
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_every_operation_conforms_to_the_openapi_document(case: schemathesis.Case) -> None:
+    response = case.call_and_validate(excluded_checks=[positive_data_acceptance])
+    refusals_name_a_field(response)
+
+
+def refusals_name_a_field(response: object) -> None:
+    status = getattr(response, "status_code", 0)
+    assert status < 500
+    if status == 422:
+        body = response.json()  # type: ignore[attr-defined]
+        assert body["errors"] and all(e["field"] for e in body["errors"]), body
