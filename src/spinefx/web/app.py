@@ -32,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import Scope
@@ -153,6 +154,19 @@ def _is_api_path(path: str) -> bool:
     return path.startswith(api.PREFIX + "/") or path == api.PREFIX or path == "/openapi.json"
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _methods_at(request: Request) -> list[str]:
+    """The methods some route takes at the request's path (for a 405's Allow header)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 def _error_response(scope: Scope, status: int) -> Response:
     """A 413 or 500 raised outside the routes: a problem for the API, an HTML page elsewhere."""
     path = str(scope.get("path", ""))
@@ -221,6 +235,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method the path takes, not the first route's alone
+            headers["allow"] = ", ".join(_methods_at(request))
         if _is_api(request):
             return problem(
                 exc.status_code, str(exc.detail), instance=request.url.path, headers=headers
