@@ -68,9 +68,10 @@ def test_a_fracture_date_at_the_far_end_is_exit_2_naming_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], day: str
 ) -> None:
     path = tmp_path / "in.json"
-    path.write_text(json.dumps({**REFERENCE_FOLLOWUP, "fracture_date": day}), encoding="utf-8")
+    body = {**REFERENCE_FOLLOWUP, "fracture_date": day, "as_of": day}
+    path.write_text(json.dumps(body), encoding="utf-8")
     assert run(["followup", str(path)]) == 2
-    assert one_error_line(capsys).startswith("error: fracture_date: got")
+    assert "fracture_date: got" in one_error_line(capsys)
 
 
 @pytest.mark.parametrize(

@@ -118,20 +118,22 @@ def test_a_form_field_with_a_lone_surrogate_is_answered_on_the_form(client: Test
     assert response.headers["content-type"].startswith("text/html")
 
 
+@pytest.mark.parametrize("field", ["fracture_date", "as_of"])
 @pytest.mark.parametrize("day", ["9999-12-31", "9999-06-30", "2200-01-01", "1899-12-31"])
-def test_a_fracture_date_at_the_far_end_of_the_calendar_is_422_naming_it(
-    client: TestClient, day: str
+def test_a_date_at_the_far_end_of_the_calendar_is_422_naming_it(
+    client: TestClient, field: str, day: str
 ) -> None:
-    response = client.post("/api/v1/followup", json={**REFERENCE_FOLLOWUP, "fracture_date": day})
-    body = problem_of(response, 422)
-    assert [e["field"] for e in body["errors"]] == ["fracture_date"]
-    assert "1900-01-01" in body["errors"][0]["allowed"]
+    body = {**REFERENCE_FOLLOWUP, "fracture_date": "2026-01-05", "as_of": "2026-02-01"}
+    response = client.post("/api/v1/followup", json={**body, field: day})
+    problem = problem_of(response, 422)
+    assert problem["errors"][0]["field"] == field
+    assert "1900-01-01" in problem["errors"][0]["allowed"]
 
 
-def test_the_last_fracture_date_allowed_still_plans(client: TestClient) -> None:
-    response = client.post(
-        "/api/v1/followup", json={**REFERENCE_FOLLOWUP, "fracture_date": "2199-12-31"}
-    )
+def test_the_last_date_allowed_still_plans(client: TestClient) -> None:
+    day = "2199-12-31"
+    body = {**REFERENCE_FOLLOWUP, "fracture_date": day, "as_of": day}
+    response = client.post("/api/v1/followup", json=body)
     assert response.status_code == 200, response.text
 
 

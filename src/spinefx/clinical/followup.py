@@ -109,14 +109,13 @@ def _iso_date_only(value: Any) -> Any:
     raise ValueError("expected a date as YYYY-MM-DD")
 
 
-# A fracture date the plan can count from: the checklist's due dates (up to a year later) must
-# exist in the calendar, and a date outside these years is a typing error.
-EARLIEST_FRACTURE_DATE = date(1900, 1, 1)
-LATEST_FRACTURE_DATE = date(2199, 12, 31)
+# The dates the plan counts from: its due dates (up to a year later) must exist in the
+# calendar (9999-12-31 plus a year does not), and a date beyond these years is a typing error.
+LATEST_DATE: Final = date(2199, 12, 31)
 IsoDate = Annotated[
     date,
     BeforeValidator(_iso_date_only),
-    Field(ge=EARLIEST_FRACTURE_DATE, le=LATEST_FRACTURE_DATE),
+    Field(ge=EARLIEST_FRACTURE_DATE, le=LATEST_DATE),
 ]
 Percent = Annotated[float | None, Field(ge=0, le=100, strict=True, allow_inf_nan=False)]
 
