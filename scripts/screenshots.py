@@ -110,6 +110,13 @@ PAGES: dict[str, Callable[[Page], object]] = {
     "check-emergency": lambda p: submit(
         p, "/check", screening_answers(**{"red_flags.saddle_numbness": True})
     ),
+    # an 80-year-old with osteoporosis and aching 9/10 pain: the checklist says no, the concern
+    # says see a doctor
+    "check-see-doctor": lambda p: submit(
+        p,
+        "/check",
+        screening_answers(age=80, osteoporosis=True, pain_quality="aching"),
+    ),
     "learn": lambda p: p.goto("/learn"),
     "learn-kyphoplasty": lambda p: p.goto("/learn/kyphoplasty"),
     "learn-risks": lambda p: p.goto("/learn/risks"),
@@ -123,6 +130,16 @@ PAGES: dict[str, Callable[[Page], object]] = {
         p.wait_for_url("**/find/provider/*"),
     ),
     "grading-result": lambda p: submit(p, "/clinician/grading", grading_answers()),
+    # two adjacent crushed levels: graded against T12 and L3, which read "crush not assessed"
+    "grading-two-crushed": lambda p: submit(
+        p,
+        "/clinician/grading",
+        {
+            f"{level}.{h}": mm
+            for level, mm in (("T12", 28), ("L1", 18), ("L2", 18), ("L3", 28))
+            for h in ("ha", "hm", "hp")
+        },
+    ),
     "candidacy-result": lambda p: submit(
         p, "/clinician/candidacy", {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}
     ),

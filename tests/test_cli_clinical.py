@@ -147,3 +147,33 @@ def test_demo_walks_the_reference_patient(capsys):
     assert "possible-vcf" in out
     assert "meets-criteria" in out
     assert "22514" in out
+
+
+def assert_ok(status, out):
+    assert status == 0, out.err
+    return out
+
+
+def test_json_and_text_carry_the_new_outcomes_and_fields(tmp_path, capsys):
+    aching = {**REFERENCE_SCREENING, "pain_quality": "aching"}
+    out = assert_ok(*run_json(capsys, "screen", write(tmp_path, aching), "--json"))
+    assert json.loads(out.out)["outcome"] == "see-doctor"
+    out = assert_ok(*run_json(capsys, "screen", write(tmp_path, aching)))
+    assert "see-doctor" in out.out and "concern" in out.out
+    late = {**REFERENCE_FOLLOWUP, "as_of": "2027-03-01"}
+    out = assert_ok(*run_json(capsys, "followup", write(tmp_path, late), "--json"))
+    plan = json.loads(out.out)
+    assert [i["overdue"] for i in plan["fls_checklist"]] == [True] * 6 + [False]
+    out = assert_ok(*run_json(capsys, "followup", write(tmp_path, late)))
+    assert "overdue" in out.out
+    assert "AACE/ACE 2020" in out.out
+    malignant = {"levels": ["T8"], "malignant": True, "imaging_confirmed": True}
+    out = assert_ok(*run_json(capsys, "candidacy", write(tmp_path, malignant)))
+    assert "not-applicable" in out.out
+
+
+def test_a_fracture_after_as_of_is_exit_2_naming_the_field(tmp_path, capsys):
+    late = {**REFERENCE_FOLLOWUP, "as_of": "2026-10-01"}
+    status, out = run_json(capsys, "followup", write(tmp_path, late), "--json")
+    assert status == 2
+    assert "fracture_date" in out.err

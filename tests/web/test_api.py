@@ -343,3 +343,41 @@ def test_openapi_declares_each_request_body_and_the_search_parameters(client: Te
     params = {p["name"] for p in spec["paths"]["/api/v1/specialists"]["get"]["parameters"]}
     assert params >= {"zip", "radius", "specialty", "limit", "offset"}
     assert not any(path.startswith(("/check", "/find", "/learn")) for path in spec["paths"])
+
+
+# --- The clinical review's new fields and outcomes (issue 8) ------------------------------------
+
+
+def test_the_api_carries_the_new_outcomes_and_fields(client: TestClient) -> None:
+    aching = {**REFERENCE_SCREENING, "age": 80, "osteoporosis": True, "pain_quality": "aching"}
+    body = client.post("/api/v1/screening", json=aching).json()
+    assert body["outcome"] == "see-doctor"
+    assert {"id": "concern", "status": "met"}.items() <= next(
+        c for c in body["criteria"] if c["id"] == "concern"
+    ).items()
+    lone = {"vertebrae": [{"level": "L2", "ha": 18, "hm": 18, "hp": 18}]}
+    vertebra = client.post("/api/v1/grading", json=lone).json()["vertebrae"][0]
+    assert (vertebra["crush_assessed"], vertebra["losses"]["crush"]) == (False, None)
+    malignant = {"levels": ["T8"], "imaging_confirmed": True, "conservative_care_failed": True}
+    case = {**malignant, "malignant": True, "absolute_contraindications": []}
+    result = client.post("/api/v1/candidacy", json=case).json()
+    assert result["outcome"] == "meets-criteria"
+    assert "not-applicable" in {c["status"] for c in result["criteria"]}
+    plan = client.post("/api/v1/followup", json=REFERENCE_FOLLOWUP).json()
+    assert (plan["as_of"], plan["risk"]) == (REFERENCE_FOLLOWUP["as_of"], "very-high")
+    assert plan["medication"]["guideline"].startswith("AACE/ACE 2020")
+
+
+def test_a_fracture_after_as_of_is_a_422_naming_fracture_date(client: TestClient) -> None:
+    late = {**REFERENCE_FOLLOWUP, "as_of": "2026-10-01"}
+    assert_problem(client.post("/api/v1/followup", json=late), 422, "fracture_date")
+    man = {**REFERENCE_FOLLOWUP, "sex": "male", "menopausal": True}
+    assert_problem(client.post("/api/v1/followup", json=man), 422, "menopausal")
+
+
+def test_openapi_names_the_new_outcome_status_and_inputs(client: TestClient) -> None:
+    text = json.dumps(client.get("/openapi.json").json())
+    for word in ("see-doctor", "not-applicable", "crush_assessed", "recent_infection", "aortic"):
+        assert word in text
+    for field in ("as_of", "t_score", "frax_major_pct", "frax_hip_pct", "menopausal"):
+        assert f'"{field}"' in text

@@ -80,7 +80,9 @@ def test_the_candidacy_form_speaks_clinically_with_help(client: TestClient, word
 
 def test_the_follow_up_form_names_kidney_function(client: TestClient) -> None:
     text = text_of(client.get("/clinician/followup").text)
-    assert "Kidney function: eGFR" in text
+    # the labels use creatinine clearance; an eGFR stands in for it, and the form says so
+    assert "Kidney function: creatinine clearance (ml/min)" in text
+    assert "an eGFR (ml/min/1.73 m²) can stand in" in text
     assert "Egfr" not in text
 
 

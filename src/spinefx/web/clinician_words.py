@@ -70,14 +70,16 @@ FOLLOWUP_LABELS = {
     "fracture_date": "Date of the fracture",
     "vertebral_fractures": "Vertebral fractures in all, the new one included",
     "max_grade": "Worst Genant grade of these fractures",
-    "egfr": "Kidney function: eGFR (ml/min/1.73 m²)",
+    "egfr": "Kidney function: creatinine clearance (ml/min)",
     "on_osteoporosis_treatment": "The fracture happened on osteoporosis treatment",
 }
 FOLLOWUP_HELP = {
     "fracture_date": "The day of the fracture, or of the first image that showed it.",
     "max_grade": "0 normal, 1 mild, 2 moderate, 3 severe (the grading tool gives it).",
     "egfr": (
-        "Used as a stand-in for creatinine clearance: below 35 the plan avoids bisphosphonates."
+        "The drug labels use creatinine clearance; an eGFR (ml/min/1.73 m²) can stand in for "
+        "it. Below 35 the plan avoids bisphosphonates; below 30 denosumab needs a specialist "
+        "review first."
     ),
 }
 CHOICE_LABELS = {

@@ -115,14 +115,21 @@ def lateral_spine_svg(
         )
         right = x0 + width
         if body is not None:
-            label = f"grade {body.grade}" + (f", {NOT_ASSESSED_WORDS}" if body.unjudged else "")
-            parts.append(
-                f'<text x="{x0 + width + 8:.1f}" y="{centre + 5:.1f}" font-size="14" '
-                f'fill="#1a1a1a">{label}</text>'
-            )
+            if body.unjudged:  # two lines, so the drawing stays narrow on a phone
+                parts.append(
+                    f'<text x="{x0 + width + 8:.1f}" y="{centre - 1:.1f}" font-size="14" '
+                    f'fill="#1a1a1a">grade {body.grade},</text>'
+                    f'<text x="{x0 + width + 8:.1f}" y="{centre + 13:.1f}" font-size="12" '
+                    f'fill="#1a1a1a">{NOT_ASSESSED_WORDS}</text>'
+                )
+            else:
+                parts.append(
+                    f'<text x="{x0 + width + 8:.1f}" y="{centre + 5:.1f}" font-size="14" '
+                    f'fill="#1a1a1a">grade {body.grade}</text>'
+                )
             words = NOT_ASSESSED_WORDS if body.unjudged else _GRADE_WORDS.get(body.grade, "")
             summary.append(f"{level.value} grade {body.grade} ({words})")
-            right += 190 if body.unjudged else 60
+            right += 115 if body.unjudged else 60
         max_x = max(max_x, right)
         y += tallest + _GAP_MM * scale
 
@@ -178,7 +185,7 @@ def _body_path(
 
 def _legend(x: float, y: float) -> str:
     rows = [(GRADE_COLOURS[g], "#333333", "", f"grade {g}: {_GRADE_WORDS[g]}") for g in range(4)]
-    rows.append((NOT_ASSESSED_FILL, "#333333", "", f"grade 0, {NOT_ASSESSED_WORDS}"))
+    rows.append((NOT_ASSESSED_FILL, "#333333", "", f"0, {NOT_ASSESSED_WORDS}"))
     rows.append(("#ffffff", UNMEASURED_COLOUR, ' stroke-dasharray="4 3"', "not measured"))
     out = []
     for i, (fill, stroke, dash, text) in enumerate(rows):
