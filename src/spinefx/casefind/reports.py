@@ -30,6 +30,7 @@ __all__ = [
     "ResultWriter",
     "format_of",
     "open_reports",
+    "read_findings",
 ]
 
 FORMATS = {
@@ -220,3 +221,34 @@ def _flat(record: dict[str, Any]) -> dict[str, Any]:
     row["evidence"] = json.dumps(record["evidence"] or [], ensure_ascii=False)
     row["treated"] = "true" if record["treated"] else "false"
     return row
+
+
+def read_findings(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a findings file written by ``spinefx casefind`` (or a Spark dataset)."""
+    import duckdb
+
+    if path.is_dir():
+        scan = "read_parquet($path || '/*.parquet')"
+        fmt = "parquet"
+    else:
+        fmt = format_of(path, "--out")
+        scan = _scan(fmt)
+    con = duckdb.connect()
+    try:
+        reader = con.sql(f"SELECT * FROM {scan}", params={"path": str(path)}).to_arrow_reader(1024)
+        for batch in reader:
+            for record in batch.to_pylist():
+                if fmt == "csv":
+                    record = _unflat(record)
+                yield record
+    finally:
+        con.close()
+
+
+def _unflat(row: dict[str, Any]) -> dict[str, Any]:
+    record = dict(row)
+    record["levels"] = [x for x in (row.get("levels") or "").split(";") if x]
+    record["regions"] = [x for x in (row.get("regions") or "").split(";") if x]
+    record["evidence"] = json.loads(row.get("evidence") or "[]")
+    record["treated"] = str(row.get("treated")).lower() == "true"
+    return record

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from spinefx.cli.output import console, print_json
+from spinefx.cli.output import print_json
 from spinefx.errors import InputError
 
 
@@ -104,27 +104,74 @@ def run(
         ),
     ] = False,
     site: Annotated[
-        str | None, typer.Option("--site", help="Registry site the cases belong to.")
+        str, typer.Option("--site", help="Registry site the cases belong to.")
+    ] = "main",
+    name_column: Annotated[
+        str | None, typer.Option("--name-column", help="With --into-registry: patient name.")
+    ] = None,
+    birth_date_column: Annotated[
+        str | None,
+        typer.Option("--birth-date-column", help="With --into-registry: birth date (YYYY-MM-DD)."),
+    ] = None,
+    sex_column: Annotated[
+        str | None, typer.Option("--sex-column", help="With --into-registry: female or male.")
+    ] = None,
+    date_column: Annotated[
+        str | None,
+        typer.Option("--date-column", help="With --into-registry: the report's date."),
+    ] = None,
+    registry_url: Annotated[
+        str | None,
+        typer.Option("--registry-url", help="Registry database (default: SPINEFX_DATABASE_URL)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Read REPORTS and write one finding per report to OUT."""
-    from spinefx.casefind import engine as local
-    from spinefx.casefind.reports import ResultWriter, format_of, open_reports
+    from spinefx.casefind.reports import format_of, open_reports
 
     texts = text_column or ["text"]
     if engine not in ("local", "spark"):
         raise InputError("--engine", engine, "local or spark")
+    registry_columns = None
+    if into_registry:
+        from spinefx.casefind.registry import PatientColumns
+
+        registry_columns = PatientColumns(
+            patient_column, name_column, birth_date_column, sex_column, date_column
+        )
+        roles = registry_columns.check()
+        extra = [c for o, c in roles.items() if o != "--patient-column"]
+        open_reports(reports, id_column, texts, patient_column, extra_columns=extra)
+    if engine != "spark":
+        format_of(out, "--out")
+    source = open_reports(reports, id_column, texts, patient_column)
     if engine == "spark":
         from spinefx.casefind.spark import run_spark
 
-        source = open_reports(reports, id_column, texts, patient_column)
         started = time.perf_counter()
         rows = run_spark(source, out, master=master)
         _summary(rows, out, time.perf_counter() - started)
-        return
-    format_of(out, "--out")
-    source = open_reports(reports, id_column, texts, patient_column)
+    else:
+        _run_local(source, out, workers, quiet)
+    if registry_columns is not None:
+        from spinefx.casefind.registry import send_to_registry
+
+        summary = send_to_registry(
+            reports,
+            out,
+            site=site,
+            id_column=id_column,
+            text_columns=tuple(texts),
+            columns=registry_columns,
+            url=registry_url,
+        )
+        typer.echo(summary.describe())
+
+
+def _run_local(source: Any, out: Path, workers: int | None, quiet: bool) -> None:
+    from spinefx.casefind import engine as local
+    from spinefx.casefind.reports import ResultWriter
+
     started = time.perf_counter()
     with ResultWriter(out) as writer:
         if quiet:
@@ -135,20 +182,11 @@ def run(
                 for batch in local.run_local(source.batches(), workers, advance):
                     writer.write(batch)
     _summary(writer.rows, out, time.perf_counter() - started)
-    if into_registry:
-        from spinefx.casefind.registry import send_to_registry
-
-        summary = send_to_registry(out, site=site)
-        console.print(summary.describe(), markup=False, highlight=False)
 
 
 def _summary(rows: int, out: Path, seconds: float) -> None:
     rate = rows / seconds if seconds > 0 else 0.0
-    console.print(
-        f"{rows:,} reports -> {out} in {seconds:.1f} s ({rate:,.0f} reports/s)",
-        markup=False,
-        highlight=False,
-    )
+    typer.echo(f"{rows:,} reports -> {out} in {seconds:.1f} s ({rate:,.1f} reports/s)")
 
 
 @app.command("evaluate")
