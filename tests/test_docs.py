@@ -28,3 +28,9 @@ def test_ci_entry_point_calls_make_test():
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in script
     assert "set -euo pipefail" in script
+
+
+def test_casefinding_page_gives_the_anchors_the_figures_and_spark_submit():
+    text = (ROOT / "docs" / "casefinding.md").read_text(encoding="utf-8")
+    for needed in ("Wiebe", "Wang", "Page", "spark-submit", "sensitivity", "specificity"):
+        assert needed in text, needed
