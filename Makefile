@@ -17,6 +17,7 @@ setup: $(BIN)/spinefx
 
 run: setup
 	$(BIN)/spinefx directory demo
+	$(BIN)/spinefx registry demo
 	$(BIN)/spinefx serve --host $(HOST) --port $(PORT)
 
 demo: setup

@@ -62,6 +62,20 @@ def init(url: UrlOpt = None) -> None:
     typer.echo(f"registry ready: {_where(registry)}")
 
 
+@app.command()
+def demo(url: UrlOpt = None) -> None:
+    """Set up the registry with a demo site of fictional patients; print a demo login."""
+    from spinefx.registry.seed import seed_demo
+
+    registry = _open(url, ready=False)
+    registry.init()
+    login = seed_demo(registry)
+    typer.echo(
+        f"registry demo: site {login.site!r}, {login.cases} fictional cases ({_where(registry)})"
+    )
+    typer.echo(f"demo login (new each run): {login.email} / {login.password}")
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()

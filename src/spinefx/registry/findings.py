@@ -43,6 +43,7 @@ class CaseFindingHit:
     fracture_site: str | None = None  # e.g. "hip" when levels is empty
     genant_grade: int | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    fictional: bool = False  # demo and test data only
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ def record_case_finding(session: Session, actor: Actor, hit: CaseFindingHit) -> 
             "birth_date": hit.birth_date.isoformat(),
             "sex": hit.sex,
             "status": CaseStatus.TO_REVIEW.value,
+            "fictional": hit.fictional,
             "fractures": [fracture.model_dump(mode="json", exclude={"id"})],
         },
     )

@@ -1,0 +1,242 @@
+"""A demo site of fictional patients, for ``make run`` and for trying the registry out.
+
+Every patient here is invented (``fictional: true``, "(fictional)" after each name). The
+reference patient of the seed page leads: a 58-year-old nurse with diabetes, an L2 fracture
+(Genant grade 2) after a fall from knee height, balloon kyphoplasty three weeks later, then an
+endocrinologist who starts calcium and a bisphosphonate; her four clinical-tool results are
+saved to her case as the core produces them. The others are spread around ``today`` so that
+the worklist has overdue, due and later events, one case-finding hit waits in ``to-review``
+and the KPIs have something to count.
+
+Running it again adds nothing twice; it gives the demo user a new password each time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+
+from spinefx.registry import cases
+from spinefx.registry.db import Registry
+from spinefx.registry.findings import CaseFindingHit, record_case_finding
+from spinefx.registry.models import Case, User
+from spinefx.registry.permissions import Actor
+from spinefx.registry.schema import CaseIn, parse
+from spinefx.registry.users import add_user, ensure_site
+from spinefx.registry.vocab import EVENT_ORDER, EVENT_WINDOWS
+
+__all__ = ["DEMO_EMAIL", "DEMO_SITE", "REFERENCE_MRN", "DemoLogin", "seed_demo"]
+
+DEMO_SITE = "demo"
+DEMO_SITE_NAME = "Demo Hospital (fictional)"
+DEMO_EMAIL = "demo@example.org"
+REFERENCE_MRN = "DEMO-0001"
+_FIRST = ["Ada", "Bea", "Cora", "Dot", "Edna", "Flo", "Gus", "Hal", "Ivo", "Jon", "Kit", "Lou"]
+_LAST = ["Archer", "Baker", "Carter", "Dyer", "Fisher", "Glover", "Hunter", "Mason", "Potter"]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    site: str
+    cases: int
+
+
+def _reference_case() -> dict[str, Any]:
+    from spinefx.clinical.pathway import REFERENCE_FRACTURE_DATE as d
+
+    def on(days: int) -> str:
+        return (d + timedelta(days=days)).isoformat()
+
+    return {
+        "site": DEMO_SITE,
+        "mrn": REFERENCE_MRN,
+        "name": "Rose Example (fictional)",
+        "birth_date": "1968-05-01",
+        "sex": "female",
+        "status": "active",
+        "fictional": True,
+        "fractures": [
+            {
+                "date": d.isoformat(),
+                "levels": ["L2"],
+                "site": None,
+                "found_by": "clinical",
+                "genant_grade": 2,
+            }
+        ],
+        "events": [
+            {
+                "type": "risk-assessment",
+                "status": "done",
+                "date": on(24),
+                "note": "Endocrinology: type 2 diabetes; eGFR 82",
+            },
+            {"type": "dxa", "status": "done", "date": on(30)},
+            {
+                "type": "medication-recommended",
+                "status": "done",
+                "date": on(24),
+                "note": "Calcium and a bisphosphonate (endocrinologist)",
+            },
+            {"type": "medication-started", "status": "done", "date": on(26)},
+        ],
+        "procedures": [
+            {
+                "date": on(21),
+                "kind": "kyphoplasty",
+                "levels": ["L2"],
+                "approach": "bipedicular",
+                "cement_ml": {"L2": 4.8},
+                "anaesthesia": "local",
+                "complications": [],
+            }
+        ],
+        "outcomes": [
+            {"date": on(20), "instrument": "nrs", "score": 8, "timepoint": "baseline"},
+            {"date": on(20), "instrument": "rdq", "score": 19, "timepoint": "baseline"},
+            {"date": on(20), "instrument": "odi", "score": 58, "timepoint": "baseline"},
+            {"date": on(35), "instrument": "nrs", "score": 3, "timepoint": "2-weeks"},
+            {"date": on(35), "instrument": "rdq", "score": 9, "timepoint": "2-weeks"},
+            {"date": on(35), "instrument": "odi", "score": 30, "timepoint": "2-weeks"},
+        ],
+    }
+
+
+def _other_case(rng: random.Random, n: int, today: date) -> dict[str, Any]:
+    d = today - timedelta(days=rng.randint(5, 420))
+    events = []
+    for kind in EVENT_ORDER:
+        start, end = EVENT_WINDOWS[kind]
+        due = d + timedelta(weeks=end)
+        if rng.random() < 0.55 and d + timedelta(weeks=start) <= today:
+            when = min(today, d + timedelta(days=rng.randint(start * 7, end * 7 + 20)))
+            status = rng.choices(["done", "declined", "not-applicable"], [8, 1, 1])[0]
+            events.append({"type": kind.value, "status": status, "date": when.isoformat()})
+        elif due > today:
+            break
+    spine = rng.random() < 0.85
+    fracture = {
+        "date": d.isoformat(),
+        "levels": [rng.choice(["T7", "T8", "T11", "T12", "L1", "L2", "L3"])] if spine else [],
+        "site": None if spine else rng.choice(["hip", "wrist", "humerus"]),
+        "found_by": rng.choices(["clinical", "radiological"], [3, 1])[0],
+        "genant_grade": rng.choice([1, 2, 3]) if spine else None,
+    }
+    sex = rng.choice(["female", "female", "male"])
+    return {
+        "site": DEMO_SITE,
+        "mrn": f"DEMO-{n:04d}",
+        "name": f"{rng.choice(_FIRST)} {rng.choice(_LAST)} (fictional)",
+        "birth_date": date(
+            rng.randint(1930, 1970), rng.randint(1, 12), rng.randint(1, 28)
+        ).isoformat(),
+        "sex": sex,
+        "status": rng.choices(["active", "closed", "deceased", "transferred"], [12, 2, 1, 1])[0],
+        "fictional": True,
+        "fractures": [fracture],
+        "events": events,
+        "outcomes": [
+            {
+                "date": d.isoformat(),
+                "instrument": "nrs",
+                "score": rng.randint(5, 10),
+                "timepoint": "baseline",
+            }
+        ],
+    }
+
+
+def _save_reference_assessments(session: Any, actor: Actor, case: Case) -> None:
+    from spinefx.clinical.pathway import (
+        REFERENCE_CANDIDACY,
+        REFERENCE_FOLLOWUP,
+        REFERENCE_HEIGHTS,
+        REFERENCE_SCREENING,
+        reference_patient_pathway,
+    )
+
+    result = reference_patient_pathway()
+    fractured = max(result.grading.vertebrae, key=lambda v: v.grade)  # as the pathway does
+    candidacy_input = {**REFERENCE_CANDIDACY, "height_loss_pct": fractured.height_loss_pct}
+    followup_input = {**REFERENCE_FOLLOWUP, "max_grade": fractured.grade}
+    saved: list[tuple[str, dict[str, Any], BaseModel]] = [
+        ("screening", REFERENCE_SCREENING, result.screening),
+        ("grading", REFERENCE_HEIGHTS, result.grading),
+        ("candidacy", candidacy_input, result.candidacy),
+        ("followup", followup_input, result.followup),
+    ]
+    for kind, given, produced in saved:
+        cases.save_assessment(
+            session,
+            actor,
+            case.id,
+            case.version,
+            kind=kind,
+            input=json.loads(json.dumps(given)),
+            result=produced.model_dump(mode="json"),
+        )
+
+
+def seed_demo(registry: Registry, *, today: date | None = None, patients: int = 24) -> DemoLogin:
+    """Create (once) the demo site and its fictional patients; a fresh demo password each run."""
+    today = today or date.today()
+    cli = Actor.command_line("demo")
+    password = secrets.token_urlsafe(12)
+    with registry.transaction() as session:
+        ensure_site(session, DEMO_SITE, name=DEMO_SITE_NAME, fictional=True)
+        user = session.scalar(sa.select(User).where(User.email == DEMO_EMAIL))
+        if user is None:
+            add_user(session, cli, DEMO_EMAIL, role="admin", sites=[DEMO_SITE], password=password)
+        else:
+            from spinefx.registry.auth import hash_password
+
+            user.password_hash = hash_password(password)
+            user.failed_logins = 0
+            user.locked_until = None
+        site_id = session.scalar(sa.select(Case.site_id).where(Case.mrn == REFERENCE_MRN))
+        if site_id is None:
+            reference = cases.create_case(session, cli, parse(CaseIn, _reference_case()))
+            _save_reference_assessments(session, cli, reference)
+            rng = random.Random(11)
+            for n in range(2, patients + 1):
+                cases.create_case(session, cli, parse(CaseIn, _other_case(rng, n, today)))
+            record_case_finding(
+                session,
+                cli,
+                CaseFindingHit(
+                    site=DEMO_SITE,
+                    mrn=f"DEMO-{patients + 1:04d}",
+                    name="Nell Reporter (fictional)",
+                    birth_date=date(1947, 9, 9),
+                    sex="female",
+                    fracture_date=today - timedelta(days=6),
+                    report_id="DEMO-CT-0001",
+                    levels=["T12"],
+                    fictional=True,
+                    evidence={
+                        "report": "DEMO-CT-0001",
+                        "sentence": "Mild wedge compression deformity of T12.",
+                        "start": 0,
+                        "end": 40,
+                    },
+                ),
+            )
+        count = (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Case)
+                .join(Case.site)
+                .where(Case.site.has(code=DEMO_SITE))
+            )
+            or 0
+        )
+    return DemoLogin(DEMO_EMAIL, password, DEMO_SITE, count)

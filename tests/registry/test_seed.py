@@ -1,0 +1,51 @@
+"""The demo site: fictional patients led by the reference patient, and a demo login that works."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+import spinefx
+from spinefx.registry import auth, cases
+from spinefx.registry.models import Case
+from spinefx.registry.permissions import Actor
+from spinefx.registry.seed import REFERENCE_MRN, seed_demo
+from spinefx.registry.worklist import worklist
+
+TODAY = date(2026, 12, 1)
+
+
+def test_the_demo_is_fictional_led_by_the_reference_patient_and_seeded_once(registry):
+    first = seed_demo(registry, today=TODAY)
+    second = seed_demo(registry, today=TODAY)
+    assert first.cases == second.cases == 25
+    assert first.password != second.password
+    login = auth.login(registry, second.email, second.password)
+    with registry.transaction() as session:
+        everyone = session.scalars(sa.select(Case)).all()
+        assert all(c.fictional and "(fictional)" in c.name for c in everyone)
+        ref_id = session.scalar(sa.select(Case.id).where(Case.mrn == REFERENCE_MRN))
+        ref = cases.get_case(session, login.actor, ref_id)
+        assert ref.fractures[0].levels == ["L2"] and ref.fractures[0].genant_grade == 2
+        assert ref.procedures[0].kind == "kyphoplasty"
+        assert "bisphosphonate" in " ".join(e.note or "" for e in ref.events)
+        assert "diabetes" in " ".join(e.note or "" for e in ref.events)
+        assert [a.kind for a in ref.assessments] == [
+            "screening",
+            "grading",
+            "candidacy",
+            "followup",
+        ]
+        assert {a.spinefx_version for a in ref.assessments} == {spinefx.__version__}
+        assert ref.assessments[0].result["outcome"]
+        page = worklist(session, login.actor, today=TODAY, found_by="case-finding")
+        assert [r.status for r in page.items] == ["to-review"]
+        assert worklist(session, login.actor, today=TODAY).total > 5
+
+
+def test_the_demo_login_is_an_admin_of_the_demo_site_only(registry):
+    login = seed_demo(registry, today=TODAY)
+    actor = auth.login(registry, login.email, login.password).actor
+    assert actor.role == "admin" and len(actor.site_ids or ()) == 1
+    assert Actor.command_line().site_ids is None
