@@ -218,17 +218,32 @@ def next_event(
 
 
 def refresh(session: Session, case: Case) -> None:
-    """Recompute ``index_date`` and ``next_*`` from the case's rows (after any write)."""
+    """Recompute ``index_date``, ``next_*`` and the KPI bits from the case's rows (any write)."""
     session.flush()
     index_date = session.scalar(
         sa.select(sa.func.min(Fracture.date)).where(Fracture.case_id == case.id)
     )
-    recorded = set(
-        session.scalars(sa.select(Event.type).where(Event.case_id == case.id).distinct())
+    from spinefx.registry.kpi import case_flags
+
+    rows = [
+        (kind, status, day)
+        for kind, status, day in session.execute(
+            sa.select(Event.type, Event.status, Event.date).where(Event.case_id == case.id)
+        )
+    ]
+    spine = list(
+        session.scalars(
+            sa.select(Fracture.found_by).where(Fracture.case_id == case.id, Fracture.site.is_(None))
+        )
     )
-    due = next_event(index_date, recorded, case.status)
+    due = next_event(index_date, {kind for kind, _, _ in rows}, case.status)
     case.index_date = index_date
     case.next_event, case.next_due_from, case.next_due_by = due if due else (None, None, None)
+    flags = case_flags(index_date, rows, spine if spine else None)
+    case.kpi_recorded = flags.recorded
+    case.kpi_not_applicable = flags.not_applicable
+    case.kpi_done_in_window = flags.done_in_window
+    case.fracture_flags = flags.fracture
 
 
 def bump(session: Session, case: Case, version: int) -> int:

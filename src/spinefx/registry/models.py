@@ -169,6 +169,12 @@ class Case(Base):
     next_event: Mapped[str | None] = mapped_column(String(32))
     next_due_from: Mapped[date | None] = mapped_column(Date)
     next_due_by: Mapped[date | None] = mapped_column(Date)
+    # One bit per event type (EVENT_ORDER): any event recorded, one marked not-applicable, one
+    # done inside its KPI window; and the fracture bits (spinefx.registry.kpi.case_flags).
+    kpi_recorded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    kpi_not_applicable: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    kpi_done_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fracture_flags: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     site: Mapped[Site] = relationship(lazy="joined")
     fractures: Mapped[list[Fracture]] = relationship(
