@@ -20,7 +20,7 @@ from spinefx.registry import auth
 from spinefx.registry.cases import load_case
 from spinefx.registry.db import Registry
 from spinefx.registry.permissions import Action, Actor, require
-from spinefx.web.deps import RegistryDep, get_registry
+from spinefx.web.deps import SESSION_COOKIE, RegistryDep, get_registry
 
 __all__ = [
     "SESSION_COOKIE",
@@ -30,8 +30,6 @@ __all__ = [
     "bearer_token",
     "get_registry",
 ]
-
-SESSION_COOKIE = "spinefx_session"
 
 
 @dataclass(frozen=True)
