@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from datetime import date
 
@@ -135,3 +136,20 @@ def test_line_colours_have_4_5_to_1_contrast_on_white() -> None:
 def test_an_empty_range_is_refused() -> None:
     with pytest.raises(ValueError, match="y_max"):
         line_chart_svg(Chart("x", 5, 5, ()))
+
+
+@pytest.mark.parametrize("months", [2, 5, 12, 13, 24, 36])
+def test_date_labels_never_overlap_and_keep_the_first_and_last(months: int) -> None:
+    days = [date(2026 + (m // 12), m % 12 + 1, 1) for m in range(months)]
+    root = _parse(Chart("KPI", 0, 100, (Series("s", tuple((d, 50.0) for d in days)),)))
+    labels = [t for t in root.iter(f"{SVG}text") if t.get("data-date")]
+    assert labels[0].get("data-date") == days[0].isoformat()
+    assert labels[-1].get("data-date") == days[-1].isoformat()
+    assert len(labels) <= 6
+    spans = []  # each label's extent, at about 0.62 em per character of 13 px type
+    for t in labels:
+        x, width = float(t.get("x", "nan")), 0.62 * 13 * len(t.text or "")
+        start = {"start": x, "end": x - width}.get(t.get("text-anchor", ""), x - width / 2)
+        spans.append((start, start + width))
+    assert spans[0][0] >= 0 and spans[-1][1] <= 400
+    assert all(a[1] + 4 <= b[0] for a, b in itertools.pairwise(spans)), spans

@@ -30,8 +30,8 @@ __all__ = ["COLOURS", "Band", "Chart", "Series", "line_chart_svg"]
 COLOURS: tuple[str, ...] = ("#1f5fa8", "#a63d00", "#1d6b35", "#6b3fa0")
 _DASHES: tuple[str, ...] = ("", "6 4", "2 3", "10 3 2 3")
 
-WIDTH = 480.0
-HEIGHT = 230.0
+WIDTH = 400.0
+HEIGHT = 220.0
 _LEFT = 44.0
 _RIGHT = 16.0
 _TOP = 14.0
@@ -39,6 +39,8 @@ _BOTTOM = 40.0
 _FONT = 13
 _TEXT = "#1a1a1a"
 _GRID = "#d0d0d0"
+_CHAR_PX = 0.62 * _FONT  # about the width of one character of the labels
+_LABEL_GAP_PX = 6.0  # least space between two date labels
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def line_chart_svg(chart: Chart) -> Markup:
             f'<rect class="band" x="{_LEFT:.1f}" y="{top:.1f}" width="{plot_w:.1f}" '
             f'height="{bottom - top:.1f}" fill="{band.fill}" data-band="{escape(band.label)}"/>'
             f'<text x="{WIDTH - _RIGHT - 4:.1f}" y="{top + 13:.1f}" text-anchor="end" '
-            f'font-size="11" fill="{_TEXT}">{escape(band.label)}</text>'
+            f'font-size="12" fill="{_TEXT}">{escape(band.label)}</text>'
         )
     for tick in _ticks(chart):
         y = y_of(tick)
@@ -134,20 +136,12 @@ def line_chart_svg(chart: Chart) -> Markup:
         f'<line x1="{_LEFT:.1f}" y1="{_TOP + plot_h:.1f}" x2="{WIDTH - _RIGHT:.1f}" '
         f'y2="{_TOP + plot_h:.1f}" stroke="#555555" stroke-width="1.5"/>'
     )
-    # At most six date labels, always the first and the last.
-    if days:
-        every = max(1, -(-(len(days) - 1) // 5))
-        shown = [d for i, d in enumerate(days) if i % every == 0]
-        if shown[-1] != days[-1]:
-            if len(shown) > 1 and (days[-1] - shown[-1]).days < span / 8:
-                shown.pop()
-            shown.append(days[-1])
-        for day in shown:
-            parts.append(
-                f'<text x="{x_of(day):.1f}" y="{HEIGHT - _BOTTOM + 18:.1f}" text-anchor="middle" '
-                f'font-size="{_FONT}" fill="{_TEXT}" data-date="{day.isoformat()}">'
-                f"{escape(_date_label(day, span))}</text>"
-            )
+    for day, anchor in _date_labels(days, x_of, span):
+        parts.append(
+            f'<text x="{x_of(day):.1f}" y="{HEIGHT - _BOTTOM + 18:.1f}" text-anchor="{anchor}" '
+            f'font-size="{_FONT}" fill="{_TEXT}" data-date="{day.isoformat()}">'
+            f"{escape(_date_label(day, span))}</text>"
+        )
     described: list[str] = []
     for index, series in enumerate(chart.series):
         colour = COLOURS[index % len(COLOURS)]
@@ -174,6 +168,37 @@ def line_chart_svg(chart: Chart) -> Markup:
         f'<desc id="{ident}-desc">{escape("; ".join(described) or "No values.")}</desc>'
     )
     return Markup(head + "".join(parts) + "</svg>")
+
+
+def _label_extent(x: float, text: str, anchor: str) -> tuple[float, float]:
+    width = _CHAR_PX * len(text)
+    start = {"start": x, "end": x - width}.get(anchor, x - width / 2)
+    return start, start + width
+
+
+def _date_labels(
+    days: Sequence[date], x_of: Callable[[date], float], span: int
+) -> list[tuple[date, str]]:
+    """The dates to label and their text anchors: the first and the last always (leaning
+    inwards so neither is cut at an edge), then evenly spaced ones that do not overlap."""
+    if not days:
+        return []
+    if len(days) == 1:
+        return [(days[0], "middle")]
+    first, last = (days[0], "start"), (days[-1], "end")
+    every = max(1, -(-(len(days) - 1) // 5))
+    middle = [(d, "middle") for i, d in enumerate(days[1:-1], start=1) if i % every == 0]
+    kept = [first]
+    extent = _label_extent(x_of(first[0]), _date_label(first[0], span), "start")
+    last_extent = _label_extent(x_of(last[0]), _date_label(last[0], span), "end")
+    for day, anchor in middle:
+        here = _label_extent(x_of(day), _date_label(day, span), anchor)
+        if here[0] >= extent[1] + _LABEL_GAP_PX and here[1] + _LABEL_GAP_PX <= last_extent[0]:
+            kept.append((day, anchor))
+            extent = here
+    if last_extent[0] >= extent[1] + _LABEL_GAP_PX or len(kept) > 1:
+        kept.append(last)
+    return kept
 
 
 def _series_svg(

@@ -111,6 +111,7 @@ class RowForm:
 
     kind: str  # the URL part: /registry/cases/{id}/<kind>
     title: str  # "FLS event"
+    article: str  # "an": "an FLS event"
     model: type[BaseModel]
     fields: tuple[FormField, ...]
     action: Action
@@ -125,6 +126,7 @@ ROW_FORMS: dict[str, RowForm] = {
         RowForm(
             "events",
             "FLS event",
+            "an",
             EventIn,
             (
                 FormField("type", "Event", "select", _choices(EventType), required=True),
@@ -140,6 +142,7 @@ ROW_FORMS: dict[str, RowForm] = {
         RowForm(
             "outcomes",
             "outcome score",
+            "an",
             OutcomeIn,
             (
                 FormField("date", "Date", "date", required=True),
@@ -163,6 +166,7 @@ ROW_FORMS: dict[str, RowForm] = {
         RowForm(
             "procedures",
             "procedure",
+            "a",
             ProcedureIn,
             (
                 FormField("date", "Date", "date", required=True),
@@ -190,6 +194,7 @@ ROW_FORMS: dict[str, RowForm] = {
         RowForm(
             "fractures",
             "fracture",
+            "a",
             FractureIn,
             (
                 FormField("date", "Date of the fracture", "date", required=True),
