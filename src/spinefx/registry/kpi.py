@@ -359,7 +359,7 @@ def kpi_report(
 ) -> KpiReport:
     """The KPIs of the actor's sites (or of ``site``) for index fractures in ``[start, end]``.
 
-    The same rules as :func:`compute`, counted by the database in one aggregate query over the
+    The same rules as :func:`compute`, counted by the database in one grouped query over the
     period's case rows, from the bits :func:`case_flags` keeps on each (the tests hold the two
     ways to the same answers).
     """
@@ -370,34 +370,48 @@ def kpi_report(
         raise InputError("--site", site, "a site code of the registry")
     where = _period_filter(actor, start, end, site)
 
-    def has(column: Any, bit: int) -> Any:
-        return column.op("&")(bit) != 0
-
-    columns: list[Any] = [
-        sa.func.count(),
-        sa.func.sum(sa.case((has(Case.fracture_flags, SPINE), 1), else_=0)),
-        sa.func.sum(sa.case((has(Case.fracture_flags, SPINE_IDENTIFIED), 1), else_=0)),
+    # Cases fall into few groups of (window closed by as_of?, bits): the database counts the
+    # groups, Python adds them up per event type.
+    windows = sorted({EVENT_WINDOWS[kind][1] for kind in EVENT_ORDER})
+    closed = [
+        sa.case((Case.index_date <= as_of - timedelta(days=7 * weeks), 1), else_=0)
+        for weeks in windows
     ]
-    for kind in EVENT_ORDER:
-        closed = as_of - timedelta(days=7 * EVENT_WINDOWS[kind][1])  # window over by as_of
-        counted = sa.and_(Case.index_date <= closed, ~has(Case.kpi_not_applicable, BIT[kind]))
-        columns += [
-            sa.func.sum(sa.case((counted, 1), else_=0)),
-            sa.func.sum(
-                sa.case((sa.and_(counted, has(Case.kpi_done_in_window, BIT[kind])), 1), else_=0)
-            ),
-            sa.func.sum(sa.case((sa.and_(counted, has(Case.kpi_recorded, BIT[kind])), 1), else_=0)),
-        ]
-    row = [int(v or 0) for v in session.execute(sa.select(*columns).where(*where)).one()]
-    in_period, spine, identified = row[:3]
+    keys = [
+        *closed,
+        Case.kpi_not_applicable,
+        Case.kpi_done_in_window,
+        Case.kpi_recorded,
+        Case.fracture_flags,
+    ]
+    grouped = session.execute(sa.select(*keys, sa.func.count()).where(*where).group_by(*keys)).all()
+    in_period = spine = identified = 0
+    denominators = dict.fromkeys(EVENT_ORDER, 0)
+    numerators = dict.fromkeys(EVENT_ORDER, 0)
+    recorded_by_kind = dict.fromkeys(EVENT_ORDER, 0)
+    for row in grouped:
+        *window_closed, not_applicable, done, recorded, fracture, count = row
+        closed_by_weeks = dict(zip(windows, window_closed, strict=True))
+        in_period += count
+        if fracture & SPINE:
+            spine += count
+        if fracture & SPINE_IDENTIFIED:
+            identified += count
+        for kind in EVENT_ORDER:
+            bit = BIT[kind]
+            if not closed_by_weeks[EVENT_WINDOWS[kind][1]] or not_applicable & bit:
+                continue
+            denominators[kind] += count
+            if done & bit:
+                numerators[kind] += count
+            if recorded & bit:
+                recorded_by_kind[kind] += count
     kpis = []
-    pairs = recorded_pairs = 0
-    for i, kind in enumerate(EVENT_ORDER):
-        denominator, numerator, recorded = row[3 + 3 * i : 6 + 3 * i]
-        pairs += denominator
-        recorded_pairs += recorded
-        value = percent(numerator, denominator)
-        kpis.append(Kpi(kind.value, numerator, denominator, value, band(kind, value)))
+    pairs = sum(denominators.values())
+    recorded_pairs = sum(recorded_by_kind.values())
+    for kind in EVENT_ORDER:
+        value = percent(numerators[kind], denominators[kind])
+        kpis.append(Kpi(kind.value, numerators[kind], denominators[kind], value, band(kind, value)))
     return KpiReport(
         start=start,
         end=end,
