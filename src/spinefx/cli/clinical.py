@@ -74,9 +74,47 @@ def register(app: typer.Typer) -> None:
         emit(plan(read_input(FollowupInput, file)), as_json, render.followup)
 
     @app.command()
-    def demo() -> None:
-        """Walk the reference patient through screen, grade, candidacy and follow-up."""
+    def demo(
+        registry_url: Annotated[
+            str | None,
+            typer.Option(
+                "--registry",
+                help="Registry database URL to seed and read (default: a temporary SQLite "
+                "file, removed at the end; your own registry is never touched).",
+                show_default=False,
+            ),
+        ] = None,
+    ) -> None:
+        """Walk the reference patient through the four rules, then show her registry record."""
+        import tempfile
+
         from spinefx.cli import render
         from spinefx.clinical.pathway import reference_patient_pathway
 
         render.pathway(reference_patient_pathway())
+        if registry_url is not None:
+            render.reference_record(*_reference_record(registry_url))
+            return
+        with tempfile.TemporaryDirectory(prefix="spinefx-demo-") as folder:
+            url = f"sqlite:///{Path(folder) / 'registry.sqlite3'}"
+            record, where = _reference_record(url)
+            render.reference_record(record, f"{where} (temporary, removed now)")
+
+
+def _reference_record(url: str) -> tuple[Any, str]:
+    """Seed the demo site in the registry at ``url``, log in as its demo user, read her case."""
+    from spinefx.registry import auth
+    from spinefx.registry.db import Registry
+    from spinefx.registry.reference import REFERENCE_TODAY, reference_record
+    from spinefx.registry.seed import seed_demo
+
+    registry = Registry.open(url)
+    try:
+        registry.init()
+        login = seed_demo(registry, today=REFERENCE_TODAY)
+        actor = auth.login(registry, login.email, login.password).actor
+        with registry.transaction() as session:
+            record = reference_record(session, actor, today=REFERENCE_TODAY)
+        return record, registry.engine.url.render_as_string(hide_password=True)
+    finally:
+        registry.dispose()

@@ -167,3 +167,112 @@ def pathway(result: BaseModel) -> None:
     for title, render, attribute in steps:
         console.rule(f"[bold]{title}")
         render(getattr(result, attribute))
+
+
+def _assessment_line(kind: str, result: dict[str, Any]) -> str:
+    """One line for an assessment saved to a case, from the result as the core produced it."""
+    if kind == "grading":
+        graded = [v for v in result.get("vertebrae", []) if v.get("grade")]
+        return (
+            ", ".join(
+                f"{v['level']} Genant grade {v['grade']} "
+                f"({v['type']}, {v['height_loss_pct']:.0f} % height loss)"
+                for v in graded
+            )
+            or "no fractured level"
+        )
+    if kind == "followup":
+        return (
+            f"risk {result.get('risk')}, calcium {result.get('calcium_mg_per_day')} mg/day, "
+            f"{result.get('medication', {}).get('first_line', '')}"
+        )
+    return str(result.get("outcome", ""))
+
+
+def reference_record(record: Any, where: str) -> None:
+    """Her registry record: a :class:`spinefx.registry.reference.ReferenceRecord`."""
+    from rich.markup import escape
+
+    case = record.case
+    console.rule("[bold]5. The registry: her record at the fracture liaison service")
+    console.print(f"[dim]Registry: {escape(where)}[/]", highlight=False)
+    fictional = " [bold yellow](fictional patient, demo site)[/]" if case["fictional"] else ""
+    console.print(
+        f"Case {case['id']} at site {case['site']}: MRN {escape(case['mrn'])}, "
+        f"{escape(case['name'])}, {case['sex']}, born {case['birth_date']}; "
+        f"status {case['status']} (version {case['version']}){fictional}",
+        highlight=False,
+    )
+    for f in case["fractures"]:
+        where_ = ", ".join(f["levels"]) or f["site"]
+        grade = "" if f["genant_grade"] is None else f", Genant grade {f['genant_grade']}"
+        console.print(
+            f"Fracture: {f['date']} {where_}, found by {f['found_by']}{grade}", highlight=False
+        )
+    table = Table(title="Assessments saved to the case", title_justify="left")
+    for column in ("tool", "result", "spinefx"):
+        table.add_column(column, overflow="fold")
+    for a in record.assessments:
+        table.add_row(
+            a["kind"], escape(_assessment_line(a["kind"], a["result"])), a["spinefx_version"]
+        )
+    console.print(table)
+    for p in case["procedures"]:
+        cement = ", ".join(f"{level} {ml:g} ml" for level, ml in p["cement_ml"].items())
+        console.print(
+            f"Procedure: {p['date']} {p['kind']} of {', '.join(p['levels'])}, {p['approach']}, "
+            f"cement {cement or 'not recorded'}, {p['anaesthesia']} anaesthesia, "
+            f"complications: {', '.join(p['complications']) or 'none'}, "
+            f"operator NPI {p['operator_npi'] or 'not recorded'}",
+            highlight=False,
+        )
+    outcomes = Table(title="Outcomes (totals)", title_justify="left")
+    for column in ("timepoint", "date", "pain NRS 0-10", "RDQ 0-24", "ODI %"):
+        outcomes.add_column(column, justify="left" if column in ("timepoint", "date") else "right")
+    visits: dict[tuple[str, str], dict[str, Any]] = {}
+    for o in case["outcomes"]:
+        visits.setdefault((o["date"], o["timepoint"] or ""), {})[o["instrument"]] = o["score"]
+    for (day, timepoint), scores in sorted(visits.items()):
+        outcomes.add_row(
+            timepoint or "-", day, *(str(scores.get(i, "-")) for i in ("nrs", "rdq", "odi"))
+        )
+    console.print(outcomes)
+    events = Table(title="Fracture liaison events", title_justify="left")
+    for column in ("date", "event", "status", "note"):
+        events.add_column(column, overflow="fold")
+    for e in sorted(case["events"], key=lambda e: (e["date"], e["id"])):
+        events.add_row(e["date"], e["type"], e["status"], escape(e["note"] or ""))
+    console.print(events)
+    row = record.next_event
+    if row is None:
+        console.print(f"Worklist on {record.today}: nothing due for her.")
+    else:
+        late = f"[red]{row.days_overdue} days overdue[/]" if row.overdue else "not overdue"
+        console.print(
+            f"Worklist on {record.today}: next [bold]{row.next_event}[/], due "
+            f"{row.due_from} to {row.due_by} ({late})",
+            highlight=False,
+        )
+    site, hers = record.site_kpis, record.her_kpis
+    kpis = Table(
+        title=f"KPIs, index fractures {site.start} to {site.end}, events to {site.as_of} "
+        f"(site {site.site}: {site.cases} cases)",
+        title_justify="left",
+    )
+    for column in ("KPI", "her case", "site", "percent", "band"):
+        kpis.add_column(column, justify="left" if column in ("KPI", "her case") else "right")
+    for mine, overall in zip(hers.kpis, site.kpis, strict=True):
+        counted = (
+            "[green]counted, done in time[/]"
+            if mine.numerator
+            else ("[red]counted, not done[/]" if mine.denominator else "[dim]not yet due[/]")
+        )
+        value = "n/a" if overall.percent is None else f"{overall.percent:.1f} %"
+        kpis.add_row(
+            mine.id,
+            counted,
+            f"{overall.numerator}/{overall.denominator}",
+            value,
+            overall.band or "",
+        )
+    console.print(kpis)

@@ -32,12 +32,21 @@ from spinefx.registry.schema import CaseIn, parse
 from spinefx.registry.users import add_user, ensure_site
 from spinefx.registry.vocab import EVENT_ORDER, EVENT_WINDOWS
 
-__all__ = ["DEMO_EMAIL", "DEMO_SITE", "REFERENCE_MRN", "DemoLogin", "seed_demo"]
+__all__ = [
+    "DEMO_EMAIL",
+    "DEMO_SITE",
+    "REFERENCE_MRN",
+    "REFERENCE_OPERATOR_NPI",
+    "DemoLogin",
+    "reference_case",
+    "seed_demo",
+]
 
 DEMO_SITE = "demo"
 DEMO_SITE_NAME = "Demo Hospital (fictional)"
 DEMO_EMAIL = "demo@example.org"
 REFERENCE_MRN = "DEMO-0001"
+REFERENCE_OPERATOR_NPI = "1000000004"  # fictional; a valid check digit
 _FIRST = ["Ada", "Bea", "Cora", "Dot", "Edna", "Flo", "Gus", "Hal", "Ivo", "Jon", "Kit", "Lou"]
 _LAST = ["Archer", "Baker", "Carter", "Dyer", "Fisher", "Glover", "Hunter", "Mason", "Potter"]
 
@@ -50,13 +59,28 @@ class DemoLogin:
     cases: int
 
 
-def _reference_case() -> dict[str, Any]:
+def reference_case(today: date | None = None) -> dict[str, Any]:
+    """The reference patient's record in the import format, as it stands on ``today``.
+
+    Her path, counted in days from the fall (the fracture date): baseline scores on day 20,
+    bipedicular kyphoplasty of L2 under local anaesthesia on day 21, the endocrinologist on
+    day 24 (risk and falls assessed; calcium and a bisphosphonate recommended), the
+    bisphosphonate started on day 26, DXA on day 30, scores two weeks after the procedure
+    (day 35), strength and balance exercise from day 42, and scores three months after it
+    (day 112, week 16). Rows dated after ``today`` are left out (none when ``today`` is None).
+    """
     from spinefx.clinical.pathway import REFERENCE_FRACTURE_DATE as d
 
     def on(days: int) -> str:
         return (d + timedelta(days=days)).isoformat()
 
-    return {
+    def scores(day: int, timepoint: str, nrs: int, rdq: int, odi: int) -> list[dict[str, Any]]:
+        return [
+            {"date": on(day), "instrument": name, "score": score, "timepoint": timepoint}
+            for name, score in (("nrs", nrs), ("rdq", rdq), ("odi", odi))
+        ]
+
+    record: dict[str, Any] = {
         "site": DEMO_SITE,
         "mrn": REFERENCE_MRN,
         "name": "Rose Example (fictional)",
@@ -80,14 +104,31 @@ def _reference_case() -> dict[str, Any]:
                 "date": on(24),
                 "note": "Endocrinology: type 2 diabetes; eGFR 82",
             },
-            {"type": "dxa", "status": "done", "date": on(30)},
+            {
+                "type": "falls-assessment",
+                "status": "done",
+                "date": on(24),
+                "note": "Fell from knee height pulling a heavy tub; home hazards reviewed",
+            },
             {
                 "type": "medication-recommended",
                 "status": "done",
                 "date": on(24),
                 "note": "Calcium and a bisphosphonate (endocrinologist)",
             },
-            {"type": "medication-started", "status": "done", "date": on(26)},
+            {
+                "type": "medication-started",
+                "status": "done",
+                "date": on(26),
+                "note": "Weekly oral bisphosphonate (alendronate), with calcium and vitamin D",
+            },
+            {"type": "dxa", "status": "done", "date": on(30)},
+            {
+                "type": "exercise-started",
+                "status": "done",
+                "date": on(42),
+                "note": "Strength and balance programme, adapted to the healing spine",
+            },
         ],
         "procedures": [
             {
@@ -96,19 +137,21 @@ def _reference_case() -> dict[str, Any]:
                 "levels": ["L2"],
                 "approach": "bipedicular",
                 "cement_ml": {"L2": 4.8},
+                "operator_npi": REFERENCE_OPERATOR_NPI,
                 "anaesthesia": "local",
                 "complications": [],
             }
         ],
         "outcomes": [
-            {"date": on(20), "instrument": "nrs", "score": 8, "timepoint": "baseline"},
-            {"date": on(20), "instrument": "rdq", "score": 19, "timepoint": "baseline"},
-            {"date": on(20), "instrument": "odi", "score": 58, "timepoint": "baseline"},
-            {"date": on(35), "instrument": "nrs", "score": 3, "timepoint": "2-weeks"},
-            {"date": on(35), "instrument": "rdq", "score": 9, "timepoint": "2-weeks"},
-            {"date": on(35), "instrument": "odi", "score": 30, "timepoint": "2-weeks"},
+            *scores(20, "baseline", nrs=8, rdq=19, odi=58),
+            *scores(35, "2-weeks", nrs=3, rdq=9, odi=30),
+            *scores(112, "3-months", nrs=2, rdq=5, odi=18),
         ],
     }
+    if today is not None:
+        for rows in ("events", "procedures", "outcomes"):
+            record[rows] = [r for r in record[rows] if date.fromisoformat(r["date"]) <= today]
+    return record
 
 
 def _other_case(rng: random.Random, n: int, today: date) -> dict[str, Any]:
@@ -204,7 +247,7 @@ def seed_demo(registry: Registry, *, today: date | None = None, patients: int = 
             user.locked_until = None
         site_id = session.scalar(sa.select(Case.site_id).where(Case.mrn == REFERENCE_MRN))
         if site_id is None:
-            reference = cases.create_case(session, cli, parse(CaseIn, _reference_case()))
+            reference = cases.create_case(session, cli, parse(CaseIn, reference_case(today)))
             _save_reference_assessments(session, cli, reference)
             rng = random.Random(11)
             for n in range(2, patients + 1):
