@@ -13,7 +13,7 @@ from spinefx.registry.permissions import Actor
 from spinefx.registry.seed import REFERENCE_MRN, seed_demo
 from spinefx.registry.worklist import worklist
 
-TODAY = date(2026, 12, 1)
+TODAY = date(2027, 2, 22)  # her visit 3 months after kyphoplasty: her whole path is recorded
 
 
 def test_the_demo_is_fictional_led_by_the_reference_patient_and_seeded_once(registry):

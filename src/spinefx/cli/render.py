@@ -247,7 +247,11 @@ def reference_record(record: Any, where: str) -> None:
     if row is None:
         console.print(f"Worklist on {record.today}: nothing due for her.")
     else:
-        late = f"[red]{row.days_overdue} days overdue[/]" if row.overdue else "not overdue"
+        late = (
+            f"[red]{row.days_overdue} days overdue[/]"
+            if row.overdue
+            else ("the last day: due today" if row.due_by == record.today else "not overdue")
+        )
         console.print(
             f"Worklist on {record.today}: next [bold]{row.next_event}[/], due "
             f"{row.due_from} to {row.due_by} ({late})",

@@ -63,13 +63,17 @@ def reference_case(today: date | None = None) -> dict[str, Any]:
     """The reference patient's record in the import format, as it stands on ``today``.
 
     Her path, counted in days from the fall (the fracture date): baseline scores on day 20,
-    bipedicular kyphoplasty of L2 under local anaesthesia on day 21, the endocrinologist on
-    day 24 (risk and falls assessed; calcium and a bisphosphonate recommended), the
-    bisphosphonate started on day 26, DXA on day 30, scores two weeks after the procedure
-    (day 35), strength and balance exercise from day 42, and scores three months after it
-    (day 112, week 16). Rows dated after ``today`` are left out (none when ``today`` is None).
+    bipedicular kyphoplasty of L2 under local anaesthesia on day 21, scores two weeks after
+    it (day 35), the endocrinologist on day 42 (the follow-up plan's date: risk and falls
+    assessed; calcium and a bisphosphonate recommended), DXA on day 47, the bisphosphonate
+    (zoledronic acid, one of the plan's options) given on day 49, strength and balance
+    exercise from day 56, and scores three months after the procedure (day 112, week 16).
+    Rows dated after ``today`` are left out (none when ``today`` is None).
     """
+    from spinefx.clinical.pathway import REFERENCE_FOLLOWUP_DATE
     from spinefx.clinical.pathway import REFERENCE_FRACTURE_DATE as d
+
+    endocrinology = (REFERENCE_FOLLOWUP_DATE - d).days
 
     def on(days: int) -> str:
         return (d + timedelta(days=days)).isoformat()
@@ -101,32 +105,32 @@ def reference_case(today: date | None = None) -> dict[str, Any]:
             {
                 "type": "risk-assessment",
                 "status": "done",
-                "date": on(24),
-                "note": "Endocrinology: type 2 diabetes; eGFR 82",
+                "date": on(endocrinology),
+                "note": "Endocrinology: diabetes; eGFR 82; very high risk (fracture this year)",
             },
             {
                 "type": "falls-assessment",
                 "status": "done",
-                "date": on(24),
+                "date": on(endocrinology),
                 "note": "Fell from knee height pulling a heavy tub; home hazards reviewed",
             },
             {
                 "type": "medication-recommended",
                 "status": "done",
-                "date": on(24),
+                "date": on(endocrinology),
                 "note": "Calcium and a bisphosphonate (endocrinologist)",
             },
             {
                 "type": "medication-started",
                 "status": "done",
-                "date": on(26),
-                "note": "Weekly oral bisphosphonate (alendronate), with calcium and vitamin D",
+                "date": on(49),
+                "note": "Zoledronic acid (a bisphosphonate) infusion; calcium and vitamin D",
             },
-            {"type": "dxa", "status": "done", "date": on(30)},
+            {"type": "dxa", "status": "done", "date": on(47)},
             {
                 "type": "exercise-started",
                 "status": "done",
-                "date": on(42),
+                "date": on(56),
                 "note": "Strength and balance programme, adapted to the healing spine",
             },
         ],
