@@ -12,18 +12,25 @@ procedure, her scores, the FLS events, her next event on the worklist and the KP
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 import spinefx
 from spinefx.clinical.pathway import (
+    REFERENCE_CANDIDACY,
+    REFERENCE_FOLLOWUP,
     REFERENCE_FOLLOWUP_DATE,
     REFERENCE_FRACTURE_DATE,
+    REFERENCE_HEIGHTS,
     REFERENCE_SCREENING,
     reference_patient_pathway,
 )
@@ -38,6 +45,7 @@ from spinefx.registry.reference import REFERENCE_TODAY, month_of, reference_reco
 from spinefx.registry.schema import CaseIn, EventIn, FractureIn, OutcomeIn, ProcedureIn, parse
 from spinefx.registry.seed import DEMO_SITE, REFERENCE_MRN, reference_case, seed_demo
 from spinefx.registry.worklist import worklist
+from spinefx.web import Settings, create_app
 
 
 def _registry_fixtures() -> ModuleType:
@@ -101,17 +109,19 @@ def test_the_learn_pages_she_reads_cite_a_real_reference_for_every_fact(slug: st
 
 
 @pytest.fixture(scope="module")
-def demo_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with the demo directory (fictional providers), shared by this module."""
     from spinefx.directory.demo import load_demo
 
-    path = tmp_path_factory.mktemp("directory") / "directory.duckdb"
-    load_demo(path, rows=2000)
-    return path
+    folder = tmp_path_factory.mktemp("web-data")
+    load_demo(folder / "directory.duckdb", rows=2000)
+    return folder
 
 
 def test_the_finder_near_her_zip_lists_kyphoplasty_specialists_nearest_first(
-    demo_directory: Path,
+    data_dir: Path,
 ) -> None:
+    demo_directory = data_dir / "directory.duckdb"
     found = search(demo_directory, SearchQuery(zip=HER_ZIP, radius=25))
     assert found.total > 0
     miles = [hit.distance_miles for hit in found.results]
@@ -125,7 +135,7 @@ def test_the_finder_near_her_zip_lists_kyphoplasty_specialists_nearest_first(
 
 def test_her_l2_is_graded_she_meets_coverage_and_her_plan_treats_osteoporosis() -> None:
     path = reference_patient_pathway()
-    grades = {v.level: (v.grade, v.type) for v in path.grading.vertebrae}
+    grades = {str(v.level): (v.grade, v.type) for v in path.grading.vertebrae}
     assert grades["L2"] == (2, "wedge")
     assert grades["L1"][0] == grades["L3"][0] == 0
 
@@ -287,7 +297,7 @@ def test_her_record_is_built_along_her_path_and_counted_by_the_kpis(registry: Re
     assert _rows(document) == _rows(reference_case())
 
 
-ROW_MODELS = {
+ROW_MODELS: dict[str, type[BaseModel]] = {
     "fractures": FractureIn,
     "events": EventIn,
     "procedures": ProcedureIn,
@@ -381,3 +391,158 @@ def test_spinefx_demo_can_seed_a_registry_named_by_url(
             assert page.total == 1
     finally:
         reg.dispose()
+
+
+# --- the web app: JSON API, pages, registry API ---------------------------------------------
+
+API = "/api/v1"
+REG = "/api/v1/registry"
+
+
+@pytest.fixture(scope="module")
+def site(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The web app without a registry behind it: her patient pages and the rules' API."""
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=f"sqlite:///{tmp_path_factory.mktemp('no-registry')}/r.sqlite3",
+    )
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def client(data_dir: Path, db_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(data_dir=data_dir, database_url=db_url))) as c:
+        yield c
+
+
+def _token(registry: Registry, email: str, role: str) -> dict[str, str]:
+    with registry.transaction() as session:
+        user = users.add_user(
+            session,
+            Actor.command_line("test"),
+            email,
+            role=role,
+            sites=[DEMO_SITE],
+            password="a long passphrase",
+        )
+        return {"Authorization": f"Bearer {auth.create_token(session, user, label='e2e')}"}
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_her_four_rules_through_the_json_api(site: TestClient) -> None:
+    screening = _ok(site.post(f"{API}/screening", json=REFERENCE_SCREENING))
+    assert screening["outcome"] == "possible-vcf"
+    grading = _ok(site.post(f"{API}/grading", json=REFERENCE_HEIGHTS))
+    l2 = next(v for v in grading["vertebrae"] if v["level"] == "L2")
+    assert (l2["grade"], l2["type"]) == (2, "wedge")
+    candidacy = _ok(
+        site.post(
+            f"{API}/candidacy",
+            json={**REFERENCE_CANDIDACY, "height_loss_pct": l2["height_loss_pct"]},
+        )
+    )
+    assert candidacy["outcome"] == "meets-criteria"
+    assert [c["code"] for c in candidacy["codes"]["cpt"]] == ["22514"]
+    plan = _ok(site.post(f"{API}/followup", json={**REFERENCE_FOLLOWUP, "max_grade": l2["grade"]}))
+    assert plan["risk"] == "very-high" and plan["calcium_mg_per_day"] == 1200
+    assert any("zoledronic acid" in o for o in plan["medication"]["options"])
+
+
+@pytest.mark.parametrize("slug", ["kyphoplasty", "risks"])
+def test_the_learn_pages_she_reads_link_each_fact_to_its_reference(
+    site: TestClient, slug: str
+) -> None:
+    page = site.get(f"/learn/{slug}")
+    assert page.status_code == 200
+    cited = set(re.findall(r'href="/learn/references#ref-(\d+)"', page.text))
+    assert cited
+    references = site.get("/learn/references").text
+    for number in cited:
+        assert f'id="ref-{number}"' in references
+
+
+def test_specialists_near_her_zip_do_kyphoplasty(site: TestClient) -> None:
+    body = _ok(site.get(f"{API}/specialists", params={"zip": HER_ZIP, "radius": 25}))
+    assert body["total"] > 0
+    for hit in body["results"]:
+        assert set(hit["specialties"]) & set(BKP_SPECIALTIES)
+    provider = body["results"][0]["npi"]
+    assert site.get(f"/find/provider/{provider}").status_code == 200
+
+
+def test_the_registry_api_records_her_path_with_a_bearer_token(
+    client: TestClient, registry: Registry
+) -> None:
+    clinician = _token(registry, "spine@example.org", "clinician")
+    coordinator = _token(registry, "fls@example.org", "coordinator")
+    record = reference_case()
+    assert client.get(f"{REG}/cases").status_code == 401  # no token, no registry
+
+    grading = _ok(client.post(f"{API}/grading", json=REFERENCE_HEIGHTS))
+    grade = max(v["grade"] for v in grading["vertebrae"])
+    fracture = {**record["fractures"][0], "genant_grade": grade}
+    opened = {**record, "fractures": [fracture], "events": [], "procedures": [], "outcomes": []}
+    case = _ok(client.post(f"{REG}/cases", json=opened, headers=clinician), 201)
+    case_id, version = case["id"], case["version"]
+
+    for kind, who in (
+        ("procedures", clinician),
+        ("outcomes", clinician),
+        ("events", coordinator),
+    ):
+        for row in record[kind]:
+            case = _ok(
+                client.post(
+                    f"{REG}/cases/{case_id}/{kind}", json={**row, "version": version}, headers=who
+                ),
+                201,
+            )
+            assert case["version"] == version + 1
+            version = case["version"]
+    stale = client.post(
+        f"{REG}/cases/{case_id}/events",
+        json={"type": "monitoring", "status": "done", "date": "2027-02-20", "version": 1},
+        headers=coordinator,
+    )
+    assert stale.status_code == 409 and stale.json()["current_version"] == version
+
+    found = _ok(client.get(f"{REG}/cases", params={"mrn": record["mrn"]}, headers=coordinator))
+    assert [c["id"] for c in found["items"]] == [case_id]
+    assert found["items"][0]["next_event"] == "monitoring"
+    shown = _ok(client.get(f"{REG}/cases/{case_id}", headers=coordinator))
+    assert shown["version"] == version and shown["fictional"]
+    assert shown["fractures"][0]["genant_grade"] == 2 and shown["fractures"][0]["levels"] == ["L2"]
+    (bkp,) = shown["procedures"]
+    assert (bkp["kind"], bkp["approach"], bkp["anaesthesia"]) == (
+        "kyphoplasty",
+        "bipedicular",
+        "local",
+    )
+    assert len(shown["outcomes"]) == 9 and len(shown["events"]) == 6
+
+    start, end = month_of(D)
+    items = _ok(
+        client.get(
+            f"{REG}/worklist", params={"today": REFERENCE_TODAY.isoformat()}, headers=coordinator
+        )
+    )["items"]
+    mine = [i for i in items if i["id"] == case_id]
+    assert len(mine) == 1 and mine[0]["next_event"] == "monitoring"
+    assert mine[0]["due_by"] == WEEK_16.isoformat() and not mine[0]["overdue"]
+
+    kpis = _ok(
+        client.get(
+            f"{REG}/kpis",
+            params={"from": str(start), "to": str(end), "as_of": str(WEEK_16)},
+            headers=coordinator,
+        )
+    )
+    counts = {k["id"]: (k["numerator"], k["denominator"]) for k in kpis["kpis"]}
+    assert kpis["cases"] == 1
+    assert counts["medication-started"] == counts["dxa"] == (1, 1)
+    assert counts["monitoring"] == (0, 1) and counts["on-medication-at-52-weeks"] == (0, 0)
