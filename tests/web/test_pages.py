@@ -178,7 +178,8 @@ def test_a_checklist_no_reassures_only_when_the_concern_is_known_false(
     assert f'class="banner banner-{outcome}"' in section
     words = text_of(section)
     if outcome == "see-doctor":
-        assert "Please see a doctor" in words
+        assert "See a doctor within the next few days" in words
+        assert "reason enough to be checked" in words
     else:
         assert "cannot rule out a fracture" in words
         assert "do not fit" not in words

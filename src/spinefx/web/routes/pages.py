@@ -107,7 +107,10 @@ OUTCOME_HEADLINES = {
     "emergency": "Call 911 or go to an emergency department now.",
     "urgent": "Be seen by a doctor today.",
     "possible-vcf": "Your answers fit a possible spinal compression fracture.",
-    "see-doctor": "Please see a doctor about this pain in the next few days.",
+    "see-doctor": (
+        "Your answers do not match the whole checklist, but your age or bone health, with pain "
+        "like this, is reason enough to be checked."
+    ),
     "not-indicated": (
         "This check did not find the pattern it looks for, but it cannot rule out a fracture."
     ),
