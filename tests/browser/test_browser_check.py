@@ -132,3 +132,25 @@ def test_a_wrong_age_is_told_in_plain_words(page: Any, fill: Any, width: int) ->
     text = page.locator("main").inner_text()
     assert "Enter your age in years, from 18 to 120" in text
     assert "integer" not in text and "null" not in text
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_self_check_works_without_javascript(
+    browser: Any, base_url: str, fill: Any, width: int
+) -> None:
+    context = browser.new_context(
+        base_url=base_url, java_script_enabled=False, viewport={"width": width, "height": 844}
+    )
+    try:
+        page = context.new_page()
+        page.goto("/check")
+        fill(page, REFERENCE_ANSWERS)
+        page.locator("form button[type=submit]").first.click()
+        page.locator("#result").wait_for()
+        assert page.locator("#result").get_attribute("data-outcome") == "possible-vcf"
+        assert page.locator("#next-steps").is_visible()
+        # The Print button needs the script, so without it the button stays hidden.
+        assert page.locator("button[data-print]").is_hidden()
+        assert page.locator("#doctor-summary").is_visible()
+    finally:
+        context.close()

@@ -69,7 +69,7 @@ class Body:
 
 
 def _typical(level: Level) -> tuple[float, float]:
-    """A typical (height, depth) in mm, growing from T4 to L5, for scale and unmeasured levels."""
+    """A typical (height, depth) in mm, growing down the spine, for scale and unmeasured levels."""
     step = level.position - Level.T4.position
     return 19.0 + step * 0.75, 27.0 + step * 0.9
 
