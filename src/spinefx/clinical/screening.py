@@ -105,7 +105,10 @@ QUESTION_TEXT: Final[dict[str, str]] = {
     ),
     "pain_quality": "Which word fits the pain best: sharp, dull, aching or burning?",
     "pain_days": "How many days have you had this pain?",
-    "osteoporosis": "Has a doctor ever told you that you have osteoporosis or low bone density?",
+    "osteoporosis": (
+        "Have you ever been diagnosed with osteoporosis, or with thinning bones (low bone "
+        "density) on a scan?"
+    ),
     "saddle_numbness": (
         "Do you have numbness or tingling between your legs, around your bottom or genitals "
         "(the area that would touch a saddle)?"
