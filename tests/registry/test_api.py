@@ -257,5 +257,9 @@ def test_the_registry_routes_are_in_the_openapi_document(world):
     paths = schema["paths"]
     for path in ("/cases", "/cases/{case_id}", "/cases/{case_id}/events", "/kpis", "/worklist"):
         assert PREFIX + path in paths
-    assert "CaseIn" in schema["components"]["schemas"]
-    assert "EventIn" in schema["components"]["schemas"]
+    components = schema["components"]["schemas"]
+    assert "CaseIn" in components
+    for write in ("EventInWrite", "ProcedureInWrite", "OutcomeInWrite", "CaseUpdateWrite"):
+        assert "version" in components[write]["required"]  # every write names its version
+    body = paths[PREFIX + "/cases/{case_id}/events"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/EventInWrite")

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
@@ -57,14 +57,24 @@ class Dismissal(BaseModel):
     reason: str
 
 
+def _with_version(model: type[BaseModel]) -> type[BaseModel]:
+    """``model`` plus the required ``version`` field: the body of a write on a case."""
+    return create_model(
+        f"{model.__name__}Write",
+        __base__=model,
+        __doc__=f"{model.__name__} and the case version the write was made on.",
+        version=(Annotated[int, Field(ge=1)], ...),
+    )
+
+
+WRITE_BODIES: dict[str, type[BaseModel]] = {
+    m.__name__: _with_version(m) for m in (CaseUpdate, EventIn, ProcedureIn, OutcomeIn)
+}
 SCHEMAS: tuple[type[BaseModel], ...] = (
     CaseIn,
-    CaseUpdate,
-    EventIn,
-    ProcedureIn,
-    OutcomeIn,
     Versioned,
     Dismissal,
+    *WRITE_BODIES.values(),
 )
 
 _PROBLEM = {
@@ -87,9 +97,8 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _body(model: type[BaseModel], *, versioned: bool = True) -> dict[str, Any]:
     """``openapi_extra`` naming the request body (read by :func:`read_json`, not by FastAPI)."""
-    schema: dict[str, Any] = {"$ref": f"#/components/schemas/{model.__name__}"}
-    if versioned:
-        schema = {"allOf": [schema, {"$ref": "#/components/schemas/Versioned"}]}
+    name = WRITE_BODIES[model.__name__].__name__ if versioned else model.__name__
+    schema: dict[str, Any] = {"$ref": f"#/components/schemas/{name}"}
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
