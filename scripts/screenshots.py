@@ -29,6 +29,8 @@ from spinefx.clinical.pathway import (
     REFERENCE_SCREENING,
 )
 from spinefx.directory.demo import load_demo
+from spinefx.registry.db import Registry
+from spinefx.registry.seed import REFERENCE_MRN, seed_demo
 from spinefx.web.server import BackgroundServer
 from spinefx.web.settings import Settings
 
@@ -48,8 +50,12 @@ CHROMIUM_ARGS = [
 @contextmanager
 def running_app(data_dir: Path) -> Iterator[str]:
     """Serve ``create_app`` on a free port of 127.0.0.1 in a thread; yield its base URL."""
-    with BackgroundServer(Settings(data_dir=data_dir)) as server:
+    server = BackgroundServer(Settings(data_dir=data_dir))
+    server.start(timeout=300)  # a fresh data folder builds its ZIP table first
+    try:
         yield server.base_url
+    finally:
+        server.stop()
 
 
 def answer(page: Page, name: str, value: Any) -> None:
@@ -103,6 +109,29 @@ def grading_answers() -> dict[str, Any]:
     }
 
 
+DEMO_LOGIN: dict[str, str] = {}  # the registry's demo login, filled in by main()
+
+
+def registry_login(page: Page) -> None:
+    """Log in to the registry with the demo login (once per browser context)."""
+    page.goto("/registry")
+    if "/registry/login" in page.url:
+        page.fill("#email", DEMO_LOGIN["email"])
+        page.fill("#password", DEMO_LOGIN["password"])
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+
+
+def registry_case(page: Page, mrn: str, suffix: str = "") -> None:
+    """Open the case with ``mrn`` from its worklist link (the demo's first case, the reference
+    patient, when it has nothing due and is not listed)."""
+    registry_login(page)
+    page.goto("/registry")
+    row = page.locator(f"table.worklist tbody tr:has-text('{mrn}') th a")
+    href = row.first.get_attribute("href") if row.count() else "/registry/cases/1"
+    page.goto(f"{href}{suffix}")
+
+
 PAGES: dict[str, Callable[[Page], object]] = {
     "home": lambda p: p.goto("/"),
     "check": lambda p: p.goto("/check"),
@@ -148,6 +177,20 @@ PAGES: dict[str, Callable[[Page], object]] = {
         submit(p, "/clinician/followup", REFERENCE_FOLLOWUP),
         p.emulate_media(media="print"),
     ),
+    "registry-login": lambda p: p.goto("/registry/login"),
+    "registry-worklist": registry_login,
+    "registry-review": lambda p: (
+        registry_login(p),
+        p.goto("/registry?found_by=case-finding&status=to-review"),
+        p.locator("table.worklist tbody tr th a").first.click(),
+        p.wait_for_url("**/registry/cases/*"),
+    ),
+    "registry-case": lambda p: registry_case(p, REFERENCE_MRN),
+    "registry-print": lambda p: (
+        registry_case(p, REFERENCE_MRN, "/print"),
+        p.emulate_media(media="print"),
+    ),
+    "registry-kpi": lambda p: (registry_login(p), p.goto("/registry/kpi")),
 }
 
 
@@ -171,7 +214,13 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        load_demo(Settings(data_dir=data_dir).directory_db, rows=args.rows)
+        settings = Settings(data_dir=data_dir)
+        load_demo(settings.directory_db, rows=args.rows)
+        registry = Registry.open(settings.registry_url)
+        registry.init()
+        login = seed_demo(registry)
+        registry.dispose()
+        DEMO_LOGIN.update(email=login.email, password=login.password)
         with running_app(data_dir) as base_url, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             for width, height in WIDTHS.items():

@@ -233,6 +233,24 @@ def _save_reference_assessments(session: Any, actor: Actor, case: Case) -> None:
         )
 
 
+DEMO_REPORT = (
+    "CT ABDOMEN AND PELVIS (fictional demonstration report). FINDINGS: Mild wedge compression "
+    "deformity of T12, new since the prior study. No acute fracture of the lumbar spine."
+)
+
+
+def _demo_evidence() -> dict[str, Any]:
+    """The hit's evidence in the shape case-finding stores: the report and its spans."""
+    spans = []
+    for text, status in (
+        ("Mild wedge compression deformity of T12", "present"),
+        ("No acute fracture of the lumbar spine", "negated"),
+    ):
+        start = DEMO_REPORT.index(text)
+        spans.append({"text": text, "start": start, "end": start + len(text), "status": status})
+    return {"report_text": DEMO_REPORT, "evidence": spans, "vcf": "present"}
+
+
 def seed_demo(registry: Registry, *, today: date | None = None, patients: int = 24) -> DemoLogin:
     """Create (once) the demo site and its fictional patients; a fresh demo password each run."""
     today = today or date.today()
@@ -269,12 +287,7 @@ def seed_demo(registry: Registry, *, today: date | None = None, patients: int = 
                     report_id="DEMO-CT-0001",
                     levels=["T12"],
                     fictional=True,
-                    evidence={
-                        "report": "DEMO-CT-0001",
-                        "sentence": "Mild wedge compression deformity of T12.",
-                        "start": 0,
-                        "end": 40,
-                    },
+                    evidence=_demo_evidence(),
                 ),
             )
         count = (

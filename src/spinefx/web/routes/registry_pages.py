@@ -879,9 +879,8 @@ def kpi_page(request: Request, login: LoginDep, registry: RegistryDep) -> Respon
         if site is not None and site not in {s.code for s in sites}:
             errors["site"] = "Choose one of your sites."
             site = None
-        loaded = kpi.load_kpi_cases(session, login.actor, start=start, end=end, site=site)
-    report = kpi.compute(loaded, start=start, end=end, as_of=as_of, site=site)
-    months = kpi.monthly(loaded, start=start, end=end, as_of=as_of, site=site)
+        report = kpi.kpi_report(session, login.actor, start=start, end=end, as_of=as_of, site=site)
+        months = kpi.kpi_monthly(session, login.actor, start=start, end=end, as_of=as_of, site=site)
     charts = []
     for index, item in enumerate(report.kpis):
         points = tuple((month, m.kpis[index].percent) for month, m in months)
