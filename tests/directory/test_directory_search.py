@@ -127,8 +127,10 @@ def test_the_json_shape_is_what_the_web_app_reads(small_db: Path) -> None:
         "distance_miles",
         "bkp_services",
         "vertebroplasty_services",
+        "other_names",
     }
     assert data["results"][0]["phone"] == "617-555-0100"
+    assert data["results"][0]["other_names"] == []
 
 
 def test_a_malformed_zip_is_an_input_error_naming_zip(small_db: Path) -> None:

@@ -39,17 +39,24 @@ def table_rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
 
 
 def stored_providers(db: Path) -> list[tuple[object, ...]]:
-    """``lat, lon, npi`` of each provider, in the order they are stored."""
+    """``lat, lon, bkp_services, npi`` of each provider, in the order they are stored."""
     conn = duckdb.connect(str(db), read_only=True)
     try:
-        return conn.execute("SELECT lat, lon, npi FROM providers").fetchall()
+        return conn.execute("SELECT lat, lon, bkp_services, npi FROM providers").fetchall()
     finally:
         conn.close()
 
 
 def search_order(row: tuple[object, ...]) -> tuple[object, ...]:
-    lat, lon, npi = row
-    return (lat is None, lat or 0.0, lon or 0.0, npi)
+    lat, lon, bkp, npi = row
+    return (
+        lat is None,
+        lat or 0.0,
+        lon or 0.0,
+        bkp is None,
+        -bkp if isinstance(bkp, int) else 0,
+        npi,
+    )
 
 
 def test_the_reader_thread_hands_on_errors_and_stops_when_the_consumer_does() -> None:
@@ -109,7 +116,8 @@ def test_spilling_kept_rows_to_parquet_gives_the_same_directory(
     monkeypatch.setattr(nppes_mod, "GROUP_ROWS", 500)
     load(tmp_path / "spilled.duckdb")
     assert table_rows(tmp_path / "spilled.duckdb") == table_rows(tmp_path / "memory.duckdb")
-    # Both are stored in the search's order: by latitude (unknown last), longitude, NPI.
+    # Both are stored in the search index's order: by latitude (unknown last), longitude, most
+    # BKP services first (none last), NPI.
     stored = [stored_providers(tmp_path / name) for name in ("memory.duckdb", "spilled.duckdb")]
     assert stored[0] == stored[1]
     assert stored[0] == sorted(stored[0], key=search_order)

@@ -14,6 +14,8 @@ import mmap
 import os
 import re
 import threading
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from queue import Full, Queue
@@ -23,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from spinefx.directory.archive import CsvSource
 from spinefx.directory.report import Problems
 from spinefx.errors import InputError
 
@@ -68,10 +71,14 @@ def check_file(path: Path, option: str) -> Path:
     return path
 
 
-def read_header(path: Path, option: str) -> list[str]:
-    """The column names on the first line of ``path``."""
+def _source(path: Path | CsvSource) -> CsvSource:
+    return path if isinstance(path, CsvSource) else CsvSource.file(Path(path))
+
+
+def read_header(path: Path | CsvSource, option: str) -> list[str]:
+    """The column names on the first line of ``path`` (a file, or a file in an archive)."""
     try:
-        with path.open("rb") as raw:
+        with _source(path).open() as raw:
             first = raw.readline(1 << 20)
     except OSError as exc:
         raise InputError(option, str(path), f"a readable CSV file ({exc})") from exc
@@ -108,7 +115,7 @@ def require_columns(
 
 
 def stream_columns(
-    path: Path,
+    path: Path | CsvSource,
     columns: Sequence[str],
     *,
     malformed: Problems,
@@ -124,8 +131,9 @@ def stream_columns(
     releases the GIL while parsing), so the caller's work on one batch overlaps the parsing of
     the next ones; ``prefetch=0`` parses on the calling thread.
     """
-    total = path.stat().st_size
-    batches = _read_batches(path, columns, malformed, block_size)
+    source = _source(path)
+    total = source.size
+    batches = _read_batches(source, columns, malformed, block_size)
     if prefetch > 0:
         batches = _prefetched(batches, prefetch)
     for batch, position in batches:
@@ -167,10 +175,13 @@ def _as_text(columns: Sequence[str]) -> pacsv.ConvertOptions:
 
 
 def _read_batches(
-    path: Path, columns: Sequence[str], malformed: Problems, block_size: int
+    path: CsvSource, columns: Sequence[str], malformed: Problems, block_size: int
 ) -> Iterator[tuple[pa.RecordBatch, int]]:
     """The batches of ``columns``, each with the file position reached after it."""
-    source = pa.OSFile(str(path), "rb")
+    if path.member is None:
+        source: pa.NativeFile = pa.OSFile(str(path.path), "rb")
+    else:  # decompressed as Arrow reads it
+        source = pa.PythonFile(path.open(), mode="r")
     try:
         reader = pacsv.open_csv(
             source,
@@ -187,7 +198,7 @@ def _read_batches(
 
 
 def stream_ranges(
-    path: Path,
+    path: Path | CsvSource,
     columns: Sequence[str],
     *,
     malformed: Problems,
@@ -223,10 +234,12 @@ def stream_ranges(
     directory is left untouched. A file replaced by a new one (renamed over) is no change:
     the old one is read to the end.
     """
-    header = read_header(path, "FILE")
-    total = path.stat().st_size
-    ranges = _read_ranges(
-        path,
+    source = _source(path)
+    header = read_header(source, "FILE")
+    total = source.size
+    reader = _read_ranges if source.member is None else _read_stream_ranges
+    ranges = reader(
+        source,
         header,
         columns,
         malformed,
@@ -290,7 +303,7 @@ def _boundary(source: BinaryIO, size: int, target: int, record_start: re.Pattern
 
 
 def _read_ranges(
-    path: Path,
+    source_file: CsvSource,
     header: list[str],
     columns: Sequence[str],
     malformed: Problems,
@@ -299,6 +312,7 @@ def _read_ranges(
     block_size: int,
 ) -> Iterator[tuple[pa.Table, int]]:
     """Each range's table of ``columns``, with the file offset where the range ends."""
+    path = source_file.path
     read_options = pacsv.ReadOptions(column_names=header, block_size=block_size, use_threads=True)
     parse_options = _skipping_malformed(malformed)
     convert_options = _as_text(columns)
@@ -333,6 +347,80 @@ def _read_ranges(
             yield table, end
     finally:
         source.close()
+
+
+def _read_stream_ranges(
+    source_file: CsvSource,
+    header: list[str],
+    columns: Sequence[str],
+    malformed: Problems,
+    record_start: re.Pattern[bytes],
+    range_bytes: int,
+    block_size: int,
+) -> Iterator[tuple[pa.Table, int]]:
+    """:func:`_read_ranges` for a file read as a stream (a member of a ZIP archive).
+
+    The stream is read (and decompressed) ``range_bytes`` at a time; each piece is cut after
+    the last line break that begins a match of ``record_start`` (else after its last line
+    break), the rest carried into the next piece, and each piece parsed on every core as a
+    range of a file is. Memory holds about two pieces, whatever the file's size.
+    """
+    read_options = pacsv.ReadOptions(column_names=header, block_size=block_size, use_threads=True)
+    parse_options = _skipping_malformed(malformed)
+    convert_options = _as_text(columns)
+    try:
+        stream = source_file.open()
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InputError("FILE", str(source_file), f"a readable archive ({exc})") from exc
+    try:
+        stream.readline(1 << 30)  # the header line
+        carry = b""
+        position = 0
+        while True:
+            try:
+                data = stream.read(max(1, range_bytes))
+            except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+                raise InputError(
+                    "FILE", str(source_file), f"an archive that decompresses whole ({exc})"
+                ) from exc
+            piece = carry + data if carry else data
+            if not piece:
+                return
+            if data:
+                cut = _last_record_start(piece, record_start)
+                piece, carry = piece[:cut], piece[cut:]
+            else:
+                carry = b""
+            position = stream.tell() - len(carry)
+            if not piece:
+                continue
+            try:
+                table = pacsv.read_csv(
+                    pa.BufferReader(piece),
+                    read_options=read_options,
+                    parse_options=parse_options,
+                    convert_options=convert_options,
+                )
+            except pa.ArrowInvalid as exc:
+                raise InputError("FILE", str(source_file), f"a readable CSV file ({exc})") from exc
+            yield table, position
+    finally:
+        stream.close()
+
+
+def _last_record_start(piece: bytes, record_start: re.Pattern[bytes]) -> int:
+    """The offset just after the last line break of ``piece`` that begins a match of
+    ``record_start``, else after its last line break; 0 when it has none (all is carried)."""
+    window = _BOUNDARY_WINDOW
+    while True:
+        start = max(0, len(piece) - window)
+        found = list(record_start.finditer(piece, start))
+        if found:
+            return found[-1].start() + 1
+        if start == 0:
+            newline = piece.rfind(b"\n")
+            return newline + 1
+        window *= 2
 
 
 def _check_unchanged(source: BinaryIO, path: Path, opened: os.stat_result, end: int) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from spinefx.directory.archive import CsvSource
 from spinefx.directory.csvstream import ProgressFn, require_columns, stream_columns, valid_utf8
 from spinefx.directory.report import LocationsReport
 from spinefx.directory.store import scalar
@@ -47,7 +48,7 @@ def create_staging(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def stage(
-    conn: duckdb.DuckDBPyConnection, path: Path, progress: ProgressFn | None
+    conn: duckdb.DuckDBPyConnection, path: Path | CsvSource, progress: ProgressFn | None
 ) -> LocationsReport:
     report = LocationsReport(source=str(path))
     for batch in stream_columns(

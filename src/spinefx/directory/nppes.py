@@ -29,7 +29,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from spinefx.directory import locations as locations_mod
+from spinefx.directory import othernames as othernames_mod
 from spinefx.directory import utilization as utilization_mod
+from spinefx.directory.archive import CsvSource, is_archive, open_release
 from spinefx.directory.csvstream import (
     ProgressFn,
     check_file,
@@ -131,11 +133,17 @@ def ingest(
     db_path: Path,
     utilization_csv: Path | None = None,
     locations_csv: Path | None = None,
+    other_names_csv: Path | None = None,
     progress: ProgressFn | None = None,
     timings: dict[str, float] | None = None,
     demo: bool = False,
 ) -> IngestReport:
     """Build the directory from the NPPES main file (and optional companions), atomically.
+
+    ``nppes_csv`` is the main file (``npidata_pfile_*.csv``) or the monthly archive as CMS
+    ships it (``NPPES_Data_Dissemination_<Month>_<Year>.zip``), whose main, practice-location
+    and other-name files are then read straight from the archive (``locations_csv`` and
+    ``other_names_csv``, when given, take the place of the archive's).
 
     Inputs are checked before anything is written: a missing file or a header without the
     needed columns is an :class:`InputError`. The database at ``db_path`` is replaced only when
@@ -147,20 +155,21 @@ def ingest(
     """
     phases = _Phases(timings)
     started = time.perf_counter()
-    nppes_csv = check_file(Path(nppes_csv), "NPPES_CSV")
-    check_nppes_header(read_header(nppes_csv, "NPPES_CSV"), nppes_csv)
+    main, locations, other_names, archive = _sources(nppes_csv, locations_csv, other_names_csv)
+    check_nppes_header(read_header(main, "NPPES_CSV"), main.path)
     if utilization_csv is not None:
         utilization_csv = check_file(Path(utilization_csv), "--utilization")
         utilization_mod.check_header(read_header(utilization_csv, "--utilization"), utilization_csv)
-    if locations_csv is not None:
-        locations_csv = check_file(Path(locations_csv), "--locations")
-        locations_mod.check_header(read_header(locations_csv, "--locations"), locations_csv)
+    if locations is not None:
+        locations_mod.check_header(read_header(locations, "--locations"), locations.path)
+    if other_names is not None:
+        othernames_mod.check_header(read_header(other_names, "--other-names"), other_names)
 
     target = Path(db_path).expanduser()
-    report = IngestReport(db_path=str(target), source=str(nppes_csv))
+    report = IngestReport(db_path=str(target), source=str(main), archive=archive)
     phases.lap("checks")
     cut_rows = Problems()  # rows with the wrong number of fields, skipped by the reader
-    with contextlib.closing(_read_nppes(nppes_csv, cut_rows, progress)) as tables:
+    with contextlib.closing(_read_nppes(main, cut_rows, progress)) as tables:
         # The first range is read before the database opens: the reader thread goes on with
         # the next one while the database and the ZIP centroids are made ready.
         first = next(tables, None)
@@ -177,9 +186,12 @@ def ingest(
             if utilization_csv is not None:
                 report.utilization = utilization_mod.stage(conn, utilization_csv, progress)
                 phases.lap("read the Medicare file")
-            if locations_csv is not None:
-                report.locations = locations_mod.stage(conn, locations_csv, progress)
+            if locations is not None:
+                report.locations = locations_mod.stage(conn, locations, progress)
                 phases.lap("read the locations file")
+            if other_names is not None:
+                report.other_names = othernames_mod.stage(conn, other_names, progress)
+                phases.lap("read the other-name file")
             _build(conn, report, *kept)
             for rows in kept:
                 rows.drop()
@@ -188,8 +200,11 @@ def ingest(
                 utilization_mod.finish(conn, report.utilization)
             if report.locations is not None:
                 locations_mod.finish(conn, report.locations)
+            if report.other_names is not None:
+                othernames_mod.finish(conn, report.other_names)
             conn.execute("DROP TABLE IF EXISTS util_raw")
             conn.execute("DROP TABLE IF EXISTS loc_raw")
+            conn.execute("DROP TABLE IF EXISTS othername_raw")
             conn.unregister("zip_centroids")
             report.seconds = round(time.perf_counter() - started, 2)
             conn.execute(
@@ -202,6 +217,28 @@ def ingest(
     phases.lap("write to disk and swap in")
     report.seconds = round(time.perf_counter() - started, 2)
     return report
+
+
+def _sources(
+    nppes: Path, locations: Path | None, other_names: Path | None
+) -> tuple[CsvSource, CsvSource | None, CsvSource | None, str | None]:
+    """The main, locations and other-name files to read (checked to exist), and the archive
+    they come from (``None`` for plain files)."""
+    nppes = Path(nppes)
+    archive: str | None = None
+    if is_archive(nppes):
+        release = open_release(nppes, "NPPES_FILE")
+        main = release.main
+        found_locations, found_other_names = release.locations, release.other_names
+        archive = str(nppes)
+    else:
+        main = CsvSource.file(check_file(nppes, "NPPES_CSV"))
+        found_locations = found_other_names = None
+    if locations is not None:
+        found_locations = CsvSource.file(check_file(Path(locations), "--locations"))
+    if other_names is not None:
+        found_other_names = CsvSource.file(check_file(Path(other_names), "--other-names"))
+    return main, found_locations, found_other_names, archive
 
 
 class _Phases:
@@ -221,6 +258,7 @@ class _Phases:
 def _create_staging(conn: duckdb.DuckDBPyConnection) -> None:
     utilization_mod.create_staging(conn)
     locations_mod.create_staging(conn)
+    othernames_mod.create_staging(conn)
 
 
 class _KeptRows:
@@ -342,7 +380,7 @@ SLOT_SCHEMA = pa.schema(
 
 
 def _read_nppes(
-    path: Path, cut_rows: Problems, progress: ProgressFn | None
+    path: CsvSource, cut_rows: Problems, progress: ProgressFn | None
 ) -> Generator[pa.Table, None, None]:
     """The needed columns of the main file (by their short names), a table at a time.
 
@@ -653,10 +691,18 @@ def _filter_batch(table: pa.Table, report: IngestReport) -> pa.Table:
 _PROVIDER_COLUMNS = """
     npi, entity_type, name, address, city, state, postal_code, country, zip, phone,
     lat, lon, ux, uy, uz, npi_int, specialty_mask, specialties, specialties[1],
-    bkp_services, bkp_beneficiaries, vertebroplasty_services, vertebroplasty_beneficiaries
+    bkp_services, bkp_beneficiaries, vertebroplasty_services, vertebroplasty_beneficiaries,
+    CAST(NULL AS VARCHAR[])
 """
-# The order the providers table is stored in: search skips row groups by their latitude.
-_SEARCH_ORDER = [("lat", "ascending"), ("lon", "ascending"), ("npi_int", "ascending")]
+# The order the providers table is stored in: by ZIP centroid (latitude, then longitude: search
+# skips row groups by their latitude), then most BKP services first, then NPI, which is the
+# order of the search index (spinefx.directory.index), so it loads without sorting.
+_SEARCH_ORDER = [
+    ("lat", "ascending"),
+    ("lon", "ascending"),
+    ("bkp_services", "descending"),
+    ("npi_int", "ascending"),
+]
 
 
 def _build(
@@ -703,16 +749,16 @@ def _build(
             INSERT INTO providers
             SELECT {_PROVIDER_COLUMNS}
             FROM {base_name} LEFT JOIN ({volume}) USING (npi)
-            ORDER BY lat NULLS LAST, lon, npi_int
+            ORDER BY lat NULLS LAST, lon, bkp_services DESC NULLS LAST, npi_int
             """
         )
     else:
         rows = base.table if base_name == base.name else _arrow(conn, f"FROM {base_name}")
-        ordered = rows.take(pc.sort_indices(rows, sort_keys=_SEARCH_ORDER))  # nulls last
         volumes = _arrow(conn, volume)
-        where = pc.index_in(ordered.column("npi"), value_set=volumes.column("npi"))
+        where = pc.index_in(rows.column("npi"), value_set=volumes.column("npi"))
         for name in volumes.column_names[1:]:
-            ordered = ordered.append_column(name, volumes.column(name).take(where))
+            rows = rows.append_column(name, volumes.column(name).take(where))
+        ordered = rows.take(pc.sort_indices(rows, sort_keys=_SEARCH_ORDER))  # nulls last
         # One batch a row group: DuckDB writes the groups in parallel, keeping their order.
         batches = ordered.to_batches(max_chunksize=ROW_GROUP_SIZE)
         conn.register("ordered_base", pa.Table.from_batches(batches, ordered.schema))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-__all__ = ["IngestReport", "LocationsReport", "Problems", "UtilizationReport"]
+__all__ = ["IngestReport", "LocationsReport", "OtherNamesReport", "Problems", "UtilizationReport"]
 
 MAX_EXAMPLES = 5
 
@@ -39,6 +39,14 @@ class LocationsReport(BaseModel):
     malformed: Problems = Field(default_factory=Problems)
 
 
+class OtherNamesReport(BaseModel):
+    source: str
+    rows_read: int = 0
+    kept: int = 0  # distinct other names (doing business as, other) of directory organisations
+    organizations: int = 0  # directory organisations with at least one
+    malformed: Problems = Field(default_factory=Problems)
+
+
 class IngestReport(BaseModel):
     """Counts from one ingest of the NPPES main file (and its optional companions)."""
 
@@ -54,4 +62,7 @@ class IngestReport(BaseModel):
     no_us_zip: Problems = Field(default_factory=Problems)
     utilization: UtilizationReport | None = None
     locations: LocationsReport | None = None
+    other_names: OtherNamesReport | None = None
+    # The CMS archive the files were read from, when they came in one.
+    archive: str | None = None
     seconds: float = 0.0

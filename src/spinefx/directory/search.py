@@ -25,7 +25,8 @@ from spinefx.directory.geo import (
     parse_zip,
     unit_vector,
 )
-from spinefx.directory.store import DirectorySource, one, read_connection, scalar
+from spinefx.directory.index import HIT_COLUMNS, NAME_TEXT_SQL, DirectoryIndex
+from spinefx.directory.store import Directory, DirectorySource, one, read_connection, scalar
 from spinefx.directory.taxonomy import (
     BKP_SPECIALTIES,
     SPECIALTIES,
@@ -48,6 +49,7 @@ __all__ = [
     "UtilizationRow",
     "provider_info",
     "search",
+    "search_sql",
     "warm_up",
 ]
 
@@ -87,11 +89,22 @@ class SearchQuery(BaseModel):
     limit: Annotated[int, Field(ge=1, le=1000, strict=True)] = 50
     offset: Annotated[int, Field(ge=0, strict=True)] = 0
     sort: SortOrder = "distance"
+    # Part of a provider's name: its legal name or, for an organisation, one of its other
+    # ("doing business as") names; any case.
+    name: Annotated[str | None, Field(max_length=100)] = None
 
     @field_validator("zip")
     @classmethod
     def _five_digits(cls, value: str) -> str:
         return normalize_zip(value)  # ZIP+4 and a lost leading zero read as the five digits
+
+    @field_validator("name")
+    @classmethod
+    def _name_text(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = " ".join(value.split())  # also drops control characters such as the separator
+        return text or None
 
     @field_validator("specialties")
     @classmethod
@@ -115,6 +128,8 @@ class ProviderHit(BaseModel):
     distance_miles: float
     bkp_services: int | None
     vertebroplasty_services: int | None
+    # An organisation's other names ("doing business as"), from the other-name file.
+    other_names: list[str] = []
 
 
 class SearchResult(BaseModel):
@@ -163,6 +178,7 @@ class ProviderDetail(BaseModel):
     phone: str | None
     latitude: float | None
     longitude: float | None
+    other_names: list[str]
     locations: list[Location]
     bkp_services: int | None
     bkp_beneficiaries: int | None
@@ -193,20 +209,49 @@ _ORDER = {
     "volume": f"bkp_services DESC NULLS LAST, {_DOT} DESC, npi_int",
 }
 
-_HIT_COLUMNS = (
-    "npi, name, entity_type, specialties, primary_specialty, address, city, state, zip, phone, "
-    "bkp_services, vertebroplasty_services"
-)
+_HIT_COLUMNS = ", ".join(HIT_COLUMNS[:12])
 
 
-def search(db: DirectorySource, query: SearchQuery) -> SearchResult:
+def search(
+    db: DirectorySource, query: SearchQuery, *, index: DirectoryIndex | None = None
+) -> SearchResult:
     """Providers matching ``query``, nearest first, then most BKP services, then NPI (or, when
     ``query.sort`` is ``"volume"``, most BKP services first, then nearest, then NPI).
+
 
     ``total`` counts every match before ``limit`` and ``offset``. Raises :class:`InputError`
     for a malformed ZIP, :class:`~spinefx.directory.geo.UnknownZip` for an unknown one, and
     :class:`~spinefx.errors.DirectoryNotLoaded` when no directory has been loaded. ``db`` is
     the app's :class:`~spinefx.directory.store.Directory` handle or a database file's path.
+
+    Through a :class:`~spinefx.directory.store.Directory` handle (or with an explicit
+    ``index``) the search runs in memory on the directory's
+    :class:`~spinefx.directory.index.DirectoryIndex`, which the handle loads once per file, in
+    well under a millisecond; with a path, in SQL (:func:`search_sql`: a few milliseconds, plus
+    opening the file, rather than loading every provider for one search). Both give the same
+    results, in the same order, with the same distances.
+    """
+    if index is None and isinstance(db, Directory):
+        index = db.index()
+    if index is None:
+        return search_sql(db, query)
+    origin = parse_zip(query.zip)
+    page = index.search(
+        origin.lat,
+        origin.lon,
+        query.radius,
+        specialty_mask(query.specialties),
+        query.performs_bkp,
+        query.limit,
+        query.offset,
+        name=_needle(query),
+        sort=query.sort,
+    )
+    return SearchResult.model_construct(query=query, total=page.total, results=_hits(page.rows))
+
+
+def search_sql(db: DirectorySource, query: SearchQuery) -> SearchResult:
+    """:func:`search` in SQL on the database file (the reference the index is tested against).
 
     Three small queries: the count; the page's NPIs (a top-N over narrow columns, ordered by
     the dot product, which orders exactly as the distance does); then the page's rows with
@@ -238,6 +283,10 @@ def search(db: DirectorySource, query: SearchQuery) -> SearchResult:
         params.update(min_lon=box[2], max_lon=box[3])
     if query.performs_bkp:
         where.append("bkp_services > 0")
+    needle = _needle(query)
+    if needle is not None:
+        where.append(f"contains({NAME_TEXT_SQL}, $needle)")
+        params["needle"] = needle
     where.append(_IN_RANGE)
     matches = " AND ".join(where)
     with read_connection(db) as conn:
@@ -256,17 +305,28 @@ def search(db: DirectorySource, query: SearchQuery) -> SearchResult:
             lats = [lat for _, lat in top]
             page = conn.execute(
                 f"""
-                SELECT {_HIT_COLUMNS}, {_DISTANCE} AS distance FROM providers
+                SELECT {_HIT_COLUMNS}, {_DISTANCE} AS distance, other_names FROM providers
                 WHERE lat BETWEEN $low AND $high AND npi_int IN ({ids})
                 """,
                 {"low": min(lats), "high": max(lats), "lat": origin.lat, "lon": origin.lon},
             ).fetchall()
-    if query.sort == "volume":
+    _sort_page(page, query.sort)
+    return SearchResult.model_construct(query=query, total=total, results=_hits(page))
+
+
+def _sort_page(page: list[tuple[Any, ...]], sort: str) -> None:
+    """Order a page's rows (hit columns, distance at 12) as the query's sort orders them."""
+    if sort == "volume":
         page.sort(key=lambda r: (r[10] is None, -(r[10] or 0), r[12], r[0]))
     else:
         page.sort(key=lambda r: (r[12], r[10] is None, -(r[10] or 0), r[0]))
-    results = [
-        ProviderHit(
+
+
+def _hits(rows: list[tuple[Any, ...]]) -> list[ProviderHit]:
+    """Result objects from rows of the hit columns and the distance (values as stored, so
+    they are not validated again)."""
+    return [
+        ProviderHit.model_construct(
             npi=r[0],
             name=r[1],
             entity_type=_ENTITY.get(int(r[2]), "individual"),
@@ -280,10 +340,15 @@ def search(db: DirectorySource, query: SearchQuery) -> SearchResult:
             distance_miles=round(float(r[12]), 1),
             bkp_services=r[10],
             vertebroplasty_services=r[11],
+            other_names=list(r[13] or ()),
         )
-        for r in page
+        for r in rows
     ]
-    return SearchResult(query=query, total=total, results=results)
+
+
+def _needle(query: SearchQuery) -> str | None:
+    """The name searched for, lower-cased as the stored name text is."""
+    return query.name.lower() if query.name else None
 
 
 def warm_up(db: DirectorySource) -> bool:
@@ -314,7 +379,7 @@ def provider_info(db: DirectorySource, npi: str) -> ProviderDetail:
             """
             SELECT npi, name, entity_type, specialties, primary_specialty, address, city, state,
                    zip, postal_code, country, phone, lat, lon, bkp_services, bkp_beneficiaries,
-                   vertebroplasty_services, vertebroplasty_beneficiaries
+                   vertebroplasty_services, vertebroplasty_beneficiaries, other_names
             FROM providers WHERE npi = ?
             """,
             [npi],
@@ -355,6 +420,7 @@ def provider_info(db: DirectorySource, npi: str) -> ProviderDetail:
         phone=row[11],
         latitude=row[12],
         longitude=row[13],
+        other_names=list(row[18] or ()),
         locations=[
             Location(address=a, city=c, state=s, zip=z, postal_code=p, country=k, phone=ph)
             for a, c, s, z, p, k, ph in locations

@@ -20,10 +20,13 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import duckdb
 import platformdirs
+
+if TYPE_CHECKING:
+    from spinefx.directory.index import DirectoryIndex
 
 from spinefx.errors import DataError, DirectoryDamaged, DirectoryNotLoaded
 
@@ -44,7 +47,7 @@ __all__ = [
 ]
 
 DB_FILENAME = "directory.duckdb"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 # Bounds DuckDB's own memory during an ingest; it spills to a temporary folder beyond this.
 INGEST_MEMORY_LIMIT = "512MB"
@@ -77,7 +80,14 @@ CREATE TABLE providers (
     bkp_services BIGINT,
     bkp_beneficiaries BIGINT,
     vertebroplasty_services BIGINT,
-    vertebroplasty_beneficiaries BIGINT
+    vertebroplasty_beneficiaries BIGINT,
+    -- an organisation's other names (doing business as, other), from the other-name file
+    other_names VARCHAR[]
+);
+CREATE TABLE other_names (
+    npi VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    type_code VARCHAR
 );
 CREATE TABLE provider_taxonomies (
     npi VARCHAR NOT NULL,
@@ -303,6 +313,9 @@ class _Open:
         self.conn = conn
         self.readers = 0
         self.retired = False
+        # The file's search index (spinefx.directory.index), loaded on first use.
+        self.index: Any = None
+        self.index_lock = threading.Lock()
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -359,6 +372,26 @@ class Directory:
             used.readers -= 1
             if used.retired and used.readers == 0:
                 used.close()
+
+    def index(self) -> DirectoryIndex:
+        """The in-memory search index of the file as it is now, loaded on first use (about a
+        second per million providers) and kept until the file is replaced; raises as
+        :meth:`cursor` does."""
+        from spinefx.directory.index import DirectoryIndex
+
+        used = self._acquire()
+        try:
+            with used.index_lock:
+                if used.index is None:
+                    cursor = _cursor(used.conn)
+                    try:
+                        used.index = DirectoryIndex.load(cursor)
+                    finally:
+                        cursor.close()
+                index: DirectoryIndex = used.index
+                return index
+        finally:
+            self._release(used)
 
     @contextlib.contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:

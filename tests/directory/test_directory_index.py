@@ -1,0 +1,133 @@
+"""The in-memory search index gives the SQL search's results, order, totals and distances."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from spinefx.directory.geo import ZipLocator, _centroids
+from spinefx.directory.index import DirectoryIndex, sql_haversine
+from spinefx.directory.search import (
+    _DISTANCE,
+    SPECIALTY_IDS,
+    SearchQuery,
+    SearchResult,
+    search,
+    search_sql,
+)
+from spinefx.directory.store import building, read_connection
+
+RADII = (1, 3, 10, 25, 50, 100, 250, 500)
+# Parts of names in the demo and in national_db (legal names and other names), in any case.
+NAMES = ("clinic 1", "PROVIDER 2", "harbor", "Spine", "md", "zzz-none")
+
+
+def load_index(db: Path) -> DirectoryIndex:
+    with read_connection(db) as conn:
+        return DirectoryIndex.load(conn)
+
+
+def random_queries(db: Path, count: int, seed: int) -> list[SearchQuery]:
+    """Queries from ZIP codes where providers are and from any ZIP code, with every option."""
+    with read_connection(db) as conn:
+        zips = sorted(
+            z for (z,) in conn.execute("SELECT DISTINCT zip FROM providers").fetchall() if z
+        )
+    anywhere = sorted(_centroids())
+    rng = random.Random(seed)
+    queries = []
+    for i in range(count):
+        queries.append(
+            SearchQuery(
+                zip=rng.choice(zips) if i % 2 else rng.choice(anywhere),
+                radius=rng.choice(RADII),
+                specialties=tuple(rng.sample(SPECIALTY_IDS, rng.randint(1, 3))),
+                performs_bkp=rng.random() < 0.25,
+                limit=rng.choice((1, 7, 50, 200)),
+                offset=rng.choice((0, 0, 0, 3, 60)),
+                name=rng.choice(NAMES) if rng.random() < 0.25 else None,
+                sort="volume" if rng.random() < 0.2 else "distance",
+            )
+        )
+    return queries
+
+
+def assert_same(db: Path, index: DirectoryIndex, queries: list[SearchQuery]) -> int:
+    """Every query gives the same result both ways; returns how many found anything."""
+    found = 0
+    for query in queries:
+        expected = search_sql(db, query)
+        got = search(db, query, index=index)
+        assert got.model_dump() == expected.model_dump(), query
+        # Both validate as the public model (model_construct skips validation).
+        SearchResult.model_validate(got.model_dump())
+        found += bool(expected.results)
+    return found
+
+
+def test_the_index_agrees_with_sql_on_the_demo(demo_db: Path) -> None:
+    index = load_index(demo_db)
+    queries = random_queries(demo_db, 120, seed=3)
+    assert assert_same(demo_db, index, queries) > 50
+
+
+def national_db(path: Path, providers: int, ordered: bool) -> Path:
+    """A directory with ``providers`` rows spread over every US ZIP centroid (several per ZIP,
+    random specialty masks, BKP volume on some, 0 on a few), stored in the ingest's order or in
+    no particular order (as an older file would be)."""
+    order = "z.lat, z.lon, bkp DESC NULLS LAST, npi_int" if ordered else "hash(npi_int)"
+    with building(path) as conn:
+        conn.register("zips", ZipLocator().table)
+        conn.execute(
+            f"""
+            INSERT INTO providers
+            WITH z AS (SELECT *, row_number() OVER (ORDER BY zip) - 1 AS k FROM zips),
+            p AS (
+                SELECT i, 1000000000 + i AS npi_int, hash(i) % (SELECT count(*) FROM z) AS k,
+                       CAST(1 + hash(i * 7) % 255 AS INTEGER) AS mask,
+                       CASE WHEN hash(i * 3) % 10 < 3 THEN CAST(hash(i * 5) % 40 AS BIGINT) END
+                           AS bkp
+                FROM range({providers}) t(i)
+            )
+            SELECT CAST(npi_int AS VARCHAR), 1 + i % 2, 'Provider ' || i, '1 Main St', 'TOWN',
+                   'MA', z.zip, 'US', z.zip, '617-555-0100', z.lat, z.lon, z.ux, z.uy, z.uz,
+                   npi_int, mask, ['neurosurgery'], 'neurosurgery', bkp, bkp, NULL, NULL,
+                   CASE WHEN i % 5 = 0 THEN ['Clinic ' || (i % 97), 'Spine ' || (i % 13)] END
+            FROM p JOIN z USING (k)
+            ORDER BY {order}
+            """
+        )
+        conn.unregister("zips")
+    return path
+
+
+@pytest.mark.parametrize("ordered", [True, False], ids=["ingest-order", "any-order"])
+def test_the_index_agrees_with_sql_on_a_national_directory(tmp_path: Path, ordered: bool) -> None:
+    db = national_db(tmp_path / "national.duckdb", 80_000, ordered)
+    index = load_index(db)
+    assert index.providers == 80_000
+    assert len(index.site_lat) > 30_000  # spread over the country's ZIP codes
+    assert assert_same(db, index, random_queries(db, 60, seed=11)) > 30
+
+
+def test_the_index_on_an_empty_directory(tmp_path: Path) -> None:
+    db = national_db(tmp_path / "empty.duckdb", 0, ordered=True)
+    index = load_index(db)
+    result = search(db, SearchQuery(zip="02139", radius=500), index=index)
+    assert (result.total, result.results) == (0, [])
+
+
+def test_distances_are_the_sql_distances_to_the_last_bit() -> None:
+    locator = ZipLocator()
+    conn = duckdb.connect()
+    conn.register("zips", locator.table)
+    for origin in ("02139", "99950", "96701", "33040", "00601"):
+        c = _centroids()[origin]
+        rows = conn.execute(
+            f"SELECT lat, lon, {_DISTANCE} FROM zips", {"lat": c.lat, "lon": c.lon}
+        ).fetchall()
+        mismatches = [r for r in rows if sql_haversine(c.lat, c.lon, r[0], r[1]) != r[2]]
+        assert mismatches == [], origin
