@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -92,6 +93,63 @@ def write_mup(path: Path, rows: Sequence[tuple[str, str, str, int, float]]) -> P
     return path
 
 
+OTHER_NAME_COLUMNS = (
+    "NPI",
+    "Provider Other Organization Name",
+    "Provider Other Organization Name Type Code",
+)
+ENDPOINT_COLUMNS = ("NPI", "Endpoint Type", "Endpoint")
+
+
+def _quoted_lines(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = [",".join(f'"{name}"' for name in header)]
+    lines.extend(",".join(f'"{v}"' for v in row) for row in rows)
+    return "\n".join(lines) + "\n"
+
+
+def nppes_text(rows: Sequence[dict[str, str]], header: Sequence[str] = NPPES_COLUMNS) -> str:
+    """The NPPES main file's text for rows of short field names (every value quoted)."""
+    values = []
+    for row in rows:
+        by_name = {FIELDS[key]: value for key, value in row.items()}
+        values.append([by_name.get(name, "") for name in header])
+    return _quoted_lines(header, values)
+
+
+def write_release(
+    path: Path,
+    period: str,
+    main_rows: Sequence[dict[str, str]],
+    location_rows: Sequence[Sequence[str]] = (),
+    other_name_rows: Sequence[Sequence[str]] = (),
+    *,
+    header_override: dict[str, str] | None = None,
+) -> Path:
+    """An NPPES archive as CMS ships it: the main, practice-location, other-name and endpoint
+    files for ``period`` (such as ``20050523-20260308`` for a monthly file or
+    ``20260309-20260315`` for a weekly one), each with its ``_fileheader.csv``, the Readme and
+    code-values PDFs, every file DEFLATE-compressed. ``header_override`` replaces the text of a
+    header file (by its file name) to make a broken archive."""
+    files = {
+        f"npidata_pfile_{period}.csv": (NPPES_COLUMNS, None),
+        f"pl_pfile_{period}.csv": (tuple(LOCATION_COLUMNS.values()), location_rows),
+        f"othername_pfile_{period}.csv": (OTHER_NAME_COLUMNS, other_name_rows),
+        f"endpoint_pfile_{period}.csv": (ENDPOINT_COLUMNS, ()),
+    }
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, (header, rows) in files.items():
+            text = nppes_text(main_rows) if rows is None else _quoted_lines(header, rows)
+            archive.writestr(name, text)
+            header_name = name.replace(".csv", "_fileheader.csv")
+            header_text = _quoted_lines(header, [])
+            if header_override and header_name in header_override:
+                header_text = header_override[header_name]
+            archive.writestr(header_name, header_text)
+        archive.writestr("NPPES_Data_Dissemination_Readme.pdf", b"%PDF-1.4 readme")
+        archive.writestr("NPPES_Data_Dissemination_CodeValues.pdf", b"%PDF-1.4 code values")
+    return path
+
+
 @pytest.fixture
 def files() -> SimpleNamespace:
     """The file writers above, for test modules (the import mode keeps them from importing)."""
@@ -100,6 +158,8 @@ def files() -> SimpleNamespace:
         write_nppes=write_nppes,
         write_locations=write_locations,
         write_mup=write_mup,
+        write_release=write_release,
+        nppes_text=nppes_text,
     )
 
 

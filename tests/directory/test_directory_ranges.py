@@ -16,6 +16,7 @@ import pytest
 
 from spinefx.directory import csvstream
 from spinefx.directory import nppes as nppes_mod
+from spinefx.directory.archive import CsvSource
 from spinefx.directory.demo import write_demo_files
 from spinefx.directory.nppes import ingest
 from spinefx.directory.report import Problems
@@ -253,11 +254,11 @@ def test_an_ingest_of_a_file_that_changes_leaves_the_old_directory(
     monkeypatch.setattr(csvstream, "RANGE_BYTES", 20_000)
     real = csvstream.stream_ranges
 
-    def changing(path: Path, *args: Any, **kwargs: Any) -> Iterator[pa.Table]:
-        for number, table in enumerate(real(path, *args, **kwargs)):
+    def changing(source: CsvSource, *args: Any, **kwargs: Any) -> Iterator[pa.Table]:
+        for number, table in enumerate(real(source, *args, **kwargs)):
             yield table
             if number == 0:
-                with path.open("ab") as handle:
+                with source.path.open("ab") as handle:
                     handle.write(b'"1000000009","1"\n')
 
     monkeypatch.setattr(nppes_mod, "stream_ranges", changing)

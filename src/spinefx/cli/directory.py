@@ -123,7 +123,15 @@ def _print_report(report: IngestReport) -> None:
         table.add_row("  duplicate rows", f"{loc.duplicates:,}")
         table.add_row("  kept for directory providers", f"{loc.kept:,}")
         table.add_row("  malformed", f"{loc.malformed.count:,}")
+    if report.other_names is not None:
+        names = report.other_names
+        table.add_row("other names read", f"{names.rows_read:,}")
+        table.add_row("  kept (doing business as, other)", f"{names.kept:,}")
+        table.add_row("  organisations with one", f"{names.organizations:,}")
+        table.add_row("  malformed", f"{names.malformed.count:,}")
     console.print(table)
+    if report.archive is not None:
+        console.print(f"[dim]read from the archive {escape(report.archive)}[/]", highlight=False)
     for title, examples in (
         ("malformed", report.malformed.examples),
         ("no US ZIP", report.no_us_zip.examples),
@@ -137,7 +145,14 @@ def _print_report(report: IngestReport) -> None:
 @app.command()
 def ingest(
     nppes_csv: Annotated[
-        Path, typer.Argument(help="NPPES main file (npidata_pfile_*.csv).", show_default=False)
+        Path,
+        typer.Argument(
+            help="The monthly NPPES archive as CMS ships it "
+            "(NPPES_Data_Dissemination_<Month>_<Year>.zip: its main, practice-location and "
+            "other-name files are read from it, without unzipping), or the main file "
+            "(npidata_pfile_*.csv).",
+            show_default=False,
+        ),
     ],
     utilization: Annotated[
         Path | None,
@@ -155,6 +170,14 @@ def ingest(
             show_default=False,
         ),
     ] = None,
+    other_names: Annotated[
+        Path | None,
+        typer.Option(
+            "--other-names",
+            help="NPPES organisation other names (othername_pfile_*.csv).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -167,6 +190,7 @@ def ingest(
             db_path=_database(db),
             utilization_csv=utilization,
             locations_csv=locations,
+            other_names_csv=other_names,
             progress=progress,
         )
     print_json(report) if as_json else _print_report(report)
@@ -222,6 +246,14 @@ def search(
             "--sort", help="distance (nearest first) or volume (most Medicare BKP services first)."
         ),
     ] = "distance",
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Part of the provider's name (an organisation's legal or other names), any case.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -241,6 +273,8 @@ def search(
         "offset": offset,
         "sort": sort,
     }
+    if name is not None:
+        data["name"] = name
     if specialty:
         data["specialties"] = specialty
     query = parse_input(SearchQuery, data)
@@ -292,7 +326,10 @@ def _print_results(result: SearchResult, facts: DirectoryFacts) -> None:
     rows = [
         {
             "miles": f"{hit.distance_miles:.1f}",
-            "name": escape(hit.name or "(no name)"),
+            "name": escape(
+                (hit.name or "(no name)")
+                + (f" (also {'; '.join(hit.other_names)})" if hit.other_names else "")
+            ),
             "specialties": escape(", ".join(SPECIALTIES.get(s, s) for s in hit.specialties)),
             "address": escape(place_line(hit.address, hit.city, hit.state, hit.zip)),
             "phone": escape(hit.phone or ""),
@@ -333,15 +370,67 @@ def _print_results(result: SearchResult, facts: DirectoryFacts) -> None:
 
 
 @app.command()
-def info(
-    npi: Annotated[str, typer.Argument(help="10-digit NPI.", show_default=False)],
+def update(
+    weekly: Annotated[
+        Path,
+        typer.Argument(
+            help="A weekly NPPES file (npidata_pfile_<start>-<end>.csv) or the weekly archive "
+            "(NPPES_Data_Dissemination_MMDDYY_MMDDYY_Weekly.zip).",
+            show_default=False,
+        ),
+    ],
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """One provider: all specialties, practice locations and Medicare volume."""
+    """Apply a weekly update: new and changed NPIs replaced, deactivated ones removed,
+    reactivated ones restored (the directory is replaced only when all of it is applied)."""
+    from rich.markup import escape
+
+    from spinefx.directory.update import update as run_update
+
+    with _progress_bar() as progress:
+        report = run_update(weekly, db_path=_database(db), progress=progress)
+    if as_json:
+        print_json(report)
+        return
+    console.print(
+        f"[bold]Weekly update applied[/] to {escape(report.db_path)} in {report.seconds:.1f} s",
+        highlight=False,
+    )
+    for label, count in (
+        ("rows read", report.rows_read),
+        ("added", report.added),
+        ("changed (replaced)", report.changed),
+        ("reactivated (restored)", report.restored),
+        ("deactivated (removed)", report.deactivated),
+        ("no longer of our specialties (removed)", report.removed_other),
+        ("not for the directory (ignored)", report.ignored),
+        ("providers before", report.providers_before),
+        ("providers after", report.providers_after),
+    ):
+        console.print(f"  {label:<40} {count:>10,}", highlight=False)
+
+
+@app.command()
+def info(
+    npi: Annotated[
+        str | None,
+        typer.Argument(
+            help="10-digit NPI; without one, what the directory is built from.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One provider (all specialties, practice locations and Medicare volume), or without an
+    NPI the directory itself: the monthly file it was built from and the weekly files since."""
     from spinefx.directory.search import provider_info
 
     db = _database(db)
+    if npi is None:
+        _print_directory(db, as_json)
+        return
     detail = provider_info(db, npi)
     if as_json:
         print_json(detail)
@@ -351,6 +440,51 @@ def info(
     if directory_facts(db).demo:
         console.print(f"[bold yellow]{DEMO_WARNING}[/]", highlight=False)
     _print_detail(detail)
+
+
+def _print_directory(db: Path, as_json: bool) -> None:
+    from rich.markup import escape
+
+    from spinefx.directory.store import directory_facts, read_connection, scalar
+
+    facts = directory_facts(db)
+    with read_connection(db) as conn:
+        providers = scalar(conn, "SELECT count(*) FROM providers")
+        meta = dict(
+            conn.execute(
+                "SELECT key, value FROM meta WHERE key IN ('loaded_at', 'updated_at')"
+            ).fetchall()
+        )
+    data = {
+        "db_path": str(db),
+        "providers": providers,
+        "built_from": facts.built_from,
+        "loaded_at": meta.get("loaded_at"),
+        "weekly_updates": list(facts.weekly),
+        "updated_at": meta.get("updated_at"),
+        "demo": facts.demo,
+        "medicare_year": facts.medicare_year,
+    }
+    if as_json:
+        print_json(data)
+        return
+    if facts.demo:
+        console.print(f"[bold yellow]{DEMO_WARNING}[/]", highlight=False)
+    where = str(db)
+    console.print(f"[bold]Directory[/] {escape(where)}: {providers:,} providers")
+    console.print(
+        f"Built from {escape(facts.built_from or '(not recorded)')}"
+        f" on {escape(str(meta.get('loaded_at') or '?'))}",
+        highlight=False,
+    )
+    if facts.weekly:
+        console.print(f"Weekly updates since ({len(facts.weekly)}), oldest first:")
+        for name in facts.weekly:
+            console.print(f"  {escape(name)}", highlight=False)
+    else:
+        console.print("No weekly update applied since.")
+    if facts.medicare_year is not None:
+        console.print(f"Medicare volume of {facts.medicare_year}.")
 
 
 def _print_detail(d: ProviderDetail) -> None:
@@ -366,6 +500,8 @@ def _print_detail(d: ProviderDetail) -> None:
         console.print(f"  {SPECIALTIES[t.specialty]}: {escape(t.label)} [dim]{t.code}[/]{mark}")
     place = place_line(d.address, d.city, d.state, d.postal_code)
     phone = f"  tel. {d.phone}" if d.phone else ""
+    if d.other_names:
+        console.print(f"Also known as: {escape('; '.join(d.other_names))}", highlight=False)
     console.print(f"Practice: {escape(place + phone)}", highlight=False)
     if d.zip is None:
         console.print("[dim]No US ZIP code: not found by radius search.[/]")

@@ -137,6 +137,7 @@ def ingest(
     progress: ProgressFn | None = None,
     timings: dict[str, float] | None = None,
     demo: bool = False,
+    record_npis: bool = False,
 ) -> IngestReport:
     """Build the directory from the NPPES main file (and optional companions), atomically.
 
@@ -151,7 +152,9 @@ def ingest(
     ``timings``, when given, receives the seconds spent in each phase (for benchmarks).
     ``demo`` records in the database that its providers are fictional (see
     :func:`~spinefx.directory.store.directory_facts`); the Medicare data year is read from the
-    utilization file's name when it carries one.
+    utilization file's name when it carries one. ``record_npis`` keeps every valid NPI of the
+    main file, with whether it is deactivated or reactivated, in a table ``seen`` (for
+    :func:`spinefx.directory.update.update`, which removes or replaces each).
     """
     phases = _Phases(timings)
     started = time.perf_counter()
@@ -181,7 +184,10 @@ def ingest(
             conn.register("zip_centroids", locator.table)  # for the practice locations
             phases.lap("open database, ZIP centroids")
             rest = tables if first is None else itertools.chain([first], tables)
-            kept = _stage_nppes(conn, rest, cut_rows, locator, report)
+            seen: list[pa.Table] | None = [] if record_npis else None
+            kept = _stage_nppes(conn, rest, cut_rows, locator, report, seen)
+            if seen is not None:
+                _store_seen(conn, seen)
             phases.lap("read and filter the main file")
             if utilization_csv is not None:
                 report.utilization = utilization_mod.stage(conn, utilization_csv, progress)
@@ -213,6 +219,8 @@ def ingest(
             )
             year = utilization_mod.data_year(utilization_csv) if utilization_csv else None
             write_facts(conn, demo=demo, medicare_year=year)
+            built_from = Path(archive).name if archive is not None else main.name
+            conn.execute("INSERT INTO meta VALUES ('built_from', ?)", [built_from])
             phases.lap("finish companions")
     phases.lap("write to disk and swap in")
     report.seconds = round(time.perf_counter() - started, 2)
@@ -417,13 +425,15 @@ def _stage_nppes(
     cut_rows: Problems,
     locator: ZipLocator,
     report: IngestReport,
+    seen: list[pa.Table] | None = None,
 ) -> tuple[_KeptRows, _KeptRows]:
-    """Filter and shape ``tables`` (from :func:`_read_nppes`) into the kept rows."""
+    """Filter and shape ``tables`` (from :func:`_read_nppes`) into the kept rows (and, with
+    ``seen``, every valid NPI with its deactivation state)."""
     base = _KeptRows(conn, "kept_base", BASE_SCHEMA, SPILL_BYTES)
     slots = _KeptRows(conn, "kept_slots", SLOT_SCHEMA, SPILL_BYTES // 4)
     for table in tables:
         # One chunk: the shaping below works on aligned arrays (the kept rows are few).
-        kept = _valid_text(_filter_batch(table, report)).combine_chunks()
+        kept = _valid_text(_filter_batch(table, report, seen)).combine_chunks()
         if not kept.num_rows:
             continue
         seq = pa.array(range(base.rows, base.rows + kept.num_rows), pa.int64())
@@ -644,7 +654,22 @@ def _examples(
     problems.add(count, examples)
 
 
-def _filter_batch(table: pa.Table, report: IngestReport) -> pa.Table:
+def _store_seen(conn: duckdb.DuckDBPyConnection, seen: list[pa.Table]) -> None:
+    schema = pa.schema(
+        [("npi", pa.string()), ("deactivated", pa.bool_()), ("reactivated", pa.bool_())]
+    )
+    table = pa.concat_tables(seen) if seen else schema.empty_table()
+    conn.register("seen_rows", table)
+    conn.execute(
+        "CREATE TABLE seen AS SELECT npi, bool_or(deactivated) AS deactivated, "
+        "bool_or(reactivated) AS reactivated FROM seen_rows GROUP BY npi"
+    )
+    conn.unregister("seen_rows")
+
+
+def _filter_batch(
+    table: pa.Table, report: IngestReport, seen: list[pa.Table] | None = None
+) -> pa.Table:
     """Count the rows by fate and return those kept (vectorised, no per-row Python)."""
     report.rows_read += table.num_rows
     npi = table.column("npi")
@@ -670,7 +695,19 @@ def _filter_batch(table: pa.Table, report: IngestReport) -> pa.Table:
     deactivated = pc.and_(good_npi, still_off)
     report.deactivated += pc.sum(deactivated).as_py() or 0
     alive = pc.and_(good_npi, pc.invert(deactivated))
-    report.reactivated += pc.sum(pc.and_(alive, has_deactivation)).as_py() or 0
+    reactivated = pc.and_(alive, has_deactivation)
+    report.reactivated += pc.sum(reactivated).as_py() or 0
+    if seen is not None:
+        rows = pc.indices_nonzero(good_npi)
+        seen.append(
+            pa.table(
+                {
+                    "npi": npi.take(rows),
+                    "deactivated": deactivated.take(rows),
+                    "reactivated": reactivated.take(rows),
+                }
+            )
+        )
 
     good_entity = pc.is_in(table.column("entity"), value_set=_ENTITY_TYPES)
     bad_entity = pc.and_(alive, pc.invert(good_entity))

@@ -13,6 +13,7 @@ or, for a one-off read, through :func:`read_connection` with a path.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -136,6 +137,10 @@ class DirectoryFacts(NamedTuple):
 
     demo: bool = False
     medicare_year: int | None = None
+    # The file the directory was built from (the monthly archive or main file), and the weekly
+    # files applied on top of it since, oldest first.
+    built_from: str | None = None
+    weekly: tuple[str, ...] = ()
 
 
 def write_facts(conn: duckdb.DuckDBPyConnection, *, demo: bool, medicare_year: int | None) -> None:
@@ -152,13 +157,20 @@ def directory_facts(db: DirectorySource) -> DirectoryFacts:
     """
     with read_connection(db) as conn:
         rows = conn.execute(
-            "SELECT key, value FROM meta WHERE key IN ('demo', 'medicare_year')"
+            "SELECT key, value FROM meta "
+            "WHERE key IN ('demo', 'medicare_year', 'built_from', 'weekly_updates')"
         ).fetchall()
     meta = dict(rows)
     year = meta.get("medicare_year")
+    try:
+        weekly = tuple(str(name) for name in json.loads(meta.get("weekly_updates") or "[]"))
+    except (ValueError, TypeError):
+        weekly = ()
     return DirectoryFacts(
         demo=meta.get("demo") == "true",
         medicare_year=int(year) if year and year.isascii() and year.isdigit() else None,
+        built_from=meta.get("built_from"),
+        weekly=weekly,
     )
 
 
@@ -244,6 +256,43 @@ def building(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         conn.execute("SET preserve_insertion_order = false")
         conn.execute(SCHEMA)
         conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        yield conn
+        conn.execute("CHECKPOINT")
+        conn.close()
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            conn.close()
+        _remove_quietly(partial)
+        raise
+    finally:
+        if spill.exists():
+            shutil.rmtree(spill, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def updating(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a copy of the database ``target`` that replaces it when the block
+    succeeds (as :func:`building` does for a new one): on any error the copy is removed and
+    ``target`` is left as it was, so readers never see a half-applied change."""
+    target = Path(target)
+    if not target.is_file():
+        raise DirectoryNotLoaded(not_loaded_message(target))
+    _remove_leftovers(target)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    _remove_quietly(partial)
+    spill = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    conn = duckdb.connect()
+    try:
+        try:
+            shutil.copyfile(target, partial)
+        except OSError as exc:
+            raise DataError(f"cannot copy the directory {target} to update it: {exc}") from exc
+        quoted = str(partial).replace("'", "''")
+        conn.execute(f"ATTACH '{quoted}' AS directory (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        conn.execute("USE directory")
+        conn.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+        conn.execute("SET temp_directory = ?", [str(spill)])
         yield conn
         conn.execute("CHECKPOINT")
         conn.close()
