@@ -58,6 +58,7 @@ def random_queries(db: Path, count: int, seed: int) -> list[SearchQuery]:
 def assert_same(db: Path, index: DirectoryIndex, queries: list[SearchQuery]) -> int:
     """Every query gives the same result both ways; returns how many found anything."""
     found = 0
+    secondary = 0
     for query in queries:
         expected = search_sql(db, query)
         got = search(db, query, index=index)
@@ -65,13 +66,15 @@ def assert_same(db: Path, index: DirectoryIndex, queries: list[SearchQuery]) -> 
         # Both validate as the public model (model_construct skips validation).
         SearchResult.model_validate(got.model_dump())
         found += bool(expected.results)
+        secondary += sum(hit.secondary_location for hit in expected.results)
+    assert secondary > 0  # some providers are found at a secondary practice location
     return found
 
 
 def test_the_index_agrees_with_sql_on_the_demo(demo_db: Path) -> None:
     index = load_index(demo_db)
-    queries = random_queries(demo_db, 120, seed=3)
-    assert assert_same(demo_db, index, queries) > 50
+    queries = random_queries(demo_db, 60, seed=3)
+    assert assert_same(demo_db, index, queries) > 25
 
 
 def national_db(path: Path, providers: int, ordered: bool) -> Path:
@@ -100,17 +103,30 @@ def national_db(path: Path, providers: int, ordered: bool) -> Path:
             ORDER BY {order}
             """
         )
+        # A second office for one provider in three, at another ZIP code; a few twice, and
+        # some where the primary location has none.
+        conn.execute(
+            """
+            INSERT INTO locations
+            WITH z AS (SELECT *, row_number() OVER (ORDER BY zip) - 1 AS k FROM zips)
+            SELECT p.npi, 'Suite ' || (p.npi_int % 7), 'OTHER TOWN', 'NY', z.zip, 'US', z.zip,
+                   '212-555-0100', z.lat, z.lon, z.ux, z.uy, z.uz
+            FROM providers p, range(2) r(n)
+            JOIN z ON z.k = hash(p.npi_int * 11 + r.n) % (SELECT count(*) FROM z)
+            WHERE p.npi_int % 3 = 0 AND (r.n = 0 OR p.npi_int % 9 = 0)
+            """
+        )
         conn.unregister("zips")
     return path
 
 
 @pytest.mark.parametrize("ordered", [True, False], ids=["ingest-order", "any-order"])
 def test_the_index_agrees_with_sql_on_a_national_directory(tmp_path: Path, ordered: bool) -> None:
-    db = national_db(tmp_path / "national.duckdb", 80_000, ordered)
+    db = national_db(tmp_path / "national.duckdb", 40_000, ordered)
     index = load_index(db)
-    assert index.providers == 80_000
-    assert len(index.site_lat) > 30_000  # spread over the country's ZIP codes
-    assert assert_same(db, index, random_queries(db, 60, seed=11)) > 30
+    assert index.providers == 40_000
+    assert len(index.site_lat) > 20_000  # spread over the country's ZIP codes
+    assert assert_same(db, index, random_queries(db, 30, seed=11)) > 15
 
 
 def test_the_index_on_an_empty_directory(tmp_path: Path) -> None:

@@ -86,16 +86,22 @@ def test_the_medicare_year_is_read_from_the_cms_file_name(name: str, year: int |
 def test_the_store_records_the_demo_and_the_medicare_year(
     tmp_path: Path, files: SimpleNamespace, demo_db: Path
 ) -> None:
-    assert directory_facts(demo_db) == DirectoryFacts(demo=True, medicare_year=2023)
+    assert directory_facts(demo_db) == DirectoryFacts(
+        demo=True, medicare_year=2023, built_from="npidata_pfile_demo.csv"
+    )
     nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
     mup = files.write_mup(
         tmp_path / "MUP_PHY_R25_P05_V20_D22_Prov_Svc.csv", [("1000000001", "22513", "F", 30, 40.0)]
     )
     real = tmp_path / "real.duckdb"
     ingest(nppes, db_path=real, utilization_csv=mup)
-    assert directory_facts(real) == DirectoryFacts(demo=False, medicare_year=2022)
+    assert directory_facts(real) == DirectoryFacts(
+        demo=False, medicare_year=2022, built_from="n.csv"
+    )
     bare = tmp_path / "bare.duckdb"
     ingest(nppes, db_path=bare)
-    assert directory_facts(bare) == DirectoryFacts(demo=False, medicare_year=None)
+    assert directory_facts(bare) == DirectoryFacts(
+        demo=False, medicare_year=None, built_from="n.csv"
+    )
     with pytest.raises(DirectoryNotLoaded):
         directory_facts(tmp_path / "none.duckdb")

@@ -97,6 +97,31 @@ def test_organisations_are_found_by_their_other_names(
     assert hit.other_names == ["Harbor Kypho", "Harbor Spine Center"]
 
 
+@pytest.mark.parametrize("with_index", [False, True], ids=["sql", "index"])
+def test_a_provider_is_found_once_at_its_nearest_practice_location(
+    tmp_path: Path, monthly: Path, with_index: bool
+) -> None:
+    db = tmp_path / "directory.duckdb"
+    ingest(monthly, db_path=db)
+    index = None
+    if with_index:
+        with read_connection(db) as conn:
+            index = DirectoryIndex.load(conn)
+    # From Cambridge: C (whose primary office is in New York) at its Cambridge office.
+    near = search(db, SearchQuery(zip="02139", radius=10), index=index)
+    assert [h.npi for h in near.results] == ["1000000001", "1000000002", "1000000003"]
+    second = near.results[2]
+    assert (second.secondary_location, second.distance_miles) == (True, 0.0)
+    assert (second.address, second.city, second.zip) == ("5 SECOND ST", "CAMBRIDGE", "02139")
+    # Both offices in range: counted and shown once, at the nearer one.
+    wide = search(db, SearchQuery(zip="02139", radius=500), index=index)
+    assert wide.total == 3 and [h.npi for h in wide.results].count("1000000003") == 1
+    from_new_york = search(db, SearchQuery(zip="10001", radius=500), index=index).results
+    first = from_new_york[0]
+    assert (first.npi, first.secondary_location, first.distance_miles) == ("1000000003", False, 0.0)
+    assert first.city == "CAMBRIDGE" and first.zip == "10001"  # the test's main file says so
+
+
 def test_an_archive_whose_file_disagrees_with_its_header_file_is_refused(
     tmp_path: Path, files: SimpleNamespace
 ) -> None:

@@ -91,7 +91,8 @@ def npis(db: Path, **query: object) -> list[str]:
 def test_weekly_updates_replace_remove_and_restore(
     directory: Path, weekly1: Path, weekly2: Path
 ) -> None:
-    assert npis(directory) == ["1000000004", "1000000001", "1000000002"]
+    # C is found at its second office, in Cambridge.
+    assert npis(directory) == ["1000000004", "1000000001", "1000000002", "1000000003"]
 
     first = update(weekly1, db_path=directory)
     assert (first.rows_read, first.added, first.changed, first.deactivated) == (5, 1, 2, 1)

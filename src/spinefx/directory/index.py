@@ -59,13 +59,24 @@ NAME_TEXT_SQL = "lower(concat_ws(chr(31), name, array_to_string(other_names, chr
 _EDGE_MILES = 1e-6  # as in search.py: far above the dot product's rounding error
 _NO_BKP = -1  # the BKP key of a provider without Medicare volume (sorts after every count)
 
-# The providers with a location, in the order they are stored: the ingest stores them by site
-# (latitude, longitude), then most BKP services first, then NPI, which is the index's order.
+# The providers, in the order they are stored: the ingest stores them by site (latitude, then
+# longitude; those without one last), then most BKP services first, then NPI: the index's order.
 _ROWS_SQL = f"""
     SELECT lat, lon, ux, uy, uz, specialty_mask, coalesce(bkp_services, {_NO_BKP}) AS bkp_key,
            npi_int, {", ".join(HIT_COLUMNS)}, {NAME_TEXT_SQL} AS name_text
-    FROM providers WHERE lat IS NOT NULL
+    FROM providers WHERE lat IS {{}} NULL
 """
+# The secondary practice locations with a position, of providers in the directory; ``place`` is
+# the row's number plus one (0 is the primary location), the SQL search's tie-break.
+_LOCATIONS_SQL = """
+    SELECT l.rowid + 1 AS place, l.npi, l.lat, l.lon, l.ux, l.uy, l.uz,
+           l.address, l.city, l.state, l.zip, l.phone
+    FROM locations l SEMI JOIN providers p ON p.npi = l.npi
+    WHERE l.lat IS NOT NULL
+    ORDER BY l.lat, l.lon, place
+"""
+# The columns of a hit that a secondary location replaces.
+LOCATION_COLUMNS = ("address", "city", "state", "zip", "phone")
 
 
 def sql_haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -117,98 +128,166 @@ def _in_order(
 
 @dataclass(frozen=True)
 class IndexPage:
-    """One search's exact total and its page: rows of :data:`HIT_COLUMNS` with the distance."""
+    """One search's exact total and its page: rows of the hit columns (the first twelve of
+    :data:`HIT_COLUMNS`), the distance, the other names and the place (0 for the primary
+    practice location, else the secondary location's row number plus one)."""
 
     total: int
     rows: list[tuple[Any, ...]]
 
 
-class DirectoryIndex:
-    """The sites and providers of one directory file, held in memory (see the module text)."""
+class _Sites:
+    """Distinct ZIP centroids of rows sorted by latitude then longitude: site ``s`` holds rows
+    ``first[s]`` to ``first[s + 1] - 1``."""
 
-    def __init__(self, rows: pa.Table) -> None:
-        """Index ``rows`` (the columns of ``_ROWS_SQL``), in any order."""
-        lat = _numpy(rows, "lat", np.float64)
-        lon = _numpy(rows, "lon", np.float64)
-        self.mask = _numpy(rows, "specialty_mask", np.int64)
-        self.bkp = _numpy(rows, "bkp_key", np.int64)
-        self.npi = _numpy(rows, "npi_int", np.int64)
-        hits = rows.select([*HIT_COLUMNS, "name_text"])
-        if not _in_order(lat, lon, self.bkp, self.npi):  # not stored in the index's order
-            order = np.lexsort((self.npi, -self.bkp, lon, lat))
-            lat, lon, self.mask, self.bkp, self.npi = (
-                a[order] for a in (lat, lon, self.mask, self.bkp, self.npi)
-            )
-            rows = rows.take(pa.array(order))
-            hits = rows.select([*HIT_COLUMNS, "name_text"])
-        self.name_text = hits.column("name_text").combine_chunks()
-        self.hits = hits.select(list(HIT_COLUMNS)).combine_chunks()  # a take from many chunks
-        # costs 30 ms
+    def __init__(self, rows: pa.Table, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]):
         n = len(lat)
-        # A site starts where the latitude or the longitude changes; site s holds the rows
-        # first[s] to first[s + 1] - 1.
         change = np.ones(n, bool)
         if n:
             change[1:] = (lat[1:] != lat[:-1]) | (lon[1:] != lon[:-1])
         starts = np.flatnonzero(change)
         self.first = np.append(starts, n).astype(np.int64)
-        self.site_lat = lat[starts]
-        self.site_lon = lon[starts]
+        self.lat = lat[starts]
+        self.lon = lon[starts]
         taken = pa.array(starts)
-        self.site_ux = _numpy(rows, "ux", np.float64, taken)
-        self.site_uy = _numpy(rows, "uy", np.float64, taken)
-        self.site_uz = _numpy(rows, "uz", np.float64, taken)
-        n_sites = len(starts)
-        site = np.repeat(np.arange(n_sites, dtype=np.int64), np.diff(self.first))
+        self.ux = _numpy(rows, "ux", np.float64, taken)
+        self.uy = _numpy(rows, "uy", np.float64, taken)
+        self.uz = _numpy(rows, "uz", np.float64, taken)
+        self.of_row = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(self.first))
+
+    def __len__(self) -> int:
+        return len(self.lat)
+
+    def in_range(
+        self, lat: float, lon: float, radius: float, q: tuple[float, float, float]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The sites within ``radius`` miles of the point, with their dot products: the SQL
+        query's latitude and longitude box, then its dot-product test."""
+        angle = radius / EARTH_RADIUS_MILES
+        dot_inside = math.cos(max(0.0, angle - _EDGE_MILES / EARTH_RADIUS_MILES))
+        dot_outside = math.cos(angle + _EDGE_MILES / EARTH_RADIUS_MILES)
+        box = bounding_box(lat, lon, radius)
+        low = int(np.searchsorted(self.lat, box[0], side="left"))
+        high = int(np.searchsorted(self.lat, box[1], side="right"))
+        sites = np.arange(low, high, dtype=np.int64)
+        if lon_bounds_useful(box):
+            lons = self.lon[low:high]
+            sites = sites[(lons >= box[2]) & (lons <= box[3])]
+        dot = self.ux[sites] * q[0] + self.uy[sites] * q[1] + self.uz[sites] * q[2]
+        inside = dot >= dot_inside
+        edge = np.flatnonzero(~inside & (dot >= dot_outside))
+        for i in edge:  # within a millionth of a mile of the edge: the haversine decides
+            s = sites[i]
+            if sql_haversine(lat, lon, float(self.lat[s]), float(self.lon[s])) <= radius:
+                inside[i] = True
+        return sites[inside], dot[inside]
+
+    def rows(
+        self, sites: npt.NDArray[np.int64], dot: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The rows of ``sites``, each with its site's dot product."""
+        lengths = self.first[sites + 1] - self.first[sites]
+        return _ranges(self.first[sites], lengths), np.repeat(dot, lengths)
+
+
+class DirectoryIndex:
+    """The sites and providers of one directory file, held in memory (see the module text)."""
+
+    def __init__(self, rows: pa.Table, unlocated: pa.Table | None = None,
+                 locations: pa.Table | None = None) -> None:  # fmt: skip
+        """Index ``rows`` (the providers with a position, the columns of ``_ROWS_SQL``, in any
+        order), ``unlocated`` (those without one) and ``locations`` (their secondary practice
+        locations, the columns of ``_LOCATIONS_SQL``)."""
+        lat = _numpy(rows, "lat", np.float64)
+        lon = _numpy(rows, "lon", np.float64)
+        mask = _numpy(rows, "specialty_mask", np.int64)
+        bkp = _numpy(rows, "bkp_key", np.int64)
+        npi = _numpy(rows, "npi_int", np.int64)
+        if not _in_order(lat, lon, bkp, npi):  # not stored in the index's order
+            order = np.lexsort((npi, -bkp, lon, lat))
+            lat, lon, mask, bkp, npi = (a[order] for a in (lat, lon, mask, bkp, npi))
+            rows = rows.take(pa.array(order))
+        self.located = len(lat)
+        self.sites = _Sites(rows, lat, lon)
+        # Every provider: those with a position first (by site), then those without.
+        everyone = rows.select([*HIT_COLUMNS, "name_text", "specialty_mask", "bkp_key", "npi_int"])
+        if unlocated is not None and unlocated.num_rows:
+            everyone = pa.concat_tables([everyone, unlocated.select(everyone.column_names)])
+        self.mask = _numpy(everyone, "specialty_mask", np.int64)
+        self.bkp = _numpy(everyone, "bkp_key", np.int64)
+        self.npi = _numpy(everyone, "npi_int", np.int64)
+        self.name_text = everyone.column("name_text").combine_chunks()
+        self.hits = everyone.select(list(HIT_COLUMNS)).combine_chunks()  # (a take from many
+        # chunks costs 30 ms)
+        n_sites = len(self.sites)
         # Per site, each distinct specialty mask with its count of providers, of all and of
         # those with BKP services: entries mask_first[s] to mask_first[s + 1] - 1.
-        span = int(self.mask.max()) + 1 if n else 1
-        key = site * span + self.mask
+        located_mask, located_bkp = self.mask[: self.located], self.bkp[: self.located]
+        span = int(self.mask.max()) + 1 if len(self.mask) else 1
+        key = self.sites.of_row * span + located_mask
         # (Counted in bins, one per site and mask: a sort of every row would take a second.)
         bins = np.bincount(key, minlength=n_sites * span)
         keys = np.flatnonzero(bins)
         counts = bins[keys]
-        bkp_counts = np.bincount(key[self.bkp > 0], minlength=n_sites * span)[keys]
+        bkp_counts = np.bincount(key[located_bkp > 0], minlength=n_sites * span)[keys]
         del bins
         self.entry_mask = keys % span
         self.entry_count = counts.astype(np.int64)
         self.entry_bkp_count = bkp_counts
         self.mask_first = np.searchsorted(keys // span, np.arange(n_sites + 1)).astype(np.int64)
+        # Secondary practice locations: their own sites, each row with its provider's row.
+        self.loc_sites: _Sites | None = None
+        if locations is not None and locations.num_rows:
+            loc_lat = _numpy(locations, "lat", np.float64)
+            loc_lon = _numpy(locations, "lon", np.float64)
+            self.loc_sites = _Sites(locations, loc_lat, loc_lon)
+            where = pc.index_in(locations.column("npi"), value_set=self.hits.column("npi"))
+            self.loc_provider = _numpy(pa.Table.from_arrays([where], ["r"]), "r", np.int64)
+            self.loc_place = _numpy(locations, "place", np.int64)
+            self.loc_hits = locations.select(list(LOCATION_COLUMNS)).combine_chunks()
+            self.loc_lat, self.loc_lon = loc_lat, loc_lon
 
     @classmethod
     def load(cls, conn: duckdb.DuckDBPyConnection) -> DirectoryIndex:
         """Read the index from a connection on the directory (about a second per million)."""
-        return cls(_arrow(conn, _ROWS_SQL))
+        return cls(
+            _arrow(conn, _ROWS_SQL.format("NOT")),
+            _arrow(conn, _ROWS_SQL.format("")),
+            _arrow(conn, _LOCATIONS_SQL),
+        )
 
     @property
     def providers(self) -> int:
         return len(self.npi)
 
-    def _sites_in_range(
+    @property
+    def site_lat(self) -> npt.NDArray[np.float64]:
+        return self.sites.lat
+
+    def _matching(
+        self, rows: npt.NDArray[np.int64], mask: int, performs_bkp: bool
+    ) -> npt.NDArray[np.bool_]:
+        keep: npt.NDArray[np.bool_] = (self.mask[rows] & mask) != 0
+        if performs_bkp:
+            keep &= self.bkp[rows] > 0
+        return keep
+
+    def _secondary(
         self,
         lat: float,
         lon: float,
         radius: float,
-        dot_inside: float,
-        dot_outside: float,
         q: tuple[float, float, float],
+        mask: int,
+        performs_bkp: bool,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """The sites within ``radius`` miles, with their dot products."""
-        box = bounding_box(lat, lon, radius)
-        low = int(np.searchsorted(self.site_lat, box[0], side="left"))
-        high = int(np.searchsorted(self.site_lat, box[1], side="right"))
-        sites = np.arange(low, high, dtype=np.int64)
-        if lon_bounds_useful(box):
-            lons = self.site_lon[low:high]
-            sites = sites[(lons >= box[2]) & (lons <= box[3])]
-        dot = self.site_ux[sites] * q[0] + self.site_uy[sites] * q[1] + self.site_uz[sites] * q[2]
-        inside = dot >= dot_inside
-        edge = np.flatnonzero(~inside & (dot >= dot_outside))
-        for i in edge:  # within a millionth of a mile of the edge: the haversine decides
-            s = sites[i]
-            if sql_haversine(lat, lon, float(self.site_lat[s]), float(self.site_lon[s])) <= radius:
-                inside[i] = True
-        return sites[inside], dot[inside]
+        """The secondary location rows in range whose provider matches, with dot products."""
+        if self.loc_sites is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        sites, dot = self.loc_sites.in_range(lat, lon, radius, q)
+        rows, row_dot = self.loc_sites.rows(sites, dot)
+        keep = self._matching(self.loc_provider[rows], mask, performs_bkp)
+        return rows[keep], row_dot[keep]
 
     def search(
         self,
@@ -222,78 +301,84 @@ class DirectoryIndex:
         name: str | None = None,
         sort: str = "distance",
     ) -> IndexPage:
-        """The providers whose specialty mask meets ``mask`` within ``radius`` miles of the point,
-        ordered as the SQL search orders them; ``rows`` are the page's hit columns and distance,
-        nearest first (then most BKP services, then NPI). ``name``, lower-case, must be part of
-        the provider's name text (``NAME_TEXT_SQL``). ``sort`` "volume" orders by BKP services
-        first (most first, none last), then distance, then NPI."""
-        qx, qy, qz = unit_vector(lat, lon)
-        angle = radius / EARTH_RADIUS_MILES
-        dot_inside = math.cos(max(0.0, angle - _EDGE_MILES / EARTH_RADIUS_MILES))
-        dot_outside = math.cos(angle + _EDGE_MILES / EARTH_RADIUS_MILES)
-        sites, dot = self._sites_in_range(lat, lon, radius, dot_inside, dot_outside, (qx, qy, qz))
+        """The providers whose specialty mask meets ``mask`` within ``radius`` miles of the point
+        (at their primary or a secondary practice location, each once, at the nearest), ordered
+        as the SQL search orders them. ``name``, lower-case, must be part of the provider's name
+        text (``NAME_TEXT_SQL``). ``sort`` "volume" orders by BKP services first (most first,
+        none last), then distance, then NPI."""
+        q = unit_vector(lat, lon)
+        sites, dot = self.sites.in_range(lat, lon, radius, q)
+        loc_rows, loc_dot = self._secondary(lat, lon, radius, q, mask, performs_bkp)
         if name is not None or sort == "volume":
-            return self._search_rows(
-                lat, lon, sites, dot, mask, performs_bkp, limit, offset, name, sort
-            )
-        # Count from the per-site mask entries.
-        starts, ends = self.mask_first[sites], self.mask_first[sites + 1]
-        lengths = ends - starts
-        n_entries = int(lengths.sum())
-        if n_entries == 0:
-            return IndexPage(0, [])
-        entries = _ranges(starts, lengths, n_entries)
-        counts = self.entry_bkp_count if performs_bkp else self.entry_count
-        matched = np.where((self.entry_mask[entries] & mask) != 0, counts[entries], 0)
-        per_site = np.add.reduceat(matched, np.cumsum(lengths) - lengths)  # every site has one
-        total = int(per_site.sum())
+            rows, row_dot = self.sites.rows(sites, dot)
+            keep = self._matching(rows, mask, performs_bkp)
+            rows, row_dot = rows[keep], row_dot[keep]
+            candidates = self._candidates(rows, row_dot, loc_rows, loc_dot)
+            if name is not None and len(candidates[0]):
+                found = pc.match_substring(self.name_text.take(pa.array(candidates[0])), name)
+                named = np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False))
+                candidates = (candidates[0][named], candidates[1][named], candidates[2][named])
+            total = len(candidates[0])
+            return IndexPage(total, self._page(lat, lon, *candidates, limit, offset, sort))
+        # Count from the per-site mask entries, then add the providers found only at a
+        # secondary location.
+        starts = self.mask_first[sites]
+        lengths = self.mask_first[sites + 1] - starts
+        per_site = np.zeros(len(sites), np.int64)
+        if len(sites):
+            entries = _ranges(starts, lengths)
+            counts = self.entry_bkp_count if performs_bkp else self.entry_count
+            matched = np.where((self.entry_mask[entries] & mask) != 0, counts[entries], 0)
+            per_site = np.add.reduceat(matched, np.cumsum(lengths) - lengths)  # each site has one
+        primary_total = int(per_site.sum())
+        total = primary_total
+        if len(loc_rows):
+            in_range = np.zeros(len(self.sites) + 1, bool)  # the last: no primary position
+            in_range[sites] = True
+            provider = self.loc_provider[loc_rows]
+            site_of = np.where(provider < self.located, self.sites.of_row[
+                np.minimum(provider, max(self.located - 1, 0))], len(self.sites))  # fmt: skip
+            only_here = provider[~in_range[site_of]]
+            total += len(np.unique(only_here))
         wanted = offset + limit
         if total <= offset:
             return IndexPage(total, [])
-        # The nearest sites (largest dot product first) holding the page, and their ties.
-        order = np.argsort(-dot, kind="stable")
-        held = np.cumsum(per_site[order])
-        last = int(np.searchsorted(held, min(wanted, total), side="left"))
-        cutoff = dot[order[last]]
-        near = order[: last + 1]
-        ties = np.flatnonzero(dot == cutoff)
-        near = np.union1d(near, ties)
-        near = near[per_site[near] > 0]
-        site_ids = sites[near]
-        rows = _ranges(self.first[site_ids], self.first[site_ids + 1] - self.first[site_ids])
-        row_dot = np.repeat(dot[near], self.first[site_ids + 1] - self.first[site_ids])
-        keep = (self.mask[rows] & mask) != 0
-        if performs_bkp:
-            keep &= self.bkp[rows] > 0
+        # The nearest sites (largest dot product first) holding the page, and their ties; every
+        # provider of the page is at one of them or at a secondary location at least as near.
+        near = np.flatnonzero(per_site > 0)
+        cutoff = -np.inf
+        if primary_total >= wanted:
+            order = np.argsort(-dot, kind="stable")
+            held = np.cumsum(per_site[order])
+            cutoff = dot[order[int(np.searchsorted(held, wanted, side="left"))]]
+            near = near[dot[near] >= cutoff]
+        rows, row_dot = self.sites.rows(sites[near], dot[near])
+        keep = self._matching(rows, mask, performs_bkp)
         rows, row_dot = rows[keep], row_dot[keep]
-        return IndexPage(total, self._page(lat, lon, rows, row_dot, limit, offset))
+        close = loc_dot >= cutoff
+        candidates = self._candidates(rows, row_dot, loc_rows[close], loc_dot[close])
+        return IndexPage(total, self._page(lat, lon, *candidates, limit, offset, sort))
 
-    def _search_rows(
+    def _candidates(
         self,
-        lat: float,
-        lon: float,
-        sites: npt.NDArray[np.int64],
-        dot: npt.NDArray[np.float64],
-        mask: int,
-        performs_bkp: bool,
-        limit: int,
-        offset: int,
-        name: str | None,
-        sort: str,
-    ) -> IndexPage:
-        """:meth:`search` with a name or by volume: every provider in range is looked at."""
-        lengths = self.first[sites + 1] - self.first[sites]
-        rows = _ranges(self.first[sites], lengths)
-        row_dot = np.repeat(dot, lengths)
-        keep = (self.mask[rows] & mask) != 0
-        if performs_bkp:
-            keep &= self.bkp[rows] > 0
-        rows, row_dot = rows[keep], row_dot[keep]
-        if len(rows) and name is not None:
-            found = pc.match_substring(self.name_text.take(pa.array(rows)), name)
-            named = np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), bool)
-            rows, row_dot = rows[named], row_dot[named]
-        return IndexPage(len(rows), self._page(lat, lon, rows, row_dot, limit, offset, sort))
+        rows: npt.NDArray[np.int64],
+        row_dot: npt.NDArray[np.float64],
+        loc_rows: npt.NDArray[np.int64],
+        loc_dot: npt.NDArray[np.float64],
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """Each provider once, at its nearest place (the primary location first on a tie, then
+        the lowest place): (provider rows, dot products, secondary location rows or -1)."""
+        if not len(loc_rows):
+            return rows, row_dot, np.full(len(rows), -1, np.int64)
+        provider = np.concatenate([rows, self.loc_provider[loc_rows]])
+        dots = np.concatenate([row_dot, loc_dot])
+        place = np.concatenate([np.zeros(len(rows), np.int64), self.loc_place[loc_rows]])
+        where = np.concatenate([np.full(len(rows), -1, np.int64), loc_rows])
+        order = np.lexsort((place, -dots, provider))
+        provider, dots, where = provider[order], dots[order], where[order]
+        first = np.ones(len(provider), bool)
+        first[1:] = provider[1:] != provider[:-1]
+        return provider[first], dots[first], where[first]
 
     def _page(
         self,
@@ -301,32 +386,48 @@ class DirectoryIndex:
         lon: float,
         rows: npt.NDArray[np.int64],
         row_dot: npt.NDArray[np.float64],
+        where: npt.NDArray[np.int64],
         limit: int,
         offset: int,
         sort: str = "distance",
     ) -> list[tuple[Any, ...]]:
-        """Rows ``offset`` to ``offset + limit - 1`` of ``rows`` in the search's order, as hit
-        columns with the distance (index 12) and the other names (13), nearest first."""
+        """Rows ``offset`` to ``offset + limit - 1`` of the candidates in the search's order,
+        as :class:`IndexPage` rows."""
         if sort == "volume":
             ranked = np.lexsort((self.npi[rows], -row_dot, -self.bkp[rows]))
         else:
             ranked = np.lexsort((self.npi[rows], -self.bkp[rows], -row_dot))
-        page = rows[ranked[offset : offset + limit]]
+        chosen = ranked[offset : offset + limit]
+        page, at = rows[chosen], where[chosen]
         if not len(page):
             return []
         columns = self.hits.take(pa.array(page)).to_pydict()
-        site_of = np.searchsorted(self.first, page, side="right") - 1
-        distance: dict[int, float] = {}
-        for s in site_of.tolist():
-            if s not in distance:
-                distance[s] = sql_haversine(
-                    lat, lon, float(self.site_lat[s]), float(self.site_lon[s])
-                )
         values = [columns[c] for c in HIT_COLUMNS]
-        out = [
-            (*row[:12], distance[s], row[12])
-            for row, s in zip(zip(*values, strict=True), site_of.tolist(), strict=True)
-        ]
+        secondary = at >= 0
+        places: dict[int, tuple[Any, ...]] = {}
+        if secondary.any():
+            loc = self.loc_hits.take(pa.array(at[secondary])).to_pydict()
+            loc_values = list(zip(*(loc[c] for c in LOCATION_COLUMNS), strict=True))
+            for i, j in zip(
+                np.flatnonzero(secondary).tolist(), at[secondary].tolist(), strict=True
+            ):
+                places[i] = (int(self.loc_place[j]), float(self.loc_lat[j]),
+                             float(self.loc_lon[j]), loc_values.pop(0))  # fmt: skip
+        site_of = self.sites.of_row[np.minimum(page, max(self.located - 1, 0))]
+        out = []
+        distance: dict[tuple[float, float], float] = {}
+        for i, row in enumerate(zip(*values, strict=True)):
+            if i in places:
+                place, p_lat, p_lon, shown = places[i]
+                row = (*row[:5], *shown, *row[10:])
+            else:
+                place = 0
+                s = int(site_of[i])
+                p_lat, p_lon = float(self.sites.lat[s]), float(self.sites.lon[s])
+            key = (p_lat, p_lon)
+            if key not in distance:
+                distance[key] = sql_haversine(lat, lon, p_lat, p_lon)
+            out.append((*row[:12], distance[key], row[12], place))
         if sort == "volume":
             out.sort(key=lambda r: (r[10] is None, -(r[10] or 0), r[12], r[0]))
         else:

@@ -104,7 +104,7 @@ def finish(conn: duckdb.DuckDBPyConnection, report: LocationsReport) -> None:
                  THEN b.phone[1:3] || '-' || b.phone[4:6] || '-' || b.phone[7:10]
                       || coalesce(' ext. ' || nullif(trim(b.ext), ''), '')
                  ELSE nullif(trim(b.phone), '') END,
-            z.lat, z.lon
+            z.lat, z.lon, z.ux, z.uy, z.uz
         FROM b LEFT JOIN zip_centroids z ON z.zip = b.zip5
         ORDER BY b.npi
         """

@@ -25,7 +25,7 @@ from spinefx.directory.geo import (
     parse_zip,
     unit_vector,
 )
-from spinefx.directory.index import HIT_COLUMNS, NAME_TEXT_SQL, DirectoryIndex
+from spinefx.directory.index import HIT_COLUMNS, LOCATION_COLUMNS, NAME_TEXT_SQL, DirectoryIndex
 from spinefx.directory.store import Directory, DirectorySource, one, read_connection, scalar
 from spinefx.directory.taxonomy import (
     BKP_SPECIALTIES,
@@ -130,6 +130,9 @@ class ProviderHit(BaseModel):
     vertebroplasty_services: int | None
     # An organisation's other names ("doing business as"), from the other-name file.
     other_names: list[str] = []
+    # Whether the address, phone and distance are those of a secondary practice location (the
+    # provider's nearest in range), not of the primary one.
+    secondary_location: bool = False
 
 
 class SearchResult(BaseModel):
@@ -210,6 +213,9 @@ _ORDER = {
 }
 
 _HIT_COLUMNS = ", ".join(HIT_COLUMNS[:12])
+# A column of a hit at its place: the primary practice location's, or the secondary one's.
+_AT_PLACE = "CASE WHEN c.place = 0 THEN p.{0} ELSE l.{0} END AS {0}"
+_AT_PLACE_COLUMNS = ", ".join(_AT_PLACE.format(c) for c in (*LOCATION_COLUMNS, "lat", "lon"))
 
 
 def search(
@@ -289,26 +295,48 @@ def search_sql(db: DirectorySource, query: SearchQuery) -> SearchResult:
         params["needle"] = needle
     where.append(_IN_RANGE)
     matches = " AND ".join(where)
+    # Every place of every provider (the primary practice location, place 0, and each
+    # secondary one), kept when in range, then each provider once, at its nearest place.
+    found = f"""
+        WITH places AS (
+            SELECT npi_int, lat, lon, ux, uy, uz, specialty_mask, bkp_services, name,
+                   other_names, 0 AS place
+            FROM providers
+            UNION ALL
+            SELECT p.npi_int, l.lat, l.lon, l.ux, l.uy, l.uz, p.specialty_mask, p.bkp_services,
+                   p.name, p.other_names, l.rowid + 1 AS place
+            FROM locations l JOIN providers p ON p.npi = l.npi
+        )
+        SELECT npi_int, place, ux, uy, uz, bkp_services FROM places WHERE {matches}
+        QUALIFY row_number() OVER (PARTITION BY npi_int ORDER BY {_DOT} DESC, place) = 1
+    """
     with read_connection(db) as conn:
-        total = scalar(conn, f"SELECT count(*) FROM providers WHERE {matches}", params)
+        total = scalar(conn, f"SELECT count(*) FROM ({found})", params)
         page: list[tuple[Any, ...]] = []
         if total > query.offset:
             top = conn.execute(
                 f"""
-                SELECT npi_int, lat FROM providers WHERE {matches}
+                SELECT npi_int, place FROM ({found})
                 ORDER BY {_ORDER[query.sort]}
                 LIMIT {query.limit} OFFSET {query.offset}
                 """,
                 params,
             ).fetchall()
-            ids = ", ".join(str(int(npi_int)) for npi_int, _ in top)
-            lats = [lat for _, lat in top]
+            chosen = ", ".join(f"({int(npi_int)}, {int(place)})" for npi_int, place in top)
             page = conn.execute(
                 f"""
-                SELECT {_HIT_COLUMNS}, {_DISTANCE} AS distance, other_names FROM providers
-                WHERE lat BETWEEN $low AND $high AND npi_int IN ({ids})
+                WITH chosen(npi_int, place) AS (VALUES {chosen}),
+                picked AS (
+                    SELECT c.place, p.npi, p.name, p.entity_type, p.specialties,
+                        p.primary_specialty, p.bkp_services, p.vertebroplasty_services,
+                        p.other_names,
+                        {_AT_PLACE_COLUMNS}
+                    FROM chosen c JOIN providers p USING (npi_int)
+                    LEFT JOIN locations l ON l.rowid = c.place - 1
+                )
+                SELECT {_HIT_COLUMNS}, {_DISTANCE} AS distance, other_names, place FROM picked
                 """,
-                {"low": min(lats), "high": max(lats), "lat": origin.lat, "lon": origin.lon},
+                {"lat": origin.lat, "lon": origin.lon},
             ).fetchall()
     _sort_page(page, query.sort)
     return SearchResult.model_construct(query=query, total=total, results=_hits(page))
@@ -341,6 +369,7 @@ def _hits(rows: list[tuple[Any, ...]]) -> list[ProviderHit]:
             bkp_services=r[10],
             vertebroplasty_services=r[11],
             other_names=list(r[13] or ()),
+            secondary_location=r[14] > 0,
         )
         for r in rows
     ]

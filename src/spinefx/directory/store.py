@@ -107,7 +107,11 @@ CREATE TABLE locations (
     zip VARCHAR,
     phone VARCHAR,
     lat DOUBLE,
-    lon DOUBLE
+    lon DOUBLE,
+    -- the ZIP centroid's unit vector, as for providers: secondary locations are searched too
+    ux DOUBLE,
+    uy DOUBLE,
+    uz DOUBLE
 );
 CREATE TABLE utilization (
     npi VARCHAR NOT NULL,
