@@ -174,3 +174,24 @@ def test_search_sorts_by_volume(capsys: pytest.CaptureFixture[str], demo_db: Pat
     hits = json.loads(capsys.readouterr().out)["results"]
     volumes = [h["bkp_services"] or 0 for h in hits]
     assert volumes == sorted(volumes, reverse=True) and volumes[0] > 0
+
+
+def test_an_ingest_imports_no_pandas(tmp_path: Path, files: SimpleNamespace) -> None:
+    """pyarrow and DuckDB import pandas where it is installed (here, for the benchmark's
+    baseline) on first use, at a second or so of start-up; the ingest and update commands keep
+    it out."""
+    import subprocess
+    import sys
+
+    nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
+    db = tmp_path / "d.duckdb"
+    code = (
+        "import sys; from spinefx.cli import run; "
+        f"codes = [run(['directory', 'ingest', {str(nppes)!r}, '--db', {str(db)!r}]), "
+        f"run(['directory', 'update', {str(nppes)!r}, '--db', {str(db)!r}])]; "
+        "print(codes, 'pandas' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[0, 0] False"

@@ -132,6 +132,19 @@ def test_specialists_take_repeated_specialties_and_pages(client: TestClient) -> 
         assert {"neurosurgery", "pain-medicine"} & set(hit["specialties"])
 
 
+def test_specialists_take_a_name(client: TestClient) -> None:
+    everyone = client.get("/api/v1/specialists", params={"zip": "02139", "radius": 100}).json()
+    named = client.get(
+        "/api/v1/specialists", params={"zip": "02139", "radius": 100, "name": "  SPINE  "}
+    ).json()
+    assert named["query"]["name"] == "SPINE"
+    assert 0 < named["total"] < everyone["total"]
+    for hit in named["results"]:
+        assert "spine" in " ".join([hit["name"], *hit["other_names"]]).lower()
+    too_long = client.get("/api/v1/specialists", params={"zip": "02139", "name": "x" * 101})
+    assert too_long.status_code == 422
+
+
 # --- Bad input: 422 naming the field --------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.abc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +46,36 @@ def _database(db: Path | None) -> Path:
     settings = Settings.from_environment()
     load_zip_table(settings.cache_dir)
     return db.expanduser() if db is not None else settings.directory_db
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """An import finder that says pandas is not installed."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == "pandas" or fullname.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+
+
+@contextmanager
+def _without_pandas() -> Iterator[None]:
+    """Keep pandas out of an ingest or update process, which does not use it.
+
+    pyarrow imports pandas, where it is installed (the development environment has it, for the
+    benchmark's baseline), on its first conversion of Python values (the ingest's first
+    ``pa.array``, when ``spinefx.directory.utilization`` is imported), and DuckDB on its first
+    ``register()``: neither uses it here, and the import costs 0.7 s or more of start-up. This
+    command then runs as it does where pandas is not installed. Nothing is done when pandas is
+    already imported.
+    """
+    if "pandas" in sys.modules:
+        yield
+        return
+    finder = _NoPandas()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 @contextmanager
@@ -182,9 +214,9 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Load the specialist directory from the NPPES files (replaces the current one when done)."""
-    from spinefx.directory.nppes import ingest as run_ingest
+    with _without_pandas(), _progress_bar() as progress:
+        from spinefx.directory.nppes import ingest as run_ingest
 
-    with _progress_bar() as progress:
         report = run_ingest(
             nppes_csv,
             db_path=_database(db),
@@ -208,9 +240,9 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Load a synthetic sample (fictional providers, real file formats) as the directory."""
-    from spinefx.directory.demo import load_demo
+    with _without_pandas(), _progress_bar() as progress:
+        from spinefx.directory.demo import load_demo
 
-    with _progress_bar() as progress:
         report = load_demo(_database(db), rows=rows, seed=seed, progress=progress)
     if as_json:
         print_json(report)
@@ -386,9 +418,9 @@ def update(
     reactivated ones restored (the directory is replaced only when all of it is applied)."""
     from rich.markup import escape
 
-    from spinefx.directory.update import update as run_update
+    with _without_pandas(), _progress_bar() as progress:
+        from spinefx.directory.update import update as run_update
 
-    with _progress_bar() as progress:
         report = run_update(weekly, db_path=_database(db), progress=progress)
     if as_json:
         print_json(report)

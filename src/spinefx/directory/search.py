@@ -103,7 +103,9 @@ class SearchQuery(BaseModel):
     def _name_text(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        text = " ".join(value.split())  # also drops control characters such as the separator
+        # Printable characters only (no NUL, nor the separator of the stored name text), and
+        # runs of spaces as one.
+        text = " ".join("".join(c if c.isprintable() else " " for c in value).split())
         return text or None
 
     @field_validator("specialties")

@@ -426,6 +426,19 @@ class Directory:
             if used.retired and used.readers == 0:
                 used.close()
 
+    def index_ready(self) -> bool:
+        """Whether :meth:`index` would answer without loading anything (the file is open, has
+        not changed, and its index is loaded)."""
+        try:
+            identity = _identity(self.path)
+        except (DirectoryNotLoaded, DataError):
+            return False
+        with self._lock:
+            current = self._open
+            return (
+                current is not None and current.identity == identity and current.index is not None
+            )
+
     def index(self) -> DirectoryIndex:
         """The in-memory search index of the file as it is now, loaded on first use (about a
         second per million providers) and kept until the file is replaced; raises as
