@@ -128,9 +128,11 @@ def test_the_json_shape_is_what_the_web_app_reads(small_db: Path) -> None:
         "bkp_services",
         "vertebroplasty_services",
         "other_names",
+        "secondary_location",
     }
     assert data["results"][0]["phone"] == "617-555-0100"
     assert data["results"][0]["other_names"] == []
+    assert data["results"][0]["secondary_location"] is False
 
 
 def test_a_malformed_zip_is_an_input_error_naming_zip(small_db: Path) -> None:
@@ -209,8 +211,15 @@ def test_a_demo_directory_finds_many_providers_around_cambridge(demo_db: Path) -
     assert all(r.distance_miles <= 25 for r in result.results)
     for hit in result.results[:20]:
         detail = provider_info(demo_db, hit.npi)
-        assert detail.latitude is not None and detail.longitude is not None
-        exact = haversine_miles(42.3647, -71.1042, detail.latitude, detail.longitude)
+        if hit.secondary_location:  # found at a secondary practice location, nearer
+            assert hit.zip in [loc.zip for loc in detail.locations]
+            place = centroid(hit.zip or "")
+            assert place is not None
+            lat, lon = place.lat, place.lon
+        else:
+            assert detail.latitude is not None and detail.longitude is not None
+            lat, lon = detail.latitude, detail.longitude
+        exact = haversine_miles(42.3647, -71.1042, lat, lon)
         assert hit.distance_miles == round(exact, 1)
 
 
