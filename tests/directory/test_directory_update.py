@@ -15,7 +15,7 @@ from spinefx.directory.nppes import ingest
 from spinefx.directory.search import SearchQuery, provider_info, search
 from spinefx.directory.store import directory_facts
 from spinefx.directory.update import update
-from spinefx.errors import InputError
+from spinefx.errors import DirectoryDamaged, InputError
 
 MONTH = "20050523-20260308"
 MONTHLY = "NPPES_Data_Dissemination_March_2026_V2.zip"
@@ -173,3 +173,17 @@ def test_the_cli_updates_and_says_what_the_directory_is_built_from(
     data = json.loads(capsys.readouterr().out)
     assert data["weekly_updates"] == [WEEKLY1]
     assert data["providers"] == 4
+
+
+def test_a_directory_of_an_older_format_is_refused_until_rebuilt(
+    directory: Path, weekly1: Path
+) -> None:
+    conn = duckdb.connect(str(directory))
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    conn.close()
+    before = table_rows(directory)
+    with pytest.raises(DirectoryDamaged, match="another version of spinefx"):
+        update(weekly1, db_path=directory)
+    with pytest.raises(DirectoryDamaged, match="rebuild it"):
+        search(directory, SearchQuery(zip="02139"))
+    assert table_rows(directory) == before

@@ -295,6 +295,12 @@ def updating(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         quoted = str(partial).replace("'", "''")
         conn.execute(f"ATTACH '{quoted}' AS directory (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
         conn.execute("USE directory")
+        version = one(conn, "SELECT value FROM meta WHERE key = 'schema_version'")
+        if version is None or version[0] != SCHEMA_VERSION:
+            raise DirectoryDamaged(
+                f"the directory database {target} was built by another version of spinefx; "
+                "rebuild it with `spinefx directory ingest FILE` before updating it"
+            )
         conn.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
         conn.execute("SET temp_directory = ?", [str(spill)])
         yield conn
@@ -341,7 +347,7 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
         quoted = str(path).replace("'", "''")
         conn.execute(f"ATTACH '{quoted}' AS directory (READ_ONLY)")
         conn.execute("USE directory")
-        one(conn, "SELECT value FROM meta WHERE key = 'schema_version'")
+        version = one(conn, "SELECT value FROM meta WHERE key = 'schema_version'")
     except duckdb.Error as exc:
         with contextlib.suppress(Exception):
             conn.close()
@@ -349,6 +355,14 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
             f"the directory database {path} cannot be read ({exc}); "
             "rebuild it with `spinefx directory ingest FILE` or `spinefx directory demo`"
         ) from exc
+    if version is None or version[0] != SCHEMA_VERSION:
+        conn.close()
+        found = version[0] if version else "none"
+        raise DirectoryDamaged(
+            f"the directory database {path} was built by another version of spinefx (format "
+            f"{found}, this one reads {SCHEMA_VERSION}); rebuild it with "
+            "`spinefx directory ingest FILE` or `spinefx directory demo`"
+        )
     return conn
 
 
