@@ -18,7 +18,7 @@ shows. A search is then:
 The results, their order and their distances are those of the SQL query
 (:func:`spinefx.directory.search.search_sql`) to the last bit; a test compares both.
 
-Loading reads the providers once (about a second and some 180 MB for a million providers), so
+Loading reads the providers once (some seconds and some 180 MB for a million providers), so
 it is done once per open database file, by whoever owns the handle (the web app at start-up).
 """
 
@@ -249,7 +249,7 @@ class DirectoryIndex:
 
     @classmethod
     def load(cls, conn: duckdb.DuckDBPyConnection) -> DirectoryIndex:
-        """Read the index from a connection on the directory (about a second per million)."""
+        """Read the index from a connection on the directory (some seconds per million rows)."""
         return cls(
             _arrow(conn, _ROWS_SQL.format("NOT")),
             _arrow(conn, _ROWS_SQL.format("")),

@@ -454,8 +454,8 @@ class Directory:
             )
 
     def index(self) -> DirectoryIndex:
-        """The in-memory search index of the file as it is now, loaded on first use (about a
-        second per million providers) and kept until the file is replaced; raises as
+        """The in-memory search index of the file as it is now, loaded on first use (some
+        seconds per million providers) and kept until the file is replaced; raises as
         :meth:`cursor` does."""
         from spinefx.directory.index import DirectoryIndex
 
