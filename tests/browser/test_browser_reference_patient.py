@@ -2,18 +2,23 @@
 
 She answers the self-check as on day 4 (spinefx.clinical.pathway.REFERENCE_SCREENING) with her
 ZIP code; the result opens with what to do; its link finds specialists near her; she opens one.
+Then the fracture liaison coordinator logs in to the registry, finds her on the worklist and
+opens her case: the L2 fracture, the saved tool results, the kyphoplasty, her scores, the events.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from spinefx.clinical.pathway import REFERENCE_SCREENING
+from spinefx.clinical.pathway import REFERENCE_SCREENING, reference_patient_pathway
 from spinefx.directory.taxonomy import BKP_SPECIALTIES, SPECIALTIES
 
 HER_ZIP = "02139"
+COORDINATOR = "fls-e2e@example.org"
+PASSWORD = "reference patient browser test"
 WIDTHS = {390: 844, 1280: 900}  # width: height of the first screen
 
 
@@ -78,4 +83,81 @@ def test_her_path_from_the_self_check_to_a_specialist(
     page.wait_for_url(f"**/find/provider/{npi}*")
     assert page.locator("h1").inner_text().strip() == name.strip()
     assert npi in page.locator("main").inner_text()
+    assert fits_the_width(page) and a11y_problems(page) == []
+
+
+@pytest.fixture(scope="module")
+def her_case(data_dir: Path) -> int:
+    """Her whole record (fictional) in the registry the session's app reads, with the tools'
+    results saved to it, and a coordinator of the demo site."""
+    from spinefx.registry import cases
+    from spinefx.registry.db import Registry
+    from spinefx.registry.permissions import Actor
+    from spinefx.registry.schema import CaseIn, parse
+    from spinefx.registry.seed import DEMO_SITE, REFERENCE_MRN, reference_case
+    from spinefx.registry.users import add_user, ensure_site
+
+    cli = Actor.command_line("browser-test")
+    registry = Registry.open(f"sqlite:///{data_dir / 'registry.sqlite3'}")
+    registry.init()
+    path = reference_patient_pathway()
+    try:
+        with registry.transaction() as session:
+            ensure_site(session, DEMO_SITE, name="Demo Hospital (fictional)", fictional=True)
+            add_user(
+                session, cli, COORDINATOR, role="coordinator", sites=[DEMO_SITE], password=PASSWORD
+            )
+            page = cases.list_cases(session, cli, site=DEMO_SITE, mrn=REFERENCE_MRN)
+            assert page.total == 0, "another test already registered her"
+            case = cases.create_case(session, cli, parse(CaseIn, reference_case()))
+            for kind in ("screening", "grading", "candidacy", "followup"):
+                result = getattr(path, kind).model_dump(mode="json")
+                cases.save_assessment(
+                    session, cli, case.id, case.version, kind=kind, input={}, result=result
+                )
+            return case.id
+    finally:
+        registry.dispose()
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_the_coordinator_opens_her_case_from_the_worklist(
+    page: Any, a11y_problems: Any, her_case: int, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": WIDTHS[width]})
+    page.goto("/registry")
+    page.fill("#email", COORDINATOR)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/registry")
+    mine = page.locator("table.worklist tbody tr", has_text="Rose Example")
+    assert mine.count() == 1
+    assert "Follow-up monitoring contact" in mine.inner_text()  # her one event not yet recorded
+    assert fits_the_width(page) and a11y_problems(page) == []
+
+    mine.locator("th a").click()
+    page.wait_for_url(f"**/registry/cases/{her_case}")
+    facts = page.locator(".case-facts").inner_text()
+    for shown in (
+        "DEMO-0001",
+        "Active",
+        "2026-11-02",
+        "Follow-up monitoring contact",
+        "2027-02-22",
+    ):
+        assert shown in facts, shown
+    timeline = page.locator("#timeline").inner_text()
+    for shown in (
+        "L2",
+        "Genant grade 2",
+        "Kyphoplasty L2",
+        "Bipedicular",
+        "4.8 ml",
+        "Meets criteria",
+        "Zoledronic acid",
+        "3 months",
+    ):
+        assert shown.lower() in timeline.lower(), shown
+    for score in ("8", "3", "2"):  # her pain at baseline, 2 weeks and 3 months
+        assert page.locator(f"#chart-nrs [data-y='{score}']").count() >= 1
     assert fits_the_width(page) and a11y_problems(page) == []
