@@ -272,6 +272,12 @@ def test_kidney_function_at_35_and_30(
         assert ("denosumab" in options) is not boxed_warning
         if not bisphosphonates:
             assert medication.first_line.startswith("Specialist review first")
+            # The first line offers nothing the kidney rule took out of the options.
+            offered = medication.first_line.partition("Options left")[2]
+            assert offered
+            for drug in ("alendronate", "risedronate", "zoledronic"):
+                assert drug not in medication.first_line
+            assert ("denosumab" in offered) is not boxed_warning
             assert "creatinine clearance" in notes
             assert "stands in" in notes
 

@@ -394,18 +394,21 @@ def _medication(
                 "look for secondary causes and refer to a specialist instead."
             )
     if low_kidney:
+        # The guideline sentence above names bisphosphonates (and denosumab); below the kidney
+        # cut-offs it is replaced, not prefixed, so the plan never offers what it rules out.
         options = [o for o in options if not _is_bisphosphonate(o)]
-    if advanced_ckd:
-        options = [o for o in options if not o.startswith("denosumab")]
+        if advanced_ckd:
+            options = [o for o in options if not o.startswith("denosumab")]
+            reason = (
+                f"below {DENOSUMAB_BOXED_WARNING_BELOW_EGFR:g} ml/min, where bisphosphonates are "
+                "not used and denosumab carries a boxed warning"
+            )
+        else:
+            reason = "below the limit for bisphosphonates"
+        remaining = ", ".join(o.split(" (")[0] for o in options) or "none without specialist advice"
         first_line = (
-            "Specialist review first: kidney function is below "
-            f"{DENOSUMAB_BOXED_WARNING_BELOW_EGFR:g} ml/min, where bisphosphonates are not used "
-            "and denosumab carries a boxed warning. " + first_line
-        )
-    elif low_kidney:
-        first_line = (
-            "Specialist review first: kidney function is below the limit for bisphosphonates "
-            "(denosumab or an anabolic agent instead). " + first_line
+            f"Specialist review first: kidney function is {reason}. "
+            f"Options left to weigh with the specialist: {remaining}."
         )
     notes += kidney
     if on_treatment:
