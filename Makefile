@@ -6,21 +6,32 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run demo test lint typecheck unit clean
+.PHONY: setup serve-setup run demo test lint typecheck unit doctest clean
 
-$(BIN)/spinefx: pyproject.toml uv.lock
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+NEED_UV = command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+
+# Everything, test and lint tools included (make test).
+$(VENV)/.synced-dev: pyproject.toml uv.lock
+	@$(NEED_UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-setup: $(BIN)/spinefx
+# What serving needs and no more (make run); --inexact keeps tools a developer already has.
+$(VENV)/.synced-run: pyproject.toml uv.lock
+	@$(NEED_UV)
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
+	@touch $@
 
-run: setup
+setup: $(VENV)/.synced-dev
+
+serve-setup: $(VENV)/.synced-run
+
+run: serve-setup
 	$(BIN)/spinefx directory demo
 	$(BIN)/spinefx registry demo
 	$(BIN)/spinefx serve --host $(HOST) --port $(PORT)
 
-demo: setup
+demo: serve-setup
 	$(BIN)/spinefx demo
 
 lint: setup
@@ -33,7 +44,12 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# The examples in the package's docstrings, run as they are written.
+doctest: setup
+	$(BIN)/pytest --doctest-modules src/spinefx -q -p no:cacheprovider \
+		--ignore=src/spinefx/registry/migrations
+
+test: lint typecheck unit doctest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

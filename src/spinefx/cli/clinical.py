@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,10 +39,24 @@ def emit(result: BaseModel, as_json: bool, render: Callable[[Any], None]) -> Non
         render(result)
 
 
+def example(command: str, data: dict[str, Any]) -> str:
+    """The ``--help`` epilog: a whole input for ``command``, piped in on standard input."""
+    from rich.markup import escape
+
+    text = json.dumps(data, separators=(",", ":"))
+    return escape(f"Example: echo '{text}' | spinefx {command} -")
+
+
 def register(app: typer.Typer) -> None:
     """Add the clinical commands to ``app``."""
+    from spinefx.clinical.pathway import (
+        REFERENCE_CANDIDACY,
+        REFERENCE_FOLLOWUP,
+        REFERENCE_HEIGHTS,
+        REFERENCE_SCREENING,
+    )
 
-    @app.command()
+    @app.command(epilog=example("screen", REFERENCE_SCREENING))
     def screen(file: FileArg, as_json: JsonOpt = False) -> None:
         """Self-check for a possible vertebral compression fracture (red flags first)."""
         from spinefx.cli import render
@@ -49,7 +64,7 @@ def register(app: typer.Typer) -> None:
 
         emit(screen(read_input(ScreeningInput, file)), as_json, render.screening)
 
-    @app.command()
+    @app.command(epilog=example("grade", REFERENCE_HEIGHTS))
     def grade(file: FileArg, as_json: JsonOpt = False) -> None:
         """Vertebral morphometry: Genant grade per vertebra and the spinal deformity index."""
         from spinefx.cli import render
@@ -57,7 +72,7 @@ def register(app: typer.Typer) -> None:
 
         emit(grade(read_input(GradingInput, file)), as_json, render.grading)
 
-    @app.command()
+    @app.command(epilog=example("candidacy", {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}))
     def candidacy(file: FileArg, as_json: JsonOpt = False) -> None:
         """Balloon kyphoplasty candidacy against the Medicare coverage criteria, with codes."""
         from spinefx.cli import render
@@ -65,7 +80,7 @@ def register(app: typer.Typer) -> None:
 
         emit(assess(read_input(CandidacyInput, file)), as_json, render.candidacy)
 
-    @app.command()
+    @app.command(epilog=example("followup", REFERENCE_FOLLOWUP))
     def followup(file: FileArg, as_json: JsonOpt = False) -> None:
         """Osteoporosis follow-up plan after a fragility vertebral fracture."""
         from spinefx.cli import render
@@ -73,7 +88,7 @@ def register(app: typer.Typer) -> None:
 
         emit(plan(read_input(FollowupInput, file)), as_json, render.followup)
 
-    @app.command()
+    @app.command(epilog="Example: spinefx demo")
     def demo(
         registry_url: Annotated[
             str | None,

@@ -122,6 +122,22 @@ def _progress_bar() -> Iterator[ProgressFn]:
             bar.stop()
 
 
+def _print_demo_summary(report: IngestReport) -> None:
+    """Three lines: what was loaded, where, and what to try next."""
+    from rich.markup import escape
+
+    console.print(
+        f"[bold]Demo directory loaded:[/] {report.kept:,} fictional providers "
+        f"(from {report.rows_read:,} synthetic rows) in {report.seconds:.1f} s.",
+        highlight=False,
+    )
+    console.print(f"Saved to {escape(report.db_path)}", highlight=False)
+    console.print(
+        "[yellow]Every provider in it is made up.[/] Try: spinefx directory search --zip 02139",
+        highlight=False,
+    )
+
+
 def _print_report(report: IngestReport) -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -174,7 +190,10 @@ def _print_report(report: IngestReport) -> None:
                 console.print(f"  {example}", style="dim", highlight=False, markup=False)
 
 
-@app.command()
+@app.command(
+    epilog="Example: spinefx directory ingest npidata_pfile_20050523-20250608.csv "
+    "--locations pl_pfile_20050523-20250608.csv --utilization MUP_PHY_R25_P05_V10_D23_Prov_Svc.csv"
+)
 def ingest(
     nppes_csv: Annotated[
         Path,
@@ -228,7 +247,7 @@ def ingest(
     print_json(report) if as_json else _print_report(report)
 
 
-@app.command()
+@app.command(epilog="Example: spinefx directory demo --rows 10000")
 def demo(
     db: DbOpt = None,
     rows: Annotated[
@@ -247,11 +266,13 @@ def demo(
     if as_json:
         print_json(report)
     else:
-        _print_report(report)
-        console.print("[yellow]Demo data: every provider in it is fictional.[/]")
+        _print_demo_summary(report)
 
 
-@app.command()
+@app.command(
+    epilog="Example: spinefx directory search --zip 02139 --radius 25 "
+    "--specialty neurosurgery --specialty interventional-radiology"
+)
 def search(
     zip_code: Annotated[
         str, typer.Option("--zip", help="5-digit US ZIP code to search around.", show_default=False)
@@ -401,7 +422,7 @@ def _print_results(result: SearchResult, facts: DirectoryFacts) -> None:
     )
 
 
-@app.command()
+@app.command(epilog="Example: spinefx directory update npidata_pfile_20250602-20250608.csv")
 def update(
     weekly: Annotated[
         Path,
@@ -443,7 +464,7 @@ def update(
         console.print(f"  {label:<40} {count:>10,}", highlight=False)
 
 
-@app.command()
+@app.command(epilog="Example: spinefx directory info 1234567893")
 def info(
     npi: Annotated[
         str | None,

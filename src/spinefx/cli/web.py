@@ -13,7 +13,7 @@ ACCESS_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def register(app: typer.Typer) -> None:
     """Add ``serve`` to ``app``."""
 
-    @app.command()
+    @app.command(epilog="Example: SPINEFX_DATA_DIR=/srv/spinefx spinefx serve --port 8080")
     def serve(
         host: Annotated[
             str | None,

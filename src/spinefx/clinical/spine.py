@@ -29,6 +29,19 @@ class Level(StrEnum):
     L4 = "L4"
     L5 = "L5"
 
+    @classmethod
+    def _missing_(cls, value: object) -> Level | None:
+        """A level in any case, with spaces around it: ``"l2"`` and ``" L2 "`` are L2.
+
+        >>> Level("l2"), Level(" t12 ")
+        (<Level.L2: 'L2'>, <Level.T12: 'T12'>)
+        """
+        if isinstance(value, str):
+            found = cls.__members__.get(value.strip().upper())
+            if found is not None:
+                return found
+        return None
+
     @property
     def position(self) -> int:
         """Position from the head down: T1 is 0, L5 is 16."""

@@ -5,7 +5,7 @@ in the real formats and loads it through the same :func:`~spinefx.directory.nppe
 
 - ``npidata_pfile_demo.csv``: the exact 330-column header, every value double-quoted,
   MM/DD/YYYY dates, 5- or 9-digit ZIP codes, deactivated (nearly empty) and reactivated rows,
-  non-US addresses, taxonomy codes we do not map, a few malformed rows;
+  non-US addresses, taxonomy codes we do not map (and, when a test asks, rows cut short);
 - ``pl_pfile_demo.csv``: secondary practice locations, with byte-identical duplicate rows;
 - ``MUP_PHY_demo_D23_Prov_Svc.csv``: Medicare procedure rows for 22510-22515, including NPIs that
   are not in the main file.
@@ -483,6 +483,7 @@ def write_demo_files(
     seed: int = DEFAULT_SEED,
     *,
     our_share: float | None = None,
+    malformed_rows: bool = False,
 ) -> DemoFiles:
     """Write the three sample files into ``directory`` (deterministic for a given seed).
 
@@ -491,6 +492,8 @@ def write_demo_files(
     mix, in which about 62% of rows carry one of our codes, so a demo directory holds many
     providers. The real NPPES file holds a far smaller share (some 0.7 million of 9.7 million
     NPIs, about 7%); benchmarks pass ``our_share=0.1`` to do comparable work after reading.
+    ``malformed_rows`` adds one row cut short per chunk, as a damaged download has them (tests
+    of the ingest's checks); the demo the CLI loads has none.
     """
     if our_share is not None and not 0.0 <= our_share <= 1.0:
         raise ValueError(f"our_share must be between 0 and 1, not {our_share}")
@@ -513,8 +516,9 @@ def write_demo_files(
             n = min(CHUNK_ROWS, rows - start)
             table, shared = _npidata_chunk(start, n, seed, our_share)
             main.write(_csv_bytes(table, "all_valid"))
-            # Rows cut short, as a damaged download would have them.
-            main.write(f'"{1_999_000_000 + start // CHUNK_ROWS}","1","DEMO-TRUNCATED"\n'.encode())
+            if malformed_rows:  # a row cut short, as a damaged download would have it
+                number = 1_999_000_000 + start // CHUNK_ROWS
+                main.write(f'"{number}","1","DEMO-TRUNCATED"\n'.encode())
             location_rows = _location_rows(shared, seed, start)
             if location_rows is not None:
                 locs.write(_csv_bytes(location_rows, "all_valid"))

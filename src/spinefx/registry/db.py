@@ -5,12 +5,15 @@ otherwise an embedded SQLite file ``registry.sqlite3`` in the data folder. Every
 :meth:`Registry.transaction`: one transaction, committed at the end of the block or rolled back
 on any error.
 
->>> import tempfile, pathlib
->>> reg = Registry.open(f"sqlite:///{tempfile.mkdtemp()}/r.sqlite3")
+>>> import tempfile
+>>> from spinefx.registry.models import Site
+>>> folder = tempfile.TemporaryDirectory()
+>>> reg = Registry.open(f"sqlite:///{folder.name}/r.sqlite3")
 >>> reg.init()
 >>> with reg.transaction() as session:
 ...     session.scalar(sa.select(sa.func.count()).select_from(Site))
 0
+>>> reg.engine.dispose(); folder.cleanup()
 """
 
 from __future__ import annotations

@@ -12,9 +12,11 @@ closes them at shutdown; routes get them as dependencies. At startup the directo
 (ZIP table, read connection) so the first search is not slow; a missing or broken directory
 never stops the app from starting.
 
+>>> import tempfile
 >>> from fastapi.testclient import TestClient
->>> with TestClient(create_app(Settings(data_dir="/nonexistent"))) as client:
-...     client.get("/api/v1/specialists?zip=02139").status_code
+>>> with tempfile.TemporaryDirectory() as empty:  # no directory loaded there
+...     with TestClient(create_app(Settings(data_dir=empty))) as client:
+...         client.get("/api/v1/specialists?zip=02139").status_code
 503
 """
 
