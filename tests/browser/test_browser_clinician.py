@@ -95,6 +95,7 @@ REFERENCE_FORM_HEIGHTS = {
 
 
 def fits(page: Any) -> bool:
+    page.wait_for_load_state("load")  # stylesheet and drawing laid out, not a half-styled page
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 

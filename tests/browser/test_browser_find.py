@@ -54,6 +54,7 @@ WIDTHS = [390, 1280]
 
 
 def no_sideways_scroll(page: Any) -> bool:
+    page.wait_for_load_state("load")  # stylesheet and drawing laid out, not a half-styled page
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 

@@ -42,6 +42,7 @@ def top(page: Any, selector: str) -> float:
 
 
 def fits_the_width(page: Any) -> bool:
+    page.wait_for_load_state("load")  # stylesheet and drawing laid out, not a half-styled page
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
