@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from spinefx.registry.vocab import marked_fictional
+
 __all__ = [
     "ApiToken",
     "Assessment",
@@ -92,6 +94,11 @@ class Site(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def label(self) -> str:
+        """The name as shown, " (fictional)" once for a demonstration site."""
+        return marked_fictional(self.name, self.fictional)
 
 
 class User(Base):
@@ -195,6 +202,11 @@ class Case(Base):
     dismissals: Mapped[list[Dismissal]] = relationship(
         order_by="Dismissal.id", back_populates="case"
     )
+
+    @property
+    def label(self) -> str:
+        """The patient's name as shown, " (fictional)" once for a demonstration patient."""
+        return marked_fictional(self.name, self.fictional)
 
 
 class Fracture(Base):

@@ -25,7 +25,26 @@ __all__ = [
     "Role",
     "Sex",
     "Timepoint",
+    "marked_fictional",
 ]
+
+FICTIONAL_MARK = "(fictional)"
+
+
+def marked_fictional(name: str, fictional: bool) -> str:
+    """``name`` as shown: with " (fictional)" after it for a made-up record, said once.
+
+    The demo's names already end with the mark (they are fictional wherever they are copied),
+    so it is added only when the name does not carry it.
+
+    >>> marked_fictional("Demo Hospital (fictional)", True)
+    'Demo Hospital (fictional)'
+    >>> marked_fictional("North", True), marked_fictional("North", False)
+    ('North (fictional)', 'North')
+    """
+    if not fictional or name.rstrip().lower().endswith(FICTIONAL_MARK):
+        return name
+    return f"{name} {FICTIONAL_MARK}"
 
 
 class Role(StrEnum):

@@ -422,6 +422,18 @@ def test_the_worklist_lists_open_cases_overdue_first_and_filters(
     assert "Choose one of the listed statuses." in bad.text
 
 
+def test_a_fictional_sites_name_says_fictional_once_in_the_filters(
+    client: TestClient, world: World
+) -> None:
+    # the site is named "North Hospital (fictional)" and marked fictional: one mark, not two
+    log_in(client, world.email("coordinator"))
+    for path in ("/registry", "/registry/kpi"):
+        page = client.get(path).text
+        options = re.findall(r'<option value="north"[^>]*>([^<]*)</option>', page)
+        assert options == ["North Hospital (fictional)"], path
+        assert "(fictional) (fictional)" not in page, path
+
+
 def test_accept_from_the_worklist(client: TestClient, world: World, registry: Registry) -> None:
     csrf = log_in(client, world.email("coordinator"))
     page = client.get("/registry?found_by=case-finding").text
@@ -675,6 +687,7 @@ def test_save_to_case_after_logging_in(
     assert chooser.status_code == 200
     assert f'value="{world.active}"' in chooser.text
     assert f'value="{world.south}"' not in chooser.text
+    assert "Patient N-1 (fictional), MRN N-1" in chooser.text  # the mark once, not twice
     saved = client.post(
         "/registry/save/confirm",
         data={**payload, "case": str(world.active), "csrf_token": csrf_of(chooser.text)},
