@@ -159,7 +159,7 @@ def test_json_and_text_carry_the_new_outcomes_and_fields(tmp_path, capsys):
     out = assert_ok(*run_json(capsys, "screen", write(tmp_path, aching), "--json"))
     assert json.loads(out.out)["outcome"] == "see-doctor"
     out = assert_ok(*run_json(capsys, "screen", write(tmp_path, aching)))
-    assert "see-doctor" in out.out and "concern" in out.out
+    assert "see-doctor" in out.out and "a reason to see a doctor on its own" in out.out
     late = {**REFERENCE_FOLLOWUP, "as_of": "2027-03-01"}
     out = assert_ok(*run_json(capsys, "followup", write(tmp_path, late), "--json"))
     plan = json.loads(out.out)
@@ -177,3 +177,50 @@ def test_a_fracture_after_as_of_is_exit_2_naming_the_field(tmp_path, capsys):
     status, out = run_json(capsys, "followup", write(tmp_path, late), "--json")
     assert status == 2
     assert "fracture_date" in out.err
+
+
+@pytest.mark.parametrize(
+    ("command", "data", "words", "ids"),
+    [
+        (
+            "screen",
+            REFERENCE_SCREENING,
+            ["The pain started suddenly.", "Fever or chills"],
+            ["sudden-onset", "red-flag:fever"],
+        ),
+        (
+            "candidacy",
+            {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3},
+            ["Roland-Morris Disability Questionnaire over 17", "No absolute contraindication"],
+            ["rdq-over-17", "no-absolute-contraindication"],
+        ),
+        (
+            "followup",
+            REFERENCE_FOLLOWUP,
+            ["A fracture within the past 12 months", "A T-score below -3.0"],
+            ["recent-fracture", "t-score-below-minus-3"],
+        ),
+    ],
+)
+def test_criteria_are_printed_in_words_and_the_json_keeps_the_ids(
+    tmp_path, capsys, monkeypatch, command, data, words, ids
+):
+    monkeypatch.setenv("COLUMNS", "200")  # each criterion on one line, so the words read whole
+    path = write(tmp_path, data)
+    out = assert_ok(*run_json(capsys, command, path))
+    for text in words:
+        assert text in out.out
+    for id in ids:
+        assert id not in out.out
+    out = assert_ok(*run_json(capsys, command, path, "--json"))
+    found = json.loads(out.out)
+    reasons = found.get("criteria") or found["risk_reasons"]
+    assert set(ids) <= {c["id"] for c in reasons}
+
+
+def test_unanswered_warning_signs_are_named_in_words(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    out = assert_ok(*run_json(capsys, "screen", write(tmp_path, {"age": 70})))
+    assert "Warning signs not answered" in out.out
+    assert "Fever or chills" in out.out
+    assert "saddle_numbness" not in out.out

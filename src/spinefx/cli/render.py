@@ -5,9 +5,11 @@ Each function takes a rule's result model and prints it; ``--json`` bypasses all
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -36,19 +38,24 @@ def _outcome(label: str, outcome: str) -> None:
     console.print(f"{label}: [{style}] {outcome} [/]")
 
 
-def _print_criteria(criteria: list[dict[str, Any]], title: str = "Criteria") -> None:
-    """A criteria table whose sources are numbered footnotes, so the table stays narrow."""
+def _print_criteria(
+    criteria: list[dict[str, Any]], text: Callable[[str], str], title: str = "Criteria"
+) -> None:
+    """A criteria table in words (``text`` gives a criterion's words from its id; ``--json``
+    keeps the ids) whose sources are numbered footnotes, so the table stays narrow."""
     numbers: dict[str, int] = {}
     for item in criteria:
         numbers.setdefault(item["source"], len(numbers) + 1)
     table = Table(title=title, title_justify="left")
-    table.add_column("criterion")
-    table.add_column("status")
+    table.add_column("criterion", overflow="fold")
+    table.add_column("status", no_wrap=True)
     table.add_column("source", justify="right")
     for item in criteria:
         status = item["status"]
         style = STATUS_STYLE.get(status, "")
-        table.add_row(item["id"], f"[{style}]{status}[/]", f"[{numbers[item['source']]}]")
+        table.add_row(
+            escape(text(item["id"])), f"[{style}]{status}[/]", f"[{numbers[item['source']]}]"
+        )
     console.print(table)
     for source, number in numbers.items():
         console.print(f"  [dim][{number}] {source}[/]", highlight=False)
@@ -62,13 +69,15 @@ def _bullets(title: str, lines: list[str]) -> None:
 
 
 def screening(result: BaseModel) -> None:
+    from spinefx.clinical.screening import RED_FLAG_SHORT, criterion_text
+
     data = _data(result)
     _outcome("Self-check", data["outcome"])
-    _print_criteria(data["criteria"])
+    _print_criteria(data["criteria"], criterion_text)
     if data["unanswered_red_flags"]:
         console.print(
             "[yellow]Warning signs not answered (not taken as 'no'):[/] "
-            + ", ".join(data["unanswered_red_flags"])
+            + escape("; ".join(RED_FLAG_SHORT.get(n, n) for n in data["unanswered_red_flags"]))
         )
     _bullets("Next steps", data["next_steps"])
 
@@ -104,9 +113,11 @@ def grading(result: BaseModel) -> None:
 
 
 def candidacy(result: BaseModel) -> None:
+    from spinefx.clinical.candidacy import criterion_text
+
     data = _data(result)
     _outcome("Balloon kyphoplasty candidacy", data["outcome"])
-    _print_criteria(data["criteria"])
+    _print_criteria(data["criteria"], criterion_text)
     cautions = [
         c["text"] if isinstance(c, dict) else str(c)
         for c in data.get("relative_contraindications", [])
@@ -128,9 +139,11 @@ def candidacy(result: BaseModel) -> None:
 
 
 def followup(result: BaseModel) -> None:
+    from spinefx.clinical.followup import criterion_text
+
     data = _data(result)
     _outcome(f"Fracture risk (AACE 2020) on {data['as_of']}", data["risk"])
-    _print_criteria(data["risk_reasons"], title="Very-high-risk criteria")
+    _print_criteria(data["risk_reasons"], criterion_text, title="Very-high-risk criteria")
     console.print(
         f"Calcium: [bold]{data['calcium_mg_per_day']} mg/day[/]   "
         f"Vitamin D: [bold]{data['vitamin_d_iu_per_day']} IU/day[/]"
@@ -191,8 +204,6 @@ def _assessment_line(kind: str, result: dict[str, Any]) -> str:
 
 def reference_record(record: Any, where: str) -> None:
     """Her registry record: a :class:`spinefx.registry.reference.ReferenceRecord`."""
-    from rich.markup import escape
-
     case = record.case
     console.rule("[bold]5. The registry: her record at the fracture liaison service")
     console.print(f"[dim]Registry: {escape(where)}[/]", highlight=False)

@@ -48,6 +48,7 @@ from spinefx.clinical.criteria import (
 
 __all__ = [
     "ABSOLUTE_CONTRAINDICATIONS",
+    "CRITERION_TEXT",
     "DOCUMENTATION_REQUIRED",
     "MAX_LEVELS",
     "RELATIVE_CONTRAINDICATIONS",
@@ -57,6 +58,7 @@ __all__ = [
     "Outcome",
     "SpinalLevel",
     "assess",
+    "criterion_text",
     "unknown_criteria",
 ]
 
@@ -68,6 +70,39 @@ PAIN_MIN_OUTPATIENT = 5.0  # NRS/VAS 0-10 otherwise
 HEIGHT_LOSS_OVER_PCT = 25.0  # vertebral body height loss must exceed 25 %
 RDQ_OVER = 17  # Roland-Morris Disability Questionnaire (0-24) must exceed 17
 TWO_OF_THREE = 2  # at least two of height loss, kyphosis, RDQ
+
+# Each criterion of the result in clinical words (LCD L38201); the web page and the CLI both
+# print these, the JSON keeps the ids.
+CRITERION_TEXT: Mapping[str, str] = MappingProxyType(
+    {
+        "imaging-confirmed": "Acute or subacute fracture confirmed by imaging (MRI oedema or "
+        "bone scan / SPECT-CT)",
+        "not-chronic": f"Fracture not chronic ({CHRONIC_AFTER_WEEKS:g} weeks old or less)",
+        "levels-t1-l5": "Every level is between T1 and L5",
+        "pain-threshold": f"Pain NRS at least {PAIN_MIN_HOSPITALIZED:g} in hospital, at least "
+        f"{PAIN_MIN_OUTPATIENT:g} otherwise",
+        "conservative-care-failed": "Optimal non-surgical care tried and failed (for a "
+        "malignant lesion: pain unresponsive to medical therapy)",
+        "malignant": "Painful osteolytic metastasis or myeloma",
+        "pain-worsening": "Pain worsening",
+        "height-loss-over-25": f"Vertebral height loss over {HEIGHT_LOSS_OVER_PCT:g} %",
+        "kyphosis": "Kyphotic deformity",
+        "rdq-over-17": f"Roland-Morris Disability Questionnaire over {RDQ_OVER}",
+        "two-of-height-kyphosis-rdq": "At least two of: height loss, kyphosis, RDQ",
+        "indication": "Indication: malignancy, worsening pain, or two of the three findings",
+        "no-absolute-contraindication": "No absolute contraindication",
+    }
+)
+
+
+def criterion_text(id: str) -> str:
+    """The words for the criterion ``id`` of a candidacy result.
+
+    >>> criterion_text("rdq-over-17")
+    'Roland-Morris Disability Questionnaire over 17'
+    """
+    return CRITERION_TEXT.get(id, id)
+
 
 Outcome = Literal["meets-criteria", "does-not-meet", "incomplete", "contraindicated"]
 AbsoluteContraindication = Literal["infection", "pregnancy", "pain-not-from-fracture"]

@@ -38,6 +38,7 @@ from spinefx.errors import InputError
 
 __all__ = [
     "BEFORE_TREATMENT",
+    "CRITERION_TEXT",
     "DENOSUMAB_NEVER_STOP",
     "FLS_ITEMS",
     "TREATMENT_DURATIONS",
@@ -46,6 +47,7 @@ __all__ = [
     "FollowupPlan",
     "Medication",
     "Risk",
+    "criterion_text",
     "plan",
 ]
 
@@ -435,6 +437,33 @@ def _is_bisphosphonate(option: str) -> bool:
     return option.startswith(("alendronate", "risedronate", "zoledronic", "alternatives: iband"))
 
 
+# Each very-high-risk criterion of the plan (AACE 2020, and the Endocrine Society's grade 3),
+# answered yes, no or not known; the web page and the CLI both print these, the JSON keeps the ids.
+CRITERION_TEXT: Final[dict[str, str]] = {
+    "recent-fracture": "A fracture within the past 12 months",
+    "fracture-on-treatment": "The fracture happened on osteoporosis treatment",
+    "multiple-fractures": "Two or more vertebral fractures",
+    "fracture-on-glucocorticoids": "The fracture happened on long-term glucocorticoids",
+    "t-score-below-minus-3": f"A T-score below {T_SCORE_BELOW:.1f}",
+    "injurious-falls": "A high risk of falls, or injurious falls",
+    "frax-major-over-30": (
+        f"FRAX major osteoporotic fracture probability above {FRAX_MAJOR_OVER_PCT:g} %"
+    ),
+    "frax-hip-over-4-5": f"FRAX hip fracture probability above {FRAX_HIP_OVER_PCT:g} %",
+    "grade-3-fracture": "A grade 3 (severe) vertebral fracture (Endocrine Society 2019)",
+}
+
+
+def criterion_text(id: str) -> str:
+    """The words for the criterion ``id`` of a follow-up plan.
+
+    >>> criterion_text("t-score-below-minus-3")
+    'A T-score below -3.0'
+    """
+    return CRITERION_TEXT.get(id, id)
+
+
+# The criteria still unknown, as the medication note names them.
 _CRITERION_WORDS = {
     "fracture-on-treatment": "whether the fracture happened on osteoporosis treatment",
     "fracture-on-glucocorticoids": "whether it happened on long-term glucocorticoids",

@@ -36,10 +36,12 @@ from spinefx.clinical.criteria import Criterion, Tri, all_of, any_of, criterion
 
 __all__ = [
     "CONCERN_SOURCE",
+    "CRITERION_TEXT",
     "EMERGENCY_FLAGS",
     "MIN_AGE_OVER",
     "MIN_PAIN_DAYS_OVER",
     "QUESTION_TEXT",
+    "RED_FLAG_SHORT",
     "RED_FLAG_SOURCE",
     "SEVERE_PAIN_NRS",
     "URGENT_FLAGS",
@@ -49,6 +51,7 @@ __all__ = [
     "RedFlags",
     "ScreeningInput",
     "ScreeningResult",
+    "criterion_text",
     "screen",
 ]
 
@@ -87,6 +90,51 @@ URGENT_FLAGS: Final[tuple[str, ...]] = (
     "immunosuppression",
     "night_pain",
 )
+
+# Each red flag in a few words (the question itself is QUESTION_TEXT).
+RED_FLAG_SHORT: Final[dict[str, str]] = {
+    "saddle_numbness": "Numbness between the legs (the saddle area)",
+    "bladder_or_bowel": "New trouble passing urine, or loss of bladder or bowel control",
+    "leg_weakness": "New or worsening weakness or numbness in a leg, or trouble walking",
+    "aortic": "Tearing pain through to the back, a pulsing lump in the belly, or fainting",
+    "major_trauma": "The pain started after a car crash or a fall from higher than standing",
+    "cancer_history": "Treated for cancer in the past",
+    "fever": "Fever or chills",
+    "recent_infection": "A recent bacterial infection, such as a urine infection",
+    "weight_loss": "Weight loss without trying",
+    "iv_drug_use": "Injected drugs into a vein",
+    "immunosuppression": "A weakened immune system",
+    "night_pain": "Severe pain at night or when lying flat",
+}
+# Each criterion of the result said plainly, as a statement the patient can check; the web
+# page and the CLI both print these, the JSON keeps the ids.
+CRITERION_TEXT: Final[dict[str, str]] = {
+    "sudden-onset": "The pain started suddenly.",
+    "severe-pain": f"The pain is severe: {SEVERE_PAIN_NRS} or more out of 10.",
+    "sharp-pain": "The pain is sharp.",
+    "pain-over-3-days": f"The pain has lasted more than {MIN_PAIN_DAYS_OVER} days.",
+    "age-over-50": f"You are older than {MIN_AGE_OVER}.",
+    "osteoporosis": "A doctor has found osteoporosis, or thinner bones than normal, in the past.",
+    "age-over-50-or-osteoporosis": (
+        f"You are older than {MIN_AGE_OVER}, or a doctor has found osteoporosis (either is enough)."
+    ),
+    "concern": (
+        f"You are older than {MIN_AGE_OVER} or have osteoporosis, and the pain is severe or has "
+        f"lasted more than {MIN_PAIN_DAYS_OVER} days (either is enough): a reason to see a "
+        "doctor on its own."
+    ),
+    **{f"red-flag:{name}": words for name, words in RED_FLAG_SHORT.items()},
+}
+
+
+def criterion_text(id: str) -> str:
+    """The words for the criterion ``id`` of a screening result.
+
+    >>> criterion_text("red-flag:fever")
+    'Fever or chills'
+    """
+    return CRITERION_TEXT.get(id, id)
+
 
 Onset = Literal["sudden", "gradual"]
 PainQuality = Literal["sharp", "dull", "aching", "burning"]

@@ -63,36 +63,6 @@ CHOICE_LABELS = {
     **clinician_words.CHOICE_LABELS,
 }
 
-# Each screening criterion said plainly, as a statement the patient can check.
-SCREENING_REASONS = {
-    "sudden-onset": "The pain started suddenly.",
-    "severe-pain": "The pain is severe: 7 or more out of 10.",
-    "sharp-pain": "The pain is sharp.",
-    "pain-over-3-days": "The pain has lasted more than 3 days.",
-    "age-over-50": "You are older than 50.",
-    "osteoporosis": "A doctor has found osteoporosis, or thinner bones than normal, in the past.",
-    "age-over-50-or-osteoporosis": (
-        "You are older than 50, or a doctor has found osteoporosis (either is enough)."
-    ),
-    "concern": (
-        "You are older than 50 or have osteoporosis, and the pain is severe or has lasted more "
-        "than 3 days (either is enough): a reason to see a doctor on its own."
-    ),
-}
-RED_FLAG_SHORT = {
-    "saddle_numbness": "Numbness between the legs (the saddle area)",
-    "bladder_or_bowel": "New trouble passing urine, or loss of bladder or bowel control",
-    "leg_weakness": "New or worsening weakness or numbness in a leg, or trouble walking",
-    "aortic": "Tearing pain through to the back, a pulsing lump in the belly, or fainting",
-    "major_trauma": "The pain started after a car crash or a fall from higher than standing",
-    "cancer_history": "Treated for cancer in the past",
-    "fever": "Fever or chills",
-    "recent_infection": "A recent bacterial infection, such as a urine infection",
-    "weight_loss": "Weight loss without trying",
-    "iv_drug_use": "Injected drugs into a vein",
-    "immunosuppression": "A weakened immune system",
-    "night_pain": "Severe pain at night or when lying flat",
-}
 
 # What to do and how soon: the first words of a result (the finding follows).
 OUTCOME_ACTIONS = {
@@ -117,40 +87,11 @@ OUTCOME_HEADLINES = {
     "incomplete": "We need more answers to give a result.",
 }
 
-CANDIDACY_CRITERIA = {
-    "imaging-confirmed": "Acute or subacute fracture confirmed by imaging (MRI oedema or bone "
-    "scan / SPECT-CT)",
-    "not-chronic": "Fracture not chronic (52 weeks old or less)",
-    "levels-t1-l5": "Every level is between T1 and L5",
-    "pain-threshold": "Pain NRS at least 8 in hospital, at least 5 otherwise",
-    "conservative-care-failed": "Optimal non-surgical care tried and failed (for a "
-    "malignant lesion: pain unresponsive to medical therapy)",
-    "malignant": "Painful osteolytic metastasis or myeloma",
-    "pain-worsening": "Pain worsening",
-    "height-loss-over-25": "Vertebral height loss over 25 %",
-    "kyphosis": "Kyphotic deformity",
-    "rdq-over-17": "Roland-Morris Disability Questionnaire over 17",
-    "two-of-height-kyphosis-rdq": "At least two of: height loss, kyphosis, RDQ",
-    "indication": "Indication: malignancy, worsening pain, or two of the three findings",
-    "no-absolute-contraindication": "No absolute contraindication",
-}
 CANDIDACY_OUTCOMES = {
     "meets-criteria": "Meets the coverage criteria",
     "does-not-meet": "Does not meet the coverage criteria",
     "incomplete": "Incomplete: some criteria are unknown",
     "contraindicated": "Contraindicated",
-}
-# The follow-up plan's very-high-risk criteria (AACE 2020), each answered yes, no or not known.
-FOLLOWUP_TRIGGERS = {
-    "recent-fracture": "A fracture within the past 12 months",
-    "fracture-on-treatment": "The fracture happened on osteoporosis treatment",
-    "multiple-fractures": "Two or more vertebral fractures",
-    "fracture-on-glucocorticoids": "The fracture happened on long-term glucocorticoids",
-    "t-score-below-minus-3": "A T-score below -3.0",
-    "injurious-falls": "A high risk of falls, or injurious falls",
-    "frax-major-over-30": "FRAX major osteoporotic fracture probability above 30 %",
-    "frax-hip-over-4-5": "FRAX hip fracture probability above 4.5 %",
-    "grade-3-fracture": "A grade 3 (severe) vertebral fracture (Endocrine Society 2019)",
 }
 TRIGGER_WORDS = {"met": "Yes", "not-met": "No", "unknown": "Not known"}
 # The numbered panels of a Learn figure, captioned in the page (not in the drawing) so that the
@@ -261,7 +202,7 @@ SCREENING_NAMES = {
     "pain_days": "How many days",
     "osteoporosis": "Osteoporosis",
     "zip": "ZIP code",
-    **{f"red_flags.{k}": v for k, v in RED_FLAG_SHORT.items()},
+    **{f"red_flags.{k}": v for k, v in screening.RED_FLAG_SHORT.items()},
 }
 
 
@@ -357,10 +298,8 @@ async def check_result(request: Request, templates: TemplatesDep) -> Response:
             "result": result,
             "headline": OUTCOME_HEADLINES.get(result.outcome.value, ""),
             "action": OUTCOME_ACTIONS.get(result.outcome.value, ""),
-            "criteria": [(c, SCREENING_REASONS.get(c.id, forms.humanize(c.id))) for c in criteria],
-            "flags": [
-                (c, RED_FLAG_SHORT.get(c.id.split(":", 1)[1], forms.humanize(c.id))) for c in flags
-            ],
+            "criteria": [(c, screening.criterion_text(c.id)) for c in criteria],
+            "flags": [(c, screening.criterion_text(c.id)) for c in flags],
             "flags_present": [c for c in flags if c.status.value == "met"],
             "unanswered": [
                 screening.QUESTION_TEXT.get(n, forms.humanize(n))
@@ -799,7 +738,7 @@ def candidacy_rows(criteria: Any) -> list[tuple[Any, str, int, str]]:
         shown = c.status.value
         if whole_met and shown == "not-met":
             shown = "not-needed"
-        rows.append((c, CANDIDACY_CRITERIA.get(c.id, forms.humanize(c.id)), depth, shown))
+        rows.append((c, candidacy.criterion_text(c.id), depth, shown))
         met = whole_met or c.status.value == "met"
         for part in parts.get(c.id, ()):
             if part in by_id:
@@ -865,9 +804,7 @@ def followup_form(request: Request, templates: TemplatesDep) -> Response:
 async def followup_result(request: Request, templates: TemplatesDep) -> Response:
     def shown(inp: followup.FollowupInput) -> dict[str, Any]:
         plan = followup.plan(inp)
-        triggers = [
-            (c, FOLLOWUP_TRIGGERS.get(c.id, forms.humanize(c.id))) for c in plan.risk_reasons
-        ]
+        triggers = [(c, followup.criterion_text(c.id)) for c in plan.risk_reasons]
         return {
             "result": plan,
             "triggers": triggers,
