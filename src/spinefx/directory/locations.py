@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 
 from spinefx.directory.archive import CsvSource
-from spinefx.directory.csvstream import ProgressFn, require_columns, stream_columns, valid_utf8
+from spinefx.directory.companion import CompanionFile
+from spinefx.directory.csvstream import ProgressFn
 from spinefx.directory.report import LocationsReport
 from spinefx.directory.store import scalar
 
@@ -31,38 +32,24 @@ COLUMNS: dict[str, str] = {
     "fax": "Provider Practice Location Address - Fax Number",
 }
 
-
-def check_header(header: list[str], path: Path) -> None:
-    require_columns(
-        header,
-        list(COLUMNS.values()),
-        option="--locations",
-        path=path,
-        what="the NPPES practice location file (pl_pfile_*.csv)",
-    )
+FILE = CompanionFile(
+    columns=COLUMNS,
+    staging="loc_raw",
+    option="--locations",
+    what="the NPPES practice location file (pl_pfile_*.csv)",
+    label="Locations",
+)
 
 
-def create_staging(conn: duckdb.DuckDBPyConnection) -> None:
-    cols = ", ".join(f"{short} VARCHAR" for short in COLUMNS)
-    conn.execute(f"CREATE TEMP TABLE loc_raw ({cols})")
+check_header = FILE.check_header
+create_staging = FILE.create_staging
 
 
 def stage(
     conn: duckdb.DuckDBPyConnection, path: Path | CsvSource, progress: ProgressFn | None
 ) -> LocationsReport:
     report = LocationsReport(source=str(path))
-    for batch in stream_columns(
-        path,
-        list(COLUMNS.values()),
-        malformed=report.malformed,
-        label="Locations",
-        progress=progress,
-    ):
-        report.rows_read += batch.num_rows
-        conn.register("loc_batch", valid_utf8(batch.rename_columns(list(COLUMNS))))
-        conn.execute("INSERT INTO loc_raw SELECT * FROM loc_batch")
-        conn.unregister("loc_batch")
-    report.rows_read += report.malformed.count
+    report.rows_read = FILE.stage(conn, path, report.malformed, progress)
     bad = conn.execute(
         "SELECT npi FROM loc_raw WHERE NOT regexp_full_match(npi, '[0-9]{10}') LIMIT 5"
     ).fetchall()

@@ -166,7 +166,7 @@ def ingest(
     if locations is not None:
         locations_mod.check_header(read_header(locations, "--locations"), locations.path)
     if other_names is not None:
-        othernames_mod.check_header(read_header(other_names, "--other-names"), other_names)
+        othernames_mod.check_header(read_header(other_names, "--other-names"), other_names.path)
 
     target = Path(db_path).expanduser()
     report = IngestReport(db_path=str(target), source=str(main), archive=archive)

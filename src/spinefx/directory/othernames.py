@@ -12,7 +12,8 @@ from __future__ import annotations
 import duckdb
 
 from spinefx.directory.archive import CsvSource
-from spinefx.directory.csvstream import ProgressFn, require_columns, stream_columns, valid_utf8
+from spinefx.directory.companion import CompanionFile
+from spinefx.directory.csvstream import ProgressFn
 from spinefx.directory.report import OtherNamesReport
 from spinefx.directory.store import scalar
 
@@ -25,38 +26,24 @@ COLUMNS: dict[str, str] = {
 }
 KEPT_TYPES = ("3", "5")  # doing business as, other name
 
-
-def check_header(header: list[str], path: CsvSource) -> None:
-    require_columns(
-        header,
-        list(COLUMNS.values()),
-        option="--other-names",
-        path=path.path,
-        what="the NPPES other-name file (othername_pfile_*.csv)",
-    )
+FILE = CompanionFile(
+    columns=COLUMNS,
+    staging="othername_raw",
+    option="--other-names",
+    what="the NPPES other-name file (othername_pfile_*.csv)",
+    label="Other names",
+)
 
 
-def create_staging(conn: duckdb.DuckDBPyConnection) -> None:
-    cols = ", ".join(f"{short} VARCHAR" for short in COLUMNS)
-    conn.execute(f"CREATE TEMP TABLE othername_raw ({cols})")
+check_header = FILE.check_header
+create_staging = FILE.create_staging
 
 
 def stage(
     conn: duckdb.DuckDBPyConnection, source: CsvSource, progress: ProgressFn | None
 ) -> OtherNamesReport:
     report = OtherNamesReport(source=str(source))
-    for batch in stream_columns(
-        source,
-        list(COLUMNS.values()),
-        malformed=report.malformed,
-        label="Other names",
-        progress=progress,
-    ):
-        report.rows_read += batch.num_rows
-        conn.register("othername_batch", valid_utf8(batch.rename_columns(list(COLUMNS))))
-        conn.execute("INSERT INTO othername_raw SELECT * FROM othername_batch")
-        conn.unregister("othername_batch")
-    report.rows_read += report.malformed.count
+    report.rows_read = FILE.stage(conn, source, report.malformed, progress)
     return report
 
 

@@ -230,25 +230,27 @@ def _remove_quietly(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def building(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection to a fresh database that replaces ``target`` when the block succeeds.
+def _swapped_in(target: Path, *, copy: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a database file beside ``target`` that replaces it, with
+    :func:`os.replace`, when the block succeeds: a fresh file, or with ``copy`` a copy of
+    ``target``. On any error the file is removed and ``target`` is left as it was.
 
-    The new file is written beside ``target`` (same file system, so the swap is atomic). On any
-    error the partial file is removed and ``target`` is left as it was. Files left beside
-    ``target`` by earlier ingests that were killed (no process with their pid runs any more)
-    are removed first.
+    The file is ``.NAME.PID.partial`` on the same file system as ``target`` (so the swap is
+    atomic), with DuckDB's spill folder ``.NAME.PID.tmp`` beside it; what earlier processes
+    that were killed left there is removed first (:func:`_remove_leftovers`). The connection
+    uses the database and has its memory bounded (:data:`INGEST_MEMORY_LIMIT`).
     """
-    target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(f"cannot create the folder {target.parent}: {exc}") from exc
     _remove_leftovers(target)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     _remove_quietly(partial)
     spill = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     conn = duckdb.connect()
     try:
+        if copy:
+            try:
+                shutil.copyfile(target, partial)
+            except OSError as exc:
+                raise DataError(f"cannot copy the directory {target} to update it: {exc}") from exc
         # Rows are written in groups of ROW_GROUP_SIZE: a group that fills goes straight to the
         # file instead of through the write-ahead log and a second copy at the checkpoint, and
         # each group's min/max of latitude lets a search skip more of the sorted table.
@@ -257,9 +259,6 @@ def building(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         conn.execute("USE directory")
         conn.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
         conn.execute("SET temp_directory = ?", [str(spill)])
-        conn.execute("SET preserve_insertion_order = false")
-        conn.execute(SCHEMA)
-        conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
         yield conn
         conn.execute("CHECKPOINT")
         conn.close()
@@ -275,6 +274,27 @@ def building(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextlib.contextmanager
+def building(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a fresh database that replaces ``target`` when the block succeeds.
+
+    The new file is written beside ``target`` (same file system, so the swap is atomic). On any
+    error the partial file is removed and ``target`` is left as it was. Files left beside
+    ``target`` by earlier ingests that were killed (no process with their pid runs any more)
+    are removed first.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the folder {target.parent}: {exc}") from exc
+    with _swapped_in(target, copy=False) as conn:
+        conn.execute("SET preserve_insertion_order = false")
+        conn.execute(SCHEMA)
+        conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        yield conn
+
+
+@contextlib.contextmanager
 def updating(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a copy of the database ``target`` that replaces it when the block
     succeeds (as :func:`building` does for a new one): on any error the copy is removed and
@@ -282,39 +302,14 @@ def updating(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     target = Path(target)
     if not target.is_file():
         raise DirectoryNotLoaded(not_loaded_message(target))
-    _remove_leftovers(target)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    _remove_quietly(partial)
-    spill = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    conn = duckdb.connect()
-    try:
-        try:
-            shutil.copyfile(target, partial)
-        except OSError as exc:
-            raise DataError(f"cannot copy the directory {target} to update it: {exc}") from exc
-        quoted = str(partial).replace("'", "''")
-        conn.execute(f"ATTACH '{quoted}' AS directory (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
-        conn.execute("USE directory")
+    with _swapped_in(target, copy=True) as conn:
         version = one(conn, "SELECT value FROM meta WHERE key = 'schema_version'")
         if version is None or version[0] != SCHEMA_VERSION:
             raise DirectoryDamaged(
                 f"the directory database {target} was built by another version of spinefx; "
                 "rebuild it with `spinefx directory ingest FILE` before updating it"
             )
-        conn.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
-        conn.execute("SET temp_directory = ?", [str(spill)])
         yield conn
-        conn.execute("CHECKPOINT")
-        conn.close()
-        os.replace(partial, target)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            conn.close()
-        _remove_quietly(partial)
-        raise
-    finally:
-        if spill.exists():
-            shutil.rmtree(spill, ignore_errors=True)
 
 
 def not_loaded_message(path: Path) -> str:
