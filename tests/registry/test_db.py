@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
+import spinefx.registry
 from spinefx.errors import DataError
-from spinefx.registry.db import Registry, database_url
+from spinefx.registry.db import Registry
+from spinefx.web.settings import Settings
+
+REGISTRY_SOURCES = Path(spinefx.registry.__file__).parent
 
 
 def test_init_is_idempotent_and_leaves_a_ready_database(registry):
@@ -24,11 +31,49 @@ def test_an_unmigrated_database_says_to_run_init(tmp_path):
         registry.check_ready()
 
 
-def test_the_default_database_is_a_sqlite_file_in_the_data_folder(tmp_path, monkeypatch):
+def test_the_settings_name_the_database_a_sqlite_file_in_the_data_folder_by_default(
+    tmp_path, monkeypatch
+):
     monkeypatch.delenv("SPINEFX_DATABASE_URL", raising=False)
-    assert database_url(tmp_path) == f"sqlite:///{tmp_path / 'registry.sqlite3'}"
-    monkeypatch.setenv("SPINEFX_DATABASE_URL", "postgresql+psycopg://u@h/db")
-    assert database_url(tmp_path) == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv("SPINEFX_DATA_DIR", str(tmp_path))
+    assert Settings.from_environment().registry_url == f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    monkeypatch.setenv("SPINEFX_DATABASE_URL", " postgresql+psycopg://u@h/db ")
+    assert Settings.from_environment().registry_url == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv("SPINEFX_DATABASE_URL", "")
+    assert Settings.from_environment().registry_url.startswith("sqlite:///")
+
+
+def test_the_registry_opens_the_url_it_is_given_whatever_the_environment_says(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SPINEFX_DATABASE_URL", "postgresql+psycopg://nobody@nowhere.invalid/x")
+    registry = Registry.open(f"sqlite:///{tmp_path / 'given.sqlite3'}")
+    assert registry.dialect == "sqlite"
+    registry.init()
+    assert (tmp_path / "given.sqlite3").is_file()
+    registry.dispose()
+
+
+def test_no_registry_module_reads_the_environment():
+    # the app and the CLI hand every setting in (spinefx.web.settings is the one reader)
+    readers = []
+    for path in sorted(REGISTRY_SOURCES.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv"}:
+                readers.append(f"{path.relative_to(REGISTRY_SOURCES)}:{node.lineno}")
+            if isinstance(node, ast.Name) and node.id == "Settings":
+                readers.append(f"{path.relative_to(REGISTRY_SOURCES)}:{node.lineno} (Settings)")
+    assert readers == []
+
+
+def test_the_cli_uses_the_database_of_the_settings(tmp_path, monkeypatch, capsys):
+    from spinefx.cli import run
+
+    monkeypatch.delenv("SPINEFX_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SPINEFX_DATA_DIR", str(tmp_path / "data"))
+    assert run(["registry", "init"]) == 0
+    assert (tmp_path / "data" / "registry.sqlite3").is_file()
+    assert "registry.sqlite3" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"])

@@ -151,14 +151,14 @@ def send_to_registry(
     id_column: str,
     text_columns: tuple[str, ...],
     columns: PatientColumns,
-    url: str | None = None,
+    url: str,
 ) -> RegistrySummary:
     """Record every found report on the worklist in one transaction; count the outcomes."""
-    from spinefx.registry.db import Registry, database_url
+    from spinefx.registry.db import Registry
     from spinefx.registry.findings import record_case_finding
     from spinefx.registry.permissions import Actor
 
-    registry = Registry.open(url or database_url())
+    registry = Registry.open(url)
     registry.check_ready()
     actor = Actor.command_line("case-finding")
     summary = RegistrySummary(site=site)

@@ -122,7 +122,11 @@ def run(
     ] = None,
     registry_url: Annotated[
         str | None,
-        typer.Option("--registry-url", help="Registry database (default: SPINEFX_DATABASE_URL)."),
+        typer.Option(
+            "--registry-url",
+            help="Registry database (default: $SPINEFX_DATABASE_URL, else registry.sqlite3 in "
+            "the data folder).",
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
@@ -155,6 +159,7 @@ def run(
         _run_local(source, out, workers, quiet)
     if registry_columns is not None:
         from spinefx.casefind.registry import send_to_registry
+        from spinefx.cli.registry import registry_url as settings_registry_url
 
         summary = send_to_registry(
             reports,
@@ -163,7 +168,7 @@ def run(
             id_column=id_column,
             text_columns=tuple(texts),
             columns=registry_columns,
-            url=registry_url,
+            url=settings_registry_url(registry_url),
         )
         typer.echo(summary.describe())
 

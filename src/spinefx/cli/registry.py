@@ -41,10 +41,19 @@ UrlOpt = Annotated[
 ]
 
 
-def _open(url: str | None, *, ready: bool = True) -> Registry:
-    from spinefx.registry.db import Registry, database_url
+def registry_url(url: str | None) -> str:
+    """``--database-url``, else the settings' registry (``SPINEFX_DATABASE_URL`` or the file)."""
+    if url:
+        return url
+    from spinefx.web.settings import Settings
 
-    registry = Registry.open(url or database_url())
+    return Settings.from_environment().registry_url
+
+
+def _open(url: str | None, *, ready: bool = True) -> Registry:
+    from spinefx.registry.db import Registry
+
+    registry = Registry.open(registry_url(url))
     if ready:
         registry.check_ready()
     return registry

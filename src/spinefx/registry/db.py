@@ -1,7 +1,9 @@
 """The registry database: URL, engine, transactions and migrations.
 
-The URL is ``SPINEFX_DATABASE_URL`` when set (PostgreSQL: ``postgresql+psycopg://user:pw@host/db``),
-otherwise an embedded SQLite file ``registry.sqlite3`` in the data folder. Every write goes through
+The caller names the database by its URL: PostgreSQL ``postgresql+psycopg://user:pw@host/db`` or
+an embedded SQLite file ``sqlite:///.../registry.sqlite3``. Nothing here reads the environment:
+the app and the CLI take the URL from :attr:`spinefx.web.settings.Settings.registry_url`
+(``SPINEFX_DATABASE_URL``, else :data:`DB_FILENAME` in the data folder). Every write goes through
 :meth:`Registry.transaction`: one transaction, committed at the end of the block or rolled back
 on any error.
 
@@ -18,7 +20,6 @@ on any error.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,22 +34,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from spinefx.errors import DataError, InputError
 
-__all__ = ["DB_FILENAME", "URL_ENV", "Registry", "database_url", "make_engine"]
+__all__ = ["DB_FILENAME", "URL_ENV", "Registry", "make_engine", "sqlite_url"]
 
-URL_ENV = "SPINEFX_DATABASE_URL"
+URL_ENV = "SPINEFX_DATABASE_URL"  # the setting's name, for messages about a bad URL
 DB_FILENAME = "registry.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def database_url(data_dir: Path | None = None) -> str:
-    """``SPINEFX_DATABASE_URL``, else the SQLite file in ``data_dir`` (default: the data folder)."""
-    url = os.environ.get(URL_ENV, "").strip()
-    if url:
-        return url
-    if data_dir is None:
-        from spinefx.web.settings import Settings  # SPINEFX_DATA_DIR, else the platform's folder
-
-        data_dir = Settings().data_dir
+def sqlite_url(data_dir: Path) -> str:
+    """The URL of the embedded registry file in ``data_dir``."""
     return f"sqlite:///{Path(data_dir) / DB_FILENAME}"
 
 
@@ -84,8 +78,9 @@ class Registry:
     sessions: sessionmaker[Session]
 
     @classmethod
-    def open(cls, url: str | None = None, **engine_kwargs: Any) -> Registry:
-        engine = make_engine(url or database_url(), **engine_kwargs)
+    def open(cls, url: str, **engine_kwargs: Any) -> Registry:
+        """The registry at ``url`` (connects on first use)."""
+        engine = make_engine(url, **engine_kwargs)
         return cls(engine, sessionmaker(engine, expire_on_commit=False))
 
     @property

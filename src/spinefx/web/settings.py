@@ -1,8 +1,9 @@
 """Settings of the web app and the CLI, read from ``SPINEFX_*`` environment variables.
 
-``SPINEFX_DATA_DIR`` names the folder that holds ``directory.duckdb`` and the ``cache`` folder
-(default: the platform's per-user data folder); ``SPINEFX_HOST`` and ``SPINEFX_PORT`` set where
-``spinefx serve`` listens. This is the only place that reads the environment: the core takes
+``SPINEFX_DATA_DIR`` names the folder that holds ``directory.duckdb``, ``registry.sqlite3`` and
+the ``cache`` folder (default: the platform's per-user data folder); ``SPINEFX_DATABASE_URL``
+puts the registry on another database (PostgreSQL); ``SPINEFX_HOST`` and ``SPINEFX_PORT`` set
+where ``spinefx serve`` listens. This is the only place that reads the environment: the core takes
 every path as an argument.
 """
 
@@ -55,9 +56,9 @@ class Settings(BaseSettings):
     @property
     def registry_url(self) -> str:
         """The registry database: ``SPINEFX_DATABASE_URL``, else ``registry.sqlite3`` here."""
-        from spinefx.registry.db import DB_FILENAME
+        from spinefx.registry.db import sqlite_url
 
-        return self.database_url or f"sqlite:///{self.data_dir / DB_FILENAME}"
+        return (self.database_url or "").strip() or sqlite_url(self.data_dir)
 
     @property
     def directory_db(self) -> Path:
