@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from spinefx.directory.geo import UnknownZip, centroid, haversine_miles
+from spinefx.directory.geo import (
+    ZIP_PATTERN,
+    UnknownZip,
+    centroid,
+    haversine_miles,
+    normalize_zip,
+)
 from spinefx.directory.nppes import ingest
 from spinefx.directory.search import SearchQuery, provider_info, search
 from spinefx.errors import DirectoryNotLoaded, InputError
@@ -265,3 +274,16 @@ def test_an_unknown_sort_order_is_an_input_error_naming_sort() -> None:
     with pytest.raises(InputError) as err:
         parse_input(SearchQuery, {"zip": ORIGIN, "sort": "name"})
     assert err.value.field == "sort"
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789- \t\n\x1c\u00a0a", max_size=12),
+        st.from_regex(ZIP_PATTERN),
+    )
+)
+def test_the_zip_pattern_is_exactly_what_normalize_zip_reads(text: str) -> None:
+    """The OpenAPI document's ZIP pattern allows a text if and only if it reads as five digits."""
+    read = normalize_zip(text)
+    assert bool(re.search(ZIP_PATTERN, text)) == bool(re.fullmatch(r"[0-9]{5}", read)), read

@@ -394,3 +394,33 @@ def test_openapi_names_the_new_outcome_status_and_inputs(client: TestClient) -> 
         assert word in text
     for field in ("as_of", "t_score", "frax_major_pct", "frax_hip_pct", "menopausal"):
         assert f'"{field}"' in text
+
+
+# --- The ZIP code: the documented pattern is what the server reads -------------------------
+
+
+def _zip_schema(client):
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/specialists"]["get"]
+    return next(p for p in operation["parameters"] if p["name"] == "zip")["schema"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["02139", "02139-4307", "02139 4307", "021394307", "2139", " 2139 ", "02139\n"]
+)
+def test_each_zip_the_server_reads_is_one_the_document_allows(client, typed):
+    import re
+
+    assert re.search(_zip_schema(client)["pattern"], typed)
+    response = client.get("/api/v1/specialists", params={"zip": typed, "radius": 5})
+    assert response.status_code == 200, response.text
+    assert response.json()["query"]["zip"] == "02139"
+
+
+@pytest.mark.parametrize(
+    "typed", ["21", "0213-4307", "02139-430", "0213943071", "O2139", "\x1c02139"]
+)
+def test_a_zip_the_document_forbids_is_refused_naming_zip(client, typed):
+    import re
+
+    assert not re.search(_zip_schema(client)["pattern"], typed)
+    assert_problem(client.get("/api/v1/specialists", params={"zip": typed}), 422, "zip")

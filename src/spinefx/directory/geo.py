@@ -29,6 +29,7 @@ from spinefx.errors import InputError
 
 __all__ = [
     "EARTH_RADIUS_MILES",
+    "ZIP_PATTERN",
     "Centroid",
     "UnknownZip",
     "ZipLocator",
@@ -54,8 +55,13 @@ _similar_to: Callable[[str], list[dict[str, Any]]] = zipcodes.similar_to
 
 _ZIP5 = re.compile(r"^[0-9]{5}$")
 # What people type for a ZIP code: five digits, ZIP+4 (with a dash, a space or nothing), or a
-# ZIP whose leading zeros a spreadsheet dropped (2139 for 02139). ASCII digits only.
+# ZIP whose leading zeros a spreadsheet dropped (2139 for 02139), with spaces, tabs or line
+# ends around it. ASCII digits only.
+_ZIP_SPACE = " \t\r\n"
 _ZIP_TYPED = re.compile(r"^(?P<zip>[0-9]{3,5})(?:[- ]?[0-9]{4})?$")
+# The same as one regular expression, in the syntax JSON Schema's "pattern" takes (the OpenAPI
+# document's): exactly the texts :func:`normalize_zip` turns into five digits.
+ZIP_PATTERN = r"^[ \t\r\n]*(?:[0-9]{3,5}|[0-9]{5}[- ]?[0-9]{4})[ \t\r\n]*$"
 _MAX_SUGGESTIONS = 5
 
 
@@ -239,8 +245,8 @@ def normalize_zip(value: str) -> str:
     >>> normalize_zip("abc")
     'abc'
     """
-    text = value.strip()
-    match = _ZIP_TYPED.match(text)
+    text = value.strip(_ZIP_SPACE)
+    match = _ZIP_TYPED.fullmatch(text)
     if match is None or (len(match.group("zip")) < 5 and len(text) > len(match.group("zip"))):
         return text  # ZIP+4 needs the whole five digits in front
     return match.group("zip").zfill(5)

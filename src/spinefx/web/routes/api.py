@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from spinefx.clinical import candidacy, followup, morphometry, screening
+from spinefx.directory.geo import ZIP_PATTERN
 from spinefx.directory.search import SearchResult
 from spinefx.directory.store import Directory
 from spinefx.errors import FieldProblem, InputError
@@ -148,8 +149,9 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "name": "zip",
         "in": "query",
         "required": True,
-        "description": "A 5-digit US ZIP code",
-        "schema": {"type": "string", "pattern": "^[0-9]{5}$"},
+        "description": "A US ZIP code: 5 digits (02139), ZIP+4 (02139-4307, 02139 4307 or "
+        "021394307), or a ZIP that lost its leading zeros (2139 for 02139)",
+        "schema": {"type": "string", "pattern": ZIP_PATTERN},
     },
     {
         "name": "radius",
@@ -208,7 +210,7 @@ def search_data(params: Any) -> dict[str, Any]:
     """The search query as JSON from query parameters (``specialty`` may repeat)."""
     data: dict[str, Any] = {}
     if "zip" in params:
-        data["zip"] = params["zip"].strip()
+        data["zip"] = params["zip"]  # the model reads ZIP+4 and a lost leading zero
     for name, parse in _NUMBER_PARAMS.items():
         if name in params:
             raw = params[name]
