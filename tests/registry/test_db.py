@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 
 import spinefx.registry
 from spinefx.errors import DataError
 from spinefx.registry.db import Registry
+from spinefx.registry.models import Base
 from spinefx.web.settings import Settings
 
 REGISTRY_SOURCES = Path(spinefx.registry.__file__).parent
@@ -23,6 +26,14 @@ def test_init_is_idempotent_and_leaves_a_ready_database(registry):
     with registry.engine.connect() as conn:
         names = set(sa.inspect(conn).get_table_names())
     assert {"cases", "events", "fractures", "audit_log", "users", "alembic_version"} <= names
+
+
+def test_the_migrations_build_exactly_the_models_tables_and_indexes(registry):
+    # A model change without its migration (or the reverse) shows here as a difference.
+    with registry.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
 
 
 def test_an_unmigrated_database_says_to_run_init(tmp_path):

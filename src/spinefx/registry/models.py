@@ -156,6 +156,9 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("site_id", "mrn"),
         Index("ix_cases_worklist", "site_id", "status", "next_due_by"),
+        # The default worklist (every open case of a site, soonest due first) read in index
+        # order, so a page reads its own rows only, not every open case to sort them.
+        Index("ix_cases_site_due", "site_id", "next_due_by", "id"),
         Index("ix_cases_site_index_date", "site_id", "index_date"),
         Index("ix_cases_index_date", "index_date"),
     )
@@ -217,7 +220,11 @@ class Fracture(Base):
     """
 
     __tablename__ = "fractures"
-    __table_args__ = (Index("ix_fractures_report_id", "report_id"),)
+    __table_args__ = (
+        Index("ix_fractures_report_id", "report_id"),
+        # The worklist's "found by" filter (case-finding hits are few among many fractures).
+        Index("ix_fractures_found_by_case", "found_by", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

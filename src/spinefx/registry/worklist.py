@@ -84,10 +84,11 @@ def worklist(
     closed = sorted(s.value for s in wanted - OPEN_STATUSES)
     if closed:
         raise InputError("status", closed, "open statuses only: to-review, active")
-    conditions: list[sa.ColumnElement[bool]] = [
-        Case.next_due_by.is_not(None),
-        Case.status.in_(sorted(s.value for s in wanted)),
-    ]
+    # Only open cases have a next event (``cases.next_event``), so the status test is needed
+    # only for one open status; without it the default list reads ``ix_cases_site_due`` in order.
+    conditions: list[sa.ColumnElement[bool]] = [Case.next_due_by.is_not(None)]
+    if wanted != OPEN_STATUSES:
+        conditions.append(Case.status.in_(sorted(s.value for s in wanted)))
     if actor.site_ids is not None:
         conditions.append(Case.site_id.in_(sorted(actor.site_ids)))
     if site is not None:

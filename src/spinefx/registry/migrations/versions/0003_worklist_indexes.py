@@ -1,0 +1,30 @@
+"""Two indexes for the worklist: cases by site and due date, fractures by how they were found.
+
+- ``ix_cases_site_due``: the default worklist of a site walks the index in due order and stops
+  after its page, instead of reading and sorting every open case of the site (8,886 in the
+  100,000-case benchmark; some 20 ms on PostgreSQL).
+- ``ix_fractures_found_by_case``: the "found by" filter (case-finding hits) looks each case up
+  in it, instead of reading every fracture of every open case (some 50 ms to 11 ms on SQLite).
+
+Revision ID: 0003_worklist_indexes
+Revises: 0002_kpi_flags
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0003_worklist_indexes"
+down_revision = "0002_kpi_flags"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_cases_site_due", "cases", ["site_id", "next_due_by", "id"])
+    op.create_index("ix_fractures_found_by_case", "fractures", ["found_by", "case_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_fractures_found_by_case", table_name="fractures")
+    op.drop_index("ix_cases_site_due", table_name="cases")
