@@ -101,3 +101,15 @@ def test_the_database_refuses_to_change_or_delete_audit_entries(registry, statem
         conn.execute(sa.text(statement))
     with registry.engine.connect() as conn:
         assert conn.scalar(sa.text("SELECT actor FROM audit_log")) == "someone"
+
+
+def test_the_migrations_build_the_tables_the_models_describe(registry):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from spinefx.registry.models import Base
+
+    with registry.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []

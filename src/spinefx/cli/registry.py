@@ -9,7 +9,7 @@ that writes is one transaction.
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -172,6 +172,69 @@ def token_create(
             raise NotFound(f"no registry user {email}")
         token = create_token(session, user, label=label)
     typer.echo(f"API token for {user.email} (shown once, keep it secret): {token}")
+
+
+@token_app.command("list", epilog="Example: spinefx registry token list nurse@example.org")
+def token_list(
+    email: Annotated[str, typer.Argument(help="The user whose tokens to list.")],
+    url: UrlOpt = None,
+) -> None:
+    """List a user's API tokens: number, prefix, label, made, last used, revoked."""
+    from spinefx.errors import NotFound
+    from spinefx.registry.auth import list_tokens
+    from spinefx.registry.permissions import Actor
+    from spinefx.registry.users import user_by_email
+
+    registry = _open(url)
+    with registry.transaction() as session:
+        user = user_by_email(session, email)
+        if user is None:
+            raise NotFound(f"no registry user {email}")
+        rows = list_tokens(session, Actor.command_line("token-list"), user)
+        if not rows:
+            typer.echo(f"{user.email} has no API tokens")
+            return
+        typer.echo(f"API tokens of {user.email} (revoke one with `registry token revoke NUMBER`):")
+        for row in rows:
+            state = "revoked " + _when(row.revoked_at) if row.revoked_at else "active"
+            used = _when(row.last_used_at) if row.last_used_at else "never"
+            typer.echo(
+                f"  {row.id:>5}  {row.prefix or '(no prefix)':<14} {state:<24} "
+                f"made {_when(row.created_at)}, last used {used}"
+                + (f"  {row.label}" if row.label else "")
+            )
+
+
+@token_app.command(
+    "revoke",
+    epilog="Example: spinefx registry token revoke 12 (or: spinefx registry token revoke "
+    "sfx_AbCd1234)",
+)
+def token_revoke(
+    token_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="TOKEN-ID",
+            help="The token's number or prefix from `registry token list`, or the token.",
+        ),
+    ],
+    url: UrlOpt = None,
+) -> None:
+    """Revoke an API token: from the next request on it is refused (401)."""
+    from spinefx.registry.auth import revoke_token
+    from spinefx.registry.models import User
+    from spinefx.registry.permissions import Actor
+
+    registry = _open(url)
+    with registry.transaction() as session:
+        row = revoke_token(session, Actor.command_line("token-revoke"), token_id)
+        user = session.get(User, row.user_id)
+        owner = user.email if user else "?"
+        typer.echo(f"API token {row.id} ({row.prefix or 'no prefix'}) of {owner} revoked")
+
+
+def _when(moment: datetime | None) -> str:
+    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 @app.command()

@@ -6,7 +6,10 @@
   :data:`MAX_DELAY_S`); at :data:`LOCK_AFTER` failures the account is locked for
   :data:`LOCK_MINUTES`. While held back an attempt is refused without checking the password,
   with the seconds to wait. A success resets the count.
-- API tokens: ``sfx_`` + 32 random bytes; only their SHA-256 is stored.
+- API tokens: ``sfx_`` + 32 random bytes; only their SHA-256 is stored, and their first
+  :data:`PREFIX_LENGTH` characters so that a list can tell them apart. An admin lists a user's
+  tokens (:func:`list_tokens`) and revokes one by its number, its prefix or the token itself
+  (:func:`revoke_token`); a revoked token is refused from the next request on.
 - Sessions: the cookie holds a random token, the table its SHA-256, the user, a CSRF token
   and the last use; a session unused for :data:`IDLE_MINUTES` is over, logout revokes it.
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,21 +36,24 @@ from spinefx.errors import InputError, NotAuthenticated, NotFound
 from spinefx.registry import audit
 from spinefx.registry.db import Registry
 from spinefx.registry.models import ApiToken, User, WebSession, utcnow
-from spinefx.registry.permissions import Actor
-from spinefx.registry.users import actor_for, normalise_email
+from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.users import actor_for, normalise_email, require_user_visible
 
 __all__ = [
     "IDLE_MINUTES",
     "LOCK_AFTER",
     "LOCK_MINUTES",
     "MAX_DELAY_S",
+    "PREFIX_LENGTH",
     "THROTTLE_AFTER",
     "LoginSession",
     "authenticate",
     "check_csrf",
     "create_token",
     "end_session",
+    "find_token",
     "hash_password",
+    "list_tokens",
     "login",
     "revoke_token",
     "session_actor",
@@ -61,6 +68,7 @@ LOCK_AFTER = 6
 LOCK_MINUTES = 15
 IDLE_MINUTES = 30
 TOKEN_PREFIX = "sfx_"
+PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # 48 of the token's 256 random bits: shown, not secret
 
 _hasher = PasswordHasher()  # argon2id
 _DUMMY_HASH = _hasher.hash("spinefx: a password nobody has")
@@ -153,16 +161,20 @@ def login(
 
 
 def create_token(session: Session, user: User, *, label: str = "") -> str:
-    """A new API token for ``user``; shown once, stored only as its SHA-256."""
+    """A new API token for ``user``; shown once, stored only as its SHA-256 and its prefix."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label[:100]))
+    row = ApiToken(
+        user_id=user.id, token_hash=_digest(token), prefix=token[:PREFIX_LENGTH], label=label[:100]
+    )
+    session.add(row)
+    session.flush()
     audit.record(
         session,
         actor_for(user),
         "create",
         "api-token",
-        entity_id=user.id,
-        detail={"label": label[:100]},
+        entity_id=row.id,
+        detail={"email": user.email, "label": label[:100], "prefix": row.prefix},
     )
     return token
 
@@ -181,15 +193,91 @@ def token_actor(session: Session, token: str, *, now: datetime | None = None) ->
     return actor_for(user)
 
 
-def revoke_token(session: Session, user: User, token: str) -> None:
-    row = session.scalar(
-        sa.select(ApiToken).where(
-            ApiToken.token_hash == _digest(token), ApiToken.user_id == user.id
-        )
+def list_tokens(session: Session, actor: Actor, user: User) -> Sequence[ApiToken]:
+    """``user``'s tokens, newest first, revoked ones too (an admin only; the read is audited)."""
+    require(actor, Action.MANAGE_USERS)
+    require_user_visible(actor, user)
+    rows = session.scalars(
+        sa.select(ApiToken)
+        .where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).all()
+    audit.record(
+        session,
+        actor,
+        "read",
+        "api-token",
+        entity_id=user.id,
+        detail={"email": user.email, "tokens": len(rows)},
     )
-    if row is None:
-        raise NotFound("no such token")
-    row.revoked_at = utcnow()
+    return rows
+
+
+def find_token(session: Session, which: str) -> ApiToken:
+    """The token named by its number (``12``), its prefix (``sfx_AbCd1234``) or itself.
+
+    A prefix is the part ``registry token list`` shows and must name exactly one token.
+    """
+    text = which.strip()
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        row = session.get(ApiToken, int(text))
+        if row is None:
+            raise NotFound(f"no API token {text}")
+        return row
+    if not text.startswith(TOKEN_PREFIX) or len(text) < PREFIX_LENGTH or len(text) > 100:
+        raise InputError(
+            "TOKEN-ID",
+            which,
+            f"a token's number from `registry token list`, its prefix ({TOKEN_PREFIX} and 8 "
+            "characters) or the whole token",
+        )
+    whole = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(text)))
+    if whole is not None:
+        return whole
+    if len(text) > PREFIX_LENGTH:  # not a token, and more than the part that is kept
+        raise NotFound(
+            f"no API token is {text[:PREFIX_LENGTH]}...: give the prefix as "
+            "`registry token list` shows it, or the whole token"
+        )
+    matches = session.scalars(sa.select(ApiToken).where(ApiToken.prefix == text)).all()
+    if not matches:
+        raise NotFound(f"no API token {text}")
+    if len(matches) > 1:
+        numbers = ", ".join(str(m.id) for m in matches)
+        raise InputError("TOKEN-ID", text, f"one of the numbers of the tokens it names ({numbers})")
+    return matches[0]
+
+
+def revoke_token(
+    session: Session, actor: Actor, which: str, *, now: datetime | None = None
+) -> ApiToken:
+    """Revoke the token :func:`find_token` names (an admin only; audited); it is 401 at once.
+
+    A token already revoked is an :class:`InputError` saying when, and stays as it was.
+    """
+    require(actor, Action.MANAGE_USERS)
+    row = find_token(session, which)
+    user = session.get(User, row.user_id)
+    if user is None:
+        raise NotFound(f"no API token {which.strip()[:PREFIX_LENGTH]}")
+    require_user_visible(actor, user)
+    if row.revoked_at is not None:
+        raise InputError(
+            "TOKEN-ID",
+            which,
+            f"a token not yet revoked (this one was at {row.revoked_at:%Y-%m-%d %H:%M} UTC)",
+        )
+    row.revoked_at = now or utcnow()
+    audit.record(
+        session,
+        actor,
+        "revoke",
+        "api-token",
+        entity_id=row.id,
+        detail={"email": user.email, "label": row.label, "prefix": row.prefix},
+        at=row.revoked_at,
+    )
+    return row
 
 
 # --- sessions and CSRF ------------------------------------------------------------------------

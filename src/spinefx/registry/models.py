@@ -125,13 +125,15 @@ class UserSite(Base):
 
 
 class ApiToken(Base):
-    """An API token; only the SHA-256 of the token is stored."""
+    """An API token; only its SHA-256 and its first characters (:attr:`prefix`) are stored."""
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "sfx_" and the next 8 characters, shown in lists (None: a token made before 0003)
+    prefix: Mapped[str | None] = mapped_column(String(16), index=True)
     label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]

@@ -27,6 +27,7 @@ __all__ = [
     "list_sites",
     "list_users",
     "normalise_email",
+    "require_user_visible",
     "user_by_email",
 ]
 
@@ -116,6 +117,12 @@ def add_user(
 
 def list_users(session: Session) -> Sequence[User]:
     return session.scalars(sa.select(User).order_by(User.email)).all()
+
+
+def require_user_visible(actor: Actor, user: User) -> None:
+    """:class:`NotFound` unless ``user`` works at one of ``actor``'s sites (or actor sees all)."""
+    if actor.site_ids is not None and not any(s.id in actor.site_ids for s in user.sites):
+        raise NotFound("no such user")
 
 
 def actor_for(user: User) -> Actor:
