@@ -188,7 +188,7 @@ def test_an_ingest_imports_no_pandas(tmp_path: Path, files: SimpleNamespace) -> 
     code = (
         "import sys; from spinefx.cli import run; "
         f"codes = [run(['directory', 'ingest', {str(nppes)!r}, '--db', {str(db)!r}]), "
-        f"run(['directory', 'update', {str(nppes)!r}, '--db', {str(db)!r}])]; "
+        f"run(['directory', 'update', {str(nppes)!r}, '--force', '--db', {str(db)!r}])]; "
         "print(codes, 'pandas' in sys.modules)"
     )
     out = subprocess.run(

@@ -187,3 +187,93 @@ def test_a_directory_of_an_older_format_is_refused_until_rebuilt(
     with pytest.raises(DirectoryDamaged, match="rebuild it"):
         search(directory, SearchQuery(zip="02139"))
     assert table_rows(directory) == before
+
+
+def week_file(files: SimpleNamespace, tmp_path: Path, name: str) -> Path:
+    """A one-row weekly main file named ``name``: a new neurosurgeon at 02139."""
+    return files.write_nppes(tmp_path / name, [files.provider("1000000009")])
+
+
+def test_a_week_applied_again_or_older_than_the_newest_is_refused(
+    directory: Path, weekly1: Path, weekly2: Path, tmp_path: Path, files: SimpleNamespace
+) -> None:
+    update(weekly1, db_path=directory)
+    before = table_rows(directory)
+    with pytest.raises(InputError, match=r"ending after 2026-03-15, the end of the newest week"):
+        update(weekly1, db_path=directory)  # the same week again
+    assert table_rows(directory) == before
+
+    update(weekly2, db_path=directory)
+    before = table_rows(directory)
+    older = week_file(files, tmp_path, "npidata_pfile_20260309-20260315.csv")
+    with pytest.raises(InputError) as refused:
+        update(older, db_path=directory)
+    assert refused.value.field == "WEEKLY"
+    assert "ending after 2026-03-22, the end of the newest week applied" in str(refused.value)
+    assert table_rows(directory) == before
+    assert directory_facts(directory).weekly == (WEEKLY1, WEEK2_CSV)
+
+
+def test_a_week_inside_the_monthly_file_is_refused_unless_forced(
+    directory: Path, tmp_path: Path, files: SimpleNamespace
+) -> None:
+    assert directory_facts(directory).built_through == "2026-03-08"
+    before = table_rows(directory)
+    inside = week_file(files, tmp_path, "npidata_pfile_20260302-20260308.csv")
+    with pytest.raises(InputError, match=r"ending after 2026-03-08, the end of the monthly file"):
+        update(inside, db_path=directory)
+    with pytest.raises(InputError, match=MONTHLY):
+        update(inside, db_path=directory)
+    assert table_rows(directory) == before
+
+    forced = update(inside, db_path=directory, force=True)
+    assert forced.added == 1
+    assert directory_facts(directory).weekly == ("npidata_pfile_20260302-20260308.csv",)
+
+
+def test_a_week_whose_name_gives_no_dates_is_refused_unless_forced(
+    directory: Path, tmp_path: Path, files: SimpleNamespace
+) -> None:
+    before = table_rows(directory)
+    undated = week_file(files, tmp_path, "this_week.csv")
+    with pytest.raises(InputError, match="named as CMS names it"):
+        update(undated, db_path=directory)
+    assert table_rows(directory) == before
+    assert update(undated, db_path=directory, force=True).added == 1
+
+
+def test_a_renamed_weekly_archive_is_dated_by_its_main_file(
+    directory: Path, weekly1: Path, tmp_path: Path
+) -> None:
+    renamed = weekly1.rename(tmp_path / "week-one.zip")
+    assert update(renamed, db_path=directory).added == 1
+    with pytest.raises(InputError, match="newest week applied"):
+        update(renamed, db_path=directory)
+
+
+def test_the_cli_refuses_a_week_out_of_order_in_one_line_with_status_2(
+    directory: Path, weekly1: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["directory", "update", str(weekly1), "--db", str(directory)]) == 0
+    capsys.readouterr()
+    before = table_rows(directory)
+    assert run(["directory", "update", str(weekly1), "--db", str(directory)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: WEEKLY: got '{WEEKLY1}'")
+    assert "2026-03-15" in lines[0] and "--force" in lines[0]
+    assert table_rows(directory) == before
+
+    assert run(["directory", "update", str(weekly1), "--db", str(directory), "--force"]) == 0
+    assert directory_facts(directory).weekly == (WEEKLY1, WEEKLY1)
+
+
+def test_info_says_when_the_monthly_file_ends(
+    directory: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["directory", "info", "--db", str(directory)]) == 0
+    assert "(changes through 2026-03-08)" in capsys.readouterr().out
+    assert run(["directory", "info", "--db", str(directory), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["built_through"] == "2026-03-08"

@@ -432,17 +432,29 @@ def update(
             show_default=False,
         ),
     ],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Apply the file even when its dates (from its CMS name) are not after the "
+            "newest week applied and the monthly file, or its name gives none.",
+        ),
+    ] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Apply a weekly update: new and changed NPIs replaced, deactivated ones removed,
-    reactivated ones restored (the directory is replaced only when all of it is applied)."""
+    reactivated ones restored (the directory is replaced only when all of it is applied).
+
+    Weeks go in date order: a week that does not end after the newest one applied and after
+    the monthly file is refused (exit 2) and the directory left as it is, unless --force.
+    """
     from rich.markup import escape
 
     with _without_pandas(), _progress_bar() as progress:
         from spinefx.directory.update import update as run_update
 
-        report = run_update(weekly, db_path=_database(db), progress=progress)
+        report = run_update(weekly, db_path=_database(db), progress=progress, force=force)
     if as_json:
         print_json(report)
         return
@@ -512,6 +524,7 @@ def _print_directory(db: Path, as_json: bool) -> None:
         "db_path": str(db),
         "providers": providers,
         "built_from": facts.built_from,
+        "built_through": facts.built_through,
         "loaded_at": meta.get("loaded_at"),
         "weekly_updates": list(facts.weekly),
         "updated_at": meta.get("updated_at"),
@@ -527,7 +540,8 @@ def _print_directory(db: Path, as_json: bool) -> None:
     console.print(f"[bold]Directory[/] {escape(where)}: {providers:,} providers")
     console.print(
         f"Built from {escape(facts.built_from or '(not recorded)')}"
-        f" on {escape(str(meta.get('loaded_at') or '?'))}",
+        f" on {escape(str(meta.get('loaded_at') or '?'))}"
+        + (f" (changes through {facts.built_through})" if facts.built_through else ""),
         highlight=False,
     )
     if facts.weekly:

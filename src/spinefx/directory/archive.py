@@ -22,17 +22,53 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import IO, BinaryIO, NamedTuple, cast
 
 from spinefx.errors import InputError
 
-__all__ = ["CsvSource", "Release", "is_archive", "open_release"]
+__all__ = ["CsvSource", "Period", "Release", "file_period", "is_archive", "open_release"]
 
 _MAIN = re.compile(r"npidata_pfile_.*\.csv", re.IGNORECASE)
 _LOCATIONS = re.compile(r"pl_pfile_.*\.csv", re.IGNORECASE)
 _OTHER_NAMES = re.compile(r"othername_pfile_.*\.csv", re.IGNORECASE)
 _HEADER_SUFFIX = re.compile(r"[_ ]?file ?header\.csv$", re.IGNORECASE)
+# The dates in CMS file names: the main file's YYYYMMDD-YYYYMMDD (20050523-... for a monthly
+# file), the weekly archive's MMDDYY_MMDDYY.
+_CSV_PERIOD = re.compile(r"npidata_pfile_(\d{8})-(\d{8})", re.IGNORECASE)
+_WEEKLY_PERIOD = re.compile(r"NPPES_Data_Dissemination_(\d{6})_(\d{6})_Weekly", re.IGNORECASE)
+
+
+class Period(NamedTuple):
+    """The first and last day of the NPPES changes a file holds."""
+
+    start: date
+    end: date
+
+
+def file_period(name: str) -> Period | None:
+    """The period a CMS file name gives, or ``None`` when it gives none (a renamed file, or the
+    monthly archive, whose name gives only the month: its main file's name has the dates).
+
+    >>> file_period("npidata_pfile_20260309-20260315.csv").end
+    datetime.date(2026, 3, 15)
+    >>> file_period("NPPES_Data_Dissemination_030926_031526_Weekly.zip").start
+    datetime.date(2026, 3, 9)
+    >>> file_period("NPPES_Data_Dissemination_March_2026_V2.zip") is None
+    True
+    """
+    base = Path(name).name
+    try:
+        if match := _CSV_PERIOD.search(base):
+            first, last = (date(int(d[:4]), int(d[4:6]), int(d[6:])) for d in match.groups())
+        elif match := _WEEKLY_PERIOD.search(base):
+            first, last = (date(2000 + int(d[4:]), int(d[:2]), int(d[2:4])) for d in match.groups())
+        else:
+            return None
+    except ValueError:  # digits that are no date, such as 20261399
+        return None
+    return Period(first, last) if first <= last else None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from spinefx.directory import locations as locations_mod
 from spinefx.directory import othernames as othernames_mod
 from spinefx.directory import utilization as utilization_mod
-from spinefx.directory.archive import CsvSource, is_archive, open_release
+from spinefx.directory.archive import CsvSource, file_period, is_archive, open_release
 from spinefx.directory.csvstream import (
     ProgressFn,
     check_file,
@@ -221,6 +221,11 @@ def ingest(
             write_facts(conn, demo=demo, medicare_year=year)
             built_from = Path(archive).name if archive is not None else main.name
             conn.execute("INSERT INTO meta VALUES ('built_from', ?)", [built_from])
+            period = file_period(main.name) or file_period(built_from)
+            if period is not None:
+                conn.execute(
+                    "INSERT INTO meta VALUES ('built_through', ?)", [period.end.isoformat()]
+                )
             phases.lap("finish companions")
     phases.lap("write to disk and swap in")
     report.seconds = round(time.perf_counter() - started, 2)

@@ -29,6 +29,7 @@ import platformdirs
 if TYPE_CHECKING:
     from spinefx.directory.index import DirectoryIndex
 
+from spinefx.directory.archive import file_period
 from spinefx.errors import DataError, DirectoryDamaged, DirectoryNotLoaded
 
 __all__ = [
@@ -145,6 +146,12 @@ class DirectoryFacts(NamedTuple):
     # files applied on top of it since, oldest first.
     built_from: str | None = None
     weekly: tuple[str, ...] = ()
+    # The last day of the NPPES changes in the file it was built from (ISO date), when its
+    # name says (``npidata_pfile_20050523-20260308.csv``: 2026-03-08).
+    built_through: str | None = None
+    # The last day of the newest weekly file applied (ISO date), when its name, or its main
+    # file's, says.
+    weekly_through: str | None = None
 
 
 def write_facts(conn: duckdb.DuckDBPyConnection, *, demo: bool, medicare_year: int | None) -> None:
@@ -162,7 +169,8 @@ def directory_facts(db: DirectorySource) -> DirectoryFacts:
     with read_connection(db) as conn:
         rows = conn.execute(
             "SELECT key, value FROM meta "
-            "WHERE key IN ('demo', 'medicare_year', 'built_from', 'weekly_updates')"
+            "WHERE key IN ('demo', 'medicare_year', 'built_from', 'built_through', "
+            "'weekly_updates', 'weekly_through')"
         ).fetchall()
     meta = dict(rows)
     year = meta.get("medicare_year")
@@ -175,7 +183,16 @@ def directory_facts(db: DirectorySource) -> DirectoryFacts:
         medicare_year=int(year) if year and year.isascii() and year.isdigit() else None,
         built_from=meta.get("built_from"),
         weekly=weekly,
+        built_through=meta.get("built_through") or _period_end(meta.get("built_from")),
+        weekly_through=meta.get("weekly_through")
+        or max((end for name in weekly if (end := _period_end(name))), default=None),
     )
+
+
+def _period_end(name: str | None) -> str | None:
+    """The last day a CMS file name gives (ISO), for directories that did not record it."""
+    period = file_period(name) if name else None
+    return period.end.isoformat() if period else None
 
 
 def platform_data_dir() -> Path:

@@ -12,6 +12,11 @@ files). Every NPI in it replaces what the directory holds for that NPI:
 - a reactivated NPI (a reactivation date after its deactivation) is restored, with the Medicare
   volume the directory still holds for it.
 
+Weeks go in date order, after the monthly file: the dates come from the CMS file names (see
+:func:`spinefx.directory.archive.file_period`), and a week that does not end after the newest
+week applied and after the monthly file, or whose name gives no dates, is refused before
+anything is read, unless ``force`` is given.
+
 The week's files are read by the ingest itself into a scratch database, then applied to a copy
 of the directory that replaces it only when complete (:func:`spinefx.directory.store.updating`):
 a failed update leaves the directory exactly as it was.
@@ -31,11 +36,12 @@ import duckdb
 from pydantic import BaseModel
 
 from spinefx.directory import othernames as othernames_mod
+from spinefx.directory.archive import Period, file_period, is_archive, open_release
 from spinefx.directory.csvstream import ProgressFn
 from spinefx.directory.nppes import ingest
 from spinefx.directory.report import IngestReport
-from spinefx.directory.store import one, scalar, updating
-from spinefx.errors import DirectoryNotLoaded
+from spinefx.directory.store import directory_facts, one, scalar, updating
+from spinefx.errors import DirectoryNotLoaded, InputError
 
 __all__ = ["UpdateReport", "update"]
 
@@ -71,11 +77,13 @@ def update(
     *,
     db_path: Path,
     progress: ProgressFn | None = None,
+    force: bool = False,
 ) -> UpdateReport:
     """Apply the weekly file or archive ``weekly`` to the directory at ``db_path``.
 
     Raises :class:`~spinefx.errors.DirectoryNotLoaded` when there is no directory, and
-    :class:`~spinefx.errors.InputError` for a file that is not an NPPES main file (or archive);
+    :class:`~spinefx.errors.InputError` for a file that is not an NPPES main file (or archive)
+    and for a week out of date order (see :func:`check_order`; ``force`` skips that check);
     either way, and on any other failure, the directory is left as it was.
     """
     started = time.perf_counter()
@@ -84,6 +92,9 @@ def update(
         from spinefx.directory.store import not_loaded_message
 
         raise DirectoryNotLoaded(not_loaded_message(target))
+    period = week_period(Path(weekly)) if not force else _period_if_readable(Path(weekly))
+    if not force:
+        check_order(Path(weekly), target, period)
     report = UpdateReport(db_path=str(target), source=str(weekly))
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.week-", dir=target.parent) as tmp:
         week_db = Path(tmp) / "week.duckdb"
@@ -94,7 +105,7 @@ def update(
             quoted = str(week_db).replace("'", "''")
             conn.execute(f"ATTACH '{quoted}' AS week (READ_ONLY)")
             try:
-                _apply(conn, report, week)
+                _apply(conn, report, week, period)
             finally:
                 conn.execute("USE directory")
                 conn.execute("DETACH week")
@@ -102,7 +113,69 @@ def update(
     return report
 
 
-def _apply(conn: duckdb.DuckDBPyConnection, report: UpdateReport, week: IngestReport) -> None:
+# How a weekly file is named, for the message about one whose name gives no dates.
+_WEEKLY_NAMES = (
+    "npidata_pfile_YYYYMMDD-YYYYMMDD.csv or NPPES_Data_Dissemination_MMDDYY_MMDDYY_Weekly.zip"
+)
+
+
+def week_period(weekly: Path) -> Period | None:
+    """The period of a weekly file or archive, from its name (an archive renamed by hand: from
+    the name of the main file in it)."""
+    period = file_period(weekly.name)
+    if period is None and is_archive(weekly):
+        period = file_period(open_release(weekly, "WEEKLY").main.name)
+    return period
+
+
+def _period_if_readable(weekly: Path) -> Period | None:
+    """:func:`week_period`, or ``None`` for a file that cannot be read as an archive (a forced
+    update then fails where the ingest reads it, with the ingest's message)."""
+    try:
+        return week_period(weekly)
+    except InputError:
+        return None
+
+
+def check_order(weekly: Path, db_path: Path, period: Period | None) -> None:
+    """Refuse, with an :class:`~spinefx.errors.InputError` on ``WEEKLY``, a week that is not
+    the next one for the directory at ``db_path``: one whose name gives no dates, one that
+    ends on or before the newest week already applied (a repeat, or one older), or one that
+    ends on or before the last day of the monthly file the directory is built from (its
+    changes are in that file already). ``period`` is the week's (:func:`week_period`). What
+    the directory's own names do not date is not compared."""
+    if period is None:
+        raise InputError(
+            "WEEKLY",
+            weekly.name,
+            f"a weekly file named as CMS names it ({_WEEKLY_NAMES}), so that its dates can be "
+            "checked against the weeks applied; or --force to apply it anyway",
+        )
+    facts = directory_facts(db_path)
+    if facts.weekly_through is not None and period.end.isoformat() <= facts.weekly_through:
+        raise InputError(
+            "WEEKLY",
+            weekly.name,
+            f"a week ending after {facts.weekly_through}, the end of the newest week applied "
+            "(`spinefx directory info` lists them): weeks go in date order, each once; or "
+            "--force to apply it anyway",
+        )
+    if facts.built_through is not None and period.end.isoformat() <= facts.built_through:
+        raise InputError(
+            "WEEKLY",
+            weekly.name,
+            f"a week ending after {facts.built_through}, the end of the monthly file the "
+            f"directory is built from ({facts.built_from}), which holds this week's changes "
+            "already; or --force to apply it anyway",
+        )
+
+
+def _apply(
+    conn: duckdb.DuckDBPyConnection,
+    report: UpdateReport,
+    week: IngestReport,
+    period: Period | None,
+) -> None:
     report.providers_before = scalar(conn, "SELECT count(*) FROM providers")
     conn.execute(
         """
@@ -182,10 +255,17 @@ def _apply(conn: duckdb.DuckDBPyConnection, report: UpdateReport, week: IngestRe
     applied = one(conn, "SELECT value FROM meta WHERE key = 'weekly_updates'")
     names = json.loads(applied[0]) if applied and applied[0] else []
     names.append(Path(week.archive or week.source.split("!")[-1]).name)
-    conn.execute("DELETE FROM meta WHERE key IN ('weekly_updates', 'updated_at')")
+    # The newest week's last day, which the next update must pass (see check_order).
+    through = one(conn, "SELECT value FROM meta WHERE key = 'weekly_through'")
+    known = [through[0] if through else None, period and period.end.isoformat()]
+    known += [p.end.isoformat() for name in names if (p := file_period(name)) is not None]
+    newest = max((d for d in known if d), default=None)
+    conn.execute("DELETE FROM meta WHERE key IN ('weekly_updates', 'weekly_through', 'updated_at')")
     conn.execute(
         "INSERT INTO meta VALUES ('weekly_updates', ?), ('updated_at', CAST(now() AS VARCHAR))",
         [json.dumps(names)],
     )
+    if newest is not None:
+        conn.execute("INSERT INTO meta VALUES ('weekly_through', ?)", [newest])
     conn.execute("DROP TABLE changes")
     conn.execute("DROP TABLE carried")
