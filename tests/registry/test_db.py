@@ -113,3 +113,18 @@ def test_the_migrations_build_the_tables_the_models_describe(registry):
         context = MigrationContext.configure(conn, opts={"compare_type": False})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_the_migrations_form_one_line_with_one_head():
+    # two branches that each add "the next" migration leave two heads, and init then fails
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from spinefx.registry.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    assert len(script.get_heads()) == 1, "give the newest migration's down_revision the old head"
+    names = [r.revision for r in script.walk_revisions()]
+    assert names == sorted(names, reverse=True)  # numbered in the order they run

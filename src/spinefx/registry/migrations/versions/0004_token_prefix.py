@@ -3,8 +3,8 @@
 The rest of a token is still known only by its SHA-256. Tokens made before this have no prefix:
 they are listed and revoked by their number.
 
-Revision ID: 0003_token_prefix
-Revises: 0002_kpi_flags
+Revision ID: 0004_token_prefix
+Revises: 0003_worklist_indexes
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_token_prefix"
-down_revision = "0002_kpi_flags"
+revision = "0004_token_prefix"
+down_revision = "0003_worklist_indexes"
 branch_labels = None
 depends_on = None
 
