@@ -7,6 +7,9 @@ in the real formats and loads it through the same :func:`~spinefx.directory.nppe
   MM/DD/YYYY dates, 5- or 9-digit ZIP codes, deactivated (nearly empty) and reactivated rows,
   non-US addresses, taxonomy codes we do not map (and, when a test asks, rows cut short);
 - ``pl_pfile_demo.csv``: secondary practice locations, with byte-identical duplicate rows;
+- ``othername_pfile_demo.csv``: other names of about half the organisations, "doing business as"
+  (type 3) and other (type 5) names, and former legal names (type 4, which the directory leaves
+  out), so that a name search finds a clinic under the name on its door;
 - ``MUP_PHY_demo_D23_Prov_Svc.csv``: Medicare procedure rows for 22510-22515, including NPIs that
   are not in the main file.
 
@@ -33,6 +36,7 @@ from spinefx.directory.geo import _centroids, haversine_miles, zip_rows
 from spinefx.directory.locations import COLUMNS as LOCATION_COLUMNS
 from spinefx.directory.nppes import ingest
 from spinefx.directory.nppes_header import NPPES_COLUMNS
+from spinefx.directory.othernames import COLUMNS as OTHER_NAME_COLUMNS
 from spinefx.directory.report import IngestReport
 from spinefx.directory.taxonomy import BKP_SPECIALTIES, TAXONOMY_TO_SPECIALTY
 
@@ -70,6 +74,11 @@ CREDENTIALS = ("M.D.", "MD", "D.O.", "DO", "M.D., PH.D.", "", "MD, FACS")
 ORG_WORDS = ("Harbor", "Summit", "Riverside", "Lakeside", "Granite", "Meadow", "Beacon", "Crest")
 ORG_KINDS = ("Spine Center", "Pain Clinic", "Orthopedic Group", "Radiology Associates",
              "Bone Health Clinic", "Neurosurgery Partners", "Medical Group")  # fmt: skip
+# The other names of organisations (the other-name file): fictional, and never a legal name.
+DBA_WORDS = ("Bayview", "Brookside", "Elmwood", "Hillcrest", "Kingsbridge", "Northgate",
+             "Stonegate", "Westfield")  # fmt: skip
+DBA_KINDS = ("Back & Spine Care", "Kyphoplasty Center", "Spine Institute", "Bone & Joint Clinic",
+             "Fracture Care Center", "Pain Relief Center")  # fmt: skip
 STREETS = ("Maple", "Elm", "Harbor", "Mill", "Chestnut", "Union", "Prospect", "Bridge", "Spring")
 STREET_KINDS = ("Street", "Avenue", "Road", "Boulevard", "Way")
 FOREIGN = (  # (country, city, state, postal code)
@@ -107,11 +116,12 @@ MUP_CODES = (  # code, description, share of eligible providers billing it
 
 @dataclass(frozen=True)
 class DemoFiles:
-    """Paths of the three generated files."""
+    """Paths of the four generated files."""
 
     npidata: Path
     locations: Path
     utilization: Path
+    other_names: Path
 
 
 class _Rng:
@@ -428,6 +438,33 @@ def _location_rows(shared: dict[str, pa.Array], seed: int, start: int) -> pa.Tab
     return pa.concat_tables([table, duplicated])
 
 
+def _other_name_rows(shared: dict[str, pa.Array], seed: int, start: int) -> pa.Table | None:
+    """Other names of about half the organisations: a "doing business as" name (type 3), for
+    some a second, other name (type 5), and for some a former legal name (type 4)."""
+    rng = _Rng(seed + 4, start)  # a stream of its own: the other files stay as they were
+    n = len(shared["npi"])
+    orgs = pc.and_(shared["alive"], pc.equal(shared["entity"], "2"))
+    parts: list[pa.Table] = []
+    for type_code, share in (("3", 0.5), ("5", 0.1), ("4", 0.1)):
+        chosen = pc.and_(orgs, pc.less(rng.uniform(n), share))
+        m = pc.sum(chosen).as_py() or 0
+        if not m:
+            continue
+        words = _pick(pa.array(DBA_WORDS), rng.uniform(m))
+        kinds = _pick(pa.array(DBA_KINDS), rng.uniform(m))
+        if type_code == "4":  # the name before the organisation's current legal name
+            names = _join(words, " ", kinds, " Associates Inc (former, fictional)")
+        else:
+            names = _join(words, " ", kinds, " (fictional)")
+        values = {
+            "npi": shared["npi"].filter(chosen),
+            "name": names,
+            "type_code": pa.array([type_code] * m, pa.string()),
+        }
+        parts.append(pa.table({OTHER_NAME_COLUMNS[k]: v for k, v in values.items()}))
+    return pa.concat_tables(parts) if parts else None
+
+
 def _mup_rows(shared: dict[str, pa.Array], seed: int, start: int) -> pa.Table | None:
     rng = _Rng(seed + 2, start)
     n = len(shared["npi"])
@@ -485,7 +522,7 @@ def write_demo_files(
     our_share: float | None = None,
     malformed_rows: bool = False,
 ) -> DemoFiles:
-    """Write the three sample files into ``directory`` (deterministic for a given seed).
+    """Write the four sample files into ``directory`` (deterministic for a given seed).
 
     ``our_share`` is the share of rows (0 to 1) whose taxonomy codes include one of our
     specialties. ``None`` (the default, used by ``spinefx directory demo``) keeps the demo's own
@@ -503,14 +540,17 @@ def write_demo_files(
         npidata=directory / "npidata_pfile_demo.csv",
         locations=directory / "pl_pfile_demo.csv",
         utilization=directory / "MUP_PHY_demo_D23_Prov_Svc.csv",
+        other_names=directory / "othername_pfile_demo.csv",
     )
     with (
         files.npidata.open("wb") as main,
         files.locations.open("wb") as locs,
         files.utilization.open("wb") as mup,
+        files.other_names.open("wb") as names,
     ):
         main.write(_quoted_header(NPPES_COLUMNS))
         locs.write(_quoted_header(list(LOCATION_COLUMNS.values())))
+        names.write(_quoted_header(list(OTHER_NAME_COLUMNS.values())))
         mup.write((",".join(MUP_COLUMNS) + "\n").encode())
         for start in range(0, rows, CHUNK_ROWS):
             n = min(CHUNK_ROWS, rows - start)
@@ -522,6 +562,9 @@ def write_demo_files(
             location_rows = _location_rows(shared, seed, start)
             if location_rows is not None:
                 locs.write(_csv_bytes(location_rows, "all_valid"))
+            name_rows = _other_name_rows(shared, seed, start)
+            if name_rows is not None:
+                names.write(_csv_bytes(name_rows, "all_valid"))
             mup_rows = _mup_rows(shared, seed, start)
             if mup_rows is not None:
                 mup.write(_csv_bytes(mup_rows, "needed"))
@@ -543,6 +586,7 @@ def load_demo(
             db_path=db_path,
             utilization_csv=files.utilization,
             locations_csv=files.locations,
+            other_names_csv=files.other_names,
             progress=progress,
             demo=True,
         )
