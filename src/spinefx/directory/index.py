@@ -401,33 +401,30 @@ class DirectoryIndex:
         page, at = rows[chosen], where[chosen]
         if not len(page):
             return []
-        columns = self.hits.take(pa.array(page)).to_pydict()
-        values = [columns[c] for c in HIT_COLUMNS]
-        secondary = at >= 0
-        places: dict[int, tuple[Any, ...]] = {}
-        if secondary.any():
-            loc = self.loc_hits.take(pa.array(at[secondary])).to_pydict()
-            loc_values = list(zip(*(loc[c] for c in LOCATION_COLUMNS), strict=True))
-            for i, j in zip(
-                np.flatnonzero(secondary).tolist(), at[secondary].tolist(), strict=True
-            ):
-                places[i] = (int(self.loc_place[j]), float(self.loc_lat[j]),
-                             float(self.loc_lon[j]), loc_values.pop(0))  # fmt: skip
-        site_of = self.sites.of_row[np.minimum(page, max(self.located - 1, 0))]
-        out = []
-        distance: dict[tuple[float, float], float] = {}
-        for i, row in enumerate(zip(*values, strict=True)):
-            if i in places:
-                place, p_lat, p_lon, shown = places[i]
-                row = (*row[:5], *shown, *row[10:])
-            else:
-                place = 0
-                s = int(site_of[i])
-                p_lat, p_lon = float(self.sites.lat[s]), float(self.sites.lon[s])
-            key = (p_lat, p_lon)
-            if key not in distance:
-                distance[key] = sql_haversine(lat, lon, p_lat, p_lon)
-            out.append((*row[:12], distance[key], row[12], place))
+        # Column by column, then zipped into rows in C: a Python loop over the page's rows,
+        # building each one, was the search's largest cost.
+        taken = self.hits.take(pa.array(page))
+        columns = [taken.column(c).to_pylist() for c in HIT_COLUMNS]
+        site_of = self.sites.of_row[np.minimum(page, max(self.located - 1, 0))].tolist()
+        site_distance = {
+            s: sql_haversine(lat, lon, float(self.sites.lat[s]), float(self.sites.lon[s]))
+            for s in set(site_of)
+        }
+        distance = [site_distance[s] for s in site_of]
+        place = [0] * len(page)
+        secondary = np.flatnonzero(at >= 0)
+        if len(secondary):  # shown at a secondary location: its address, phone and distance
+            loc = self.loc_hits.take(pa.array(at[secondary]))
+            for name, shown in zip(LOCATION_COLUMNS, loc.columns, strict=True):
+                column = columns[HIT_COLUMNS.index(name)]
+                for i, value in zip(secondary.tolist(), shown.to_pylist(), strict=True):
+                    column[i] = value
+            for i, j in zip(secondary.tolist(), at[secondary].tolist(), strict=True):
+                place[i] = int(self.loc_place[j])
+                distance[i] = sql_haversine(
+                    lat, lon, float(self.loc_lat[j]), float(self.loc_lon[j])
+                )
+        out = list(zip(*columns[:12], distance, columns[12], place, strict=True))
         if sort == "volume":
             out.sort(key=lambda r: (r[10] is None, -(r[10] or 0), r[12], r[0]))
         else:

@@ -355,42 +355,61 @@ def _sort_page(page: list[tuple[Any, ...]], sort: str) -> None:
 def _hits(rows: list[tuple[Any, ...]]) -> list[ProviderHit]:
     """Result objects from rows of the hit columns and the distance (values as stored, so
     they are not validated again)."""
+    entity = _ENTITY
     return [
         _stored(
             {
-                "npi": r[0],
-                "name": r[1],
-                "entity_type": _ENTITY.get(int(r[2]), "individual"),
-                "specialties": list(r[3]),
-                "primary_specialty": r[4],
-                "address": r[5],
-                "city": r[6],
-                "state": r[7],
-                "zip": r[8],
-                "phone": r[9],
-                "distance_miles": round(float(r[12]), 1),
-                "bkp_services": r[10],
-                "vertebroplasty_services": r[11],
-                "other_names": list(r[13] or ()),
-                "secondary_location": r[14] > 0,
+                "npi": npi,
+                "name": name,
+                "entity_type": entity.get(int(kind), "individual"),
+                "specialties": list(specialties),
+                "primary_specialty": primary,
+                "address": address,
+                "city": city,
+                "state": state,
+                "zip": zip_code,
+                "phone": phone,
+                "distance_miles": round(float(miles), 1),
+                "bkp_services": bkp,
+                "vertebroplasty_services": vertebroplasty,
+                "other_names": list(other_names or ()),
+                "secondary_location": place > 0,
             }
         )
-        for r in rows
+        for (
+            npi,
+            name,
+            kind,
+            specialties,
+            primary,
+            address,
+            city,
+            state,
+            zip_code,
+            phone,
+            bkp,
+            vertebroplasty,
+            miles,
+            other_names,
+            place,
+        ) in rows
     ]
 
 
 _HIT_FIELDS = frozenset(ProviderHit.model_fields)
+_new_hit = ProviderHit.__new__
+_set = object.__setattr__
 
 
 def _stored(values: dict[str, Any]) -> ProviderHit:
     """A :class:`ProviderHit` holding ``values`` (every field, as stored): what
     ``model_construct`` makes, without its per-field work, which cost more than the whole
     search (some 10 microseconds a hit, 50 a page)."""
-    hit = ProviderHit.__new__(ProviderHit)
-    object.__setattr__(hit, "__dict__", values)
-    object.__setattr__(hit, "__pydantic_fields_set__", set(_HIT_FIELDS))
-    object.__setattr__(hit, "__pydantic_extra__", None)
-    object.__setattr__(hit, "__pydantic_private__", None)
+    hit = _new_hit(ProviderHit)
+    _set(hit, "__dict__", values)
+    _set(hit, "__pydantic_fields_set__", set(_HIT_FIELDS))
+    _set(hit, "__pydantic_extra__", None)
+    _set(hit, "__pydantic_private__", None)
     return hit
 
 
