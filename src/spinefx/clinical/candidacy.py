@@ -48,6 +48,7 @@ from spinefx.clinical.criteria import (
 
 __all__ = [
     "ABSOLUTE_CONTRAINDICATIONS",
+    "CRITERION_PARTS",
     "CRITERION_TEXT",
     "DOCUMENTATION_REQUIRED",
     "MAX_LEVELS",
@@ -91,6 +92,16 @@ CRITERION_TEXT: Mapping[str, str] = MappingProxyType(
         "two-of-height-kyphosis-rdq": "At least two of: height loss, kyphosis, RDQ",
         "indication": "Indication: malignancy, worsening pain, or two of the three findings",
         "no-absolute-contraindication": "No absolute contraindication",
+    }
+)
+
+
+# A criterion and the alternatives inside it: the indication is met by any of its three
+# parts, and "two of" by two of its three. A part not met inside a met whole is not a failure.
+CRITERION_PARTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "indication": ("malignant", "pain-worsening", "two-of-height-kyphosis-rdq"),
+        "two-of-height-kyphosis-rdq": ("height-loss-over-25", "kyphosis", "rdq-over-17"),
     }
 )
 

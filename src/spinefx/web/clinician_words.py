@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from spinefx.clinical.candidacy import CRITERION_PARTS
 from spinefx.clinical.spine import Level
 from spinefx.web.forms import FormField
 
@@ -92,12 +93,8 @@ CHOICE_LABELS = {
     "myelopathy": "Myelopathy or radiculopathy",
     "retropulsion": "Retropulsed fragment",
 }
-# A criterion and the alternatives inside it: the indication is met by any of its three
-# parts, and "two of" by two of its three. A part not met inside a met whole is not a failure.
-CANDIDACY_PARTS: Mapping[str, tuple[str, ...]] = {
-    "indication": ("malignant", "pain-worsening", "two-of-height-kyphosis-rdq"),
-    "two-of-height-kyphosis-rdq": ("height-loss-over-25", "kyphosis", "rdq-over-17"),
-}
+# A criterion and the alternatives inside it, declared with the rule.
+CANDIDACY_PARTS: Mapping[str, tuple[str, ...]] = CRITERION_PARTS
 
 
 def in_clinical_words(

@@ -81,6 +81,7 @@ def _case(mrn: str, site: str, **changes: Any) -> CaseIn:
                 "levels": ["L1"],
                 "approach": "bipedicular",
                 "cement_ml": {"L1": 4.5},
+                "operator_npi": "1234567893",
                 "complications": [],
             }
         ],

@@ -495,6 +495,7 @@ def test_the_case_page_shows_the_timeline_chart_and_evidence(
     )
     assert '<mark class="ev ev-negated" data-status="negated">No fracture at T12' in review
     assert "Report RAD-77" in review
+    assert "Bipedicular; cement L1 4.5 ml; complications: none; operator NPI 1234567893" in page
 
 
 def test_the_print_summary_loads_only_a_local_script(client: TestClient, world: World) -> None:
@@ -504,7 +505,61 @@ def test_the_print_summary_loads_only_a_local_script(client: TestClient, world: 
     assert re.findall(r'<script[^>]*src="([^"]+)"', page.text) == ["/static/js/print.js"]
     assert "Fracture liaison summary" in page.text
     assert "DXA bone density scan" in page.text
+    assert (
+        "Kyphoplasty L1; Bipedicular; cement L1 4.5 ml; complications: none; operator NPI "
+        in page.text
+    )
+    assert "<h2>Saved assessments</h2>\n<ul><li>None saved.</li></ul>" in page.text
     assert client.get("/static/js/print.js").status_code == 200
+
+
+def test_each_saved_assessment_reads_as_a_clinical_line_on_the_case_and_its_print(
+    client: TestClient, world: World, registry: Registry
+) -> None:
+    from spinefx.clinical import pathway
+    from spinefx.registry import cases
+    from spinefx.registry.permissions import Actor
+    from spinefx.validation import parse_input
+    from spinefx.web.routes.registry_pages import _rule
+
+    answers = {
+        "screening": pathway.REFERENCE_SCREENING,
+        "grading": pathway.REFERENCE_HEIGHTS,
+        "candidacy": {**pathway.REFERENCE_CANDIDACY, "pain_nrs": 3},
+        "followup": pathway.REFERENCE_FOLLOWUP,
+    }
+    with registry.transaction() as session:
+        for kind, data in answers.items():
+            rule = _rule(kind)
+            inp = parse_input(rule.input, data)
+            version = cases.load_case(session, Actor.command_line("t"), world.active).version
+            cases.save_assessment(
+                session,
+                Actor.command_line("t"),
+                world.active,
+                version,
+                kind=kind,
+                input=inp.model_dump(mode="json"),
+                result=rule.run(inp).model_dump(mode="json"),
+            )
+    lines = [
+        "Possible vertebral compression fracture: to be seen by a doctor within days. "
+        "Checklist signs: 5 of 5 met. No red flag.",
+        "L2: grade 2 wedge, 33 %. SDI 2.",
+        "Does not meet the coverage criteria. Not met: pain NRS at least 8 in hospital, at "
+        "least 5 otherwise.",
+        "Very high fracture risk. First line: AACE 2020, very high risk: an anabolic agent first "
+        "(abaloparatide, teriparatide), then an antiresorptive to keep the gain; denosumab or "
+        "zoledronic acid are AACE&#39;s other initial options. Next due by 2027-01-25: fracture "
+        "risk assessed and treatment recommended (and 2 more that day).",
+    ]
+    log_in(client, world.email("coordinator"))
+    page = client.get(f"/registry/cases/{world.active}").text
+    printed = client.get(f"/registry/cases/{world.active}/print").text
+    for line in lines:
+        assert line in page
+        assert line in printed
+    assert "Possible vcf" not in page
 
 
 def test_record_an_event_and_an_outcome(

@@ -30,6 +30,7 @@ from starlette.responses import RedirectResponse, Response
 
 from spinefx.errors import InputError, NotAuthenticated, NotFound, VersionConflict
 from spinefx.registry import audit, auth, cases, kpi, users, worklist
+from spinefx.registry.assessments import summary as assessment_summary
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.models import Case
 from spinefx.registry.permissions import Action, require
@@ -522,6 +523,8 @@ def _timeline(case: Case) -> list[TimelineItem]:
             "complications: "
             + (", ".join(word(c) for c in p.complications) if p.complications else "none")
         )
+        if p.operator_npi:
+            parts.append(f"operator NPI {p.operator_npi}")
         items.append(
             TimelineItem(
                 p.date,
@@ -546,13 +549,12 @@ def _timeline(case: Case) -> list[TimelineItem]:
             )
         )
     for a in case.assessments:
-        outcome = a.result.get("outcome") if isinstance(a.result, Mapping) else None
         items.append(
             TimelineItem(
                 a.created_at.date(),
                 "assessments",
                 f"{ASSESSMENT_PAGES.get(a.kind, a.kind)} saved",
-                (f"Result: {word(outcome)}. " if outcome else "") + f"spinefx {a.spinefx_version}",
+                f"{assessment_summary(a.kind, a.result)} (spinefx {a.spinefx_version})",
                 None,
                 f"assessment-{a.id}",
             )
