@@ -263,3 +263,66 @@ def test_the_registry_routes_are_in_the_openapi_document(world):
         assert "version" in components[write]["required"]  # every write names its version
     body = paths[PREFIX + "/cases/{case_id}/events"]["post"]["requestBody"]
     assert body["content"]["application/json"]["schema"]["$ref"].endswith("/EventInWrite")
+
+
+# --- What the schemathesis run of the registry API found (tests/web/test_openapi_registry.py) --
+
+HUGE = 2**70  # past SQLite's 64-bit integers: an OverflowError in the driver before the fix
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field", "allowed"),
+    [
+        ("GET", f"/cases?offset={HUGE}", None, "offset", "an integer from 0 to 2147483647"),
+        ("GET", f"/audit?offset={HUGE}", None, "offset", "an integer from 0 to 2147483647"),
+        ("GET", f"/audit?case_id={HUGE}", None, "case_id", "an integer from 1 to 2147483647"),
+        ("GET", f"/worklist?offset={HUGE}", None, "offset", "an integer from 0 to 2147483647"),
+        ("PUT", f"/cases/{{case}}/events/{HUGE}", {"version": 1, **EVENT}, "row_id", "2147483647"),
+        ("DELETE", f"/cases/{{case}}/events/{HUGE}?version=1", None, "row_id", "2147483647"),
+        ("DELETE", f"/cases/{{case}}/events/1?version={HUGE}", None, "version", "2147483647"),
+        ("PATCH", "/cases/{case}", {"version": HUGE}, "version", "1 to 2147483647"),
+        ("POST", "/cases/{case}/accept", {"version": HUGE}, "version", "1 to 2147483647"),
+    ],
+)
+def test_a_number_past_the_databases_integers_is_a_422_naming_it(
+    world, method, path, body, field, allowed
+):
+    url = path.format(case=world["ids"]["north"])
+    answer = call(world, method, url, role="admin", json=body)
+    assert answer.status_code == 422, answer.text
+    errors = answer.json()["errors"]
+    assert errors[0]["field"] == field
+    assert allowed in errors[0]["allowed"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("/worklist?today=0", "today"),  # a number read as a Unix timestamp before the fix
+        ("/worklist?today=9999-12-31", "today"),
+        ("/worklist?due_after=0001-01-01", "due_after"),
+        ("/worklist?due_before=20260601", "due_before"),
+        ("/kpis?from=2026-01-01&to=2026-12-31&as_of=0001-01-01", "as_of"),  # was a 500
+        ("/kpis?from=0&to=2026-12-31", "from"),
+        ("/kpis?from=2026-01-01&to=9999-12-31", "to"),
+    ],
+)
+def test_a_query_date_is_yyyy_mm_dd_within_the_years_the_rules_take(world, query, field):
+    answer = call(world, "GET", query, role="admin")
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["errors"][0]
+    assert error["field"] == field
+    assert error["allowed"] == "a date as YYYY-MM-DD from 1900-01-01 to 2199-12-31"
+
+
+def test_the_document_declares_the_bearer_token_and_the_413_of_a_write(world):
+    schema = world["client"].get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["registryToken"]["scheme"] == "bearer"
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            registry = path.startswith(PREFIX + "/")
+            assert (operation.get("security") == [{"registryToken": []}]) is registry, path
+            if registry and method in ("post", "put", "patch", "delete"):
+                assert "413" in operation["responses"], (method, path)
+    too_big = call(world, "POST", "/cases", role="admin", json={"note": "x" * (2 * 1024 * 1024)})
+    assert too_big.status_code == 413

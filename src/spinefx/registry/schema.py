@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -51,6 +51,7 @@ from spinefx.registry.vocab import (
 from spinefx.validation import _dotted, allowed_text, problems_from
 
 __all__ = [
+    "MAX_ID",
     "CaseIn",
     "CaseUpdate",
     "EventIn",
@@ -75,7 +76,10 @@ OtherSite = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z][a-z -]*$")
 ]
 Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
-RowId = Annotated[int, Field(ge=1)]
+# The largest row id and case version: the databases' INTEGER (PostgreSQL's is 32-bit). A
+# larger number cannot name a row, and SQLite's driver overflows on one past 64 bits.
+MAX_ID: Final = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 EARLIEST = date(1900, 1, 1)
 
 

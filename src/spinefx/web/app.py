@@ -251,7 +251,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         for error in exc.errors():
             loc = [str(part) for part in error.get("loc", ())[1:]] or ["(input)"]
             given = MISSING if error.get("type") == "missing" else error.get("input")
-            found.append(FieldProblem(".".join(loc), given, str(error.get("msg", ""))))
+            allowed = _parameter_allowed(request, error.get("loc", ())) or str(error.get("msg", ""))
+            found.append(FieldProblem(".".join(loc), given, allowed))
         detail = "; ".join(str(p) for p in found) or "The request is not valid."
         if not _is_api(request):
             return pages.error_page(request, 422, "Please check your answers", detail)
@@ -299,6 +300,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
+REGISTRY_TOKEN = "A registry API token, made with `spinefx registry token create`"
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI document, with the request body models the routes read themselves."""
     if app.openapi_schema:
@@ -316,5 +320,42 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for name, definition in model_schema.pop("$defs", {}).items():
             components.setdefault(name, definition)
         components[model.__name__] = model_schema
+    # Every registry operation needs a bearer token (``spinefx registry token create``).
+    schema["components"]["securitySchemes"] = {
+        "registryToken": {"type": "http", "scheme": "bearer", "description": REGISTRY_TOKEN}
+    }
+    for path, operations in schema.get("paths", {}).items():
+        if path.startswith(registry_api.PREFIX + "/"):
+            for operation in operations.values():
+                operation["security"] = [{"registryToken": []}]
     app.openapi_schema = schema
     return schema
+
+
+def _parameter_allowed(request: Request, loc: Any) -> str | None:
+    """What a path, query or header parameter takes, in the words the rule inputs' errors use
+    (``an integer from 0 to 2147483647``), read from the route's declaration of it; ``None``
+    when ``loc`` is not such a parameter."""
+    from fastapi.dependencies.models import Dependant
+
+    from spinefx.validation import allowed_text
+
+    if len(loc) != 2 or loc[0] not in ("path", "query", "header"):
+        return None
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    stack: list[Dependant] = [dependant] if isinstance(dependant, Dependant) else []
+    while stack:
+        current = stack.pop()
+        params = {
+            "path": current.path_params,
+            "query": current.query_params,
+            "header": current.header_params,
+        }[loc[0]]
+        for param in params:
+            if param.alias == loc[1]:
+                info = param.field_info
+                text = allowed_text(info.annotation, list(info.metadata))
+                return text.removesuffix(", or null")  # a parameter is left out, not null
+        stack.extend(current.dependencies)
+    return None

@@ -14,17 +14,26 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field, create_model
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
+from spinefx.clinical.followup import IsoDate
 from spinefx.errors import InputError
 from spinefx.registry import audit, cases, events, outcomes, procedures
 from spinefx.registry.kpi import kpi_report
 from spinefx.registry.models import Case
 from spinefx.registry.permissions import Action
-from spinefx.registry.schema import CaseIn, CaseUpdate, EventIn, OutcomeIn, ProcedureIn, parse
+from spinefx.registry.schema import (
+    MAX_ID,
+    CaseIn,
+    CaseUpdate,
+    EventIn,
+    OutcomeIn,
+    ProcedureIn,
+    parse,
+)
 from spinefx.registry.vocab import CaseStatus, FoundBy
 from spinefx.registry.worklist import MAX_PAGE, worklist
 from spinefx.web.problems import PROBLEM_JSON
@@ -45,15 +54,26 @@ OutcomeWriter = Annotated[Caller, Depends(allowed(Action.WRITE_OUTCOMES))]
 KpiReader = Annotated[Caller, Depends(allowed(Action.READ_KPIS))]
 AuditReader = Annotated[Caller, Depends(allowed(Action.READ_AUDIT))]
 
+# Every number that names a row, a version or a place in a list is within the databases'
+# INTEGER (a larger one is a 422 naming it, not an overflow in the driver); every date is
+# YYYY-MM-DD within the years the rules take (a number or 9999-12-31 is a 422 naming it).
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID)]
+RowIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+QueryDate = IsoDate | None
+
+
+Version = Annotated[int, Field(ge=1, le=MAX_ID)]
+
 
 class Versioned(BaseModel):
     """The case version a write was made on (every write body carries it)."""
 
-    version: int
+    version: Version
 
 
 class Dismissal(BaseModel):
-    version: int
+    version: Version
     reason: str
 
 
@@ -63,7 +83,7 @@ def _with_version(model: type[BaseModel]) -> type[BaseModel]:
         f"{model.__name__}Write",
         __base__=model,
         __doc__=f"{model.__name__} and the case version the write was made on.",
-        version=(Annotated[int, Field(ge=1)], ...),
+        version=(Version, ...),
     )
 
 
@@ -91,6 +111,7 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **_ERRORS,
     400: _PROBLEM,
     409: _PROBLEM,
+    413: _PROBLEM,
     415: _PROBLEM,
 }
 
@@ -107,8 +128,10 @@ def _split_version(data: Any) -> tuple[int, dict[str, Any]]:
         raise InputError("(body)", data, "a JSON object")
     rest = dict(data)
     version = rest.pop("version", None)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise InputError("version", version, "the case version the edit was made on (1 or more)")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MAX_ID:
+        raise InputError(
+            "version", version, f"the case version the edit was made on (1 to {MAX_ID})"
+        )
     return version, rest
 
 
@@ -153,7 +176,7 @@ def list_cases(
     status: CaseStatus | None = None,
     mrn: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JSONResponse:
     with caller.registry.transaction() as session:
         page = cases.list_cases(
@@ -188,7 +211,7 @@ async def create_case(request: Request, caller: CaseWriter) -> JSONResponse:
     summary="One case in the import format, with id and version",
     responses=_ERRORS,
 )
-def get_case(case_id: int, caller: Reader) -> JSONResponse:
+def get_case(case_id: CaseId, caller: Reader) -> JSONResponse:
     return _reload(caller, case_id)
 
 
@@ -198,7 +221,7 @@ def get_case(case_id: int, caller: Reader) -> JSONResponse:
     responses=_WRITE_ERRORS,
     openapi_extra=_body(CaseUpdate),
 )
-async def update_case(case_id: int, request: Request, caller: CaseWriter) -> JSONResponse:
+async def update_case(case_id: CaseId, request: Request, caller: CaseWriter) -> JSONResponse:
     version, changes = await _versioned(request, CaseUpdate)
     return await run_in_threadpool(
         _write,
@@ -214,7 +237,7 @@ async def update_case(case_id: int, request: Request, caller: CaseWriter) -> JSO
     responses=_WRITE_ERRORS,
     openapi_extra=_body(Versioned, versioned=False),
 )
-async def accept_case(case_id: int, request: Request, caller: CaseWriter) -> JSONResponse:
+async def accept_case(case_id: CaseId, request: Request, caller: CaseWriter) -> JSONResponse:
     version, _ = _split_version(await read_json(request))
     return await run_in_threadpool(
         _write, caller, case_id, lambda s: cases.accept(s, caller.actor, case_id, version)
@@ -227,7 +250,7 @@ async def accept_case(case_id: int, request: Request, caller: CaseWriter) -> JSO
     responses=_WRITE_ERRORS,
     openapi_extra=_body(Dismissal, versioned=False),
 )
-async def dismiss_case(case_id: int, request: Request, caller: CaseWriter) -> JSONResponse:
+async def dismiss_case(case_id: CaseId, request: Request, caller: CaseWriter) -> JSONResponse:
     version, rest = _split_version(await read_json(request))
     reason = rest.get("reason")
     if not isinstance(reason, str):
@@ -259,13 +282,13 @@ def _rows(
     updater = getattr(module, f"update_{singular}")
     deleter = getattr(module, f"delete_{singular}")
 
-    def list_rows(case_id: int, caller: Reader) -> JSONResponse:
+    def list_rows(case_id: CaseId, caller: Reader) -> JSONResponse:
         with caller.registry.transaction() as session:
             doc = cases.case_document(cases.load_case(session, caller.actor, case_id, full=True))
             lister(session, caller.actor, case_id)  # the audited read
         return JSONResponse({"items": doc[name], "version": doc["version"]})
 
-    async def add(case_id: int, request: Request, caller: writer) -> JSONResponse:
+    async def add(case_id: CaseId, request: Request, caller: writer) -> JSONResponse:
         version, data = await _versioned(request, model)
         answer = await run_in_threadpool(
             _write, caller, case_id, lambda s: adder(s, caller.actor, case_id, version, data)
@@ -274,8 +297,8 @@ def _rows(
         return answer
 
     async def update(
-        case_id: int,
-        row_id: int,
+        case_id: CaseId,
+        row_id: RowIdPath,
         request: Request,
         caller: writer,
     ) -> JSONResponse:
@@ -288,10 +311,10 @@ def _rows(
         )
 
     def delete(
-        case_id: int,
-        row_id: int,
+        case_id: CaseId,
+        row_id: RowIdPath,
         caller: writer,
-        version: Annotated[int, Query(ge=1)],
+        version: Annotated[int, Query(ge=1, le=MAX_ID)],
     ) -> JSONResponse:
         return _write(caller, case_id, lambda s: deleter(s, caller.actor, case_id, row_id, version))
 
@@ -342,13 +365,13 @@ def get_worklist(
     caller: Reader,
     site: str | None = None,
     status: Annotated[list[CaseStatus] | None, Query()] = None,
-    due_after: date | None = None,
-    due_before: date | None = None,
+    due_after: QueryDate = None,
+    due_before: QueryDate = None,
     overdue: bool = False,
     found_by: FoundBy | None = None,
-    today: date | None = None,
+    today: QueryDate = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JSONResponse:
     with caller.registry.transaction() as session:
         page = worklist(
@@ -396,9 +419,9 @@ def get_worklist(
 )
 def get_kpis(
     caller: KpiReader,
-    from_: Annotated[date, Query(alias="from")],
-    to: date,
-    as_of: date | None = None,
+    from_: Annotated[IsoDate, Query(alias="from")],
+    to: IsoDate,
+    as_of: QueryDate = None,
     site: str | None = None,
 ) -> JSONResponse:
     with caller.registry.transaction() as session:
@@ -413,9 +436,9 @@ def get_kpis(
 )
 def get_audit(
     caller: AuditReader,
-    case_id: int | None = None,
+    case_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     with caller.registry.transaction() as session:
         page = audit.entries(session, caller.actor, case_id=case_id, limit=limit, offset=offset)
