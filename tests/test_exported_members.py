@@ -10,6 +10,7 @@ MODULES = [
     "spinefx",
     "spinefx.errors",
     "spinefx.validation",
+    "spinefx.dates",
     "spinefx.clinical.criteria",
     "spinefx.clinical.spine",
     "spinefx.clinical.pathway",

@@ -156,7 +156,12 @@ def test_the_printed_plan_carries_its_inputs_date_and_name_lines(client: TestCli
     inputs = re.search(r'<dl class="plan-inputs" id="plan-inputs">(.*?)</dl>', html, re.S)
     assert inputs
     text = text_of(inputs.group(1))
-    for shown in ("Sex Female", "Age (years) 58", "Date of the fracture 2026-11-02", "82 ml/min"):
+    for shown in (
+        "Sex Female",
+        "Age (years) 58",
+        "Date of the fracture 2 November 2026",
+        "82 ml/min",
+    ):
         assert shown in text
     assert re.search(r"Plan made on <time datetime=\"\d{4}-\d\d-\d\d\">", html)
     assert html.count('<span class="blank"></span>') == 2
@@ -177,3 +182,22 @@ def test_a_bad_fracture_date_is_told_in_plain_words(client: TestClient) -> None:
     text = text_of(response.text)
     assert "Enter the date of the fracture as a real date (month, day, year)" in text
     assert "YYYY" not in text and "null" not in text
+
+
+def test_the_plan_shows_its_dates_in_words_and_keeps_iso_in_the_markup(
+    client: TestClient,
+) -> None:
+    html = client.post("/clinician/followup", data={**FOLLOWUP, "as_of": "2027-03-01"}).text
+    assert 'Plan made on <time datetime="2027-03-01">1 March 2027</time>' in html
+    due = re.findall(r'<time datetime="(\d{4}-\d\d-\d\d)">([^<]+)</time>', html)
+    assert ("2027-01-25", "25 January 2027") in due  # 12 weeks after 2 November 2026
+    assert ("2027-11-01", "1 November 2027") in due  # 52 weeks after
+    shown = [words for _, words in due]
+    assert not any(re.fullmatch(r"\d{4}-\d\d-\d\d", w) for w in shown)
+
+
+def test_the_api_plan_keeps_iso_dates(client: TestClient) -> None:
+    data = {"sex": "female", "age": 58, "fracture_date": "2026-11-02", "as_of": "2027-03-01"}
+    plan = client.post("/api/v1/followup", json=data).json()
+    assert plan["as_of"] == "2027-03-01"
+    assert plan["fls_checklist"][0]["due_date"] == "2027-01-25"

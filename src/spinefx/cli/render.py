@@ -6,6 +6,7 @@ Each function takes a rule's result model and prints it; ``--json`` bypasses all
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from spinefx.cli.output import console
+from spinefx.dates import plain_date
 
 STATUS_STYLE = {"met": "green", "not-met": "red", "unknown": "yellow", "not-applicable": "dim"}
 OUTCOME_STYLE = {
@@ -59,6 +61,11 @@ def _print_criteria(
     console.print(table)
     for source, number in numbers.items():
         console.print(f"  [dim][{number}] {source}[/]", highlight=False)
+
+
+def _words(iso: str) -> str:
+    """An ISO date of the JSON in plain words (``2027-03-01``: ``1 March 2027``)."""
+    return plain_date(date.fromisoformat(iso))
 
 
 def _bullets(title: str, lines: list[str]) -> None:
@@ -142,7 +149,7 @@ def followup(result: BaseModel) -> None:
     from spinefx.clinical.followup import criterion_text
 
     data = _data(result)
-    _outcome(f"Fracture risk (AACE 2020) on {data['as_of']}", data["risk"])
+    _outcome(f"Fracture risk (AACE 2020) on {_words(data['as_of'])}", data["risk"])
     _print_criteria(data["risk_reasons"], criterion_text, title="Very-high-risk criteria")
     console.print(
         f"Calcium: [bold]{data['calcium_mg_per_day']} mg/day[/]   "
@@ -162,7 +169,7 @@ def followup(result: BaseModel) -> None:
     table.add_column("weeks", justify="right")
     table.add_column("item")
     for item in data["fls_checklist"]:
-        due = item["due_date"] + (" [bold red]overdue[/]" if item["overdue"] else "")
+        due = _words(item["due_date"]) + (" [bold red]overdue[/]" if item["overdue"] else "")
         table.add_row(due, str(item["weeks"]), item["item"])
     console.print(table)
     console.print(f"FRAX (official calculator, not re-implemented here): {data['frax_url']}")

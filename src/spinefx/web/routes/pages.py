@@ -25,6 +25,7 @@ from starlette.responses import Response
 
 from spinefx.clinical import candidacy, followup, morphometry, screening
 from spinefx.clinical.spine import Level
+from spinefx.dates import plain_date
 from spinefx.directory.store import Directory
 from spinefx.errors import DataError, DirectoryNotLoaded, FieldProblem, InputError
 from spinefx.learn import DISCLAIMER, REFERENCES, TOPICS, topic
@@ -123,6 +124,7 @@ def install_filters(env: jinja2.Environment) -> None:
     from spinefx.directory.text import display_case, place_line
 
     env.filters["humanize"] = forms.humanize
+    env.filters["plain_date"] = plain_date
     env.filters["display_case"] = display_case
     env.globals["place_line"] = place_line
     env.filters["choice_label"] = lambda v: CHOICE_LABELS.get(str(v), forms.humanize(str(v)))
@@ -788,7 +790,7 @@ def followup_inputs(inp: followup.FollowupInput) -> list[tuple[str, str]]:
         elif f.name == "egfr":
             text = f"{value:g} ml/min (creatinine clearance, or an eGFR standing in for it)"
         elif isinstance(value, datetime.date):
-            text = value.isoformat()
+            text = plain_date(value)
         else:
             text = CHOICE_LABELS.get(str(value), str(value))
         shown.append((f.label, text))
