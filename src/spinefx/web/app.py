@@ -134,8 +134,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(registry_api.router)
+    # The public API first: routes are tried in order, and the specialist search is the
+    # busiest route (the registry's twenty-odd routes were tried before it).
     app.include_router(api.router)
+    app.include_router(registry_api.router)
     app.include_router(pages.router)
     app.include_router(registry_pages.router)
     _add_error_handlers(app)
