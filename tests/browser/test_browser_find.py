@@ -125,3 +125,51 @@ def test_sorting_by_volume_and_opening_a_provider_page(
     page.get_by_role("link", name="Back to the search").click()
     page.wait_for_url("**/find?*")
     assert page.locator("#sort").input_value() == "volume"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_other_names_and_a_secondary_location_are_shown_plainly(
+    page: Any, width: int, a11y_problems: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/find")
+    page.locator('[name="zip"]').fill("02139")
+    page.locator('[name="name"]').fill("kyphoplasty center")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url("**/find?*")
+    first = page.locator("#results li.provider").first
+    also = first.locator(".other-names")
+    assert also.is_visible()
+    assert re.match(r"Also known as: .*Kyphoplasty Center", also.inner_text())
+    assert no_sideways_scroll(page)
+    assert a11y_problems(page) == []
+    shots = tmp_path_factory.mktemp("find-shots")
+    first.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / f"find-dba-{width}.png"))
+
+    # A search in which some providers are nearest at a secondary practice location.
+    page.goto("/find?zip=02139&radius=25&specialty=neurosurgery")
+    flagged = page.locator("#results li.provider:has(.secondary-location)").first
+    assert flagged.is_visible()
+    distance = flagged.locator(".distance").inner_text()
+    miles = re.match(r"([\d.]+) mi away, at a secondary practice location$", distance)
+    assert miles, distance
+    label = flagged.locator(".secondary-location .place-kind").inner_text()
+    assert label == "Secondary practice location:"
+    assert flagged.locator(".secondary-location .address").inner_text() != label  # an address
+    assert no_sideways_scroll(page)
+    flagged.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / f"find-secondary-{width}.png"))
+
+    flagged.locator("h3 a").click()
+    page.wait_for_url("**/find/provider/*")
+    kinds = page.locator("#locations .place-kind").all_inner_texts()
+    assert kinds[0].startswith("Main practice location")
+    assert any(
+        k == f"Secondary practice location, {miles.group(1)} mi from 02139" for k in kinds[1:]
+    )
+    assert no_sideways_scroll(page)
+    assert a11y_problems(page) == []
+    page.locator("#locations").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / f"provider-locations-{width}.png"))
+    print(f"screenshots in {shots}")

@@ -195,3 +195,72 @@ def test_an_ingest_imports_no_pandas(tmp_path: Path, files: SimpleNamespace) -> 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     ).stdout
     assert out.strip().splitlines()[-1] == "[0, 0] False"
+
+
+@pytest.fixture
+def named_and_secondary_db(tmp_path: Path, files: SimpleNamespace) -> Path:
+    """An organisation with a doing-business-as name in Cambridge, and a provider whose main
+    office is in New York and whose second office is in Cambridge."""
+    rows = [
+        files.provider(
+            "1000000002", entity="2", org="HARBOR SPINE HOLDINGS LLC", first="", last=""
+        ),
+        files.provider("1000000003", postal="10001", city="NEW YORK", state="NY"),
+    ]
+    nppes = files.write_nppes(tmp_path / "n.csv", rows)
+    locations = files.write_locations(
+        tmp_path / "pl.csv",
+        [["1000000003", "5 SECOND ST", "", "CAMBRIDGE", "MA", "02139", "", "", "", ""]],
+    )
+    names = tmp_path / "othername.csv"
+    names.write_text(
+        '"NPI","Provider Other Organization Name","Provider Other Organization Name Type Code"\n'
+        '"1000000002","Harbor Spine Center","3"\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "d.duckdb"
+    args = ["--locations", str(locations), "--other-names", str(names), "--db", str(db)]
+    assert run(["directory", "ingest", str(nppes), *args]) == 0
+    return db
+
+
+@pytest.mark.parametrize("width", [80, 140])
+def test_search_shows_other_names_and_flags_a_secondary_location(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    named_and_secondary_db: Path,
+    width: int,
+) -> None:
+    from spinefx.cli.output import console
+
+    capsys.readouterr()
+    monkeypatch.setattr(console, "width", width)
+    db = str(named_and_secondary_db)
+    assert run(["directory", "search", "--zip", "02139", "--radius", "5", "--db", db]) == 0
+    out = capsys.readouterr().out
+    flat = " ".join(out.replace("│", " ").split())  # the table's cells wrap their words
+    assert "also known as: harbor spine center" in flat.lower()
+    assert "Secondary practice location:" in flat
+    assert "5 Second St, Cambridge, MA 02139" in flat or width >= 110
+    assert flat.count("Secondary practice location") == 1  # the organisation is at its own
+    assert (
+        run(["directory", "search", "--zip", "02139", "--radius", "5", "--db", db, "--json"]) == 0
+    )
+    hits = {h["npi"]: h for h in json.loads(capsys.readouterr().out)["results"]}
+    assert hits["1000000002"]["other_names"] == ["Harbor Spine Center"]
+    assert hits["1000000002"]["secondary_location"] is False
+    assert hits["1000000003"]["secondary_location"] is True
+    assert hits["1000000003"]["city"] == "CAMBRIDGE"
+
+
+def test_info_labels_the_main_and_secondary_locations_and_other_names(
+    capsys: pytest.CaptureFixture[str], named_and_secondary_db: Path
+) -> None:
+    capsys.readouterr()
+    db = str(named_and_secondary_db)
+    assert run(["directory", "info", "1000000003", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "Main practice location: 1 Demo Street, New York, NY 10001" in out
+    assert "Secondary practice location: 5 Second St, Cambridge, MA 02139" in out
+    assert run(["directory", "info", "1000000002", "--db", db]) == 0
+    assert "Also known as: Harbor Spine Center" in capsys.readouterr().out

@@ -424,3 +424,31 @@ def test_a_zip_the_document_forbids_is_refused_naming_zip(client, typed):
 
     assert not re.search(_zip_schema(client)["pattern"], typed)
     assert_problem(client.get("/api/v1/specialists", params={"zip": typed}), 422, "zip")
+
+
+def test_specialists_carry_other_names_and_the_secondary_location_flag(
+    client: TestClient,
+) -> None:
+    body = client.get(
+        "/api/v1/specialists", params={"zip": "02139", "radius": 25, "limit": 200}
+    ).json()
+    hits = body["results"]
+    assert any(h["secondary_location"] for h in hits)
+    assert any(not h["secondary_location"] for h in hits)
+    named = [h for h in hits if h["other_names"]]
+    assert named and {h["entity_type"] for h in named} == {"organization"}
+    for hit in named:
+        assert hit["name"] not in hit["other_names"]
+        assert hit["other_names"] == sorted(hit["other_names"])
+
+
+def test_the_openapi_document_describes_other_names_and_secondary_location(
+    client: TestClient,
+) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["ProviderHit"]
+    props = schema["properties"]
+    assert props["other_names"]["type"] == "array"
+    assert props["other_names"]["items"] == {"type": "string"}
+    assert "doing business as" in props["other_names"]["description"]
+    assert props["secondary_location"]["type"] == "boolean"
+    assert "secondary practice locations" in props["secondary_location"]["description"]

@@ -182,3 +182,78 @@ def test_the_provider_page_never_links_back_off_the_site(client: TestClient) -> 
 def test_without_a_directory_the_provider_page_says_so(empty_client: TestClient) -> None:
     response = empty_client.get("/find/provider/1000000001")
     assert response.status_code == 503
+
+
+def result_items(html: str) -> dict[str, str]:
+    """Each result's list item (its HTML) by NPI."""
+    return dict(re.findall(r'<li class="provider" data-npi="(\d+)">(.*?)</li>\n', html, re.S))
+
+
+def test_organisations_show_their_other_names_and_are_found_by_them(client: TestClient) -> None:
+    html = client.get("/find?zip=02139&radius=25&name=kyphoplasty+center").text
+    items = result_items(html)
+    assert items
+    for item in items.values():
+        also = re.search(r'<p class="other-names">Also known as: ([^<]+)</p>', item)
+        assert also and "Kyphoplasty Center" in also.group(1)
+        heading = re.search(r"<h3>.*?</h3>", item, re.S)
+        assert heading and "Kyphoplasty Center" not in heading.group(0)  # the legal name
+    heading = re.search(r'<h2 id="results-title">(.*?)</h2>', html)
+    assert heading and heading.group(1).endswith(", named &ldquo;kyphoplasty center&rdquo;")
+    # The name typed stays in the form.
+    assert re.search(
+        r'<input type="text" name="name" id="name"[^>]*value="kyphoplasty center"', html
+    )
+    npi = next(iter(items))
+    page = client.get(f"/find/provider/{npi}").text
+    assert re.search(
+        r'<p class="other-names" id="other-names">Also known as: [^<]*Kyphoplasty', page
+    )
+
+
+def test_a_result_at_a_secondary_location_says_so_with_the_distance_to_it(
+    client: TestClient,
+) -> None:
+    query = {"zip": "02139", "radius": "25", "limit": "200"}
+    hits = client.get("/api/v1/specialists", params=query).json()["results"]
+    secondary = [h for h in hits if h["secondary_location"]]
+    main = [h for h in hits if not h["secondary_location"]]
+    assert secondary and main
+    items = result_items(client.get("/find", params=query).text)
+    for hit in secondary:
+        item = text_of(items[hit["npi"]])
+        miles = f"{hit['distance_miles']:.1f}"
+        assert f"{miles} mi away, at a secondary practice location" in item
+        assert "Secondary practice location: " in item
+        assert "the main one is on their page" in item
+    for hit in main:
+        assert "secondary practice location" not in text_of(items[hit["npi"]]).lower()
+
+
+def test_the_provider_page_labels_each_location_with_its_miles_from_the_searched_zip(
+    client: TestClient,
+) -> None:
+    query = {"zip": "02139", "radius": "25", "limit": "200"}
+    hits = client.get("/api/v1/specialists", params=query).json()["results"]
+    hit = next(h for h in hits if h["secondary_location"])
+    html = client.get("/find", params=query).text
+    href = re.search(rf'<h3><a href="(/find/provider/{hit["npi"]}\?[^"]+)"', html)
+    assert href
+    page = text_of(client.get(href.group(1).replace("&amp;", "&")).text)
+    kinds = re.findall(r"(Main|Secondary) practice location(?:, ([\d.]+) mi from 02139)?", page)
+    assert kinds[0][0] == "Main" and {k for k, _ in kinds[1:]} == {"Secondary"}
+    # The search's distance is that of the nearest location, a secondary one.
+    secondary_miles = [float(m) for k, m in kinds[1:] if m]
+    assert min(secondary_miles) == hit["distance_miles"]
+    assert not kinds[0][1] or float(kinds[0][1]) > hit["distance_miles"]
+    # Without a search to come back to, no distances.
+    alone = text_of(client.get(f"/find/provider/{hit['npi']}").text)
+    assert "Main practice location" in alone and "mi from" not in alone
+
+
+def test_a_name_too_long_is_a_form_error_naming_the_field(client: TestClient) -> None:
+    response = client.get("/find", params={"zip": "02139", "name": "x" * 101})
+    assert response.status_code == 422
+    assert '<p class="field-error" id="name-error">' in response.text
+    assert '<a href="#name">Name</a>: ' in response.text
+    assert "at most 100 characters" in text_of(response.text)

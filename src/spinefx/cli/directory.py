@@ -345,6 +345,9 @@ def search(
 WIDE_CONSOLE = 110
 
 
+# Before the address of a hit found at a secondary practice location (its distance is to it).
+SECONDARY_MARK = "[bold]Secondary practice location:[/] "
+
 DEMO_WARNING = (
     "Demonstration data: the loaded directory is the fictional sample from "
     "`spinefx directory demo`; every provider below is made up."
@@ -379,12 +382,11 @@ def _print_results(result: SearchResult, facts: DirectoryFacts) -> None:
     rows = [
         {
             "miles": f"{hit.distance_miles:.1f}",
-            "name": escape(
-                (hit.name or "(no name)")
-                + (f" (also {'; '.join(hit.other_names)})" if hit.other_names else "")
-            ),
+            "name": escape(hit.name or "(no name)"),
+            "aka": escape("; ".join(hit.other_names)),
             "specialties": escape(", ".join(SPECIALTIES.get(s, s) for s in hit.specialties)),
-            "address": escape(place_line(hit.address, hit.city, hit.state, hit.zip)),
+            "address": (SECONDARY_MARK if hit.secondary_location else "")
+            + escape(place_line(hit.address, hit.city, hit.state, hit.zip)),
             "phone": escape(hit.phone or ""),
             "bkp": "" if hit.bkp_services is None else f"{hit.bkp_services:,}",
             "npi": hit.npi,
@@ -401,7 +403,16 @@ def _print_results(result: SearchResult, facts: DirectoryFacts) -> None:
         table.add_column("BKP svc", justify="right")
         table.add_column("NPI", no_wrap=True)
         for row in rows:
-            table.add_row(*row.values())
+            aka = f"\n[dim]also known as:[/] {row['aka']}" if row["aka"] else ""
+            table.add_row(
+                row["miles"],
+                row["name"] + aka,
+                row["specialties"],
+                row["address"],
+                row["phone"],
+                row["bkp"],
+                row["npi"],
+            )
         console.print(table)
     else:
         for row in rows:
@@ -410,6 +421,8 @@ def _print_results(result: SearchResult, facts: DirectoryFacts) -> None:
                 f"[bold]{row['miles']:>5} mi[/]  [bold]{row['name']}[/]  [dim]NPI {row['npi']}[/]",
                 highlight=False,
             )
+            if row["aka"]:
+                console.print(f"{'':9}Also known as: {row['aka']}", highlight=False)
             console.print(f"{'':9}{row['specialties']}{volume}", highlight=False)
             phone = f"  tel. {row['phone']}" if row["phone"] else ""
             console.print(f"{'':9}{row['address']}{phone}", highlight=False)
@@ -569,13 +582,13 @@ def _print_detail(d: ProviderDetail) -> None:
     phone = f"  tel. {d.phone}" if d.phone else ""
     if d.other_names:
         console.print(f"Also known as: {escape('; '.join(d.other_names))}", highlight=False)
-    console.print(f"Practice: {escape(place + phone)}", highlight=False)
+    console.print(f"Main practice location: {escape(place + phone)}", highlight=False)
     if d.zip is None:
         console.print("[dim]No US ZIP code: not found by radius search.[/]")
     for loc in d.locations:
         other = place_line(loc.address, loc.city, loc.state, loc.postal_code)
         phone = f"  tel. {loc.phone}" if loc.phone else ""
-        console.print(f"Also at: {escape(other + phone)}", highlight=False)
+        console.print(f"Secondary practice location: {escape(other + phone)}", highlight=False)
     if d.utilization:
         console.print("Medicare volume (services / beneficiaries):")
         for u in d.utilization:

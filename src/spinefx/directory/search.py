@@ -131,10 +131,19 @@ class ProviderHit(BaseModel):
     bkp_services: int | None
     vertebroplasty_services: int | None
     # An organisation's other names ("doing business as"), from the other-name file.
-    other_names: list[str] = []
+    other_names: list[str] = Field(
+        default=[],
+        description="An organisation's other names (doing business as, other name) from the "
+        "NPPES other-name file, sorted; empty for an individual or an organisation with none",
+    )
     # Whether the address, phone and distance are those of a secondary practice location (the
     # provider's nearest in range), not of the primary one.
-    secondary_location: bool = False
+    secondary_location: bool = Field(
+        default=False,
+        description="True when address, city, state, zip, phone and distance_miles are those "
+        "of one of the provider's secondary practice locations (the nearest in range), not of "
+        "its main one",
+    )
 
 
 class SearchResult(BaseModel):
@@ -183,8 +192,12 @@ class ProviderDetail(BaseModel):
     phone: str | None
     latitude: float | None
     longitude: float | None
-    other_names: list[str]
-    locations: list[Location]
+    other_names: list[str] = Field(
+        description="An organisation's other names (doing business as, other name), sorted"
+    )
+    locations: list[Location] = Field(
+        description="The secondary practice locations (the main one is address to phone above)"
+    )
     bkp_services: int | None
     bkp_beneficiaries: int | None
     vertebroplasty_services: int | None

@@ -15,7 +15,7 @@ import datetime
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
 from fastapi import APIRouter, Request
@@ -387,7 +387,13 @@ def learn_topic(request: Request, slug: str, templates: TemplatesDep) -> Respons
 # --- Find a specialist ----------------------------------------------------------------------
 
 
-FIND_NAMES = {"zip": "ZIP code", "radius": "Distance", "specialty": "Specialties", "sort": "Order"}
+FIND_NAMES = {
+    "zip": "ZIP code",
+    "radius": "Distance",
+    "specialty": "Specialties",
+    "name": "Name",
+    "sort": "Order",
+}
 SORT_ORDERS = {"distance": "Nearest first", "volume": "Most kyphoplasty procedures first"}
 
 
@@ -420,6 +426,7 @@ def find(request: Request, directory: DirectoryDep, templates: TemplatesDep) -> 
         "zip": params.get("zip", ""),
         "radius": params.get("radius", "25"),
         "sort": params.get("sort", "distance"),
+        "name": params.get("name", ""),
         "performs_bkp": params.get("performs_bkp", "") in ("true", "1", "on", "yes"),
         "errors": {},
         "directory_state": directory.state(),
@@ -509,6 +516,10 @@ def find_provider(
             "it again with spinefx directory demo or spinefx directory ingest.",
         )
     back = request.query_params.get("back", "")
+    # Only a search page of this site may be the way back (never another address).
+    back_url = back if back.startswith("/find?") else "/find"
+    searched = parse_qs(urlsplit(back_url).query).get("zip", [""])[0]
+    origin, miles = _miles_from(searched, [detail.zip, *(loc.zip for loc in detail.locations)])
     return render(
         templates,
         request,
@@ -519,10 +530,33 @@ def find_provider(
             "specialties": SPECIALTIES,
             "code_names": CODE_NAMES,
             "bkp_codes": BKP_CODES,
-            # Only a search page of this site may be the way back (never another address).
-            "back_url": back if back.startswith("/find?") else "/find",
+            "back_url": back_url,
+            # The searched ZIP code, and each practice location's miles from it (the main one
+            # first), as the search measures them: between ZIP centres.
+            "origin_zip": origin,
+            "miles": miles,
         },
     )
+
+
+def _miles_from(searched: str, zips: list[str | None]) -> tuple[str | None, list[float | None]]:
+    """The searched ZIP code (five digits) and the miles from it to each of ``zips`` (``None``
+    for one without a known position); no ZIP code and no miles when the search had none."""
+    from spinefx.directory.geo import centroid, haversine_miles, parse_zip
+
+    try:
+        origin = parse_zip(searched)
+    except InputError:
+        return None, [None] * len(zips)
+    miles: list[float | None] = []
+    for code in zips:
+        place = centroid(code) if code else None
+        miles.append(
+            None
+            if place is None
+            else round(haversine_miles(origin.lat, origin.lon, place.lat, place.lon), 1)
+        )
+    return origin.zip, miles
 
 
 def _find_query(params: Any, **changes: Any) -> str:
