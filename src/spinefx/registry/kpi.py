@@ -28,7 +28,7 @@ The computation (:func:`compute`) is pure; :func:`kpi_report` reads the rows it 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -257,6 +257,36 @@ def compute(
                 for status, day in recorded
             ):
                 numerators[kind] += 1
+    return _report(
+        start=start,
+        end=end,
+        as_of=as_of,
+        site=site,
+        cases=in_period,
+        numerators=numerators,
+        denominators=denominators,
+        spine=spine,
+        identified=identified,
+        recorded_pairs=recorded_pairs,
+        pairs=pairs,
+    )
+
+
+def _report(
+    *,
+    start: date,
+    end: date,
+    as_of: date,
+    site: str | None,
+    cases: int,
+    numerators: Mapping[EventType, int],
+    denominators: Mapping[EventType, int],
+    spine: int,
+    identified: int,
+    recorded_pairs: int,
+    pairs: int,
+) -> KpiReport:
+    """The report from its counts: each KPI's percent and band, identification, completeness."""
     kpis = []
     for kind in EVENT_ORDER:
         value = percent(numerators[kind], denominators[kind])
@@ -266,7 +296,7 @@ def compute(
         end=end,
         as_of=as_of,
         site=site,
-        cases=in_period,
+        cases=cases,
         kpis=tuple(kpis),
         identification={
             "spine_fracture_cases": spine,
@@ -278,18 +308,23 @@ def compute(
     )
 
 
+def _months(start: date, end: date) -> Iterator[tuple[date, date, date]]:
+    """Each calendar month touching ``[start, end]``: its first day, and the part inside."""
+    first = date(start.year, start.month, 1)
+    while first <= end:
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        yield first, max(first, start), min(following - timedelta(days=1), end)
+        first = following
+
+
 def monthly(
     cases: Sequence[KpiCase], *, start: date, end: date, as_of: date, site: str | None = None
 ) -> list[tuple[date, KpiReport]]:
     """One report per calendar month of index fractures in ``[start, end]`` (for the charts)."""
-    months: list[tuple[date, KpiReport]] = []
-    first = date(start.year, start.month, 1)
-    while first <= end:
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        lo, hi = max(first, start), min(following - timedelta(days=1), end)
-        months.append((first, compute(cases, start=lo, end=hi, as_of=as_of, site=site)))
-        first = following
-    return months
+    return [
+        (first, compute(cases, start=lo, end=hi, as_of=as_of, site=site))
+        for first, lo, hi in _months(start, end)
+    ]
 
 
 def _period_filter(actor: Actor, start: date, end: date, site: str | None) -> list[Any]:
@@ -406,26 +441,18 @@ def kpi_report(
                 numerators[kind] += count
             if recorded & bit:
                 recorded_by_kind[kind] += count
-    kpis = []
-    pairs = sum(denominators.values())
-    recorded_pairs = sum(recorded_by_kind.values())
-    for kind in EVENT_ORDER:
-        value = percent(numerators[kind], denominators[kind])
-        kpis.append(Kpi(kind.value, numerators[kind], denominators[kind], value, band(kind, value)))
-    return KpiReport(
+    return _report(
         start=start,
         end=end,
         as_of=as_of,
         site=site,
         cases=in_period,
-        kpis=tuple(kpis),
-        identification={
-            "spine_fracture_cases": spine,
-            "found_radiologically_or_by_case_finding": identified,
-            "found_radiologically_or_by_case_finding_percent": percent(identified, spine),
-        },
-        completeness_percent=percent(recorded_pairs, pairs),
-        completeness_pairs=pairs,
+        numerators=numerators,
+        denominators=denominators,
+        spine=spine,
+        identified=identified,
+        recorded_pairs=sum(recorded_by_kind.values()),
+        pairs=sum(denominators.values()),
     )
 
 
@@ -439,11 +466,7 @@ def kpi_monthly(
     site: str | None = None,
 ) -> list[tuple[date, KpiReport]]:
     """:func:`kpi_report` for each calendar month of index fractures in ``[start, end]``."""
-    months: list[tuple[date, KpiReport]] = []
-    first = date(start.year, start.month, 1)
-    while first <= end:
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        lo, hi = max(first, start), min(following - timedelta(days=1), end)
-        months.append((first, kpi_report(session, actor, start=lo, end=hi, as_of=as_of, site=site)))
-        first = following
-    return months
+    return [
+        (first, kpi_report(session, actor, start=lo, end=hi, as_of=as_of, site=site))
+        for first, lo, hi in _months(start, end)
+    ]
