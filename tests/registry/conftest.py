@@ -106,6 +106,33 @@ def registry(db_url: str, request: pytest.FixtureRequest) -> Iterator[Registry]:
     reg.dispose()
 
 
+PASSWORD = "a long enough secret"
+
+
+def add_test_user(
+    registry: Registry,
+    email: str,
+    *,
+    role: str = "coordinator",
+    sites: tuple[str, ...] = ("north",),
+    password: str = PASSWORD,
+) -> str:
+    """A user added as the command line adds one (sites created if new); their e-mail."""
+    from spinefx.registry.permissions import Actor
+    from spinefx.registry.users import add_user
+
+    with registry.transaction() as session:
+        add_user(
+            session, Actor.command_line("test"), email, role=role, sites=sites, password=password
+        )
+    return email
+
+
+def count_rows(session: Any, model: Any, *where: Any) -> int:
+    """How many rows of ``model`` match ``where``."""
+    return int(session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0)
+
+
 def case_data(mrn: str = "A-1001", *, site: str = "north", **changes: Any) -> dict[str, Any]:
     """One case in the import format (the issue's example), with ``changes`` applied."""
     data: dict[str, Any] = {

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from spinefx.registry import auth, cases
@@ -18,7 +17,7 @@ from spinefx.registry.schema import CaseIn, parse
 from spinefx.registry.users import add_user
 from spinefx.web import Settings, create_app
 
-from .conftest import _empty_postgres, case_data
+from .conftest import _empty_postgres, case_data, count_rows
 
 ROLES = ("admin", "clinician", "coordinator", "auditor")
 STAFF = {"admin", "clinician", "coordinator"}
@@ -233,12 +232,7 @@ def test_reads_and_writes_through_the_api_are_audited_with_the_user(world):
     registry = Registry.open(world["url"])
     with registry.transaction() as session:
         assert (
-            session.scalar(
-                sa.select(sa.func.count())
-                .select_from(AuditEntry)
-                .where(AuditEntry.action == "update")
-            )
-            == 0
+            count_rows(session, AuditEntry, AuditEntry.action == "update") == 0
         )  # every stale write of the matrix wrote nothing
     registry.dispose()
 

@@ -11,7 +11,8 @@ from spinefx.errors import NotAuthenticated
 from spinefx.registry import auth
 from spinefx.registry.models import ApiToken, AuditEntry, WebSession
 from spinefx.registry.permissions import Actor
-from spinefx.registry.users import add_user
+
+from .conftest import add_test_user
 
 PASSWORD = "a long enough secret"
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -19,16 +20,7 @@ T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def user_email(registry):
-    with registry.transaction() as session:
-        add_user(
-            session,
-            Actor.command_line("test"),
-            "nurse@example.org",
-            role="coordinator",
-            sites=["north"],
-            password=PASSWORD,
-        )
-    return "nurse@example.org"
+    return add_test_user(registry, "nurse@example.org", password=PASSWORD)
 
 
 def fail(registry, email, at):

@@ -13,6 +13,8 @@ from spinefx.registry.schema import CaseIn, CaseUpdate, EventIn, parse
 from spinefx.registry.users import ensure_site
 from spinefx.registry.vocab import Role
 
+from .conftest import count_rows
+
 CLI = Actor.command_line("test")
 
 
@@ -110,14 +112,7 @@ def test_a_failed_write_leaves_no_row_and_no_audit_entry(registry, two_sites):
         )
     with registry.transaction() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Event)) == 2  # the imports'
-        assert (
-            session.scalar(
-                sa.select(sa.func.count())
-                .select_from(AuditEntry)
-                .where(AuditEntry.entity == "event")
-            )
-            == 0
-        )
+        assert count_rows(session, AuditEntry, AuditEntry.entity == "event") == 0
 
 
 def test_the_case_document_is_the_import_format_plus_id_and_version(registry, two_sites, make_case):

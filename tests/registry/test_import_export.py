@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from spinefx.cli import run
 from spinefx.registry.models import AuditEntry, Case, Event, Fracture, Outcome, Procedure
 
+from .conftest import count_rows
+
 
 def write_jsonl(tmp_path, cases, name="cases.jsonl"):
     path = tmp_path / name
@@ -47,14 +49,7 @@ def test_import_writes_every_case_with_its_rows(cli_env, registry, tmp_path, mak
         case = session.scalar(sa.select(Case).where(Case.mrn == "A-1"))
         assert case.index_date.isoformat() == "2026-03-02"
         assert case.version == 1
-        assert (
-            session.scalar(
-                sa.select(sa.func.count())
-                .select_from(AuditEntry)
-                .where(AuditEntry.case_id == case.id)
-            )
-            == 1
-        )
+        assert count_rows(session, AuditEntry, AuditEntry.case_id == case.id) == 1
 
 
 @pytest.mark.parametrize(
@@ -116,26 +111,22 @@ def test_importing_the_same_mrn_at_the_same_site_again_is_an_error(
     assert run(["registry", "import", other]) == 0
 
 
+def user_add(monkeypatch, email, role, *sites, password="a long enough secret", stdin=True):
+    """``spinefx registry user add`` with the password on standard input; its exit status."""
+    argv = ["registry", "user", "add", email, "--role", role]
+    for site in sites:
+        argv += ["--site", site]
+    if stdin:
+        monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+        argv.append("--password-stdin")
+    return run(argv)
+
+
 def test_user_add_reads_the_password_from_stdin_never_argv(cli_env, registry, monkeypatch, capsys):
     from spinefx.registry.auth import verify_password
     from spinefx.registry.users import user_by_email
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough secret\n"))
-    status = run(
-        [
-            "registry",
-            "user",
-            "add",
-            "Coord@Example.org",
-            "--role",
-            "coordinator",
-            "--site",
-            "north",
-            "--site",
-            "south",
-            "--password-stdin",
-        ]
-    )
+    status = user_add(monkeypatch, "Coord@Example.org", "coordinator", "north", "south")
     assert status == 0, capsys.readouterr().err
     with registry.transaction() as session:
         user = user_by_email(session, "coord@example.org")
@@ -143,93 +134,28 @@ def test_user_add_reads_the_password_from_stdin_never_argv(cli_env, registry, mo
         assert sorted(s.code for s in user.sites) == ["north", "south"]
         assert user.password_hash.startswith("$argon2id$")
         assert verify_password(user.password_hash, "a long enough secret")
-    assert (
-        run(
-            [
-                "registry",
-                "user",
-                "add",
-                "x@example.org",
-                "--role",
-                "admin",
-                "--site",
-                "n",
-                "--password",
-                "secret-in-argv",
-            ]
-        )
-        == 2
-    )
+    argv = ["registry", "user", "add", "x@example.org", "--role", "admin", "--site", "n"]
+    assert run([*argv, "--password", "secret-in-argv"]) == 2
 
 
 def test_user_add_refuses_a_short_password_and_an_unknown_role(cli_env, monkeypatch, capsys):
-    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
-    assert (
-        run(
-            [
-                "registry",
-                "user",
-                "add",
-                "a@example.org",
-                "--role",
-                "admin",
-                "--site",
-                "n",
-                "--password-stdin",
-            ]
-        )
-        == 2
-    )
+    assert user_add(monkeypatch, "a@example.org", "admin", "n", password="short") == 2
     assert "password" in capsys.readouterr().err
-    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough secret\n"))
-    assert (
-        run(
-            [
-                "registry",
-                "user",
-                "add",
-                "a@example.org",
-                "--role",
-                "boss",
-                "--site",
-                "n",
-                "--password-stdin",
-            ]
-        )
-        == 2
-    )
+    assert user_add(monkeypatch, "a@example.org", "boss", "n") == 2
     assert "--role" in capsys.readouterr().err
 
 
 def test_user_add_prompts_twice_for_the_password(cli_env, registry, monkeypatch):
     answers = iter(["prompted secret 123", "prompted secret 123"])
     monkeypatch.setattr("typer.prompt", lambda *a, **k: next(answers) and "prompted secret 123")
-    assert (
-        run(["registry", "user", "add", "p@example.org", "--role", "auditor", "--site", "n"]) == 0
-    )
+    assert user_add(monkeypatch, "p@example.org", "auditor", "n", stdin=False) == 0
 
 
 def test_export_writes_one_csv_per_table_without_secrets(
     cli_env, registry, tmp_path, make_case, monkeypatch, capsys
 ):
     assert run(["registry", "import", write_jsonl(tmp_path, [make_case("A-1")])]) == 0
-    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough secret\n"))
-    assert (
-        run(
-            [
-                "registry",
-                "user",
-                "add",
-                "a@example.org",
-                "--role",
-                "admin",
-                "--site",
-                "north",
-                "--password-stdin",
-            ]
-        )
-        == 0
-    )
+    assert user_add(monkeypatch, "a@example.org", "admin", "north") == 0
     out = tmp_path / "export"
     assert run(["registry", "export", str(out)]) == 0
     files = sorted(p.name for p in out.iterdir())

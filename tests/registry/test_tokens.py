@@ -16,9 +16,11 @@ from spinefx.registry import auth
 from spinefx.registry.db import Registry
 from spinefx.registry.models import ApiToken, AuditEntry
 from spinefx.registry.permissions import Actor
-from spinefx.registry.users import add_user, user_by_email
+from spinefx.registry.users import user_by_email
 from spinefx.registry.vocab import Role
 from spinefx.web import Settings, create_app
+
+from .conftest import add_test_user
 
 EMAIL = "nurse@example.org"
 CASES = "/api/v1/registry/cases"
@@ -26,16 +28,7 @@ CASES = "/api/v1/registry/cases"
 
 @pytest.fixture
 def nurse(registry: Registry, cli_env: str) -> str:
-    with registry.transaction() as session:
-        add_user(
-            session,
-            Actor.command_line("test"),
-            EMAIL,
-            role="coordinator",
-            sites=["north"],
-            password="a long enough secret",
-        )
-    return EMAIL
+    return add_test_user(registry, EMAIL)
 
 
 @pytest.fixture

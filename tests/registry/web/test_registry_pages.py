@@ -46,6 +46,17 @@ def _event_form(csrf: str, version: int, **changes: str) -> dict[str, str]:
     }
 
 
+def _outcome_form(csrf: str, version: int, **changes: str) -> dict[str, str]:
+    return {
+        "csrf_token": csrf,
+        "version": str(version),
+        "date": date.today().isoformat(),
+        "instrument": "nrs",
+        "score": "4",
+        **changes,
+    }
+
+
 # --- login, cookies, sessions -------------------------------------------------------------------
 
 
@@ -353,14 +364,9 @@ def test_writes_follow_the_role_rights(
     version = _version(registry, world.active)
     forms = {
         "events": _event_form(csrf, version),
-        "outcomes": {
-            "csrf_token": csrf,
-            "version": str(version),
-            "date": date.today().isoformat(),
-            "instrument": "rdq",
-            "score": "14",
-            "timepoint": "3-months",
-        },
+        "outcomes": _outcome_form(
+            csrf, version, instrument="rdq", score="14", timepoint="3-months"
+        ),
         "procedures": {
             "csrf_token": csrf,
             "version": str(version),
@@ -572,14 +578,7 @@ def test_record_an_event_and_an_outcome(
     assert ("falls-assessment", "done") in _events(registry, world.active)
     outcome = client.post(
         f"/registry/cases/{world.active}/outcomes",
-        data={
-            "csrf_token": csrf,
-            "version": str(version + 1),
-            "date": date.today().isoformat(),
-            "instrument": "nrs",
-            "score": "2",
-            "timepoint": "3-months",
-        },
+        data=_outcome_form(csrf, version + 1, score="2", timepoint="3-months"),
     )
     assert outcome.status_code == 303
     page = client.get(f"/registry/cases/{world.active}").text
@@ -594,16 +593,12 @@ def test_a_bad_entry_comes_back_with_the_message_and_what_was_typed(
     version = _version(registry, world.active)
     answer = client.post(
         f"/registry/cases/{world.active}/outcomes",
-        data={
-            "csrf_token": csrf,
-            "version": str(version),
-            "date": date.today().isoformat(),
-            "instrument": "rdq",
-            "score": "31",
-        },
+        data=_outcome_form(csrf, version, instrument="rdq", score="31"),
     )
     assert answer.status_code == 422
     assert "0 to 24 for rdq" in answer.text
+    assert "Please check this entry" in answer.text  # the registry's words in the shared box
+    assert '<a href="#score">' in answer.text
     assert 'value="31"' in answer.text
     assert version_of(answer.text) == version
     assert _version(registry, world.active) == version
@@ -622,13 +617,7 @@ def test_a_stale_edit_is_409_and_loses_nothing(
     # Someone else records an outcome meanwhile.
     other = client.post(
         f"/registry/cases/{world.active}/outcomes",
-        data={
-            "csrf_token": csrf,
-            "version": str(seen),
-            "date": date.today().isoformat(),
-            "instrument": "nrs",
-            "score": "4",
-        },
+        data=_outcome_form(csrf, seen),
     )
     assert other.status_code == 303
     stale = client.post(
