@@ -238,3 +238,27 @@ def test_the_printed_plan_gives_its_dates_in_words_and_the_json_in_iso(
     assert "2027-01-25" not in out
     plan = json.loads(assert_ok(*run_json(capsys, "followup", path, "--json")).out)
     assert plan["fls_checklist"][0]["due_date"] == "2027-01-25"
+
+
+@pytest.mark.parametrize(
+    "vertebrae",
+    [
+        [{"level": "L2", "ha": 18, "hm": 18, "hp": 18}],  # crush not assessed: the widest type
+        [
+            {"level": "L1", "ha": 25, "hm": 25, "hp": 25},
+            {"level": "L2", "ha": 17, "hm": 21, "hp": 25},
+            {"level": "L3", "ha": 26, "hm": 26, "hp": 26},
+        ],
+    ],
+)
+def test_the_grading_table_fits_80_columns_with_its_headers_whole(
+    tmp_path, capsys, monkeypatch, vertebrae
+):
+    monkeypatch.setenv("COLUMNS", "80")
+    out = assert_ok(*run_json(capsys, "grade", write(tmp_path, {"vertebrae": vertebrae}))).out
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in out
+    header = next(line for line in lines if "level" in line and "grade" in line)
+    for column in ("level", "grade", "type", "loss %", "wedge", "biconcave", "crush"):
+        assert column in header

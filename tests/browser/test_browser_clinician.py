@@ -173,3 +173,27 @@ def test_the_follow_up_plan_prints_with_its_inputs_and_ticks_on_screen(
     assert "Date of the fracture" in page.locator("#plan-inputs").inner_text()
     assert csp_violations(page) == []
     assert fits(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_plan_badges_keep_to_one_line_and_its_dates_are_in_words(
+    page: Any, fill: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/clinician/followup")
+    answer_form(page, fill, REFERENCE_FOLLOWUP)
+    page.locator("#result").wait_for()
+    page.wait_for_load_state("load")
+    heights = page.eval_on_selector_all(
+        ".triggers .trigger",
+        "els => els.map(e => [e.innerText, e.clientHeight])",  # inside the border
+    )
+    assert "Not known" in [words for words, _ in heights]
+    one_line = min(h for _, h in heights)
+    wrapped = [words for words, h in heights if h > one_line + 1]
+    assert wrapped == [], f"badges on two lines at {width} px: {wrapped}"
+    due = page.locator("table.fls tbody tr").first.locator("time")
+    assert due.get_attribute("datetime") == "2027-01-25"  # 12 weeks after 2 November 2026
+    assert due.inner_text() == "25 January 2027"
+    assert page.locator(".plan-header time").inner_text() == "14 December 2026"
+    assert fits(page)

@@ -90,11 +90,22 @@ def screening(result: BaseModel) -> None:
 
 
 def grading(result: BaseModel) -> None:
+    """The grading table; it fits 80 columns whole (short headers, the type may wrap)."""
     data = _data(result)
-    table = Table(title="Genant semi-quantitative grading", title_justify="left")
-    for column in ("level", "grade", "type", "height loss %", "wedge %", "biconcave %", "crush %"):
+    table = Table(
+        title="Genant semi-quantitative grading",
+        title_justify="left",
+        caption="loss %: the height loss the grade is read from; wedge, biconcave, crush: "
+        "the loss by each height ratio, in %",
+        caption_justify="left",
+    )
+    for column in ("level", "grade", "type", "loss %", "wedge", "biconcave", "crush"):
+        words = column == "type"
         table.add_column(
-            column, justify="right" if column != "type" else "left", no_wrap=column == "type"
+            column,
+            justify="left" if words else "right",
+            no_wrap=not words,
+            min_width=9 if words else None,
         )
     for v in data["vertebrae"]:
         losses = v["losses"]
