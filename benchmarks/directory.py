@@ -197,20 +197,17 @@ def baseline_search(db: Any, query: Any) -> Any:
     return s.SearchResult.model_construct(query=query, total=total, results=s._hits(page))
 
 
-BLOCK = 50  # queries per block of each way (see search_latency)
-
-
 def search_latency(db_path: Path, queries: int, seed: int) -> dict[str, dict[int, list[float]]]:
     """Milliseconds per search, by way and radius: the SQL query of before the index (the
-    baseline, :func:`baseline_search`) and the in-memory index, the same random queries, in
-    alternating blocks of :data:`BLOCK` (the baseline's block, then the index's on the same
-    queries), both through the handle a server holds; every result is compared between the two.
+    baseline, :func:`baseline_search`) and the in-memory index, the same random queries: all
+    of them the baseline's way, then all of them the index's, each after its own warm-up, both
+    through the handle a server holds; every result is compared between the two.
 
-    Blocks, not query by query: after each query DuckDB's worker threads stay busy for a while,
-    and on a machine of two CPUs an index search run right after one waited for them (measured
-    on 2026-12-02 on an idle machine: p50 1.22 ms interleaved against 0.39 ms alone). The
-    blocks still share the run's conditions, and a server answering searches from the index
-    runs no SQL between them."""
+    One way after the other, not query by query: on a machine of two CPUs an index search run
+    right after a DuckDB query found the caches cold and DuckDB's worker threads still busy
+    (measured on 2026-12-02: p50 1.22 ms interleaved against 0.39 ms alone), and blocks of 50
+    still slowed the first searches of each block (p99 1.53 ms against 0.5-0.8 ms alone). A
+    server answering searches from the index runs no SQL between them."""
     import duckdb
 
     from spinefx.directory.geo import _centroids
@@ -248,18 +245,18 @@ def search_latency(db_path: Path, queries: int, seed: int) -> dict[str, dict[int
         )
         for i in range(queries)
     ]
-    for first in range(0, queries, BLOCK):
-        block = planned[first : first + BLOCK]
-        expected = []
-        for query in block:
-            started = time.perf_counter()
-            expected.append(baseline_search(db, query))
-            timings["sql"][int(query.radius)].append((time.perf_counter() - started) * 1000)
-        for query, wanted in zip(block, expected, strict=True):
-            started = time.perf_counter()
-            got = search(db, query)
-            timings["index"][int(query.radius)].append((time.perf_counter() - started) * 1000)
-            different += got.model_dump() != wanted.model_dump()
+    expected = []
+    for query in planned:
+        started = time.perf_counter()
+        expected.append(baseline_search(db, query))
+        timings["sql"][int(query.radius)].append((time.perf_counter() - started) * 1000)
+    for query in planned[:20]:  # warm the index's arrays again after the SQL phase, untimed
+        search(db, query)
+    for query, wanted in zip(planned, expected, strict=True):
+        started = time.perf_counter()
+        got = search(db, query)
+        timings["index"][int(query.radius)].append((time.perf_counter() - started) * 1000)
+        different += got.model_dump() != wanted.model_dump()
     print(
         f"results of the index and of the SQL query identical in {queries - different:,} of "
         f"{queries:,} searches"
