@@ -154,7 +154,7 @@ def test_the_coordinator_opens_her_case_from_the_worklist(
         "Kyphoplasty L2",
         "Bipedicular",
         "4.8 ml",
-        "Meets criteria",
+        "Meets the coverage criteria",
         "Zoledronic acid",
         "3 months",
     ):
