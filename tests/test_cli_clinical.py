@@ -262,3 +262,27 @@ def test_the_grading_table_fits_80_columns_with_its_headers_whole(
     header = next(line for line in lines if "level" in line and "grade" in line)
     for column in ("level", "grade", "type", "loss %", "wedge", "biconcave", "crush"):
         assert column in header
+
+
+def test_grade_takes_entered_percentages_and_names_them(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    data = {
+        "vertebrae": [{"level": "L1", "ha": 28, "hm": 28, "hp": 28}],
+        "entered": [{"level": "L2", "height_loss_pct": 40.01}],
+    }
+    out = assert_ok(*run_json(capsys, "grade", write(tmp_path, data))).out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    row = next(line for line in out.splitlines() if line.startswith("│    L2"))
+    assert "entered %" in row and "│     3 │" in row
+    assert "Graded from an entered height loss, not from measured heights: L2" in out
+    assert "heights" in next(line for line in out.splitlines() if line.startswith("│    L1"))
+    found = json.loads(assert_ok(*run_json(capsys, "grade", write(tmp_path, data), "--json")).out)
+    assert found["entered_levels"] == ["L2"]
+
+
+def test_grade_refuses_an_entered_120_percent_in_one_line_with_exit_2(tmp_path, capsys):
+    data = {"entered": [{"level": "L2", "height_loss_pct": 120}]}
+    status, out = run_json(capsys, "grade", write(tmp_path, data))
+    assert status == 2
+    assert out.err.strip().count("\n") == 0
+    assert "entered[0].height_loss_pct" in out.err and "from 0 to 100" in out.err

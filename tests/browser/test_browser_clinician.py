@@ -197,3 +197,31 @@ def test_the_plan_badges_keep_to_one_line_and_its_dates_are_in_words(
     assert due.inner_text() == "25 January 2027"
     assert page.locator(".plan-header time").inner_text() == "14 December 2026"
     assert fits(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_grading_takes_an_entered_loss_and_says_it_was_entered(
+    page: Any, fill: Any, width: int, a11y_problems: Any
+) -> None:
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/clinician/grading")
+    assert fits(page)  # four inputs a row, the entered loss beside the heights
+    fill(page, {**REFERENCE_FORM_HEIGHTS, "T12.loss": "120"})
+    page.locator("main form.form button[type=submit]").click()
+    page.locator("#T12-loss").wait_for()
+    assert page.locator("#result").count() == 0
+    assert "0 to 100" in page.locator("main").inner_text()
+    assert page.locator("#T12-loss").input_value() == "120"
+    page.locator("#T12-loss").fill("30")
+    page.locator("main form.form button[type=submit]").click()
+    page.locator("#result").wait_for()
+    note = page.locator("#entered-levels")
+    assert note.is_visible()
+    assert "not from measured heights: T12" in note.inner_text()
+    row = page.locator("table.grades tr[data-graded-from='entered-pct']")
+    assert row.count() == 1 and "entered %" in row.inner_text()
+    summary = page.locator("#grade-summary").inner_text()
+    assert "T12: grade 2, 30 % (entered, not measured)" in summary
+    assert page.locator("svg.spine [data-graded-from='entered-pct']").count() == 1
+    assert fits(page)
+    assert a11y_problems(page) == []

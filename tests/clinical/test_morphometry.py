@@ -261,10 +261,12 @@ def test_json_output_has_exactly_the_documented_shape() -> None:
                 "losses": {"wedge": 33.3, "biconcave": 22.2, "crush": None},
                 "crush_assessed": False,
                 "crush_reference": [],
+                "graded_from": "heights",
             }
         ],
         "sdi": 2,
         "sdi_levels": ["L2"],
+        "entered_levels": [],
     }
 
 
@@ -305,7 +307,9 @@ def test_a_height_of_exactly_80_is_allowed() -> None:
     assert run(v("L2", 80, 80, 80)).vertebrae[0].grade == 0
 
 
-@pytest.mark.parametrize("data", [{"vertebrae": []}, {}, {"vertebrae": None}])
+@pytest.mark.parametrize(
+    "data", [{"vertebrae": []}, {}, {"vertebrae": None}, {"vertebrae": [], "entered": []}]
+)
 def test_at_least_one_vertebra(data: dict[str, Any]) -> None:
     with pytest.raises(InputError) as info:
         parse_input(GradingInput, data)
@@ -343,3 +347,86 @@ def test_the_documented_example_matches_the_code() -> None:
     example_input, example_output = re.findall(r"```json\n(.*?)\n```", page.read_text(), re.S)
     result = grade(parse_input(GradingInput, json.loads(example_input)))
     assert result.model_dump(mode="json") == json.loads(example_output)
+
+
+# --- Entered percentages -----------------------------------------------------------------------
+
+
+def entered(*losses: dict[str, Any], vertebrae: tuple[dict[str, Any], ...] = ()) -> GradingResult:
+    return grade(parse_input(GradingInput, {"vertebrae": list(vertebrae), "entered": list(losses)}))
+
+
+@pytest.mark.parametrize(("pct", "expected"), EDGES)
+def test_an_entered_percentage_is_graded_by_the_same_edges(pct: float, expected: int) -> None:
+    result = entered({"level": "L1", "height_loss_pct": pct})
+    l1 = at(result, "L1")
+    assert l1.grade == expected
+    assert l1.graded_from == "entered-pct"
+    assert l1.losses is None and l1.type is None and l1.crush_reference == ()
+    assert result.entered_levels == (Level.L1,)
+
+
+@pytest.mark.parametrize("pct", [20, 25, 40])  # JSON integers, exactly on each edge
+def test_an_entered_integer_on_an_edge_lands_like_a_measured_one(pct: int) -> None:
+    hp = 25.0
+    measured = run(v("L1", hp * (100 - pct) / 100, hp, hp))
+    typed = entered({"level": "L1", "height_loss_pct": pct})
+    assert at(typed, "L1").grade == at(measured, "L1").grade == grade_from_loss_pct(pct)
+
+
+def test_an_entered_type_is_kept_only_for_a_fracture() -> None:
+    result = entered(
+        {"level": "T12", "height_loss_pct": 30, "type": "wedge"},
+        {"level": "L1", "height_loss_pct": 10, "type": "crush"},
+    )
+    assert (at(result, "T12").grade, at(result, "T12").type) == (2, "wedge")
+    assert (at(result, "L1").grade, at(result, "L1").type) == (0, None)
+
+
+def test_measured_and_entered_levels_come_back_in_spine_order_and_both_count_in_the_sdi() -> None:
+    result = entered(
+        {"level": "L2", "height_loss_pct": 30},
+        vertebrae=(v("L1", **NORMAL), v("L3", **NORMAL)),
+    )
+    assert [g.level.value for g in result.vertebrae] == ["L1", "L2", "L3"]
+    assert [g.graded_from for g in result.vertebrae] == ["heights", "entered-pct", "heights"]
+    assert result.sdi == 2 and result.sdi_levels == (Level.L1, Level.L2, Level.L3)
+    assert result.entered_levels == (Level.L2,)
+
+
+def test_an_entered_level_is_never_a_crush_reference() -> None:
+    # L2 entered between a measured L1 and L3: each reaches past it to the other
+    result = entered(
+        {"level": "L2", "height_loss_pct": 5},
+        vertebrae=(v("L1", 27.0, 27.0, 27.0), v("L3", **NORMAL)),
+    )
+    assert at(result, "L1").crush_reference == (Level.L3,)
+    assert at(result, "L3").crush_reference == (Level.L1,)
+
+
+@pytest.mark.parametrize(
+    ("loss", "allowed"),
+    [
+        ({"level": "L2", "height_loss_pct": 120}, "a number from 0 to 100"),
+        ({"level": "L2", "height_loss_pct": -1}, "a number from 0 to 100"),
+        ({"level": "L2", "height_loss_pct": "30"}, "a number from 0 to 100"),
+        ({"level": "L2"}, "a number from 0 to 100"),
+    ],
+)
+def test_a_bad_entered_percentage_names_its_field_and_the_range(
+    loss: dict[str, Any], allowed: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        parse_input(GradingInput, {"entered": [loss]})
+    assert info.value.field == "entered[0].height_loss_pct"
+    assert info.value.allowed == allowed
+
+
+def test_a_level_measured_and_entered_is_refused_naming_entered() -> None:
+    with pytest.raises(InputError) as info:
+        parse_input(
+            GradingInput,
+            {"vertebrae": [v("L2", **NORMAL)], "entered": [{"level": "L2", "height_loss_pct": 30}]},
+        )
+    assert (info.value.field, info.value.value) == ("entered", "L2")
+    assert info.value.allowed == "each level at most once"

@@ -144,3 +144,10 @@ def test_followup_gives_the_risk_the_first_line_and_the_next_item_due() -> None:
 def test_a_result_of_another_shape_is_said_to_be_saved_without_an_error(kind, result) -> None:
     line = summary(kind, result)
     assert line == "Result saved (no summary for this result)." or line.startswith("L2: grade 2")
+
+
+def test_a_level_graded_from_an_entered_loss_says_so() -> None:
+    entered = {"entered": [{"level": "L2", "height_loss_pct": 30}]}
+    assert summary("grading", result_of("grading", entered)) == (
+        "L2: grade 2, 30 % (entered, not measured). SDI 2."
+    )

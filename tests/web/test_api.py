@@ -452,3 +452,28 @@ def test_the_openapi_document_describes_other_names_and_secondary_location(
     assert "doing business as" in props["other_names"]["description"]
     assert props["secondary_location"]["type"] == "boolean"
     assert "secondary practice locations" in props["secondary_location"]["description"]
+
+
+def test_grading_takes_entered_percentages_and_says_which_they_are(client: TestClient) -> None:
+    data = {
+        "vertebrae": [{"level": "L1", "ha": 28, "hm": 28, "hp": 28}],
+        "entered": [{"level": "L2", "height_loss_pct": 25}],
+    }
+    body = client.post("/api/v1/grading", json=data).json()
+    assert body["entered_levels"] == ["L2"]
+    l2 = body["vertebrae"][1]
+    assert (l2["level"], l2["grade"], l2["graded_from"], l2["losses"]) == (
+        "L2",
+        2,
+        "entered-pct",
+        None,
+    )
+    assert body["vertebrae"][0]["graded_from"] == "heights"
+
+
+def test_an_entered_percentage_over_100_is_a_422_naming_it(client: TestClient) -> None:
+    data = {"entered": [{"level": "L2", "height_loss_pct": 120}]}
+    problem = assert_problem(
+        client.post("/api/v1/grading", json=data), 422, "entered[0].height_loss_pct"
+    )
+    assert problem["errors"][0]["allowed"] == "a number from 0 to 100"

@@ -361,7 +361,7 @@ def test_grading_shows_the_table_and_an_inline_spine_drawing(client: TestClient)
     assert response.status_code == 200
     section = result_section(response.text)
     assert "<svg" in section and 'role="img"' in section
-    assert re.search(r"<th scope=\"row\">L2</th><td>2 \(moderate\)", section)
+    assert re.search(r"<th scope=\"row\">L2</th><td[^>]*>2 \(moderate\)", section)
     assert 'data-grade="2"' in section
     assert "style=" not in section
     assert "Spinal deformity index" in section
@@ -374,9 +374,9 @@ def test_grading_never_calls_a_level_whose_crush_was_not_judged_normal(
     data = {f"{lv}.{h}": mm for lv, mm in heights.items() for h in ("ha", "hm", "hp")}
     section = result_section(client.post("/clinician/grading", data=data).text)
     for level in ("L1", "L2"):
-        assert re.search(rf'<th scope="row">{level}</th><td>2 \(moderate\)', section)
+        assert re.search(rf'<th scope="row">{level}</th><td[^>]*>2 \(moderate\)', section)
     for level in ("T12", "L3"):
-        assert re.search(rf'<th scope="row">{level}</th><td>0 \(crush not assessed\)', section)
+        assert re.search(rf'<th scope="row">{level}</th><td[^>]*>0 \(crush not assessed\)', section)
     assert "(normal)" not in section.split("<svg", 1)[0]
     assert 'data-level="T12" data-grade="0" data-crush="not-assessed"' in section
     assert "crush not assessed</text>" in section
@@ -385,7 +385,7 @@ def test_grading_never_calls_a_level_whose_crush_was_not_judged_normal(
 def test_a_lone_flattened_l2_reads_crush_not_assessed(client: TestClient) -> None:
     data = {"L2.ha": "18", "L2.hm": "18", "L2.hp": "18"}
     section = result_section(client.post("/clinician/grading", data=data).text)
-    assert re.search(r'<th scope="row">L2</th><td>0 \(crush not assessed\)', section)
+    assert re.search(r'<th scope="row">L2</th><td[^>]*>0 \(crush not assessed\)', section)
     assert "L2 grade 0 (crush not assessed)" in section  # the drawing's description
 
 
@@ -542,8 +542,6 @@ def test_result_tables_label_every_cell_so_they_can_stack_on_a_phone(client: Tes
             body = table.split("<tbody>")[1]
             cells = re.findall(r"<td[^>]*>", body)
             assert cells, table
-            if "grades" in table.split(">")[0]:  # the grade cell is labelled by the stylesheet
-                cells = [c for i, c in enumerate(cells) if i % 6 != 0]
             assert all("data-label=" in c or "colspan" in c for c in cells), cells
 
 

@@ -201,3 +201,57 @@ def test_the_api_plan_keeps_iso_dates(client: TestClient) -> None:
     plan = client.post("/api/v1/followup", json=data).json()
     assert plan["as_of"] == "2027-03-01"
     assert plan["fls_checklist"][0]["due_date"] == "2027-01-25"
+
+
+# --- Entered height losses, where the heights are not at hand ----------------------------------
+
+
+def test_an_entered_loss_is_graded_and_marked_entered_not_measured(client: TestClient) -> None:
+    html = client.post(
+        "/clinician/grading", data={**HEIGHTS, "T12.loss": "30", "L4.loss": "12"}
+    ).text
+    note = re.search(r'<p class="notice entered-note" id="entered-levels">(.*?)</p>', html, re.S)
+    assert note
+    assert "Graded from an entered height loss, not from measured heights: T12, L4." in (
+        text_of(note.group(1))
+    )
+    found = re.findall(r'data-graded-from="([a-z-]+)"><th scope="row">([A-Z0-9]+)</th>', html)
+    assert [(level, source) for source, level in found] == [
+        ("T12", "entered-pct"),
+        ("L1", "heights"),
+        ("L2", "heights"),
+        ("L3", "heights"),
+        ("L4", "entered-pct"),
+    ]
+    assert html.count("<strong>entered %</strong>, not measured") == 2
+    summary = re.search(r'<ul class="grade-summary" id="grade-summary">(.*?)</ul>', html, re.S)
+    assert summary
+    assert "T12: grade 2, 30 % (entered, not measured)" in text_of(summary.group(1))
+    assert re.search(r'data-level="T12" data-grade="2"[^>]*data-graded-from="entered-pct"', html)
+    assert "entered 30 %" in html  # the drawing's label
+
+
+@pytest.mark.parametrize(
+    ("pct", "grade"), [("19.99", 0), ("20", 1), ("24.99", 1), ("25", 2), ("40", 2), ("40.01", 3)]
+)
+def test_an_entered_loss_at_each_genant_edge(client: TestClient, pct: str, grade: int) -> None:
+    html = client.post("/clinician/grading", data={"L1.loss": pct}).text
+    assert re.search(rf'data-level="L1" data-grade="{grade}"', html)
+
+
+@pytest.mark.parametrize("pct", ["120", "-5"])
+def test_an_entered_loss_out_of_range_gives_the_form_again_naming_the_field(
+    client: TestClient, pct: str
+) -> None:
+    response = client.post("/clinician/grading", data={**HEIGHTS, "L4.loss": pct})
+    assert response.status_code == 422
+    html = response.text
+    assert 'id="result"' not in html
+    assert f'name="L4.loss" id="L4-loss" value="{pct}"' in html  # typed values kept
+    assert "L4 height loss" in html and "0 to 100" in html
+
+
+def test_heights_and_a_loss_for_one_level_is_refused(client: TestClient) -> None:
+    response = client.post("/clinician/grading", data={**HEIGHTS, "L2.loss": "30"})
+    assert response.status_code == 422
+    assert "L2: enter the three heights or a height loss in %, not both." in response.text

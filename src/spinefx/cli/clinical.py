@@ -66,7 +66,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command(epilog=example("grade", REFERENCE_HEIGHTS))
     def grade(file: FileArg, as_json: JsonOpt = False) -> None:
-        """Vertebral morphometry: Genant grade per vertebra and the spinal deformity index."""
+        """Vertebral morphometry: Genant grade per vertebra and the spinal deformity index.
+
+        Three heights per measured vertebra ("vertebrae"); where the heights are not at hand,
+        a level's height loss in % ("entered": [{"level": "L2", "height_loss_pct": 30}]),
+        marked in the result as entered, not measured.
+        """
         from spinefx.cli import render
         from spinefx.clinical.morphometry import GradingInput, grade
 

@@ -90,17 +90,19 @@ def screening(result: BaseModel) -> None:
 
 
 def grading(result: BaseModel) -> None:
-    """The grading table; it fits 80 columns whole (short headers, the type may wrap)."""
+    """The grading table; it fits 80 columns whole (short headers, the type may wrap). The
+    ``from`` column, and a line under the table, name the levels graded from an entered
+    percentage rather than measured heights."""
     data = _data(result)
     table = Table(
         title="Genant semi-quantitative grading",
         title_justify="left",
         caption="loss %: the height loss the grade is read from; wedge, biconcave, crush: "
-        "the loss by each height ratio, in %",
+        "the loss by each height ratio, in %; from: measured heights or an entered %",
         caption_justify="left",
     )
-    for column in ("level", "grade", "type", "loss %", "wedge", "biconcave", "crush"):
-        words = column == "type"
+    for column in ("level", "grade", "type", "loss %", "wedge", "biconcave", "crush", "from"):
+        words = column in ("type", "from")
         table.add_column(
             column,
             justify="left" if words else "right",
@@ -109,6 +111,7 @@ def grading(result: BaseModel) -> None:
         )
     for v in data["vertebrae"]:
         losses = v["losses"]
+        entered = v["graded_from"] == "entered-pct"
         unjudged = v["grade"] == 0 and not v["crush_assessed"]
         table.add_row(
             v["level"],
@@ -116,18 +119,24 @@ def grading(result: BaseModel) -> None:
             "crush not assessed" if unjudged else (v["type"] or "-"),
             f"{v['height_loss_pct']:.1f}",
             *(
-                "n/a" if losses[k] is None else f"{losses[k]:.1f}"
+                "-" if losses is None else "n/a" if losses[k] is None else f"{losses[k]:.1f}"
                 for k in ("wedge", "biconcave", "crush")
             ),
+            "[bold]entered %[/]" if entered else "heights",
         )
     console.print(table)
+    if data["entered_levels"]:
+        console.print(
+            "[bold]Graded from an entered height loss, not from measured heights:[/] "
+            + ", ".join(data["entered_levels"])
+        )
     if any(not v["crush_assessed"] for v in data["vertebrae"]):
         console.print(
             "crush not assessed: no measured level within two levels that is not itself "
             "collapsed; such a grade 0 is not 'normal'."
         )
     levels = ", ".join(data["sdi_levels"]) or "none"
-    console.print(f"Spinal deformity index (T4-L4): [bold]{data['sdi']}[/] (measured: {levels})")
+    console.print(f"Spinal deformity index (T4-L4): [bold]{data['sdi']}[/] (levels: {levels})")
 
 
 def candidacy(result: BaseModel) -> None:

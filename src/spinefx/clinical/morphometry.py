@@ -16,6 +16,13 @@ in millimetres:
 
 The spinal deformity index (SDI) is the sum of the grades over T4-L4.
 
+Where the heights are not at hand, a level's height loss in percent may be entered instead
+(``entered``: the largest loss, as a report or another reader gave it). Such a level is graded
+from that percentage by the same edges, its ``graded_from`` is ``"entered-pct"`` (measured
+levels say ``"heights"``), it has no ratio losses (``losses`` null) and its type is the one
+entered, if any; it is never a crush reference (it has no posterior height). The result lists
+these levels in ``entered_levels``, so no reader takes them for measured.
+
 >>> result = grade(GradingInput(vertebrae=[
 ...     VertebraHeights(level="L1", ha=28.0, hm=28.0, hp=28.0),
 ...     VertebraHeights(level="L2", ha=18.0, hm=21.0, hp=27.0),
@@ -46,7 +53,9 @@ __all__ = [
     "PCT_COMPARE_DECIMALS",
     "PCT_OUTPUT_DECIMALS",
     "DeformityType",
+    "EnteredLoss",
     "Grade",
+    "GradedFrom",
     "GradingInput",
     "GradingResult",
     "Losses",
@@ -84,7 +93,10 @@ MAX_HEIGHT_MM: Final = 80
 
 Grade = Literal[0, 1, 2, 3]
 DeformityType = Literal["wedge", "biconcave", "crush"]
+GradedFrom = Literal["heights", "entered-pct"]
 Height = Annotated[float, Field(gt=0, le=MAX_HEIGHT_MM, strict=True, allow_inf_nan=False)]
+# An entered height loss: a percentage of the vertebra's expected height, 0 to 100.
+LossPct = Annotated[float, Field(ge=0, le=100, strict=True, allow_inf_nan=False)]
 
 
 class VertebraHeights(BaseModel):
@@ -98,20 +110,38 @@ class VertebraHeights(BaseModel):
     hp: Height
 
 
-class GradingInput(BaseModel):
-    """The measured vertebrae: at least one, each level at most once, in any order."""
+class EnteredLoss(BaseModel):
+    """A vertebra whose heights are not at hand: its level and its height loss in percent
+    (and, if known, the type of deformity)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    vertebrae: Annotated[list[VertebraHeights], Field(min_length=1, max_length=len(Level))]
+    level: Level
+    height_loss_pct: LossPct
+    type: DeformityType | None = None
+
+
+class GradingInput(BaseModel):
+    """The measured vertebrae and any entered height losses: at least one level in all, each
+    level at most once (measured or entered), in any order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vertebrae: Annotated[list[VertebraHeights], Field(max_length=len(Level))] = []
+    entered: Annotated[list[EnteredLoss], Field(max_length=len(Level))] = []
 
     @model_validator(mode="after")
     def _each_level_once(self) -> Self:
+        if not self.vertebrae and not self.entered:
+            raise InputError(
+                "vertebrae", [], "at least one vertebra: three heights, or an entered height loss"
+            )
         seen: set[Level] = set()
-        for vertebra in self.vertebrae:
-            if vertebra.level in seen:
-                raise InputError("vertebrae", vertebra.level.value, "each level at most once")
-            seen.add(vertebra.level)
+        for field, items in (("vertebrae", self.vertebrae), ("entered", self.entered)):
+            for item in items:
+                if item.level in seen:
+                    raise InputError(field, item.level.value, "each level at most once")
+                seen.add(item.level)
         return self
 
 
@@ -128,8 +158,11 @@ class Losses(BaseModel):
 class VertebraGrade(BaseModel):
     """The Genant grade of one vertebra, its type (null for grade 0) and its losses.
 
-    ``crush_assessed`` is false when no usable reference level was measured; then the grade
-    rests on the wedge and biconcave ratios alone, and a grade 0 is not "normal".
+    ``graded_from`` says where the height loss came from: ``heights`` (measured) or
+    ``entered-pct`` (a percentage entered without heights; then ``losses`` is null and the
+    type is the one entered). ``crush_assessed`` is false when no usable reference level was
+    measured; then the grade rests on the wedge and biconcave ratios alone, and a grade 0 is
+    not "normal" (an entered loss stands for the whole height loss: true).
     ``crush_reference`` names the levels whose posterior heights made the reference.
     """
 
@@ -139,19 +172,22 @@ class VertebraGrade(BaseModel):
     grade: Grade
     type: DeformityType | None
     height_loss_pct: float
-    losses: Losses
+    losses: Losses | None
     crush_assessed: bool
     crush_reference: tuple[Level, ...]
+    graded_from: GradedFrom = "heights"
 
 
 class GradingResult(BaseModel):
-    """Every measured vertebra in spine order (head down), and the SDI over T4-L4."""
+    """Every graded vertebra in spine order (head down), and the SDI over T4-L4;
+    ``entered_levels`` are those graded from an entered percentage, not measured heights."""
 
     model_config = ConfigDict(frozen=True)
 
     vertebrae: tuple[VertebraGrade, ...]
     sdi: int
     sdi_levels: tuple[Level, ...]
+    entered_levels: tuple[Level, ...] = ()
 
 
 def grade_from_loss_pct(pct: float) -> Grade:
@@ -251,11 +287,27 @@ def grade(inp: GradingInput) -> GradingResult:
                 crush_reference=tuple(r.level for r in references),
             )
         )
+    for entered in inp.entered:
+        level_grade = grade_from_loss_pct(entered.height_loss_pct)
+        graded.append(
+            VertebraGrade(
+                level=entered.level,
+                grade=level_grade,
+                type=entered.type if level_grade > 0 else None,
+                height_loss_pct=_shown(entered.height_loss_pct),
+                losses=None,
+                crush_assessed=True,
+                crush_reference=(),
+                graded_from="entered-pct",
+            )
+        )
+    graded.sort(key=lambda v: v.level.position)
     in_sdi = [v for v in graded if v.level in SDI_LEVELS]
     return GradingResult(
         vertebrae=tuple(graded),
         sdi=sum(v.grade for v in in_sdi),
         sdi_levels=tuple(v.level for v in in_sdi),
+        entered_levels=tuple(v.level for v in graded if v.graded_from == "entered-pct"),
     )
 
 

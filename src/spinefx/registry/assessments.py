@@ -140,7 +140,8 @@ def _grading(result: Mapping[str, Any]) -> str:
             kind = f" {v['type']}" if v.get("type") else ""
             loss = v.get("height_loss_pct")
             pct = f", {float(loss):.0f} %" if isinstance(loss, int | float) else ""
-            levels.append(f"{v.get('level')}: grade {v['grade']}{kind}{pct}")
+            typed = " (entered, not measured)" if v.get("graded_from") == "entered-pct" else ""
+            levels.append(f"{v.get('level')}: grade {v['grade']}{kind}{pct}{typed}")
         line = "; ".join(levels)
     elif graded:
         line = "No vertebral fracture: grade 0 at " + ", ".join(str(v.get("level")) for v in graded)

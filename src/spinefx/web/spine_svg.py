@@ -53,14 +53,23 @@ _LEGEND_ROW = 24.0
 
 @dataclass(frozen=True)
 class Body:
-    """One measured vertebral body: heights in mm, its Genant grade, and whether the crush
-    (posterior height against a reference level) was assessed."""
+    """One graded vertebral body: heights in mm, its Genant grade, and whether the crush
+    (posterior height against a reference level) was assessed. A body graded from an entered
+    height loss (``entered_pct``) has no heights of its own: it is drawn at the typical size
+    for its level, its outline dashed and its label saying the loss was entered."""
 
     ha: float
     hm: float
     hp: float
     grade: int
     crush_assessed: bool = True
+    entered_pct: float | None = None
+
+    @classmethod
+    def entered_loss(cls, level: Level, pct: float, grade: int) -> Body:
+        """A body graded from an entered height loss of ``pct`` %, drawn at the typical size."""
+        typical_h, _ = _typical(level)
+        return cls(typical_h, typical_h, typical_h, grade, entered_pct=pct)
 
     @property
     def unjudged(self) -> bool:
@@ -114,7 +123,19 @@ def lateral_spine_svg(
             f'font-size="15" fill="#1a1a1a">{level.value}</text>'
         )
         right = x0 + width
-        if body is not None:
+        if body is not None and body.entered_pct is not None:
+            parts.append(
+                f'<text x="{x0 + width + 8:.1f}" y="{centre - 1:.1f}" font-size="14" '
+                f'fill="#1a1a1a">grade {body.grade},</text>'
+                f'<text x="{x0 + width + 8:.1f}" y="{centre + 13:.1f}" font-size="12" '
+                f'fill="#1a1a1a">entered {body.entered_pct:g} %</text>'
+            )
+            summary.append(
+                f"{level.value} grade {body.grade} ({_GRADE_WORDS.get(body.grade, '')}, from "
+                f"an entered {body.entered_pct:g} % height loss, not measured heights)"
+            )
+            right += 100
+        elif body is not None:
             if body.unjudged:  # two lines, so the drawing stays narrow on a phone
                 parts.append(
                     f'<text x="{x0 + width + 8:.1f}" y="{centre - 1:.1f}" font-size="14" '
@@ -134,8 +155,9 @@ def lateral_spine_svg(
         y += tallest + _GAP_MM * scale
 
     legend_x = max(max_x, _LEFT + 150) + 24
-    parts.append(_legend(legend_x, _TOP))
-    height = max(y, _TOP + 6 * _LEGEND_ROW) + 6
+    entered = any(b.entered_pct is not None for b in bodies.values())
+    parts.append(_legend(legend_x, _TOP, entered=entered))
+    height = max(y, _TOP + (7 if entered else 6) * _LEGEND_ROW) + 6
     width_px = legend_x + 250
     desc = "; ".join(summary) if summary else "No vertebra measured."
     head = (
@@ -176,16 +198,23 @@ def _body_path(
         )
     fill = NOT_ASSESSED_FILL if body.unjudged else GRADE_COLOURS.get(body.grade, "#ffffff")
     assessed = "" if body.crush_assessed else ' data-crush="not-assessed"'
+    entered = (
+        ' stroke-dasharray="7 3" data-graded-from="entered-pct"'
+        if body.entered_pct is not None
+        else ""
+    )
     return (
         f'<path d="{d}" fill="{fill}" stroke="#333333" stroke-width="2" '
         f'stroke-linejoin="round" data-level="{level.value}" data-grade="{body.grade}"'
-        f"{assessed}/>"
+        f"{assessed}{entered}/>"
     )
 
 
-def _legend(x: float, y: float) -> str:
+def _legend(x: float, y: float, *, entered: bool = False) -> str:
     rows = [(GRADE_COLOURS[g], "#333333", "", f"grade {g}: {_GRADE_WORDS[g]}") for g in range(4)]
     rows.append((NOT_ASSESSED_FILL, "#333333", "", f"0, {NOT_ASSESSED_WORDS}"))
+    if entered:
+        rows.append(("#ffffff", "#333333", ' stroke-dasharray="7 3"', "entered %, no heights"))
     rows.append(("#ffffff", UNMEASURED_COLOUR, ' stroke-dasharray="4 3"', "not measured"))
     out = []
     for i, (fill, stroke, dash, text) in enumerate(rows):

@@ -112,10 +112,15 @@ PREFILL = "_prefill"
 # T1-L5, as the CLI grades them (the SDI itself counts T4-L4).
 GRADING_FORM_LEVELS: tuple[Level, ...] = tuple(Level(v) for v in clinician_words.TREATABLE_LEVELS)
 HEIGHT_NAMES = {"ha": "anterior", "hm": "middle", "hp": "posterior"}
+# Where the heights are not at hand, a level's height loss in % (``L2.loss``) instead.
+LOSS_NAME = "loss"
 GRADING_NAMES = {
-    f"{level.value}.{h}": f"{level.value} {word} height"
-    for level in GRADING_FORM_LEVELS
-    for h, word in HEIGHT_NAMES.items()
+    **{
+        f"{level.value}.{h}": f"{level.value} {word} height"
+        for level in GRADING_FORM_LEVELS
+        for h, word in HEIGHT_NAMES.items()
+    },
+    **{f"{level.value}.{LOSS_NAME}": f"{level.value} height loss" for level in GRADING_FORM_LEVELS},
 }
 
 
@@ -616,8 +621,17 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
     form = await request.form()
     values = form_values(form)
     vertebrae: list[dict[str, Any]] = []
+    entered: list[dict[str, Any]] = []
+    both: dict[str, str] = {}
     for level in GRADING_FORM_LEVELS:
         row = {h: str(form.get(f"{level.value}.{h}") or "").strip() for h in HEIGHT_NAMES}
+        loss = str(form.get(f"{level.value}.{LOSS_NAME}") or "").strip()
+        if loss and any(row.values()):
+            both[f"{level.value}.{LOSS_NAME}"] = (
+                f"{level.value}: enter the three heights or a height loss in %, not both."
+            )
+        elif loss:
+            entered.append({"level": level.value, "height_loss_pct": forms.convert("float", loss)})
         if not any(row.values()):
             continue  # a blank row is a level that was not measured
         entry: dict[str, Any] = {"level": level.value}
@@ -629,11 +643,18 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
     for i, entry in enumerate(vertebrae):
         for h in HEIGHT_NAMES:
             rename[f"vertebrae[{i}].{h}"] = f"{entry['level']}.{h}"
-    if not vertebrae:
-        errors = {"(input)": "Enter the three heights of at least one vertebra."}
+    for i, entry in enumerate(entered):
+        rename[f"entered[{i}].height_loss_pct"] = f"{entry['level']}.{LOSS_NAME}"
+    if both:
+        return _grading_form(request, templates, values, both, status=422)
+    if not vertebrae and not entered:
+        errors = {
+            "(input)": "Enter the three heights of at least one vertebra, or its height loss in %."
+        }
         return _grading_form(request, templates, values, errors, status=422)
+    data = {"vertebrae": vertebrae, "entered": entered}
     try:
-        result = morphometry.grade(parse_input(morphometry.GradingInput, {"vertebrae": vertebrae}))
+        result = morphometry.grade(parse_input(morphometry.GradingInput, data))
     except InputError as exc:
         return _grading_form(
             request,
@@ -644,12 +665,16 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         )
     measured = {Level(e["level"]): e for e in vertebrae}
     bodies = {
-        v.level: Body(
-            measured[v.level]["ha"],
-            measured[v.level]["hm"],
-            measured[v.level]["hp"],
-            v.grade,
-            crush_assessed=v.crush_assessed,
+        v.level: (
+            Body(
+                measured[v.level]["ha"],
+                measured[v.level]["hm"],
+                measured[v.level]["hp"],
+                v.grade,
+                crush_assessed=v.crush_assessed,
+            )
+            if v.level in measured
+            else Body.entered_loss(v.level, v.height_loss_pct, v.grade)
         )
         for v in result.vertebrae
     }
@@ -657,6 +682,7 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
     summary = [
         f"{v.level.value}: grade {v.grade}{' ' + v.type if v.type else ''}, "
         f"{v.height_loss_pct:.0f} %"
+        + (" (entered, not measured)" if v.graded_from == "entered-pct" else "")
         for v in fractured
     ]
     candidacy_prefill: list[tuple[str, str]] = [("levels", v.level.value) for v in fractured]
@@ -673,7 +699,7 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         templates,
         values,
         {},
-        save_input=_save_input({"vertebrae": vertebrae}, morphometry.GradingInput),
+        save_input=_save_input(data, morphometry.GradingInput),
         result=result,
         svg=lateral_spine_svg(bodies),
         labels=morphometry.GENANT_GRADE_LABELS,
