@@ -1,6 +1,7 @@
 """The registry in a real browser, at a phone's and a desktop's width: log in, work the
 worklist (filter the case-finding hits, accept one), open a case, record an FLS event and an
-outcome score, see the KPI page. Every page passes the accessibility checks, loads nothing from
+outcome score, see the KPI page; an admin adds a user, changes their role, locks and unlocks
+them. Every page passes the accessibility checks, loads nothing from
 elsewhere, breaks no CSP rule and fits a 390 px screen. No JavaScript is needed anywhere.
 
 The session's app (tests/browser/conftest.py) reads the SQLite registry in its data folder,
@@ -23,6 +24,7 @@ from spinefx.registry.users import add_user, ensure_site
 
 PASSWORD = "browser test password"
 EMAIL = "coordinator@example.org"
+ADMIN = "admin@example.org"
 WIDTHS = [390, 1280]
 
 
@@ -34,6 +36,7 @@ def _seed(url: str) -> None:
     with registry.transaction() as session:
         ensure_site(session, "demo", name="Demo Hospital (fictional)", fictional=True)
         add_user(session, cli, EMAIL, role="coordinator", sites=["demo"], password=PASSWORD)
+        add_user(session, cli, ADMIN, role="admin", sites=["demo"], password=PASSWORD)
         for i, days in enumerate((150, 60, 20)):
             index = today - timedelta(days=days)
             cases.create_case(
@@ -209,3 +212,70 @@ def test_the_print_summary_and_the_audit_page_refusal(
     assert _clean(page, traffic, csp_violations, a11y_problems) == {}
     response = page.goto("/registry/audit")
     assert response is not None and response.status == 403
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_admin_adds_a_user_changes_the_role_and_locks_and_unlocks_the_account(
+    page: Any,
+    traffic: Any,
+    csp_violations: Any,
+    a11y_problems: Any,
+    width: int,
+    tmp_path: Path,
+) -> None:
+    import os
+
+    shots = Path(os.environ.get("SPINEFX_SCREENSHOT_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    new = f"new.user.{width}@example.org"
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/registry/login")
+    page.fill("#email", ADMIN)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/registry")
+    page.locator("nav a[href='/registry/users']").click()
+    page.wait_for_url("**/registry/users")
+    assert page.locator("h1").inner_text() == "Users"
+    assert EMAIL in page.locator("table.users").inner_text()
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+    page.screenshot(path=str(shots / f"registry-users-{width}.png"), full_page=True)
+
+    # Add a user: a short password comes back with the message, then it is added.
+    page.locator("a[href='/registry/users/new']").click()
+    page.wait_for_url("**/registry/users/new")
+    page.fill("#email", new)
+    page.select_option("#role", "coordinator")
+    page.fill("#password", "short")
+    page.locator("main form button[type=submit]").click()
+    assert "at least 12 characters" in page.locator(".error-summary").inner_text()
+    # the browser reports the 422 answer itself as an error: that one, and no other
+    assert [e for e in traffic.console_errors if "status of 422" not in e] == []
+    traffic.console_errors.clear()
+    assert page.locator("#sites-demo").is_checked()  # the admin's one site, kept as ticked
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+    page.screenshot(path=str(shots / f"registry-user-new-error-{width}.png"), full_page=True)
+    page.fill("#password", "a good initial password")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/registry/users/*?done=added")
+    assert "User added" in page.locator(".notice").inner_text()
+
+    # Make them a clinician, then lock and unlock the account.
+    page.select_option("#role", "clinician")
+    page.locator("main form[action^='/registry/users/'] button[type=submit]").first.click()
+    page.wait_for_url("**?done=saved")
+    assert page.locator("#role").input_value() == "clinician"
+    page.locator("form[action$='/lock'] button").click()
+    page.wait_for_url("**?done=locked")
+    assert "locked by an admin" in page.locator("#account-state").inner_text()
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+    page.screenshot(path=str(shots / f"registry-user-locked-{width}.png"), full_page=True)
+    page.locator("form[action$='/unlock'] button").click()
+    page.wait_for_url("**?done=unlocked")
+    assert "active" in page.locator("#account-state").inner_text()
+
+    # Every change is in the audit log.
+    page.goto("/registry/audit")
+    log = page.locator("table.audit").inner_text()
+    for action in ("create user", "update user", "lock user", "unlock user"):
+        assert action in log, action

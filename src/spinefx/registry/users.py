@@ -1,8 +1,16 @@
-"""Sites and users: create them, find them, give a user more sites.
+"""Sites and users: create them, find them, change a user's role and sites, lock them out.
 
 A user has one role (:class:`~spinefx.registry.vocab.Role`) at one or more sites. Passwords are
 hashed here with argon2id (:mod:`spinefx.registry.auth`); this module never sees a plain
 password after hashing it.
+
+Managing users is the admin's right (:data:`~spinefx.registry.permissions.Action.MANAGE_USERS`).
+An admin sees the users who work at one of their sites, gives only their own sites, and leaves a
+user's other sites as they are; the command line acts on every site and may create sites. A
+locked account (``active`` false) cannot log in, and its sessions and API tokens stop working
+at the next request; unlocking it also clears a lockout after failed logins. An admin cannot
+lock their own account or change their own role. Every change, and every read of the list or
+of a user, is an audit entry.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from spinefx.errors import InputError, NotFound
 from spinefx.registry import audit
-from spinefx.registry.models import Site, User
-from spinefx.registry.permissions import Actor
+from spinefx.registry.models import Site, User, UserSite
+from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.vocab import Role
 
 __all__ = [
@@ -24,10 +32,13 @@ __all__ = [
     "add_user",
     "ensure_site",
     "get_site",
+    "get_user",
     "list_sites",
     "list_users",
     "normalise_email",
     "require_user_visible",
+    "set_locked",
+    "update_user",
     "user_by_email",
 ]
 
@@ -87,11 +98,9 @@ def add_user(
     """A new user with ``role`` at ``sites`` (new sites are created); the e-mail must be new."""
     from spinefx.registry.auth import hash_password
 
+    require(actor, Action.MANAGE_USERS)
     address = normalise_email(email)
-    try:
-        role = Role(role)
-    except ValueError:
-        raise InputError("--role", role, "one of " + ", ".join(r.value for r in Role)) from None
+    role = _role(role)
     codes = list(dict.fromkeys(sites))
     if not codes:
         raise InputError("--site", None, "at least one site code")
@@ -99,7 +108,10 @@ def add_user(
         raise InputError("password", "(hidden)", f"at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(sa.select(User.id).where(User.email == address)) is not None:
         raise InputError("EMAIL", address, "an e-mail address not yet registered")
-    site_rows = [ensure_site(session, code) for code in codes]
+    if actor.site_ids is None:
+        site_rows = [ensure_site(session, code) for code in codes]
+    else:  # an admin gives their own sites only (and creates none)
+        site_rows = _own_sites(session, actor, codes)
     user = User(email=address, role=role.value, password_hash=hash_password(password))
     user.sites = site_rows
     session.add(user)
@@ -110,13 +122,130 @@ def add_user(
         "create",
         "user",
         entity_id=user.id,
+        site_id=_audit_site(actor, user),
         detail={"email": address, "role": role.value, "sites": codes},
     )
     return user
 
 
-def list_users(session: Session) -> Sequence[User]:
-    return session.scalars(sa.select(User).order_by(User.email)).all()
+def _role(value: Role | str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise InputError("--role", value, "one of " + ", ".join(r.value for r in Role)) from None
+
+
+def _own_sites(session: Session, actor: Actor, codes: Iterable[str]) -> list[Site]:
+    """The sites named by ``codes``, each one of ``actor``'s sites, else an InputError."""
+    rows = []
+    for code in codes:
+        site = session.scalar(sa.select(Site).where(Site.code == code))
+        if site is None or not actor.sees_site(site.id):
+            raise InputError("--site", code, "one of your sites")
+        rows.append(site)
+    return rows
+
+
+def _audit_site(actor: Actor, user: User) -> int | None:
+    """The site an entry about ``user`` is filed under: the first of theirs the actor has."""
+    ids = sorted(s.id for s in user.sites if actor.sees_site(s.id))
+    return ids[0] if ids else None
+
+
+def list_users(session: Session, actor: Actor) -> Sequence[User]:
+    """The users at ``actor``'s sites, by e-mail (an admin only; the read is audited)."""
+    require(actor, Action.MANAGE_USERS)
+    query = sa.select(User).order_by(User.email)
+    if actor.site_ids is not None:
+        query = query.where(
+            User.id.in_(sa.select(UserSite.user_id).where(UserSite.site_id.in_(actor.site_ids)))
+        )
+    rows = session.scalars(query).all()
+    audit.record(session, actor, "read", "user-list", detail={"users": len(rows)})
+    return rows
+
+
+def get_user(session: Session, actor: Actor, user_id: int, *, read: bool = True) -> User:
+    """One user at ``actor``'s sites (another site's is NotFound); audited when ``read``."""
+    require(actor, Action.MANAGE_USERS)
+    user = session.get(User, user_id) if 0 < user_id < 2**31 else None
+    if user is None:
+        raise NotFound("no such user")
+    require_user_visible(actor, user)
+    if read:
+        audit.record(
+            session,
+            actor,
+            "read",
+            "user",
+            entity_id=user.id,
+            site_id=_audit_site(actor, user),
+            detail={"email": user.email},
+        )
+    return user
+
+
+def update_user(
+    session: Session, actor: Actor, user_id: int, *, role: Role | str, sites: Iterable[str]
+) -> User:
+    """Give a user ``role`` and, of ``actor``'s sites, exactly ``sites`` (others are kept)."""
+    user = get_user(session, actor, user_id, read=False)
+    new_role = _role(role)
+    codes = list(dict.fromkeys(sites))
+    if actor.site_ids is None:
+        given = [ensure_site(session, code) for code in codes]
+        kept: list[Site] = []
+    else:
+        given = _own_sites(session, actor, codes)
+        kept = [s for s in user.sites if not actor.sees_site(s.id)]
+    if not given and not kept:
+        raise InputError("--site", None, "at least one site")
+    if user.id == actor.user_id and new_role.value != user.role:
+        raise InputError(
+            "--role", new_role.value, "your own role as it is (another admin may change it)"
+        )
+    before = {"role": user.role, "sites": sorted(s.code for s in user.sites)}
+    user.role = new_role.value
+    user.sites = sorted({s.id: s for s in [*kept, *given]}.values(), key=lambda s: s.code)
+    after = {"role": user.role, "sites": sorted(s.code for s in user.sites)}
+    if after != before:
+        audit.record(
+            session,
+            actor,
+            "update",
+            "user",
+            entity_id=user.id,
+            site_id=_audit_site(actor, user),
+            detail={"email": user.email, "before": before, "after": after},
+        )
+    session.flush()
+    return user
+
+
+def set_locked(session: Session, actor: Actor, user_id: int, locked: bool) -> User:
+    """Lock an account (no login, its sessions and tokens refused) or unlock it.
+
+    Unlocking also clears a lockout after failed logins. An admin cannot lock themselves.
+    """
+    user = get_user(session, actor, user_id, read=False)
+    if locked and user.id == actor.user_id:
+        raise InputError("user", user.email, "another user's account (you cannot lock your own)")
+    user.active = not locked
+    if not locked:
+        user.failed_logins = 0
+        user.last_failed_at = None
+        user.locked_until = None
+    audit.record(
+        session,
+        actor,
+        "lock" if locked else "unlock",
+        "user",
+        entity_id=user.id,
+        site_id=_audit_site(actor, user),
+        detail={"email": user.email},
+    )
+    session.flush()
+    return user
 
 
 def require_user_visible(actor: Actor, user: User) -> None:

@@ -60,7 +60,7 @@ from spinefx.web.problems import (
     field_errors,
     problem,
 )
-from spinefx.web.routes import api, pages, registry_api, registry_pages
+from spinefx.web.routes import api, pages, registry_api, registry_pages, registry_users
 from spinefx.web.security import (
     AccessLog,
     BodySizeLimit,
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registry_api.router)
     app.include_router(pages.router)
     app.include_router(registry_pages.router)
+    app.include_router(registry_users.router)
     _add_error_handlers(app)
     registry_errors.install(app)
     # Added innermost first: the access log sees every answer, including a 413.

@@ -282,17 +282,25 @@ GET_PAGES = (
     "/registry/cases/{review}",
     "/registry/kpi",
     "/registry/audit",
+    "/registry/users",
+    "/registry/users/new",
     "/registry/cases/{active}/events/new",
     "/registry/cases/{active}/outcomes/new",
     "/registry/cases/{active}/procedures/new",
     "/registry/cases/{active}/fractures/new",
 )
 # What each role gets on each page (200, or 403 for a right the role lacks).
+ADMIN_ONLY = {"/registry/users": 403, "/registry/users/new": 403}
 EXPECTED = {
     "admin": {},
-    "clinician": {"/registry/audit": 403},
-    "coordinator": {"/registry/audit": 403, "/registry/cases/{active}/procedures/new": 403},
+    "clinician": {"/registry/audit": 403, **ADMIN_ONLY},
+    "coordinator": {
+        "/registry/audit": 403,
+        "/registry/cases/{active}/procedures/new": 403,
+        **ADMIN_ONLY,
+    },
     "auditor": {
+        **ADMIN_ONLY,
         "/registry/cases/{active}/events/new": 403,
         "/registry/cases/{active}/outcomes/new": 403,
         "/registry/cases/{active}/procedures/new": 403,

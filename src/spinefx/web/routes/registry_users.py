@@ -1,0 +1,260 @@
+"""The registry's user pages, for admins: list the users of their sites, add one, change a role
+or sites, lock or unlock an account.
+
+Every page needs a login with the admin role (another role: 403) and every form the session's
+CSRF token (:data:`~spinefx.web.deps.FormLoginDep`); a user who works at none of the admin's
+sites is 404, as if there were none. The rules are the data layer's
+(:mod:`spinefx.registry.users`): an admin gives only their own sites, cannot lock their own
+account or change their own role, and every change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from spinefx.errors import InputError
+from spinefx.registry import users
+from spinefx.registry.auth import LoginSession
+from spinefx.registry.models import Site, User, utcnow
+from spinefx.registry.permissions import Action, require
+from spinefx.registry.vocab import Role
+from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
+from spinefx.web.registry_forms import FormField
+from spinefx.web.routes.registry_pages import PREFIX, _page, _text
+
+__all__ = ["ROLE_HELP", "ROLE_WORDS", "router", "user_state"]
+
+router = APIRouter(prefix=f"{PREFIX}/users", include_in_schema=False)
+
+ROLE_WORDS = {
+    Role.ADMIN.value: "everything, and the users of their sites",
+    Role.CLINICIAN.value: "cases, procedures and saved results",
+    Role.COORDINATOR.value: "cases, FLS events and outcome scores",
+    Role.AUDITOR.value: "reads cases and the audit log, changes nothing",
+}
+ROLE_CHOICES = tuple((r.value, r.value.capitalize()) for r in Role)
+ROLE_HELP = ". ".join(f"{r.value.capitalize()}: {ROLE_WORDS[r.value]}" for r in Role) + "."
+NAMES = {"email": "E-mail", "role": "Role", "sites": "Sites", "password": "Initial password"}
+# The data layer's field names (shared with the CLI's options) -> this form's fields.
+FIELDS = {"EMAIL": "email", "--role": "role", "--site": "sites", "password": "password"}
+DONE = {
+    "added": "User added. Give them their initial password by a safe channel; they log in with "
+    "it at the registry's login page.",
+    "saved": "Role and sites saved.",
+    "locked": "Account locked: the user cannot log in, and their sessions and API tokens no "
+    "longer work.",
+    "unlocked": "Account unlocked: the user can log in again.",
+}
+
+
+def user_state(user: User, now: datetime) -> str:
+    """``active``, ``locked`` (by an admin) or ``held`` (after failed logins, for a while)."""
+    if not user.active:
+        return "locked"
+    if user.locked_until is not None and user.locked_until > now:
+        return "held"
+    return "active"
+
+
+def _fields(sites: Sequence[Site], *, new: bool) -> tuple[FormField, ...]:
+    site_field = FormField(
+        "sites",
+        "Sites",
+        "checks",
+        tuple((s.code, s.label) for s in sites),
+        help="The user sees the cases of these sites only.",
+    )
+    role_field = FormField("role", "Role", "select", ROLE_CHOICES, required=True, help=ROLE_HELP)
+    if not new:
+        return (role_field, site_field)
+    return (
+        FormField("email", "E-mail", required=True, help="Their login."),
+        role_field,
+        site_field,
+        FormField(
+            "password",
+            "Initial password",
+            "password",
+            required=True,
+            help=f"At least {users.MIN_PASSWORD_LENGTH} characters.",
+        ),
+    )
+
+
+def _errors(exc: InputError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for p in exc.problems:
+        field = FIELDS.get(p.field, p.field if p.field in NAMES else "(input)")
+        errors.setdefault(field, f"Allowed: {p.allowed}.")
+    return errors
+
+
+def _form_page(
+    request: Request,
+    login: LoginSession,
+    sites: Sequence[Site],
+    *,
+    user: User | None,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str] | None = None,
+    done: str = "",
+    status: int = 200,
+) -> Response:
+    return _page(
+        request,
+        "registry/user.html",
+        {
+            "user": user,
+            "fields": _fields(sites, new=user is None),
+            "values": values,
+            "errors": dict(errors or {}),
+            "names": NAMES,
+            "done": DONE.get(done, ""),
+            "state": user_state(user, utcnow()) if user is not None else "",
+            "own": user is not None and user.id == login.actor.user_id,
+            "other_sites": [s for s in user.sites if not login.actor.sees_site(s.id)]
+            if user is not None
+            else [],
+        },
+        login=login,
+        status=status,
+    )
+
+
+def _typed(data: FormData) -> dict[str, Any]:
+    return {
+        "email": _text(data, "email"),
+        "role": _text(data, "role"),
+        "sites": [v for v in data.getlist("sites") if isinstance(v, str)],
+    }
+
+
+@router.api_route("", methods=["GET", "HEAD"])
+def users_page(request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+    require(login.actor, Action.MANAGE_USERS)
+    now = utcnow()
+    with registry.transaction() as session:
+        rows = [
+            (u, user_state(u, now), [s for s in u.sites if login.actor.sees_site(s.id)])
+            for u in users.list_users(session, login.actor)
+        ]
+    return _page(
+        request,
+        "registry/users.html",
+        {"rows": rows},
+        login=login,
+    )
+
+
+@router.api_route("/new", methods=["GET", "HEAD"])
+def new_user_page(request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+    require(login.actor, Action.MANAGE_USERS)
+    with registry.transaction() as session:
+        sites = users.list_sites(session, login.actor)
+    values = {"sites": [sites[0].code] if len(sites) == 1 else []}
+    return _form_page(request, login, sites, user=None, values=values)
+
+
+@router.post("")
+async def add_user(request: Request, login: FormLoginDep, registry: RegistryDep) -> Response:
+    data = await request.form()
+    typed = _typed(data)
+    password = data.get("password")
+    try:
+        with registry.transaction() as session:
+            user = users.add_user(
+                session,
+                login.actor,
+                typed["email"],
+                role=typed["role"],
+                sites=typed["sites"],
+                password=password if isinstance(password, str) else "",
+            )
+            user_id = user.id
+    except InputError as exc:
+        with registry.transaction() as session:
+            sites = users.list_sites(session, login.actor)
+        return _form_page(
+            request, login, sites, user=None, values=typed, errors=_errors(exc), status=422
+        )
+    return RedirectResponse(f"{PREFIX}/users/{user_id}?done=added", status_code=303)
+
+
+@router.api_route("/{user_id}", methods=["GET", "HEAD"])
+def user_page(user_id: int, request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+    with registry.transaction() as session:
+        user = users.get_user(session, login.actor, user_id)
+        sites = users.list_sites(session, login.actor)
+        values = {"role": user.role, "sites": [s.code for s in user.sites]}
+        return _form_page(
+            request,
+            login,
+            sites,
+            user=user,
+            values=values,
+            done=request.query_params.get("done", ""),
+        )
+
+
+@router.post("/{user_id}")
+async def update_user(
+    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    typed = _typed(await request.form())
+    try:
+        with registry.transaction() as session:
+            users.update_user(
+                session, login.actor, user_id, role=typed["role"], sites=typed["sites"]
+            )
+    except InputError as exc:
+        with registry.transaction() as session:
+            user = users.get_user(session, login.actor, user_id, read=False)
+            sites = users.list_sites(session, login.actor)
+            return _form_page(
+                request, login, sites, user=user, values=typed, errors=_errors(exc), status=422
+            )
+    return RedirectResponse(f"{PREFIX}/users/{user_id}?done=saved", status_code=303)
+
+
+async def _set_locked(
+    user_id: int, locked: bool, request: Request, login: LoginSession, registry: Any
+) -> Response:
+    try:
+        with registry.transaction() as session:
+            users.set_locked(session, login.actor, user_id, locked)
+    except InputError as exc:
+        with registry.transaction() as session:
+            user = users.get_user(session, login.actor, user_id, read=False)
+            sites = users.list_sites(session, login.actor)
+            values = {"role": user.role, "sites": [s.code for s in user.sites]}
+            return _form_page(
+                request,
+                login,
+                sites,
+                user=user,
+                values=values,
+                errors={"(input)": f"Not locked: {exc.allowed}."},
+                status=422,
+            )
+    done = "locked" if locked else "unlocked"
+    return RedirectResponse(f"{PREFIX}/users/{user_id}?done={done}", status_code=303)
+
+
+@router.post("/{user_id}/lock")
+async def lock_user(
+    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    return await _set_locked(user_id, True, request, login, registry)
+
+
+@router.post("/{user_id}/unlock")
+async def unlock_user(
+    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    return await _set_locked(user_id, False, request, login, registry)
