@@ -18,6 +18,7 @@ ROWS = {
         Action.WRITE_ASSESSMENTS,
     ),
     "read the audit log": (Action.READ_AUDIT,),
+    "manage the users of their sites": (Action.MANAGE_USERS,),
 }
 
 
