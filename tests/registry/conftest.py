@@ -128,6 +128,17 @@ def add_test_user(
     return email
 
 
+def audit_trail(registry: Registry, entity: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(action, actor, detail) of each audit entry about ``entity``, oldest first."""
+    from spinefx.registry.models import AuditEntry
+
+    with registry.transaction() as session:
+        rows = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.entity == entity).order_by(AuditEntry.id)
+        ).all()
+        return [(r.action, r.actor, dict(r.detail)) for r in rows]
+
+
 def count_rows(session: Any, model: Any, *where: Any) -> int:
     """How many rows of ``model`` match ``where``."""
     return int(session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0)

@@ -14,13 +14,13 @@ from spinefx.cli import run
 from spinefx.errors import NotFound, PermissionDenied
 from spinefx.registry import auth
 from spinefx.registry.db import Registry
-from spinefx.registry.models import ApiToken, AuditEntry
+from spinefx.registry.models import ApiToken
 from spinefx.registry.permissions import Actor
 from spinefx.registry.users import user_by_email
 from spinefx.registry.vocab import Role
 from spinefx.web import Settings, create_app
 
-from .conftest import add_test_user
+from .conftest import add_test_user, audit_trail
 
 EMAIL = "nurse@example.org"
 CASES = "/api/v1/registry/cases"
@@ -47,12 +47,8 @@ def get_cases(api: TestClient, token: str) -> int:
     return api.get(CASES, headers={"Authorization": f"Bearer {token}"}).status_code
 
 
-def audit_actions(registry: Registry, entity: str = "api-token") -> list[tuple[str, str, dict]]:
-    with registry.transaction() as session:
-        rows = session.scalars(
-            sa.select(AuditEntry).where(AuditEntry.entity == entity).order_by(AuditEntry.id)
-        ).all()
-        return [(r.action, r.actor, dict(r.detail)) for r in rows]
+def audit_actions(registry: Registry) -> list[tuple[str, str, dict]]:
+    return audit_trail(registry, "api-token")
 
 
 def test_list_shows_each_token_by_number_and_prefix_never_the_token(

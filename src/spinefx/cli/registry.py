@@ -19,7 +19,10 @@ from spinefx.cli.output import print_json
 from spinefx.errors import InputError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from spinefx.registry.db import Registry
+    from spinefx.registry.models import User
 
 app = typer.Typer(
     help="The fracture liaison registry: cases, events, procedures, outcomes and KPIs.",
@@ -154,6 +157,17 @@ def export(
         typer.echo(f"{table.path}: {table.rows} rows")
 
 
+def _user(session: Session, email: str) -> User:
+    """The registry user of ``email``, else NotFound naming it."""
+    from spinefx.errors import NotFound
+    from spinefx.registry.users import user_by_email
+
+    user = user_by_email(session, email)
+    if user is None:
+        raise NotFound(f"no registry user {email}")
+    return user
+
+
 @token_app.command("create")
 def token_create(
     email: Annotated[str, typer.Argument(help="The user the token acts for.")],
@@ -161,15 +175,11 @@ def token_create(
     url: UrlOpt = None,
 ) -> None:
     """Create an API token; it is printed once, as the last word of the output."""
-    from spinefx.errors import NotFound
     from spinefx.registry.auth import create_token
-    from spinefx.registry.users import user_by_email
 
     registry = _open(url)
     with registry.transaction() as session:
-        user = user_by_email(session, email)
-        if user is None:
-            raise NotFound(f"no registry user {email}")
+        user = _user(session, email)
         token = create_token(session, user, label=label)
     typer.echo(f"API token for {user.email} (shown once, keep it secret): {token}")
 
@@ -180,16 +190,12 @@ def token_list(
     url: UrlOpt = None,
 ) -> None:
     """List a user's API tokens: number, prefix, label, made, last used, revoked."""
-    from spinefx.errors import NotFound
     from spinefx.registry.auth import list_tokens
     from spinefx.registry.permissions import Actor
-    from spinefx.registry.users import user_by_email
 
     registry = _open(url)
     with registry.transaction() as session:
-        user = user_by_email(session, email)
-        if user is None:
-            raise NotFound(f"no registry user {email}")
+        user = _user(session, email)
         rows = list_tokens(session, Actor.command_line("token-list"), user)
         if not rows:
             typer.echo(f"{user.email} has no API tokens")

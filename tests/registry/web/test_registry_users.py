@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -10,9 +11,10 @@ from fastapi.testclient import TestClient
 
 from spinefx.registry import auth
 from spinefx.registry.db import Registry
-from spinefx.registry.models import AuditEntry, User
+from spinefx.registry.models import User
 from spinefx.registry.users import user_by_email
 
+from ..conftest import audit_trail
 from .conftest import PASSWORD, ROLES, World, csrf_of, log_in
 
 NEW = "new.nurse@example.org"
@@ -33,11 +35,15 @@ def stored(registry: Registry, email: str) -> tuple[str, list[str], bool]:
 
 
 def audit_of(registry: Registry, entity: str = "user") -> list[tuple[str, str, dict]]:
+    return audit_trail(registry, entity)
+
+
+def nothing_changed(registry: Registry, world: World, audit_before: list[Any]) -> None:
+    """The coordinator as the world made them, no new user, no new audit entry about users."""
+    assert stored(registry, world.email("coordinator")) == ("coordinator", ["north"], True)
     with registry.transaction() as session:
-        rows = session.scalars(
-            sa.select(AuditEntry).where(AuditEntry.entity == entity).order_by(AuditEntry.id)
-        ).all()
-        return [(r.action, r.actor, dict(r.detail)) for r in rows]
+        assert user_by_email(session, NEW) is None
+    assert audit_of(registry) == audit_before
 
 
 def new_user_form(csrf: str, **changes: object) -> dict[str, object]:
@@ -87,10 +93,7 @@ def test_only_an_admin_sees_or_changes_users(
         (f"/registry/users/{target}/unlock", {"csrf_token": csrf}),
     ):
         assert client.post(path, data=data).status_code == 403, (role, path)
-    assert stored(registry, world.email("coordinator")) == ("coordinator", ["north"], True)
-    with registry.transaction() as session:
-        assert user_by_email(session, NEW) is None
-    assert audit_of(registry) == before
+    nothing_changed(registry, world, before)
 
 
 def test_without_login_the_pages_go_to_login_and_the_forms_are_401(
@@ -123,10 +126,7 @@ def test_every_user_form_needs_the_session_csrf_token(
             answer = client.post(path, data=data)
             assert answer.status_code == 403, (path, token)
             assert "The form has expired" in answer.text
-    assert stored(registry, world.email("coordinator")) == ("coordinator", ["north"], True)
-    with registry.transaction() as session:
-        assert user_by_email(session, NEW) is None
-    assert audit_of(registry) == before
+    nothing_changed(registry, world, before)
 
 
 # --- the list and one user ---------------------------------------------------------------------

@@ -186,20 +186,38 @@ async def add_user(request: Request, login: FormLoginDep, registry: RegistryDep)
     return RedirectResponse(f"{PREFIX}/users/{user_id}?done=added", status_code=303)
 
 
-@router.api_route("/{user_id}", methods=["GET", "HEAD"])
-def user_page(user_id: int, request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+def _user_again(
+    request: Request,
+    login: LoginSession,
+    registry: Any,
+    user_id: int,
+    errors: Mapping[str, str] | None = None,
+    *,
+    values: Mapping[str, Any] | None = None,
+    done: str = "",
+    read: bool = False,
+) -> Response:
+    """A user's page: as stored, or with what was typed (``values``) beside ``errors`` (422)."""
     with registry.transaction() as session:
-        user = users.get_user(session, login.actor, user_id)
+        user = users.get_user(session, login.actor, user_id, read=read)
         sites = users.list_sites(session, login.actor)
-        values = {"role": user.role, "sites": [s.code for s in user.sites]}
+        shown = values or {"role": user.role, "sites": [s.code for s in user.sites]}
         return _form_page(
             request,
             login,
             sites,
             user=user,
-            values=values,
-            done=request.query_params.get("done", ""),
+            values=shown,
+            errors=errors,
+            done=done,
+            status=422 if errors else 200,
         )
+
+
+@router.api_route("/{user_id}", methods=["GET", "HEAD"])
+def user_page(user_id: int, request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+    done = request.query_params.get("done", "")
+    return _user_again(request, login, registry, user_id, done=done, read=True)
 
 
 @router.post("/{user_id}")
@@ -213,12 +231,7 @@ async def update_user(
                 session, login.actor, user_id, role=typed["role"], sites=typed["sites"]
             )
     except InputError as exc:
-        with registry.transaction() as session:
-            user = users.get_user(session, login.actor, user_id, read=False)
-            sites = users.list_sites(session, login.actor)
-            return _form_page(
-                request, login, sites, user=user, values=typed, errors=_errors(exc), status=422
-            )
+        return _user_again(request, login, registry, user_id, _errors(exc), values=typed)
     return RedirectResponse(f"{PREFIX}/users/{user_id}?done=saved", status_code=303)
 
 
@@ -229,19 +242,8 @@ async def _set_locked(
         with registry.transaction() as session:
             users.set_locked(session, login.actor, user_id, locked)
     except InputError as exc:
-        with registry.transaction() as session:
-            user = users.get_user(session, login.actor, user_id, read=False)
-            sites = users.list_sites(session, login.actor)
-            values = {"role": user.role, "sites": [s.code for s in user.sites]}
-            return _form_page(
-                request,
-                login,
-                sites,
-                user=user,
-                values=values,
-                errors={"(input)": f"Not locked: {exc.allowed}."},
-                status=422,
-            )
+        errors = {"(input)": f"Not locked: {exc.allowed}."}
+        return _user_again(request, login, registry, user_id, errors)
     done = "locked" if locked else "unlocked"
     return RedirectResponse(f"{PREFIX}/users/{user_id}?done={done}", status_code=303)
 
