@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
 import duckdb
 import pytest
 
+import spinefx.directory.search as search_module
 from spinefx.directory.geo import ZipLocator, _centroids
 from spinefx.directory.index import DirectoryIndex, sql_haversine
 from spinefx.directory.search import (
@@ -16,6 +18,7 @@ from spinefx.directory.search import (
     SearchQuery,
     SearchResult,
     search,
+    search_json,
     search_sql,
 )
 from spinefx.directory.store import building, read_connection
@@ -63,6 +66,9 @@ def assert_same(db: Path, index: DirectoryIndex, queries: list[SearchQuery]) -> 
         expected = search_sql(db, query)
         got = search(db, query, index=index)
         assert got.model_dump() == expected.model_dump(), query
+        # The API's bytes: the SQL result's JSON, first with its hits' pieces made, then kept.
+        for _ in range(2):
+            assert search_json(db, query, index=index) == expected.model_dump_json().encode()
         # Both validate as the public model (model_construct skips validation).
         SearchResult.model_validate(got.model_dump())
         found += bool(expected.results)
@@ -147,3 +153,17 @@ def test_distances_are_the_sql_distances_to_the_last_bit() -> None:
         ).fetchall()
         mismatches = [r for r in rows if sql_haversine(c.lat, c.lon, r[0], r[1]) != r[2]]
         assert mismatches == [], origin
+
+
+def test_the_api_json_is_the_same_when_the_kept_pieces_are_dropped(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "_MAX_PIECES", 60)  # dropped every page or two
+    index = load_index(demo_db)
+    sizes = []
+    for query in random_queries(demo_db, 20, seed=5):
+        expected = search_sql(demo_db, query).model_dump_json().encode()
+        assert search_json(demo_db, query, index=index) == expected
+        sizes.append(len(search_module._PIECES[index]))
+    assert max(sizes) <= 200  # the bound, or one page (up to 200 hits) just after a drop
+    assert any(later < before for before, later in itertools.pairwise(sizes))

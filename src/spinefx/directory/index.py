@@ -25,7 +25,7 @@ it is done once per open database file, by whoever owns the handle (the web app 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -127,13 +127,29 @@ def _in_order(
 
 
 @dataclass(frozen=True)
+class PagePicks:
+    """A page's providers in its order: each one's row in the index, its distance in miles
+    and the row of the secondary location it is shown at (-1: its primary location)."""
+
+    rows: list[int]
+    distance: list[float]
+    location: list[int]
+
+    @staticmethod
+    def empty() -> PagePicks:
+        return PagePicks([], [], [])
+
+
+@dataclass(frozen=True)
 class IndexPage:
     """One search's exact total and its page: rows of the hit columns (the first twelve of
     :data:`HIT_COLUMNS`), the distance, the other names and the place (0 for the primary
-    practice location, else the secondary location's row number plus one)."""
+    practice location, else the secondary location's row number plus one); and the same page
+    as :class:`PagePicks`. ``rows`` is empty when the search was asked for the picks only."""
 
     total: int
     rows: list[tuple[Any, ...]]
+    picks: PagePicks = field(default_factory=PagePicks.empty)
 
 
 class _Sites:
@@ -300,12 +316,14 @@ class DirectoryIndex:
         offset: int,
         name: str | None = None,
         sort: str = "distance",
+        build_rows: bool = True,
     ) -> IndexPage:
         """The providers whose specialty mask meets ``mask`` within ``radius`` miles of the point
         (at their primary or a secondary practice location, each once, at the nearest), ordered
         as the SQL search orders them. ``name``, lower-case, must be part of the provider's name
         text (``NAME_TEXT_SQL``). ``sort`` "volume" orders by BKP services first (most first,
-        none last), then distance, then NPI."""
+        none last), then distance, then NPI. With ``build_rows`` false the page comes as
+        :class:`PagePicks` only (for a caller that renders the hits itself)."""
         q = unit_vector(lat, lon)
         sites, dot = self.sites.in_range(lat, lon, radius, q)
         loc_rows, loc_dot = self._secondary(lat, lon, radius, q, mask, performs_bkp)
@@ -319,7 +337,7 @@ class DirectoryIndex:
                 named = np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False))
                 candidates = (candidates[0][named], candidates[1][named], candidates[2][named])
             total = len(candidates[0])
-            return IndexPage(total, self._page(lat, lon, *candidates, limit, offset, sort))
+            return self._finish(total, lat, lon, candidates, limit, offset, sort, build_rows)
         # Count from the per-site mask entries, then add the providers found only at a
         # secondary location.
         starts = self.mask_first[sites]
@@ -357,7 +375,7 @@ class DirectoryIndex:
         rows, row_dot = rows[keep], row_dot[keep]
         close = loc_dot >= cutoff
         candidates = self._candidates(rows, row_dot, loc_rows[close], loc_dot[close])
-        return IndexPage(total, self._page(lat, lon, *candidates, limit, offset, sort))
+        return self._finish(total, lat, lon, candidates, limit, offset, sort, build_rows)
 
     def _candidates(
         self,
@@ -380,7 +398,21 @@ class DirectoryIndex:
         first[1:] = provider[1:] != provider[:-1]
         return provider[first], dots[first], where[first]
 
-    def _page(
+    def _finish(
+        self,
+        total: int,
+        lat: float,
+        lon: float,
+        candidates: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]],
+        limit: int,
+        offset: int,
+        sort: str,
+        build_rows: bool,
+    ) -> IndexPage:
+        picks = self._picks(lat, lon, *candidates, limit, offset, sort)
+        return IndexPage(total, self.page_rows(picks) if build_rows else [], picks)
+
+    def _picks(
         self,
         lat: float,
         lon: float,
@@ -390,9 +422,10 @@ class DirectoryIndex:
         limit: int,
         offset: int,
         sort: str = "distance",
-    ) -> list[tuple[Any, ...]]:
-        """Rows ``offset`` to ``offset + limit - 1`` of the candidates in the search's order,
-        as :class:`IndexPage` rows."""
+    ) -> PagePicks:
+        """Candidates ``offset`` to ``offset + limit - 1`` in the search's order: by dot product
+        (the distance's order), BKP services and NPI, then by the distance itself (two dot
+        products a hair apart can round to one distance), as the SQL orders them."""
         if sort == "volume":
             ranked = np.lexsort((self.npi[rows], -row_dot, -self.bkp[rows]))
         else:
@@ -400,36 +433,53 @@ class DirectoryIndex:
         chosen = ranked[offset : offset + limit]
         page, at = rows[chosen], where[chosen]
         if not len(page):
-            return []
-        # Column by column, then zipped into rows in C: a Python loop over the page's rows,
-        # building each one, was the search's largest cost.
-        taken = self.hits.take(pa.array(page))
-        columns = [taken.column(c).to_pylist() for c in HIT_COLUMNS]
+            return PagePicks.empty()
         site_of = self.sites.of_row[np.minimum(page, max(self.located - 1, 0))].tolist()
         site_distance = {
             s: sql_haversine(lat, lon, float(self.sites.lat[s]), float(self.sites.lon[s]))
             for s in set(site_of)
         }
         distance = [site_distance[s] for s in site_of]
-        place = [0] * len(page)
-        secondary = np.flatnonzero(at >= 0)
-        if len(secondary):  # shown at a secondary location: its address, phone and distance
-            loc = self.loc_hits.take(pa.array(at[secondary]))
+        located_at = at.tolist()
+        for i in np.flatnonzero(at >= 0).tolist():  # at a secondary location: its distance
+            j = located_at[i]
+            distance[i] = sql_haversine(lat, lon, float(self.loc_lat[j]), float(self.loc_lon[j]))
+        bkp, npi = self.bkp[page].tolist(), self.npi[page].tolist()  # (no BKP volume: -1)
+        if sort == "volume":
+            order = sorted(
+                range(len(page)), key=lambda i: (bkp[i] < 0, -max(bkp[i], 0), distance[i], npi[i])
+            )
+        else:
+            order = sorted(
+                range(len(page)), key=lambda i: (distance[i], bkp[i] < 0, -max(bkp[i], 0), npi[i])
+            )
+        provider = page.tolist()
+        return PagePicks(
+            [provider[i] for i in order],
+            [distance[i] for i in order],
+            [located_at[i] for i in order],
+        )
+
+    def page_rows(self, picks: PagePicks) -> list[tuple[Any, ...]]:
+        """The picked providers as :class:`IndexPage` rows, in the picks' order."""
+        if not picks.rows:
+            return []
+        # Column by column, then zipped into rows in C: a Python loop over the page's rows,
+        # building each one, was the search's largest cost.
+        taken = self.hits.take(pa.array(picks.rows, pa.int64()))
+        columns = [taken.column(c).to_pylist() for c in HIT_COLUMNS]
+        place = [0] * len(picks.rows)
+        secondary = [i for i, j in enumerate(picks.location) if j >= 0]
+        if secondary:  # shown at a secondary location: its address and phone
+            at = [picks.location[i] for i in secondary]
+            loc = self.loc_hits.take(pa.array(at, pa.int64()))
             for name, shown in zip(LOCATION_COLUMNS, loc.columns, strict=True):
                 column = columns[HIT_COLUMNS.index(name)]
-                for i, value in zip(secondary.tolist(), shown.to_pylist(), strict=True):
+                for i, value in zip(secondary, shown.to_pylist(), strict=True):
                     column[i] = value
-            for i, j in zip(secondary.tolist(), at[secondary].tolist(), strict=True):
+            for i, j in zip(secondary, at, strict=True):
                 place[i] = int(self.loc_place[j])
-                distance[i] = sql_haversine(
-                    lat, lon, float(self.loc_lat[j]), float(self.loc_lon[j])
-                )
-        out = list(zip(*columns[:12], distance, columns[12], place, strict=True))
-        if sort == "volume":
-            out.sort(key=lambda r: (r[10] is None, -(r[10] or 0), r[12], r[0]))
-        else:
-            out.sort(key=lambda r: (r[12], r[10] is None, -(r[10] or 0), r[0]))
-        return out
+        return list(zip(*columns[:12], picks.distance, columns[12], place, strict=True))
 
 
 def _ranges(

@@ -238,12 +238,26 @@ def _query_name(field: str) -> str:
 
 
 def search_directory(directory: Directory, data: dict[str, Any]) -> Any:
-    """Run the search for ``data``; input errors name the query parameters, not the model."""
-    from spinefx.directory.search import SearchQuery, search
+    """Run the search for ``data``: a :class:`SearchResult`."""
+    from spinefx.directory.search import search
+
+    return search(directory, _search_query(data))
+
+
+def search_directory_json(directory: Directory, data: dict[str, Any]) -> bytes:
+    """The search for ``data`` as the API answers it (:func:`search_json`: the same bytes as
+    the result's ``model_dump_json``, in about a third of the time)."""
+    from spinefx.directory.search import search_json
+
+    return search_json(directory, _search_query(data))
+
+
+def _search_query(data: dict[str, Any]) -> Any:
+    """``data`` as a search query; input errors name the query parameters, not the model."""
+    from spinefx.directory.search import SearchQuery
 
     try:
-        query = parse_input(SearchQuery, data)
-        return search(directory, query)
+        return parse_input(SearchQuery, data)
     except InputError as exc:
         if not any(p.field.startswith("specialties") for p in exc.problems):
             raise
@@ -273,8 +287,7 @@ async def specialists(request: Request) -> Response:
     directory = get_directory(request)
     data = search_data(request.query_params)
     if directory.index_ready():
-        result = search_directory(directory, data)
+        result = search_directory_json(directory, data)
     else:
-        result = await run_in_threadpool(search_directory, directory, data)
-    # Serialised by pydantic in one pass (a third of the time of a dict, then json.dumps).
-    return Response(result.model_dump_json(), media_type="application/json")
+        result = await run_in_threadpool(search_directory_json, directory, data)
+    return Response(result, media_type="application/json")
