@@ -169,6 +169,10 @@ PAGES: dict[str, Callable[[Page], object]] = {
             for h in ("ha", "hm", "hp")
         },
     ),
+    # the reference heights, and T12's height loss entered from a report (no heights at hand)
+    "grading-entered": lambda p: submit(
+        p, "/clinician/grading", {**grading_answers(), "T12.loss": 30}
+    ),
     "candidacy-result": lambda p: submit(
         p, "/clinician/candidacy", {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}
     ),
