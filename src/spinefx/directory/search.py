@@ -32,6 +32,7 @@ from spinefx.directory.index import (
     LOCATION_COLUMNS,
     NAME_TEXT_SQL,
     DirectoryIndex,
+    IndexPage,
     PagePicks,
 )
 from spinefx.directory.store import Directory, DirectorySource, one, read_connection, scalar
@@ -265,6 +266,11 @@ def search(
         index = db.index()
     if index is None:
         return search_sql(db, query)
+    page = _on_index(index, query, build_rows=True)
+    return SearchResult.model_construct(query=query, total=page.total, results=_hits(page.rows))
+
+
+def _on_index(index: DirectoryIndex, query: SearchQuery, *, build_rows: bool) -> IndexPage:
     origin = parse_zip(query.zip)
     page = index.search(
         origin.lat,
@@ -276,8 +282,9 @@ def search(
         query.offset,
         name=_needle(query),
         sort=query.sort,
+        build_rows=build_rows,
     )
-    return SearchResult.model_construct(query=query, total=page.total, results=_hits(page.rows))
+    return page
 
 
 def search_json(
@@ -295,19 +302,7 @@ def search_json(
         index = db.index()
     if index is None:
         return search_sql(db, query).model_dump_json().encode()
-    origin = parse_zip(query.zip)
-    page = index.search(
-        origin.lat,
-        origin.lon,
-        query.radius,
-        specialty_mask(query.specialties),
-        query.performs_bkp,
-        query.limit,
-        query.offset,
-        name=_needle(query),
-        sort=query.sort,
-        build_rows=False,
-    )
+    page = _on_index(index, query, build_rows=False)
     hits = _hit_json(index, page.picks)
     return b"".join(
         (b'{"query":', query.__pydantic_serializer__.to_json(query), b',"total":',
