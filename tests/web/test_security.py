@@ -258,3 +258,24 @@ def test_an_unexpected_error_is_a_500_problem_that_still_has_the_headers(
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "secret detail" not in response.text
     assert response.headers["content-security-policy"] == EXPECTED_CSP
+
+
+def test_fastapis_own_telemetry_never_sees_a_request_even_when_configured(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if an operator had configured OpenTelemetry providers and asked FastAPI to use them:
+    # its telemetry would record refused bodies (a self-check's answers) and error messages.
+    import fastapi.telemetry._asgi as fastapi_telemetry
+
+    monkeypatch.setenv("FASTAPI_OTEL_AUTO_CONFIGURE", "true")
+    monkeypatch.setattr(fastapi_telemetry, "_unconfigured", lambda provider: False)
+    seen: list[str] = []
+
+    async def recording(self: object, *, app: object, scope: dict, **_: object) -> None:
+        seen.append(scope["path"])
+
+    monkeypatch.setattr(fastapi_telemetry.NativeTelemetry, "__call__", recording)
+    with TestClient(create_app(Settings(data_dir=data_dir))) as client:
+        answer = client.post("/api/v1/screening", json={"age": "not a number"})
+    assert answer.status_code == 422
+    assert seen == []

@@ -32,6 +32,7 @@ import jinja2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
@@ -103,6 +104,15 @@ def warm_up(settings: Settings, directory: Directory) -> None:
         log.warning("directory warm-up skipped: %s", type(exc).__name__)
 
 
+NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app serving ``settings`` (the directory at ``settings.directory_db``)."""
     settings = settings or Settings()
@@ -130,6 +140,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        # FastAPI's own OpenTelemetry records a refused request's body and an error's message
+        # once a provider is configured (FASTAPI_OTEL_AUTO_CONFIGURE, say): the answers of a
+        # self-check would leave in them. Off, whatever the environment says.
+        telemetry=NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.templates = make_templates()
