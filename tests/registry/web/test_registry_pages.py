@@ -693,7 +693,7 @@ def test_the_kpi_page_shows_each_kpi_with_its_band_and_a_chart(
     assert "100.0 %" in dxa.group(1) and "&gt;80 %" in dxa.group(1)
     bad = client.get("/registry/kpi?from=2026-13-01")
     assert bad.status_code == 422
-    assert "Enter a date as YYYY-MM-DD." in bad.text
+    assert "Enter a date as YYYY-MM-DD, from 1900-01-01 to 2199-12-31." in bad.text
 
 
 def test_the_audit_log_is_read_only_for_admins_and_auditors(
@@ -874,3 +874,52 @@ def test_each_clinician_result_can_be_saved_to_a_case(
         row = session.scalar(sa.select(Assessment).where(Assessment.case_id == world.active))
         assert row is not None and row.kind == kind
         assert row.input == json.loads(raw)
+
+
+# --- Numbers and dates typed into a URL: a page or a 422, never a 500 -------------------------
+
+HUGE = str(2**70)  # past SQLite's 64-bit integers: an OverflowError in the driver before
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/registry?page=¹", 200),  # "¹".isdigit() is true and int("¹") a ValueError before
+        (f"/registry?page={HUGE}", 200),
+        ("/registry/audit?page=¹", 200),
+        (f"/registry/audit?page={HUGE}", 200),
+        (f"/registry/audit?case={HUGE}", 200),
+        ("/registry/audit?case=¹", 200),
+        ("/registry/kpi?as_of=0001-01-01", 422),
+        ("/registry/kpi?from=9999-01-01&to=9999-12-31", 422),
+        (f"/registry/cases/{HUGE}", 422),
+        (f"/registry/cases/{HUGE}/print", 422),
+        ("/registry/cases/{active}/events/" + HUGE + "/edit", 422),
+    ],
+)
+def test_a_number_or_date_out_of_range_in_a_url_is_never_a_500(
+    client: TestClient, world: World, url: str, status: int
+) -> None:
+    log_in(client, world.email("admin"))
+    answer = client.get(url.format(active=world.active))
+    assert answer.status_code == status, answer.text[:300]
+    assert answer.headers["content-type"].startswith("text/html")
+
+
+def test_a_kpi_date_out_of_range_names_the_range(client: TestClient, world: World) -> None:
+    log_in(client, world.email("admin"))
+    page = client.get("/registry/kpi?as_of=0001-01-01")
+    assert page.status_code == 422
+    assert "Enter a date as YYYY-MM-DD, from 1900-01-01 to 2199-12-31." in page.text
+
+
+def test_a_form_version_in_other_digits_is_refused_naming_it(
+    client: TestClient, world: World
+) -> None:
+    token = log_in(client, world.email("admin"))
+    answer = client.post(
+        f"/registry/cases/{world.review}/accept",
+        data={"csrf_token": token, "version": "¹", "next": "/registry"},
+    )
+    assert answer.status_code == 422, answer.text[:300]
+    assert "version" in answer.text

@@ -21,20 +21,22 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from spinefx.clinical.followup import EARLIEST_FRACTURE_DATE as EARLIEST_DATE
+from spinefx.clinical.followup import LATEST_DATE
 from spinefx.errors import InputError, NotAuthenticated, NotFound, VersionConflict
 from spinefx.registry import audit, auth, cases, kpi, users, worklist
 from spinefx.registry.assessments import summary as assessment_summary
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.models import Case
 from spinefx.registry.permissions import Action, require
-from spinefx.registry.schema import CaseUpdate, parse
+from spinefx.registry.schema import MAX_ID, CaseUpdate, parse
 from spinefx.registry.vocab import (
     EVENT_ORDER,
     INSTRUMENT_RANGES,
@@ -43,6 +45,7 @@ from spinefx.registry.vocab import (
     Instrument,
     Sex,
 )
+from spinefx.validation import parse_int_text
 from spinefx.web.chart_svg import Band, Chart, Series, line_chart_svg
 from spinefx.web.deps import (
     SESSION_COOKIE,
@@ -223,9 +226,30 @@ def _text(data: FormData, name: str) -> str:
 
 def _version(data: FormData) -> int:
     raw = _text(data, "version")
-    if not raw.isdigit():
+    version = _whole_number(raw)
+    if version is None:
         raise InputError("version", raw, "the case version the form was made from")
-    return int(raw)
+    return version
+
+
+# A case, row, page or version number: ASCII digits (``"¹".isdigit()`` is true, and int()
+# refuses it) within the databases' INTEGER, so no number typed into a URL reaches the driver
+# as an overflow. A path id out of that range is a 422 page, as any bad path value.
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _whole_number(raw: str, *, low: int = 0, high: int = MAX_ID) -> int | None:
+    """``raw`` as a whole number from ``low`` to ``high``, or ``None``."""
+    number = parse_int_text(raw) if raw.strip().isascii() else None
+    return number if number is not None and low <= number <= high else None
+
+
+def _page_number(raw: str, size: int) -> int:
+    """The page asked for: 1 when the text is no page number, and at most the last page a
+    database offset can reach (an empty page, past every row)."""
+    number = parse_int_text(raw) if raw.strip().isascii() else None
+    return 1 if number is None or number < 1 else min(number, MAX_ID // size)
 
 
 # --- login and logout -------------------------------------------------------------------------
@@ -346,7 +370,7 @@ def worklist_page(request: Request, login: LoginDep, registry: RegistryDep) -> R
     if found is not None and found not in {f.value for f in FoundBy}:
         errors["found_by"] = "Choose how the case was found."
         found = None
-    number = int(page_no) if page_no.isdigit() and int(page_no) >= 1 else 1
+    number = _page_number(page_no, PAGE_SIZE)
     with registry.transaction() as session:
         sites = users.list_sites(session, login.actor)
         if site is not None and site not in {s.code for s in sites}:
@@ -601,12 +625,16 @@ def _show_case(
 
 
 @router.api_route("/cases/{case_id}", methods=["GET", "HEAD"])
-def case_page(case_id: int, request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+def case_page(
+    case_id: CaseId, request: Request, login: LoginDep, registry: RegistryDep
+) -> Response:
     return _show_case(request, registry, login, case_id)
 
 
 @router.api_route("/cases/{case_id}/print", methods=["GET", "HEAD"])
-def case_print(case_id: int, request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+def case_print(
+    case_id: CaseId, request: Request, login: LoginDep, registry: RegistryDep
+) -> Response:
     with registry.transaction() as session:
         case = cases.get_case(session, login.actor, case_id)
         context = _case_context(case)
@@ -623,7 +651,7 @@ def _conflict_text(exc: VersionConflict) -> str:
 
 @router.post("/cases/{case_id}/accept")
 async def case_accept(
-    case_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+    case_id: CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     data = await request.form()
     next_url = _safe_next(_text(data, "next"), f"{PREFIX}/cases/{case_id}")
@@ -641,7 +669,7 @@ async def case_accept(
 
 @router.post("/cases/{case_id}/dismiss")
 async def case_dismiss(
-    case_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+    case_id: CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     data = await request.form()
     reason = _text(data, "reason")
@@ -673,7 +701,7 @@ async def case_dismiss(
 
 @router.post("/cases/{case_id}")
 async def case_update(
-    case_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+    case_id: CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     data = await request.form()
     typed = {f.name: _text(data, f.name) for f in CASE_FIELDS}
@@ -752,7 +780,7 @@ def _spec(kind: str) -> RowForm:
 
 @router.api_route("/cases/{case_id}/{kind}/new", methods=["GET", "HEAD"])
 def row_new(
-    case_id: int, kind: str, request: Request, login: LoginDep, registry: RegistryDep
+    case_id: CaseId, kind: str, request: Request, login: LoginDep, registry: RegistryDep
 ) -> Response:
     spec = _spec(kind)
     return _row_form_page(request, registry, login, case_id, spec, row_id=None, values={})
@@ -760,9 +788,9 @@ def row_new(
 
 @router.api_route("/cases/{case_id}/{kind}/{row_id}/edit", methods=["GET", "HEAD"])
 def row_edit(
-    case_id: int,
+    case_id: CaseId,
     kind: str,
-    row_id: int,
+    row_id: RowId,
     request: Request,
     login: LoginDep,
     registry: RegistryDep,
@@ -828,16 +856,16 @@ async def _save_row(
 
 @router.post("/cases/{case_id}/{kind}")
 async def row_add(
-    case_id: int, kind: str, request: Request, login: FormLoginDep, registry: RegistryDep
+    case_id: CaseId, kind: str, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     return await _save_row(request, registry, login, case_id, kind, None)
 
 
 @router.post("/cases/{case_id}/{kind}/{row_id}")
 async def row_update(
-    case_id: int,
+    case_id: CaseId,
     kind: str,
-    row_id: int,
+    row_id: RowId,
     request: Request,
     login: FormLoginDep,
     registry: RegistryDep,
@@ -855,10 +883,13 @@ def _date_param(
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
-        errors[name] = "Enter a date as YYYY-MM-DD."
+        day = None
+    if day is None or not EARLIEST_DATE <= day <= LATEST_DATE:
+        errors[name] = f"Enter a date as YYYY-MM-DD, from {EARLIEST_DATE} to {LATEST_DATE}."
         return default
+    return day
 
 
 @router.api_route("/kpi", methods=["GET", "HEAD"])
@@ -929,10 +960,10 @@ def kpi_page(request: Request, login: LoginDep, registry: RegistryDep) -> Respon
 def audit_page(request: Request, login: LoginDep, registry: RegistryDep) -> Response:
     params = request.query_params
     raw_case = params.get("case", "")
-    case_id = int(raw_case) if raw_case.isdigit() else None
+    case_id = _whole_number(raw_case, low=1)
     page_no = params.get("page", "1")
-    number = int(page_no) if page_no.isdigit() and int(page_no) >= 1 else 1
     size = 100
+    number = _page_number(page_no, size)
     with registry.transaction() as session:
         found = audit.entries(
             session, login.actor, case_id=case_id, limit=size, offset=(number - 1) * size
@@ -1041,7 +1072,8 @@ async def save_confirm(request: Request, login: FormLoginDep, registry: Registry
     data = await request.form()
     kind, raw = _text(data, "save_kind"), _text(data, "save_input")
     chosen = _text(data, "case")
-    if not chosen.isdigit():
+    case_id = _whole_number(chosen, low=1)
+    if case_id is None:
         return _save_chooser(
             request,
             registry,
@@ -1051,7 +1083,6 @@ async def save_confirm(request: Request, login: FormLoginDep, registry: Registry
             status=422,
             message="Choose the case to save the result to.",
         )
-    case_id = int(chosen)
     sent, result = _run_rule(kind, raw)
     with registry.transaction() as session:
         case = cases.load_case(session, login.actor, case_id)
