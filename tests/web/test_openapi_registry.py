@@ -79,9 +79,12 @@ def _registry_seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
     app.state.settings = Settings(data_dir=folder, database_url=url)
     with TestClient(app):
         yield
-    assert ANSWERS[200] and ANSWERS[401], ANSWERS
+    past_the_token = sum(n for status, n in ANSWERS.items() if status != 401)
+    assert ANSWERS[401] and past_the_token, ANSWERS
 
 
+# Under the registered profile (tests/conftest.py; ci is derandomized): 15 examples an
+# operation keeps the run near half a minute; SPINEFX_SCHEMA_EXAMPLES=200 for a longer hunt.
 @schema.parametrize()
 @settings(
     max_examples=int(os.environ.get("SPINEFX_SCHEMA_EXAMPLES", "15")),

@@ -4,6 +4,7 @@ what they found, colours that mean what they say, and a plan that prints with it
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -255,3 +256,17 @@ def test_heights_and_a_loss_for_one_level_is_refused(client: TestClient) -> None
     response = client.post("/clinician/grading", data={**HEIGHTS, "L2.loss": "30"})
     assert response.status_code == 422
     assert "L2: enter the three heights or a height loss in %, not both." in response.text
+
+
+def test_the_pages_print_each_criterion_in_the_cores_words(client: TestClient) -> None:
+    from spinefx.clinical import candidacy, followup
+
+    candidacy_page = client.post(
+        "/clinician/candidacy", data={"levels": "L2", "imaging_confirmed": "yes"}
+    ).text
+    for id, words in candidacy.CRITERION_TEXT.items():
+        assert f'data-criterion="{id}"' in candidacy_page
+        assert html_escape(words) in candidacy_page
+    plan = client.post("/clinician/followup", data=FOLLOWUP).text
+    for id, words in followup.CRITERION_TEXT.items():
+        assert re.search(rf'data-check="{id}">.*?{re.escape(html_escape(words))}', plan)
