@@ -16,7 +16,7 @@ import re
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from queue import Full, Queue
 from typing import BinaryIO, TypeVar
@@ -51,6 +51,9 @@ PREFETCH_BATCHES = 8
 # each core parses in turn. See docs/performance.md for the measurements behind them.
 RANGE_BYTES = 64 << 20
 RANGE_BLOCK_SIZE = 8 << 20
+# A stream (an archive's member) is read this much at a time: a zipfile stream's read(n)
+# builds its answer by appending, so one read of 64 MB took far longer than eight of 8 MB.
+STREAM_PIECE_BYTES = 8 << 20
 # How far past a range's nominal end to look for a record start before settling for any newline.
 _BOUNDARY_WINDOW = 1 << 20
 # A record start in a file whose every value is quoted (as NPPES): a newline, then a quote.
@@ -238,13 +241,15 @@ def stream_ranges(
     header = read_header(source, "FILE")
     total = source.size
     reader = _read_ranges if source.member is None else _read_stream_ranges
+    if range_bytes is None:
+        range_bytes = RANGE_BYTES if source.member is None else STREAM_PIECE_BYTES
     ranges = reader(
         source,
         header,
         columns,
         malformed,
         record_start,
-        RANGE_BYTES if range_bytes is None else range_bytes,
+        range_bytes,
         RANGE_BLOCK_SIZE if block_size is None else block_size,
     )
     if prefetch > 0:
@@ -363,7 +368,10 @@ def _read_stream_ranges(
     The stream is read (and decompressed) ``range_bytes`` at a time; each piece is cut after
     the last line break that begins a match of ``record_start`` (else after its last line
     break), the rest carried into the next piece, and each piece parsed on every core as a
-    range of a file is. Memory holds about two pieces, whatever the file's size.
+    range of a file is. The next piece is decompressed on a thread of its own while this one
+    is parsed (zlib and Arrow's parser both let go of the GIL): one after the other, the
+    decompression alone took as long as the parse. Memory holds about three pieces, whatever
+    the file's size.
     """
     read_options = pacsv.ReadOptions(column_names=header, block_size=block_size, use_threads=True)
     parse_options = _skipping_malformed(malformed)
@@ -372,10 +380,39 @@ def _read_stream_ranges(
         stream = source_file.open()
     except (OSError, zipfile.BadZipFile) as exc:
         raise InputError("FILE", str(source_file), f"a readable archive ({exc})") from exc
+    pieces = _prefetched(_stream_pieces(stream, source_file, record_start, range_bytes), 1)
+    try:
+        for piece, position in pieces:
+            # Arrow's own copy of the piece: Arrow's threads may let go of a buffer after
+            # read_csv returns, and one holding Python's bytes must take the GIL to free them,
+            # which at interpreter exit aborted the process (3 exits in 8, "terminate called
+            # without an active exception"; none in 10 with the copy).
+            copy = pa.BufferOutputStream()
+            copy.write(piece)
+            owned = copy.getvalue()
+            del piece
+            try:
+                table = pacsv.read_csv(
+                    pa.BufferReader(owned),
+                    read_options=read_options,
+                    parse_options=parse_options,
+                    convert_options=convert_options,
+                )
+            except pa.ArrowInvalid as exc:
+                raise InputError("FILE", str(source_file), f"a readable CSV file ({exc})") from exc
+            yield table, position
+    finally:
+        pieces.close()
+
+
+def _stream_pieces(
+    stream: BinaryIO, source_file: CsvSource, record_start: re.Pattern[bytes], range_bytes: int
+) -> Iterator[tuple[bytes, int]]:
+    """The pieces of ``stream`` after its header line, each ending where a record ends, with
+    the stream's position just after it; closes the stream when done or closed."""
     try:
         stream.readline(1 << 30)  # the header line
         carry = b""
-        position = 0
         while True:
             try:
                 data = stream.read(max(1, range_bytes))
@@ -392,18 +429,8 @@ def _read_stream_ranges(
             else:
                 carry = b""
             position = stream.tell() - len(carry)
-            if not piece:
-                continue
-            try:
-                table = pacsv.read_csv(
-                    pa.BufferReader(piece),
-                    read_options=read_options,
-                    parse_options=parse_options,
-                    convert_options=convert_options,
-                )
-            except pa.ArrowInvalid as exc:
-                raise InputError("FILE", str(source_file), f"a readable CSV file ({exc})") from exc
-            yield table, position
+            if piece:
+                yield piece, position
     finally:
         stream.close()
 
@@ -444,7 +471,7 @@ class _End:
         self.error = error
 
 
-def _prefetched(items: Iterator[_T], depth: int) -> Iterator[_T]:
+def _prefetched(items: Iterator[_T], depth: int) -> Generator[_T, None, None]:
     """Iterate ``items`` on a background thread, holding at most ``depth`` items ahead.
 
     Errors raised by ``items`` are raised to the consumer; when the consumer stops early (an
