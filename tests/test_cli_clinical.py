@@ -185,13 +185,21 @@ def test_a_fracture_after_as_of_is_exit_2_naming_the_field(tmp_path, capsys):
         (
             "screen",
             REFERENCE_SCREENING,
-            ["The pain started suddenly.", "Fever or chills"],
+            [
+                "Self-check:  See a doctor within the next few days.",
+                "The pain started suddenly.",
+                "Fever or chills",
+            ],
             ["sudden-onset", "red-flag:fever"],
         ),
         (
             "candidacy",
             {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3},
-            ["Roland-Morris Disability Questionnaire over 17", "No absolute contraindication"],
+            [
+                "candidacy:  Meets the coverage criteria",
+                "Roland-Morris Disability Questionnaire over 17",
+                "No absolute contraindication",
+            ],
             ["rdq-over-17", "no-absolute-contraindication"],
         ),
         (

@@ -35,9 +35,12 @@ def _data(result: BaseModel) -> dict[str, Any]:
     return result.model_dump(mode="json")
 
 
-def _outcome(label: str, outcome: str) -> None:
+def _outcome(label: str, outcome: str, words: str | None = None) -> None:
+    """The result's headline: its words where the core has them, its id after them (the id
+    ``--json`` gives)."""
     style = OUTCOME_STYLE.get(outcome, "bold")
-    console.print(f"{label}: [{style}] {outcome} [/]")
+    shown = f"{escape(words)} [dim]({outcome})[/]" if words else outcome
+    console.print(f"{label}: [{style}] {shown} [/]")
 
 
 def _print_criteria(
@@ -76,10 +79,10 @@ def _bullets(title: str, lines: list[str]) -> None:
 
 
 def screening(result: BaseModel) -> None:
-    from spinefx.clinical.screening import RED_FLAG_SHORT, criterion_text
+    from spinefx.clinical.screening import OUTCOME_ACTIONS, RED_FLAG_SHORT, criterion_text
 
     data = _data(result)
-    _outcome("Self-check", data["outcome"])
+    _outcome("Self-check", data["outcome"], OUTCOME_ACTIONS.get(data["outcome"]))
     _print_criteria(data["criteria"], criterion_text)
     if data["unanswered_red_flags"]:
         console.print(
@@ -140,10 +143,11 @@ def grading(result: BaseModel) -> None:
 
 
 def candidacy(result: BaseModel) -> None:
-    from spinefx.clinical.candidacy import criterion_text
+    from spinefx.clinical.candidacy import CANDIDACY_OUTCOMES, criterion_text
 
     data = _data(result)
-    _outcome("Balloon kyphoplasty candidacy", data["outcome"])
+    verdict = data["outcome"]
+    _outcome("Balloon kyphoplasty candidacy", verdict, CANDIDACY_OUTCOMES.get(verdict))
     _print_criteria(data["criteria"], criterion_text)
     cautions = [
         c["text"] if isinstance(c, dict) else str(c)

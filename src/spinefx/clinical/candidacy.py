@@ -371,3 +371,12 @@ def assess(inp: CandidacyInput) -> CandidacyResult:
 def unknown_criteria(result: CandidacyResult) -> list[str]:
     """The ids of the criteria still unknown: what to ask next."""
     return [c.id for c in result.criteria if c.status is Status.UNKNOWN]
+
+
+# The verdict in words, for the pages and the command line.
+CANDIDACY_OUTCOMES = {
+    "meets-criteria": "Meets the coverage criteria",
+    "does-not-meet": "Does not meet the coverage criteria",
+    "incomplete": "Incomplete: some criteria are unknown",
+    "contraindicated": "Contraindicated",
+}

@@ -377,3 +377,27 @@ def _next_steps(outcome: Outcome, unanswered: tuple[str, ...], concern: Tri) -> 
     if unanswered and outcome is not Outcome.EMERGENCY:
         steps = (*steps, _UNANSWERED_NOTE)
     return steps
+
+
+# What to do and how soon: the first words of a result (the finding follows).
+OUTCOME_ACTIONS = {
+    "emergency": "Call 911 or go to an emergency department now.",
+    "urgent": "See a doctor today.",
+    "possible-vcf": "See a doctor within the next few days.",
+    "see-doctor": "See a doctor within the next few days.",
+    "not-indicated": "See a doctor if the pain gets worse or does not ease within a week or two.",
+    "incomplete": "Answer the remaining questions, or see a doctor about your back pain.",
+}
+OUTCOME_HEADLINES = {
+    "emergency": "Call 911 or go to an emergency department now.",
+    "urgent": "Be seen by a doctor today.",
+    "possible-vcf": "Your answers fit a possible spinal compression fracture.",
+    "see-doctor": (
+        "Your answers do not match the whole checklist, but your age or bone health, with pain "
+        "like this, is reason enough to be checked."
+    ),
+    "not-indicated": (
+        "This check did not find the pattern it looks for, but it cannot rule out a fracture."
+    ),
+    "incomplete": "We need more answers to give a result.",
+}

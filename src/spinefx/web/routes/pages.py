@@ -65,35 +65,6 @@ CHOICE_LABELS = {
 }
 
 
-# What to do and how soon: the first words of a result (the finding follows).
-OUTCOME_ACTIONS = {
-    "emergency": "Call 911 or go to an emergency department now.",
-    "urgent": "See a doctor today.",
-    "possible-vcf": "See a doctor within the next few days.",
-    "see-doctor": "See a doctor within the next few days.",
-    "not-indicated": "See a doctor if the pain gets worse or does not ease within a week or two.",
-    "incomplete": "Answer the remaining questions, or see a doctor about your back pain.",
-}
-OUTCOME_HEADLINES = {
-    "emergency": "Call 911 or go to an emergency department now.",
-    "urgent": "Be seen by a doctor today.",
-    "possible-vcf": "Your answers fit a possible spinal compression fracture.",
-    "see-doctor": (
-        "Your answers do not match the whole checklist, but your age or bone health, with pain "
-        "like this, is reason enough to be checked."
-    ),
-    "not-indicated": (
-        "This check did not find the pattern it looks for, but it cannot rule out a fracture."
-    ),
-    "incomplete": "We need more answers to give a result.",
-}
-
-CANDIDACY_OUTCOMES = {
-    "meets-criteria": "Meets the coverage criteria",
-    "does-not-meet": "Does not meet the coverage criteria",
-    "incomplete": "Incomplete: some criteria are unknown",
-    "contraindicated": "Contraindicated",
-}
 TRIGGER_WORDS = {"met": "Yes", "not-met": "No", "unknown": "Not known"}
 # The numbered panels of a Learn figure, captioned in the page (not in the drawing) so that the
 # words keep the page's type size on a phone.
@@ -303,8 +274,8 @@ async def check_result(request: Request, templates: TemplatesDep) -> Response:
         "check_result.html",
         {
             "result": result,
-            "headline": OUTCOME_HEADLINES.get(result.outcome.value, ""),
-            "action": OUTCOME_ACTIONS.get(result.outcome.value, ""),
+            "headline": screening.OUTCOME_HEADLINES.get(result.outcome.value, ""),
+            "action": screening.OUTCOME_ACTIONS.get(result.outcome.value, ""),
             "criteria": [(c, screening.criterion_text(c.id)) for c in criteria],
             "flags": [(c, screening.criterion_text(c.id)) for c in flags],
             "flags_present": [c for c in flags if c.status.value == "met"],
@@ -826,7 +797,7 @@ async def candidacy_result(request: Request, templates: TemplatesDep) -> Respons
             followup_prefill.append(("vertebral_fractures", str(len(inp.levels))))
         return {
             "result": result,
-            "outcome_text": CANDIDACY_OUTCOMES.get(result.outcome, result.outcome),
+            "outcome_text": candidacy.CANDIDACY_OUTCOMES.get(result.outcome, result.outcome),
             "criteria": candidacy_rows(result.criteria),
             "followup_prefill": followup_prefill,
             "prefill_name": PREFILL,
