@@ -377,6 +377,6 @@ def unknown_criteria(result: CandidacyResult) -> list[str]:
 CANDIDACY_OUTCOMES = {
     "meets-criteria": "Meets the coverage criteria",
     "does-not-meet": "Does not meet the coverage criteria",
-    "incomplete": "Incomplete: some criteria are unknown",
+    "incomplete": "Incomplete: some criteria are not known",
     "contraindicated": "Contraindicated",
 }

@@ -25,7 +25,6 @@ from typing import Any, Final
 from spinefx.clinical import candidacy, screening
 
 __all__ = [
-    "CANDIDACY_VERDICTS",
     "CHECKLIST_SIGNS",
     "SCREENING_ACTIONS",
     "summary",
@@ -53,12 +52,6 @@ CHECKLIST_SIGNS: Final[tuple[str, ...]] = (
     "pain-over-3-days",
     "age-over-50-or-osteoporosis",
 )
-CANDIDACY_VERDICTS: Final[Mapping[str, str]] = {
-    "meets-criteria": "Meets the coverage criteria",
-    "does-not-meet": "Does not meet the coverage criteria",
-    "incomplete": "Incomplete: some criteria are not known",
-    "contraindicated": "Contraindicated",
-}
 RED_FLAG = "red-flag:"
 
 
@@ -153,7 +146,7 @@ def _grading(result: Mapping[str, Any]) -> str:
 
 def _candidacy(result: Mapping[str, Any]) -> str:
     outcome = str(result.get("outcome") or "")
-    verdict = CANDIDACY_VERDICTS.get(outcome, outcome.replace("-", " ").capitalize())
+    verdict = candidacy.CANDIDACY_OUTCOMES.get(outcome, outcome.replace("-", " ").capitalize())
     status = dict(_criteria(result))
     # the alternatives inside a whole (the indication's parts) are not criteria on their own:
     # the whole is listed, met or not
