@@ -272,7 +272,7 @@ def search(
 
 def _on_index(index: DirectoryIndex, query: SearchQuery, *, build_rows: bool) -> IndexPage:
     origin = parse_zip(query.zip)
-    page = index.search(
+    return index.search(
         origin.lat,
         origin.lon,
         query.radius,
@@ -284,7 +284,6 @@ def _on_index(index: DirectoryIndex, query: SearchQuery, *, build_rows: bool) ->
         sort=query.sort,
         build_rows=build_rows,
     )
-    return page
 
 
 def search_json(
