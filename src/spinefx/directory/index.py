@@ -445,13 +445,17 @@ class DirectoryIndex:
             j = located_at[i]
             distance[i] = sql_haversine(lat, lon, float(self.loc_lat[j]), float(self.loc_lon[j]))
         bkp, npi = self.bkp[page].tolist(), self.npi[page].tolist()  # (no BKP volume: -1)
+
+        def most_bkp_first(i: int) -> tuple[bool, int]:
+            return bkp[i] < 0, -max(bkp[i], 0)
+
         if sort == "volume":
             order = sorted(
-                range(len(page)), key=lambda i: (bkp[i] < 0, -max(bkp[i], 0), distance[i], npi[i])
+                range(len(page)), key=lambda i: (*most_bkp_first(i), distance[i], npi[i])
             )
         else:
             order = sorted(
-                range(len(page)), key=lambda i: (distance[i], bkp[i] < 0, -max(bkp[i], 0), npi[i])
+                range(len(page)), key=lambda i: (distance[i], *most_bkp_first(i), npi[i])
             )
         provider = page.tolist()
         return PagePicks(
