@@ -18,14 +18,14 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from spinefx.errors import InputError
+from spinefx.errors import FieldProblem, InputError
 from spinefx.registry import users
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.models import Site, User, utcnow
 from spinefx.registry.permissions import Action, require
 from spinefx.registry.vocab import Role
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
-from spinefx.web.registry_forms import FormField
+from spinefx.web.registry_forms import FormField, form_errors
 from spinefx.web.routes.registry_pages import PREFIX, _page, _text
 
 __all__ = ["ROLE_HELP", "ROLE_WORDS", "router", "user_state"]
@@ -88,11 +88,11 @@ def _fields(sites: Sequence[Site], *, new: bool) -> tuple[FormField, ...]:
 
 
 def _errors(exc: InputError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for p in exc.problems:
-        field = FIELDS.get(p.field, p.field if p.field in NAMES else "(input)")
-        errors.setdefault(field, f"Allowed: {p.allowed}.")
-    return errors
+    """The data layer's problems (named as the CLI's options are) on this form's fields."""
+    renamed = tuple(
+        FieldProblem(FIELDS.get(p.field, p.field), p.value, p.allowed) for p in exc.problems
+    )
+    return form_errors(renamed, NAMES)
 
 
 def _form_page(
