@@ -7,7 +7,10 @@ import random
 from pathlib import Path
 
 import duckdb
+import pydantic_core
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import spinefx.directory.search as search_module
 from spinefx.directory.geo import ZipLocator, _centroids
@@ -167,3 +170,20 @@ def test_the_api_json_is_the_same_when_the_kept_pieces_are_dropped(
         sizes.append(len(search_module._PIECES[index]))
     assert max(sizes) <= 200  # the bound, or one page (up to 200 hits) just after a drop
     assert any(later < before for before, later in itertools.pairwise(sizes))
+
+
+@given(st.floats(min_value=0, max_value=25_000, allow_nan=False))
+def test_the_api_writes_a_distance_as_the_hit_model_does(miles: float) -> None:
+    # search_json formats distances with printf's %.1f; a hit's JSON holds round(miles, 1).
+    assert search_module._MILES_FORMAT % miles == pydantic_core.to_json(round(miles, 1))
+
+
+def test_the_api_json_keeps_a_percent_sign_in_a_name(tmp_path: Path) -> None:
+    db = national_db(tmp_path / "percent.duckdb", 2_000, ordered=True)
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("UPDATE providers SET name = name || ' 100% %s %.1f' WHERE npi_int % 2 = 0")
+    index = load_index(db)
+    query = SearchQuery(zip="10001", radius=500, specialties=SPECIALTY_IDS, limit=200)
+    expected = search_sql(db, query).model_dump_json().encode()
+    assert b"100% %s %.1f" in expected
+    assert search_json(db, query, index=index) == expected

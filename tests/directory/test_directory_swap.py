@@ -156,6 +156,25 @@ def test_the_handle_reports_a_file_removed_and_one_damaged(tmp_path: Path) -> No
     handle.close()
 
 
+def test_the_loaded_index_is_offered_only_while_it_is_the_files(
+    tmp_path: Path, two_directories: tuple[Path, Path]
+) -> None:
+    first, second = two_directories
+    target = tmp_path / "directory.duckdb"
+    handle = Directory(target)
+    assert handle.loaded_index() is None  # no file
+    swap_in(first, target)
+    assert handle.loaded_index() is None  # not loaded yet: the API loads it off the loop
+    index = handle.index()
+    assert handle.loaded_index() is index
+    swap_in(second, target)
+    assert handle.loaded_index() is None  # the file changed: its index is not this one
+    assert handle.index() is not index
+    target.unlink()
+    assert handle.loaded_index() is None
+    handle.close()
+
+
 def test_api_searches_during_swaps_answer_200(
     tmp_path: Path, two_directories: tuple[Path, Path]
 ) -> None:

@@ -24,6 +24,7 @@ it is done once per open database file, by whoever owns the handle (the web app 
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,7 @@ HIT_COLUMNS = (
 # The text a name search looks in: the legal name and the other names, lower-cased, apart.
 NAME_TEXT_SQL = "lower(concat_ws(chr(31), name, array_to_string(other_names, chr(31))))"
 _EDGE_MILES = 1e-6  # as in search.py: far above the dot product's rounding error
+_KEPT_MASKS = 64  # the per-site counts of at most this many specialty masks are kept
 _NO_BKP = -1  # the BKP key of a provider without Medicare volume (sorts after every count)
 
 # The providers, in the order they are stored: the ingest stores them by site (latitude, then
@@ -82,11 +84,19 @@ LOCATION_COLUMNS = ("address", "city", "state", "zip", "phone")
 def sql_haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """The haversine distance in miles, with the very operations, in the same order, of the SQL
     expression in :mod:`spinefx.directory.search` (so both give the same bits)."""
+    return _haversine(lat1, lon1, math.cos(math.radians(lat1)), lat2, lon2,
+                      math.cos(math.radians(lat2)))  # fmt: skip
+
+
+def _haversine(
+    lat1: float, lon1: float, cos_lat1: float, lat2: float, lon2: float, cos_lat2: float
+) -> float:
+    """:func:`sql_haversine` given each latitude's cosine (``cos(radians(lat))``, the same bits
+    however often it is computed): the index keeps its sites' cosines, and a search computes
+    its origin's once."""
     a = (
         math.sin(math.radians(lat2 - lat1) / 2) ** 2
-        + math.cos(math.radians(lat1))
-        * math.cos(math.radians(lat2))
-        * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+        + cos_lat1 * cos_lat2 * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, a)))
 
@@ -170,6 +180,11 @@ class _Sites:
         self.uy = _numpy(rows, "uy", np.float64, taken)
         self.uz = _numpy(rows, "uz", np.float64, taken)
         self.of_row = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(self.first))
+        # The same as Python floats, with each latitude's cosine, for the page's distances (a
+        # numpy scalar costs more to read than the haversine's arithmetic).
+        self.lat_floats: list[float] = self.lat.tolist()
+        self.lon_floats: list[float] = self.lon.tolist()
+        self.cos_lat: list[float] = [math.cos(math.radians(x)) for x in self.lat_floats]
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -183,19 +198,22 @@ class _Sites:
         dot_inside = math.cos(max(0.0, angle - _EDGE_MILES / EARTH_RADIUS_MILES))
         dot_outside = math.cos(angle + _EDGE_MILES / EARTH_RADIUS_MILES)
         box = bounding_box(lat, lon, radius)
-        low = int(np.searchsorted(self.lat, box[0], side="left"))
-        high = int(np.searchsorted(self.lat, box[1], side="right"))
-        sites = np.arange(low, high, dtype=np.int64)
+        low = bisect.bisect_left(self.lat_floats, box[0])
+        high = bisect.bisect_right(self.lat_floats, box[1])
         if lon_bounds_useful(box):
             lons = self.lon[low:high]
-            sites = sites[(lons >= box[2]) & (lons <= box[3])]
+            sites = np.flatnonzero((lons >= box[2]) & (lons <= box[3])) + low
+        else:
+            sites = np.arange(low, high, dtype=np.int64)
         dot = self.ux[sites] * q[0] + self.uy[sites] * q[1] + self.uz[sites] * q[2]
         inside = dot >= dot_inside
-        edge = np.flatnonzero(~inside & (dot >= dot_outside))
-        for i in edge:  # within a millionth of a mile of the edge: the haversine decides
-            s = sites[i]
-            if sql_haversine(lat, lon, float(self.lat[s]), float(self.lon[s])) <= radius:
-                inside[i] = True
+        near_edge = dot >= dot_outside
+        if np.count_nonzero(near_edge) > np.count_nonzero(inside):
+            # Within a millionth of a mile of the edge: the haversine decides.
+            for i in np.flatnonzero(near_edge & ~inside).tolist():
+                s = int(sites[i])
+                if sql_haversine(lat, lon, self.lat_floats[s], self.lon_floats[s]) <= radius:
+                    inside[i] = True
         return sites[inside], dot[inside]
 
     def rows(
@@ -251,6 +269,7 @@ class DirectoryIndex:
         self.entry_count = counts.astype(np.int64)
         self.entry_bkp_count = bkp_counts
         self.mask_first = np.searchsorted(keys // span, np.arange(n_sites + 1)).astype(np.int64)
+        self._counts: dict[tuple[int, bool], npt.NDArray[np.int64]] = {}  # see _site_counts
         # Secondary practice locations: their own sites, each row with its provider's row.
         self.loc_sites: _Sites | None = None
         if locations is not None and locations.num_rows:
@@ -261,7 +280,6 @@ class DirectoryIndex:
             self.loc_provider = _numpy(pa.Table.from_arrays([where], ["r"]), "r", np.int64)
             self.loc_place = _numpy(locations, "place", np.int64)
             self.loc_hits = locations.select(list(LOCATION_COLUMNS)).combine_chunks()
-            self.loc_lat, self.loc_lon = loc_lat, loc_lon
 
     @classmethod
     def load(cls, conn: duckdb.DuckDBPyConnection) -> DirectoryIndex:
@@ -287,6 +305,22 @@ class DirectoryIndex:
         if performs_bkp:
             keep &= self.bkp[rows] > 0
         return keep
+
+    def _site_counts(self, mask: int, performs_bkp: bool) -> npt.NDArray[np.int64]:
+        """Per site, its providers whose specialty mask meets ``mask`` (with BKP services, if
+        ``performs_bkp``): summed from the site's mask entries once per mask asked for, and
+        kept (a few masks are asked for: the default specialties, one or two chosen)."""
+        key = (mask, performs_bkp)
+        counts = self._counts.get(key)
+        if counts is None:
+            per_entry = self.entry_bkp_count if performs_bkp else self.entry_count
+            matched = np.where((self.entry_mask & mask) != 0, per_entry, 0)
+            running = np.concatenate([np.zeros(1, np.int64), np.cumsum(matched)])
+            counts = running[self.mask_first[1:]] - running[self.mask_first[:-1]]
+            if len(self._counts) >= _KEPT_MASKS:
+                self._counts.clear()
+            self._counts[key] = counts
+        return counts
 
     def _secondary(
         self,
@@ -338,16 +372,9 @@ class DirectoryIndex:
                 candidates = (candidates[0][named], candidates[1][named], candidates[2][named])
             total = len(candidates[0])
             return self._finish(total, lat, lon, candidates, limit, offset, sort, build_rows)
-        # Count from the per-site mask entries, then add the providers found only at a
+        # Count from each site's matching providers, then add the providers found only at a
         # secondary location.
-        starts = self.mask_first[sites]
-        lengths = self.mask_first[sites + 1] - starts
-        per_site = np.zeros(len(sites), np.int64)
-        if len(sites):
-            entries = _ranges(starts, lengths)
-            counts = self.entry_bkp_count if performs_bkp else self.entry_count
-            matched = np.where((self.entry_mask[entries] & mask) != 0, counts[entries], 0)
-            per_site = np.add.reduceat(matched, np.cumsum(lengths) - lengths)  # each site has one
+        per_site = self._site_counts(mask, performs_bkp)[sites]
         primary_total = int(per_site.sum())
         total = primary_total
         if len(loc_rows):
@@ -357,7 +384,9 @@ class DirectoryIndex:
             site_of = np.where(provider < self.located, self.sites.of_row[
                 np.minimum(provider, max(self.located - 1, 0))], len(self.sites))  # fmt: skip
             only_here = provider[~in_range[site_of]]
-            total += len(np.unique(only_here))
+            # (A set counts a few hundred faster than np.unique, which sorts.)
+            total += len(set(only_here.tolist())) if len(only_here) < 512 else len(
+                np.unique(only_here))  # fmt: skip
         wanted = offset + limit
         if total <= offset:
             return IndexPage(total, [])
@@ -434,35 +463,33 @@ class DirectoryIndex:
         page, at = rows[chosen], where[chosen]
         if not len(page):
             return PagePicks.empty()
-        site_of = self.sites.of_row[np.minimum(page, max(self.located - 1, 0))].tolist()
-        site_distance = {
-            s: sql_haversine(lat, lon, float(self.sites.lat[s]), float(self.sites.lon[s]))
-            for s in set(site_of)
-        }
-        distance = [site_distance[s] for s in site_of]
-        located_at = at.tolist()
-        for i in np.flatnonzero(at >= 0).tolist():  # at a secondary location: its distance
-            j = located_at[i]
-            distance[i] = sql_haversine(lat, lon, float(self.loc_lat[j]), float(self.loc_lon[j]))
-        bkp, npi = self.bkp[page].tolist(), self.npi[page].tolist()  # (no BKP volume: -1)
-
-        def most_bkp_first(i: int) -> tuple[bool, int]:
-            return bkp[i] < 0, -max(bkp[i], 0)
-
-        if sort == "volume":
-            order = sorted(
-                range(len(page)), key=lambda i: (*most_bkp_first(i), distance[i], npi[i])
-            )
-        else:
-            order = sorted(
-                range(len(page)), key=lambda i: (distance[i], *most_bkp_first(i), npi[i])
-            )
-        provider = page.tolist()
-        return PagePicks(
-            [provider[i] for i in order],
-            [distance[i] for i in order],
-            [located_at[i] for i in order],
-        )
+        # Each distance once per site (a page's providers share a few sites), at the primary
+        # location's site or at the secondary location's.
+        sites = self.sites
+        site_of = sites.of_row[np.minimum(page, max(self.located - 1, 0))].tolist()
+        cos_lat = math.cos(math.radians(lat))
+        known: dict[int, float] = {}
+        distance = []
+        for s in site_of:
+            miles = known.get(s)
+            if miles is None:
+                miles = known[s] = _haversine(lat, lon, cos_lat, sites.lat_floats[s],
+                                              sites.lon_floats[s], sites.cos_lat[s])  # fmt: skip
+            distance.append(miles)
+        secondary = np.flatnonzero(at >= 0)
+        if len(secondary):  # shown at a secondary location: the distance to it
+            loc = self.loc_sites
+            assert loc is not None  # a secondary location implies its sites
+            for i, s in zip(secondary.tolist(), loc.of_row[at[secondary]].tolist(), strict=True):
+                distance[i] = _haversine(lat, lon, cos_lat, loc.lat_floats[s], loc.lon_floats[s],
+                                         loc.cos_lat[s])  # fmt: skip
+        # By the distance itself, then most BKP services first (none, -1, last), then NPI; or,
+        # by volume, BKP services, distance, NPI. Stable, as the SQL's order is total.
+        distances = np.array(distance)
+        fewer_bkp, npi = -self.bkp[page], self.npi[page]
+        keys = (npi, distances, fewer_bkp) if sort == "volume" else (npi, fewer_bkp, distances)
+        order = np.lexsort(keys)
+        return PagePicks(page[order].tolist(), distances[order].tolist(), at[order].tolist())
 
     def page_rows(self, picks: PagePicks) -> list[tuple[Any, ...]]:
         """The picked providers as :class:`IndexPage` rows, in the picks' order."""

@@ -16,7 +16,6 @@ import math
 import weakref
 from typing import Annotated, Any, Literal
 
-import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from spinefx.directory.geo import (
@@ -302,47 +301,43 @@ def search_json(
     if index is None:
         return search_sql(db, query).model_dump_json().encode()
     page = _on_index(index, query, build_rows=False)
-    hits = _hit_json(index, page.picks)
     return b"".join(
         (b'{"query":', query.__pydantic_serializer__.to_json(query), b',"total":',
-         str(page.total).encode(), b',"results":[', b",".join(hits), b"]}")
+         str(page.total).encode(), b',"results":[', _hits_json(index, page.picks), b"]}")
     )  # fmt: skip
 
 
-_MAX_PIECES = 100_000  # providers whose JSON pieces an index keeps (some 35 MB)
-_PIECES: weakref.WeakKeyDictionary[DirectoryIndex, dict[tuple[int, int], tuple[bytes, bytes]]] = (
+_MAX_PIECES = 100_000  # providers whose JSON templates an index keeps (some 35 MB)
+_PIECES: weakref.WeakKeyDictionary[DirectoryIndex, dict[tuple[int, int], bytes]] = (
     weakref.WeakKeyDictionary()
 )
-_MILES_JSON: dict[float, bytes] = {}  # distance, rounded, as pydantic writes it
 _DISTANCE_NAME = b'"distance_miles":'
 _DISTANCE_KEY = _DISTANCE_NAME + b"0.0,"
+# A distance as a hit's JSON writes it: rounded to a tenth, which printf's "%.1f" gives too, to
+# the same digits (both round the exact binary value correctly; a test checks the two agree).
+_MILES_FORMAT = b"%.1f"
 
 
-def _hit_json(index: DirectoryIndex, picks: PagePicks) -> list[bytes]:
-    """The page's hits as JSON, from each provider's kept pieces at its place (made for those
-    not kept)."""
-    kept = _PIECES.setdefault(index, {})
+def _hits_json(index: DirectoryIndex, picks: PagePicks) -> bytes:
+    """The page's hits, the JSON array's items: each provider's kept template at its place
+    (its JSON with a printf slot for the distance; made for those not kept), joined, then
+    formatted with the page's distances in one call."""
+    kept = _PIECES.get(index)
+    if kept is None:
+        kept = _PIECES.setdefault(index, {})
     places = list(zip(picks.rows, picks.location, strict=True))
-    pieces = {place: kept.get(place) for place in places}  # this page's (kept may be cleared)
-    missing = [place for place, found in pieces.items() if found is None]
-    if missing:
+    templates = list(map(kept.get, places))  # this page's (kept may be cleared below)
+    if None in templates:
+        missing = [place for place, found in zip(places, templates, strict=True) if not found]
         if len(kept) + len(missing) > _MAX_PIECES:
             kept.clear()
         at_zero = PagePicks([r for r, _ in missing], [0.0] * len(missing), [a for _, a in missing])
         for place, hit in zip(missing, _hits(index.page_rows(at_zero)), strict=True):
             head, _, tail = hit.__pydantic_serializer__.to_json(hit).partition(_DISTANCE_KEY)
-            pieces[place] = kept[place] = (head + _DISTANCE_NAME, b"," + tail)
-    out = []
-    for place, miles in zip(places, picks.distance, strict=True):
-        found = pieces[place]
-        assert found is not None  # made above
-        head, tail = found
-        rounded = round(miles, 1)
-        miles_json = _MILES_JSON.get(rounded)
-        if miles_json is None:
-            miles_json = _MILES_JSON[rounded] = pydantic_core.to_json(rounded)
-        out.append(b"".join((head, miles_json, tail)))
-    return out
+            kept[place] = b"".join((head.replace(b"%", b"%%"), _DISTANCE_NAME, _MILES_FORMAT,
+                                    b",", tail.replace(b"%", b"%%")))  # fmt: skip
+        templates = [found or kept[place] for place, found in zip(places, templates, strict=True)]
+    return b",".join(templates) % tuple(picks.distance)  # type: ignore[arg-type]
 
 
 def search_sql(db: DirectorySource, query: SearchQuery) -> SearchResult:

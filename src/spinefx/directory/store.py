@@ -452,18 +452,19 @@ class Directory:
             if used.retired and used.readers == 0:
                 used.close()
 
-    def index_ready(self) -> bool:
-        """Whether :meth:`index` would answer without loading anything (the file is open, has
-        not changed, and its index is loaded)."""
+    def loaded_index(self) -> DirectoryIndex | None:
+        """The file's index if :meth:`index` would answer without loading anything (the file is
+        open, has not changed, and its index is loaded), else None."""
         try:
             identity = _identity(self.path)
         except (DirectoryNotLoaded, DataError):
-            return False
+            return None
         with self._lock:
             current = self._open
-            return (
-                current is not None and current.identity == identity and current.index is not None
-            )
+            if current is None or current.identity != identity:
+                return None
+            index: DirectoryIndex | None = current.index
+            return index
 
     def index(self) -> DirectoryIndex:
         """The in-memory search index of the file as it is now, loaded on first use (some

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from spinefx.clinical import candidacy, followup, morphometry, screening
 from spinefx.directory.geo import ZIP_PATTERN
+from spinefx.directory.index import DirectoryIndex
 from spinefx.directory.search import SearchResult
 from spinefx.directory.store import Directory
 from spinefx.errors import FieldProblem, InputError
@@ -113,33 +114,6 @@ def _rule_endpoint(rule: Rule) -> Callable[[Request], Any]:
 
     endpoint.__name__ = f"post_{rule.path}"
     return endpoint
-
-
-for _rule in RULES:
-    router.add_api_route(
-        f"/{_rule.path}",
-        _rule_endpoint(_rule),
-        methods=["POST"],
-        summary=_rule.summary,
-        response_class=JSONResponse,
-        responses={
-            200: {"model": _rule.result, "description": "The result, as the CLI's --json"},
-            400: _PROBLEM_RESPONSE,
-            413: _PROBLEM_RESPONSE,
-            415: _PROBLEM_RESPONSE,
-            422: _PROBLEM_RESPONSE,
-        },
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{_rule.input.__name__}"}
-                    }
-                },
-            }
-        },
-    )
 
 
 # --- GET /api/v1/specialists ----------------------------------------------------------------
@@ -244,12 +218,15 @@ def search_directory(directory: Directory, data: dict[str, Any]) -> Any:
     return search(directory, _search_query(data))
 
 
-def search_directory_json(directory: Directory, data: dict[str, Any]) -> bytes:
+def search_directory_json(
+    directory: Directory, data: dict[str, Any], index: DirectoryIndex | None = None
+) -> bytes:
     """The search for ``data`` as the API answers it (:func:`search_json`: the same bytes as
-    the result's ``model_dump_json``, in about a third of the time)."""
+    the result's ``model_dump_json``, in about a third of the time), on ``index`` when the
+    caller has the directory's loaded index at hand."""
     from spinefx.directory.search import search_json
 
-    return search_json(directory, _search_query(data))
+    return search_json(directory, _search_query(data), index=index)
 
 
 def _search_query(data: dict[str, Any]) -> Any:
@@ -286,8 +263,37 @@ async def specialists(request: Request) -> Response:
     # more than the search), in a worker thread while it still has to be loaded.
     directory = get_directory(request)
     data = search_data(request.query_params)
-    if directory.index_ready():
-        result = search_directory_json(directory, data)
+    index = directory.loaded_index()
+    if index is not None:
+        result = search_directory_json(directory, data, index)
     else:
         result = await run_in_threadpool(search_directory_json, directory, data)
     return Response(result, media_type="application/json")
+
+
+# After the specialist search: routes are tried in order, and the search is the busiest.
+for _rule in RULES:
+    router.add_api_route(
+        f"/{_rule.path}",
+        _rule_endpoint(_rule),
+        methods=["POST"],
+        summary=_rule.summary,
+        response_class=JSONResponse,
+        responses={
+            200: {"model": _rule.result, "description": "The result, as the CLI's --json"},
+            400: _PROBLEM_RESPONSE,
+            413: _PROBLEM_RESPONSE,
+            415: _PROBLEM_RESPONSE,
+            422: _PROBLEM_RESPONSE,
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{_rule.input.__name__}"}
+                    }
+                },
+            }
+        },
+    )
