@@ -116,6 +116,13 @@ def _numpy(
     return np.ascontiguousarray(array.combine_chunks().to_numpy(zero_copy_only=False), dtype=dtype)
 
 
+def _one_batch(table: pa.Table) -> pa.RecordBatch:
+    """The table as one record batch: a page's take from it costs a third less than from a
+    table (a take from a table of many chunks cost 30 ms)."""
+    return pa.RecordBatch.from_arrays([c.combine_chunks() for c in table.columns],
+                                      schema=table.schema)  # fmt: skip
+
+
 def _in_order(
     lat: npt.NDArray[np.float64],
     lon: npt.NDArray[np.float64],
@@ -251,8 +258,7 @@ class DirectoryIndex:
         self.bkp = _numpy(everyone, "bkp_key", np.int64)
         self.npi = _numpy(everyone, "npi_int", np.int64)
         self.name_text = everyone.column("name_text").combine_chunks()
-        self.hits = everyone.select(list(HIT_COLUMNS)).combine_chunks()  # (a take from many
-        # chunks costs 30 ms)
+        self.hits = _one_batch(everyone.select(list(HIT_COLUMNS)))
         n_sites = len(self.sites)
         # Per site, each distinct specialty mask with its count of providers, of all and of
         # those with BKP services: entries mask_first[s] to mask_first[s + 1] - 1.
@@ -279,7 +285,7 @@ class DirectoryIndex:
             where = pc.index_in(locations.column("npi"), value_set=self.hits.column("npi"))
             self.loc_provider = _numpy(pa.Table.from_arrays([where], ["r"]), "r", np.int64)
             self.loc_place = _numpy(locations, "place", np.int64)
-            self.loc_hits = locations.select(list(LOCATION_COLUMNS)).combine_chunks()
+            self.loc_hits = _one_batch(locations.select(list(LOCATION_COLUMNS)))
 
     @classmethod
     def load(cls, conn: duckdb.DuckDBPyConnection) -> DirectoryIndex:
