@@ -34,19 +34,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from spinefx.clinical.pathway import REFERENCE_SCREENING
+# The endpoints of benchmarks/api.py, the same requests (a script's own folder is on its path).
+from api import ENDPOINTS
 
-ENDPOINTS: dict[str, tuple[str, str, bytes, bytes]] = {
-    # label: (method, path, query string, body)
-    "GET / (baseline page)": ("GET", "/", b"", b""),
-    "POST /api/v1/screening": (
-        "POST",
-        "/api/v1/screening",
-        b"",
-        json.dumps(REFERENCE_SCREENING).encode(),
-    ),
-    "GET /api/v1/specialists": ("GET", "/api/v1/specialists", b"zip=02139&radius=25", b""),
-}
+LABELS = [endpoint.label for endpoint in ENDPOINTS]  # the first, the bare page, the baseline
 WARM_UP = 60
 
 
@@ -58,7 +49,11 @@ def child(label: str, requests: int) -> None:
     from spinefx.web.app import create_app
 
     logging.disable(logging.CRITICAL)  # the access log's lines are not the app's work
-    method, path, query, body = ENDPOINTS[label]
+    endpoint = next(e for e in ENDPOINTS if e.label == label)
+    path, _, query_text = endpoint.path.partition("?")
+    query = query_text.encode()
+    body = json.dumps(endpoint.body).encode() if endpoint.body is not None else b""
+    method = "POST" if endpoint.body is not None else "GET"
     headers = [(b"host", b"127.0.0.1:8000"), (b"accept", b"*/*")]
     if body:
         headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
@@ -124,6 +119,8 @@ def main() -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        if args.child not in LABELS:
+            parser.error(f"--child: one of {LABELS}")
         child(args.child, args.requests)
         return 0
     if shutil.which("valgrind") is None:
@@ -134,14 +131,14 @@ def main() -> int:
     counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="spinefx-bench-") as tmp:
         load_demo(Path(tmp) / "directory.duckdb", rows=args.rows)
-        for label in ENDPOINTS:
+        for label in LABELS:
             counts[label] = count(label, args.requests, Path(tmp))
             print(f"  counted {label}", file=sys.stderr)
     print(
         f"\nspinefx app: instructions per request (valgrind callgrind, in process), "
         f"{args.rows:,}-row demo directory, {args.requests} requests each after {WARM_UP}"
     )
-    baseline = counts["GET / (baseline page)"]
+    baseline = counts[LABELS[0]]
     for label, instructions in counts.items():
         print(f"  {label:<28}{instructions:>12,}  {instructions / baseline:5.2f}x the page")
     return 0
