@@ -5,15 +5,17 @@ from __future__ import annotations
 import itertools
 import random
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pydantic_core
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import spinefx.directory.search as search_module
-from spinefx.directory.geo import ZipLocator, _centroids
+from spinefx.directory.geo import ZipLocator, _centroids, unit_vector
 from spinefx.directory.index import DirectoryIndex, sql_haversine
 from spinefx.directory.search import (
     _DISTANCE,
@@ -187,3 +189,143 @@ def test_the_api_json_keeps_a_percent_sign_in_a_name(tmp_path: Path) -> None:
     expected = search_sql(db, query).model_dump_json().encode()
     assert b"100% %s %.1f" in expected
     assert search_json(db, query, index=index) == expected
+
+
+# --- ties between sites, against a reference written from the SQL's rules ------------------
+# Sites on a small grid by the Greenwich meridian: seen from a point on it, the sites at
+# longitudes -x and +x have the very same dot product (the sine of longitude 0 is 0), so the
+# index must merge their providers as the SQL's ORDER BY does.
+GRID_LATS = (0.0, 0.1, 0.2)
+GRID_LONS = (-0.2, -0.1, 0.0, 0.1, 0.2)
+grid_place = st.tuples(st.sampled_from(GRID_LATS), st.sampled_from(GRID_LONS))
+grid_provider = st.fixed_dictionaries(
+    {
+        "mask": st.integers(1, 7),
+        "bkp": st.sampled_from([None, 0, 3, 12]),
+        "primary": st.one_of(st.none(), grid_place),
+        "secondary": st.lists(grid_place, max_size=3),
+    }
+)
+
+
+def grid_places(providers: list[dict[str, Any]]) -> list[tuple[int, int, float, float]]:
+    """Every place of ``providers``: (NPI, place, lat, lon); place 0 is the primary location."""
+    places: list[tuple[int, int, float, float]] = []
+    for npi, p in enumerate(providers, start=1000):
+        if p["primary"] is not None:
+            places.append((npi, 0, *p["primary"]))
+        for where in p["secondary"]:
+            places.append((npi, len(places) + 1, *where))
+    return places
+
+
+def grid_index(providers: list[dict[str, Any]]) -> DirectoryIndex:
+    """An index of ``providers`` (NPI 1000 + their position), built from Arrow tables."""
+    npis = [1000 + i for i in range(len(providers))]
+    text = [f"P{n}" for n in npis]
+    columns: dict[str, list[Any]] = {
+        "specialty_mask": [p["mask"] for p in providers],
+        "bkp_key": [-1 if p["bkp"] is None else p["bkp"] for p in providers],
+        "npi_int": npis,
+        "npi": [str(n) for n in npis],
+        **{c: text for c in ("name", "address", "city", "state", "zip", "phone")},
+        "entity_type": [1] * len(providers),
+        "specialties": [["neurosurgery"]] * len(providers),
+        "primary_specialty": ["neurosurgery"] * len(providers),
+        "bkp_services": [p["bkp"] for p in providers],
+        "vertebroplasty_services": [None] * len(providers),
+        "other_names": [None] * len(providers),
+        "name_text": [t.lower() for t in text],
+    }
+    places = grid_places(providers)
+    random.Random(len(places)).shuffle(places)  # in no order: the index sorts them
+    secondary = sorted(place for _, place, _, _ in places if place)
+    vectors = [unit_vector(lat, lon) for _, _, lat, lon in places]
+    return DirectoryIndex(
+        pa.table({k: pa.array(v) for k, v in columns.items()}),
+        pa.table(
+            {
+                "place": secondary,
+                **{
+                    c: [f"at {n}" for n in secondary]
+                    for c in ("address", "city", "state", "zip", "phone")
+                },
+            }
+        ),
+        pa.table(
+            {
+                "npi_int": [n for n, _, _, _ in places],
+                "place": [place for _, place, _, _ in places],
+                "lat": [lat for _, _, lat, _ in places],
+                "lon": [lon for _, _, _, lon in places],
+                "ux": [v[0] for v in vectors],
+                "uy": [v[1] for v in vectors],
+                "uz": [v[2] for v in vectors],
+            }
+        ),
+    )
+
+
+def reference_page(
+    providers: list[dict[str, Any]], lat: float, radius: float, mask: int, performs_bkp: bool,
+    limit: int, offset: int, sort: str,
+) -> tuple[int, list[tuple[int, float, int]]]:  # fmt: skip
+    """The total and the page (NPI, miles, place) as the SQL search defines them."""
+    q = unit_vector(lat, 0.0)
+    nearest: dict[int, tuple[float, int, float, float]] = {}  # NPI: dot, place, lat, lon
+    for npi, place, plat, plon in grid_places(providers):
+        p = providers[npi - 1000]
+        bkp = -1 if p["bkp"] is None else p["bkp"]
+        if not p["mask"] & mask or (performs_bkp and bkp <= 0):
+            continue
+        if sql_haversine(lat, 0.0, plat, plon) > radius:
+            continue
+        u = unit_vector(plat, plon)
+        dot = u[0] * q[0] + u[1] * q[1] + u[2] * q[2]
+        best = nearest.get(npi)
+        if best is None or (-dot, place) < (-best[0], best[1]):
+            nearest[npi] = (dot, place, plat, plon)
+
+    def bkp_of(npi: int) -> int:
+        value = providers[npi - 1000]["bkp"]
+        return -1 if value is None else value
+
+    if sort == "volume":
+        ranked = sorted(nearest, key=lambda n: (-bkp_of(n), -nearest[n][0], n))
+    else:
+        ranked = sorted(nearest, key=lambda n: (-nearest[n][0], -bkp_of(n), n))
+    page = [(n, sql_haversine(lat, 0.0, *nearest[n][2:]), nearest[n][1])
+            for n in ranked[offset : offset + limit]]  # fmt: skip
+    if sort == "volume":
+        page.sort(key=lambda hit: (-bkp_of(hit[0]), hit[1], hit[0]))
+    else:
+        page.sort(key=lambda hit: (hit[1], -bkp_of(hit[0]), hit[0]))
+    return len(nearest), page
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    providers=st.lists(grid_provider, min_size=1, max_size=40),
+    lat=st.sampled_from(GRID_LATS),
+    radius=st.sampled_from([1.0, 8.0, 20.0]),
+    mask=st.integers(1, 7),
+    performs_bkp=st.booleans(),
+    limit=st.integers(1, 12),
+    offset=st.sampled_from([0, 0, 2, 7]),
+    sort=st.sampled_from(["distance", "volume"]),
+)
+def test_ties_between_sites_are_broken_as_the_sql_breaks_them(
+    providers: list[dict[str, Any]], lat: float, radius: float, mask: int, performs_bkp: bool,
+    limit: int, offset: int, sort: str,
+) -> None:  # fmt: skip
+    # The grid's sites are 6.9 miles apart: none lies within a hair of these radii.
+    index = grid_index(providers)
+    expected_total, expected = reference_page(providers, lat, radius, mask, performs_bkp,
+                                              limit, offset, sort)  # fmt: skip
+    # Without a name the page is walked; with "p" (every name) every candidate is ranked.
+    for name in (None, "p"):
+        page = index.search(lat, 0.0, radius, mask, performs_bkp, limit, offset, name=name,
+                            sort=sort)  # fmt: skip
+        assert page.total == expected_total
+        got = [(int(row[0]), row[12], row[14]) for row in page.rows]
+        assert got == expected, name

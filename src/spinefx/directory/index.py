@@ -1,24 +1,27 @@
 """An in-memory index of the directory for radius search in well under a millisecond.
 
-Every provider sits on its ZIP code's centroid, so providers group into *sites*: the distinct
-centroids (some 30,000 ZIP codes with providers nationally). The index holds the sites sorted by
-latitude, with their unit vectors, and the providers in site order (then most BKP services
-first, then NPI), each with its specialty mask, BKP services and NPI, plus the columns a result
-shows. A search is then:
+Every provider is found at its *places*: its primary practice location and each secondary one
+with a position. Each place sits on a ZIP code's centroid, so places group into *sites*: the
+distinct centroids (some 30,000 ZIP codes with providers nationally). The index holds the sites
+sorted by latitude, with their unit vectors, and the places in site order, within a site in the
+search's own tie order (most BKP services first, then NPI, then the place); and the providers,
+each with its specialty mask, BKP services and NPI, plus the columns a result shows. A search
+is then:
 
 1. the sites in the query's latitude band (two binary searches), kept by the longitude box and
    by the same dot-product test the SQL query makes (the haversine itself only within a hair of
-   the edge);
+   the edge): one pass for primary and secondary locations alike;
 2. the exact count of matching providers from per-site counts of each specialty mask (a site's
-   providers are not touched to count them);
-3. the page: the nearest sites, in dot-product order, until they hold ``offset + limit``
-   matching providers (and every site tied with the last one), sorted by dot product, BKP
-   services and NPI exactly as the SQL orders them.
+   providers are not touched to count them), plus those found only at a secondary location;
+3. the page: the sites in dot-product order, walked place by place (each provider once, at
+   its first, so nearest, place) until it holds ``offset + limit`` providers, then sorted by
+   the distance, BKP services and NPI exactly as the SQL orders them. A search by name or by
+   volume orders all its candidates instead.
 
 The results, their order and their distances are those of the SQL query
 (:func:`spinefx.directory.search.search_sql`) to the last bit; a test compares both.
 
-Loading reads the providers once (some seconds and some 180 MB for a million providers), so
+Loading reads the providers once (some seconds and some 200 MB for a million providers), so
 it is done once per open database file, by whoever owns the handle (the web app at start-up).
 """
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,22 +64,37 @@ NAME_TEXT_SQL = "lower(concat_ws(chr(31), name, array_to_string(other_names, chr
 _EDGE_MILES = 1e-6  # as in search.py: far above the dot product's rounding error
 _KEPT_MASKS = 64  # the per-site counts of at most this many specialty masks are kept
 _NO_BKP = -1  # the BKP key of a provider without Medicare volume (sorts after every count)
+_SMALL_SITE = 32  # a site's places up to this many are tested one by one, more in numpy
 
-# The providers, in the order they are stored: the ingest stores them by site (latitude, then
-# longitude; those without one last), then most BKP services first, then NPI: the index's order.
-_ROWS_SQL = f"""
-    SELECT lat, lon, ux, uy, uz, specialty_mask, coalesce(bkp_services, {_NO_BKP}) AS bkp_key,
-           npi_int, {", ".join(HIT_COLUMNS)}, {NAME_TEXT_SQL} AS name_text
-    FROM providers WHERE lat IS {{}} NULL
+# Every provider, in any order.
+_PROVIDERS_SQL = f"""
+    SELECT specialty_mask, coalesce(bkp_services, {_NO_BKP}) AS bkp_key, npi_int,
+           {", ".join(HIT_COLUMNS)}, {NAME_TEXT_SQL} AS name_text
+    FROM providers
 """
-# The secondary practice locations with a position, of providers in the directory; ``place`` is
-# the row's number plus one (0 is the primary location), the SQL search's tie-break.
+# The secondary practice locations with a position, of providers in the directory, by
+# ``place``: the row's number plus one (0 is the primary location), the SQL search's tie-break.
 _LOCATIONS_SQL = """
-    SELECT l.rowid + 1 AS place, l.npi, l.lat, l.lon, l.ux, l.uy, l.uz,
-           l.address, l.city, l.state, l.zip, l.phone
+    SELECT l.rowid + 1 AS place, l.address, l.city, l.state, l.zip, l.phone
     FROM locations l SEMI JOIN providers p ON p.npi = l.npi
     WHERE l.lat IS NOT NULL
-    ORDER BY l.lat, l.lon, place
+    ORDER BY place
+"""
+# Every place with a position, primary (place 0) and secondary, in the index's order: by site
+# (latitude, longitude), then as the search breaks ties (most BKP services first, NPI, place).
+# (Sorted here: DuckDB sorts a million rows on every core in a fraction of numpy's time.)
+_PLACES_SQL = f"""
+    SELECT npi_int, place, lat, lon, ux, uy, uz FROM (
+        SELECT npi_int, 0 AS place, lat, lon, ux, uy, uz,
+               coalesce(bkp_services, {_NO_BKP}) AS bkp_key
+        FROM providers WHERE lat IS NOT NULL
+        UNION ALL
+        SELECT p.npi_int, l.rowid + 1, l.lat, l.lon, l.ux, l.uy, l.uz,
+               coalesce(p.bkp_services, {_NO_BKP})
+        FROM locations l JOIN providers p ON p.npi = l.npi
+        WHERE l.lat IS NOT NULL
+    )
+    ORDER BY lat, lon, bkp_key DESC, npi_int, place
 """
 # The columns of a hit that a secondary location replaces.
 LOCATION_COLUMNS = ("address", "city", "state", "zip", "phone")
@@ -106,14 +125,11 @@ def _arrow(conn: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
     return result.read_all() if isinstance(result, pa.RecordBatchReader) else result
 
 
-def _numpy(
-    table: pa.Table, name: str, dtype: type[Any], rows: pa.Array | None = None
-) -> npt.NDArray[Any]:
-    """A column (or its ``rows``) as a numpy array. (One chunk first: a chunked column's own
-    ``to_numpy`` goes through pandas, importing it, about a second, where it is installed.)"""
-    column = table.column(name)
-    array = column.take(rows) if rows is not None else column
-    return np.ascontiguousarray(array.combine_chunks().to_numpy(zero_copy_only=False), dtype=dtype)
+def _numpy(table: pa.Table, name: str, dtype: type[Any]) -> npt.NDArray[Any]:
+    """A column as a numpy array. (One chunk first: a chunked column's own ``to_numpy`` goes
+    through pandas, importing it, about a second, where it is installed.)"""
+    array = table.column(name).combine_chunks()
+    return np.ascontiguousarray(array.to_numpy(zero_copy_only=False), dtype=dtype)
 
 
 def _one_batch(table: pa.Table) -> pa.RecordBatch:
@@ -123,24 +139,15 @@ def _one_batch(table: pa.Table) -> pa.RecordBatch:
                                       schema=table.schema)  # fmt: skip
 
 
-def _in_order(
-    lat: npt.NDArray[np.float64],
-    lon: npt.NDArray[np.float64],
-    bkp: npt.NDArray[np.int64],
-    npi: npt.NDArray[np.int64],
-) -> bool:
-    """Whether the rows are sorted by latitude, longitude, BKP services (most first), NPI."""
-    if len(lat) < 2:
-        return True
-    a, b = slice(1, None), slice(None, -1)
-    later = (lat[a] > lat[b]) | (
-        (lat[a] == lat[b])
-        & (
-            (lon[a] > lon[b])
-            | ((lon[a] == lon[b]) & ((bkp[a] < bkp[b]) | ((bkp[a] == bkp[b]) & (npi[a] > npi[b]))))
-        )
-    )
-    return bool(later.all())
+def _in_order(keys: Iterable[npt.NDArray[Any]]) -> bool:
+    """Whether the rows are sorted by the ``keys``, the first the most significant."""
+    later: npt.NDArray[np.bool_] | None = None  # row i + 1 after row i on the keys so far
+    for key in reversed(list(keys)):
+        if len(key) < 2:
+            return True
+        a, b = key[1:], key[:-1]
+        later = (a > b) if later is None else (a > b) | ((a == b) & later)
+    return later is None or bool(later.all())
 
 
 @dataclass(frozen=True)
@@ -170,10 +177,12 @@ class IndexPage:
 
 
 class _Sites:
-    """Distinct ZIP centroids of rows sorted by latitude then longitude: site ``s`` holds rows
-    ``first[s]`` to ``first[s + 1] - 1``."""
+    """Distinct ZIP centroids of places sorted by latitude then longitude: site ``s`` holds
+    places ``first[s]`` to ``first[s + 1] - 1``."""
 
-    def __init__(self, rows: pa.Table, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]):
+    def __init__(
+        self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], places: pa.Table
+    ) -> None:
         n = len(lat)
         change = np.ones(n, bool)
         if n:
@@ -182,16 +191,18 @@ class _Sites:
         self.first = np.append(starts, n).astype(np.int64)
         self.lat = lat[starts]
         self.lon = lon[starts]
-        taken = pa.array(starts)
-        self.ux = _numpy(rows, "ux", np.float64, taken)
-        self.uy = _numpy(rows, "uy", np.float64, taken)
-        self.uz = _numpy(rows, "uz", np.float64, taken)
-        self.of_row = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(self.first))
+        self.ux = _numpy(places, "ux", np.float64)[starts]
+        self.uy = _numpy(places, "uy", np.float64)[starts]
+        self.uz = _numpy(places, "uz", np.float64)[starts]
+        self.of_place = np.repeat(np.arange(len(starts), dtype=np.int32), np.diff(self.first))
         # The same as Python floats, with each latitude's cosine, for the page's distances (a
         # numpy scalar costs more to read than the haversine's arithmetic).
         self.lat_floats: list[float] = self.lat.tolist()
         self.lon_floats: list[float] = self.lon.tolist()
         self.cos_lat: list[float] = [math.cos(math.radians(x)) for x in self.lat_floats]
+        # Read one at a time while a page is walked (a memoryview gives Python ints, fast).
+        self.first_at = self.first.data
+        self.of_place_at = self.of_place.data
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -223,77 +234,89 @@ class _Sites:
                     inside[i] = True
         return sites[inside], dot[inside]
 
-    def rows(
+    def places(
         self, sites: npt.NDArray[np.int64], dot: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """The rows of ``sites``, each with its site's dot product."""
+        """The places at ``sites``, each with its site's dot product."""
         lengths = self.first[sites + 1] - self.first[sites]
         return _ranges(self.first[sites], lengths), np.repeat(dot, lengths)
 
 
 class DirectoryIndex:
-    """The sites and providers of one directory file, held in memory (see the module text)."""
+    """The sites, places and providers of one directory file, in memory (see the module text)."""
 
-    def __init__(self, rows: pa.Table, unlocated: pa.Table | None = None,
-                 locations: pa.Table | None = None) -> None:  # fmt: skip
-        """Index ``rows`` (the providers with a position, the columns of ``_ROWS_SQL``, in any
-        order), ``unlocated`` (those without one) and ``locations`` (their secondary practice
-        locations, the columns of ``_LOCATIONS_SQL``)."""
-        lat = _numpy(rows, "lat", np.float64)
-        lon = _numpy(rows, "lon", np.float64)
-        mask = _numpy(rows, "specialty_mask", np.int64)
-        bkp = _numpy(rows, "bkp_key", np.int64)
-        npi = _numpy(rows, "npi_int", np.int64)
-        if not _in_order(lat, lon, bkp, npi):  # not stored in the index's order
-            order = np.lexsort((npi, -bkp, lon, lat))
-            lat, lon, mask, bkp, npi = (a[order] for a in (lat, lon, mask, bkp, npi))
-            rows = rows.take(pa.array(order))
-        self.located = len(lat)
-        self.sites = _Sites(rows, lat, lon)
-        # Every provider: those with a position first (by site), then those without.
-        everyone = rows.select([*HIT_COLUMNS, "name_text", "specialty_mask", "bkp_key", "npi_int"])
-        if unlocated is not None and unlocated.num_rows:
-            everyone = pa.concat_tables([everyone, unlocated.select(everyone.column_names)])
-        self.mask = _numpy(everyone, "specialty_mask", np.int64)
-        self.bkp = _numpy(everyone, "bkp_key", np.int64)
-        self.npi = _numpy(everyone, "npi_int", np.int64)
-        self.name_text = everyone.column("name_text").combine_chunks()
-        self.hits = _one_batch(everyone.select(list(HIT_COLUMNS)))
+    def __init__(self, providers: pa.Table, locations: pa.Table, places: pa.Table) -> None:
+        """Index ``providers`` (every provider, the columns of ``_PROVIDERS_SQL``, in any order),
+        their secondary practice ``locations`` with a position (the columns of
+        ``_LOCATIONS_SQL``, by place) and every ``place`` (the columns of ``_PLACES_SQL``,
+        sorted as it sorts them, else sorted here)."""
+        self.mask = _numpy(providers, "specialty_mask", np.int64)
+        self.bkp = _numpy(providers, "bkp_key", np.int64)
+        self.npi = _numpy(providers, "npi_int", np.int64)
+        self.name_text = providers.column("name_text").combine_chunks()
+        self.hits = _one_batch(providers.select(list(HIT_COLUMNS)))
+        self.loc_place = _numpy(locations, "place", np.int64)
+        self.loc_hits = _one_batch(locations.select(list(LOCATION_COLUMNS)))
+        # Each place's provider (its row here).
+        where = pc.index_in(places.column("npi_int"),
+                            value_set=providers.column("npi_int").combine_chunks())  # fmt: skip
+        place_provider = np.asarray(where.to_numpy(zero_copy_only=False), np.int64)
+        place_no = _numpy(places, "place", np.int64)
+        lat = _numpy(places, "lat", np.float64)
+        lon = _numpy(places, "lon", np.float64)
+        bkp, npi = self.bkp[place_provider], self.npi[place_provider]
+        if not _in_order((lat, lon, -bkp, npi, place_no)):  # not sorted as _PLACES_SQL sorts
+            order = np.lexsort((place_no, npi, -bkp, lon, lat))
+            places = places.take(pa.array(order))
+            place_provider, place_no, lat, lon = (a[order] for a in (place_provider, place_no,
+                                                                       lat, lon))  # fmt: skip
+        self.sites = _Sites(lat, lon, places)
         n_sites = len(self.sites)
-        # Per site, each distinct specialty mask with its count of providers, of all and of
-        # those with BKP services: entries mask_first[s] to mask_first[s + 1] - 1.
-        located_mask, located_bkp = self.mask[: self.located], self.bkp[: self.located]
+        of_place = self.sites.of_place
+        secondary = place_no > 0
+        location = np.searchsorted(self.loc_place, place_no)
+        self.place_location = np.where(secondary, location, -1).astype(np.int32)
+        self.place_provider = place_provider.astype(np.int32)
+        self.place_mask = self.mask[place_provider]
+        self.place_bkp = self.bkp[place_provider]
+        # Read one at a time while a page is walked (a memoryview gives Python ints, fast).
+        self._provider_at = self.place_provider.data
+        self._location_at = self.place_location.data
+        self._mask_at = self.place_mask.data
+        self._bkp_at = self.place_bkp.data
+        self._npi_at = self.npi.data
+        self.place_no = place_no
+        self._place_at = self.place_no.data
+        # Per site, each distinct specialty mask of its primary places with its count of
+        # providers, of all and of those with BKP services: entries mask_first[s] to
+        # mask_first[s + 1] - 1.
+        primary = ~secondary
+        primary_mask, primary_bkp = self.place_mask[primary], self.place_bkp[primary]
         span = int(self.mask.max()) + 1 if len(self.mask) else 1
-        key = self.sites.of_row * span + located_mask
+        key = of_place[primary].astype(np.int64) * span + primary_mask
         # (Counted in bins, one per site and mask: a sort of every row would take a second.)
         bins = np.bincount(key, minlength=n_sites * span)
-        keys = np.flatnonzero(bins)
-        counts = bins[keys]
-        bkp_counts = np.bincount(key[located_bkp > 0], minlength=n_sites * span)[keys]
+        kept = np.flatnonzero(bins)
+        counts = bins[kept]
+        bkp_counts = np.bincount(key[primary_bkp > 0], minlength=n_sites * span)[kept]
         del bins
-        self.entry_mask = keys % span
+        self.entry_mask = kept % span
         self.entry_count = counts.astype(np.int64)
         self.entry_bkp_count = bkp_counts
-        self.mask_first = np.searchsorted(keys // span, np.arange(n_sites + 1)).astype(np.int64)
+        self.mask_first = np.searchsorted(kept // span, np.arange(n_sites + 1)).astype(np.int64)
         self._counts: dict[tuple[int, bool], npt.NDArray[np.int64]] = {}  # see _site_counts
-        # Secondary practice locations: their own sites, each row with its provider's row.
-        self.loc_sites: _Sites | None = None
-        if locations is not None and locations.num_rows:
-            loc_lat = _numpy(locations, "lat", np.float64)
-            loc_lon = _numpy(locations, "lon", np.float64)
-            self.loc_sites = _Sites(locations, loc_lat, loc_lon)
-            where = pc.index_in(locations.column("npi"), value_set=self.hits.column("npi"))
-            self.loc_provider = _numpy(pa.Table.from_arrays([where], ["r"]), "r", np.int64)
-            self.loc_place = _numpy(locations, "place", np.int64)
-            self.loc_hits = _one_batch(locations.select(list(LOCATION_COLUMNS)))
+        # Each provider's primary site (n_sites: none), and per site its secondary places.
+        self.primary_site = np.full(len(self.npi), n_sites, np.int64)
+        self.primary_site[place_provider[primary]] = of_place[primary]
+        self.secondary_places = np.flatnonzero(secondary)
+        self.secondary_first = np.searchsorted(of_place[secondary], np.arange(n_sites + 1))
+        self.secondary_count = np.diff(self.secondary_first)
 
     @classmethod
     def load(cls, conn: duckdb.DuckDBPyConnection) -> DirectoryIndex:
         """Read the index from a connection on the directory (some seconds per million rows)."""
         return cls(
-            _arrow(conn, _ROWS_SQL.format("NOT")),
-            _arrow(conn, _ROWS_SQL.format("")),
-            _arrow(conn, _LOCATIONS_SQL),
+            _arrow(conn, _PROVIDERS_SQL), _arrow(conn, _LOCATIONS_SQL), _arrow(conn, _PLACES_SQL)
         )
 
     @property
@@ -305,17 +328,18 @@ class DirectoryIndex:
         return self.sites.lat
 
     def _matching(
-        self, rows: npt.NDArray[np.int64], mask: int, performs_bkp: bool
+        self, places: npt.NDArray[np.int64], mask: int, performs_bkp: bool
     ) -> npt.NDArray[np.bool_]:
-        keep: npt.NDArray[np.bool_] = (self.mask[rows] & mask) != 0
+        keep: npt.NDArray[np.bool_] = (self.place_mask[places] & mask) != 0
         if performs_bkp:
-            keep &= self.bkp[rows] > 0
+            keep &= self.place_bkp[places] > 0
         return keep
 
     def _site_counts(self, mask: int, performs_bkp: bool) -> npt.NDArray[np.int64]:
         """Per site, its providers whose specialty mask meets ``mask`` (with BKP services, if
-        ``performs_bkp``): summed from the site's mask entries once per mask asked for, and
-        kept (a few masks are asked for: the default specialties, one or two chosen)."""
+        ``performs_bkp``), at their primary location: summed from the site's mask entries once
+        per mask asked for, and kept (a few masks are asked for: the default specialties, one
+        or two chosen)."""
         key = (mask, performs_bkp)
         counts = self._counts.get(key)
         if counts is None:
@@ -328,22 +352,25 @@ class DirectoryIndex:
             self._counts[key] = counts
         return counts
 
-    def _secondary(
+    def _found_only_at_secondary(
         self,
-        lat: float,
-        lon: float,
-        radius: float,
-        q: tuple[float, float, float],
+        sites: npt.NDArray[np.int64],
+        counts: npt.NDArray[np.int64],
         mask: int,
         performs_bkp: bool,
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """The secondary location rows in range whose provider matches, with dot products."""
-        if self.loc_sites is None:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        sites, dot = self.loc_sites.in_range(lat, lon, radius, q)
-        rows, row_dot = self.loc_sites.rows(sites, dot)
-        keep = self._matching(self.loc_provider[rows], mask, performs_bkp)
-        return rows[keep], row_dot[keep]
+    ) -> int:
+        """How many matching providers are in range at a secondary location only (their
+        primary location out of range, or without a position); ``counts``: the sites'
+        secondary places."""
+        places = self.secondary_places[_ranges(self.secondary_first[sites], counts)]
+        provider = self.place_provider[places[self._matching(places, mask, performs_bkp)]]
+        if not len(provider):
+            return 0
+        in_range = np.zeros(len(self.sites) + 1, bool)  # the last: no primary position
+        in_range[sites] = True
+        only_here = provider[~in_range[self.primary_site[provider]]]
+        # (A set counts a few hundred faster than np.unique, which sorts.)
+        return len(set(only_here.tolist())) if len(only_here) < 512 else len(np.unique(only_here))
 
     def search(
         self,
@@ -364,138 +391,131 @@ class DirectoryIndex:
         text (``NAME_TEXT_SQL``). ``sort`` "volume" orders by BKP services first (most first,
         none last), then distance, then NPI. With ``build_rows`` false the page comes as
         :class:`PagePicks` only (for a caller that renders the hits itself)."""
-        q = unit_vector(lat, lon)
-        sites, dot = self.sites.in_range(lat, lon, radius, q)
-        loc_rows, loc_dot = self._secondary(lat, lon, radius, q, mask, performs_bkp)
+        sites, dot = self.sites.in_range(lat, lon, radius, unit_vector(lat, lon))
         if name is not None or sort == "volume":
-            rows, row_dot = self.sites.rows(sites, dot)
-            keep = self._matching(rows, mask, performs_bkp)
-            rows, row_dot = rows[keep], row_dot[keep]
-            candidates = self._candidates(rows, row_dot, loc_rows, loc_dot)
-            if name is not None and len(candidates[0]):
-                found = pc.match_substring(self.name_text.take(pa.array(candidates[0])), name)
-                named = np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False))
-                candidates = (candidates[0][named], candidates[1][named], candidates[2][named])
-            total = len(candidates[0])
-            return self._finish(total, lat, lon, candidates, limit, offset, sort, build_rows)
-        # Count from each site's matching providers, then add the providers found only at a
-        # secondary location.
-        per_site = self._site_counts(mask, performs_bkp)[sites]
-        primary_total = int(per_site.sum())
-        total = primary_total
-        if len(loc_rows):
-            in_range = np.zeros(len(self.sites) + 1, bool)  # the last: no primary position
-            in_range[sites] = True
-            provider = self.loc_provider[loc_rows]
-            site_of = np.where(provider < self.located, self.sites.of_row[
-                np.minimum(provider, max(self.located - 1, 0))], len(self.sites))  # fmt: skip
-            only_here = provider[~in_range[site_of]]
-            # (A set counts a few hundred faster than np.unique, which sorts.)
-            total += len(set(only_here.tolist())) if len(only_here) < 512 else len(
-                np.unique(only_here))  # fmt: skip
-        wanted = offset + limit
-        if total <= offset:
-            return IndexPage(total, [])
-        # The nearest sites (largest dot product first) holding the page, and their ties; every
-        # provider of the page is at one of them or at a secondary location at least as near.
-        near = np.flatnonzero(per_site > 0)
-        cutoff = -np.inf
-        if primary_total >= wanted:
+            total, page = self._ranked(sites, dot, mask, performs_bkp, name, sort, limit, offset)
+        else:
+            per_site = self._site_counts(mask, performs_bkp)[sites]
+            total = int(per_site.sum())
+            secondary = self.secondary_count[sites]
+            if len(self.secondary_places):
+                total += self._found_only_at_secondary(sites, secondary, mask, performs_bkp)
+            if total <= offset:
+                return IndexPage(total, [])
+            live = (per_site > 0) | (secondary > 0)  # sites that may hold a match
+            sites, dot = sites[live], dot[live]
             order = np.argsort(-dot, kind="stable")
-            held = np.cumsum(per_site[order])
-            cutoff = dot[order[int(np.searchsorted(held, wanted, side="left"))]]
-            near = near[dot[near] >= cutoff]
-        rows, row_dot = self.sites.rows(sites[near], dot[near])
-        keep = self._matching(rows, mask, performs_bkp)
-        rows, row_dot = rows[keep], row_dot[keep]
-        close = loc_dot >= cutoff
-        candidates = self._candidates(rows, row_dot, loc_rows[close], loc_dot[close])
-        return self._finish(total, lat, lon, candidates, limit, offset, sort, build_rows)
-
-    def _candidates(
-        self,
-        rows: npt.NDArray[np.int64],
-        row_dot: npt.NDArray[np.float64],
-        loc_rows: npt.NDArray[np.int64],
-        loc_dot: npt.NDArray[np.float64],
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-        """Each provider once, at its nearest place (the primary location first on a tie, then
-        the lowest place): (provider rows, dot products, secondary location rows or -1)."""
-        if not len(loc_rows):
-            return rows, row_dot, np.full(len(rows), -1, np.int64)
-        provider = np.concatenate([rows, self.loc_provider[loc_rows]])
-        dots = np.concatenate([row_dot, loc_dot])
-        place = np.concatenate([np.zeros(len(rows), np.int64), self.loc_place[loc_rows]])
-        where = np.concatenate([np.full(len(rows), -1, np.int64), loc_rows])
-        order = np.lexsort((place, -dots, provider))
-        provider, dots, where = provider[order], dots[order], where[order]
-        first = np.ones(len(provider), bool)
-        first[1:] = provider[1:] != provider[:-1]
-        return provider[first], dots[first], where[first]
-
-    def _finish(
-        self,
-        total: int,
-        lat: float,
-        lon: float,
-        candidates: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]],
-        limit: int,
-        offset: int,
-        sort: str,
-        build_rows: bool,
-    ) -> IndexPage:
-        picks = self._picks(lat, lon, *candidates, limit, offset, sort)
+            walked = self._walk(sites[order].tolist(), dot[order].tolist(), mask,
+                                performs_bkp, offset + limit)  # fmt: skip
+            page = walked[offset:]
+        picks = self._ordered(lat, lon, page, sort)
         return IndexPage(total, self.page_rows(picks) if build_rows else [], picks)
 
-    def _picks(
+    def _walk(
+        self, sites: list[int], dots: list[float], mask: int, performs_bkp: bool, wanted: int
+    ) -> list[int]:
+        """The first ``wanted`` places of distinct matching providers, walking ``sites`` in
+        their order (nearest first), each site's places in the index's tie order; sites with
+        the very same dot product are walked as one, their places merged in that order."""
+        first, provider_at, mask_at, bkp_at = self.sites.first_at, self._provider_at, \
+            self._mask_at, self._bkp_at  # fmt: skip
+        picked: list[int] = []
+        seen: set[int] = set()
+        i, n = 0, len(sites)
+        while i < n:
+            j = i + 1
+            while j < n and dots[j] == dots[i]:
+                j += 1
+            places: Iterable[int]
+            if j > i + 1:  # a tie between sites: rare
+                places = sorted((p for s in sites[i:j] for p in range(first[s], first[s + 1])),
+                                key=self._tie_key)  # fmt: skip
+            else:
+                start, end = first[sites[i]], first[sites[i] + 1]
+                places = range(start, end)
+                if end - start > _SMALL_SITE:  # the matching places, found in numpy
+                    keep = (self.place_mask[start:end] & mask) != 0
+                    if performs_bkp:
+                        keep &= self.place_bkp[start:end] > 0
+                    places = (np.flatnonzero(keep) + start).tolist()
+            for p in places:
+                if mask_at[p] & mask and (bkp_at[p] > 0 or not performs_bkp):
+                    provider = provider_at[p]
+                    if provider not in seen:
+                        seen.add(provider)
+                        picked.append(p)
+                        if len(picked) == wanted:
+                            return picked
+            i = j
+        return picked
+
+    def _tie_key(self, place: int) -> tuple[int, int, int]:
+        """A place's rank within its site: most BKP services first, then NPI, then place."""
+        return (-self._bkp_at[place], self._npi_at[self._provider_at[place]],
+                self._place_at[place])  # fmt: skip
+
+    def _ranked(
         self,
-        lat: float,
-        lon: float,
-        rows: npt.NDArray[np.int64],
-        row_dot: npt.NDArray[np.float64],
-        where: npt.NDArray[np.int64],
+        sites: npt.NDArray[np.int64],
+        dot: npt.NDArray[np.float64],
+        mask: int,
+        performs_bkp: bool,
+        name: str | None,
+        sort: str,
         limit: int,
         offset: int,
-        sort: str = "distance",
-    ) -> PagePicks:
-        """Candidates ``offset`` to ``offset + limit - 1`` in the search's order: by dot product
-        (the distance's order), BKP services and NPI, then by the distance itself (two dot
-        products a hair apart can round to one distance), as the SQL orders them."""
+    ) -> tuple[int, list[int]]:
+        """The total and the page's places of a search by name or by volume: every candidate
+        (each provider once, at its nearest place, the lowest place on a tie), ranked."""
+        places, place_dot = self.sites.places(sites, dot)
+        keep = self._matching(places, mask, performs_bkp)
+        places, place_dot = places[keep], place_dot[keep]
+        provider = self.place_provider[places]
+        if np.any(self.place_location[places] >= 0):  # a provider may be there twice
+            place_no = self.place_no[places]
+            order = np.lexsort((place_no, -place_dot, provider))
+            places, place_dot, provider = places[order], place_dot[order], provider[order]
+            first = np.ones(len(provider), bool)
+            first[1:] = provider[1:] != provider[:-1]
+            places, place_dot, provider = places[first], place_dot[first], provider[first]
+        if name is not None and len(places):
+            found = pc.match_substring(self.name_text.take(pa.array(provider)), name)
+            named = np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False))
+            places, place_dot, provider = places[named], place_dot[named], provider[named]
+        bkp, npi = self.bkp[provider], self.npi[provider]
         if sort == "volume":
-            ranked = np.lexsort((self.npi[rows], -row_dot, -self.bkp[rows]))
+            ranked = np.lexsort((npi, -place_dot, -bkp))
         else:
-            ranked = np.lexsort((self.npi[rows], -self.bkp[rows], -row_dot))
-        chosen = ranked[offset : offset + limit]
-        page, at = rows[chosen], where[chosen]
-        if not len(page):
+            ranked = np.lexsort((npi, -bkp, -place_dot))
+        return len(places), places[ranked[offset : offset + limit]].tolist()
+
+    def _ordered(self, lat: float, lon: float, page: list[int], sort: str) -> PagePicks:
+        """The page's places as picks, with their distances, in the SQL's final order: by the
+        distance itself (two dot products a hair apart can round to one distance), then most
+        BKP services first (none last), then NPI; or, by volume, BKP services, distance, NPI."""
+        if not page:
             return PagePicks.empty()
-        # Each distance once per site (a page's providers share a few sites), at the primary
-        # location's site or at the secondary location's.
         sites = self.sites
-        site_of = sites.of_row[np.minimum(page, max(self.located - 1, 0))].tolist()
+        of_place, lat_at, lon_at, cos_at = sites.of_place_at, sites.lat_floats, \
+            sites.lon_floats, sites.cos_lat  # fmt: skip
         cos_lat = math.cos(math.radians(lat))
-        known: dict[int, float] = {}
-        distance = []
-        for s in site_of:
+        known: dict[int, float] = {}  # each distance once per site (a page shares a few)
+        provider_at, location_at, bkp_at, npi_at = self._provider_at, self._location_at, \
+            self._bkp_at, self._npi_at  # fmt: skip
+        volume = sort == "volume"
+        hits = []  # (the order's three keys, provider, location, miles); NPIs are unique
+        for p in page:
+            s = of_place[p]
             miles = known.get(s)
             if miles is None:
-                miles = known[s] = _haversine(lat, lon, cos_lat, sites.lat_floats[s],
-                                              sites.lon_floats[s], sites.cos_lat[s])  # fmt: skip
-            distance.append(miles)
-        secondary = np.flatnonzero(at >= 0)
-        if len(secondary):  # shown at a secondary location: the distance to it
-            loc = self.loc_sites
-            assert loc is not None  # a secondary location implies its sites
-            for i, s in zip(secondary.tolist(), loc.of_row[at[secondary]].tolist(), strict=True):
-                distance[i] = _haversine(lat, lon, cos_lat, loc.lat_floats[s], loc.lon_floats[s],
-                                         loc.cos_lat[s])  # fmt: skip
-        # By the distance itself, then most BKP services first (none, -1, last), then NPI; or,
-        # by volume, BKP services, distance, NPI. Stable, as the SQL's order is total.
-        distances = np.array(distance)
-        fewer_bkp, npi = -self.bkp[page], self.npi[page]
-        keys = (npi, distances, fewer_bkp) if sort == "volume" else (npi, fewer_bkp, distances)
-        order = np.lexsort(keys)
-        return PagePicks(page[order].tolist(), distances[order].tolist(), at[order].tolist())
+                miles = known[s] = _haversine(lat, lon, cos_lat, lat_at[s], lon_at[s], cos_at[s])
+            provider = provider_at[p]
+            fewer_bkp, npi = -bkp_at[p], npi_at[provider]
+            first, second = (fewer_bkp, miles) if volume else (miles, fewer_bkp)
+            hits.append((first, second, npi, provider, location_at[p], miles))
+        hits.sort()
+        _, _, _, rows, location, distance = zip(*hits, strict=True)
+        return PagePicks(list(rows), list(distance), list(location))
 
     def page_rows(self, picks: PagePicks) -> list[tuple[Any, ...]]:
         """The picked providers as :class:`IndexPage` rows, in the picks' order."""
