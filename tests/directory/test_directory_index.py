@@ -220,10 +220,13 @@ def grid_places(providers: list[dict[str, Any]]) -> list[tuple[int, int, float, 
 
 
 def grid_index(providers: list[dict[str, Any]]) -> DirectoryIndex:
-    """An index of ``providers`` (NPI 1000 + their position), built from Arrow tables."""
+    """An index of ``providers`` (NPI 1000 + their position), built from Arrow tables, with
+    row ids that are neither 0, 1, 2... nor in order (as after rows were deleted)."""
     npis = [1000 + i for i in range(len(providers))]
+    row_id = {n: 7 * (len(npis) - i) + 3 for i, n in enumerate(npis)}
     text = [f"P{n}" for n in npis]
     columns: dict[str, list[Any]] = {
+        "provider_id": [row_id[n] for n in npis],
         "specialty_mask": [p["mask"] for p in providers],
         "bkp_key": [-1 if p["bkp"] is None else p["bkp"] for p in providers],
         "npi_int": npis,
@@ -254,7 +257,7 @@ def grid_index(providers: list[dict[str, Any]]) -> DirectoryIndex:
         ),
         pa.table(
             {
-                "npi_int": [n for n, _, _, _ in places],
+                "provider_id": [row_id[n] for n, _, _, _ in places],
                 "place": [place for _, place, _, _ in places],
                 "lat": [lat for _, _, lat, _ in places],
                 "lon": [lon for _, _, _, lon in places],

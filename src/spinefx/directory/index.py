@@ -66,10 +66,10 @@ _KEPT_MASKS = 64  # the per-site counts of at most this many specialty masks are
 _NO_BKP = -1  # the BKP key of a provider without Medicare volume (sorts after every count)
 _SMALL_SITE = 32  # a site's places up to this many are tested one by one, more in numpy
 
-# Every provider, in any order.
+# Every provider, with its row id (as stored; a place names its provider by it).
 _PROVIDERS_SQL = f"""
-    SELECT specialty_mask, coalesce(bkp_services, {_NO_BKP}) AS bkp_key, npi_int,
-           {", ".join(HIT_COLUMNS)}, {NAME_TEXT_SQL} AS name_text
+    SELECT rowid AS provider_id, specialty_mask, coalesce(bkp_services, {_NO_BKP}) AS bkp_key,
+           npi_int, {", ".join(HIT_COLUMNS)}, {NAME_TEXT_SQL} AS name_text
     FROM providers
 """
 # The secondary practice locations with a position, of providers in the directory, by
@@ -84,13 +84,13 @@ _LOCATIONS_SQL = """
 # (latitude, longitude), then as the search breaks ties (most BKP services first, NPI, place).
 # (Sorted here: DuckDB sorts a million rows on every core in a fraction of numpy's time.)
 _PLACES_SQL = f"""
-    SELECT npi_int, place, lat, lon, ux, uy, uz FROM (
-        SELECT npi_int, 0 AS place, lat, lon, ux, uy, uz,
-               coalesce(bkp_services, {_NO_BKP}) AS bkp_key
+    SELECT provider_id, place, lat, lon, ux, uy, uz FROM (
+        SELECT rowid AS provider_id, 0 AS place, lat, lon, ux, uy, uz,
+               coalesce(bkp_services, {_NO_BKP}) AS bkp_key, npi_int
         FROM providers WHERE lat IS NOT NULL
         UNION ALL
-        SELECT p.npi_int, l.rowid + 1, l.lat, l.lon, l.ux, l.uy, l.uz,
-               coalesce(p.bkp_services, {_NO_BKP})
+        SELECT p.rowid, l.rowid + 1, l.lat, l.lon, l.ux, l.uy, l.uz,
+               coalesce(p.bkp_services, {_NO_BKP}), p.npi_int
         FROM locations l JOIN providers p ON p.npi = l.npi
         WHERE l.lat IS NOT NULL
     )
@@ -258,9 +258,8 @@ class DirectoryIndex:
         self.loc_place = _numpy(locations, "place", np.int64)
         self.loc_hits = _one_batch(locations.select(list(LOCATION_COLUMNS)))
         # Each place's provider (its row here).
-        where = pc.index_in(places.column("npi_int"),
-                            value_set=providers.column("npi_int").combine_chunks())  # fmt: skip
-        place_provider = np.asarray(where.to_numpy(zero_copy_only=False), np.int64)
+        place_provider = _rows_of(_numpy(providers, "provider_id", np.int64),
+                                  _numpy(places, "provider_id", np.int64))  # fmt: skip
         place_no = _numpy(places, "place", np.int64)
         lat = _numpy(places, "lat", np.float64)
         lon = _numpy(places, "lon", np.float64)
@@ -274,8 +273,8 @@ class DirectoryIndex:
         n_sites = len(self.sites)
         of_place = self.sites.of_place
         secondary = place_no > 0
-        location = np.searchsorted(self.loc_place, place_no)
-        self.place_location = np.where(secondary, location, -1).astype(np.int32)
+        self.place_location = np.full(len(place_no), -1, np.int32)
+        self.place_location[secondary] = np.searchsorted(self.loc_place, place_no[secondary])
         self.place_provider = place_provider.astype(np.int32)
         self.place_mask = self.mask[place_provider]
         self.place_bkp = self.bkp[place_provider]
@@ -537,6 +536,16 @@ class DirectoryIndex:
             for i, j in zip(secondary, at, strict=True):
                 place[i] = int(self.loc_place[j])
         return list(zip(*columns[:12], picks.distance, columns[12], place, strict=True))
+
+
+def _rows_of(ids: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The rows of ``ids`` that hold the ``wanted`` ids (each one of them)."""
+    if not len(ids):
+        return np.zeros(0, np.int64)
+    if ids[0] == 0 and ids[-1] == len(ids) - 1 and _in_order([ids]):  # 0, 1, 2...: the rows
+        return wanted
+    order = np.argsort(ids, kind="stable")
+    return order[np.searchsorted(ids, wanted, sorter=order)]
 
 
 def _ranges(
