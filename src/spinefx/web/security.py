@@ -137,9 +137,7 @@ class SecurityHeaders:
                     for k, v in message.get("headers", [])
                     if k.lower() not in _OWNED_HEADERS and (cookies or k.lower() != b"set-cookie")
                 ]
-                headers.extend((k.encode(), v.encode()) for k, v in SECURITY_HEADERS)
-                if not cacheable:
-                    headers.append((b"cache-control", b"no-store"))
+                headers.extend(_SECURITY_HEADER_BYTES if cacheable else _NO_STORE_HEADER_BYTES)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -156,6 +154,9 @@ class SecurityHeaders:
 
 
 _OWNED_HEADERS = frozenset(k.encode() for k, _ in SECURITY_HEADERS) | {b"cache-control"}
+# The headers as ASGI sends them, encoded once (not on every response).
+_SECURITY_HEADER_BYTES = tuple((k.encode(), v.encode()) for k, v in SECURITY_HEADERS)
+_NO_STORE_HEADER_BYTES = (*_SECURITY_HEADER_BYTES, (b"cache-control", b"no-store"))
 
 
 class BodyTooLarge(Exception):
