@@ -21,7 +21,7 @@ is then:
 The results, their order and their distances are those of the SQL query
 (:func:`spinefx.directory.search.search_sql`) to the last bit; a test compares both.
 
-Loading reads the providers once (some seconds and some 200 MB for a million providers), so
+Loading reads the providers once (a second or two and some 270 MB for a million), so
 it is done once per open database file, by whoever owns the handle (the web app at start-up).
 """
 
