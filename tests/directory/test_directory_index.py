@@ -332,3 +332,23 @@ def test_ties_between_sites_are_broken_as_the_sql_breaks_them(
         assert page.total == expected_total
         got = [(int(row[0]), row[12], row[14]) for row in page.rows]
         assert got == expected, name
+
+
+def test_two_sites_at_one_distance_merge_by_bkp_then_npi() -> None:
+    # Seen from (0.1, 0), the sites at latitudes -0.4 and 0.6 on the meridian are at the very
+    # same haversine distance (34.547 miles) while their dot products differ in the last bit:
+    # the page must merge them by BKP services, not list the site of the larger dot first.
+    assert sql_haversine(0.1, 0.0, -0.4, 0.0) == sql_haversine(0.1, 0.0, 0.6, 0.0)
+    lone = {"mask": 1, "secondary": []}
+    providers = [
+        {**lone, "bkp": 3, "primary": (0.6, 0.0)},  # the larger dot product
+        {**lone, "bkp": 12, "primary": (-0.4, 0.0)},
+        {**lone, "bkp": None, "primary": (0.6, 0.0)},
+        {**lone, "bkp": 5, "primary": (-0.4, 0.0)},
+    ]
+    index = grid_index(providers)
+    total, expected = reference_page(providers, 0.1, 40.0, 1, False, 10, 0, "distance")
+    assert [npi for npi, _, _ in expected] == [1001, 1003, 1000, 1002]
+    for name in (None, "p"):
+        page = index.search(0.1, 0.0, 40.0, 1, False, 10, 0, name=name)
+        assert (page.total, [(int(r[0]), r[12], r[14]) for r in page.rows]) == (total, expected)

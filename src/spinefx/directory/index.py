@@ -305,11 +305,16 @@ class DirectoryIndex:
         self.mask_first = np.searchsorted(kept // span, np.arange(n_sites + 1)).astype(np.int64)
         self._counts: dict[tuple[int, bool], npt.NDArray[np.int64]] = {}  # see _site_counts
         # Each provider's primary site (n_sites: none), and per site its secondary places.
-        self.primary_site = np.full(len(self.npi), n_sites, np.int64)
-        self.primary_site[place_provider[primary]] = of_place[primary]
-        self.secondary_places = np.flatnonzero(secondary)
+        # Per site, its secondary places (entries secondary_first[s] to secondary_first[s + 1]
+        # - 1 of the arrays below), each with its provider and the provider's primary site.
+        primary_site = np.full(len(self.npi), n_sites, np.int64)  # n_sites: no position
+        primary_site[place_provider[primary]] = of_place[primary]
         self.secondary_first = np.searchsorted(of_place[secondary], np.arange(n_sites + 1))
         self.secondary_count = np.diff(self.secondary_first)
+        self.secondary_provider = place_provider[secondary]
+        self.secondary_mask = self.mask[self.secondary_provider]
+        self.secondary_bkp = self.bkp[self.secondary_provider]
+        self.secondary_primary_site = primary_site[self.secondary_provider]
 
     @classmethod
     def load(cls, conn: duckdb.DuckDBPyConnection) -> DirectoryIndex:
@@ -361,13 +366,16 @@ class DirectoryIndex:
         """How many matching providers are in range at a secondary location only (their
         primary location out of range, or without a position); ``counts``: the sites'
         secondary places."""
-        places = self.secondary_places[_ranges(self.secondary_first[sites], counts)]
-        provider = self.place_provider[places[self._matching(places, mask, performs_bkp)]]
-        if not len(provider):
+        at = _ranges(self.secondary_first[sites], counts)
+        keep = (self.secondary_mask[at] & mask) != 0
+        if performs_bkp:
+            keep &= self.secondary_bkp[at] > 0
+        at = at[keep]
+        if not len(at):
             return 0
         in_range = np.zeros(len(self.sites) + 1, bool)  # the last: no primary position
         in_range[sites] = True
-        only_here = provider[~in_range[self.primary_site[provider]]]
+        only_here = self.secondary_provider[at[~in_range[self.secondary_primary_site[at]]]]
         # (A set counts a few hundred faster than np.unique, which sorts.)
         return len(set(only_here.tolist())) if len(only_here) < 512 else len(np.unique(only_here))
 
@@ -397,7 +405,7 @@ class DirectoryIndex:
             per_site = self._site_counts(mask, performs_bkp)[sites]
             total = int(per_site.sum())
             secondary = self.secondary_count[sites]
-            if len(self.secondary_places):
+            if len(self.secondary_provider):
                 total += self._found_only_at_secondary(sites, secondary, mask, performs_bkp)
             if total <= offset:
                 return IndexPage(total, [])
@@ -501,20 +509,30 @@ class DirectoryIndex:
         known: dict[int, float] = {}  # each distance once per site (a page shares a few)
         provider_at, location_at, bkp_at, npi_at = self._provider_at, self._location_at, \
             self._bkp_at, self._npi_at  # fmt: skip
-        volume = sort == "volume"
-        hits = []  # (the order's three keys, provider, location, miles); NPIs are unique
-        for p in page:
-            s = of_place[p]
-            miles = known.get(s)
-            if miles is None:
-                miles = known[s] = _haversine(lat, lon, cos_lat, lat_at[s], lon_at[s], cos_at[s])
-            provider = provider_at[p]
-            fewer_bkp, npi = -bkp_at[p], npi_at[provider]
-            first, second = (fewer_bkp, miles) if volume else (miles, fewer_bkp)
-            hits.append((first, second, npi, provider, location_at[p], miles))
-        hits.sort()
-        _, _, _, rows, location, distance = zip(*hits, strict=True)
-        return PagePicks(list(rows), list(distance), list(location))
+        rows = [provider_at[p] for p in page]
+        location = [location_at[p] for p in page]
+        distance = []
+        # The page comes nearest site first: by distance already, unless two of its sites are
+        # at one distance (or, a hair apart, out of order), or it is ordered by volume.
+        in_order, last, miles = sort != "volume", -1, -1.0
+        for s in [of_place[p] for p in page]:
+            if s != last:
+                site_miles = known.get(s)
+                if site_miles is None:
+                    site_miles = known[s] = _haversine(lat, lon, cos_lat, lat_at[s], lon_at[s],
+                                                       cos_at[s])  # fmt: skip
+                in_order = in_order and site_miles > miles
+                last, miles = s, site_miles
+            distance.append(miles)
+        if in_order:
+            return PagePicks(rows, distance, location)
+        fewer_bkp = [-bkp_at[p] for p in page]
+        npi = [npi_at[r] for r in rows]
+        first, second = (fewer_bkp, distance) if sort == "volume" else (distance, fewer_bkp)
+        keys = list(zip(first, second, npi, strict=True))
+        order = sorted(range(len(page)), key=keys.__getitem__)
+        return PagePicks([rows[i] for i in order], [distance[i] for i in order],
+                         [location[i] for i in order])  # fmt: skip
 
     def page_rows(self, picks: PagePicks) -> list[tuple[Any, ...]]:
         """The picked providers as :class:`IndexPage` rows, in the picks' order."""
