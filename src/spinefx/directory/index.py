@@ -304,7 +304,6 @@ class DirectoryIndex:
         self.entry_bkp_count = bkp_counts
         self.mask_first = np.searchsorted(kept // span, np.arange(n_sites + 1)).astype(np.int64)
         self._counts: dict[tuple[int, bool], npt.NDArray[np.int64]] = {}  # see _site_counts
-        # Each provider's primary site (n_sites: none), and per site its secondary places.
         # Per site, its secondary places (entries secondary_first[s] to secondary_first[s + 1]
         # - 1 of the arrays below), each with its provider and the provider's primary site.
         primary_site = np.full(len(self.npi), n_sites, np.int64)  # n_sites: no position
