@@ -242,6 +242,46 @@ class _Sites:
         return _ranges(self.first[sites], lengths), np.repeat(dot, lengths)
 
 
+class _MaskCounts:
+    """Per site, how many of some places match a specialty mask (and, if asked, have BKP
+    services), without touching the places: each site's distinct masks with their counts, of
+    all and of those with BKP services, summed per mask asked for and kept (a few masks are
+    asked for: the default specialties, one or two chosen)."""
+
+    def __init__(
+        self,
+        site: npt.NDArray[np.integer[Any]],
+        mask: npt.NDArray[np.int64],
+        bkp: npt.NDArray[np.int64],
+        n_sites: int,
+    ) -> None:
+        span = int(mask.max()) + 1 if len(mask) else 1
+        key = site.astype(np.int64) * span + mask
+        # (Counted in bins, one per site and mask: a sort of every row would take a second.)
+        bins = np.bincount(key, minlength=n_sites * span)
+        kept = np.flatnonzero(bins)
+        self.count = bins[kept].astype(np.int64)
+        del bins
+        self.bkp_count = np.bincount(key[bkp > 0], minlength=n_sites * span)[kept]
+        self.mask = kept % span
+        # Site s has entries first[s] to first[s + 1] - 1.
+        self.first = np.searchsorted(kept // span, np.arange(n_sites + 1)).astype(np.int64)
+        self._kept: dict[tuple[int, bool], npt.NDArray[np.int64]] = {}
+
+    def per_site(self, mask: int, performs_bkp: bool) -> npt.NDArray[np.int64]:
+        key = (mask, performs_bkp)
+        counts = self._kept.get(key)
+        if counts is None:
+            per_entry = self.bkp_count if performs_bkp else self.count
+            matched = np.where((self.mask & mask) != 0, per_entry, 0)
+            running = np.concatenate([np.zeros(1, np.int64), np.cumsum(matched)])
+            counts = running[self.first[1:]] - running[self.first[:-1]]
+            if len(self._kept) >= _KEPT_MASKS:
+                self._kept.clear()
+            self._kept[key] = counts
+        return counts
+
+
 class DirectoryIndex:
     """The sites, places and providers of one directory file, in memory (see the module text)."""
 
@@ -286,24 +326,12 @@ class DirectoryIndex:
         self._npi_at = self.npi.data
         self.place_no = place_no
         self._place_at = self.place_no.data
-        # Per site, each distinct specialty mask of its primary places with its count of
-        # providers, of all and of those with BKP services: entries mask_first[s] to
-        # mask_first[s + 1] - 1.
+        # Per site, its primary places and its secondary places matching a mask.
         primary = ~secondary
-        primary_mask, primary_bkp = self.place_mask[primary], self.place_bkp[primary]
-        span = int(self.mask.max()) + 1 if len(self.mask) else 1
-        key = of_place[primary].astype(np.int64) * span + primary_mask
-        # (Counted in bins, one per site and mask: a sort of every row would take a second.)
-        bins = np.bincount(key, minlength=n_sites * span)
-        kept = np.flatnonzero(bins)
-        counts = bins[kept]
-        bkp_counts = np.bincount(key[primary_bkp > 0], minlength=n_sites * span)[kept]
-        del bins
-        self.entry_mask = kept % span
-        self.entry_count = counts.astype(np.int64)
-        self.entry_bkp_count = bkp_counts
-        self.mask_first = np.searchsorted(kept // span, np.arange(n_sites + 1)).astype(np.int64)
-        self._counts: dict[tuple[int, bool], npt.NDArray[np.int64]] = {}  # see _site_counts
+        self.primary_counts = _MaskCounts(of_place[primary], self.place_mask[primary],
+                                          self.place_bkp[primary], n_sites)  # fmt: skip
+        self.secondary_counts = _MaskCounts(of_place[secondary], self.place_mask[secondary],
+                                            self.place_bkp[secondary], n_sites)  # fmt: skip
         # Per site, its secondary places (entries secondary_first[s] to secondary_first[s + 1]
         # - 1 of the arrays below), each with its provider and the provider's primary site.
         primary_site = np.full(len(self.npi), n_sites, np.int64)  # n_sites: no position
@@ -338,34 +366,12 @@ class DirectoryIndex:
             keep &= self.place_bkp[places] > 0
         return keep
 
-    def _site_counts(self, mask: int, performs_bkp: bool) -> npt.NDArray[np.int64]:
-        """Per site, its providers whose specialty mask meets ``mask`` (with BKP services, if
-        ``performs_bkp``), at their primary location: summed from the site's mask entries once
-        per mask asked for, and kept (a few masks are asked for: the default specialties, one
-        or two chosen)."""
-        key = (mask, performs_bkp)
-        counts = self._counts.get(key)
-        if counts is None:
-            per_entry = self.entry_bkp_count if performs_bkp else self.entry_count
-            matched = np.where((self.entry_mask & mask) != 0, per_entry, 0)
-            running = np.concatenate([np.zeros(1, np.int64), np.cumsum(matched)])
-            counts = running[self.mask_first[1:]] - running[self.mask_first[:-1]]
-            if len(self._counts) >= _KEPT_MASKS:
-                self._counts.clear()
-            self._counts[key] = counts
-        return counts
-
     def _found_only_at_secondary(
-        self,
-        sites: npt.NDArray[np.int64],
-        counts: npt.NDArray[np.int64],
-        mask: int,
-        performs_bkp: bool,
+        self, sites: npt.NDArray[np.int64], mask: int, performs_bkp: bool
     ) -> int:
         """How many matching providers are in range at a secondary location only (their
-        primary location out of range, or without a position); ``counts``: the sites'
-        secondary places."""
-        at = _ranges(self.secondary_first[sites], counts)
+        primary location out of range, or without a position)."""
+        at = _ranges(self.secondary_first[sites], self.secondary_count[sites])
         keep = (self.secondary_mask[at] & mask) != 0
         if performs_bkp:
             keep &= self.secondary_bkp[at] > 0
@@ -401,14 +407,15 @@ class DirectoryIndex:
         if name is not None or sort == "volume":
             total, page = self._ranked(sites, dot, mask, performs_bkp, name, sort, limit, offset)
         else:
-            per_site = self._site_counts(mask, performs_bkp)[sites]
+            per_site = self.primary_counts.per_site(mask, performs_bkp)[sites]
             total = int(per_site.sum())
-            secondary = self.secondary_count[sites]
+            live = per_site > 0  # the sites with a match: the walk visits no other
             if len(self.secondary_provider):
-                total += self._found_only_at_secondary(sites, secondary, mask, performs_bkp)
+                secondary = self.secondary_counts.per_site(mask, performs_bkp)[sites]
+                total += self._found_only_at_secondary(sites, mask, performs_bkp)
+                live |= secondary > 0
             if total <= offset:
                 return IndexPage(total, [])
-            live = (per_site > 0) | (secondary > 0)  # sites that may hold a match
             sites, dot = sites[live], dot[live]
             order = np.argsort(-dot, kind="stable")
             walked = self._walk(sites[order].tolist(), dot[order].tolist(), mask,
