@@ -307,8 +307,8 @@ class DirectoryIndex:
         if not _in_order((lat, lon, -bkp, npi, place_no)):  # not sorted as _PLACES_SQL sorts
             order = np.lexsort((place_no, npi, -bkp, lon, lat))
             places = places.take(pa.array(order))
-            place_provider, place_no, lat, lon = (a[order] for a in (place_provider, place_no,
-                                                                       lat, lon))  # fmt: skip
+            place_provider, place_no, lat, lon, bkp = (a[order] for a in (
+                place_provider, place_no, lat, lon, bkp))  # fmt: skip
         self.sites = _Sites(lat, lon, places)
         n_sites = len(self.sites)
         of_place = self.sites.of_place
@@ -317,7 +317,7 @@ class DirectoryIndex:
         self.place_location[secondary] = np.searchsorted(self.loc_place, place_no[secondary])
         self.place_provider = place_provider.astype(np.int32)
         self.place_mask = self.mask[place_provider]
-        self.place_bkp = self.bkp[place_provider]
+        self.place_bkp = bkp
         # Read one at a time while a page is walked (a memoryview gives Python ints, fast).
         self._provider_at = self.place_provider.data
         self._location_at = self.place_location.data
@@ -330,8 +330,10 @@ class DirectoryIndex:
         primary = ~secondary
         self.primary_counts = _MaskCounts(of_place[primary], self.place_mask[primary],
                                           self.place_bkp[primary], n_sites)  # fmt: skip
-        self.secondary_counts = _MaskCounts(of_place[secondary], self.place_mask[secondary],
-                                            self.place_bkp[secondary], n_sites)  # fmt: skip
+        self.secondary_mask = self.place_mask[secondary]
+        self.secondary_bkp = self.place_bkp[secondary]
+        self.secondary_counts = _MaskCounts(of_place[secondary], self.secondary_mask,
+                                            self.secondary_bkp, n_sites)  # fmt: skip
         # Per site, its secondary places (entries secondary_first[s] to secondary_first[s + 1]
         # - 1 of the arrays below), each with its provider and the provider's primary site.
         primary_site = np.full(len(self.npi), n_sites, np.int64)  # n_sites: no position
@@ -339,8 +341,6 @@ class DirectoryIndex:
         self.secondary_first = np.searchsorted(of_place[secondary], np.arange(n_sites + 1))
         self.secondary_count = np.diff(self.secondary_first)
         self.secondary_provider = place_provider[secondary]
-        self.secondary_mask = self.mask[self.secondary_provider]
-        self.secondary_bkp = self.bkp[self.secondary_provider]
         self.secondary_primary_site = primary_site[self.secondary_provider]
 
     @classmethod
@@ -361,10 +361,7 @@ class DirectoryIndex:
     def _matching(
         self, places: npt.NDArray[np.int64], mask: int, performs_bkp: bool
     ) -> npt.NDArray[np.bool_]:
-        keep: npt.NDArray[np.bool_] = (self.place_mask[places] & mask) != 0
-        if performs_bkp:
-            keep &= self.place_bkp[places] > 0
-        return keep
+        return _matches(self.place_mask[places], self.place_bkp[places], mask, performs_bkp)
 
     def _found_only_at_secondary(
         self, sites: npt.NDArray[np.int64], mask: int, performs_bkp: bool
@@ -372,10 +369,7 @@ class DirectoryIndex:
         """How many matching providers are in range at a secondary location only (their
         primary location out of range, or without a position)."""
         at = _ranges(self.secondary_first[sites], self.secondary_count[sites])
-        keep = (self.secondary_mask[at] & mask) != 0
-        if performs_bkp:
-            keep &= self.secondary_bkp[at] > 0
-        at = at[keep]
+        at = at[_matches(self.secondary_mask[at], self.secondary_bkp[at], mask, performs_bkp)]
         if not len(at):
             return 0
         in_range = np.zeros(len(self.sites) + 1, bool)  # the last: no primary position
@@ -447,9 +441,8 @@ class DirectoryIndex:
                 start, end = first[sites[i]], first[sites[i] + 1]
                 places = range(start, end)
                 if end - start > _SMALL_SITE:  # the matching places, found in numpy
-                    keep = (self.place_mask[start:end] & mask) != 0
-                    if performs_bkp:
-                        keep &= self.place_bkp[start:end] > 0
+                    keep = _matches(self.place_mask[start:end], self.place_bkp[start:end],
+                                    mask, performs_bkp)  # fmt: skip
                     places = (np.flatnonzero(keep) + start).tolist()
             for p in places:
                 if mask_at[p] & mask and (bkp_at[p] > 0 or not performs_bkp):
@@ -560,6 +553,17 @@ class DirectoryIndex:
             for i, j in zip(secondary, at, strict=True):
                 place[i] = int(self.loc_place[j])
         return list(zip(*columns[:12], picks.distance, columns[12], place, strict=True))
+
+
+def _matches(
+    masks: npt.NDArray[np.int64], bkp: npt.NDArray[np.int64], mask: int, performs_bkp: bool
+) -> npt.NDArray[np.bool_]:
+    """Which places, by their providers' specialty ``masks`` and ``bkp`` keys, match ``mask``
+    (and have BKP services, if ``performs_bkp``)."""
+    keep: npt.NDArray[np.bool_] = (masks & mask) != 0
+    if performs_bkp:
+        keep &= bkp > 0
+    return keep
 
 
 def _rows_of(ids: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
