@@ -323,10 +323,16 @@ def test_a_damaged_directory_is_503_naming_no_path_and_no_database_error(
     assert str(tmp_path) in caplog.text  # the operator finds the cause in the log
 
 
-def test_the_wrong_method_is_405_problem(client: TestClient) -> None:
-    response = client.get("/api/v1/screening")
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [("GET", "/api/v1/screening", "POST"), ("POST", "/api/v1/specialists", "GET")],
+)
+def test_the_wrong_method_is_405_problem(
+    client: TestClient, method: str, path: str, allowed: str
+) -> None:
+    response = client.request(method, path)
     assert_problem(response, 405)
-    assert "POST" in response.headers["allow"]
+    assert response.headers["allow"] == allowed
 
 
 def test_an_unknown_api_path_is_404_problem(client: TestClient) -> None:

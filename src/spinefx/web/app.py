@@ -147,9 +147,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = make_templates()
+    # Routes are tried in order: the specialist search, the busiest, first (after FastAPI's
+    # own /openapi.json), then the rest of the public API (the registry's twenty-odd routes
+    # were once tried before it).
+    api.add_search_route(app.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # The public API first: routes are tried in order, and the specialist search is the
-    # busiest route (the registry's twenty-odd routes were tried before it).
     app.include_router(api.router)
     app.include_router(registry_api.router)
     app.include_router(pages.router)
@@ -255,6 +257,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # every method the path takes, not the first route's alone
+            # (in place of the route's own "Allow", which a second header would repeat)
+            headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
             headers["allow"] = ", ".join(_methods_at(request))
         if _is_api(request):
             return problem(
