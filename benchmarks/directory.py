@@ -11,7 +11,8 @@ one timing on a shared machine moves by a third from run to run):
 - a bare ``pyarrow.csv.read_csv`` of the same columns (the floor: parse only, nothing kept);
 
 then the latency of 1,000 random searches (half at 25 miles, half at 100) through the public
-``search()`` function.
+``search()`` function: the SQL query of before once, the in-memory index ``--search-rounds``
+times (default 3; its targets are judged on the median of the rounds' p99s).
 
 The generated file gives a share ``--share`` of its rows (default 0.10) one of our taxonomy
 codes, close to the real file (some 0.7 million of 9.7 million NPIs, about 7%); the work after
@@ -220,7 +221,10 @@ def baseline_search(db: Any, query: Any) -> Any:
     return s.SearchResult.model_construct(query=query, total=total, results=s._hits(page))
 
 
-def search_latency(db_path: Path, queries: int, seed: int) -> dict[str, dict[int, list[float]]]:
+Timings = dict[str, list[dict[int, list[float]]]]  # way -> rounds -> radius -> milliseconds
+
+
+def search_latency(db_path: Path, queries: int, seed: int, rounds: int = 3) -> Timings:
     """Milliseconds per search, by way and radius: the SQL query of before the index (the
     baseline, :func:`baseline_search`) and the in-memory index, the same random queries: all
     of them the baseline's way, then all of them the index's, each after its own warm-up, both
@@ -230,7 +234,11 @@ def search_latency(db_path: Path, queries: int, seed: int) -> dict[str, dict[int
     right after a DuckDB query found the caches cold and DuckDB's worker threads still busy
     (measured on 2026-12-02: p50 1.22 ms interleaved against 0.39 ms alone), and blocks of 50
     still slowed the first searches of each block (p99 1.53 ms against 0.5-0.8 ms alone). A
-    server answering searches from the index runs no SQL between them."""
+    server answering searches from the index runs no SQL between them.
+
+    The index's way runs ``rounds`` times over the same queries: a p99 of 500 single searches
+    is their fifth slowest, which one slow moment of the machine decides; the target is judged
+    on the median of the rounds' p99s, each of them printed."""
     import duckdb
 
     from spinefx.directory.geo import _centroids
@@ -253,9 +261,9 @@ def search_latency(db_path: Path, queries: int, seed: int) -> dict[str, dict[int
     rng = random.Random(seed)
     # Half the queries start where providers are (dense, the heavy case), half anywhere.
     anywhere = sorted(_centroids())
-    timings: dict[str, dict[int, list[float]]] = {
-        "sql": {25: [], 100: []},
-        "index": {25: [], 100: []},
+    timings: Timings = {
+        "sql": [{25: [], 100: []}],
+        "index": [{25: [], 100: []} for _ in range(rounds)],
     }
     for _ in range(20):  # warm the connection and the file cache
         baseline_search(db, SearchQuery(zip=rng.choice(zips)))
@@ -272,17 +280,19 @@ def search_latency(db_path: Path, queries: int, seed: int) -> dict[str, dict[int
     for query in planned:
         started = time.perf_counter()
         expected.append(baseline_search(db, query))
-        timings["sql"][int(query.radius)].append((time.perf_counter() - started) * 1000)
+        timings["sql"][0][int(query.radius)].append((time.perf_counter() - started) * 1000)
     for query in planned[:20]:  # warm the index's arrays again after the SQL phase, untimed
         search(db, query)
-    for query, wanted in zip(planned, expected, strict=True):
-        started = time.perf_counter()
-        got = search(db, query)
-        timings["index"][int(query.radius)].append((time.perf_counter() - started) * 1000)
-        different += got.model_dump() != wanted.model_dump()
+    for by_radius in timings["index"]:
+        for query, wanted in zip(planned, expected, strict=True):
+            started = time.perf_counter()
+            got = search(db, query)
+            by_radius[int(query.radius)].append((time.perf_counter() - started) * 1000)
+            different += got.model_dump() != wanted.model_dump()
+    searches = queries * rounds
     print(
-        f"results of the index and of the SQL query identical in {queries - different:,} of "
-        f"{queries:,} searches"
+        f"results of the index and of the SQL query identical in {searches - different:,} of "
+        f"{searches:,} searches ({rounds} rounds of {queries:,})"
     )
     return timings
 
@@ -320,6 +330,12 @@ def main() -> None:
         help="providers in the directory the search is timed on (default 1,000,000; 0: skip)",
     )
     parser.add_argument(
+        "--search-rounds",
+        type=int,
+        default=3,
+        help="rounds of the index's searches; the target is judged on their median p99 (default 3)",
+    )
+    parser.add_argument(
         "--search-only", action="store_true", help="skip the ingest rounds; time the search only"
     )
     parser.add_argument(
@@ -332,6 +348,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: temp)")
     args = parser.parse_args()
+    if args.search_rounds < 1:
+        parser.error(f"--search-rounds must be 1 or more, not {args.search_rounds}")
 
     work = args.dir or Path(tempfile.mkdtemp(prefix="spinefx-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -347,7 +365,7 @@ def main() -> None:
             ingest_rounds(args, work)
         if args.search_providers:
             db = search_directory(work, args.search_providers, args.seed)
-            timings = search_latency(db, args.queries, args.seed)
+            timings = search_latency(db, args.queries, args.seed, args.search_rounds)
             print_latency(timings, args.queries, f"{args.search_providers:,}-provider directory")
         load = os.getloadavg()
         print(f"\nload average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
@@ -365,7 +383,7 @@ def ingest_rounds(args: argparse.Namespace, work: Path) -> None:
     report_ingest(runs, files.npidata, db, f"{args.share:.0%} of rows ours", args.profile)
     if args.archive:
         archive_rounds(files.npidata, work, db, args.repeat)
-    timings = search_latency(db, args.queries, args.seed)
+    timings = search_latency(db, args.queries, args.seed, args.search_rounds)
     print_latency(timings, args.queries, "realistic file")
     if not args.no_demo_share:
         print("\n--- for transparency: the same size with the demo's mix (about 62% kept) ---")
@@ -373,7 +391,7 @@ def ingest_rounds(args: argparse.Namespace, work: Path) -> None:
         demo_db = work / "bench-demo.duckdb"
         runs = rounds(demo.npidata, demo_db, args.repeat)
         report_ingest(runs, demo.npidata, demo_db, "demo mix", args.profile)
-        timings = search_latency(demo_db, args.queries, args.seed)
+        timings = search_latency(demo_db, args.queries, args.seed, args.search_rounds)
         print_latency(timings, args.queries, "demo-mix file (denser)")
 
 
@@ -515,22 +533,28 @@ def verdict(met: bool) -> str:
     return "met" if met else "NOT met"
 
 
-def print_latency(timings: dict[str, dict[int, list[float]]], queries: int, label: str) -> None:
+def print_latency(timings: Timings, queries: int, label: str) -> None:
     print(f"search latency over {queries:,} queries, 50 results, {label} (ms):")
     targets = {25: 1.0, 100: 3.0}
     names = {"sql": "SQL query (before)", "index": "in-memory index"}
-    for way, by_radius in timings.items():
-        for radius, values in by_radius.items():
-            p99 = percentile(values, 99)
-            target = (
-                f"  (target p99 <= {targets[radius]:g}: {verdict(p99 <= targets[radius])})"
-                if way == "index"
-                else ""
-            )
-            print(
-                f"  {names[way]:<20} radius {radius:>3} mi: p50 {statistics.median(values):6.2f}  "
-                f"p99 {p99:6.2f}  max {max(values):6.2f}  (n={len(values)}){target}"
-            )
+    for way, rounds in timings.items():
+        for radius in targets:
+            p99s = []
+            for i, by_radius in enumerate(rounds, 1):
+                values = by_radius[radius]
+                p99s.append(percentile(values, 99))
+                name = names[way] if len(rounds) == 1 else f"{names[way]} {i}/{len(rounds)}"
+                print(
+                    f"  {name:<22} radius {radius:>3} mi: p50 {statistics.median(values):6.2f}  "
+                    f"p99 {p99s[-1]:6.2f}  max {max(values):6.2f}  (n={len(values)})"
+                )
+            if way == "index":
+                p99 = statistics.median(p99s)
+                print(
+                    f"  {names[way]:<22} radius {radius:>3} mi: median p99 {p99:.2f} of "
+                    f"{len(p99s)} rounds (target p99 <= {targets[radius]:g}: "
+                    f"{verdict(p99 <= targets[radius])})"
+                )
 
 
 if __name__ == "__main__":
