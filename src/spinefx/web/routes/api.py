@@ -275,10 +275,10 @@ def add_search_route(app_router: APIRouter) -> None:
     and once within it, which cost the busiest route 4% of its instructions. Call it before
     the other routes are added: they are tried in order."""
     app_router.add_api_route(
-        f"{PREFIX}/specialists",
+        f"{router.prefix}/specialists",
         specialists,
         methods=["GET"],
-        tags=["api"],
+        tags=list(router.tags),  # the API router's, as if it were one of its routes
         route_class_override=_ResponseRoute,
         summary="Specialists near a ZIP code, nearest first",
         response_class=JSONResponse,
