@@ -926,6 +926,16 @@ class _Reader:
         out: list[ImportedCase] = []
         seen: dict[tuple[str, str], Origin] = {}
         for case in cases:
+            if not case.doc["fractures"]:
+                self.problems.add(
+                    case.patient.origin,
+                    "(Patient)",
+                    "no fracture",
+                    "a Patient with at least one fracture Condition (ICD-10-CM M80-, M48.5-, "
+                    "S22.0-, S32.0-, M84.58-, or a SNOMED CT vertebral fracture) whose subject "
+                    "is this Patient",
+                )
+                continue
             try:
                 parsed = parse(CaseIn, case.doc)
             except InputError as exc:
@@ -959,8 +969,7 @@ _ELEMENT = {
     "events": {"date": "executionPeriod.start", "note": "note", "type": "code",
                "status": "businessStatus"},
     "": {"site": "managingOrganization", "mrn": "identifier", "name": "name",
-         "birth_date": "birthDate", "sex": "gender", "status": "extension (case status)",
-         "fractures": "(no fracture Condition refers to this Patient)"},
+         "birth_date": "birthDate", "sex": "gender", "status": "extension (case status)"},
 }  # fmt: skip
 
 
