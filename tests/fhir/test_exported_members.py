@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["codes", "drugs", "reports", "registry_map", "bulk"]
+MODULES = ["codes", "drugs", "reports", "registry_map", "bulk", "cds", "cds_auth"]
 
 
 @pytest.mark.parametrize("name", MODULES)
