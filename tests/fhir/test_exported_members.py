@@ -6,7 +6,16 @@ import importlib
 
 import pytest
 
-MODULES = ["codes", "drugs", "reports", "registry_map", "bulk", "cds", "cds_auth"]
+MODULES = [
+    "codes",
+    "drugs",
+    "reports",
+    "registry_map",
+    "registry_import",
+    "bulk",
+    "cds",
+    "cds_auth",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

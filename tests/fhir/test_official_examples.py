@@ -20,7 +20,7 @@ import pytest
 
 from spinefx.errors import InputError
 from spinefx.fhir.bulk import read_path
-from spinefx.fhir.registry_map import IMPORTED_TYPES, cases_from_resources
+from spinefx.fhir.registry_import import IMPORTED_TYPES, cases_from_resources
 from spinefx.fhir.reports import REPORT_TYPES, ReportRecord, SkipReason, report_from_resource
 
 ENV = "SPINEFX_FHIR_EXAMPLES"

@@ -14,15 +14,17 @@ from hypothesis import strategies as st
 from spinefx.clinical.spine import Level
 from spinefx.errors import InputError
 from spinefx.fhir import codes
-from spinefx.fhir.bulk import ndjson_line, read_bundle, read_ndjson, read_path, write_ndjson
-from spinefx.fhir.registry_map import (
-    EXPORT_TYPES,
+from spinefx.fhir.bulk import (
     Located,
     Origin,
-    cases_from_resources,
-    export_resources,
-    patient_resource_id,
+    ndjson_line,
+    read_bundle,
+    read_ndjson,
+    read_path,
+    write_ndjson,
 )
+from spinefx.fhir.registry_import import cases_from_resources
+from spinefx.fhir.registry_map import EXPORT_TYPES, export_resources, patient_resource_id
 from spinefx.registry.schema import CaseIn, npi_is_valid, parse
 from spinefx.registry.seed import reference_case
 from spinefx.registry.vocab import (

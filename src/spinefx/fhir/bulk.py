@@ -1,6 +1,6 @@
 """Bulk Data files in and out: NDJSON (one resource per line), Bundles, an export folder.
 
-Reading yields :class:`~spinefx.fhir.registry_map.Located` resources that remember their file
+Reading yields :class:`Located` resources that remember their file
 and line (or Bundle entry), so that a later error can name them. Writing puts one
 ``<Type>.ndjson`` per resource type into a folder (the Bulk Data layout), each file written
 beside its final name and renamed over it once complete: a failed export leaves no half file.
@@ -19,9 +19,10 @@ from typing import Any
 from fhir.resources.R4B.resource import Resource
 
 from spinefx.errors import InputError
-from spinefx.fhir.registry_map import Located, Origin
 
 __all__ = [
+    "Located",
+    "Origin",
     "WrittenFile",
     "ndjson_line",
     "read_bundle",
@@ -29,6 +30,27 @@ __all__ = [
     "read_path",
     "write_ndjson",
 ]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a resource was read: a file and its line (NDJSON) or entry (Bundle), from 1."""
+
+    file: str
+    line: int
+    unit: str = "line"
+
+    def __str__(self) -> str:
+        return f"{self.file} {self.unit} {self.line}"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A resource as JSON, where it was read, and its Bundle ``fullUrl`` if any."""
+
+    resource: dict[str, Any]
+    origin: Origin
+    full_url: str | None = None
 
 
 def ndjson_line(resource: Resource) -> str:
