@@ -46,6 +46,10 @@ __all__ = [
     "ImportedCase",
     "RegistryImport",
     "cases_from_resources",
+    "is_fictional",
+    "patient_mrn",
+    "patient_name",
+    "resource_problems",
 ]
 
 IMPORTED_TYPES: Final = frozenset(EXPORT_TYPES)
@@ -94,19 +98,32 @@ def _dotted(loc: Sequence[Any]) -> str:
     return out or "(resource)"
 
 
-def _validate(item: Located, problems: _Problems) -> bool:
+def resource_problems(item: Located) -> list[FieldProblem]:
+    """What fhir.resources (R4B) finds wrong with a resource, each at its file, line and element
+    (at most five); empty when it is valid R4."""
     kind = item.resource.get("resourceType")
     try:
         get_fhir_model_class(str(kind)).model_validate(item.resource)
     except ValidationError as exc:
-        for error in exc.errors()[:5]:
-            allowed = str(error.get("msg", "a valid value")).removeprefix("Value error, ")
-            problems.add(item.origin, _dotted(error["loc"]), error.get("input"), allowed)
-        return False
+        return [
+            FieldProblem(
+                f"{item.origin}: {_dotted(error['loc'])}",
+                error.get("input"),
+                str(error.get("msg", "a valid value")).removeprefix("Value error, "),
+            )
+            for error in exc.errors()[:5]
+        ]
     except (KeyError, ValueError) as exc:
-        problems.add(item.origin, "resourceType", kind, f"a FHIR R4 resource type ({exc})")
-        return False
-    return True
+        return [
+            FieldProblem(f"{item.origin}: resourceType", kind, f"a FHIR R4 resource type ({exc})")
+        ]
+    return []
+
+
+def _validate(item: Located, problems: _Problems) -> bool:
+    found = resource_problems(item)
+    problems.items.extend(found)
+    return not found
 
 
 def _codings(concept: Any) -> list[Mapping[str, Any]]:
@@ -174,6 +191,46 @@ def _levels(sites: Any) -> tuple[list[str], list[str]]:
     return levels, words
 
 
+def patient_mrn(patient: Mapping[str, Any], site: str | None) -> str | None:
+    """A Patient's medical record number: its identifier in the site's MRN system, else the
+    one of type MR, else the first with a value."""
+    identifiers = [
+        i for i in patient.get("identifier") or () if isinstance(i, Mapping) and i.get("value")
+    ]
+    if site is not None:
+        for ident in identifiers:
+            if ident.get("system") == codes.mrn_system(site):
+                return str(ident["value"])
+    for ident in identifiers:
+        if _code_in(ident.get("type"), codes.V2_0203) == "MR":
+            return str(ident["value"])
+    return str(identifiers[0]["value"]) if identifiers else None
+
+
+def patient_name(patient: Mapping[str, Any]) -> str | None:
+    """A Patient's name as one line: the first ``HumanName`` with a text, or given and family."""
+    for human in patient.get("name") or ():
+        if not isinstance(human, Mapping):
+            continue
+        name = (
+            human.get("text")
+            or " ".join([*human.get("given", []), human.get("family", "")]).strip()
+        )
+        if name:
+            return str(name)
+    return None
+
+
+def is_fictional(resource: Mapping[str, Any]) -> bool:
+    """Whether a resource is marked as test data (security label or tag HTEST)."""
+    meta = resource.get("meta") or {}
+    labels = [*(meta.get("security") or []), *(meta.get("tag") or [])]
+    return any(
+        isinstance(c, Mapping) and c.get("system") == codes.ACT_REASON and c.get("code") == "HTEST"
+        for c in labels
+    )
+
+
 _SITE_WORD = re.compile(r"^[a-z][a-z -]*$")
 
 
@@ -235,17 +292,6 @@ class _Reader:
                 return match[1]
         return self.default_site
 
-    def _mrn(self, patient: Mapping[str, Any], site: str | None) -> str | None:
-        identifiers = [i for i in patient.get("identifier") or () if i.get("value")]
-        if site is not None:
-            for ident in identifiers:
-                if ident.get("system") == codes.mrn_system(site):
-                    return str(ident["value"])
-        for ident in identifiers:
-            if _code_in(ident.get("type"), codes.V2_0203) == "MR":
-                return str(ident["value"])
-        return str(identifiers[0]["value"]) if identifiers else None
-
     def _patient_doc(self, item: Located) -> dict[str, Any]:
         patient = item.resource
         site = self._site(item)
@@ -257,31 +303,17 @@ class _Reader:
                 "an Organization of this import with a spinefx site identifier "
                 f"({codes.SITE_SYSTEM}), or a default site for the import",
             )
-        names = patient.get("name") or []
-        name = None
-        for human in names:
-            name = (
-                human.get("text")
-                or " ".join([*human.get("given", []), human.get("family", "")]).strip()
-            )
-            if name:
-                break
-        security = (patient.get("meta") or {}).get("security") or []
-        tags = (patient.get("meta") or {}).get("tag") or []
         status = _ext_code(patient, EXT.CASE_STATUS)
         if status is None:
             status = CaseStatus.DECEASED if patient.get("deceasedBoolean") else CaseStatus.ACTIVE
         return {
             "site": site or "",
-            "mrn": self._mrn(patient, site),
-            "name": name,
+            "mrn": patient_mrn(patient, site),
+            "name": patient_name(patient),
             "birth_date": patient.get("birthDate"),
             "sex": patient.get("gender"),
             "status": status,
-            "fictional": any(
-                c.get("system") == codes.ACT_REASON and c.get("code") == "HTEST"
-                for c in [*security, *tags]
-            ),
+            "fictional": is_fictional(patient),
             "fractures": [],
             "events": [],
             "procedures": [],
