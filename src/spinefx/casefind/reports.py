@@ -240,7 +240,7 @@ class FhirReportSource:
         with self.path.open("rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 try:
-                    yield raw.decode("utf-8")
+                    yield raw.decode("utf-8").rstrip("\r\n")
                 except UnicodeDecodeError as exc:
                     raise InputError(
                         f"{self.path.name} line {number}", raw[:60], f"UTF-8 text ({exc.reason})"

@@ -44,7 +44,7 @@ SPARK_SCHEMA = (
 )
 FHIR_SPARK_SCHEMA = SPARK_SCHEMA + ", date string"
 BATCH_ROWS = 512
-_NOT_FHIR = "spinefx: a line is not one FHIR resource"
+_BAD_LINE = "!bad-line:"  # an accumulator key: a line that is not a resource, and its start
 
 
 def _findings(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -110,7 +110,12 @@ def _read(spark: SparkSession, source: ReportSource) -> DataFrame:
 def _fhir_findings(
     skipped: Accumulator[Counter[str]], batches: Iterator[pa.RecordBatch]
 ) -> Iterator[pa.RecordBatch]:
-    """What each executor runs on FHIR input: lines to report batches, then the findings."""
+    """What each executor runs on FHIR input: lines to report batches, then the findings.
+
+    A line that is not a resource stops the partition's work without failing the task (a
+    failed task fills the console with Spark's and Python's stack traces): its start goes back
+    in the accumulator, and the driver refuses the whole output (see :func:`run_spark`).
+    """
     from spinefx.casefind.engine import process_batch
     from spinefx.casefind.reports import fhir_batch
     from spinefx.fhir.reports import SkipCounter, iter_fhir_reports
@@ -122,8 +127,10 @@ def _fhir_findings(
             records = list(iter_fhir_reports(lines, counts))
             if records:
                 yield process_batch(fhir_batch(records))
-    except InputError as exc:  # the driver finds the line's number in the file (see run_spark)
-        raise ValueError(f"{_NOT_FHIR}: {exc}") from None
+    except InputError as exc:
+        counts[_BAD_LINE + str(exc.value)[:60]] += 1
+        for _ in batches:  # the rest of the partition is read, not worked on
+            pass
     skipped.add(counts)
 
 
@@ -147,16 +154,19 @@ def _fhir_job(spark: SparkSession, source: FhirReportSource) -> tuple[DataFrame,
     return lines.mapInArrow(partial(_fhir_findings, skipped), FHIR_SPARK_SCHEMA), skipped
 
 
-def _located_problem(source: FhirReportSource, exc: Exception) -> InputError | None:
-    """The error naming the bad line of a local FHIR file whose Spark job failed on it."""
-    if _NOT_FHIR not in str(exc) or not source.path.is_file():
+def _bad_line(source: FhirReportSource, counts: Counter[str]) -> InputError | None:
+    """The error for a FHIR file that had a line that is not a resource: a local file is read
+    again to name the first such line; for a cluster path, the line's start is shown."""
+    bad = sorted(key[len(_BAD_LINE) :] for key in counts if key.startswith(_BAD_LINE))
+    if not bad:
         return None
-    try:
-        for _ in source.records():
-            pass
-    except InputError as found:
-        return found
-    return None
+    if source.path.is_file():
+        try:
+            for _ in source.records():
+                pass
+        except InputError as found:
+            return found
+    return InputError(f"{source.path.name}: a line", bad[0], "one FHIR resource as JSON")
 
 
 def run_spark(
@@ -182,13 +192,14 @@ def run_spark(
         else:
             findings = _read(spark, source).mapInArrow(_findings, SPARK_SCHEMA)
         findings.write.mode("overwrite").parquet(str(tmp))
-    except Exception as exc:
+    except Exception:
         shutil.rmtree(tmp, ignore_errors=True)
-        located = _located_problem(source, exc) if isinstance(source, FhirReportSource) else None
-        if located is not None:
-            raise located from None
         raise
     if skipped is not None and isinstance(source, FhirReportSource):
+        bad = _bad_line(source, skipped.value)
+        if bad is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise bad
         source.skipped.clear()
         source.skipped.update(skipped.value)
     if out.is_dir():
