@@ -15,6 +15,8 @@ MODULES = [
     "bulk",
     "cds",
     "cds_auth",
+    "casefind_registry",
+    "report_demo",
 ]
 
 
