@@ -112,3 +112,22 @@ def test_an_unknown_category_is_refused(monkeypatch):
             load_tables()
     finally:
         load_tables.cache_clear()
+
+
+def test_an_acuity_pattern_that_is_not_a_regular_expression_is_refused(monkeypatch):
+    real = rules._read
+
+    def fake(name):
+        data = real(name)
+        if name == "attributes.json":
+            data = json.loads(json.dumps(data))
+            data["acuity_patterns"]["acute"].append("new (since")
+        return data
+
+    monkeypatch.setattr(rules, "_read", fake)
+    load_tables.cache_clear()
+    try:
+        with pytest.raises(DataError, match=r"acuity_patterns.acute: 'new \(since' is not"):
+            load_tables()
+    finally:
+        load_tables.cache_clear()

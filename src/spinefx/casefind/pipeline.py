@@ -40,6 +40,20 @@ __all__ = ["CaseFinder", "Mention", "default_finder"]
 HYPOTHETICAL = "hypothetical"
 _CLAUSE_BREAK = re.compile(r";")
 _BOUNDARY = re.compile(r"\n[ \t]*\n\s*|([.!?])\s+(?=[A-Z0-9(\[])")
+# Between two site words of one list ("the left clavicle and T4 vertebral body", "the right
+# ribs and of the T6 vertebral body"): a coordinator, then only articles, sides and ordinals.
+_COORDINATED = re.compile(
+    r"\s*(?:(?:,\s*)?(?:and|or|as well as|plus)|,)\s+"
+    r"(?:(?:of|the|left|right|bilateral|upper|lower|mid|anterior|posterior|lateral|"
+    r"\d{1,2}(?:st|nd|rd|th)(?:\s*(?:-|through|to)\s*\d{1,2}(?:st|nd|rd|th))?)\s+)*",
+    re.IGNORECASE,
+)
+# Further levels in a list after a level ("L1 and L2 transverse processes"), skipped before
+# asking which bone the list belongs to.
+_MORE_LEVELS = re.compile(
+    r"(?:\s+(?:and|or)\s+[TL]\s?-?\s?\d{1,2}(?![0-9]))*",
+    re.IGNORECASE,
+)
 _ABBREVIATION = re.compile(
     r"(?<![A-Za-z])(?:vs|approx|dr|mr|mrs|ms|st|fig|no|e\.g|i\.e|cf|resp|incl)$", re.IGNORECASE
 )
@@ -58,6 +72,7 @@ class Mention:
     regions: tuple[str, ...]
     acuity: str | None
     severity: str | None
+    treats: bool = False  # cement or augmentation done, not only recommended or planned
 
     @property
     def counts(self) -> bool:
@@ -86,7 +101,8 @@ class CaseFinder:
         matcher.add([TargetRule.from_dict(with_placeholders(r)) for r in self.tables.targets])
         self.nlp = nlp
         self.context = ConText(nlp, rules=None)
-        self.context.add([ConTextRule.from_dict(r) for r in self.tables.context])
+        # the constructor, not from_dict: from_dict refuses 'terminated_by'
+        self.context.add([ConTextRule(**r) for r in self.tables.context])
         self._prefilter = self.tables.prefilter_pattern
         self._vertebral = _phrase_pattern(self.tables.vertebral_sites)
         self._other = _phrase_pattern(self.tables.other_sites)
@@ -198,16 +214,23 @@ class CaseFinder:
                     status=_status(ent),
                     levels=lv,
                     regions=tuple(levels.find_regions(clause, lv, self.tables.regions)),
-                    acuity=attributes.acuity_of(clause, self.tables.acuity),
+                    acuity=attributes.acuity_of(
+                        clause, self.tables.acuity, self.tables.acuity_patterns
+                    ),
                     severity=attributes.severity_of(clause, self.tables.severity),
+                    treats=category == "TREATMENT" and not _modified_by(ent, "PLANNED"),
                 )
             )
         return found
 
     def _anchored(self, text: str, start: int, end: int, sentence: Span, ent: Span) -> bool:
-        """Is the nearest site word to an ambiguous mention a vertebra (clause, else sentence)?"""
+        """Is the nearest site word to an ambiguous mention a vertebra (clause, else sentence)?
+
+        When the nearest is another bone, a vertebra listed with it counts too: in "fractures of
+        the left clavicle and T4 vertebral body" the vertebral body is fractured as well.
+        """
         for lo, hi in ((start, end), (sentence.start_char, sentence.end_char)):
-            hits = self._sites(text, lo, hi)
+            hits = sorted(self._sites(text, lo, hi))
             if hits:
 
                 def distance(hit: tuple[int, int, bool]) -> tuple[int, int]:
@@ -215,7 +238,10 @@ class CaseFinder:
                     gap = max(0, s - ent.end_char, ent.start_char - e)
                     return gap, 0 if not vertebral else 1  # a tie goes to the other bone
 
-                return min(hits, key=distance)[2]
+                nearest = min(hits, key=distance)
+                return nearest[2] or any(
+                    head[2] for head in _site_list(text, hits, hits.index(nearest))
+                )
         return False
 
     def _vertebral_levels(self, text: str) -> list[tuple[int, int, list[Level]]]:
@@ -242,13 +268,39 @@ class CaseFinder:
         hits = [(m.start() + lo, m.end() + lo, True) for m in self._vertebral.finditer(piece)]
         for s, e, _ in levels.level_spans(piece):
             after = piece[e : e + 25]
-            owner = self._other.match(after.lstrip(" -,"))
+            listed = _MORE_LEVELS.match(piece, e)
+            owner = self._other.match(piece[listed.end() if listed else e :][:30].lstrip(" -,"))
             if owner is None and not re.match(r"\s*(?:and|,)?\s*\d", after):
                 hits.append((s + lo, e + lo, True))
         # the longer phrase wins: "end plate" is vertebral, "sternal body" is not
         others = [o for o in others if not any(_within(o, h) for h in hits)]
         hits = [h for h in hits if not any(_within(h, o) and h != o for o in others)]
         return hits + others
+
+
+def _site_list(
+    text: str, hits: Sequence[tuple[int, int, bool]], index: int
+) -> list[tuple[int, int, bool]]:
+    """The site phrases listed with the one holding ``hits[index]``, each as its first word.
+
+    Hits (in text order) with only white space between them are one phrase, named by its
+    first word ("T4 vertebral body" is vertebral, "scapular body" is not); phrases joined by
+    "and", "or" or a comma are one list.
+    """
+    phrases: list[list[tuple[int, int, bool]]] = []
+    lists: list[int] = []  # the list each phrase belongs to
+    holding = 0
+    for i, hit in enumerate(hits):
+        gap = text[hits[i - 1][1] : hit[0]] if i else None
+        if gap is not None and not gap.strip(" -"):
+            phrases[-1].append(hit)
+        else:
+            coordinated = gap is not None and _COORDINATED.fullmatch(gap) is not None
+            lists.append(lists[-1] if coordinated else len(phrases))
+            phrases.append([hit])
+        if i == index:
+            holding = len(phrases) - 1
+    return [p[0] for p, owner in zip(phrases, lists, strict=True) if owner == lists[holding]]
 
 
 def _within(inner: tuple[int, int, bool], outer: tuple[int, int, bool]) -> bool:
@@ -269,6 +321,10 @@ def _clause(text: str, sentence: Span, ent: Span) -> tuple[int, int]:
             end = m.start()
             break
     return start, end
+
+
+def _modified_by(ent: Span, category: str) -> bool:
+    return any(m.category == category for m in ent._.modifiers)
 
 
 def _status(ent: Span) -> str:
@@ -314,7 +370,7 @@ def summarise(rid: str, patient: str | None, mentions: Sequence[Mention]) -> Fin
         regions=tuple(r for r in levels.REGIONS if r in regions),
         acuity=acuity,
         severity=attributes.worst_severity(m.severity for m in counting),
-        treated=any(m.category == "TREATMENT" for m in counting if m.counts),
+        treated=any(m.treats for m in counting if m.counts),
         evidence=evidence,
     )
 

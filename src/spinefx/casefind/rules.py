@@ -35,6 +35,7 @@ CONTEXT_CATEGORIES = (
     "POSSIBLE_EXISTENCE",
     "HISTORICAL",
     "HYPOTHETICAL",
+    "PLANNED",
     "PSEUDO",
     "CONJ",
 )
@@ -52,6 +53,7 @@ class RuleTables:
     context: tuple[dict[str, Any], ...]
     prefilter: tuple[str, ...]
     acuity: dict[str, tuple[str, ...]]
+    acuity_patterns: dict[str, tuple[str, ...]]
     severity: dict[str, tuple[str, ...]]
     vertebral_sites: tuple[str, ...]
     other_sites: tuple[str, ...]
@@ -96,6 +98,23 @@ def _phrases(name: str, value: Any, key: str) -> tuple[str, ...]:
     return tuple(v.lower() for v in value)
 
 
+def _patterns(name: str, value: Any, key: str) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DataError(f"rules/{name}: '{key}' must map each value to its patterns")
+    groups = {k: _phrases(name, v, f"{key}.{k}") for k, v in value.items()}
+    for group, patterns in groups.items():
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise DataError(
+                    f"rules/{name}: {key}.{group}: '{pattern}' is not a regular expression: {exc}"
+                ) from exc
+    return groups
+
+
 def _grouped(name: str, value: Any, key: str, exclusive: bool) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise DataError(f"rules/{name}: '{key}' must map each value to its phrases")
@@ -129,6 +148,9 @@ def load_tables() -> RuleTables:
         context=tuple(context["context_rules"]),
         prefilter=_phrases("targets.json", targets.get("prefilter"), "prefilter"),
         acuity=_grouped("attributes.json", attrs["acuity"], "acuity", exclusive=True),
+        acuity_patterns=_patterns(
+            "attributes.json", attrs.get("acuity_patterns"), "acuity_patterns"
+        ),
         severity=_grouped("attributes.json", attrs["severity"], "severity", exclusive=True),
         vertebral_sites=_phrases("attributes.json", attrs["vertebral_sites"], "vertebral_sites"),
         other_sites=_phrases("attributes.json", attrs["other_sites"], "other_sites"),
