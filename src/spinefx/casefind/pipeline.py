@@ -1,11 +1,11 @@
 """The case-finding pipeline: report text in, :class:`~spinefx.casefind.record.Finding` out.
 
 A blank spaCy English pipeline (no trained model, nothing downloaded) with spaCy's
-rule-based sentencizer plus a paragraph rule (a blank line ends a sentence), medspaCy's
-``TargetMatcher`` over ``rules/targets.json`` and medspaCy's ``ConText`` over
-``rules/context.json`` for negation, hedging, history and hypotheticals. medspaCy's own
-sentence splitter (PyRuSH) gives the same sentences on report prose but reads about 40 reports
-a second per core here; ``benchmarks/casefind.py`` measures both in the same run.
+rule-based sentencizer plus a paragraph rule (a blank line ends a sentence), the target
+matcher of :mod:`spinefx.casefind.targets` over ``rules/targets.json`` and the ConText of
+:mod:`spinefx.casefind.context` over ``rules/context.json`` for negation, hedging, history,
+hypotheticals and planned treatment. Both are spaCy's own ``Matcher`` driven by the rule
+tables; medspaCy, whose rule format the tables keep, is not needed.
 
 Two shortcuts keep it fast and change no result: only the sentences that hold one of the
 table's stems (``prefilter``) are parsed (a sentence without one cannot match a target rule,
@@ -28,6 +28,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from spinefx.casefind import attributes, levels
+from spinefx.casefind.context import ConText
 from spinefx.casefind.record import Evidence, EvidenceStatus, Finding, Vcf
 from spinefx.casefind.rules import RuleTables, load_tables, with_placeholders
 from spinefx.clinical.spine import Level
@@ -90,19 +91,15 @@ class CaseFinder:
 
     def __init__(self, tables: RuleTables | None = None) -> None:
         import spacy
-        from medspacy.context import ConText, ConTextRule
-        from medspacy.target_matcher import TargetRule
 
         self.tables = tables or load_tables()
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("casefind_paragraphs")
-        matcher: Any = nlp.add_pipe("medspacy_target_matcher")
-        matcher.add([TargetRule.from_dict(with_placeholders(r)) for r in self.tables.targets])
+        matcher: Any = nlp.add_pipe("casefind_targets")
+        matcher.add([with_placeholders(r) for r in self.tables.targets])
         self.nlp = nlp
-        self.context = ConText(nlp, rules=None)
-        # the constructor, not from_dict: from_dict refuses 'terminated_by'
-        self.context.add([ConTextRule(**r) for r in self.tables.context])
+        self.context = ConText(nlp, self.tables.context)
         self._prefilter = self.tables.prefilter_pattern
         self._vertebral = _phrase_pattern(self.tables.vertebral_sites)
         self._other = _phrase_pattern(self.tables.other_sites)
@@ -186,15 +183,17 @@ class CaseFinder:
         docs = self.nlp.pipe((piece for _, _, _, piece in items), batch_size=batch_size)
         for (i, text, offset, _), doc in zip(items, docs, strict=True):
             if doc.ents:
-                self.context(doc)
                 results[i] += self._doc_mentions(doc, offset, text)
 
     def _doc_mentions(self, doc: Doc, offset: int, report: str) -> list[Mention]:
+        """The mentions of a parsed piece of ``report`` that starts at ``offset``."""
         found: list[Mention] = []
+        modifiers = self.context(doc)
         for ent in doc.ents:
             category = ent.label_
             if category == "MIMIC":
                 continue
+            modified_by = {m.category for m in modifiers[(ent.start, ent.end)]}
             sentence = ent.sent
             clause_start, clause_end = _clause(doc.text, sentence, ent)
             if category == "VCF_ANCHORED" and not self._anchored(
@@ -211,14 +210,14 @@ class CaseFinder:
                     text=ent.text,
                     start=ent.start_char + offset,
                     end=ent.end_char + offset,
-                    status=_status(ent),
+                    status=_status(modified_by),
                     levels=lv,
                     regions=tuple(levels.find_regions(clause, lv, self.tables.regions)),
                     acuity=attributes.acuity_of(
                         clause, self.tables.acuity, self.tables.acuity_patterns
                     ),
                     severity=attributes.severity_of(clause, self.tables.severity),
-                    treats=category == "TREATMENT" and not _modified_by(ent, "PLANNED"),
+                    treats=category == "TREATMENT" and "PLANNED" not in modified_by,
                 )
             )
         return found
@@ -323,12 +322,9 @@ def _clause(text: str, sentence: Span, ent: Span) -> tuple[int, int]:
     return start, end
 
 
-def _modified_by(ent: Span, category: str) -> bool:
-    return any(m.category == category for m in ent._.modifiers)
-
-
-def _status(ent: Span) -> str:
-    categories = {m.category for m in ent._.modifiers}
+def _status(categories: set[str]) -> str:
+    """A mention's status from the categories of its modifiers: a question, a hedge, a
+    negation, a history, in that order of precedence."""
     if "HYPOTHETICAL" in categories:
         return HYPOTHETICAL
     if "POSSIBLE_EXISTENCE" in categories:
@@ -394,6 +390,8 @@ def default_finder() -> CaseFinder:
 def _register_components() -> None:
     from spacy.language import Language
 
+    import spinefx.casefind.targets  # noqa: F401  (registers casefind_targets)
+
     if "casefind_paragraphs" in Language.factories:
         return
 
@@ -404,9 +402,6 @@ def _register_components() -> None:
             if token.is_space and token.text.count("\n") >= 2:
                 doc[token.i + 1].is_sent_start = True
         return doc
-
-    # medspaCy registers its components when imported
-    import medspacy.target_matcher  # noqa: F401
 
 
 _register_components()

@@ -1,8 +1,9 @@
 """The case-finding rule tables: words for the finding, their modifiers and their attributes.
 
-The tables are data, reviewed as data: ``rules/targets.json`` (medspaCy ``TargetRule`` dicts),
-``rules/context.json`` (medspaCy ``ConTextRule`` dicts) and ``rules/attributes.json`` (acuity,
-severity, sites and regions). This module reads and checks them; it builds no pipeline.
+The tables are data, reviewed as data: ``rules/targets.json`` (target rules in medspaCy's
+``TargetRule`` form), ``rules/context.json`` (modifier rules in medspaCy's ``ConTextRule`` form,
+read by :mod:`spinefx.casefind.context`) and ``rules/attributes.json`` (acuity, severity, sites
+and regions). This module reads and checks them; it builds no pipeline.
 
 >>> tables = load_tables()
 >>> sorted({rule["category"] for rule in tables.targets})
@@ -18,6 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from spinefx.casefind.context import ContextRule
 from spinefx.errors import DataError
 
 __all__ = [
@@ -140,6 +142,11 @@ def load_tables() -> RuleTables:
     attrs = _read("attributes.json")
     _check_rules("targets.json", targets.get("target_rules"), "target_rules", TARGET_CATEGORIES)
     _check_rules("context.json", context.get("context_rules"), "context_rules", CONTEXT_CATEGORIES)
+    for i, row in enumerate(context["context_rules"]):
+        try:
+            ContextRule.from_dict(row)
+        except ValueError as exc:
+            raise DataError(f"rules/context.json context_rules[{i}]: {exc}") from exc
     missing = [k for k in _ATTRIBUTE_KEYS if k not in attrs]
     if missing:
         raise DataError(f"rules/attributes.json lacks {', '.join(missing)}")
