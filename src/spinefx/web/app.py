@@ -49,7 +49,9 @@ from spinefx.errors import (
     DirectoryNotLoaded,
     FieldProblem,
     InputError,
+    ProblemKind,
 )
+from spinefx.validation import FieldSpec, allowed_text, describe, problem_kind
 from spinefx.web import registry_errors
 from spinefx.web.deps import open_resources
 from spinefx.web.problems import (
@@ -271,9 +273,19 @@ def _add_error_handlers(app: FastAPI) -> None:
         found: list[FieldProblem] = []
         for error in exc.errors():
             loc = [str(part) for part in error.get("loc", ())[1:]] or ["(input)"]
-            given = MISSING if error.get("type") == "missing" else error.get("input")
-            allowed = _parameter_allowed(request, error.get("loc", ())) or str(error.get("msg", ""))
-            found.append(FieldProblem(".".join(loc), given, allowed))
+            kind = problem_kind(str(error.get("type", "")))
+            given = MISSING if kind is ProblemKind.MISSING else error.get("input")
+            spec = _parameter_spec(request, error.get("loc", ()))
+            if spec is None:
+                found.append(FieldProblem(".".join(loc), given, str(error.get("msg", "")), kind))
+                continue
+            # a parameter is left out, not null
+            allowed = allowed_text(spec).removesuffix(", or null")
+            found.append(
+                FieldProblem(
+                    ".".join(loc), given, allowed, kind, spec.expects, spec.bounds, spec.choices
+                )
+            )
         detail = "; ".join(str(p) for p in found) or "The request is not valid."
         if not _is_api(request):
             return pages.error_page(request, 422, "Please check your answers", detail)
@@ -353,13 +365,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def _parameter_allowed(request: Request, loc: Any) -> str | None:
-    """What a path, query or header parameter takes, in the words the rule inputs' errors use
-    (``an integer from 0 to 2147483647``), read from the route's declaration of it; ``None``
-    when ``loc`` is not such a parameter."""
+def _parameter_spec(request: Request, loc: Any) -> FieldSpec | None:
+    """What a path, query or header parameter takes, read from the route's declaration of it;
+    ``None`` when ``loc`` is not such a parameter."""
     from fastapi.dependencies.models import Dependant
-
-    from spinefx.validation import allowed_text
 
     if len(loc) != 2 or loc[0] not in ("path", "query", "header"):
         return None
@@ -376,7 +385,6 @@ def _parameter_allowed(request: Request, loc: Any) -> str | None:
         for param in params:
             if param.alias == loc[1]:
                 info = param.field_info
-                text = allowed_text(info.annotation, list(info.metadata))
-                return text.removesuffix(", or null")  # a parameter is left out, not null
+                return describe(info.annotation, info.metadata)
         stack.extend(current.dependencies)
     return None

@@ -29,7 +29,7 @@ import annotated_types
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from spinefx.validation import numeric_bounds, parse_int_text, parse_number_text
+from spinefx.validation import parse_int_text, parse_number_text
 
 __all__ = ["FormField", "Kind", "convert", "dom_id", "fields_of", "form_data", "humanize"]
 
@@ -238,7 +238,14 @@ def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
 
 def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:
     """A number field's bounds (a date field's are checked by the model, not the form)."""
-    bounds = numeric_bounds(metadata)
-    low = float(bounds.low) if isinstance(bounds.low, int | float) else None
-    high = float(bounds.high) if isinstance(bounds.high, int | float) else None
-    return low, high
+    low = high = None
+    for item in metadata:
+        for part in item if isinstance(item, annotated_types.Interval) else [item]:
+            if isinstance(part, annotated_types.Ge | annotated_types.Gt):
+                low = getattr(part, "ge", getattr(part, "gt", None))
+            elif isinstance(part, annotated_types.Le | annotated_types.Lt):
+                high = getattr(part, "le", getattr(part, "lt", None))
+    return (
+        float(low) if isinstance(low, int | float) else None,
+        float(high) if isinstance(high, int | float) else None,
+    )

@@ -9,7 +9,7 @@ words as the CLI; every error is an RFC 9457 problem (see :mod:`spinefx.web.prob
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,7 +23,7 @@ from spinefx.directory.geo import ZIP_PATTERN
 from spinefx.directory.index import DirectoryIndex
 from spinefx.directory.search import SearchResult
 from spinefx.directory.store import Directory
-from spinefx.errors import FieldProblem, InputError
+from spinefx.errors import InputError
 from spinefx.validation import (
     JsonProblem,
     decode_json,
@@ -239,7 +239,7 @@ def _search_query(data: dict[str, Any]) -> Any:
     except InputError as exc:
         if not any(p.field.startswith("specialties") for p in exc.problems):
             raise
-        renamed = [FieldProblem(_query_name(p.field), p.value, p.allowed) for p in exc.problems]
+        renamed = [replace(p, field=_query_name(p.field)) for p in exc.problems]
         error = InputError.from_problems(renamed)
         raise error from exc
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -160,7 +161,7 @@ def field_messages(
     for item in problems:
         name = (rename or {}).get(item.field, item.field)
         label = (names or {}).get(name, forms.humanize(name.rsplit(".", 1)[-1]))
-        messages.setdefault(name, plain_message(name, item.allowed, label))
+        messages.setdefault(name, plain_message(replace(item, field=name), label))
     return messages
 
 
