@@ -211,7 +211,7 @@ def load_json_file(path: str | Path, *, stdin: bytes | str | None = None) -> Any
     """Read a JSON document from ``path`` (``-`` means what was read from standard input).
 
     Any problem (no such file, not UTF-8, not JSON, too deep, a huge integer) is one
-    :class:`InputError` naming ``FILE``.
+    :class:`InputError` naming the field ``file``.
     """
     name = str(path)
     if name == "-":
@@ -220,18 +220,18 @@ def load_json_file(path: str | Path, *, stdin: bytes | str | None = None) -> Any
     else:
         file = Path(name)
         if not file.exists():
-            raise InputError("FILE", name, "an existing JSON file, or - for standard input")
+            raise InputError("file", name, "an existing JSON file, or - for standard input")
         if not file.is_file():
-            raise InputError("FILE", name, "a JSON file, not a directory")
+            raise InputError("file", name, "a JSON file, not a directory")
         try:
             data = file.read_bytes()
         except OSError as exc:
-            raise InputError("FILE", name, f"a readable JSON file ({exc.strerror})") from exc
+            raise InputError("file", name, f"a readable JSON file ({exc.strerror})") from exc
         label = name
     try:
         return decode_json(data)
     except JsonProblem as exc:
-        raise InputError("FILE", label, f"valid JSON ({exc})") from exc
+        raise InputError("file", label, f"valid JSON ({exc})") from exc
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:

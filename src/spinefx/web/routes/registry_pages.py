@@ -30,7 +30,13 @@ from starlette.responses import RedirectResponse, Response
 
 from spinefx.clinical.followup import EARLIEST_FRACTURE_DATE as EARLIEST_DATE
 from spinefx.clinical.followup import LATEST_DATE
-from spinefx.errors import InputError, NotAuthenticated, NotFound, VersionConflict
+from spinefx.errors import (
+    AuthFailure,
+    InputError,
+    NotAuthenticated,
+    NotFound,
+    VersionConflict,
+)
 from spinefx.registry import audit, auth, cases, kpi, users, worklist
 from spinefx.registry.assessments import summary as assessment_summary
 from spinefx.registry.auth import LoginSession
@@ -293,10 +299,9 @@ async def login_submit(request: Request, registry: RegistryDep, settings: Settin
     except NotAuthenticated as exc:
         if exc.retry_after:
             wait = _wait_words(exc.retry_after)
-            locked = "locked" in str(exc)
             message = (
                 f"This account is locked after repeated failed logins. Try again in {wait}."
-                if locked
+                if exc.reason is AuthFailure.LOCKED
                 else f"Too many failed logins in a row. Wait {wait}, then try again."
             )
             return _login_page(

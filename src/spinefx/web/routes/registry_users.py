@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from spinefx.errors import FieldProblem, InputError
+from spinefx.errors import InputError
 from spinefx.registry import users
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.models import Site, User, utcnow
@@ -41,8 +41,6 @@ ROLE_WORDS = {
 ROLE_CHOICES = tuple((r.value, r.value.capitalize()) for r in Role)
 ROLE_HELP = ". ".join(f"{r.value.capitalize()}: {ROLE_WORDS[r.value]}" for r in Role) + "."
 NAMES = {"email": "E-mail", "role": "Role", "sites": "Sites", "password": "Initial password"}
-# The data layer's field names (shared with the CLI's options) -> this form's fields.
-FIELDS = {"EMAIL": "email", "--role": "role", "--site": "sites", "password": "password"}
 DONE = {
     "added": "User added. Give them their initial password by a safe channel; they log in with "
     "it at the registry's login page.",
@@ -88,11 +86,8 @@ def _fields(sites: Sequence[Site], *, new: bool) -> tuple[FormField, ...]:
 
 
 def _errors(exc: InputError) -> dict[str, str]:
-    """The data layer's problems (named as the CLI's options are) on this form's fields."""
-    renamed = tuple(
-        FieldProblem(FIELDS.get(p.field, p.field), p.value, p.allowed) for p in exc.problems
-    )
-    return form_errors(renamed, NAMES)
+    """The data layer's problems on this form's fields (the form's names are the fields')."""
+    return form_errors(exc.problems, NAMES)
 
 
 def _form_page(
