@@ -25,8 +25,8 @@ from spinefx.registry.models import Site, User, utcnow
 from spinefx.registry.permissions import Action, require
 from spinefx.registry.vocab import Role
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
-from spinefx.web.registry_forms import FormField, form_errors
-from spinefx.web.routes.registry_pages import PREFIX, _page, _text
+from spinefx.web.registry.forms import FormField, form_errors
+from spinefx.web.registry.pages import PREFIX, form_text, page
 
 __all__ = ["ROLE_HELP", "ROLE_WORDS", "router", "user_state"]
 
@@ -101,7 +101,7 @@ def _form_page(
     done: str = "",
     status: int = 200,
 ) -> Response:
-    return _page(
+    return page(
         request,
         "registry/user.html",
         {
@@ -124,8 +124,8 @@ def _form_page(
 
 def _typed(data: FormData) -> dict[str, Any]:
     return {
-        "email": _text(data, "email"),
-        "role": _text(data, "role"),
+        "email": form_text(data, "email"),
+        "role": form_text(data, "role"),
         "sites": [v for v in data.getlist("sites") if isinstance(v, str)],
     }
 
@@ -139,7 +139,7 @@ def users_page(request: Request, login: LoginDep, registry: RegistryDep) -> Resp
             (u, user_state(u, now), [s for s in u.sites if login.actor.sees_site(s.id)])
             for u in users.list_users(session, login.actor)
         ]
-    return _page(
+    return page(
         request,
         "registry/users.html",
         {"rows": rows},
