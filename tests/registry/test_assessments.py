@@ -9,7 +9,7 @@ import pytest
 from spinefx.clinical import pathway
 from spinefx.registry.assessments import summary
 from spinefx.validation import parse_input
-from spinefx.web.routes.api import RULES
+from spinefx.web.tools import RULES
 
 
 def result_of(kind: str, answers: dict[str, Any]) -> dict[str, Any]:

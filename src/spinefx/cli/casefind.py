@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from spinefx.cli.output import print_json
-from spinefx.errors import InputError
+from spinefx.errors import InputError, ProblemKind
 
 
 class _ReportsFirst(TyperGroup):
@@ -135,7 +135,7 @@ def run(
 
     texts = text_column or ["text"]
     if engine not in ("local", "spark"):
-        raise InputError("--engine", engine, "local or spark")
+        raise InputError("engine", engine, "local or spark", kind=ProblemKind.CHOICE)
     registry_columns = None
     if into_registry:
         from spinefx.casefind.registry import PatientColumns
@@ -144,7 +144,7 @@ def run(
             patient_column, name_column, birth_date_column, sex_column, date_column
         )
         roles = registry_columns.check()
-        extra = [c for o, c in roles.items() if o != "--patient-column"]
+        extra = [c for role, c in roles.items() if role != "patient_column"]
         open_reports(reports, id_column, texts, patient_column, extra_columns=extra)
     if engine != "spark":
         format_of(out, "--out")

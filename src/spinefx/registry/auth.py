@@ -32,7 +32,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
-from spinefx.errors import InputError, NotAuthenticated, NotFound
+from spinefx.errors import AuthFailure, InputError, NotAuthenticated, NotFound
 from spinefx.registry import audit
 from spinefx.registry.db import Registry
 from spinefx.registry.models import ApiToken, User, WebSession, utcnow
@@ -111,7 +111,7 @@ def authenticate(
     e-mail costs the same hashing time as a known one.
     """
     now = now or utcnow()
-    refused = NotAuthenticated("wrong e-mail or password")
+    refused = NotAuthenticated("wrong e-mail or password", reason=AuthFailure.WRONG_CREDENTIALS)
     try:
         address = normalise_email(email)
     except InputError:
@@ -123,13 +123,11 @@ def authenticate(
         return refused
     wait = _wait_seconds(user, now)
     if wait:
-        locked = user.locked_until is not None and user.locked_until > now
-        what = (
-            "the account is locked after repeated failed logins"
-            if locked
-            else "too many failed logins"
-        )
-        return NotAuthenticated(f"{what}: try again in {wait} s", retry_after=wait)
+        if user.locked_until is not None and user.locked_until > now:
+            what, reason = "the account is locked after repeated failed logins", AuthFailure.LOCKED
+        else:
+            what, reason = "too many failed logins", AuthFailure.THROTTLED
+        return NotAuthenticated(f"{what}: try again in {wait} s", reason=reason, retry_after=wait)
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1
         user.last_failed_at = now
@@ -181,14 +179,15 @@ def create_token(session: Session, user: User, *, label: str = "") -> str:
 
 def token_actor(session: Session, token: str, *, now: datetime | None = None) -> Actor:
     """The actor of a bearer token, or :class:`NotAuthenticated`."""
+    refused = NotAuthenticated("a valid API token is needed", reason=AuthFailure.WRONG_CREDENTIALS)
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
-        raise NotAuthenticated("a valid API token is needed")
+        raise refused
     row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None:
-        raise NotAuthenticated("a valid API token is needed")
+        raise refused
     user = session.get(User, row.user_id)
     if user is None or not user.active:
-        raise NotAuthenticated("a valid API token is needed")
+        raise refused
     row.last_used_at = now or utcnow()
     return actor_for(user)
 
@@ -226,7 +225,7 @@ def find_token(session: Session, which: str) -> ApiToken:
         return row
     if not text.startswith(TOKEN_PREFIX) or len(text) < PREFIX_LENGTH or len(text) > 100:
         raise InputError(
-            "TOKEN-ID",
+            "token",
             which,
             f"a token's number from `registry token list`, its prefix ({TOKEN_PREFIX} and 8 "
             "characters) or the whole token",
@@ -244,7 +243,7 @@ def find_token(session: Session, which: str) -> ApiToken:
         raise NotFound(f"no API token {text}")
     if len(matches) > 1:
         numbers = ", ".join(str(m.id) for m in matches)
-        raise InputError("TOKEN-ID", text, f"one of the numbers of the tokens it names ({numbers})")
+        raise InputError("token", text, f"one of the numbers of the tokens it names ({numbers})")
     return matches[0]
 
 
@@ -263,7 +262,7 @@ def revoke_token(
     require_user_visible(actor, user)
     if row.revoked_at is not None:
         raise InputError(
-            "TOKEN-ID",
+            "token",
             which,
             f"a token not yet revoked (this one was at {row.revoked_at:%Y-%m-%d %H:%M} UTC)",
         )
@@ -316,12 +315,14 @@ def session_actor(
 ) -> LoginSession:
     """The live session of a cookie (its last use moves to ``now``), else NotAuthenticated."""
     now = now or utcnow()
-    row = session.get(WebSession, _digest(token)) if token else None
-    if row is None or row.revoked_at is not None or row.last_seen_at + idle < now:
+    if not token:
         raise NotAuthenticated("please log in")
+    row = session.get(WebSession, _digest(token))
+    if row is None or row.revoked_at is not None or row.last_seen_at + idle < now:
+        raise NotAuthenticated("please log in", reason=AuthFailure.SESSION_ENDED)
     user = session.get(User, row.user_id)
     if user is None or not user.active:
-        raise NotAuthenticated("please log in")
+        raise NotAuthenticated("please log in", reason=AuthFailure.SESSION_ENDED)
     row.last_seen_at = now
     return LoginSession(token, row.csrf_token, actor_for(user))
 
@@ -336,4 +337,7 @@ def end_session(session: Session, token: str) -> None:
 def check_csrf(login: LoginSession, submitted: str | None) -> None:
     """:class:`NotAuthenticated` unless ``submitted`` is this session's CSRF token."""
     if not submitted or not hmac.compare_digest(submitted, login.csrf_token):
-        raise NotAuthenticated("the form has expired: reload the page and send it again")
+        raise NotAuthenticated(
+            "the form has expired: reload the page and send it again",
+            reason=AuthFailure.FORM_EXPIRED,
+        )

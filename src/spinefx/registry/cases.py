@@ -45,6 +45,7 @@ __all__ = [
     "add_row",
     "bump",
     "case_document",
+    "case_summary",
     "create_case",
     "delete_row",
     "dismiss",
@@ -129,8 +130,8 @@ def list_cases(
     return CasePage(items, total)
 
 
-def case_document(case: Case) -> dict[str, Any]:
-    """The case in the import format, plus its ``id`` and ``version`` (and each row's ``id``)."""
+def _identity(case: Case) -> dict[str, Any]:
+    """The case's own fields, as the import format and the API name them."""
     return {
         "id": case.id,
         "version": case.version,
@@ -142,6 +143,22 @@ def case_document(case: Case) -> dict[str, Any]:
         "status": case.status,
         "fictional": case.fictional,
         "index_date": case.index_date.isoformat() if case.index_date else None,
+    }
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """The case's own fields and its next FLS event: one line of a list of cases."""
+    return {
+        **_identity(case),
+        "next_event": case.next_event,
+        "next_due_by": case.next_due_by.isoformat() if case.next_due_by else None,
+    }
+
+
+def case_document(case: Case) -> dict[str, Any]:
+    """The case in the import format, plus its ``id`` and ``version`` (and each row's ``id``)."""
+    return {
+        **_identity(case),
         "fractures": [
             {
                 "id": f.id,

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from spinefx.errors import InputError, NotFound
+from spinefx.errors import Bounds, InputError, NotFound, ProblemKind
 from spinefx.registry import audit
 from spinefx.registry.models import Site, User, UserSite
 from spinefx.registry.permissions import Action, Actor, require
@@ -49,7 +49,9 @@ def normalise_email(email: str) -> str:
     text = email.strip().lower()
     local, _, domain = text.partition("@")
     if not local or "." not in domain or " " in text or len(text) > 254:
-        raise InputError("EMAIL", email, "an e-mail address such as name@example.org")
+        raise InputError(
+            "email", email, "an e-mail address such as name@example.org", kind=ProblemKind.FORMAT
+        )
     return text
 
 
@@ -103,11 +105,18 @@ def add_user(
     role = _role(role)
     codes = list(dict.fromkeys(sites))
     if not codes:
-        raise InputError("--site", None, "at least one site code")
+        raise InputError("sites", None, "at least one site code", kind=ProblemKind.MISSING)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError("password", "(hidden)", f"at least {MIN_PASSWORD_LENGTH} characters")
+        raise InputError(
+            "password",
+            "(hidden)",
+            f"at least {MIN_PASSWORD_LENGTH} characters",
+            kind=ProblemKind.LENGTH,
+            expects="text",
+            bounds=Bounds(low=MIN_PASSWORD_LENGTH),
+        )
     if session.scalar(sa.select(User.id).where(User.email == address)) is not None:
-        raise InputError("EMAIL", address, "an e-mail address not yet registered")
+        raise InputError("email", address, "an e-mail address not yet registered")
     if actor.site_ids is None:
         site_rows = [ensure_site(session, code) for code in codes]
     else:  # an admin gives their own sites only (and creates none)
@@ -132,7 +141,10 @@ def _role(value: Role | str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise InputError("--role", value, "one of " + ", ".join(r.value for r in Role)) from None
+        choices = [r.value for r in Role]
+        raise InputError(
+            "role", value, "one of " + ", ".join(choices), kind=ProblemKind.CHOICE, choices=choices
+        ) from None
 
 
 def _own_sites(session: Session, actor: Actor, codes: Iterable[str]) -> list[Site]:
@@ -141,7 +153,7 @@ def _own_sites(session: Session, actor: Actor, codes: Iterable[str]) -> list[Sit
     for code in codes:
         site = session.scalar(sa.select(Site).where(Site.code == code))
         if site is None or not actor.sees_site(site.id):
-            raise InputError("--site", code, "one of your sites")
+            raise InputError("sites", code, "one of your sites")
         rows.append(site)
     return rows
 
@@ -199,10 +211,10 @@ def update_user(
         given = _own_sites(session, actor, codes)
         kept = [s for s in user.sites if not actor.sees_site(s.id)]
     if not given and not kept:
-        raise InputError("--site", None, "at least one site")
+        raise InputError("sites", None, "at least one site", kind=ProblemKind.MISSING)
     if user.id == actor.user_id and new_role.value != user.role:
         raise InputError(
-            "--role", new_role.value, "your own role as it is (another admin may change it)"
+            "role", new_role.value, "your own role as it is (another admin may change it)"
         )
     before = {"role": user.role, "sites": sorted(s.code for s in user.sites)}
     user.role = new_role.value

@@ -12,6 +12,22 @@ dots with dashes (``red_flags-fever``), and a radio button adds its value
 ``no`` and ``unknown`` (the default: an unanswered question is unknown, never "no"). A list of
 choices that may be unknown has an extra checkbox, ``_none`` ("None of these"): nothing
 checked means not known, ``_none`` alone means known to be empty.
+
+A refused answer is told in plain words (:func:`plain_message`), worded from what the field
+takes (the :class:`~spinefx.errors.FieldProblem`'s sort of value, bounds and choices), never
+from the core's English:
+
+>>> from spinefx.errors import Bounds, FieldProblem, ProblemKind
+>>> def problem(field, expects, low=None, high=None, kind=ProblemKind.RANGE):
+...     return FieldProblem(field, 0, "...", kind, expects, Bounds(low, high))
+>>> plain_message(problem("age", "integer", 18, 120), "Your age")
+'Enter your age in years, from 18 to 120.'
+>>> plain_message(problem("pain_days", "integer", 0, 3650), "How many days")
+'Enter how many days as a whole number from 0 to 3650.'
+>>> plain_message(problem("pain_days", "number", 0), "How many days")
+'Enter how many days as a number of 0 or more.'
+>>> plain_message(problem("fracture_date", "date", kind=ProblemKind.TYPE), "Date of the fracture")
+'Enter the date of the fracture as a real date (month, day, year), as the date box shows it.'
 """
 
 from __future__ import annotations
@@ -22,16 +38,29 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import annotated_types
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from spinefx.validation import numeric_bounds, parse_int_text, parse_number_text
+from spinefx.errors import FieldProblem
+from spinefx.validation import parse_int_text, parse_number_text
 
-__all__ = ["FormField", "Kind", "convert", "dom_id", "fields_of", "form_data", "humanize"]
+__all__ = [
+    "FormField",
+    "Kind",
+    "convert",
+    "dom_id",
+    "field_messages",
+    "fields_of",
+    "form_data",
+    "form_values",
+    "humanize",
+    "label_map",
+    "plain_message",
+]
 
 Kind = Literal["tri", "bool", "int", "float", "choice", "multi", "date", "text", "group"]
 
@@ -238,7 +267,98 @@ def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
 
 def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:
     """A number field's bounds (a date field's are checked by the model, not the form)."""
-    bounds = numeric_bounds(metadata)
-    low = float(bounds.low) if isinstance(bounds.low, int | float) else None
-    high = float(bounds.high) if isinstance(bounds.high, int | float) else None
-    return low, high
+    low = high = None
+    for item in metadata:
+        for part in item if isinstance(item, annotated_types.Interval) else [item]:
+            if isinstance(part, annotated_types.Ge | annotated_types.Gt):
+                low = getattr(part, "ge", getattr(part, "gt", None))
+            elif isinstance(part, annotated_types.Le | annotated_types.Lt):
+                high = getattr(part, "le", getattr(part, "lt", None))
+    return (
+        float(low) if isinstance(low, int | float) else None,
+        float(high) if isinstance(high, int | float) else None,
+    )
+
+
+def form_values(form: FormData) -> dict[str, Any]:
+    """What was typed, to fill the form in again (a repeated name keeps every value)."""
+    values: dict[str, Any] = {}
+    for key in form:
+        items = [v for v in form.getlist(key) if isinstance(v, str)]
+        values[key] = items if len(items) > 1 else (items[0] if items else "")
+    return values
+
+
+def label_map(fields: tuple[FormField, ...]) -> dict[str, str]:
+    """Form name -> label, for the error summary at the top of a form."""
+    names: dict[str, str] = {}
+    for item in fields:
+        names.update(label_map(item.children) if item.kind == "group" else {item.name: item.label})
+    return names
+
+
+# --- messages in plain words ----------------------------------------------------------------
+
+
+def field_messages(
+    problems: tuple[FieldProblem, ...],
+    rename: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Form name -> message in plain words for each problem (``(input)`` is the form as a
+    whole); ``rename`` maps a field to its form name, ``names`` a form name to its label."""
+    messages: dict[str, str] = {}
+    for item in problems:
+        name = (rename or {}).get(item.field, item.field)
+        label = (names or {}).get(name, humanize(name.rsplit(".", 1)[-1]))
+        messages.setdefault(name, plain_message(replace(item, field=name), label))
+    return messages
+
+
+# Fields whose message reads better said outright ({low} and {high} are the range).
+_SAID_OUTRIGHT = {
+    "age": "Enter your age in years, from {low} to {high}.",
+    "pain_nrs": "Choose how bad the pain is, from {low} (no pain) to {high} (the worst).",
+}
+
+
+def _what(label: str) -> str:
+    """The label as the object of "Enter ...": "Your age" -> "your age"."""
+    text = label.strip().rstrip("?:")
+    if text[:2].isupper():
+        return text  # an abbreviation such as "RDQ score" keeps its capitals
+    return text[:1].lower() + text[1:]
+
+
+def plain_message(problem: FieldProblem, label: str) -> str:
+    """What to do about a refused answer (its field labelled ``label``), in plain words.
+
+    The words follow what the field takes (``expects``, ``bounds``, ``choices``); a rule of our
+    own (no such data) is told as its ``allowed`` says.
+    """
+    name = problem.field.rsplit(".", 1)[-1]
+    what = _what(label or name.replace("_", " "))
+    bounds = problem.bounds
+    if problem.expects in ("integer", "number") and bounds is not None:
+        number = "a whole number" if problem.expects == "integer" else "a number"
+        low, high = bounds.low, bounds.high
+        if low is not None and high is not None and not (bounds.low_open or bounds.high_open):
+            if name in _SAID_OUTRIGHT:
+                return _SAID_OUTRIGHT[name].format(low=low, high=high)
+            return f"Enter {what} as {number} from {low} to {high}."
+        if low is not None and high is None:
+            if bounds.low_open:
+                return f"Enter {what} as a number above {low}."
+            return f"Enter {what} as {number} of {low} or more."
+    if problem.expects == "date":
+        the = what if what.startswith(("the ", "your ")) else "the " + what
+        return f"Enter {the} as a real date (month, day, year), as the date box shows it."
+    if problem.choices:
+        return f"Choose one of the answers for {what}."
+    if problem.expects == "boolean":
+        return f"Choose an answer for {what}."
+    if problem.expects == "list":
+        return f"Tick the boxes that apply for {what}."
+    allowed = problem.allowed.removesuffix(", or null")
+    cleaned = allowed.replace("an integer", "a whole number").replace("null", "blank")
+    return f"Check {what}: it should be {cleaned}."

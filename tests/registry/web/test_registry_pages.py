@@ -16,7 +16,7 @@ import spinefx
 from spinefx.clinical.pathway import REFERENCE_FOLLOWUP
 from spinefx.registry.db import Registry
 from spinefx.registry.models import Assessment, Case, Dismissal, Event, User, WebSession
-from spinefx.web.routes.registry_pages import evidence_segments
+from spinefx.web.registry.timeline import evidence_segments
 
 from .conftest import EVIDENCE, PASSWORD, REPORT_TEXT, World, csrf_of, log_in, version_of
 
@@ -534,7 +534,7 @@ def test_each_saved_assessment_reads_as_a_clinical_line_on_the_case_and_its_prin
     from spinefx.registry import cases
     from spinefx.registry.permissions import Actor
     from spinefx.validation import parse_input
-    from spinefx.web.routes.registry_pages import _rule
+    from spinefx.web.tools import rule_named as _rule
 
     answers = {
         "screening": pathway.REFERENCE_SCREENING,

@@ -24,16 +24,21 @@ from spinefx.registry.schema import EventIn, FractureIn, OutcomeIn, ProcedureIn
 from spinefx.registry.vocab import (
     Anaesthesia,
     Approach,
+    CaseStatus,
     Complication,
     EventStatus,
     EventType,
     FoundBy,
     Instrument,
     ProcedureKind,
+    Sex,
     Timepoint,
 )
 
 __all__ = [
+    "ASSESSMENT_PAGES",
+    "CASE_FIELDS",
+    "CASE_NAMES",
     "EVENT_NAMES",
     "INSTRUMENT_NAMES",
     "ROW_FORMS",
@@ -304,3 +309,24 @@ def form_errors(problems: tuple[FieldProblem, ...], names: Mapping[str, str]) ->
             text = f"{problem.field}: {text}"
         errors.setdefault(key, text)
     return errors
+
+
+CASE_FIELDS: tuple[FormField, ...] = (
+    FormField("name", "Name", required=True),
+    FormField("birth_date", "Birth date", "date", required=True),
+    FormField("sex", "Sex", "select", tuple((s.value, s.value.title()) for s in Sex), True),
+    FormField(
+        "status",
+        "Status",
+        "select",
+        tuple((s.value, word(s.value)) for s in CaseStatus),
+        required=True,
+    ),
+)
+CASE_NAMES = {f.name: f.label for f in CASE_FIELDS}
+ASSESSMENT_PAGES = {
+    "grading": "Genant grading",
+    "candidacy": "Kyphoplasty candidacy",
+    "followup": "Osteoporosis follow-up plan",
+    "screening": "Self-check",
+}

@@ -18,15 +18,15 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from spinefx.errors import FieldProblem, InputError
+from spinefx.errors import InputError
 from spinefx.registry import users
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.models import Site, User, utcnow
 from spinefx.registry.permissions import Action, require
 from spinefx.registry.vocab import Role
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
-from spinefx.web.registry_forms import FormField, form_errors
-from spinefx.web.routes.registry_pages import PREFIX, _page, _text
+from spinefx.web.registry.forms import FormField, form_errors
+from spinefx.web.registry.pages import PREFIX, form_text, page
 
 __all__ = ["ROLE_HELP", "ROLE_WORDS", "router", "user_state"]
 
@@ -41,8 +41,6 @@ ROLE_WORDS = {
 ROLE_CHOICES = tuple((r.value, r.value.capitalize()) for r in Role)
 ROLE_HELP = ". ".join(f"{r.value.capitalize()}: {ROLE_WORDS[r.value]}" for r in Role) + "."
 NAMES = {"email": "E-mail", "role": "Role", "sites": "Sites", "password": "Initial password"}
-# The data layer's field names (shared with the CLI's options) -> this form's fields.
-FIELDS = {"EMAIL": "email", "--role": "role", "--site": "sites", "password": "password"}
 DONE = {
     "added": "User added. Give them their initial password by a safe channel; they log in with "
     "it at the registry's login page.",
@@ -88,11 +86,8 @@ def _fields(sites: Sequence[Site], *, new: bool) -> tuple[FormField, ...]:
 
 
 def _errors(exc: InputError) -> dict[str, str]:
-    """The data layer's problems (named as the CLI's options are) on this form's fields."""
-    renamed = tuple(
-        FieldProblem(FIELDS.get(p.field, p.field), p.value, p.allowed) for p in exc.problems
-    )
-    return form_errors(renamed, NAMES)
+    """The data layer's problems on this form's fields (the form's names are the fields')."""
+    return form_errors(exc.problems, NAMES)
 
 
 def _form_page(
@@ -106,7 +101,7 @@ def _form_page(
     done: str = "",
     status: int = 200,
 ) -> Response:
-    return _page(
+    return page(
         request,
         "registry/user.html",
         {
@@ -129,8 +124,8 @@ def _form_page(
 
 def _typed(data: FormData) -> dict[str, Any]:
     return {
-        "email": _text(data, "email"),
-        "role": _text(data, "role"),
+        "email": form_text(data, "email"),
+        "role": form_text(data, "role"),
         "sites": [v for v in data.getlist("sites") if isinstance(v, str)],
     }
 
@@ -144,7 +139,7 @@ def users_page(request: Request, login: LoginDep, registry: RegistryDep) -> Resp
             (u, user_state(u, now), [s for s in u.sites if login.actor.sees_site(s.id)])
             for u in users.list_users(session, login.actor)
         ]
-    return _page(
+    return page(
         request,
         "registry/users.html",
         {"rows": rows},
