@@ -151,3 +151,10 @@ def test_a_level_graded_from_an_entered_loss_says_so() -> None:
     assert summary("grading", result_of("grading", entered)) == (
         "L2: grade 2, 30 % (entered, not measured). SDI 2."
     )
+
+
+def test_a_level_without_a_grade_is_never_summed_up_as_no_fracture() -> None:
+    result = {"vertebrae": [{"level": "L2", "grade": None, "crush_assessed": False}], "sdi": None}
+    line = summary("grading", result)
+    assert "No vertebral fracture" not in line
+    assert line == "Not graded (crush not assessed): L2."

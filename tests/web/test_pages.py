@@ -367,26 +367,30 @@ def test_grading_shows_the_table_and_an_inline_spine_drawing(client: TestClient)
     assert "Spinal deformity index" in section
 
 
-def test_grading_never_calls_a_level_whose_crush_was_not_judged_normal(
+def test_grading_finds_a_crush_beside_a_biconcave_neighbour(client: TestClient) -> None:
+    # issue 20: T11 at 44 % of a biconcave T10's posterior height is grade 3, never 0
+    heights = {"T10": ("28.4", "19.2", "28.6"), "T11": ("12.3", "12.0", "12.7")}
+    data = {
+        f"{lv}.{h}": mm for lv, mms in heights.items() for h, mm in zip(("ha", "hm", "hp"), mms)
+    }
+    section = result_section(client.post("/clinician/grading", data=data).text)
+    assert re.search(r'<th scope="row">T11</th><td[^>]*>3 \(severe\)', section)
+    assert "No fracture graded" not in section
+    assert "T11 grade 3 (severe crush)" in section
+
+
+def test_a_lone_flattened_l2_is_not_graded_and_the_page_never_says_no_fracture(
     client: TestClient,
 ) -> None:
-    heights = {"T12": "28", "L1": "18", "L2": "18", "L3": "28"}
-    data = {f"{lv}.{h}": mm for lv, mm in heights.items() for h in ("ha", "hm", "hp")}
-    section = result_section(client.post("/clinician/grading", data=data).text)
-    for level in ("L1", "L2"):
-        assert re.search(rf'<th scope="row">{level}</th><td[^>]*>2 \(moderate\)', section)
-    for level in ("T12", "L3"):
-        assert re.search(rf'<th scope="row">{level}</th><td[^>]*>0 \(crush not assessed\)', section)
-    assert "(normal)" not in section.split("<svg", 1)[0]
-    assert 'data-level="T12" data-grade="0" data-crush="not-assessed"' in section
-    assert "crush not assessed</text>" in section
-
-
-def test_a_lone_flattened_l2_reads_crush_not_assessed(client: TestClient) -> None:
     data = {"L2.ha": "18", "L2.hm": "18", "L2.hp": "18"}
     section = result_section(client.post("/clinician/grading", data=data).text)
-    assert re.search(r'<th scope="row">L2</th><td[^>]*>0 \(crush not assessed\)', section)
-    assert "L2 grade 0 (crush not assessed)" in section  # the drawing's description
+    assert re.search(r'<th scope="row">L2</th><td[^>]*><strong>not graded</strong>', section)
+    assert "L2 not graded (crush not assessed)" in section  # the drawing's description
+    assert 'data-level="L2" data-grade="none" data-crush="not-assessed"' in section
+    assert "Not every level could be graded: L2 has no grade" in section
+    assert "No fracture graded" not in section
+    assert "(normal)" not in section.split("<svg", 1)[0]
+    assert re.search(r"Spinal deformity index.*?<strong>not computed</strong>", section, re.S)
 
 
 def test_grading_ignores_blank_rows_and_names_a_half_filled_one(client: TestClient) -> None:

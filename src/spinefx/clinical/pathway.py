@@ -110,7 +110,7 @@ def reference_patient_pathway() -> PathwayResult:
     """Run the reference patient through screen -> grade -> candidacy -> follow-up."""
     screening = screen(ScreeningInput.model_validate(REFERENCE_SCREENING))
     grading = grade(GradingInput.model_validate(REFERENCE_HEIGHTS))
-    fractured = max(grading.vertebrae, key=lambda v: v.grade)
+    fractured = max(grading.vertebrae, key=lambda v: v.grade or 0)
     candidacy = assess(
         CandidacyInput.model_validate(
             {**REFERENCE_CANDIDACY, "height_loss_pct": fractured.height_loss_pct}

@@ -76,3 +76,9 @@ ICD10CM_VERTEBRAL_FRACTURE = (
     "pathological vertebral fracture), M84.58- (pathological fracture in neoplastic disease, "
     "other site), M48.54-/M48.56- (collapsed vertebra NEC, thoracic/lumbar)"
 )
+NORMATIVE_HP = (
+    "expected posterior vertebral height by level: spinefx working table "
+    "(clinical/data/posterior_heights.toml), following the level-to-level increase reported by "
+    "Palm V et al., Sci Rep 2025 (CT of 3,117 vertebrae); provisional until replaced by one "
+    "published normative table"
+)

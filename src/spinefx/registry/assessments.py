@@ -127,6 +127,9 @@ def _screening(result: Mapping[str, Any]) -> str:
 def _grading(result: Mapping[str, Any]) -> str:
     graded = [v for v in _seq(result.get("vertebrae")) if isinstance(v, Mapping)]
     fractured = [v for v in graded if isinstance(v.get("grade"), int) and v["grade"] > 0]
+    # A level without a grade (its crush not assessed) is never summed up as "no fracture".
+    ungraded = [str(v.get("level")) for v in graded if v.get("grade") is None]
+    parts = []
     if fractured:
         levels = []
         for v in fractured:
@@ -135,11 +138,16 @@ def _grading(result: Mapping[str, Any]) -> str:
             pct = f", {float(loss):.0f} %" if isinstance(loss, int | float) else ""
             typed = " (entered, not measured)" if v.get("graded_from") == "entered-pct" else ""
             levels.append(f"{v.get('level')}: grade {v['grade']}{kind}{pct}{typed}")
-        line = "; ".join(levels)
-    elif graded:
-        line = "No vertebral fracture: grade 0 at " + ", ".join(str(v.get("level")) for v in graded)
-    else:
+        parts.append("; ".join(levels))
+    if ungraded:
+        parts.append("Not graded (crush not assessed): " + ", ".join(ungraded))
+    if not parts and graded:
+        parts.append(
+            "No vertebral fracture: grade 0 at " + ", ".join(str(v.get("level")) for v in graded)
+        )
+    if not parts:
         return ""
+    line = ". ".join(parts)
     sdi = result.get("sdi")
     return line + (f". SDI {sdi}." if isinstance(sdi, int) else ".")
 
