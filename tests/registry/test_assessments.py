@@ -22,8 +22,14 @@ def result_of(kind: str, answers: dict[str, Any]) -> dict[str, Any]:
     [
         (
             pathway.REFERENCE_SCREENING,
-            "Possible vertebral compression fracture: to be seen by a doctor within days. "
-            "Checklist signs: 5 of 5 met. No red flag.",
+            "Checklist not met, but reason enough to see a doctor (the self-check safety net): "
+            "to be seen by a doctor today (pain 9 or 10 of 10). Checklist signs: 4 of 5 met. "
+            "No red flag.",
+        ),
+        (
+            {**pathway.REFERENCE_SCREENING, "pain_days": 4},
+            "Possible vertebral compression fracture: to be seen by a doctor today (pain 9 or 10 "
+            "of 10). Checklist signs: 5 of 5 met. No red flag.",
         ),
         (
             {
@@ -34,7 +40,7 @@ def result_of(kind: str, answers: dict[str, Any]) -> dict[str, Any]:
                     "fever": True,
                 },
             },
-            "Emergency: to an emergency department now. Checklist signs: 5 of 5 met. Red flags: "
+            "Emergency: to an emergency department now. Checklist signs: 4 of 5 met. Red flags: "
             "numbness between the legs (the saddle area); fever or chills.",
         ),
         (
@@ -43,7 +49,7 @@ def result_of(kind: str, answers: dict[str, Any]) -> dict[str, Any]:
             "5 not known. 12 red-flag questions unanswered.",
         ),
     ],
-    ids=["possible-vcf", "emergency", "incomplete"],
+    ids=["see-doctor", "possible-vcf", "emergency", "incomplete"],
 )
 def test_screening_says_what_to_do_and_counts_the_signs(answers, line) -> None:
     assert summary("screening", result_of("screening", answers)) == line

@@ -40,12 +40,12 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
 # --- Success: the same JSON as the CLI's --json --------------------------------------------
 
 
-def test_screening_of_the_reference_patient_is_possible_vcf(client: TestClient) -> None:
+def test_screening_of_the_reference_patient_is_see_a_doctor_today(client: TestClient) -> None:
     response = client.post("/api/v1/screening", json=REFERENCE_SCREENING)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert body["outcome"] == "possible-vcf"
+    assert (body["outcome"], body["action"]) == ("see-doctor", "See a doctor today.")
     assert body["unanswered_red_flags"] == []
     expected = screening.screen(screening.ScreeningInput.model_validate(REFERENCE_SCREENING))
     assert body == expected.model_dump(mode="json")

@@ -167,7 +167,9 @@ def test_an_emergency_flag_wins_over_an_urgent_one(client: TestClient) -> None:
     [
         ({"pain_quality": "aching", "osteoporosis": "yes", "age": "80"}, "see-doctor"),
         ({"pain_days": "2"}, "see-doctor"),
-        ({"age": "40", "osteoporosis": "no"}, "not-indicated"),
+        ({"pain_days": "2", "pain_nrs": "7"}, "see-doctor"),
+        ({"age": "40", "osteoporosis": "no"}, "incomplete"),  # steroid tablets not answered
+        ({"age": "40", "osteoporosis": "no", "steroids": "no"}, "not-indicated"),
     ],
 )
 def test_a_checklist_no_reassures_only_when_the_concern_is_known_false(
@@ -178,8 +180,13 @@ def test_a_checklist_no_reassures_only_when_the_concern_is_known_false(
     assert f'class="banner banner-{outcome}"' in section
     words = text_of(section)
     if outcome == "see-doctor":
-        assert "See a doctor within the next few days" in words
+        # the action scales with the pain: 9 of 10 is today, 7 within days
+        when = "today" if changes.get("pain_nrs", "9") == "9" else "within the next few days"
+        assert f"See a doctor {when}" in words
         assert "reason enough to be checked" in words
+    elif outcome == "incomplete":
+        assert "cannot rule out a fracture" not in words
+        assert "steroid tablets" in words  # the question to answer is named
     else:
         assert "cannot rule out a fracture" in words
         assert "do not fit" not in words
@@ -371,7 +378,9 @@ def test_grading_finds_a_crush_beside_a_biconcave_neighbour(client: TestClient) 
     # issue 20: T11 at 44 % of a biconcave T10's posterior height is grade 3, never 0
     heights = {"T10": ("28.4", "19.2", "28.6"), "T11": ("12.3", "12.0", "12.7")}
     data = {
-        f"{lv}.{h}": mm for lv, mms in heights.items() for h, mm in zip(("ha", "hm", "hp"), mms)
+        f"{lv}.{h}": mm
+        for lv, mms in heights.items()
+        for h, mm in zip(("ha", "hm", "hp"), mms, strict=True)
     }
     section = result_section(client.post("/clinician/grading", data=data).text)
     assert re.search(r'<th scope="row">T11</th><td[^>]*>3 \(severe\)', section)

@@ -82,12 +82,19 @@ def screening(result: BaseModel) -> None:
     from spinefx.clinical.screening import OUTCOME_ACTIONS, RED_FLAG_SHORT, criterion_text
 
     data = _data(result)
-    _outcome("Self-check", data["outcome"], OUTCOME_ACTIONS.get(data["outcome"]))
+    action = data.get("action") or OUTCOME_ACTIONS.get(data["outcome"])
+    _outcome("Self-check", data["outcome"], action)
     _print_criteria(data["criteria"], criterion_text)
     if data["unanswered_red_flags"]:
         console.print(
             "[yellow]Warning signs not answered (not taken as 'no'):[/] "
             + escape("; ".join(RED_FLAG_SHORT.get(n, n) for n in data["unanswered_red_flags"]))
+        )
+    others = [n for n in data.get("to_answer", []) if not n.startswith("red_flags.")]
+    if others:
+        console.print(
+            "[yellow]Questions not answered that could change this result:[/] "
+            + escape(", ".join(others))
         )
     _bullets("Next steps", data["next_steps"])
 

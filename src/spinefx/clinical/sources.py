@@ -8,9 +8,11 @@ SEED_SCREENING_RULE = (
     "osteoporosis); conventions: severe = worst NRS in 24 h >= 7, > 3 days = more than 72 h"
 )
 SCREENING_CONCERN = (
-    "spinefx safety net (convention): (age > 50 or osteoporosis) AND (NRS >= 7 or pain > 3 "
-    "days) means see a doctor; older age and osteoporosis are reasons to suspect a vertebral "
-    "fracture (NICE CKS low back pain; AHCPR guideline 14)"
+    "spinefx safety net (convention, second clinical review): (age > 50 or osteoporosis or "
+    "steroid tablets >= 3 months) AND (NRS >= 7 or pain > 3 days or a minor-trauma start) means "
+    "see a doctor; older age, osteoporosis, corticosteroid use and minor trauma in an older or "
+    "osteoporotic person are reasons to suspect a vertebral fracture (NICE CKS low back pain; "
+    "AHCPR guideline 14)"
 )
 RED_FLAGS_AHCPR = (
     "AHCPR Clinical Practice Guideline 14, Acute Low Back Problems in Adults (1994), "
@@ -81,4 +83,9 @@ NORMATIVE_HP = (
     "(clinical/data/posterior_heights.toml), following the level-to-level increase reported by "
     "Palm V et al., Sci Rep 2025 (CT of 3,117 vertebrae); provisional until replaced by one "
     "published normative table"
+)
+SCREENING_PERSISTENT_PAIN = (
+    "spinefx convention from the second clinical review (issue 20): severe back pain (NRS >= 7) "
+    "for more than 14 days, or any back pain for more than 42 days (6 weeks, the horizon of "
+    "acute low back pain in AHCPR guideline 14), is reason to see a doctor at any age"
 )

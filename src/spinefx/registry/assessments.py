@@ -36,8 +36,8 @@ SCREENING_ACTIONS: Final[Mapping[str, str]] = {
     "urgent": "Urgent: to be seen by a doctor today",
     "possible-vcf": "Possible vertebral compression fracture: to be seen by a doctor within days",
     "see-doctor": (
-        "Checklist not met, but age or osteoporosis with severe or lasting pain: to be seen by a "
-        "doctor within days"
+        "Checklist not met, but reason enough to see a doctor (the self-check safety net): to "
+        "be seen by a doctor within days"
     ),
     "not-indicated": (
         "Checklist not met: to see a doctor if the pain worsens or does not ease in 1-2 weeks"
@@ -100,7 +100,10 @@ def _lower_first(text: str) -> str:
 
 def _screening(result: Mapping[str, Any]) -> str:
     outcome = str(result.get("outcome") or "")
-    parts = [SCREENING_ACTIONS.get(outcome, outcome.replace("-", " ").capitalize())]
+    action = SCREENING_ACTIONS.get(outcome, outcome.replace("-", " ").capitalize())
+    if outcome in ("possible-vcf", "see-doctor") and result.get("action") == "See a doctor today.":
+        action = action.replace("within days", "today (pain 9 or 10 of 10)")
+    parts = [action]
     status = dict(_criteria(result))
     if any(sign in status for sign in CHECKLIST_SIGNS):
         met = sum(status.get(sign) == "met" for sign in CHECKLIST_SIGNS)

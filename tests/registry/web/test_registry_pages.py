@@ -557,8 +557,8 @@ def test_each_saved_assessment_reads_as_a_clinical_line_on_the_case_and_its_prin
                 result=rule.run(inp).model_dump(mode="json"),
             )
     lines = [
-        "Possible vertebral compression fracture: to be seen by a doctor within days. "
-        "Checklist signs: 5 of 5 met. No red flag.",
+        "Checklist not met, but reason enough to see a doctor (the self-check safety net): to "
+        "be seen by a doctor today (pain 9 or 10 of 10). Checklist signs: 4 of 5 met. No red flag.",
         "L2: grade 2 wedge, 33 %. SDI 2.",
         "Does not meet the coverage criteria. Not met: pain NRS at least 8 in hospital, at "
         "least 5 otherwise.",
