@@ -28,7 +28,11 @@ def test_reference_patient_walks_from_self_check_to_secondary_prevention():
     recent = next(c for c in path.followup.risk_reasons if c.id == "recent-fracture")
     assert recent.status == "met"
     assert path.followup.calcium_mg_per_day == 1200
-    assert "anabolic agent first" in path.followup.medication.first_line
+    # one grade 2 fracture, recent: AACE's very-high-risk options, zoledronic acid among them
+    first_line = path.followup.medication.first_line
+    assert "a fracture within the past 12 months" in first_line
+    assert "severe or multiple" not in first_line
+    assert any(o.startswith("zoledronic acid") for o in path.followup.medication.options)
     assert not any(item.overdue for item in path.followup.fls_checklist)
 
 

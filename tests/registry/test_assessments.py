@@ -112,10 +112,11 @@ def test_a_part_not_met_inside_a_met_whole_is_not_listed() -> None:
 def test_followup_gives_the_risk_the_first_line_and_the_next_item_due() -> None:
     line = summary("followup", result_of("followup", pathway.REFERENCE_FOLLOWUP))
     assert line == (
-        "Very high fracture risk. First line: AACE 2020, very high risk: an anabolic agent first "
-        "(abaloparatide, teriparatide), then an antiresorptive to keep the gain; denosumab or "
-        "zoledronic acid are AACE's other initial options. Next due by 2027-01-25: fracture risk "
-        "assessed and treatment recommended (and 2 more that day)."
+        "Very high fracture risk. First line: AACE 2020, very high risk (a fracture within the "
+        "past 12 months): start one of AACE's initial therapies for very high risk: an anabolic "
+        "agent (abaloparatide, teriparatide or romosozumab, then an antiresorptive to keep the "
+        "gain) or an injected antiresorptive (denosumab or zoledronic acid). Next due by "
+        "2027-01-25: fracture risk assessed and treatment recommended (and 2 more that day)."
     )
     kidney = summary("followup", result_of("followup", {**pathway.REFERENCE_FOLLOWUP, "egfr": 25}))
     assert "First line: Specialist review first: kidney function is below 30 ml/min" in kidney

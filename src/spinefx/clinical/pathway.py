@@ -84,9 +84,11 @@ REFERENCE_CANDIDACY = {
     "relative_contraindications": [],
 }
 
-# After kyphoplasty: the endocrinology visit, six weeks after the fracture. Diabetes, kidneys
-# fine; no DXA or FRAX yet, menopause and steroids not recorded. Seen within a year of the
-# fracture, she is at very high risk by AACE 2020.
+# After kyphoplasty: the endocrinology visit, six weeks after the fracture (docs/rules/followup.md
+# gives the same inputs). Postmenopausal, diabetes, kidney function 82 ml/min, no steroid tablets
+# (as in her self-check), no cancer, never on a bone drug; no DXA or FRAX yet. One grade 2
+# fracture within the past year: very high risk by AACE 2020, whose initial options include
+# zoledronic acid, the bisphosphonate of her story.
 REFERENCE_FOLLOWUP_DATE = date(2026, 12, 14)
 REFERENCE_FOLLOWUP = {
     "sex": "female",
@@ -97,6 +99,10 @@ REFERENCE_FOLLOWUP = {
     "max_grade": 2,
     "egfr": 82,
     "on_osteoporosis_treatment": False,
+    "glucocorticoids": False,
+    "menopausal": True,
+    "malignancy": False,
+    "denosumab_stopped": False,
 }
 
 
@@ -134,7 +140,8 @@ def reference_patient_pathway() -> PathwayResult:
         "Three weeks of non-opioid pain relief and a brace do not settle the pain (no opioids, "
         "by her choice); she is assessed for balloon kyphoplasty.",
         "Six weeks after the fracture an endocrinologist plans her osteoporosis care (she has "
-        "diabetes); a fracture within the past year puts her at very high risk.",
+        "diabetes): a fracture within the past year puts her at very high risk by AACE 2020; "
+        "calcium, vitamin D and zoledronic acid, a bisphosphonate, are among its first options.",
     )
     return PathwayResult(
         story=story, screening=screening, grading=grading, candidacy=candidacy, followup=followup

@@ -89,3 +89,17 @@ SCREENING_PERSISTENT_PAIN = (
     "for more than 14 days, or any back pain for more than 42 days (6 weeks, the horizon of "
     "acute low back pain in AHCPR guideline 14), is reason to see a doctor at any age"
 )
+PTH_ANALOGUE_LABELS = (
+    "US FDA labels, teriparatide (Forteo) and abaloparatide (Tymlos): not for patients with "
+    "bone metastases or skeletal malignancies, or prior radiation to the skeleton (osteosarcoma "
+    "risk); abaloparatide approved for men with osteoporosis at high risk of fracture "
+    "(December 2022)"
+)
+ECTS_DENOSUMAB_2017 = (
+    "Tsourdi E et al. Discontinuation of denosumab therapy for osteoporosis: a systematic "
+    "review and position statement by ECTS. Bone 2017;105:11-17"
+)
+DATA_SWITCH_2015 = (
+    "Leder BZ et al. Denosumab and teriparatide transitions in postmenopausal osteoporosis "
+    "(the DATA-Switch study). Lancet 2015;386:1147-55"
+)
