@@ -182,8 +182,11 @@ def candidacy(result: BaseModel) -> None:
         level = f" ({line['level']})" if line.get("level") else ""
         table.add_row("CPT", line["code"], line["description"] + level)
     for line in codes.get("icd10cm", []):
-        table.add_row("ICD-10-CM", line["code"], line["description"])
+        condition = f" [bold](if {line['applies_if']})[/]" if line.get("applies_if") else ""
+        table.add_row("ICD-10-CM", line["code"], escape(line["description"]) + condition)
     console.print(table)
+    if codes.get("criteria"):
+        _print_criteria(codes["criteria"], criterion_text, title="What decides the diagnosis code")
     _bullets("Coding notes", codes.get("notes", []))
     _bullets("Documentation to keep", data.get("documentation", []))
 

@@ -80,6 +80,11 @@ REFERENCE_CANDIDACY = {
     "kyphosis": True,
     "rdq": 19,
     "malignant": False,
+    # The surgeon's note calls it an osteoporotic fracture (a fragility vertebral fracture
+    # establishes osteoporosis, AACE 2020), and a fall from knee height is no high-energy injury:
+    # M80.08XA (ICD-10-CM Official Guidelines I.C.13.d).
+    "osteoporosis_documented": True,
+    "traumatic": False,
     "absolute_contraindications": [],
     "relative_contraindications": [],
 }

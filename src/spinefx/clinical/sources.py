@@ -103,3 +103,9 @@ DATA_SWITCH_2015 = (
     "Leder BZ et al. Denosumab and teriparatide transitions in postmenopausal osteoporosis "
     "(the DATA-Switch study). Lancet 2015;386:1147-55"
 )
+ICD10CM_GUIDELINES_OSTEOPOROSIS = (
+    "ICD-10-CM Official Guidelines for Coding and Reporting, I.C.13.d (osteoporosis): M80.- for "
+    "a fracture in a patient with known osteoporosis, even after a minor fall; a traumatic "
+    "fracture code (S22.0-, S32.0-) for a fracture from an injury that would break a normal "
+    "bone; M48.5- (collapsed vertebra NEC) excludes both and a neoplasm (M84.58)"
+)
