@@ -359,3 +359,26 @@ def test_only_the_kyphoplasty_steps_are_ordered_and_no_fact_types_its_own_number
 def test_section_is_unordered_by_default() -> None:
     section = Section(heading="h", facts=(Fact(text="t", refs=(1,)),))
     assert section.ordered is False
+
+
+def test_benefits_sets_the_sham_trials_review_and_task_force_beside_free_and_vapour() -> None:
+    # issue 20 item 6: the evidence balanced, each with its numbered reference
+    text = " ".join(_topic_text("benefits").split())
+    for needle in ("VERTOS IV", "Cochrane review in 2018", "task force", "FREE", "VAPOUR"):
+        assert needle in text, needle
+    page = topic("benefits")
+    assert page is not None
+    cited = {n for s in page.sections for f in s.facts for n in f.refs}
+    assert {7, 16, 29, 30, 31} <= cited
+    assert "no trial has compared kyphoplasty with a sham" in text
+    titles = {r.number: r.title for r in REFERENCES}
+    assert "VERTOS IV" in titles[29]
+    assert "Percutaneous vertebroplasty" in titles[30]
+    assert "ASBMR Task Force" in titles[31]
+
+
+def test_how_common_calls_the_mortality_link_an_association_not_a_cause() -> None:
+    text = " ".join(_topic_text("how-common").split())
+    assert "a link seen in studies, not proof" in text
+    assert "This is a link, not proof that the fracture causes the deaths" in text
+    assert "It raises the chance of further injury, and of dying sooner" not in text
