@@ -393,7 +393,7 @@ def test_a_lone_flattened_l2_is_not_graded_and_the_page_never_says_no_fracture(
 ) -> None:
     data = {"L2.ha": "18", "L2.hm": "18", "L2.hp": "18"}
     section = result_section(client.post("/clinician/grading", data=data).text)
-    assert re.search(r'<th scope="row">L2</th><td[^>]*><strong>not graded</strong>', section)
+    assert re.search(r'<th scope="row">L2</th><td[^>]*><span><strong>not graded</strong>', section)
     assert "L2 not graded (crush not assessed)" in section  # the drawing's description
     assert 'data-level="L2" data-grade="none" data-crush="not-assessed"' in section
     assert "Not every level could be graded: L2 has no grade" in section

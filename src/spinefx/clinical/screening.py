@@ -475,7 +475,7 @@ def screen(inp: ScreeningInput) -> ScreeningResult:
         criteria=tuple(criteria),
         unanswered_red_flags=unanswered,
         to_answer=_to_answer(inp, outcome),
-        next_steps=_next_steps(outcome, unanswered, f, today),
+        next_steps=_next_steps(outcome, inp, unanswered, f, today),
     )
 
 
@@ -495,12 +495,7 @@ _TODAY = (
 )
 # Why see-doctor, one sentence per branch of the concern that is met.
 _CONCERN_WHY: Final[dict[str, str]] = {
-    "concern_risk": (
-        f"You are over {MIN_AGE_OVER}, have osteoporosis or have taken steroid tablets for a long "
-        "time, and your pain is severe, has lasted more than 3 days, or began with a minor fall, "
-        "a lift, a twist, a cough or a sneeze: that is how a spinal compression fracture often "
-        "starts, even when the pain does not feel sudden or sharp."
-    ),
+    # concern_risk is said from the answers given (see _risk_why)
     "concern_young": (
         f"Under the age of {UNDER_AGE}, back pain that is severe or lasts more than 3 days should "
         "be checked by a doctor."
@@ -574,11 +569,43 @@ def _action(outcome: Outcome, today: bool, concern: Tri) -> str:
     return OUTCOME_ACTIONS[outcome.value]
 
 
+def _words_and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _risk_why(inp: ScreeningInput, f: _Findings) -> str:
+    """The risk-factor branch in the person's own answers: which risk, which kind of pain."""
+    risks = [
+        words
+        for met, words in (
+            (f.older, f"you are over {MIN_AGE_OVER}"),
+            (inp.osteoporosis, "you have been told of osteoporosis"),
+            (inp.steroids, "you have taken steroid tablets for a long time"),
+        )
+        if met is True
+    ]
+    pains = [
+        words
+        for met, words in (
+            (f.severe, "is severe"),
+            (f.long_enough, f"has lasted more than {MIN_PAIN_DAYS_OVER} days"),
+            (inp.minor_trauma, "began with a minor fall, a lift, a twist, a cough or a sneeze"),
+        )
+        if met is True
+    ]
+    said = _words_and(risks) + ", and your pain " + _words_and(pains)
+    return (
+        f"{said[:1].upper()}{said[1:]}: that is how a spinal compression fracture often starts, "
+        "even when the pain does not feel sudden or sharp."
+    )
+
+
 def _next_steps(
-    outcome: Outcome, unanswered: tuple[str, ...], f: _Findings, today: bool
+    outcome: Outcome, inp: ScreeningInput, unanswered: tuple[str, ...], f: _Findings, today: bool
 ) -> tuple[str, ...]:
     steps = list(_STEPS[outcome])
-    why = [text for name, text in _CONCERN_WHY.items() if getattr(f, name) is True]
+    why = [_risk_why(inp, f)] if f.concern_risk is True else []
+    why += [text for name, text in _CONCERN_WHY.items() if getattr(f, name) is True]
     if outcome is Outcome.SEE_DOCTOR:
         steps[1:1] = why
     elif outcome is Outcome.INCOMPLETE and f.concern is True:

@@ -229,7 +229,7 @@ def _body_path(
 
 def _legend(x: float, y: float, *, entered: bool = False) -> str:
     rows = [(GRADE_COLOURS[g], "#333333", "", f"grade {g}: {_GRADE_WORDS[g]}") for g in range(4)]
-    rows.append((NOT_ASSESSED_FILL, "#333333", "", f"not graded, {NOT_ASSESSED_WORDS}"))
+    rows.append((NOT_ASSESSED_FILL, "#333333", "", "not graded"))
     if entered:
         rows.append(("#ffffff", "#333333", ' stroke-dasharray="7 3"', "entered %, no heights"))
     rows.append(("#ffffff", UNMEASURED_COLOUR, ' stroke-dasharray="4 3"', "not measured"))
