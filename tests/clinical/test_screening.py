@@ -641,3 +641,11 @@ def test_minor_trauma_and_steroids_are_asked_in_plain_words() -> None:
     assert "standing height or lower" in QUESTION_TEXT["minor_trauma"]
     assert "prednisone" in QUESTION_TEXT["steroids"]
     assert "3 months" in QUESTION_TEXT["steroids"]
+
+
+def test_an_incomplete_result_whose_concern_is_met_leads_with_seeing_a_doctor() -> None:
+    result = answer(age=19, pain_nrs=10, pain_days=14)  # osteoporosis not answered
+    assert result.outcome is Outcome.INCOMPLETE  # possible-vcf or see-doctor: not yet known
+    assert result.action == "See a doctor today."
+    assert result.headline.startswith("Your answers are already reason enough to see a doctor")
+    assert "osteoporosis" in result.to_answer

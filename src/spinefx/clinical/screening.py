@@ -471,7 +471,11 @@ def screen(inp: ScreeningInput) -> ScreeningResult:
     return ScreeningResult(
         outcome=outcome,
         action=_action(outcome, today, f.concern),
-        headline=OUTCOME_HEADLINES[outcome.value],
+        headline=(
+            INCOMPLETE_BUT_SEE_DOCTOR
+            if outcome is Outcome.INCOMPLETE and f.concern is True
+            else OUTCOME_HEADLINES[outcome.value]
+        ),
         criteria=tuple(criteria),
         unanswered_red_flags=unanswered,
         to_answer=_to_answer(inp, outcome),
@@ -637,6 +641,11 @@ OUTCOME_ACTIONS = {
     "not-indicated": "See a doctor if the pain gets worse or does not ease within a week or two.",
     "incomplete": "Answer the remaining questions, or see a doctor about your back pain.",
 }
+# An incomplete result whose concern is already met: the advice is certain, the label is not.
+INCOMPLETE_BUT_SEE_DOCTOR = (
+    "Your answers are already reason enough to see a doctor; the questions left would tell "
+    "whether they fit a possible compression fracture."
+)
 OUTCOME_HEADLINES = {
     "emergency": "Call 911 or go to an emergency department now.",
     "urgent": "Be seen by a doctor today.",
