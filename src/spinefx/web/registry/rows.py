@@ -16,14 +16,8 @@ from spinefx.registry.auth import LoginSession
 from spinefx.registry.permissions import require
 from spinefx.registry.schema import parse
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
-from spinefx.web.registry.forms import (
-    ROW_FORMS,
-    RowForm,
-    form_errors,
-    form_values,
-    read_form,
-    values_of,
-)
+from spinefx.web.forms import form_data, form_errors, form_values, values_of
+from spinefx.web.registry.forms import ROW_FORMS, RowForm
 from spinefx.web.registry.pages import (
     PREFIX,
     CaseId,
@@ -68,10 +62,10 @@ def _row_form_page(
             "row_id": row_id,
             "values": values,
             "errors": dict(errors or {}),
-            "names": {f.name: f.label for f in spec.fields},
+            "names": spec.names,
             "conflict": conflict,
             "version": case.version if version is None else version,
-            "stored": values_of(spec, current) if current is not None and conflict else None,
+            "stored": values_of(spec.fields, current) if current is not None and conflict else None,
             "timeline": [i for i in timeline(case) if i.kind == spec.kind],
         }
     return page(request, "registry/row_form.html", context, login=login, status=status)
@@ -107,7 +101,7 @@ def row_edit(
         row = next((r for r in getattr(case, spec.relation) if r.id == row_id), None)
         if row is None:
             raise NotFound(f"no {spec.title} {row_id} in case {case_id}")
-        values = values_of(spec, row)
+        values = values_of(spec.fields, row)
     return _row_form_page(request, registry, login, case_id, spec, row_id=row_id, values=values)
 
 
@@ -121,12 +115,11 @@ async def _save_row(
 ) -> Response:
     spec = _spec(kind)
     data = await request.form()
-    typed = form_values(spec, data)
-    names = {f.name: f.label for f in spec.fields}
+    typed = form_values(data, spec.fields)
     version: int | None = None
     try:
         version = form_version(data)
-        parsed = parse(spec.model, read_form(spec, data))
+        parsed = parse(spec.model, form_data(spec.fields, data))
         with registry.transaction() as session:
             if row_id is None:
                 spec.add(session, login.actor, case_id, version, parsed)
@@ -153,7 +146,7 @@ async def _save_row(
             spec,
             row_id=row_id,
             values=typed,
-            errors=form_errors(exc.problems, names),
+            errors=form_errors(exc.problems, spec.names),
             status=422,
             version=version,
         )
