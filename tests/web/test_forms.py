@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from starlette.datastructures import FormData
 
+from spinefx.directory.search import SearchQuery
 from spinefx.errors import InputError, ProblemKind
 from spinefx.registry.schema import ProcedureIn, parse
 from spinefx.web.forms import fields_of, form_data, form_values, values_of
 from spinefx.web.registry.forms import CASE_FIELDS, ROW_FORMS
+from spinefx.web.search import SEARCH_PARAMETERS
 
 PROCEDURE = ROW_FORMS["procedures"]
 
@@ -94,3 +96,18 @@ def test_patient_fields_keep_their_explicit_titles_and_humanize_the_rest() -> No
     assert fields["vertebral_fractures"].label == "Vertebral fractures"
     assert (fields["age"].kind, fields["age"].minimum, fields["age"].maximum) == ("int", 18, 120)
     assert fields["on_osteoporosis_treatment"].kind == "tri"
+
+
+def test_the_search_parameters_follow_search_query() -> None:
+    schema = SearchQuery.model_json_schema()["properties"]
+    by_name = {p["name"]: p["schema"] for p in SEARCH_PARAMETERS}
+    assert (by_name["radius"]["minimum"], by_name["radius"]["maximum"]) == (
+        schema["radius"]["minimum"],
+        schema["radius"]["maximum"],
+    )
+    assert by_name["limit"]["maximum"] == schema["limit"]["maximum"]
+    assert by_name["sort"]["enum"] == schema["sort"]["enum"]
+    assert by_name["specialty"]["items"]["enum"] == schema["specialties"]["items"]["enum"]
+    longest = schema["name"]["anyOf"][0]["maxLength"]
+    assert by_name["name"] == {"type": "string", "maxLength": longest}
+    assert [p["name"] for p in SEARCH_PARAMETERS if p.get("required")] == ["zip"]
