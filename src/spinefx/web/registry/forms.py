@@ -2,23 +2,22 @@
 score) and the case's own details, made from their input models by the one form machinery
 (:func:`spinefx.web.forms.fields_of`), with the registry's words for their fields and choices.
 
-Each :class:`RowForm` names the input model of :mod:`spinefx.registry.schema` that validates what
-was typed, the right it needs and the data-layer functions that add and update a row; levels are
-typed as ``L1, L2`` and cement volumes as ``L1: 4.5, L2: 3``. The rules stay in the data layer:
+Each :class:`RowForm` is a kind of row of :data:`spinefx.registry.rows.ROW_KINDS` (its input model
+validates what was typed, its right is needed) with its title and fields; levels are typed as
+``L1, L2`` and cement volumes as ``L1: 4.5, L2: 3``. The rules stay in the data layer:
 nothing here checks a value's meaning.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
-from spinefx.registry import cases, events, outcomes, procedures
 from spinefx.registry.permissions import Action
-from spinefx.registry.schema import CaseUpdate, EventIn, FractureIn, OutcomeIn, ProcedureIn
+from spinefx.registry.rows import ROW_KINDS, RowKind
+from spinefx.registry.schema import CaseUpdate
 from spinefx.registry.vocab import EventType, Instrument
 from spinefx.web.forms import FormField, fields_of
 
@@ -87,17 +86,27 @@ ASSESSMENT_PAGES = {
 
 @dataclass(frozen=True)
 class RowForm:
-    """A kind of row under a case: its form, its input model and the data-layer calls."""
+    """A kind of row under a case as its form shows it (the kind itself:
+    :data:`~spinefx.registry.rows.ROW_KINDS`)."""
 
-    kind: str  # the URL part: /registry/cases/{id}/<kind>
+    kind: str  # the URL part: /registry/cases/{id}/<kind>, and the Case attribute of the rows
     title: str  # "FLS event"
     article: str  # "an": "an FLS event"
-    model: type[BaseModel]
     fields: tuple[FormField, ...]
-    action: Action
-    add: Callable[..., Any]
-    update: Callable[..., Any]
-    relation: str  # the Case attribute holding these rows
+
+    @property
+    def row_kind(self) -> RowKind:
+        return ROW_KINDS[self.kind]
+
+    @property
+    def model(self) -> type[BaseModel]:
+        """The input model that validates what was typed."""
+        return self.row_kind.schema
+
+    @property
+    def action(self) -> Action:
+        """The right that writes it."""
+        return self.row_kind.action
 
     @property
     def names(self) -> dict[str, str]:
@@ -109,54 +118,35 @@ LEVELS_HELP = "For example: L1, L2"
 CEMENT_HINT = "level: millilitres, such as L1: 4.5, L2: 3"
 
 
-def _fields(model: type[BaseModel], **how: Any) -> tuple[FormField, ...]:
-    """A row's fields as its form shows them: every field but its id, in the registry's words;
-    levels typed as text."""
+def _fields(kind: str, **how: Any) -> tuple[FormField, ...]:
+    """A row's fields as its form shows them, from its input model: every field but its id,
+    in the registry's words; levels typed as text."""
     exclude = ("id", *how.pop("exclude", ()))
     widgets = {"levels": "list", **how.pop("widgets", {})}
+    model = ROW_KINDS[kind].schema
     return fields_of(model, words=word, exclude=exclude, widgets=widgets, **how)
 
 
 ROW_FORMS: dict[str, RowForm] = {
     form.kind: form
     for form in (
-        RowForm(
-            "events",
-            "FLS event",
-            "an",
-            EventIn,
-            _fields(EventIn, labels={"type": "Event"}),
-            Action.WRITE_EVENTS,
-            events.add_event,
-            events.update_event,
-            "events",
-        ),
+        RowForm("events", "FLS event", "an", _fields("events", labels={"type": "Event"})),
         RowForm(
             "outcomes",
             "outcome score",
             "an",
-            OutcomeIn,
             _fields(
-                OutcomeIn,
-                labels={
-                    "instrument": "Instrument",
-                    "score": "Total score",
-                    "timepoint": "Time point",
-                },
+                "outcomes",
+                labels={"score": "Total score", "timepoint": "Time point"},
                 helps={"score": "The questionnaire's total: NRS 0-10, RDQ 0-24, ODI 0-100 %."},
             ),
-            Action.WRITE_OUTCOMES,
-            outcomes.add_outcome,
-            outcomes.update_outcome,
-            "outcomes",
         ),
         RowForm(
             "procedures",
             "procedure",
             "a",
-            ProcedureIn,
             _fields(
-                ProcedureIn,
+                "procedures",
                 labels={
                     "kind": "Procedure",
                     "levels": "Levels treated",
@@ -170,18 +160,13 @@ ROW_FORMS: dict[str, RowForm] = {
                 },
                 hints={"cement_ml": CEMENT_HINT},
             ),
-            Action.WRITE_PROCEDURES,
-            procedures.add_procedure,
-            procedures.update_procedure,
-            "procedures",
         ),
         RowForm(
             "fractures",
             "fracture",
             "a",
-            FractureIn,
             _fields(
-                FractureIn,
+                "fractures",
                 exclude=("report_id", "evidence"),
                 labels={
                     "date": "Date of the fracture",
@@ -194,10 +179,6 @@ ROW_FORMS: dict[str, RowForm] = {
                 },
                 widgets={"genant_grade": "choice"},
             ),
-            Action.WRITE_CASES,
-            cases.add_fracture,
-            cases.update_fracture,
-            "fractures",
         ),
     )
 }

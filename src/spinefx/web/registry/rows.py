@@ -14,6 +14,7 @@ from spinefx.errors import InputError, NotFound, VersionConflict
 from spinefx.registry import cases
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.permissions import require
+from spinefx.registry.rows import add_row, update_row
 from spinefx.registry.schema import parse
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
 from spinefx.web.forms import form_data, form_errors, form_values, values_of
@@ -52,7 +53,7 @@ def _row_form_page(
     with registry.transaction() as session:
         case = cases.get_case(session, login.actor, case_id)
         require(login.actor, spec.action, site_id=case.site_id)
-        rows = getattr(case, spec.relation)
+        rows = getattr(case, spec.kind)
         current = next((r for r in rows if r.id == row_id), None) if row_id else None
         if row_id is not None and current is None:
             raise NotFound(f"no {spec.title} {row_id} in case {case_id}")
@@ -98,7 +99,7 @@ def row_edit(
     spec = _spec(kind)
     with registry.transaction() as session:
         case = cases.load_case(session, login.actor, case_id, full=True)
-        row = next((r for r in getattr(case, spec.relation) if r.id == row_id), None)
+        row = next((r for r in getattr(case, spec.kind) if r.id == row_id), None)
         if row is None:
             raise NotFound(f"no {spec.title} {row_id} in case {case_id}")
         values = values_of(spec.fields, row)
@@ -122,9 +123,9 @@ async def _save_row(
         parsed = parse(spec.model, form_data(spec.fields, data))
         with registry.transaction() as session:
             if row_id is None:
-                spec.add(session, login.actor, case_id, version, parsed)
+                add_row(session, login.actor, spec.kind, case_id, version, parsed)
             else:
-                spec.update(session, login.actor, case_id, row_id, version, parsed)
+                update_row(session, login.actor, spec.kind, case_id, row_id, version, parsed)
     except VersionConflict:
         return _row_form_page(
             request,
