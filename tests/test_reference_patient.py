@@ -38,7 +38,7 @@ from spinefx.clinical.screening import ScreeningInput, screen
 from spinefx.directory.search import SearchQuery, search
 from spinefx.directory.taxonomy import BKP_SPECIALTIES
 from spinefx.learn import reference, topic
-from spinefx.registry import auth, cases, events, kpi, outcomes, procedures, users
+from spinefx.registry import auth, cases, kpi, rows, users
 from spinefx.registry.db import Registry
 from spinefx.registry.permissions import Actor
 from spinefx.registry.reference import REFERENCE_TODAY, month_of, reference_record
@@ -221,16 +221,16 @@ def test_her_record_is_built_along_her_path_and_counted_by_the_kpis(registry: Re
     for day in days:
         with registry.transaction() as session:
             for p in _on(record, "procedures", day):
-                procedures.add_procedure(
-                    session, clinician, case_id, version, parse(ProcedureIn, p)
+                rows.add_row(
+                    session, clinician, "procedures", case_id, version, parse(ProcedureIn, p)
                 )
                 version += 1
             for o in _on(record, "outcomes", day):
                 who = clinician if o["timepoint"] == "baseline" else coordinator
-                outcomes.add_outcome(session, who, case_id, version, parse(OutcomeIn, o))
+                rows.add_row(session, who, "outcomes", case_id, version, parse(OutcomeIn, o))
                 version += 1
             for e in _on(record, "events", day):
-                events.add_event(session, coordinator, case_id, version, parse(EventIn, e))
+                rows.add_row(session, coordinator, "events", case_id, version, parse(EventIn, e))
                 version += 1
 
     with registry.transaction() as session:

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from spinefx.errors import AuthFailure, NotAuthenticated
-from spinefx.registry import auth
+from spinefx.registry import auth, passwords
 from spinefx.registry.models import ApiToken, AuditEntry, WebSession
 from spinefx.registry.permissions import Actor
 
@@ -127,6 +127,6 @@ def test_api_tokens_are_stored_hashed_and_can_be_revoked(registry, user_email):
 
 def test_the_real_hasher_is_argon2id_with_at_least_owasps_parameters(monkeypatch):
     monkeypatch.undo()  # the module's own hasher, not the tests' quick one
-    assert auth._hasher.type.name == "ID"
-    assert auth._hasher.memory_cost >= 19 * 1024 and auth._hasher.time_cost >= 2
-    assert auth.hash_password(PASSWORD).startswith("$argon2id$v=19$m=65536")
+    assert passwords._hasher.type.name == "ID"
+    assert passwords._hasher.memory_cost >= 19 * 1024 and passwords._hasher.time_cost >= 2
+    assert passwords.hash_password(PASSWORD).startswith("$argon2id$v=19$m=65536")

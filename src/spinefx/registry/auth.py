@@ -1,6 +1,7 @@
 """Logins, API tokens, server-side sessions and CSRF tokens.
 
-- Passwords: argon2id (argon2-cffi's defaults), re-hashed on login when the parameters change.
+- Passwords: argon2id (:mod:`spinefx.registry.passwords`), re-hashed on login when the
+  parameters change.
 - Failed logins slow down, then lock: from the :data:`THROTTLE_AFTER`-th failure in a row the
   next attempt must wait ``2 ** (failures - THROTTLE_AFTER)`` seconds (at most
   :data:`MAX_DELAY_S`); at :data:`LOCK_AFTER` failures the account is locked for
@@ -13,9 +14,6 @@
 - Sessions: the cookie holds a random token, the table its SHA-256, the user, a CSRF token
   and the last use; a session unused for :data:`IDLE_MINUTES` is over, logout revokes it.
 
->>> h = hash_password("correct horse battery")
->>> h.startswith("$argon2id$"), verify_password(h, "correct horse battery")
-(True, True)
 """
 
 from __future__ import annotations
@@ -28,14 +26,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
 from spinefx.errors import AuthFailure, InputError, NotAuthenticated, NotFound
 from spinefx.registry import audit
 from spinefx.registry.db import Registry
 from spinefx.registry.models import ApiToken, User, WebSession, utcnow
+from spinefx.registry.passwords import (
+    hash_password,
+    needs_rehash,
+    spend_hashing_time,
+    verify_password,
+)
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.users import actor_for, normalise_email, require_user_visible
 
@@ -52,14 +54,12 @@ __all__ = [
     "create_token",
     "end_session",
     "find_token",
-    "hash_password",
     "list_tokens",
     "login",
     "revoke_token",
     "session_actor",
     "start_session",
     "token_actor",
-    "verify_password",
 ]
 
 THROTTLE_AFTER = 3
@@ -69,20 +69,6 @@ LOCK_MINUTES = 15
 IDLE_MINUTES = 30
 TOKEN_PREFIX = "sfx_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # 48 of the token's 256 random bits: shown, not secret
-
-_hasher = PasswordHasher()  # argon2id
-_DUMMY_HASH = _hasher.hash("spinefx: a password nobody has")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 def _digest(token: str) -> str:
@@ -115,11 +101,11 @@ def authenticate(
     try:
         address = normalise_email(email)
     except InputError:
-        verify_password(_DUMMY_HASH, password)
+        spend_hashing_time(password)
         return refused
     user = session.scalar(sa.select(User).where(User.email == address).with_for_update())
     if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
+        spend_hashing_time(password)
         return refused
     wait = _wait_seconds(user, now)
     if wait:
@@ -136,7 +122,7 @@ def authenticate(
             user.failed_logins = 0
         audit.record(session, actor_for(user), "login-failed", "user", entity_id=user.id, at=now)
         return refused
-    if _hasher.check_needs_rehash(user.password_hash):
+    if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.last_failed_at = None

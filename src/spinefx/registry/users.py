@@ -1,7 +1,7 @@
 """Sites and users: create them, find them, change a user's role and sites, lock them out.
 
 A user has one role (:class:`~spinefx.registry.vocab.Role`) at one or more sites. Passwords are
-hashed here with argon2id (:mod:`spinefx.registry.auth`); this module never sees a plain
+hashed here with argon2id (:mod:`spinefx.registry.passwords`); this module never sees a plain
 password after hashing it.
 
 Managing users is the admin's right (:data:`~spinefx.registry.permissions.Action.MANAGE_USERS`).
@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from spinefx.errors import Bounds, InputError, NotFound, ProblemKind
 from spinefx.registry import audit
 from spinefx.registry.models import Site, User, UserSite
+from spinefx.registry.passwords import hash_password
 from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.schema import SiteCode, parse_value
 from spinefx.registry.vocab import Role
 
 __all__ = [
@@ -66,8 +68,6 @@ def ensure_site(
     session: Session, code: str, *, name: str | None = None, fictional: bool = False
 ) -> Site:
     """The site with ``code``, created (named ``name`` or the code) if it is new."""
-    from spinefx.registry.schema import SiteCode, parse_value
-
     code = parse_value(SiteCode, code, "site")
     site = session.scalar(sa.select(Site).where(Site.code == code))
     if site is None:
@@ -98,8 +98,6 @@ def add_user(
     password: str,
 ) -> User:
     """A new user with ``role`` at ``sites`` (new sites are created); the e-mail must be new."""
-    from spinefx.registry.auth import hash_password
-
     require(actor, Action.MANAGE_USERS)
     address = normalise_email(email)
     role = _role(role)

@@ -8,7 +8,7 @@ typed, for the query's validation to name); an input error names the query param
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -20,59 +20,75 @@ from spinefx.validation import parse_input, parse_int_text, parse_number_text
 
 __all__ = ["SEARCH_PARAMETERS", "search_data", "search_directory", "search_directory_json"]
 
-SEARCH_PARAMETERS: list[dict[str, Any]] = [
-    {
-        "name": "zip",
-        "in": "query",
-        "required": True,
-        "description": "A US ZIP code: 5 digits (02139), ZIP+4 (02139-4307, 02139 4307 or "
-        "021394307), or a ZIP that lost its leading zeros (2139 for 02139)",
-        "schema": {"type": "string", "pattern": ZIP_PATTERN},
-    },
-    {
-        "name": "radius",
-        "in": "query",
-        "description": "Miles around the ZIP code (a decimal number, such as 25 or 12.5)",
-        "schema": {"type": "number", "minimum": 1, "maximum": 500, "default": 25},
-    },
-    {
-        "name": "specialty",
-        "in": "query",
-        "description": "A specialty id; repeat for several (default: those that perform BKP)",
-        "style": "form",
-        "explode": True,
-        "schema": {"type": "array", "items": {"type": "string"}},
-    },
-    {
-        "name": "performs_bkp",
-        "in": "query",
-        "description": "Only providers with Medicare kyphoplasty volume on record",
-        "schema": {"type": "boolean", "default": False},
-    },
-    {
-        "name": "sort",
-        "in": "query",
-        "description": "distance: nearest first; volume: most Medicare kyphoplasty services first",
-        "schema": {"type": "string", "enum": ["distance", "volume"], "default": "distance"},
-    },
-    {
-        "name": "name",
-        "in": "query",
-        "description": "Part of the provider's name: the legal name or, for an organisation, "
-        "one of its other (doing business as) names; any case",
-        "schema": {"type": "string", "maxLength": 100},
-    },
-    {
-        "name": "limit",
-        "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
-    },
-    {
-        "name": "offset",
-        "in": "query",
-        "schema": {"type": "integer", "minimum": 0, "default": 0},
-    },
-]
+# The query parameters: (name, the SearchQuery field it fills, its description). Their schemas
+# are SearchQuery's (bounds, choices, defaults), with the forms of a ZIP code the model reads.
+_PARAMETERS: tuple[tuple[str, str, str], ...] = (
+    (
+        "zip",
+        "zip",
+        "A US ZIP code: 5 digits (02139), ZIP+4 (02139-4307, 02139 4307 or 021394307), or a ZIP "
+        "that lost its leading zeros (2139 for 02139)",
+    ),
+    ("radius", "radius", "Miles around the ZIP code (a decimal number, such as 25 or 12.5)"),
+    (
+        "specialty",
+        "specialties",
+        "A specialty id; repeat for several (default: those that perform BKP)",
+    ),
+    ("performs_bkp", "performs_bkp", "Only providers with Medicare kyphoplasty volume on record"),
+    (
+        "sort",
+        "sort",
+        "distance: nearest first; volume: most Medicare kyphoplasty services first",
+    ),
+    (
+        "name",
+        "name",
+        "Part of the provider's name: the legal name or, for an organisation, one of its other "
+        "(doing business as) names; any case",
+    ),
+    ("limit", "limit", ""),
+    ("offset", "offset", ""),
+)
+_EXTRA: dict[str, dict[str, Any]] = {"zip": {"pattern": ZIP_PATTERN}}
+_SCHEMA_KEYS = ("type", "items", "enum", "pattern", "minimum", "maximum", "maxLength", "default")
+
+
+def _parameter_schema(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema from a field's: a nullable field is one left out."""
+    if "anyOf" in node:
+        given = [b for b in node["anyOf"] if b.get("type") != "null"]
+        rest = {k: v for k, v in node.items() if k == "default" and v is not None}
+        node = {**given[0], **rest}
+    return {
+        key: _parameter_schema(node[key]) if key == "items" else node[key]
+        for key in _SCHEMA_KEYS
+        if key in node
+    }
+
+
+def _search_parameters() -> list[dict[str, Any]]:
+    """The OpenAPI parameters of the search, from :class:`SearchQuery`'s JSON Schema."""
+    from spinefx.directory.search import SearchQuery
+
+    schema = SearchQuery.model_json_schema()
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, field, description in _PARAMETERS:
+        node = _parameter_schema(schema["properties"][field])
+        entry: dict[str, Any] = {"name": name, "in": "query"}
+        if field in required:
+            entry["required"] = True
+        if description:
+            entry["description"] = description
+        if node.get("type") == "array":
+            entry.update(style="form", explode=True)
+        entry["schema"] = {**node, **_EXTRA.get(name, {})}
+        parameters.append(entry)
+    return parameters
+
+
+SEARCH_PARAMETERS: list[dict[str, Any]] = _search_parameters()
 _NUMBER_PARAMS: dict[str, Callable[[str], float | int | None]] = {
     "radius": parse_number_text,
     "limit": parse_int_text,

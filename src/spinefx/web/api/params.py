@@ -21,12 +21,9 @@ __all__ = [
     "AuditReader",
     "CaseId",
     "CaseWriter",
-    "EventWriter",
     "KpiReader",
     "Limit",
     "Offset",
-    "OutcomeWriter",
-    "ProcedureWriter",
     "QueryDate",
     "Reader",
     "RowIdPath",
@@ -34,9 +31,6 @@ __all__ = [
 
 Reader = Annotated[Caller, Depends(allowed(Action.READ_CASES))]
 CaseWriter = Annotated[Caller, Depends(allowed(Action.WRITE_CASES))]
-EventWriter = Annotated[Caller, Depends(allowed(Action.WRITE_EVENTS))]
-ProcedureWriter = Annotated[Caller, Depends(allowed(Action.WRITE_PROCEDURES))]
-OutcomeWriter = Annotated[Caller, Depends(allowed(Action.WRITE_OUTCOMES))]
 KpiReader = Annotated[Caller, Depends(allowed(Action.READ_KPIS))]
 AuditReader = Annotated[Caller, Depends(allowed(Action.READ_AUDIT))]
 

@@ -13,13 +13,14 @@ from spinefx.web import forms
 from spinefx.web.clinician import words
 from spinefx.web.clinician.tool_forms import PREFILL, rule_form_result, rule_page
 from spinefx.web.deps import TemplatesDep
+from spinefx.web.templating import choice_label
 
 __all__ = ["CANDIDACY_FIELDS", "candidacy_rows", "router"]
 
 router = APIRouter(include_in_schema=False)
 
 CANDIDACY_FIELDS = words.in_clinical_words(
-    forms.fields_of(candidacy.CandidacyInput),
+    forms.fields_of(candidacy.CandidacyInput, words=choice_label),
     words.CANDIDACY_LABELS,
     words.CANDIDACY_HELP,
     choices={"levels": words.TREATABLE_LEVELS},

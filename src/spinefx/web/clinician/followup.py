@@ -15,14 +15,14 @@ from spinefx.web import forms
 from spinefx.web.clinician import words
 from spinefx.web.clinician.tool_forms import rule_form_result, rule_page
 from spinefx.web.deps import TemplatesDep
-from spinefx.web.templating import CHOICE_LABELS
+from spinefx.web.templating import CHOICE_LABELS, choice_label
 
 __all__ = ["FOLLOWUP_FIELDS", "followup_inputs", "router"]
 
 router = APIRouter(include_in_schema=False)
 
 FOLLOWUP_FIELDS = words.in_clinical_words(
-    forms.fields_of(followup.FollowupInput),
+    forms.fields_of(followup.FollowupInput, words=choice_label),
     words.FOLLOWUP_LABELS,
     words.FOLLOWUP_HELP,
 )

@@ -116,6 +116,6 @@ def in_clinical_words(
         if f.name in helps:
             changes["help"] = helps[f.name]
         if choices and f.name in choices:
-            changes["choices"] = tuple(c for c in f.choices if c in choices[f.name])
+            changes["choices"] = tuple(c for c in f.choices if c[0] in choices[f.name])
         out.append(replace(f, **changes) if changes else f)  # type: ignore[arg-type]
     return tuple(out)

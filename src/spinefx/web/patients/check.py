@@ -20,7 +20,7 @@ from spinefx.errors import InputError
 from spinefx.validation import parse_input
 from spinefx.web import forms
 from spinefx.web.deps import TemplatesDep
-from spinefx.web.templating import CHOICE_LABELS, render
+from spinefx.web.templating import choice_label, render
 
 __all__ = ["router", "screening_answers"]
 
@@ -38,7 +38,9 @@ SCREENING_NAMES = {
     "zip": "ZIP code",
     **{f"red_flags.{k}": v for k, v in screening.RED_FLAG_SHORT.items()},
 }
-SCREENING_FIELDS = forms.fields_of(screening.ScreeningInput, labels=screening.QUESTION_TEXT)
+SCREENING_FIELDS = forms.fields_of(
+    screening.ScreeningInput, labels=screening.QUESTION_TEXT, words=choice_label
+)
 
 
 def _screening_groups() -> list[tuple[str, str, list[forms.FormField]]]:
@@ -142,10 +144,10 @@ def screening_answers(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     for _, _, fields in _screening_groups():
         for f in fields:
             raw = str(values.get(f.name, "") or "")
-            if f.kind in ("tri", "bool"):
+            if f.kind == "tri":
                 text = ANSWER_WORDS.get(raw or "unknown", raw)
             elif f.kind == "choice":
-                text = CHOICE_LABELS.get(raw, forms.humanize(raw)) if raw else "I don't know"
+                text = dict(f.choices).get(raw, forms.humanize(raw)) if raw else "I don't know"
             elif raw:
                 text = {"age": f"{raw} years", "pain_days": f"{raw} days"}.get(f.name, raw)
                 if f.name == "pain_nrs":

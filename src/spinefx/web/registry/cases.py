@@ -17,7 +17,8 @@ from spinefx.registry import cases
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.schema import CaseUpdate, parse
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
-from spinefx.web.registry.forms import CASE_FIELDS, CASE_NAMES, form_errors
+from spinefx.web.forms import form_data, form_errors
+from spinefx.web.registry.forms import CASE_FIELDS, CASE_NAMES
 from spinefx.web.registry.pages import (
     PREFIX,
     CaseId,
@@ -123,7 +124,7 @@ async def case_update(
     typed = {f.name: form_text(data, f.name) for f in CASE_FIELDS}
     try:
         version = form_version(data)
-        changes = parse(CaseUpdate, {k: v for k, v in typed.items() if v})
+        changes = parse(CaseUpdate, form_data(CASE_FIELDS, data))
         with registry.transaction() as session:
             cases.update_case(session, login.actor, case_id, version, changes)
     except VersionConflict:

@@ -1,39 +1,25 @@
-"""The registry's row forms (fracture, FLS event, procedure, outcome) as data, read into dicts.
+"""The registry's forms: each kind of row under a case (fracture, FLS event, procedure, outcome
+score) and the case's own details, made from their input models by the one form machinery
+(:func:`spinefx.web.forms.fields_of`), with the registry's words for their fields and choices.
 
-Each :class:`RowForm` names its fields, the input model of :mod:`spinefx.registry.schema` that
-validates what was typed, the right it needs and the data-layer functions that add and update a
-row. :func:`read_form` turns the submitted form into the model's dict (levels typed as
-``L1, L2``, cement volumes as ``L1: 4.5, L2: 3``); :func:`values_of` turns a stored row back into
-what the form shows. The rules stay in the data layer: nothing here checks a value's meaning.
+Each :class:`RowForm` is a kind of row of :data:`spinefx.registry.rows.ROW_KINDS` (its input model
+validates what was typed, its right is needed) with its title and fields; levels are typed as
+``L1, L2`` and cement volumes as ``L1: 4.5, L2: 3``. The rules stay in the data layer:
+nothing here checks a value's meaning.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from starlette.datastructures import FormData
 
-from spinefx.errors import FieldProblem, InputError
-from spinefx.registry import cases, events, outcomes, procedures
 from spinefx.registry.permissions import Action
-from spinefx.registry.schema import EventIn, FractureIn, OutcomeIn, ProcedureIn
-from spinefx.registry.vocab import (
-    Anaesthesia,
-    Approach,
-    CaseStatus,
-    Complication,
-    EventStatus,
-    EventType,
-    FoundBy,
-    Instrument,
-    ProcedureKind,
-    Sex,
-    Timepoint,
-)
+from spinefx.registry.rows import ROW_KINDS, RowKind
+from spinefx.registry.schema import CaseUpdate
+from spinefx.registry.vocab import EventType, Instrument
+from spinefx.web.forms import FormField, fields_of
 
 __all__ = [
     "ASSESSMENT_PAGES",
@@ -42,11 +28,8 @@ __all__ = [
     "EVENT_NAMES",
     "INSTRUMENT_NAMES",
     "ROW_FORMS",
-    "FormField",
     "RowForm",
-    "form_errors",
-    "read_form",
-    "values_of",
+    "word",
 ]
 
 EVENT_NAMES: dict[str, str] = {
@@ -93,240 +76,115 @@ def word(value: Any) -> str:
     return WORDS.get(text, text[:1].upper() + text[1:].replace("-", " "))
 
 
-def _choices(values: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((str(v), word(v)) for v in values)
-
-
-@dataclass(frozen=True)
-class FormField:
-    """One field: ``kind`` is text, date, number, select, checks, textarea, levels or cement."""
-
-    name: str
-    label: str
-    kind: str = "text"
-    choices: tuple[tuple[str, str], ...] = ()
-    required: bool = False
-    help: str = ""
-    step: str = "any"
-
-
-@dataclass(frozen=True)
-class RowForm:
-    """A kind of row under a case: its form, its input model and the data-layer calls."""
-
-    kind: str  # the URL part: /registry/cases/{id}/<kind>
-    title: str  # "FLS event"
-    article: str  # "an": "an FLS event"
-    model: type[BaseModel]
-    fields: tuple[FormField, ...]
-    action: Action
-    add: Callable[..., Any]
-    update: Callable[..., Any]
-    relation: str  # the Case attribute holding these rows
-
-
-ROW_FORMS: dict[str, RowForm] = {
-    form.kind: form
-    for form in (
-        RowForm(
-            "events",
-            "FLS event",
-            "an",
-            EventIn,
-            (
-                FormField("type", "Event", "select", _choices(EventType), required=True),
-                FormField("status", "Status", "select", _choices(EventStatus), required=True),
-                FormField("date", "Date", "date", required=True),
-                FormField("note", "Note", "textarea"),
-            ),
-            Action.WRITE_EVENTS,
-            events.add_event,
-            events.update_event,
-            "events",
-        ),
-        RowForm(
-            "outcomes",
-            "outcome score",
-            "an",
-            OutcomeIn,
-            (
-                FormField("date", "Date", "date", required=True),
-                FormField(
-                    "instrument", "Instrument", "select", _choices(Instrument), required=True
-                ),
-                FormField(
-                    "score",
-                    "Total score",
-                    "number",
-                    required=True,
-                    help="The questionnaire's total: NRS 0-10, RDQ 0-24, ODI 0-100 %.",
-                ),
-                FormField("timepoint", "Time point", "select", _choices(Timepoint)),
-            ),
-            Action.WRITE_OUTCOMES,
-            outcomes.add_outcome,
-            outcomes.update_outcome,
-            "outcomes",
-        ),
-        RowForm(
-            "procedures",
-            "procedure",
-            "a",
-            ProcedureIn,
-            (
-                FormField("date", "Date", "date", required=True),
-                FormField("kind", "Procedure", "select", _choices(ProcedureKind), required=True),
-                FormField(
-                    "levels", "Levels treated", "levels", required=True, help="For example: L1, L2"
-                ),
-                FormField("approach", "Approach", "select", _choices(Approach)),
-                FormField(
-                    "cement_ml",
-                    "Cement volume per level (ml)",
-                    "cement",
-                    help="For example: L1: 4.5, L2: 3",
-                ),
-                FormField("operator_npi", "Operator NPI", help="10 digits, with its check digit"),
-                FormField("anaesthesia", "Anaesthesia", "select", _choices(Anaesthesia)),
-                FormField("complications", "Complications", "checks", _choices(Complication)),
-                FormField("note", "Note", "textarea"),
-            ),
-            Action.WRITE_PROCEDURES,
-            procedures.add_procedure,
-            procedures.update_procedure,
-            "procedures",
-        ),
-        RowForm(
-            "fractures",
-            "fracture",
-            "a",
-            FractureIn,
-            (
-                FormField("date", "Date of the fracture", "date", required=True),
-                FormField(
-                    "levels",
-                    "Spine levels",
-                    "levels",
-                    help="For example: T12, L1. Leave empty for a fracture outside the spine.",
-                ),
-                FormField(
-                    "site",
-                    "Other site",
-                    help='Only for a fracture outside the spine, e.g. "hip" or "wrist".',
-                ),
-                FormField("found_by", "Found by", "select", _choices(FoundBy), required=True),
-                FormField(
-                    "genant_grade",
-                    "Genant grade",
-                    "select",
-                    tuple((str(g), f"{g}") for g in range(4)),
-                ),
-            ),
-            Action.WRITE_CASES,
-            cases.add_fracture,
-            cases.update_fracture,
-            "fractures",
-        ),
-    )
-}
-
-_CEMENT = re.compile(r"\s*([A-Za-z]+\d+)\s*[:=]?\s*([0-9]+(?:[.,][0-9]+)?)\s*(?:ml)?\s*")
-
-
-def _levels(text: str) -> list[str]:
-    return [part.upper() for part in re.split(r"[,;\s]+", text) if part]
-
-
-def _cement(text: str) -> dict[str, str]:
-    volumes: dict[str, str] = {}
-    for part in (p for p in re.split(r"[,;]", text) if p.strip()):
-        match = _CEMENT.fullmatch(part)
-        if match is None:
-            raise InputError("cement_ml", text, "level: millilitres, such as L1: 4.5, L2: 3")
-        volumes[match.group(1).upper()] = match.group(2).replace(",", ".")
-    return volumes
-
-
-def read_form(form: RowForm, data: FormData) -> dict[str, Any]:
-    """The submitted fields as the dict ``form.model`` validates (blank fields left out)."""
-    out: dict[str, Any] = {}
-    for field in form.fields:
-        if field.kind == "checks":
-            out[field.name] = [v for v in data.getlist(field.name) if isinstance(v, str) and v]
-            continue
-        raw = data.get(field.name)
-        text = raw.strip() if isinstance(raw, str) else ""
-        if field.kind == "levels":
-            out[field.name] = _levels(text)
-        elif field.kind == "cement":
-            if text:
-                out[field.name] = _cement(text)
-        elif text:
-            out[field.name] = text
-    return out
-
-
-def values_of(form: RowForm, row: Any) -> dict[str, Any]:
-    """What the form shows for a stored row."""
-    values: dict[str, Any] = {}
-    for field in form.fields:
-        value = getattr(row, field.name, None)
-        if value is None:
-            values[field.name] = ""
-        elif field.kind == "levels":
-            values[field.name] = ", ".join(str(v) for v in value)
-        elif field.kind == "cement":
-            values[field.name] = ", ".join(f"{k}: {v:g}" for k, v in dict(value).items())
-        elif field.kind == "checks":
-            values[field.name] = [str(v) for v in value]
-        elif field.kind == "number":
-            values[field.name] = f"{value:g}"
-        else:
-            values[field.name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return values
-
-
-def form_values(form: RowForm, data: FormData) -> dict[str, Any]:
-    """What was typed, to show the form again exactly as it was sent."""
-    values: dict[str, Any] = {}
-    for field in form.fields:
-        if field.kind == "checks":
-            values[field.name] = [v for v in data.getlist(field.name) if isinstance(v, str)]
-        else:
-            raw = data.get(field.name)
-            values[field.name] = raw if isinstance(raw, str) else ""
-    return values
-
-
-def form_errors(problems: tuple[FieldProblem, ...], names: Mapping[str, str]) -> dict[str, str]:
-    """Field name -> message; a problem inside a field (``levels[1]``) goes to that field."""
-    errors: dict[str, str] = {}
-    for problem in problems:
-        head = re.split(r"[.\[]", problem.field, maxsplit=1)[0]
-        key = head if head in names else "(input)"
-        text = f"Allowed: {problem.allowed}."
-        if key == "(input)" and problem.field not in ("(input)", ""):
-            text = f"{problem.field}: {text}"
-        errors.setdefault(key, text)
-    return errors
-
-
-CASE_FIELDS: tuple[FormField, ...] = (
-    FormField("name", "Name", required=True),
-    FormField("birth_date", "Birth date", "date", required=True),
-    FormField("sex", "Sex", "select", tuple((s.value, s.value.title()) for s in Sex), True),
-    FormField(
-        "status",
-        "Status",
-        "select",
-        tuple((s.value, word(s.value)) for s in CaseStatus),
-        required=True,
-    ),
-)
-CASE_NAMES = {f.name: f.label for f in CASE_FIELDS}
 ASSESSMENT_PAGES = {
     "grading": "Genant grading",
     "candidacy": "Kyphoplasty candidacy",
     "followup": "Osteoporosis follow-up plan",
     "screening": "Self-check",
 }
+
+
+@dataclass(frozen=True)
+class RowForm:
+    """A kind of row under a case as its form shows it (the kind itself:
+    :data:`~spinefx.registry.rows.ROW_KINDS`)."""
+
+    kind: str  # the URL part: /registry/cases/{id}/<kind>, and the Case attribute of the rows
+    title: str  # "FLS event"
+    article: str  # "an": "an FLS event"
+    fields: tuple[FormField, ...]
+
+    @property
+    def row_kind(self) -> RowKind:
+        return ROW_KINDS[self.kind]
+
+    @property
+    def model(self) -> type[BaseModel]:
+        """The input model that validates what was typed."""
+        return self.row_kind.schema
+
+    @property
+    def action(self) -> Action:
+        """The right that writes it."""
+        return self.row_kind.action
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Field name -> label."""
+        return {f.name: f.label for f in self.fields}
+
+
+LEVELS_HELP = "For example: L1, L2"
+CEMENT_HINT = "level: millilitres, such as L1: 4.5, L2: 3"
+
+
+def _fields(kind: str, **how: Any) -> tuple[FormField, ...]:
+    """A row's fields as its form shows them, from its input model: every field but its id,
+    in the registry's words; levels typed as text."""
+    exclude = ("id", *how.pop("exclude", ()))
+    widgets = {"levels": "list", **how.pop("widgets", {})}
+    model = ROW_KINDS[kind].schema
+    return fields_of(model, words=word, exclude=exclude, widgets=widgets, **how)
+
+
+ROW_FORMS: dict[str, RowForm] = {
+    form.kind: form
+    for form in (
+        RowForm("events", "FLS event", "an", _fields("events", labels={"type": "Event"})),
+        RowForm(
+            "outcomes",
+            "outcome score",
+            "an",
+            _fields(
+                "outcomes",
+                labels={"score": "Total score", "timepoint": "Time point"},
+                helps={"score": "The questionnaire's total: NRS 0-10, RDQ 0-24, ODI 0-100 %."},
+            ),
+        ),
+        RowForm(
+            "procedures",
+            "procedure",
+            "a",
+            _fields(
+                "procedures",
+                labels={
+                    "kind": "Procedure",
+                    "levels": "Levels treated",
+                    "cement_ml": "Cement volume per level (ml)",
+                    "operator_npi": "Operator NPI",
+                },
+                helps={
+                    "levels": LEVELS_HELP,
+                    "cement_ml": "For example: L1: 4.5, L2: 3",
+                    "operator_npi": "10 digits, with its check digit",
+                },
+                hints={"cement_ml": CEMENT_HINT},
+            ),
+        ),
+        RowForm(
+            "fractures",
+            "fracture",
+            "a",
+            _fields(
+                "fractures",
+                exclude=("report_id", "evidence"),
+                labels={
+                    "date": "Date of the fracture",
+                    "levels": "Spine levels",
+                    "site": "Other site",
+                },
+                helps={
+                    "levels": "For example: T12, L1. Leave empty for a fracture outside the spine.",
+                    "site": 'Only for a fracture outside the spine, e.g. "hip" or "wrist".',
+                },
+                widgets={"genant_grade": "choice"},
+            ),
+        ),
+    )
+}
+
+# The case's own details, every one needed on the case page's form.
+CASE_FIELDS: tuple[FormField, ...] = fields_of(
+    CaseUpdate, words=word, required=("name", "birth_date", "sex", "status")
+)
+CASE_NAMES = {f.name: f.label for f in CASE_FIELDS}

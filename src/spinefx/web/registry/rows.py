@@ -14,16 +14,11 @@ from spinefx.errors import InputError, NotFound, VersionConflict
 from spinefx.registry import cases
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.permissions import require
+from spinefx.registry.rows import add_row, update_row
 from spinefx.registry.schema import parse
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
-from spinefx.web.registry.forms import (
-    ROW_FORMS,
-    RowForm,
-    form_errors,
-    form_values,
-    read_form,
-    values_of,
-)
+from spinefx.web.forms import form_data, form_errors, form_values, values_of
+from spinefx.web.registry.forms import ROW_FORMS, RowForm
 from spinefx.web.registry.pages import (
     PREFIX,
     CaseId,
@@ -58,7 +53,7 @@ def _row_form_page(
     with registry.transaction() as session:
         case = cases.get_case(session, login.actor, case_id)
         require(login.actor, spec.action, site_id=case.site_id)
-        rows = getattr(case, spec.relation)
+        rows = getattr(case, spec.kind)
         current = next((r for r in rows if r.id == row_id), None) if row_id else None
         if row_id is not None and current is None:
             raise NotFound(f"no {spec.title} {row_id} in case {case_id}")
@@ -68,10 +63,10 @@ def _row_form_page(
             "row_id": row_id,
             "values": values,
             "errors": dict(errors or {}),
-            "names": {f.name: f.label for f in spec.fields},
+            "names": spec.names,
             "conflict": conflict,
             "version": case.version if version is None else version,
-            "stored": values_of(spec, current) if current is not None and conflict else None,
+            "stored": values_of(spec.fields, current) if current is not None and conflict else None,
             "timeline": [i for i in timeline(case) if i.kind == spec.kind],
         }
     return page(request, "registry/row_form.html", context, login=login, status=status)
@@ -104,10 +99,10 @@ def row_edit(
     spec = _spec(kind)
     with registry.transaction() as session:
         case = cases.load_case(session, login.actor, case_id, full=True)
-        row = next((r for r in getattr(case, spec.relation) if r.id == row_id), None)
+        row = next((r for r in getattr(case, spec.kind) if r.id == row_id), None)
         if row is None:
             raise NotFound(f"no {spec.title} {row_id} in case {case_id}")
-        values = values_of(spec, row)
+        values = values_of(spec.fields, row)
     return _row_form_page(request, registry, login, case_id, spec, row_id=row_id, values=values)
 
 
@@ -121,17 +116,16 @@ async def _save_row(
 ) -> Response:
     spec = _spec(kind)
     data = await request.form()
-    typed = form_values(spec, data)
-    names = {f.name: f.label for f in spec.fields}
+    typed = form_values(data, spec.fields)
     version: int | None = None
     try:
         version = form_version(data)
-        parsed = parse(spec.model, read_form(spec, data))
+        parsed = parse(spec.model, form_data(spec.fields, data))
         with registry.transaction() as session:
             if row_id is None:
-                spec.add(session, login.actor, case_id, version, parsed)
+                add_row(session, login.actor, spec.kind, case_id, version, parsed)
             else:
-                spec.update(session, login.actor, case_id, row_id, version, parsed)
+                update_row(session, login.actor, spec.kind, case_id, row_id, version, parsed)
     except VersionConflict:
         return _row_form_page(
             request,
@@ -153,7 +147,7 @@ async def _save_row(
             spec,
             row_id=row_id,
             values=typed,
-            errors=form_errors(exc.problems, names),
+            errors=form_errors(exc.problems, spec.names),
             status=422,
             version=version,
         )

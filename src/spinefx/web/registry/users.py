@@ -25,7 +25,7 @@ from spinefx.registry.models import Site, User, utcnow
 from spinefx.registry.permissions import Action, require
 from spinefx.registry.vocab import Role
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
-from spinefx.web.registry.forms import FormField, form_errors
+from spinefx.web.forms import FormField, form_errors
 from spinefx.web.registry.pages import PREFIX, form_text, page
 
 __all__ = ["ROLE_HELP", "ROLE_WORDS", "router", "user_state"]
@@ -64,22 +64,24 @@ def _fields(sites: Sequence[Site], *, new: bool) -> tuple[FormField, ...]:
     site_field = FormField(
         "sites",
         "Sites",
-        "checks",
-        tuple((s.code, s.label) for s in sites),
+        "multi",
+        choices=tuple((s.code, s.label) for s in sites),
         help="The user sees the cases of these sites only.",
     )
-    role_field = FormField("role", "Role", "select", ROLE_CHOICES, required=True, help=ROLE_HELP)
+    role_field = FormField(
+        "role", "Role", "choice", nullable=False, choices=ROLE_CHOICES, help=ROLE_HELP
+    )
     if not new:
         return (role_field, site_field)
     return (
-        FormField("email", "E-mail", required=True, help="Their login."),
+        FormField("email", "E-mail", "text", nullable=False, help="Their login."),
         role_field,
         site_field,
         FormField(
             "password",
             "Initial password",
             "password",
-            required=True,
+            nullable=False,
             help=f"At least {users.MIN_PASSWORD_LENGTH} characters.",
         ),
     )
