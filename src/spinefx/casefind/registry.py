@@ -8,8 +8,9 @@ The registry skips a report it has recorded before or that a person dismissed, s
 over the same reports adds nothing twice. All hits of a run go in one transaction.
 
 The registry needs a patient's name, birth date and sex, and a date for the fracture; they come
-from columns of the report file (``--name-column``, ``--birth-date-column``, ``--sex-column``,
-``--date-column``: the report's date stands for the fracture's).
+from columns of the report file (the fields ``name_column``, ``birth_date_column``,
+``sex_column`` and ``date_column``; the CLI's ``--name-column`` and so on: the report's date
+stands for the fracture's).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from spinefx.casefind.reports import ReportSource, open_reports, read_findings
 from spinefx.casefind.text import join_sections
-from spinefx.errors import InputError
+from spinefx.errors import MISSING, InputError, ProblemKind
 
 if TYPE_CHECKING:
     from spinefx.registry.findings import CaseFindingHit
@@ -54,17 +55,22 @@ class PatientColumns:
     date: str | None
 
     def check(self) -> dict[str, str]:
-        """The columns by role; InputError naming the first option that was not given."""
+        """The columns by field; InputError naming the first field that was not given."""
         named = {
-            "--patient-column": self.patient,
-            "--name-column": self.name,
-            "--birth-date-column": self.birth_date,
-            "--sex-column": self.sex,
-            "--date-column": self.date,
+            "patient_column": self.patient,
+            "name_column": self.name,
+            "birth_date_column": self.birth_date,
+            "sex_column": self.sex,
+            "date_column": self.date,
         }
-        for option, column in named.items():
+        for role, column in named.items():
             if not column:
-                raise InputError(option, None, "a column of the reports (--into-registry needs it)")
+                raise InputError(
+                    role,
+                    MISSING,
+                    "a column of the reports (a case in the registry needs it)",
+                    kind=ProblemKind.MISSING,
+                )
         return {k: v for k, v in named.items() if v}
 
 
@@ -115,9 +121,9 @@ def hits(
     found = {r["id"]: r for r in read_findings(findings) if r["vcf"] != "absent"}
     if not found:
         return
-    extra = tuple(dict.fromkeys(roles[o] for o in roles if o != "--patient-column"))
+    extra = tuple(dict.fromkeys(roles[o] for o in roles if o != "patient_column"))
     source: ReportSource = open_reports(
-        reports, id_column, text_columns, roles["--patient-column"], extra_columns=extra
+        reports, id_column, text_columns, roles["patient_column"], extra_columns=extra
     )
     for batch in source.batches():
         data = batch.to_pydict()
@@ -128,16 +134,16 @@ def hits(
             row = {name: data["extra_" + name][i] for name in extra}
             mrn = data["patient"][i]
             if not mrn:
-                raise InputError(roles["--patient-column"], mrn, f"a patient id (report {rid})")
+                raise InputError("patient_column", mrn, f"a patient id (report {rid})")
             text = join_sections([data[f"text_{k}"][i] for k in range(len(text_columns))])
             yield hit_from_record(
                 record,
                 site=site,
                 mrn=str(mrn),
-                name=str(row[roles["--name-column"]] or "").strip(),
-                birth_date=_date(row[roles["--birth-date-column"]], "--birth-date-column", rid),
-                sex=_sex(row[roles["--sex-column"]], "--sex-column", rid),
-                fracture_date=_date(row[roles["--date-column"]], "--date-column", rid),
+                name=str(row[roles["name_column"]] or "").strip(),
+                birth_date=_date(row[roles["birth_date_column"]], "birth_date_column", rid),
+                sex=_sex(row[roles["sex_column"]], "sex_column", rid),
+                fracture_date=_date(row[roles["date_column"]], "date_column", rid),
                 text=text,
             )
 

@@ -179,10 +179,10 @@ def run_spark(
     import pyarrow.parquet as pq
 
     if out.suffix.lower() not in (".parquet", ".pq"):
-        raise InputError("--out", str(out), "a .parquet path (Spark writes a Parquet dataset)")
+        raise InputError("out", str(out), "a .parquet path (Spark writes a Parquet dataset)")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise InputError("--out", str(out), "a path in an existing folder")
+        raise InputError("out", str(out), "a path in an existing folder")
     tmp = parent / f".{out.name}.{os.getpid()}.tmp"
     spark = spark_session(master, conf)
     skipped = None

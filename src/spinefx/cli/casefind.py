@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from spinefx.cli.output import print_json
-from spinefx.errors import InputError
+from spinefx.errors import InputError, ProblemKind
 
 
 class _ReportsFirst(TyperGroup):
@@ -148,16 +148,16 @@ def run(
 
     texts = text_column or ["text"]
     if engine not in ("local", "spark"):
-        raise InputError("--engine", engine, "local or spark")
+        raise InputError("engine", engine, "local or spark", kind=ProblemKind.CHOICE)
     fhir = is_fhir_reports(reports)
     if fhir:
-        columns = {"--id-column": id_column if id_column != "id" else None,
-                   "--text-column": text_column, "--patient-column": patient_column,
-                   "--name-column": name_column, "--birth-date-column": birth_date_column,
-                   "--sex-column": sex_column, "--date-column": date_column}  # fmt: skip
+        columns = {"id_column": id_column if id_column != "id" else None,
+                   "text_column": text_column, "patient_column": patient_column,
+                   "name_column": name_column, "birth_date_column": birth_date_column,
+                   "sex_column": sex_column, "date_column": date_column}  # fmt: skip
         source: Any = _fhir_source(reports, columns, patients or [], into_registry)
     elif patients:
-        raise InputError("--patients", str(patients[0]), "nothing: it goes with FHIR reports")
+        raise InputError("patients", str(patients[0]), "nothing: it goes with FHIR reports")
     registry_columns = None
     if into_registry and not fhir:
         from spinefx.casefind.registry import PatientColumns
@@ -166,7 +166,7 @@ def run(
             patient_column, name_column, birth_date_column, sex_column, date_column
         )
         roles = registry_columns.check()
-        extra = [c for o, c in roles.items() if o != "--patient-column"]
+        extra = [c for role, c in roles.items() if role != "patient_column"]
         open_reports(reports, id_column, texts, patient_column, extra_columns=extra)
     if engine != "spark":
         format_of(out, "--out")
@@ -206,9 +206,9 @@ def _fhir_source(
 
     for path in patients:
         if not into_registry:
-            raise InputError("--patients", str(path), "nothing without --into-registry")
+            raise InputError("patients", str(path), "nothing without --into-registry")
         if not path.exists():
-            raise InputError("--patients", str(path), "an existing file or folder")
+            raise InputError("patients", str(path), "an existing file or folder")
     for option, value in columns.items():
         if value:
             raise InputError(

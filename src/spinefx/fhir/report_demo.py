@@ -130,7 +130,7 @@ def demo_resources(rows: Iterable[Mapping[str, Any]], seed: int = 25) -> dict[st
 def _rows(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise InputError(
-            "--from",
+            "rows",
             str(path),
             "a JSON Lines file of reports (id, patient, findings, impression), e.g. "
             "tests/data/casefind_dev.jsonl in a checkout of spinefx",
