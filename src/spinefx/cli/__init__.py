@@ -122,7 +122,11 @@ def flag_names(command: Any, argv: Sequence[str]) -> dict[str, str]:
     """
     leaf = command
     for word in (a for a in argv if not a.startswith("-")):
-        if not isinstance(leaf, TyperGroup) or word not in leaf.commands:
+        if not isinstance(leaf, TyperGroup):
+            break
+        if word not in leaf.commands:  # a group that runs a default command (casefind REPORTS)
+            default = getattr(leaf, "default_command", None)
+            leaf = leaf.commands.get(default, leaf)
             break
         leaf = leaf.commands[word]
     return {param.name.rstrip("_"): _shown(param) for param in leaf.params if param.name}

@@ -23,9 +23,11 @@ from spinefx.errors import InputError, ProblemKind
 class _ReportsFirst(TyperGroup):
     """``casefind REPORTS ...`` runs ``casefind run REPORTS ...``; subcommands keep their names."""
 
+    default_command = "run"  # also read by spinefx.cli.flag_names
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            args = ["run", *args]
+            args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
 
