@@ -125,7 +125,7 @@ def flag_names(command: Any, argv: Sequence[str]) -> dict[str, str]:
         if not isinstance(leaf, TyperGroup):
             break
         if word not in leaf.commands:  # a group that runs a default command (casefind REPORTS)
-            default = getattr(leaf, "default_command", None)
+            default = str(getattr(leaf, "default_command", ""))
             leaf = leaf.commands.get(default, leaf)
             break
         leaf = leaf.commands[word]
