@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from spinefx.casefind.reports import ReportSource, open_reports
 from spinefx.errors import DataError, InputError
+from spinefx.extras import require
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -106,6 +107,8 @@ def run_spark(
 ) -> int:
     """Run the job; return the number of reports written to the Parquet dataset ``out``."""
     import pyarrow.parquet as pq
+
+    require("spark")
 
     if out.suffix.lower() not in (".parquet", ".pq"):
         raise InputError("--out", str(out), "a .parquet path (Spark writes a Parquet dataset)")

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from spinefx.cli.output import print_json
 from spinefx.errors import InputError
+from spinefx.extras import require
 
 
 class _ReportsFirst(TyperGroup):
@@ -136,6 +137,7 @@ def run(
     texts = text_column or ["text"]
     if engine not in ("local", "spark"):
         raise InputError("--engine", engine, "local or spark")
+    require("spark" if engine == "spark" else "nlp")  # before any worker or output file
     registry_columns = None
     if into_registry:
         from spinefx.casefind.registry import PatientColumns
@@ -209,6 +211,7 @@ def evaluate(
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Score the pipeline on LABELLED reports: sensitivity, specificity, PPV, NPV."""
+    require("nlp")
     from spinefx.casefind.evaluate import evaluate_file
 
     result = evaluate_file(

@@ -50,6 +50,7 @@ from spinefx.errors import (
     FieldProblem,
     InputError,
 )
+from spinefx.extras import MissingExtra, missing_extra_for
 from spinefx.web import registry_errors
 from spinefx.web.deps import open_resources
 from spinefx.web.problems import (
@@ -291,6 +292,22 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_request_validation)
+    app.add_exception_handler(MissingExtra, _on_missing_extra)
+    app.add_exception_handler(ImportError, _on_missing_extra)
+
+
+async def _on_missing_extra(request: Request, exc: Exception) -> Response:
+    """503 when a feature's extra (fhir for the CDS Hooks service...) is not installed here."""
+    missing = exc if isinstance(exc, MissingExtra) else None
+    if isinstance(exc, ImportError):
+        missing = missing_extra_for(exc)
+        if missing is None:
+            raise exc  # not an extra's package: a real defect, the 500 it is
+    assert missing is not None
+    detail = f"This server does not have {missing.feature} installed ({missing})."
+    if "text/html" in request.headers.get("accept", "") and not _is_api(request):
+        return pages.error_page(request, 503, "Not installed on this server", detail)
+    return problem(503, detail, instance=request.url.path, title="Feature not installed")
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
