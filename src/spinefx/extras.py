@@ -4,7 +4,7 @@
 registry on SQLite. Heavier parts come with an extra::
 
     nlp       spaCy                         case-finding in report text
-    spark     PySpark (and nlp)             case-finding on Apache Spark
+    spark     PySpark, pandas (and nlp)     case-finding on Apache Spark
     postgres  psycopg                       the registry on PostgreSQL
     fhir      fhir.resources, PyJWT[crypto] FHIR R4 export and import, the CDS Hooks service
     all       every extra above
@@ -33,7 +33,7 @@ __all__ = ["EXTRAS", "MissingExtra", "installed", "missing_extra_for", "require"
 # it gives, for the message.
 EXTRAS: Mapping[str, tuple[tuple[str, ...], str]] = {
     "nlp": (("spacy",), "case-finding"),
-    "spark": (("pyspark", "spacy"), "the Spark engine"),
+    "spark": (("pyspark", "pandas", "spacy"), "the Spark engine"),  # mapInArrow needs pandas
     "postgres": (("psycopg",), "the registry on PostgreSQL"),
     "fhir": (("fhir.resources", "jwt", "cryptography"), "FHIR and CDS Hooks"),
 }

@@ -266,6 +266,7 @@ def test_a_missing_extra_names_the_feature_and_the_pip_command(
         ("spacy", "nlp"),
         ("spacy.matcher", "nlp"),
         ("pyspark.sql", "spark"),
+        ("pandas", "spark"),
         ("psycopg", "postgres"),
         ("fhir", "fhir"),
         ("fhir.resources.R4B", "fhir"),
