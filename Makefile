@@ -35,7 +35,7 @@ serve-setup: $(VENV)/.synced-run
 run: serve-setup
 	$(BIN)/spinefx directory demo
 	$(BIN)/spinefx registry demo
-	@echo "registry: http://$(HOST):$(PORT)/registry/ (the demo login above)"
+	@echo "registry: http://$(HOST):$(PORT)/registry (log in with the demo login above)"
 	$(BIN)/spinefx serve --host $(HOST) --port $(PORT)
 
 demo: serve-setup
