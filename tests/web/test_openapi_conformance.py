@@ -9,6 +9,7 @@ must run upwards), so a body the schema allows may still be refused; such a refu
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +22,11 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from spinefx.directory.demo import load_demo
 from spinefx.web import Settings, create_app
 
-DATA = Path(__file__).parent  # the fixture below gives the app its real data folder
-app = create_app(Settings(data_dir=DATA / "no-directory-here"))
+# Loading the document runs the app once, before any fixture: it gets an empty temporary
+# data folder (removed at exit), never one in the source tree; the fixture below gives the app
+# its real data folder.
+_UNLOADED = tempfile.TemporaryDirectory(prefix="spinefx-openapi-")
+app = create_app(Settings(data_dir=Path(_UNLOADED.name)))
 # The four rules and the specialist search; the registry's operations (a bearer token
 # required) have their own run against a seeded registry, in test_openapi_registry.py.
 schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(

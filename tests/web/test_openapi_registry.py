@@ -10,6 +10,7 @@ version 409), and such a refusal must be a documented 4xx; a 422 names a field."
 from __future__ import annotations
 
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +32,8 @@ from spinefx.web import Settings, create_app
 from ..registry.conftest import case_data
 from .test_openapi_conformance import refusals_name_a_field
 
-DATA = Path(__file__).parent
-app = create_app(Settings(data_dir=DATA / "no-directory-here"))
+_UNLOADED = tempfile.TemporaryDirectory(prefix="spinefx-openapi-")  # as in the module above
+app = create_app(Settings(data_dir=Path(_UNLOADED.name)))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(
     path_regex=r"^/api/v1/registry/"
 )

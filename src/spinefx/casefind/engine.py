@@ -18,6 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import pyarrow as pa
 
 from spinefx.casefind.record import ARROW_SCHEMA, DATE_FIELD
+from spinefx.extras import require
 
 __all__ = ["default_workers", "process_batch", "run_local"]
 
@@ -74,8 +75,19 @@ def run_local(
     """Output batches for ``batches``, in order, using ``workers`` processes (default: all).
 
     ``stats``, when given, gets ``cpu_s``: the CPU seconds the pipeline took in the workers.
+    Without spaCy this raises :class:`~spinefx.extras.MissingExtra` here, in the caller's
+    process, before any worker starts.
     """
-    workers = workers or default_workers()
+    require("nlp", "case-finding")
+    return _run(batches, workers or default_workers(), progress, stats)
+
+
+def _run(
+    batches: Iterable[pa.RecordBatch],
+    workers: int,
+    progress: ProgressFn | None,
+    stats: dict[str, float] | None,
+) -> Iterator[pa.RecordBatch]:
     if stats is not None:
         stats.setdefault("cpu_s", 0.0)
     if workers == 1:

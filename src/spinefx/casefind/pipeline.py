@@ -32,6 +32,7 @@ from spinefx.casefind.context import ConText
 from spinefx.casefind.record import Evidence, EvidenceStatus, Finding, Vcf
 from spinefx.casefind.rules import RuleTables, load_tables, with_placeholders
 from spinefx.clinical.spine import Level
+from spinefx.extras import require
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -90,6 +91,7 @@ class CaseFinder:
     """Reads report texts; build once per process (building takes about a second)."""
 
     def __init__(self, tables: RuleTables | None = None) -> None:
+        require("nlp", "case-finding")
         import spacy
 
         self.tables = tables or load_tables()

@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from spinefx.casefind.reports import FhirReportSource, ReportSource, open_reports
 from spinefx.errors import DataError, InputError
+from spinefx.extras import require
 
 if TYPE_CHECKING:
     from pyspark import Accumulator
@@ -177,6 +178,8 @@ def run_spark(
 ) -> int:
     """Run the job; return the number of reports written to the Parquet dataset ``out``."""
     import pyarrow.parquet as pq
+
+    require("spark")
 
     if out.suffix.lower() not in (".parquet", ".pq"):
         raise InputError("out", str(out), "a .parquet path (Spark writes a Parquet dataset)")

@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - older Typer uses click itself
 import spinefx
 from spinefx.cli import casefind, clinical, directory, registry, web
 from spinefx.errors import InputError, SpinefxError
+from spinefx.extras import missing_extra_for
 
 __all__ = ["app", "flag_names", "main", "run"]
 
@@ -95,8 +96,14 @@ def run(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _input_error(exc, flag_names(command, args))
         return EXIT_INPUT
-    except SpinefxError as exc:
+    except SpinefxError as exc:  # a MissingExtra too: "... needs the nlp extra: pip install ..."
         _error(exc)
+        return EXIT_DATA
+    except ImportError as exc:  # an extra's package, imported without extras.require first
+        missing = missing_extra_for(exc)
+        if missing is None:
+            raise
+        _error(missing)
         return EXIT_DATA
     except SystemExit as exc:  # Typer's own exit, including usage errors (status 2)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from spinefx.cli.output import print_json
 from spinefx.errors import InputError, ProblemKind
+from spinefx.extras import require
 
 
 class _ReportsFirst(TyperGroup):
@@ -151,6 +152,7 @@ def run(
     texts = text_column or ["text"]
     if engine not in ("local", "spark"):
         raise InputError("engine", engine, "local or spark", kind=ProblemKind.CHOICE)
+    require("spark" if engine == "spark" else "nlp")  # before any worker or output file
     fhir = is_fhir_reports(reports)
     if fhir:
         columns = {"id_column": id_column if id_column != "id" else None,
@@ -304,6 +306,7 @@ def evaluate(
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Score the pipeline on LABELLED reports: sensitivity, specificity, PPV, NPV."""
+    require("nlp")
     from spinefx.casefind.evaluate import evaluate_file
 
     result = evaluate_file(

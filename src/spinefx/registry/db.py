@@ -33,6 +33,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from spinefx.errors import DataError, InputError
+from spinefx.extras import require
 
 __all__ = ["DB_FILENAME", "URL_ENV", "Registry", "make_engine", "sqlite_url"]
 
@@ -67,6 +68,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise InputError(URL_ENV, url, "a sqlite:/// or postgresql+psycopg:// URL")
+    if parsed.get_driver_name() == "psycopg":
+        require("postgres")
     return sa.create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 

@@ -57,6 +57,7 @@ from spinefx.errors import (
     ProblemKind,
     VersionConflict,
 )
+from spinefx.extras import MissingExtra, missing_extra_for
 from spinefx.validation import FieldSpec, allowed_text, describe, printable, problem_kind
 from spinefx.web.api import PREFIX
 from spinefx.web.registry.pages import login_page
@@ -264,9 +265,25 @@ def install(app: FastAPI) -> None:
         PermissionDenied: _on_permission_denied,
         NotFound: _on_not_found,
         VersionConflict: _on_conflict,
+        MissingExtra: _on_missing_extra,
+        ImportError: _on_missing_extra,
     }
     for error, handler in handlers.items():
         app.add_exception_handler(error, handler)
+
+
+async def _on_missing_extra(request: Request, exc: Exception) -> Response:
+    """503 when a feature's extra (fhir for the CDS Hooks service...) is not installed here."""
+    missing = exc if isinstance(exc, MissingExtra) else None
+    if isinstance(exc, ImportError):
+        missing = missing_extra_for(exc)
+        if missing is None:
+            raise exc  # not an extra's package: a real defect, the 500 it is
+    assert missing is not None
+    detail = f"This server does not have {missing.feature} installed ({missing})."
+    if "text/html" in request.headers.get("accept", "") and not is_api(request.url.path):
+        return error_page(request, 503, "Not installed on this server", detail)
+    return problem(503, detail, instance=request.url.path, title="Feature not installed")
 
 
 async def _on_input_error(request: Request, exc: Exception) -> Response:
