@@ -60,4 +60,6 @@ def test_an_edge_renames_the_top_field_and_keeps_the_rest_of_its_path():
     assert FieldProblem("levels[1]", "Q9", "x").renamed(names).field == "Levels treated[1]"
     assert FieldProblem("sites", None, "x").renamed(names).field == "--site"
     assert FieldProblem("red_flags.fever", 3, "x").top == "red_flags"
+    located = FieldProblem("sites.ndjson line 3: subject", None, "x")  # a file, not a path
+    assert located.renamed(names).field == "sites.ndjson line 3: subject"
     assert FieldProblem("age", 3, "x").renamed(names).field == "age"

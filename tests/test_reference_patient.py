@@ -67,10 +67,14 @@ DONE_IN_TIME = {
 # --- the patient side --------------------------------------------------------------------------
 
 
-def test_her_self_check_says_possible_fracture_and_never_reassures() -> None:
+def test_her_self_check_on_day_1_sends_her_to_a_doctor_today_and_never_reassures() -> None:
+    # the seed's story: she went to the emergency room on day 2; the self-check she would have
+    # answered at home the day before says to see a doctor today
+    assert REFERENCE_SCREENING["pain_days"] < 2 and REFERENCE_SCREENING["minor_trauma"] is True
     result = screen(ScreeningInput.model_validate(REFERENCE_SCREENING))
-    assert result.outcome == "possible-vcf"
-    assert result.outcome not in {"see-doctor", "not-indicated", "emergency", "urgent"}
+    assert result.outcome == "see-doctor"
+    assert result.action == "See a doctor today."
+    assert result.outcome not in {"not-indicated", "incomplete", "emergency", "urgent"}
     assert not result.unanswered_red_flags
     assert result.next_steps  # she is told what to do
     assert all(c.source for c in result.criteria)
@@ -335,7 +339,7 @@ def test_spinefx_demo_shows_her_registry_record_without_touching_the_data_folder
     assert run(["demo"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     for shown in (
-        "possible-vcf",
+        "see-doctor",
         "meets-criteria",
         "very-high",
         f"MRN {REFERENCE_MRN}",
@@ -416,7 +420,7 @@ def _ok(response: Any, status: int = 200) -> Any:
 
 def test_her_four_rules_through_the_json_api(site: TestClient) -> None:
     screening = _ok(site.post(f"{API}/screening", json=REFERENCE_SCREENING))
-    assert screening["outcome"] == "possible-vcf"
+    assert screening["outcome"] == "see-doctor"
     grading = _ok(site.post(f"{API}/grading", json=REFERENCE_HEIGHTS))
     l2 = next(v for v in grading["vertebrae"] if v["level"] == "L2")
     assert (l2["grade"], l2["type"]) == (2, "wedge")

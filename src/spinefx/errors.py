@@ -101,7 +101,10 @@ class FieldProblem:
     @property
     def top(self) -> str:
         """The top-level field: ``levels`` for ``levels[1]``, ``red_flags`` for
-        ``red_flags.fever``."""
+        ``red_flags.fever``. A place in a file (``reports.ndjson line 3``: it has a space) is
+        not a dotted path: it is its own top, so that an edge never renames it."""
+        if " " in self.field:
+            return self.field
         end = len(self.field)
         for mark in ".[":
             found = self.field.find(mark, 1)

@@ -16,17 +16,28 @@ stands for the fracture's).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spinefx.casefind.reports import ReportSource, open_reports, read_findings
 from spinefx.casefind.text import join_sections
 from spinefx.errors import MISSING, InputError, ProblemKind
 
-__all__ = ["GENANT_GRADE", "PatientColumns", "RegistrySummary", "hits", "send_to_registry"]
+if TYPE_CHECKING:
+    from spinefx.registry.findings import CaseFindingHit
+
+__all__ = [
+    "GENANT_GRADE",
+    "PatientColumns",
+    "RegistrySummary",
+    "hit_from_record",
+    "hits",
+    "record_hits",
+    "send_to_registry",
+]
 
 GENANT_GRADE = {"mild": 1, "moderate": 2, "severe": 3}
 _SEX = {"f": "female", "female": "female", "woman": "female", "m": "male", "male": "male",
@@ -105,7 +116,6 @@ def hits(
     columns: PatientColumns,
 ) -> Iterator[Any]:
     """The case-finding hits of the found reports, read from OUT and the report file."""
-    from spinefx.registry.findings import CaseFindingHit
 
     roles = columns.check()
     found = {r["id"]: r for r in read_findings(findings) if r["vcf"] != "absent"}
@@ -126,27 +136,72 @@ def hits(
             if not mrn:
                 raise InputError("patient_column", mrn, f"a patient id (report {rid})")
             text = join_sections([data[f"text_{k}"][i] for k in range(len(text_columns))])
-            yield CaseFindingHit(
+            yield hit_from_record(
+                record,
                 site=site,
                 mrn=str(mrn),
                 name=str(row[roles["name_column"]] or "").strip(),
                 birth_date=_date(row[roles["birth_date_column"]], "birth_date_column", rid),
                 sex=_sex(row[roles["sex_column"]], "sex_column", rid),
                 fracture_date=_date(row[roles["date_column"]], "date_column", rid),
-                report_id=rid,
-                levels=tuple(record["levels"] or ()),
-                fracture_site=None if record["levels"] else "spine",
-                genant_grade=GENANT_GRADE.get(record["severity"] or ""),
-                evidence={
-                    "report_text": text,
-                    "evidence": list(record["evidence"] or []),
-                    "vcf": record["vcf"],
-                    "regions": list(record["regions"] or []),
-                    "acuity": record["acuity"],
-                    "severity": record["severity"],
-                    "treated": bool(record["treated"]),
-                },
+                text=text,
             )
+
+
+def hit_from_record(
+    record: dict[str, Any],
+    *,
+    site: str,
+    mrn: str,
+    name: str,
+    birth_date: date,
+    sex: str,
+    fracture_date: date,
+    text: str,
+    fictional: bool = False,
+) -> CaseFindingHit:
+    """The worklist hit of one found report: its finding ``record`` (as OUT holds it), the
+    patient, the report's date (standing for the fracture's) and the report ``text`` as read."""
+    from spinefx.registry.findings import CaseFindingHit
+
+    return CaseFindingHit(
+        site=site,
+        mrn=mrn,
+        name=name,
+        birth_date=birth_date,
+        sex=sex,
+        fracture_date=fracture_date,
+        report_id=str(record["id"]),
+        levels=tuple(record["levels"] or ()),
+        fracture_site=None if record["levels"] else "spine",
+        genant_grade=GENANT_GRADE.get(record["severity"] or ""),
+        fictional=fictional,
+        evidence={
+            "report_text": text,
+            "evidence": list(record["evidence"] or []),
+            "vcf": record["vcf"],
+            "regions": list(record["regions"] or []),
+            "acuity": record["acuity"],
+            "severity": record["severity"],
+            "treated": bool(record["treated"]),
+        },
+    )
+
+
+def record_hits(found: Iterable[CaseFindingHit], *, site: str, url: str) -> RegistrySummary:
+    """Record every hit on the worklist in one transaction; count the outcomes."""
+    from spinefx.registry.db import Registry
+    from spinefx.registry.findings import record_case_finding
+    from spinefx.registry.permissions import Actor
+
+    registry = Registry.open(url)
+    registry.check_ready()
+    actor = Actor.command_line("case-finding")
+    summary = RegistrySummary(site=site)
+    with registry.transaction() as session:
+        for hit in found:
+            summary.outcomes[record_case_finding(session, actor, hit).outcome] += 1
+    return summary
 
 
 def send_to_registry(
@@ -160,19 +215,8 @@ def send_to_registry(
     url: str,
 ) -> RegistrySummary:
     """Record every found report on the worklist in one transaction; count the outcomes."""
-    from spinefx.registry.db import Registry
-    from spinefx.registry.findings import record_case_finding
-    from spinefx.registry.permissions import Actor
-
-    registry = Registry.open(url)
-    registry.check_ready()
-    actor = Actor.command_line("case-finding")
-    summary = RegistrySummary(site=site)
     found = hits(
         reports, findings, site=site, id_column=id_column, text_columns=text_columns,
         columns=columns,
     )  # fmt: skip
-    with registry.transaction() as session:
-        for hit in found:
-            summary.outcomes[record_case_finding(session, actor, hit).outcome] += 1
-    return summary
+    return record_hits(found, site=site, url=url)

@@ -113,30 +113,23 @@ def _usage_line(exc: click_errors.UsageError) -> str:
 
 
 def flag_names(command: Any, argv: Sequence[str]) -> dict[str, str]:
-    """Field -> the option or argument that fills it (``sites`` -> ``--site``, ``file`` ->
-    ``FILE``): the parameters of the command ``argv`` runs first, then any other command's.
+    """Field -> the option or argument of the command ``argv`` runs that fills it (``sites``
+    -> ``--site``, ``file`` -> ``FILE``).
 
-    A parameter fills the field of its own name (``from_`` fills ``from``).
+    A parameter fills the field of its own name (``from_`` fills ``from``). Only the command
+    run counts: a field of the data (a row's ``label``) that another command happens to take
+    as an option keeps its own name.
     """
     leaf = command
     for word in (a for a in argv if not a.startswith("-")):
-        if not isinstance(leaf, TyperGroup) or word not in leaf.commands:
+        if not isinstance(leaf, TyperGroup):
+            break
+        if word not in leaf.commands:  # a group that runs a default command (casefind REPORTS)
+            default = str(getattr(leaf, "default_command", ""))
+            leaf = leaf.commands.get(default, leaf)
             break
         leaf = leaf.commands[word]
-    names: dict[str, str] = {}
-    for each in [*_all_commands(command), leaf]:
-        names.update(
-            (param.name.rstrip("_"), _shown(param))
-            for param in each.params
-            if param.name and (each is leaf or param.name.rstrip("_") not in names)
-        )
-    return names
-
-
-def _all_commands(command: Any) -> list[Any]:
-    if isinstance(command, TyperGroup):
-        return [c for sub in command.commands.values() for c in _all_commands(sub)]
-    return [command]
+    return {param.name.rstrip("_"): _shown(param) for param in leaf.params if param.name}
 
 
 def _shown(param: Any) -> str:

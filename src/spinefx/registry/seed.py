@@ -213,7 +213,7 @@ def _save_reference_assessments(session: Any, actor: Actor, case: Case) -> None:
     )
 
     result = reference_patient_pathway()
-    fractured = max(result.grading.vertebrae, key=lambda v: v.grade)  # as the pathway does
+    fractured = max(result.grading.vertebrae, key=lambda v: v.grade or 0)  # as the pathway does
     candidacy_input = {**REFERENCE_CANDIDACY, "height_loss_pct": fractured.height_loss_pct}
     followup_input = {**REFERENCE_FOLLOWUP, "max_grade": fractured.grade}
     saved: list[tuple[str, dict[str, Any], BaseModel]] = [

@@ -70,6 +70,8 @@ async def candidacy_result(request: Request, templates: TemplatesDep) -> Respons
             "result": result,
             "outcome_text": candidacy.CANDIDACY_OUTCOMES.get(result.outcome, result.outcome),
             "criteria": candidacy_rows(result.criteria),
+            # what decided the diagnosis code (malignant, traumatic, osteoporosis documented)
+            "code_criteria": [(c, candidacy.criterion_text(c.id)) for c in result.codes.criteria],
             "followup_prefill": followup_prefill,
             "prefill_name": PREFILL,
         }

@@ -114,7 +114,7 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         )
         for v in result.vertebrae
     }
-    fractured = [v for v in result.vertebrae if v.grade > 0]
+    fractured = [v for v in result.vertebrae if v.grade]  # grade None: not graded
     summary = [
         f"{v.level.value}: grade {v.grade}{' ' + v.type if v.type else ''}, "
         f"{v.height_loss_pct:.0f} %"
@@ -128,7 +128,7 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         candidacy_prefill.append(("height_loss_pct", f"{worst:g}"))
         followup_prefill = [
             ("vertebral_fractures", str(len(fractured))),
-            ("max_grade", str(max(v.grade for v in fractured))),
+            ("max_grade", str(max(v.grade or 0 for v in fractured))),
         ]
     return GRADING_PAGE.render(
         templates,
@@ -141,6 +141,7 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         svg=lateral_spine_svg(bodies),
         labels=morphometry.GENANT_GRADE_LABELS,
         summary=summary,
+        headline=morphometry.headline(result),
         candidacy_prefill=candidacy_prefill,
         followup_prefill=followup_prefill,
         prefill_name=PREFILL,

@@ -46,7 +46,10 @@ CANDIDACY_LABELS = {
     "relative_contraindications": "Relative contraindications present",
 }
 CANDIDACY_HELP = {
-    "levels": "Tick each vertebra to treat. Coverage is for T1 to L5, at most 3 levels at once.",
+    "levels": (
+        "Tick each vertebra to treat. Coverage is for T1 to L5; more than 3 levels at once is a "
+        "relative contraindication to weigh and document."
+    ),
     "imaging_confirmed": "MRI showing marrow oedema, or uptake on a bone scan or SPECT-CT.",
     "fracture_age_weeks": (
         "In weeks since the fracture (from the onset of pain or the first image that shows it): "

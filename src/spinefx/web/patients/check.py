@@ -33,6 +33,8 @@ SCREENING_NAMES = {
     "pain_quality": "What the pain feels like",
     "pain_days": "How many days",
     "osteoporosis": "Osteoporosis",
+    "minor_trauma": "How the pain began",
+    "steroids": "Steroid tablets",
     "zip": "ZIP code",
     **{f"red_flags.{k}": v for k, v in screening.RED_FLAG_SHORT.items()},
 }
@@ -50,11 +52,14 @@ def _screening_groups() -> list[tuple[str, str, list[forms.FormField]]]:
     # The warning signs come first, as the home page promises: they decide before the rest.
     return [
         ("warning", "Warning signs", warning),
-        ("about", "About you", [by_name["age"], by_name["osteoporosis"]]),
+        ("about", "About you", [by_name[n] for n in ("age", "osteoporosis", "steroids")]),
         (
             "pain",
             "The pain",
-            [by_name[n] for n in ("onset", "pain_nrs", "pain_quality", "pain_days")],
+            [
+                by_name[n]
+                for n in ("onset", "minor_trauma", "pain_nrs", "pain_quality", "pain_days")
+            ],
         ),
     ]
 
@@ -94,14 +99,15 @@ async def check_result(request: Request, templates: TemplatesDep) -> Response:
         "check_result.html",
         {
             "result": result,
-            "headline": screening.OUTCOME_HEADLINES.get(result.outcome.value, ""),
-            "action": screening.OUTCOME_ACTIONS.get(result.outcome.value, ""),
+            "headline": result.headline,
+            "action": result.action,
             "criteria": [(c, screening.criterion_text(c.id)) for c in criteria],
             "flags": [(c, screening.criterion_text(c.id)) for c in flags],
             "flags_present": [c for c in flags if c.status.value == "met"],
+            # the blank questions whose answer could change the result, warning signs included
             "unanswered": [
-                screening.QUESTION_TEXT.get(n, forms.humanize(n))
-                for n in result.unanswered_red_flags
+                screening.QUESTION_TEXT.get(n.removeprefix("red_flags."), forms.humanize(n))
+                for n in result.to_answer
             ],
             "find_url": "/find" + (f"?{urlencode(find_query)}" if find_query else ""),
             "zip": zip_code,
