@@ -46,8 +46,20 @@ def test_every_rule_page_names_each_source_its_code_cites(rule: str) -> None:
     texts = [getattr(sources, name) for name in sorted(cited) if hasattr(sources, name)]
     assert texts, f"{rule} cites no source"
     listed = section(rule_page(rule), "Sources")
-    # A source is named by its first word: an author, a body (CMS, AHCPR) or the code set.
-    assert [t for t in texts if t.split()[0].rstrip(".,:") not in listed] == []
+    assert [t for t in texts if source_name(t) not in listed] == []
+
+
+def source_name(text: str) -> str:
+    """What names a source on a page: its first author, body or code (``Genant``, ``AHCPR``,
+    ``CMS``), or its first word when it has none."""
+    names = re.findall(r"\b(?:[A-Z][a-z]{2,}|[A-Z][A-Z0-9-]{2,})\b", text)
+    return names[0] if names else text.split()[0].rstrip(".,:")
+
+
+def test_a_source_is_named_by_its_first_author_body_or_code() -> None:
+    assert source_name(sources.GENANT_1993) == "Genant"
+    assert source_name("expected heights: a working table, following Palm V et al.") == "Palm"
+    assert source_name("CMS Local Coverage Determination L38201") == "CMS"
 
 
 @pytest.mark.parametrize("rule", RULES)

@@ -1,7 +1,7 @@
 """The packages as layers (docs/architecture.md): the core (``clinical``, ``directory``,
-``registry``, ``casefind``, ``learn``) imports neither the web nor the CLI; the web does not
-import the CLI; no route module imports another; the registry's modules import each other
-without a circle. Every import counts, those inside functions too."""
+``registry``, ``casefind``, ``learn``, ``fhir``) imports neither the web nor the CLI; the web
+does not import the CLI; no route module imports another; the registry's modules import each
+other without a circle. Every import counts, those inside functions too."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 import spinefx
 
 ROOT = Path(spinefx.__file__).parent
-CORE = ("clinical", "directory", "registry", "casefind", "learn")
+CORE = ("clinical", "directory", "registry", "casefind", "learn", "fhir")
 
 
 def _name(path: Path) -> str:
