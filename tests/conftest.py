@@ -35,6 +35,9 @@ settings.register_profile(
 settings.register_profile("dev", database=None, print_blob=True, deadline=None)
 settings.load_profile(os.environ.get("SPINEFX_HYPOTHESIS_PROFILE", "dev"))
 
+# The registry's databases (``registry``, ``db_url``), for any test that asks for them.
+pytest_plugins = ("tests.helpers.databases",)
+
 ISOLATED_HOME_VARIABLES = ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME")
 
 

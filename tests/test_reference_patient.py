@@ -11,13 +11,10 @@ procedure, her scores, the FLS events, her next event on the worklist and the KP
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -48,27 +45,10 @@ from spinefx.registry.worklist import worklist
 from spinefx.web import Settings, create_app
 
 
-def _registry_fixtures() -> ModuleType:
-    """tests/registry/conftest.py, so that this test runs on both databases as those tests do."""
-    name = "tests.registry.conftest"  # the name pytest gives it (--import-mode=importlib)
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parent / "registry" / "conftest.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+@pytest.fixture(autouse=True)
+def _quick_hashing(quick_password_hashing: None) -> None:
+    """The registry's tests' quick argon2id (the registry fixtures: tests.helpers.databases)."""
 
-
-_fx = _registry_fixtures()
-sqlite_template = _fx.sqlite_template
-postgres_url = _fx.postgres_url
-postgres_registry = _fx.postgres_registry
-db_url = _fx.db_url
-registry = _fx.registry
-quick_password_hashing = _fx.quick_password_hashing
 
 HER_ZIP = "02139"  # Cambridge, Massachusetts: where the demo directory has most providers
 D = REFERENCE_FRACTURE_DATE

@@ -190,10 +190,10 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
 
 
-def parse_input(model: type[ModelT], data: Any) -> ModelT:
+def parse_input(model: type[_ModelT], data: Any) -> _ModelT:
     """Validate ``data`` (a decoded JSON value) into ``model`` or raise :class:`InputError`."""
     if not isinstance(data, Mapping):
         raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.helpers.databases import empty_postgres
+from tests.helpers.registry import case_data, count_rows
 
 from spinefx.registry import auth, cases
 from spinefx.registry.db import Registry
@@ -16,8 +18,6 @@ from spinefx.registry.permissions import Actor
 from spinefx.registry.schema import CaseIn, parse
 from spinefx.registry.users import add_user
 from spinefx.web import Settings, create_app
-
-from .conftest import _empty_postgres, case_data, count_rows
 
 ROLES = ("admin", "clinician", "coordinator", "auditor")
 STAFF = {"admin", "clinician", "coordinator"}
@@ -35,7 +35,7 @@ def world(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
         url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("postgres_url")
-        _empty_postgres(request.getfixturevalue("postgres_registry"))
+        empty_postgres(request.getfixturevalue("postgres_registry"))
     registry = Registry.open(url)
     cli = Actor.command_line("test")
     tokens: dict[str, str] = {}

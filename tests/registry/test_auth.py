@@ -6,13 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from tests.helpers.registry import add_test_user
 
 from spinefx.errors import AuthFailure, NotAuthenticated
 from spinefx.registry import auth, passwords
 from spinefx.registry.models import ApiToken, AuditEntry, WebSession
 from spinefx.registry.permissions import Actor
-
-from .conftest import add_test_user
 
 PASSWORD = "a long enough secret"
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from tests.helpers.registry import count_rows
 
 from spinefx.errors import InputError, NotFound, PermissionDenied, VersionConflict
 from spinefx.registry import cases, rows
@@ -12,8 +13,6 @@ from spinefx.registry.permissions import Actor
 from spinefx.registry.schema import CaseIn, CaseUpdate, EventIn, parse
 from spinefx.registry.users import ensure_site
 from spinefx.registry.vocab import Role
-
-from .conftest import count_rows
 
 CLI = Actor.command_line("test")
 

@@ -8,11 +8,10 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from tests.helpers.registry import count_rows
 
 from spinefx.cli import run
 from spinefx.registry.models import AuditEntry, Case, Event, Fracture, Outcome, Procedure
-
-from .conftest import count_rows
 
 
 def write_jsonl(tmp_path, cases, name="cases.jsonl"):

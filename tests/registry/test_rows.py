@@ -4,6 +4,7 @@ the same way, on the case's version, audited, and only within its own case."""
 from __future__ import annotations
 
 import pytest
+from tests.helpers.registry import count_rows
 
 from spinefx.errors import NotFound, VersionConflict
 from spinefx.registry import cases, rows
@@ -11,8 +12,6 @@ from spinefx.registry.models import AuditEntry
 from spinefx.registry.permissions import Actor
 from spinefx.registry.schema import CaseIn, parse
 from spinefx.registry.users import ensure_site
-
-from .conftest import count_rows
 
 CLI = Actor.command_line("test")
 NEW = {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from tests.helpers.registry import add_test_user, audit_trail
 
 from spinefx.cli import run
 from spinefx.errors import NotFound, PermissionDenied
@@ -19,8 +20,6 @@ from spinefx.registry.permissions import Actor
 from spinefx.registry.users import user_by_email
 from spinefx.registry.vocab import Role
 from spinefx.web import Settings, create_app
-
-from .conftest import add_test_user, audit_trail
 
 EMAIL = "nurse@example.org"
 CASES = "/api/v1/registry/cases"

@@ -21,6 +21,8 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from tests.helpers.openapi import refusals_name_a_field
+from tests.helpers.registry import case_data
 
 from spinefx.registry import auth, cases
 from spinefx.registry.db import Registry
@@ -28,9 +30,6 @@ from spinefx.registry.permissions import Actor
 from spinefx.registry.schema import CaseIn, parse
 from spinefx.registry.users import add_user
 from spinefx.web import Settings, create_app
-
-from ..registry.conftest import case_data
-from .test_openapi_conformance import refusals_name_a_field
 
 _UNLOADED = tempfile.TemporaryDirectory(prefix="spinefx-openapi-")  # as in the module above
 app = create_app(Settings(data_dir=Path(_UNLOADED.name)))

@@ -63,9 +63,9 @@ def _without_pandas() -> Iterator[None]:
     pyarrow imports pandas, where it is installed (the development environment has it, for the
     benchmark's baseline), on its first conversion of Python values (the ingest's first
     ``pa.array``, when ``spinefx.directory.utilization`` is imported), and DuckDB on its first
-    ``register()``: neither uses it here, and the import costs 0.7 s or more of start-up. This
-    command then runs as it does where pandas is not installed. Nothing is done when pandas is
-    already imported.
+    ``register()``: neither uses it here, and the import is seconds of start-up
+    (docs/performance.md, "Start-up without pandas"). This command then runs as it does where
+    pandas is not installed. Nothing is done when pandas is already imported.
     """
     if "pandas" in sys.modules:
         yield
@@ -149,34 +149,40 @@ def _print_report(report: IngestReport) -> None:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="dim")
     table.add_column(justify="right")
-    table.add_row("rows read", f"{report.rows_read:,}")
-    table.add_row("providers kept", f"{report.kept:,}")
-    for sid, count in report.per_specialty.items():
-        table.add_row(f"  {SPECIALTIES[sid]}", f"{count:,}")
-    table.add_row("deactivated (dropped)", f"{report.deactivated:,}")
-    table.add_row("reactivated (kept if ours)", f"{report.reactivated:,}")
-    table.add_row("other specialties (dropped)", f"{report.not_our_specialties:,}")
-    table.add_row("malformed (dropped)", f"{report.malformed.count:,}")
-    table.add_row("no US ZIP (kept, not in radius search)", f"{report.no_us_zip.count:,}")
-    if report.utilization is not None:
-        u = report.utilization
-        table.add_row("Medicare rows read", f"{u.rows_read:,}")
-        table.add_row("  vertebral augmentation rows", f"{u.procedure_rows:,}")
-        table.add_row("  providers with volume", f"{u.providers_with_volume:,}")
-        table.add_row("  NPIs not in the directory", f"{u.npis_not_in_directory:,}")
-        table.add_row("  malformed", f"{u.malformed.count:,}")
-    if report.locations is not None:
-        loc = report.locations
-        table.add_row("secondary locations read", f"{loc.rows_read:,}")
-        table.add_row("  duplicate rows", f"{loc.duplicates:,}")
-        table.add_row("  kept for directory providers", f"{loc.kept:,}")
-        table.add_row("  malformed", f"{loc.malformed.count:,}")
-    if report.other_names is not None:
-        names = report.other_names
-        table.add_row("other names read", f"{names.rows_read:,}")
-        table.add_row("  kept (doing business as, other)", f"{names.kept:,}")
-        table.add_row("  organisations with one", f"{names.organizations:,}")
-        table.add_row("  malformed", f"{names.malformed.count:,}")
+    counts: list[tuple[str, int]] = [
+        ("rows read", report.rows_read),
+        ("providers kept", report.kept),
+        *((f"  {SPECIALTIES[sid]}", count) for sid, count in report.per_specialty.items()),
+        ("deactivated (dropped)", report.deactivated),
+        ("reactivated (kept if ours)", report.reactivated),
+        ("other specialties (dropped)", report.not_our_specialties),
+        ("malformed (dropped)", report.malformed.count),
+        ("no US ZIP (kept, not in radius search)", report.no_us_zip.count),
+    ]
+    if (u := report.utilization) is not None:
+        counts += [
+            ("Medicare rows read", u.rows_read),
+            ("  vertebral augmentation rows", u.procedure_rows),
+            ("  providers with volume", u.providers_with_volume),
+            ("  NPIs not in the directory", u.npis_not_in_directory),
+            ("  malformed", u.malformed.count),
+        ]
+    if (loc := report.locations) is not None:
+        counts += [
+            ("secondary locations read", loc.rows_read),
+            ("  duplicate rows", loc.duplicates),
+            ("  kept for directory providers", loc.kept),
+            ("  malformed", loc.malformed.count),
+        ]
+    if (names := report.other_names) is not None:
+        counts += [
+            ("other names read", names.rows_read),
+            ("  kept (doing business as, other)", names.kept),
+            ("  organisations with one", names.organizations),
+            ("  malformed", names.malformed.count),
+        ]
+    for label, count in counts:
+        table.add_row(label, f"{count:,}")
     console.print(table)
     if report.archive is not None:
         console.print(f"[dim]read from the archive {escape(report.archive)}[/]", highlight=False)

@@ -28,7 +28,7 @@ The computation (:func:`compute`) is pure; :func:`kpi_report` reads the rows it 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -232,22 +232,16 @@ def compute(
     """The KPI report over ``cases`` (those outside ``[start, end]`` are ignored)."""
     if end < start:
         raise _before_start(start, end)
-    numerators: dict[EventType, int] = dict.fromkeys(EVENT_ORDER, 0)
-    denominators: dict[EventType, int] = dict.fromkeys(EVENT_ORDER, 0)
-    in_period = 0
-    spine = 0
-    identified = 0
-    pairs = 0
-    recorded_pairs = 0
+    tally = _Tally()
     for case in cases:
         d = case.index_date
         if not start <= d <= end:
             continue
-        in_period += 1
+        tally.cases += 1
         if case.spine:
-            spine += 1
+            tally.spine += 1
             if case.spine_found_by & _IDENTIFIED_BY:
-                identified += 1
+                tally.identified += 1
         by_type: dict[str, list[tuple[str, date]]] = defaultdict(list)
         for kind, status, day in case.events:
             by_type[kind].append((status, day))
@@ -259,65 +253,57 @@ def compute(
             recorded = by_type.get(kind.value, [])
             if any(status == EventStatus.NOT_APPLICABLE for status, _ in recorded):
                 continue
-            denominators[kind] += 1
-            pairs += 1
+            tally.denominators[kind] += 1
+            tally.pairs += 1
             if recorded:
-                recorded_pairs += 1
+                tally.recorded_pairs += 1
             window_start = d + timedelta(days=7 * first_week)
             if any(
                 status == EventStatus.DONE and window_start <= day <= window_end
                 for status, day in recorded
             ):
-                numerators[kind] += 1
-    return _report(
-        start=start,
-        end=end,
-        as_of=as_of,
-        site=site,
-        cases=in_period,
-        numerators=numerators,
-        denominators=denominators,
-        spine=spine,
-        identified=identified,
-        recorded_pairs=recorded_pairs,
-        pairs=pairs,
-    )
+                tally.numerators[kind] += 1
+    return tally.report(start=start, end=end, as_of=as_of, site=site)
 
 
-def _report(
-    *,
-    start: date,
-    end: date,
-    as_of: date,
-    site: str | None,
-    cases: int,
-    numerators: Mapping[EventType, int],
-    denominators: Mapping[EventType, int],
-    spine: int,
-    identified: int,
-    recorded_pairs: int,
-    pairs: int,
-) -> KpiReport:
-    """The report from its counts: each KPI's percent and band, identification, completeness."""
-    kpis = []
-    for kind in EVENT_ORDER:
-        value = percent(numerators[kind], denominators[kind])
-        kpis.append(Kpi(kind.value, numerators[kind], denominators[kind], value, band(kind, value)))
-    return KpiReport(
-        start=start,
-        end=end,
-        as_of=as_of,
-        site=site,
-        cases=cases,
-        kpis=tuple(kpis),
-        identification={
-            "spine_fracture_cases": spine,
-            "found_radiologically_or_by_case_finding": identified,
-            "found_radiologically_or_by_case_finding_percent": percent(identified, spine),
-        },
-        completeness_percent=percent(recorded_pairs, pairs),
-        completeness_pairs=pairs,
+@dataclass
+class _Tally:
+    """The counts a report is made from (cases in the period, per event type, ...)."""
+
+    cases: int = 0
+    spine: int = 0
+    identified: int = 0
+    recorded_pairs: int = 0
+    pairs: int = 0
+    numerators: dict[EventType, int] = field(default_factory=lambda: dict.fromkeys(EVENT_ORDER, 0))
+    denominators: dict[EventType, int] = field(
+        default_factory=lambda: dict.fromkeys(EVENT_ORDER, 0)
     )
+
+    def report(self, *, start: date, end: date, as_of: date, site: str | None) -> KpiReport:
+        """Each KPI's percent and band, identification, completeness."""
+        kpis = []
+        for kind in EVENT_ORDER:
+            top, bottom = self.numerators[kind], self.denominators[kind]
+            value = percent(top, bottom)
+            kpis.append(Kpi(kind.value, top, bottom, value, band(kind, value)))
+        return KpiReport(
+            start=start,
+            end=end,
+            as_of=as_of,
+            site=site,
+            cases=self.cases,
+            kpis=tuple(kpis),
+            identification={
+                "spine_fracture_cases": self.spine,
+                "found_radiologically_or_by_case_finding": self.identified,
+                "found_radiologically_or_by_case_finding_percent": percent(
+                    self.identified, self.spine
+                ),
+            },
+            completeness_percent=percent(self.recorded_pairs, self.pairs),
+            completeness_pairs=self.pairs,
+        )
 
 
 def _months(start: date, end: date) -> Iterator[tuple[date, date, date]]:
@@ -355,13 +341,18 @@ def _period_filter(actor: Actor, start: date, end: date, site: str | None) -> li
     return conditions
 
 
+def _check_site(session: Session, site: str | None) -> None:
+    """An :class:`InputError` naming ``site`` when it is given and no site has that code."""
+    if site is not None and session.scalar(sa.select(Site.id).where(Site.code == site)) is None:
+        raise InputError("site", site, "a site code of the registry")
+
+
 def load_kpi_cases(
     session: Session, actor: Actor, *, start: date, end: date, site: str | None = None
 ) -> list[KpiCase]:
     """The cases whose index fracture lies in ``[start, end]``, with what the KPIs read."""
     require(actor, Action.READ_KPIS)
-    if site is not None and session.scalar(sa.select(Site.id).where(Site.code == site)) is None:
-        raise InputError("site", site, "a site code of the registry")
+    _check_site(session, site)
     where = _period_filter(actor, start, end, site)
     index: dict[int, date] = {
         case_id: day
@@ -413,8 +404,7 @@ def kpi_report(
     if end < start:
         raise _before_start(start, end)
     require(actor, Action.READ_KPIS)
-    if site is not None and session.scalar(sa.select(Site.id).where(Site.code == site)) is None:
-        raise InputError("site", site, "a site code of the registry")
+    _check_site(session, site)
     where = _period_filter(actor, start, end, site)
 
     # Cases fall into few groups of (window closed by as_of?, bits): the database counts the
@@ -432,40 +422,26 @@ def kpi_report(
         Case.fracture_flags,
     ]
     grouped = session.execute(sa.select(*keys, sa.func.count()).where(*where).group_by(*keys)).all()
-    in_period = spine = identified = 0
-    denominators = dict.fromkeys(EVENT_ORDER, 0)
-    numerators = dict.fromkeys(EVENT_ORDER, 0)
-    recorded_by_kind = dict.fromkeys(EVENT_ORDER, 0)
+    tally = _Tally()
     for row in grouped:
         *window_closed, not_applicable, done, recorded, fracture, count = row
         closed_by_weeks = dict(zip(windows, window_closed, strict=True))
-        in_period += count
+        tally.cases += count
         if fracture & SPINE:
-            spine += count
+            tally.spine += count
         if fracture & SPINE_IDENTIFIED:
-            identified += count
+            tally.identified += count
         for kind in EVENT_ORDER:
             bit = BIT[kind]
             if not closed_by_weeks[EVENT_WINDOWS[kind][1]] or not_applicable & bit:
                 continue
-            denominators[kind] += count
+            tally.denominators[kind] += count
+            tally.pairs += count
             if done & bit:
-                numerators[kind] += count
+                tally.numerators[kind] += count
             if recorded & bit:
-                recorded_by_kind[kind] += count
-    return _report(
-        start=start,
-        end=end,
-        as_of=as_of,
-        site=site,
-        cases=in_period,
-        numerators=numerators,
-        denominators=denominators,
-        spine=spine,
-        identified=identified,
-        recorded_pairs=sum(recorded_by_kind.values()),
-        pairs=sum(denominators.values()),
-    )
+                tally.recorded_pairs += count
+    return tally.report(start=start, end=end, as_of=as_of, site=site)
 
 
 def kpi_monthly(

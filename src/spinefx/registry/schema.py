@@ -19,7 +19,6 @@ A fracture outside the spine has ``levels: []`` and a ``site`` such as ``"hip"``
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any, Final, TypeVar
 
 from pydantic import (
@@ -80,7 +79,6 @@ Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
 # larger number cannot name a row, and SQLite's driver overflows on one past 64 bits.
 MAX_ID: Final = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
-EARLIEST = date(1900, 1, 1)
 
 
 def npi_is_valid(npi: str) -> bool:
@@ -97,15 +95,15 @@ def npi_is_valid(npi: str) -> bool:
     return total % 10 == 0
 
 
-def _check_date(field: str, value: date) -> None:
-    if value < EARLIEST:
-        raise InputError(field, value.isoformat(), "a date from 1900-01-01 on")
-
-
-class FractureIn(BaseModel):
+class _RowIn(BaseModel):
+    # A row under a case: its id where it is known (an export, an edit), then its own fields.
+    # Every date is an IsoDate: YYYY-MM-DD from 1900-01-01 (the rules' earliest) to 2199-12-31.
     model_config = _STRICT
 
     id: RowId | None = None
+
+
+class FractureIn(_RowIn):
     date: IsoDate
     levels: Annotated[list[Level], Field(max_length=17)] = []
     site: OtherSite | None = None
@@ -116,7 +114,6 @@ class FractureIn(BaseModel):
 
     @model_validator(mode="after")
     def _spine_or_elsewhere(self) -> FractureIn:
-        _check_date("date", self.date)
         if len(set(self.levels)) != len(self.levels):
             raise InputError("levels", [str(v) for v in self.levels], "each level once")
         if not self.levels and self.site is None:
@@ -128,25 +125,14 @@ class FractureIn(BaseModel):
         return self
 
 
-class EventIn(BaseModel):
-    model_config = _STRICT
-
-    id: RowId | None = None
+class EventIn(_RowIn):
     type: EventType
     status: EventStatus
     date: IsoDate
     note: Note | None = None
 
-    @model_validator(mode="after")
-    def _dates(self) -> EventIn:
-        _check_date("date", self.date)
-        return self
 
-
-class ProcedureIn(BaseModel):
-    model_config = _STRICT
-
-    id: RowId | None = None
+class ProcedureIn(_RowIn):
     date: IsoDate
     kind: ProcedureKind
     levels: Annotated[list[Level], Field(min_length=1, max_length=17)]
@@ -159,7 +145,6 @@ class ProcedureIn(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ProcedureIn:
-        _check_date("date", self.date)
         extra = sorted(str(k) for k in self.cement_ml if k not in self.levels)
         if extra:
             raise InputError("cement_ml", extra, "volumes only for the treated levels")
@@ -170,10 +155,7 @@ class ProcedureIn(BaseModel):
         return self
 
 
-class OutcomeIn(BaseModel):
-    model_config = _STRICT
-
-    id: RowId | None = None
+class OutcomeIn(_RowIn):
     date: IsoDate
     instrument: Instrument
     score: Annotated[float, Field(allow_inf_nan=False)]
@@ -181,7 +163,6 @@ class OutcomeIn(BaseModel):
 
     @model_validator(mode="after")
     def _in_range(self) -> OutcomeIn:
-        _check_date("date", self.date)
         low, high = INSTRUMENT_RANGES[self.instrument]
         if not low <= self.score <= high:
             raise InputError("score", self.score, f"{low:g} to {high:g} for {self.instrument}")
@@ -209,7 +190,6 @@ class CaseIn(BaseModel):
 
     @model_validator(mode="after")
     def _dates(self) -> CaseIn:
-        _check_date("birth_date", self.birth_date)
         for i, fracture in enumerate(self.fractures):
             if fracture.date < self.birth_date:
                 raise InputError(

@@ -262,9 +262,9 @@ def install(app: FastAPI) -> None:
         StarletteHTTPException: _on_http_error,
         RequestValidationError: _on_request_validation,
         NotAuthenticated: _on_not_authenticated,
-        PermissionDenied: _on_permission_denied,
-        NotFound: _on_not_found,
-        VersionConflict: _on_conflict,
+        PermissionDenied: _on_refusal,
+        NotFound: _on_refusal,
+        VersionConflict: _on_refusal,
         MissingExtra: _on_missing_extra,
         ImportError: _on_missing_extra,
     }
@@ -448,27 +448,25 @@ async def _on_not_authenticated(request: Request, exc: Exception) -> Response:
     return login_page(request, message="Your login has ended: please log in again.", status=401)
 
 
-async def _on_permission_denied(request: Request, exc: Exception) -> Response:
-    if is_api(request.url.path):
-        return problem(403, str(exc), instance=request.url.path, title="Forbidden")
-    return error_page(request, 403, "Not allowed for your role", str(exc))
+# The registry's refusals: (status, the problem's type and title, the page's title).
+_REFUSALS: dict[type[Exception], tuple[int, str, str, str]] = {
+    PermissionDenied: (403, "about:blank", "Forbidden", "Not allowed for your role"),
+    NotFound: (404, "about:blank", "Not found", "Not found"),
+    VersionConflict: (
+        409,
+        VERSION_CONFLICT,
+        "Edited by someone else",
+        "Someone else changed this case",
+    ),
+}
 
 
-async def _on_not_found(request: Request, exc: Exception) -> Response:
-    if is_api(request.url.path):
-        return problem(404, str(exc), instance=request.url.path, title="Not found")
-    return error_page(request, 404, "Not found", str(exc))
-
-
-async def _on_conflict(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, VersionConflict)
-    if is_api(request.url.path):
-        return problem(
-            409,
-            str(exc),
-            instance=request.url.path,
-            type=VERSION_CONFLICT,
-            title="Edited by someone else",
-            current_version=exc.current,
-        )
-    return error_page(request, 409, "Someone else changed this case", str(exc))
+async def _on_refusal(request: Request, exc: Exception) -> Response:
+    """A right the role lacks, a case not there (or another site's), an edit on an old version."""
+    status, kind, title, page_title = next(v for k, v in _REFUSALS.items() if isinstance(exc, k))
+    if not is_api(request.url.path):
+        return error_page(request, status, page_title, str(exc))
+    extra: dict[str, Any] = {}
+    if isinstance(exc, VersionConflict):
+        extra["current_version"] = exc.current
+    return problem(status, str(exc), instance=request.url.path, type=kind, title=title, **extra)

@@ -8,6 +8,7 @@ registry's under ``templates/registry/``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ __all__ = [
     "STATUS_WORDS",
     "TEMPLATES_DIR",
     "TRIGGER_WORDS",
+    "FormPage",
     "choice_label",
+    "install_filters",
     "make_templates",
     "render",
 ]
@@ -42,21 +45,13 @@ CLINICAL_STATUS_WORDS = {
     "not-needed": "Not needed",  # not met, inside an alternative that another part met
 }
 TRIGGER_WORDS = {"met": "Yes", "not-met": "No", "unknown": "Not known"}
-CHOICE_LABELS = {
-    "sudden": "Suddenly",
-    "gradual": "Gradually",
-    "sharp": "Sharp",
-    "dull": "Dull",
-    "aching": "Aching",
-    "burning": "Burning",
-    "female": "Female",
-    "male": "Male",
-    **clinician_words.CHOICE_LABELS,
-}
+# The choices whose words are not their value with a capital (``sharp`` -> ``Sharp``).
+CHOICE_LABELS = {"sudden": "Suddenly", "gradual": "Gradually", **clinician_words.CHOICE_LABELS}
 
 
 def choice_label(value: Any) -> str:
-    """The words for one choice of a patient or clinician form (``sudden`` -> ``Suddenly``)."""
+    """The words for one choice of a patient or clinician form (``sudden`` -> ``Suddenly``,
+    ``female`` -> ``Female``)."""
     return CHOICE_LABELS.get(str(value), forms.humanize(str(value)))
 
 
@@ -102,3 +97,26 @@ def render(
         request, name, dict(context or {}), status_code=status, headers=headers
     )
     return response
+
+
+@dataclass(frozen=True)
+class FormPage:
+    """A page with a form: its template and each field's label (for the error summary)."""
+
+    template: str
+    names: Mapping[str, str]
+
+    def render(
+        self,
+        templates: Any,
+        request: Request,
+        values: Mapping[str, Any],
+        errors: Mapping[str, str],
+        *,
+        status: int = 200,
+        **context: Any,
+    ) -> Response:
+        """The page with what was typed (``values``), the messages by field (``errors``) and the
+        rest of ``context``."""
+        full = {"values": values, "errors": errors, "names": self.names, **context}
+        return render(templates, request, self.template, full, status=status)

@@ -11,14 +11,21 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from tests.helpers.registry_pages import (
+    EVIDENCE,
+    PASSWORD,
+    REPORT_TEXT,
+    World,
+    csrf_of,
+    log_in,
+    version_of,
+)
 
 import spinefx
 from spinefx.clinical.pathway import REFERENCE_FOLLOWUP
 from spinefx.registry.db import Registry
 from spinefx.registry.models import Assessment, Case, Dismissal, Event, User, WebSession
 from spinefx.web.registry.timeline import evidence_segments
-
-from .conftest import EVIDENCE, PASSWORD, REPORT_TEXT, World, csrf_of, log_in, version_of
 
 
 def _version(registry: Registry, case_id: int) -> int:

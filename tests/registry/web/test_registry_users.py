@@ -8,14 +8,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from tests.helpers.registry import audit_trail
+from tests.helpers.registry_pages import PASSWORD, ROLES, World, csrf_of, log_in
 
 from spinefx.registry import auth, passwords
 from spinefx.registry.db import Registry
 from spinefx.registry.models import User
 from spinefx.registry.users import user_by_email
-
-from ..conftest import audit_trail
-from .conftest import PASSWORD, ROLES, World, csrf_of, log_in
 
 NEW = "new.nurse@example.org"
 

@@ -8,6 +8,9 @@ Every write is one transaction; every read and write of a case is in the audit l
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
@@ -35,6 +38,7 @@ from spinefx.web.api.params import (
     Offset,
     Reader,
 )
+from spinefx.web.deps import Caller
 
 __all__ = ["router"]
 
@@ -96,38 +100,38 @@ def get_case(case_id: CaseId, caller: Reader) -> JSONResponse:
 )
 async def update_case(case_id: CaseId, request: Request, caller: CaseWriter) -> JSONResponse:
     version, changes = await versioned(request, CaseUpdate)
-    return await run_in_threadpool(
-        write,
-        caller,
-        case_id,
-        lambda s: cases.update_case(s, caller.actor, case_id, version, changes),
+    return await _write(
+        caller, case_id, lambda s: cases.update_case(s, caller.actor, case_id, version, changes)
     )
 
 
-@router.post(
-    "/cases/{case_id}/accept",
-    summary="Accept a to-review case (it becomes active)",
-    responses=WRITE_ERRORS,
-    openapi_extra=request_body("Versioned"),
-)
+def _review_route(action: str, summary: str, body: str) -> Callable[[Any], Any]:
+    """``POST /cases/{case_id}/<action>`` with ``body`` (a model of :mod:`.bodies`)."""
+    return router.post(
+        f"/cases/{{case_id}}/{action}",
+        summary=summary,
+        responses=WRITE_ERRORS,
+        openapi_extra=request_body(body),
+    )
+
+
+@_review_route("accept", "Accept a to-review case (it becomes active)", "Versioned")
 async def accept_case(case_id: CaseId, request: Request, caller: CaseWriter) -> JSONResponse:
     version, _ = split_version(await read_json(request))
-    return await run_in_threadpool(
-        write, caller, case_id, lambda s: cases.accept(s, caller.actor, case_id, version)
-    )
+    return await _write(caller, case_id, lambda s: cases.accept(s, caller.actor, case_id, version))
 
 
-@router.post(
-    "/cases/{case_id}/dismiss",
-    summary="Dismiss a to-review case, saying why",
-    responses=WRITE_ERRORS,
-    openapi_extra=request_body("Dismissal"),
-)
+@_review_route("dismiss", "Dismiss a to-review case, saying why", "Dismissal")
 async def dismiss_case(case_id: CaseId, request: Request, caller: CaseWriter) -> JSONResponse:
     version, rest = split_version(await read_json(request))
     reason = rest.get("reason")
     if not isinstance(reason, str):
         raise InputError("reason", reason, "a few words on why the case is dismissed")
-    return await run_in_threadpool(
-        write, caller, case_id, lambda s: cases.dismiss(s, caller.actor, case_id, version, reason)
+    return await _write(
+        caller, case_id, lambda s: cases.dismiss(s, caller.actor, case_id, version, reason)
     )
+
+
+async def _write(caller: Caller, case_id: int, change: Callable[[Any], object]) -> JSONResponse:
+    """:func:`~spinefx.web.api.bodies.write` in a worker thread (the database waits)."""
+    return await run_in_threadpool(write, caller, case_id, change)

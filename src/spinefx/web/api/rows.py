@@ -75,34 +75,24 @@ def _routes(kind: RowKind) -> None:
         fn.__name__ = f"{fn.__name__}_{name}"
         if fn is not list_rows:  # each kind's own right (FastAPI reads the annotations)
             fn.__annotations__["caller"] = writer
-    path = f"/cases/{{case_id}}/{name}"
-    router.add_api_route(
-        path, list_rows, methods=["GET"], summary=f"A case's {name}", responses=ERRORS
+    one = "/{row_id}"
+    removal = f"Remove one of a case's {name} (version as a query parameter)"
+    routes = (  # (path after the kind's, endpoint, method, summary, body)
+        ("", list_rows, "GET", f"A case's {name}", False),
+        ("", add, "POST", f"Add to a case's {name}", True),
+        (one, update, "PUT", f"Replace one of a case's {name}", True),
+        (one, delete, "DELETE", removal, False),
     )
-    router.add_api_route(
-        path,
-        add,
-        methods=["POST"],
-        status_code=201,
-        summary=f"Add to a case's {name}",
-        responses=WRITE_ERRORS,
-        openapi_extra=write_body(model),
-    )
-    router.add_api_route(
-        f"{path}/{{row_id}}",
-        update,
-        methods=["PUT"],
-        summary=f"Replace one of a case's {name}",
-        responses=WRITE_ERRORS,
-        openapi_extra=write_body(model),
-    )
-    router.add_api_route(
-        f"{path}/{{row_id}}",
-        delete,
-        methods=["DELETE"],
-        summary=f"Remove one of a case's {name} (version as a query parameter)",
-        responses=WRITE_ERRORS,
-    )
+    for tail, endpoint, method, summary, body in routes:
+        router.add_api_route(
+            f"/cases/{{case_id}}/{name}{tail}",
+            endpoint,
+            methods=[method],
+            status_code=201 if method == "POST" else None,
+            summary=summary,
+            responses=ERRORS if method == "GET" else WRITE_ERRORS,
+            openapi_extra=write_body(model) if body else None,
+        )
 
 
 # Fractures are written with the case (its import format, PATCH); the rows of these kinds each

@@ -24,9 +24,9 @@ __all__ = ["add_search_route"]
 
 
 async def specialists(request: Request) -> Response:
-    # Run on the event loop once the directory's search index is loaded (a search then takes
-    # a fraction of a millisecond; two thread hops, for a sync route and its dependency, cost
-    # more than the search), in a worker thread while it still has to be loaded.
+    # Run on the event loop once the directory's search index is loaded (a search then costs
+    # less than the two thread hops of a sync route and its dependency: docs/performance.md,
+    # "Web API with the index"), in a worker thread while it still has to be loaded.
     directory = get_directory(request)
     data = search_data(request.query_params)
     index = directory.loaded_index()
@@ -51,8 +51,8 @@ class _ResponseRoute(APIRoute):
 def add_search_route(app_router: APIRouter) -> None:
     """Add ``GET /api/v1/specialists`` to the app's own router, not to an included one: FastAPI
     finds a route of an included router by matching the path twice, once to pick the router
-    and once within it, which cost the busiest route 4% of its instructions. Call it before
-    the other routes are added: they are tried in order."""
+    and once within it (the cost, measured: docs/performance.md, "The API's throughput").
+    Call it before the other routes are added: they are tried in order."""
     app_router.add_api_route(
         f"{PREFIX}/specialists",
         specialists,

@@ -15,7 +15,7 @@ from spinefx.web import forms
 from spinefx.web.clinician import words
 from spinefx.web.clinician.tool_forms import rule_form_result, rule_page
 from spinefx.web.deps import TemplatesDep
-from spinefx.web.templating import CHOICE_LABELS, choice_label
+from spinefx.web.templating import choice_label
 
 __all__ = ["FOLLOWUP_FIELDS", "followup_inputs", "router"]
 
@@ -43,7 +43,7 @@ def followup_inputs(inp: followup.FollowupInput) -> list[tuple[str, str]]:
         elif isinstance(value, datetime.date):
             text = plain_date(value)
         else:
-            text = CHOICE_LABELS.get(str(value), str(value))
+            text = choice_label(value)
         shown.append((f.label, text))
     return shown
 

@@ -7,7 +7,6 @@ The form names each height ``<level>.<ha|hm|hp>`` (``L2.ha``) and a level's heig
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,7 +21,7 @@ from spinefx.web.clinician import words
 from spinefx.web.clinician.tool_forms import PREFILL, saved_input
 from spinefx.web.deps import TemplatesDep
 from spinefx.web.spine_svg import Body, lateral_spine_svg
-from spinefx.web.templating import render
+from spinefx.web.templating import FormPage
 
 __all__ = ["router"]
 
@@ -43,33 +42,13 @@ GRADING_NAMES = {
 }
 
 
-def _grading_form(
-    request: Request,
-    templates: Any,
-    values: Mapping[str, Any],
-    errors: Mapping[str, str],
-    status: int = 200,
-    **extra: Any,
-) -> Response:
-    return render(
-        templates,
-        request,
-        "grading.html",
-        {
-            "levels": GRADING_FORM_LEVELS,
-            "heights": HEIGHT_NAMES,
-            "values": values,
-            "errors": errors,
-            "names": GRADING_NAMES,
-            **extra,
-        },
-        status=status,
-    )
+GRADING_PAGE = FormPage("grading.html", GRADING_NAMES)
+DRAWN: dict[str, Any] = {"levels": GRADING_FORM_LEVELS, "heights": HEIGHT_NAMES}  # rows, columns
 
 
 @router.api_route("/clinician/grading", methods=["GET", "HEAD"])
 def grading_form(request: Request, templates: TemplatesDep) -> Response:
-    return _grading_form(request, templates, {}, {})
+    return GRADING_PAGE.render(templates, request, {}, {}, **DRAWN)
 
 
 @router.post("/clinician/grading")
@@ -102,22 +81,23 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
     for i, entry in enumerate(entered):
         rename[f"entered[{i}].height_loss_pct"] = f"{entry['level']}.{LOSS_NAME}"
     if both:
-        return _grading_form(request, templates, values, both, status=422)
+        return GRADING_PAGE.render(templates, request, values, both, status=422, **DRAWN)
     if not vertebrae and not entered:
         errors = {
             "(input)": "Enter the three heights of at least one vertebra, or its height loss in %."
         }
-        return _grading_form(request, templates, values, errors, status=422)
+        return GRADING_PAGE.render(templates, request, values, errors, status=422, **DRAWN)
     data = {"vertebrae": vertebrae, "entered": entered}
     try:
         result = morphometry.grade(parse_input(morphometry.GradingInput, data))
     except InputError as exc:
-        return _grading_form(
-            request,
+        return GRADING_PAGE.render(
             templates,
+            request,
             values,
             forms.field_messages(exc.problems, rename, GRADING_NAMES),
             status=422,
+            **DRAWN,
         )
     measured = {Level(e["level"]): e for e in vertebrae}
     bodies = {
@@ -150,11 +130,12 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
             ("vertebral_fractures", str(len(fractured))),
             ("max_grade", str(max(v.grade or 0 for v in fractured))),
         ]
-    return _grading_form(
-        request,
+    return GRADING_PAGE.render(
         templates,
+        request,
         values,
         {},
+        **DRAWN,
         save_input=saved_input(data, morphometry.GradingInput),
         result=result,
         svg=lateral_spine_svg(bodies),

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from spinefx.errors import InputError
 from spinefx.validation import parse_input
 from spinefx.web import forms
-from spinefx.web.templating import render
+from spinefx.web.templating import FormPage
 
 __all__ = ["PREFILL", "input_json", "rule_form_result", "rule_page", "saved_input"]
 
@@ -44,19 +44,9 @@ def rule_page(
     status: int = 200,
     **extra: Any,
 ) -> Response:
-    return render(
-        templates,
-        request,
-        name,
-        {
-            "fields": fields,
-            "values": values,
-            "errors": errors,
-            "names": forms.label_map(fields),
-            **extra,
-        },
-        status=status,
-    )
+    """A clinician tool's form page (with its result, when ``extra`` carries one)."""
+    form = FormPage(name, forms.label_map(fields))
+    return form.render(templates, request, values, errors, status=status, fields=fields, **extra)
 
 
 async def rule_form_result(

@@ -20,7 +20,7 @@ from spinefx.errors import InputError
 from spinefx.validation import parse_input
 from spinefx.web import forms
 from spinefx.web.deps import TemplatesDep
-from spinefx.web.templating import choice_label, render
+from spinefx.web.templating import FormPage, choice_label, render
 
 __all__ = ["router", "screening_answers"]
 
@@ -64,30 +64,12 @@ def _screening_groups() -> list[tuple[str, str, list[forms.FormField]]]:
     ]
 
 
-def _check_form(
-    request: Request,
-    templates: Any,
-    values: Mapping[str, Any],
-    errors: Mapping[str, str],
-    status: int = 200,
-) -> Response:
-    return render(
-        templates,
-        request,
-        "check.html",
-        {
-            "groups": _screening_groups(),
-            "values": values,
-            "errors": errors,
-            "names": SCREENING_NAMES,
-        },
-        status=status,
-    )
+CHECK_PAGE = FormPage("check.html", SCREENING_NAMES)
 
 
 @router.api_route("/check", methods=["GET", "HEAD"])
 def check_form(request: Request, templates: TemplatesDep) -> Response:
-    return _check_form(request, templates, {}, {})
+    return CHECK_PAGE.render(templates, request, {}, {}, groups=_screening_groups())
 
 
 @router.post("/check")
@@ -106,7 +88,8 @@ async def check_result(request: Request, templates: TemplatesDep) -> Response:
     except InputError as exc:
         errors.update(forms.field_messages(exc.problems, names=SCREENING_NAMES))
     if errors or result is None:
-        return _check_form(request, templates, values, errors, status=422)
+        groups = _screening_groups()
+        return CHECK_PAGE.render(templates, request, values, errors, status=422, groups=groups)
     criteria = [c for c in result.criteria if not c.id.startswith("red-flag:")]
     flags = [c for c in result.criteria if c.id.startswith("red-flag:")]
     find_query = {"zip": zip_code} if zip_code else {}

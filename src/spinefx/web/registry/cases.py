@@ -7,9 +7,12 @@ comes back with what was typed, not saved, beside a message saying what to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from spinefx.errors import InputError, VersionConflict
@@ -18,21 +21,13 @@ from spinefx.registry.auth import LoginSession
 from spinefx.registry.schema import CaseUpdate, parse
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
 from spinefx.web.forms import form_data, form_errors
+from spinefx.web.registry import pages
 from spinefx.web.registry.forms import CASE_FIELDS, CASE_NAMES
-from spinefx.web.registry.pages import (
-    PREFIX,
-    CaseId,
-    conflict_text,
-    form_text,
-    form_version,
-    page,
-    safe_next,
-)
 from spinefx.web.registry.timeline import case_context
 
 __all__ = ["router"]
 
-router = APIRouter(prefix=PREFIX, include_in_schema=False)
+router = APIRouter(prefix=pages.PREFIX, include_in_schema=False)
 
 
 def _show_case(
@@ -48,103 +43,84 @@ def _show_case(
         case = cases.get_case(session, login.actor, case_id)
         context = case_context(case)
     context.update(extra)
-    return page(request, "registry/case.html", context, login=login, status=status)
+    return pages.page(request, "registry/case.html", context, login=login, status=status)
 
 
 @router.api_route("/cases/{case_id}", methods=["GET", "HEAD"])
 def case_page(
-    case_id: CaseId, request: Request, login: LoginDep, registry: RegistryDep
+    case_id: pages.CaseId, request: Request, login: LoginDep, registry: RegistryDep
 ) -> Response:
     return _show_case(request, registry, login, case_id)
 
 
 @router.api_route("/cases/{case_id}/print", methods=["GET", "HEAD"])
 def case_print(
-    case_id: CaseId, request: Request, login: LoginDep, registry: RegistryDep
+    case_id: pages.CaseId, request: Request, login: LoginDep, registry: RegistryDep
 ) -> Response:
     with registry.transaction() as session:
         case = cases.get_case(session, login.actor, case_id)
         context = case_context(case)
-    return page(request, "registry/print.html", context, login=login)
+    return pages.page(request, "registry/print.html", context, login=login)
 
 
 @router.post("/cases/{case_id}/accept")
 async def case_accept(
-    case_id: CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
+    case_id: pages.CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
-    data = await request.form()
-    next_url = safe_next(form_text(data, "next"), f"{PREFIX}/cases/{case_id}")
-    try:
-        with registry.transaction() as session:
-            cases.accept(session, login.actor, case_id, form_version(data))
-    except VersionConflict:
-        return _show_case(request, registry, login, case_id, status=409, conflict=conflict_text())
-    except InputError as exc:
-        return _show_case(request, registry, login, case_id, status=422, review_error=str(exc))
-    return RedirectResponse(next_url, status_code=303)
+    def accept(session: Session, version: int, reason: str) -> object:
+        return cases.accept(session, login.actor, case_id, version)
+
+    return await _review(request, registry, login, case_id, accept)
 
 
 @router.post("/cases/{case_id}/dismiss")
 async def case_dismiss(
-    case_id: CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
+    case_id: pages.CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
+    def dismiss(session: Session, version: int, reason: str) -> object:
+        return cases.dismiss(session, login.actor, case_id, version, reason)
+
+    return await _review(request, registry, login, case_id, dismiss)
+
+
+async def _review(
+    request: Request,
+    registry: Any,
+    login: LoginSession,
+    case_id: int,
+    decide: Callable[[Session, int, str], object],
+) -> Response:
+    """Accept or dismiss a case-finding hit; the case page again when it cannot be done."""
     data = await request.form()
-    reason = form_text(data, "reason")
-    next_url = safe_next(form_text(data, "next"), f"{PREFIX}/cases/{case_id}")
+    reason = pages.form_text(data, "reason")
+    next_url = pages.safe_next(pages.form_text(data, "next"), f"{pages.PREFIX}/cases/{case_id}")
+    again = partial(_show_case, request, registry, login, case_id, reason=reason)
     try:
         with registry.transaction() as session:
-            cases.dismiss(session, login.actor, case_id, form_version(data), reason)
+            decide(session, pages.form_version(data), reason)
     except VersionConflict:
-        return _show_case(
-            request,
-            registry,
-            login,
-            case_id,
-            status=409,
-            conflict=conflict_text(),
-            reason=reason,
-        )
+        return again(status=409, conflict=pages.conflict_text())
     except InputError as exc:
-        message = (
-            "Write a few words on why the case is dismissed."
-            if any(p.field == "reason" for p in exc.problems)
-            else str(exc)
-        )
-        return _show_case(
-            request, registry, login, case_id, status=422, review_error=message, reason=reason
-        )
+        no_reason = any(p.field == "reason" for p in exc.problems)
+        message = "Write a few words on why the case is dismissed." if no_reason else str(exc)
+        return again(status=422, review_error=message)
     return RedirectResponse(next_url, status_code=303)
 
 
 @router.post("/cases/{case_id}")
 async def case_update(
-    case_id: CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
+    case_id: pages.CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     data = await request.form()
-    typed = {f.name: form_text(data, f.name) for f in CASE_FIELDS}
+    typed = {f.name: pages.form_text(data, f.name) for f in CASE_FIELDS}
+    again = partial(_show_case, request, registry, login, case_id, case_values=typed)
     try:
-        version = form_version(data)
+        version = pages.form_version(data)
         changes = parse(CaseUpdate, form_data(CASE_FIELDS, data))
         with registry.transaction() as session:
             cases.update_case(session, login.actor, case_id, version, changes)
     except VersionConflict:
-        return _show_case(
-            request,
-            registry,
-            login,
-            case_id,
-            status=409,
-            case_conflict=conflict_text(),
-            case_values=typed,
-        )
+        return again(status=409, case_conflict=pages.conflict_text())
     except InputError as exc:
-        return _show_case(
-            request,
-            registry,
-            login,
-            case_id,
-            status=422,
-            case_errors=form_errors(exc.problems, CASE_NAMES),
-            case_values=typed,
-        )
-    return RedirectResponse(f"{PREFIX}/cases/{case_id}#details", status_code=303)
+        return again(status=422, case_errors=form_errors(exc.problems, CASE_NAMES))
+    return RedirectResponse(f"{pages.PREFIX}/cases/{case_id}#details", status_code=303)

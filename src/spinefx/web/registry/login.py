@@ -15,23 +15,17 @@ from starlette.responses import RedirectResponse, Response
 from spinefx.errors import AuthFailure, NotAuthenticated
 from spinefx.registry import auth
 from spinefx.web.deps import SESSION_COOKIE, FormLoginDep, RegistryDep, SettingsDep
-from spinefx.web.registry.pages import (
-    LOGIN_CSRF_COOKIE,
-    PREFIX,
-    form_text,
-    login_page,
-    safe_next,
-)
+from spinefx.web.registry import pages
 from spinefx.web.registry.saving import save_chooser
 
 __all__ = ["router"]
 
-router = APIRouter(prefix=PREFIX, include_in_schema=False)
+router = APIRouter(prefix=pages.PREFIX, include_in_schema=False)
 
 
 @router.api_route("/login", methods=["GET", "HEAD"])
 def login_form(request: Request, registry: RegistryDep) -> Response:
-    next_url = safe_next(request.query_params.get("next"))
+    next_url = pages.safe_next(request.query_params.get("next"))
     token = request.cookies.get(SESSION_COOKIE, "")
     if token:
         try:
@@ -41,20 +35,22 @@ def login_form(request: Request, registry: RegistryDep) -> Response:
         except NotAuthenticated:
             pass
     message = "You have logged out." if request.query_params.get("done") == "logout" else ""
-    return login_page(request, next_url=next_url, message=message)
+    return pages.login_page(request, next_url=next_url, message=message)
 
 
 @router.post("/login")
 async def login_submit(request: Request, registry: RegistryDep, settings: SettingsDep) -> Response:
     data = await request.form()
-    email = form_text(data, "email")
+    email = pages.form_text(data, "email")
     password = data.get("password")
-    next_url = safe_next(form_text(data, "next"))
-    carry = {k: form_text(data, k) for k in ("save_kind", "save_input") if form_text(data, k)}
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    submitted = form_text(data, "csrf_token")
+    next_url = pages.safe_next(pages.form_text(data, "next"))
+    carry = {
+        k: pages.form_text(data, k) for k in ("save_kind", "save_input") if pages.form_text(data, k)
+    }
+    expected = request.cookies.get(pages.LOGIN_CSRF_COOKIE, "")
+    submitted = pages.form_text(data, "csrf_token")
     if not expected or not hmac.compare_digest(expected, submitted):
-        return login_page(
+        return pages.login_page(
             request,
             message="The login form had expired: please log in again.",
             email=email,
@@ -72,7 +68,7 @@ async def login_submit(request: Request, registry: RegistryDep, settings: Settin
                 if exc.reason is AuthFailure.LOCKED
                 else f"Too many failed logins in a row. Wait {wait}, then try again."
             )
-            return login_page(
+            return pages.login_page(
                 request,
                 message=message,
                 email=email,
@@ -81,7 +77,7 @@ async def login_submit(request: Request, registry: RegistryDep, settings: Settin
                 headers={"retry-after": str(exc.retry_after)},
                 carry=carry,
             )
-        return login_page(
+        return pages.login_page(
             request,
             message="Wrong e-mail address or password.",
             email=email,
@@ -96,12 +92,12 @@ async def login_submit(request: Request, registry: RegistryDep, settings: Settin
     response.set_cookie(
         SESSION_COOKIE,
         login.token,
-        path=PREFIX,
+        path=pages.PREFIX,
         httponly=True,
         samesite="strict",
         secure=settings.https,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
+    response.delete_cookie(pages.LOGIN_CSRF_COOKIE, path=pages.PREFIX)
     return response
 
 
@@ -116,6 +112,6 @@ def _wait_words(seconds: int) -> str:
 async def logout(request: Request, login: FormLoginDep, registry: RegistryDep) -> Response:
     with registry.transaction() as session:
         auth.end_session(session, login.token)
-    response = RedirectResponse(f"{PREFIX}/login?done=logout", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    response = RedirectResponse(f"{pages.PREFIX}/login?done=logout", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path=pages.PREFIX)
     return response

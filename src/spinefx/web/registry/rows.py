@@ -5,6 +5,7 @@ event, a procedure, an outcome score), each kind's form made from its input mode
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,20 +19,13 @@ from spinefx.registry.rows import add_row, update_row
 from spinefx.registry.schema import parse
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
 from spinefx.web.forms import form_data, form_errors, form_values, values_of
+from spinefx.web.registry import pages
 from spinefx.web.registry.forms import ROW_FORMS, RowForm
-from spinefx.web.registry.pages import (
-    PREFIX,
-    CaseId,
-    RowId,
-    conflict_text,
-    form_version,
-    page,
-)
 from spinefx.web.registry.timeline import timeline
 
 __all__ = ["router"]
 
-router = APIRouter(prefix=PREFIX, include_in_schema=False)
+router = APIRouter(prefix=pages.PREFIX, include_in_schema=False)
 
 
 def _row_form_page(
@@ -69,7 +63,7 @@ def _row_form_page(
             "stored": values_of(spec.fields, current) if current is not None and conflict else None,
             "timeline": [i for i in timeline(case) if i.kind == spec.kind],
         }
-    return page(request, "registry/row_form.html", context, login=login, status=status)
+    return pages.page(request, "registry/row_form.html", context, login=login, status=status)
 
 
 def _spec(kind: str) -> RowForm:
@@ -81,7 +75,7 @@ def _spec(kind: str) -> RowForm:
 
 @router.api_route("/cases/{case_id}/{kind}/new", methods=["GET", "HEAD"])
 def row_new(
-    case_id: CaseId, kind: str, request: Request, login: LoginDep, registry: RegistryDep
+    case_id: pages.CaseId, kind: str, request: Request, login: LoginDep, registry: RegistryDep
 ) -> Response:
     spec = _spec(kind)
     return _row_form_page(request, registry, login, case_id, spec, row_id=None, values={})
@@ -89,9 +83,9 @@ def row_new(
 
 @router.api_route("/cases/{case_id}/{kind}/{row_id}/edit", methods=["GET", "HEAD"])
 def row_edit(
-    case_id: CaseId,
+    case_id: pages.CaseId,
     kind: str,
-    row_id: RowId,
+    row_id: pages.RowId,
     request: Request,
     login: LoginDep,
     registry: RegistryDep,
@@ -117,9 +111,13 @@ async def _save_row(
     spec = _spec(kind)
     data = await request.form()
     typed = form_values(data, spec.fields)
+    # The form again, with what was typed (not saved) and why.
+    again = partial(
+        _row_form_page, request, registry, login, case_id, spec, row_id=row_id, values=typed
+    )
     version: int | None = None
     try:
-        version = form_version(data)
+        version = pages.form_version(data)
         parsed = parse(spec.model, form_data(spec.fields, data))
         with registry.transaction() as session:
             if row_id is None:
@@ -127,45 +125,24 @@ async def _save_row(
             else:
                 update_row(session, login.actor, spec.kind, case_id, row_id, version, parsed)
     except VersionConflict:
-        return _row_form_page(
-            request,
-            registry,
-            login,
-            case_id,
-            spec,
-            row_id=row_id,
-            values=typed,
-            conflict=conflict_text(),
-            status=409,
-        )
+        return again(conflict=pages.conflict_text(), status=409)
     except InputError as exc:
-        return _row_form_page(
-            request,
-            registry,
-            login,
-            case_id,
-            spec,
-            row_id=row_id,
-            values=typed,
-            errors=form_errors(exc.problems, spec.names),
-            status=422,
-            version=version,
-        )
-    return RedirectResponse(f"{PREFIX}/cases/{case_id}#timeline", status_code=303)
+        return again(errors=form_errors(exc.problems, spec.names), status=422, version=version)
+    return RedirectResponse(f"{pages.PREFIX}/cases/{case_id}#timeline", status_code=303)
 
 
 @router.post("/cases/{case_id}/{kind}")
 async def row_add(
-    case_id: CaseId, kind: str, request: Request, login: FormLoginDep, registry: RegistryDep
+    case_id: pages.CaseId, kind: str, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     return await _save_row(request, registry, login, case_id, kind, None)
 
 
 @router.post("/cases/{case_id}/{kind}/{row_id}")
 async def row_update(
-    case_id: CaseId,
+    case_id: pages.CaseId,
     kind: str,
-    row_id: RowId,
+    row_id: pages.RowId,
     request: Request,
     login: FormLoginDep,
     registry: RegistryDep,

@@ -1,10 +1,11 @@
 """Two indexes for the worklist: cases by site and due date, fractures by how they were found.
 
 - ``ix_cases_site_due``: the default worklist of a site walks the index in due order and stops
-  after its page, instead of reading and sorting every open case of the site (8,886 in the
-  100,000-case benchmark; some 20 ms on PostgreSQL).
+  after its page, instead of reading and sorting every open case of the site.
 - ``ix_fractures_found_by_case``: the "found by" filter (case-finding hits) looks each case up
-  in it, instead of reading every fracture of every open case (some 50 ms to 11 ms on SQLite).
+  in it, instead of reading every fracture of every open case.
+
+What each saved, measured: docs/performance.md, "Registry".
 
 Revision ID: 0003_worklist_indexes
 Revises: 0002_kpi_flags

@@ -13,7 +13,7 @@ import spinefx
 from spinefx.cli import run
 from spinefx.clinical.pathway import REFERENCE_HEIGHTS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
