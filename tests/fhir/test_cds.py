@@ -211,6 +211,28 @@ def test_a_drug_counts_for_12_months(days_ago: int, card: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("fracture_days_ago", "drug_days_ago", "answered"),
+    [
+        (40, None, "false"),  # recent, no drug ever: the fracture was not on treatment
+        (40, 500, None),  # a drug before the window may still have been acting
+        (400, None, None),  # an older fracture: the record's year cannot say
+    ],
+)
+def test_fracture_on_treatment_is_answered_no_only_when_the_record_can_say(
+    fracture_days_ago: int, drug_days_ago: int | None, answered: str | None
+) -> None:
+    meds = (
+        []
+        if drug_days_ago is None
+        else [medication(ALENDRONATE, authored=TODAY - timedelta(days=drug_days_ago))]
+    )
+    body = request([fracture(onset=TODAY - timedelta(days=fracture_days_ago))], meds)
+    (card,) = answer(body).cards
+    query = dict(parse_qsl(urlsplit(card.links[0].url).query))
+    assert query.get("on_osteoporosis_treatment") == answered
+
+
+@pytest.mark.parametrize(
     ("days_ago", "very_high"),
     [(0, True), (365, True), (366, False)],
 )
@@ -328,10 +350,29 @@ def test_missing_observations_are_not_needed() -> None:
     assert len(answer(request()).cards) == 1
 
 
-def test_a_null_prefetch_counts_as_missing() -> None:
-    body = request(medications=[])
+def test_null_medications_mean_none_on_record_so_the_fracture_gets_the_card() -> None:
+    """CDS Hooks 2.0: null is what an EHR sends for a template it has no data for."""
+    body = request()
     body["prefetch"]["medications"] = None
-    assert answer(body).extension["spinefx-missing-prefetch"] == ["medications"]  # type: ignore[index]
+    response = answer(body)
+    assert len(response.cards) == 1
+    assert "spinefx-missing-prefetch" not in (response.extension or {})
+
+
+def test_null_conditions_mean_no_fracture_on_record() -> None:
+    body = request()
+    body["prefetch"]["conditions"] = None
+    response = answer(body)
+    assert response.cards == []
+    assert response.extension is not None
+    assert "spinefx-missing-prefetch" not in response.extension
+    assert response.extension["spinefx-criteria"][0]["status"] == "not-met"
+
+
+def test_a_null_patient_counts_as_missing() -> None:
+    body = request()
+    body["prefetch"]["patient"] = None
+    assert answer(body).extension["spinefx-missing-prefetch"] == ["patient"]  # type: ignore[index]
 
 
 @pytest.mark.parametrize(

@@ -178,9 +178,19 @@ def parse_request(body: Any) -> CdsRequest:
 
 
 def missing_prefetch(request: CdsRequest) -> list[str]:
-    """The required prefetch keys the request did not fill (absent or null)."""
+    """The required prefetch keys the request left out.
+
+    A key sent as null is not missing: CDS Hooks 2.0 ("Prefetch Template") has the EHR send
+    null when it has no data for a template (no MedicationRequest at all, say), and leave the
+    key out when it chose not to fill it or failed to. Only the patient cannot be empty: a
+    null ``patient`` is missing.
+    """
     given = request.prefetch or {}
-    return [key for key in REQUIRED_PREFETCH if given.get(key) is None]
+    return [
+        key
+        for key in REQUIRED_PREFETCH
+        if key not in given or (key == "patient" and given[key] is None)
+    ]
 
 
 # --- reading the prefetch ----------------------------------------------------------------
@@ -326,10 +336,11 @@ def _medication_concept(
 
 
 def _treatment_in_window(
-    medications: Sequence[Mapping[str, Any]], patient: str, since: date
+    medications: Sequence[Mapping[str, Any]], patient: str, since: date | None
 ) -> tuple[drugs.Drug, str] | None:
     """The first osteoporosis drug given within the window (or current), and the kind of
-    record that says so; ``None`` when there is none."""
+    record that says so; ``None`` when there is none. ``since`` None: at any time, undated
+    records included."""
     by_ref = {
         f"{m['resourceType']}/{m.get('id')}": m
         for m in medications
@@ -351,7 +362,7 @@ def _treatment_in_window(
         drug = drugs.recognise(_medication_concept(resource, by_ref))
         if drug is None:
             continue
-        if resource.get("status") in _CURRENT:
+        if since is None or resource.get("status") in _CURRENT:
             return drug, str(kind)
         when = [
             _first_day(resource, path)
@@ -425,8 +436,7 @@ def cards_for(
         return _response(
             [],
             [],
-            note="No card: the prefetch this service needs was not sent "
-            f"({', '.join(missing)}); it does not fetch the record itself.",
+            note=f"No card: the prefetch this service needs was not sent ({', '.join(missing)}).",
             **{_EXT_MISSING: missing},
         )
     prefetch = req.prefetch or {}
@@ -438,12 +448,10 @@ def cards_for(
         raise InputError(
             "prefetch.patient.id", patient.get("id"), f"the context's patientId ({patient_id_})"
         )
-    conditions = list(_entries("conditions", prefetch["conditions"]))
-    medications = list(_entries("medications", prefetch["medications"]))
-    observations = (
-        list(_entries("observations", prefetch["observations"]))
-        if prefetch.get("observations") is not None
-        else []
+    # null: the EHR has no such data (CDS Hooks 2.0), so none is read
+    conditions, medications, observations = (
+        list(_entries(key, prefetch[key])) if prefetch.get(key) is not None else []
+        for key in ("conditions", "medications", "observations")
     )
 
     since = one_year_before(today)
@@ -475,10 +483,13 @@ def cards_for(
         return _response([], criteria)
 
     count = len({lv for f in fractures for lv in f.levels}) or len(fractures)
-    params: dict[str, str] = {
-        "vertebral_fractures": str(min(max(count, 1), 17)),
-        "on_osteoporosis_treatment": "false",
-    }
+    params: dict[str, str] = {"vertebral_fractures": str(min(max(count, 1), 17))}
+    # "The fracture happened on osteoporosis treatment" (an AACE 2020 very-high-risk reason) is
+    # answered no only when the record can say so: a fracture within the year and no drug on
+    # record at any time. Else it is left for the clinician (a drug given before the window
+    # may still have been acting at an older fracture).
+    if recent and _treatment_in_window(medications, patient_id_, None) is None:
+        params["on_osteoporosis_treatment"] = "false"
     if patient.get("gender") in ("female", "male"):
         params["sex"] = str(patient["gender"])
     age = _age(_day(patient.get("birthDate")), today)
