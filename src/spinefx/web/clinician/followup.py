@@ -13,7 +13,7 @@ from spinefx.clinical import followup
 from spinefx.dates import plain_date
 from spinefx.web import forms
 from spinefx.web.clinician import words
-from spinefx.web.clinician.tool_forms import rule_form_result, rule_page
+from spinefx.web.clinician.tool_forms import query_values, rule_form_result, rule_page
 from spinefx.web.deps import TemplatesDep
 from spinefx.web.templating import choice_label
 
@@ -50,7 +50,11 @@ def followup_inputs(inp: followup.FollowupInput) -> list[tuple[str, str]]:
 
 @router.api_route("/clinician/followup", methods=["GET", "HEAD"])
 def followup_form(request: Request, templates: TemplatesDep) -> Response:
-    return rule_page(request, templates, "followup.html", FOLLOWUP_FIELDS, {}, {})
+    # A link (the CDS Hooks card's) may fill the form from the record: shown, not yet assessed.
+    values = query_values(FOLLOWUP_FIELDS, request.query_params)
+    return rule_page(
+        request, templates, "followup.html", FOLLOWUP_FIELDS, values, {}, from_record=bool(values)
+    )
 
 
 @router.post("/clinician/followup")

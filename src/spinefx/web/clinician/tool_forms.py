@@ -16,7 +16,14 @@ from spinefx.validation import parse_input
 from spinefx.web import forms
 from spinefx.web.templating import FormPage
 
-__all__ = ["PREFILL", "input_json", "rule_form_result", "rule_page", "saved_input"]
+__all__ = [
+    "PREFILL",
+    "input_json",
+    "query_values",
+    "rule_form_result",
+    "rule_page",
+    "saved_input",
+]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -32,6 +39,24 @@ def input_json(inp: BaseModel) -> str:
 
 def saved_input(data: dict[str, Any], model: type[BaseModel]) -> str:
     return input_json(parse_input(model, data))
+
+
+def query_values(fields: tuple[forms.FormField, ...], query: Mapping[str, str]) -> dict[str, Any]:
+    """A tool's form filled from a link's query string, as the CDS Hooks card links to it: each
+    parameter named as a field, with the value the rule's JSON takes (``true``/``false`` for a
+    yes-no question); other parameters are ignored. Nothing is assessed until it is submitted."""
+    values: dict[str, Any] = {}
+    for item in fields:
+        if item.kind == "group":
+            values.update(query_values(item.children, query))
+            continue
+        raw = query.get(item.name)
+        if raw is None or not raw.strip():
+            continue
+        if item.kind == "tri":
+            raw = {"true": forms.YES, "false": forms.NO}.get(raw.strip().lower(), raw)
+        values[item.name] = raw.strip()
+    return values
 
 
 def rule_page(
