@@ -6,7 +6,8 @@ registry on SQLite. Heavier parts come with an extra::
     nlp       spaCy                         case-finding in report text
     spark     PySpark, pandas (and nlp)     case-finding on Apache Spark
     postgres  psycopg                       the registry on PostgreSQL
-    fhir      fhir.resources, PyJWT[crypto] FHIR R4 export and import, the CDS Hooks service
+    fhir      fhir.resources, PyJWT,        FHIR R4 export and import, the CDS Hooks service
+              httpx
     all       every extra above
 
 Code that needs an extra calls :func:`require` before it imports the extra's packages, in the
@@ -35,7 +36,7 @@ EXTRAS: Mapping[str, tuple[tuple[str, ...], str]] = {
     "nlp": (("spacy",), "case-finding"),
     "spark": (("pyspark", "pandas", "spacy"), "the Spark engine"),  # mapInArrow needs pandas
     "postgres": (("psycopg",), "the registry on PostgreSQL"),
-    "fhir": (("fhir.resources", "jwt", "cryptography"), "FHIR and CDS Hooks"),
+    "fhir": (("fhir.resources", "jwt", "cryptography", "httpx"), "FHIR and CDS Hooks"),
 }
 
 

@@ -29,7 +29,6 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     monkeypatch.setitem(sys.modules, "fhir.resources", None)
     app = create_app(Settings(data_dir=tmp_path))
     for path, endpoint in [
-        ("/cds-services/test", _needs_fhir),
         ("/api/v1/test-fhir", _needs_fhir),
         ("/test-page", _needs_fhir),
         ("/test-jwt", _imports_jwt),
@@ -39,7 +38,7 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
 
 
-@pytest.mark.parametrize("path", ["/cds-services/test", "/api/v1/test-fhir", "/test-jwt"])
+@pytest.mark.parametrize("path", ["/api/v1/test-fhir", "/test-jwt"])
 def test_a_missing_extra_is_a_503_problem_naming_it(client: TestClient, path: str) -> None:
     answer = client.get(path, headers={"accept": "application/json"})
     assert answer.status_code == 503
@@ -47,6 +46,19 @@ def test_a_missing_extra_is_a_503_problem_naming_it(client: TestClient, path: st
     problem = answer.json()
     assert problem["title"] == "Feature not installed"
     assert "pip install 'spinefx[fhir]'" in problem["detail"]
+
+
+@pytest.mark.parametrize("path", ["/cds-services", "/cds-services/vertebral-fracture-care"])
+def test_the_cds_hooks_service_switched_on_without_the_extra_is_a_503_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    monkeypatch.setitem(sys.modules, "fhir.resources", None)
+    settings = Settings(data_dir=tmp_path, cds_hooks=True, cds_hooks_insecure_no_jwt=True)
+    with TestClient(create_app(settings)) as client:
+        answer = client.request("GET" if path == "/cds-services" else "POST", path, json={})
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "pip install 'spinefx[fhir]'" in answer.json()["detail"]
 
 
 def test_a_browser_gets_a_page(client: TestClient) -> None:

@@ -43,6 +43,9 @@ from spinefx.web.api import rules as api_rules
 from spinefx.web.api import worklist as api_worklist
 from spinefx.web.api.openapi import openapi
 from spinefx.web.api.specialists import add_search_route
+from spinefx.web.cds import hooks as cds_hooks
+from spinefx.web.cds import rule as cds_rule
+from spinefx.web.cds.gate import CdsHooksGate
 from spinefx.web.clinician import candidacy, followup, grading
 from spinefx.web.clinician import home as clinician_home
 from spinefx.web.deps import open_resources
@@ -81,6 +84,8 @@ ROUTERS = (
     audit.router,
     save.router,
     users.router,
+    cds_rule.router,
+    cds_hooks.router,
 )
 
 
@@ -151,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, max_bytes=MAX_BODY_BYTES, error_response=errors.error_response
     )
+    app.add_middleware(CdsHooksGate)  # 404 under /cds-services while off, CORS while on
     app.add_middleware(SecurityHeaders, error_response=errors.error_response)
     app.add_middleware(AccessLog)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]

@@ -60,6 +60,7 @@ from spinefx.errors import (
 from spinefx.extras import MissingExtra, missing_extra_for
 from spinefx.validation import FieldSpec, allowed_text, describe, printable, problem_kind
 from spinefx.web.api import PREFIX
+from spinefx.web.cds import PREFIX as CDS_PREFIX
 from spinefx.web.registry.pages import login_page
 from spinefx.web.security import escape_control
 from spinefx.web.settings import MAX_BODY_BYTES
@@ -133,8 +134,20 @@ PROBLEM_RESPONSE: dict[str, Any] = {
 
 
 def is_api(path: str) -> bool:
-    """Whether ``path`` is answered with problems (the API and its OpenAPI document)."""
-    return path.startswith(API_PREFIX + "/") or path == API_PREFIX or path == "/openapi.json"
+    """Whether ``path`` is answered with problems (the API and its OpenAPI document, and the
+    CDS Hooks endpoints: ``/cds-services`` and ``/cds-services/{id}``, not the rule's page)."""
+    return (
+        path.startswith(API_PREFIX + "/")
+        or path == API_PREFIX
+        or path == "/openapi.json"
+        or _is_cds_hooks(path)
+    )
+
+
+def _is_cds_hooks(path: str) -> bool:
+    return path == CDS_PREFIX or (
+        path.startswith(CDS_PREFIX + "/") and "/" not in path[len(CDS_PREFIX) + 1 :]
+    )
 
 
 def _is_registry_page(path: str) -> bool:
@@ -244,6 +257,7 @@ def error_response(scope: Scope, status: int) -> Response:
     if not is_api(path) and "app" in scope:
         return error_page(Request(scope), status)
     detail = {
+        404: "Nothing is served at this address.",
         413: f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
         500: "Something went wrong on our side.",
     }.get(status, "The request cannot be answered.")
@@ -307,6 +321,16 @@ async def _on_input_error(request: Request, exc: Exception) -> Response:
 async def _on_data_error(request: Request, exc: Exception) -> Response:
     # The message names server paths and database errors: it goes to the log, escaped, and
     # the client gets words of its own.
+    if _is_cds_hooks(request.url.path):  # a card is served only once it is in the audit log
+        log.warning("CDS Hooks: audit log unavailable: %s", escape_control(str(exc)))
+        return problem(
+            503,
+            "The card cannot be recorded in the registry's audit log on this server, so none "
+            "is served; whoever runs spinefx can set the registry up with `spinefx registry "
+            "init` (and check SPINEFX_DATABASE_URL).",
+            instance=request.url.path,
+            title="Audit log unavailable",
+        )
     if _is_registry_page(request.url.path):
         log.warning("registry unavailable: %s", escape_control(str(exc)))
         return error_page(
@@ -429,7 +453,8 @@ def _parameter_spec(request: Request, loc: Any) -> FieldSpec | None:
 async def _on_not_authenticated(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotAuthenticated)
     if is_api(request.url.path):
-        headers = {"WWW-Authenticate": 'Bearer realm="spinefx registry"'}
+        realm = "spinefx CDS Hooks" if _is_cds_hooks(request.url.path) else "spinefx registry"
+        headers = {"WWW-Authenticate": f'Bearer realm="{realm}"'}
         if exc.retry_after:
             headers["Retry-After"] = str(exc.retry_after)
         return problem(

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     database_url: str | None = None  # SPINEFX_DATABASE_URL: the registry (default: SQLite)
     https: bool = False  # SPINEFX_HTTPS=1: the registry's session cookie is Secure
 
+    # The CDS Hooks service (docs/fhir.md, "The CDS Hooks service"): off unless switched on.
+    cds_hooks: bool = False  # SPINEFX_CDS_HOOKS=1 serves /cds-services
+    cds_hooks_issuers: Path | None = None  # JSON file: the trusted EHRs and their public keys
+    cds_hooks_insecure_no_jwt: bool = False  # local testing only: no JWT check (logged)
+    cds_hooks_base_url: str | None = None  # spinefx's public URL as the EHR calls it
+    cds_hooks_origins: str = ""  # browser EHR origins allowed by CORS, comma-separated
+    cds_hooks_fhir_servers: str = ""  # FHIR servers missing prefetch may be read from
+
     @classmethod
     def from_environment(cls) -> Settings:
         """Read ``SPINEFX_*``; a bad value is an :class:`InputError` naming the variable."""
