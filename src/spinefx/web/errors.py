@@ -135,7 +135,7 @@ PROBLEM_RESPONSE: dict[str, Any] = {
 
 def is_api(path: str) -> bool:
     """Whether ``path`` is answered with problems (the API and its OpenAPI document, and the
-    CDS Hooks endpoints: ``/cds-services`` and ``/cds-services/{id}``, not the rule's page)."""
+    CDS Hooks endpoints under ``/cds-services``, not the rule's page)."""
     return (
         path.startswith(API_PREFIX + "/")
         or path == API_PREFIX
@@ -145,9 +145,9 @@ def is_api(path: str) -> bool:
 
 
 def _is_cds_hooks(path: str) -> bool:
-    return path == CDS_PREFIX or (
-        path.startswith(CDS_PREFIX + "/") and "/" not in path[len(CDS_PREFIX) + 1 :]
-    )
+    """A CDS Hooks endpoint: under /cds-services, but for the rules' pages (``.../rule``)."""
+    under = path == CDS_PREFIX or path.startswith(CDS_PREFIX + "/")
+    return under and not path.endswith("/rule")
 
 
 def _is_registry_page(path: str) -> bool:
