@@ -389,6 +389,22 @@ def test_a_body_that_is_no_call_object_is_422_never_500(client: TestClient, body
     problem_of(post(client, body), 422)
 
 
+def test_a_long_medication_history_fits_but_a_body_over_4_mib_is_413(client: TestClient) -> None:
+    """The prefetch carries a patient's record: far more than the app's 64 KiB elsewhere."""
+    others = [
+        alendronate({"text": f"metformin 500 mg, course {i}"}, days_ago=i).model_copy(
+            update={"id": f"m{i}"}
+        )
+        for i in range(1500)
+    ]
+    body = call_body(medications=others)
+    assert len(json.dumps(body)) > 300 * 1024
+    assert len(post(client, body).json()["cards"]) == 1
+    huge = {**call_body(), "padding": "x" * (4 * 1024 * 1024)}
+    refused = client.post(SERVICE, content=json.dumps(huge), headers=auth())
+    assert "4096 KiB" in problem_of(refused, 413)["detail"]
+
+
 def test_an_unknown_service_is_404(client: TestClient) -> None:
     problem_of(client.post("/cds-services/no-such-service", json={}, headers=auth()), 404)
 

@@ -43,6 +43,8 @@ from spinefx.web.api import rules as api_rules
 from spinefx.web.api import worklist as api_worklist
 from spinefx.web.api.openapi import openapi
 from spinefx.web.api.specialists import add_search_route
+from spinefx.web.cds import MAX_BODY_BYTES as CDS_MAX_BODY_BYTES
+from spinefx.web.cds import PREFIX as CDS_PREFIX
 from spinefx.web.cds import hooks as cds_hooks
 from spinefx.web.cds import rule as cds_rule
 from spinefx.web.cds.gate import CdsHooksGate
@@ -154,7 +156,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # Added innermost first: the access log sees every answer, including a 413.
     app.add_middleware(
-        BodySizeLimit, max_bytes=MAX_BODY_BYTES, error_response=errors.error_response
+        BodySizeLimit,
+        max_bytes=MAX_BODY_BYTES,
+        error_response=errors.error_response,
+        larger={CDS_PREFIX: CDS_MAX_BODY_BYTES},
     )
     app.add_middleware(CdsHooksGate)  # 404 under /cds-services while off, CORS while on
     app.add_middleware(SecurityHeaders, error_response=errors.error_response)

@@ -60,6 +60,7 @@ from spinefx.errors import (
 from spinefx.extras import MissingExtra, missing_extra_for
 from spinefx.validation import FieldSpec, allowed_text, describe, printable, problem_kind
 from spinefx.web.api import PREFIX
+from spinefx.web.cds import MAX_BODY_BYTES as CDS_MAX_BODY_BYTES
 from spinefx.web.cds import PREFIX as CDS_PREFIX
 from spinefx.web.registry.pages import login_page
 from spinefx.web.security import escape_control
@@ -251,6 +252,10 @@ class ProblemError(Exception):
         self.extra = extra
 
 
+def _body_limit(path: str) -> int:
+    return CDS_MAX_BODY_BYTES if _is_cds_hooks(path) else MAX_BODY_BYTES
+
+
 def error_response(scope: Scope, status: int) -> Response:
     """A 413 or 500 raised outside the routes: a problem for the API, an HTML page elsewhere."""
     path = str(scope.get("path", ""))
@@ -258,7 +263,7 @@ def error_response(scope: Scope, status: int) -> Response:
         return error_page(Request(scope), status)
     detail = {
         404: "Nothing is served at this address.",
-        413: f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
+        413: f"The request body is larger than {_body_limit(path) // 1024} KiB.",
         500: "Something went wrong on our side.",
     }.get(status, "The request cannot be answered.")
     return problem(status, detail, instance=path)

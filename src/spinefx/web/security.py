@@ -7,7 +7,8 @@
   dropped from every response outside the registry's pages (``/registry``): only the registry
   logs people in, and the patient pages must never set a cookie, whatever a route does.
 - :class:`BodySizeLimit` refuses a body above :data:`~spinefx.web.settings.MAX_BODY_BYTES`
-  with 413: at once when ``Content-Length`` says so, else as soon as the streamed bytes pass it.
+  (or a larger limit given for a path prefix) with 413: at once when ``Content-Length`` says
+  so, else as soon as the streamed bytes pass it.
 - :class:`AccessLog` logs one line per request: method, path (never the query string), status
   and time taken. Never a body, a query, a header or the client address.
 """
@@ -18,7 +19,7 @@ import logging
 import re
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -152,7 +153,8 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Refuse request bodies above ``max_bytes`` with a 413 problem."""
+    """Refuse request bodies above ``max_bytes`` with a 413 problem; ``larger`` gives other
+    limits by path prefix (the CDS Hooks calls, whose prefetch carries a patient's record)."""
 
     def __init__(
         self,
@@ -160,17 +162,27 @@ class BodySizeLimit:
         *,
         max_bytes: int,
         error_response: ErrorResponse,
+        larger: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.error_response = error_response
+        self.larger = dict(larger or {})
+
+    def limit(self, path: str) -> int:
+        """The limit of a request to ``path``."""
+        for prefix, limit in self.larger.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit(str(scope.get("path", "")))
         declared = _content_length(scope["headers"])
-        if declared is not None and declared > self.max_bytes:
+        if declared is not None and declared > max_bytes:
             await self._refuse(scope, receive, send)
             return
         received = 0
@@ -181,7 +193,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge
             return message
 

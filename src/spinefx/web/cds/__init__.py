@@ -14,3 +14,6 @@ need the ``fhir`` extra and are imported when a call comes, never at import.
 """
 
 PREFIX = "/cds-services"
+# A call's prefetch carries the patient's conditions and medications: far more than the rest
+# of the app's 64 KiB limit (a long medication history runs to hundreds of KiB).
+MAX_BODY_BYTES = 4 * 1024 * 1024
