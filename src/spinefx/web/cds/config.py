@@ -183,7 +183,10 @@ def _issuers(path: Path, audience: str | None) -> tuple[CdsAuthSettings | None, 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Read the settings at start-up, so a wrong one (or the insecure mode) is logged then."""
-    app.state.cds_hooks = prepare(app.state.settings)
+    config = app.state.cds_hooks = prepare(app.state.settings)
+    if config.enabled and installed("fhir"):
+        # loaded now, not by the first call, which the EHR waits for (some 0.4 s here)
+        import spinefx.fhir.cds  # noqa: F401
     yield
 
 
