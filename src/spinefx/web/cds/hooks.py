@@ -37,7 +37,7 @@ EXT_FETCH = "spinefx-prefetch-fetch"
 
 
 @router.get(PREFIX)
-def discovery(request: Request, config: ServiceConfigDep) -> JSONResponse:
+def discovery_document(request: Request, config: ServiceConfigDep) -> JSONResponse:
     from spinefx.fhir.cds import discovery
 
     cds_config.authenticate(request, config, PREFIX)
