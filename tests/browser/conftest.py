@@ -76,7 +76,9 @@ def base_url(data_dir: Path) -> Iterator[str]:
     from spinefx.web.server import BackgroundServer
     from spinefx.web.settings import Settings
 
-    with BackgroundServer(Settings(data_dir=data_dir)) as server:
+    # The CDS Hooks service on (its JWT check off: no EHR calls here), for its rule's page.
+    settings = Settings(data_dir=data_dir, cds_hooks=True, cds_hooks_insecure_no_jwt=True)
+    with BackgroundServer(settings) as server:
         yield server.base_url
 
 

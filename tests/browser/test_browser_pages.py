@@ -24,6 +24,10 @@ PAGES = [
     "/clinician/grading",
     "/clinician/candidacy",
     "/clinician/followup",
+    # as the CDS Hooks card opens it, and the page its source links to
+    "/clinician/followup?vertebral_fractures=1&on_osteoporosis_treatment=false&sex=female"
+    "&age=58&fracture_date=2026-11-02",
+    "/cds-services/vertebral-fracture-care/rule",
 ]
 
 
