@@ -153,6 +153,19 @@ def test_an_untreated_patient_gets_one_card_recorded_in_the_audit_log_without_pa
         assert patient_data not in written
 
 
+def test_the_card_is_audited_on_each_registry_database(
+    tmp_path: Path, db_url: str, registry: Registry
+) -> None:
+    """SQLite and PostgreSQL (``db_url`` runs the test on each): the entry is written."""
+    body = call_body()
+    with cds_client(tmp_path, database_url=db_url) as c:
+        assert len(post(c, body).json()["cards"]) == 1
+    with registry.transaction() as session:
+        query = sa.select(AuditEntry).where(AuditEntry.action == "cds-card")
+        details = [e.detail for e in session.scalars(query)]
+    assert [d["hookInstance"] for d in details] == [body["hookInstance"]]
+
+
 @pytest.mark.parametrize(
     "concept",
     [
