@@ -324,6 +324,36 @@ def test_switched_on_but_not_set_up_is_503_naming_the_setting(
     assert any(setting in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("cds_hooks_base_url", "spinefx.hospital.example"),
+        ("cds_hooks_origins", "https://ehr.example/path"),
+        ("cds_hooks_fhir_servers", "ftp://fhir.example"),
+    ],
+)
+def test_a_wrong_url_setting_is_503_naming_it(cds_data: Path, setting: str, value: str) -> None:
+    with cds_client(cds_data, **{setting: value}) as c:
+        answer = c.post(SERVICE, json=call_body(), headers=auth())
+    assert f"SPINEFX_{setting.upper()}" in problem_of(answer, 503)["detail"]
+
+
+def test_any_origin_when_the_setting_says_star(
+    cds_data: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.WARNING, logger="spinefx.web.cds"),
+        cds_client(cds_data, cds_hooks_origins="*") as c,
+    ):
+        preflight = c.options(
+            SERVICE,
+            headers={"Origin": "https://any.example", "Access-Control-Request-Method": "POST"},
+        )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert any("any origin" in r.getMessage() for r in caplog.records)
+
+
 def test_no_card_is_served_when_the_audit_log_cannot_be_written(tmp_path: Path) -> None:
     with cds_client(tmp_path) as c:  # no `spinefx registry init` here
         answer = post(c, call_body())
