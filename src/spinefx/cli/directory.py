@@ -41,7 +41,7 @@ def _database(db: Path | None) -> Path:
     environment, so this is where the command's settings reach it.
     """
     from spinefx.directory.geo import load_zip_table
-    from spinefx.web.settings import Settings
+    from spinefx.settings import Settings  # not spinefx.web's: that imports the web app
 
     settings = Settings.from_environment()
     load_zip_table(settings.cache_dir)
