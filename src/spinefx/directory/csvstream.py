@@ -3,6 +3,12 @@
 Shared by the NPPES, Medicare and practice-location readers: every column is read as text,
 by name; rows with the wrong number of fields are counted (with examples) and skipped instead
 of failing the whole file; progress is reported in bytes read.
+
+Column names are matched as :func:`header_key` reads them, with runs of white space as one
+space and case folded: the real practice-location file says ``Provider Secondary Practice
+Location Address-  Address Line 2`` with two spaces where the CMS layout document prints one
+(``docs/directory.md``). A column comes out under the name it was asked for, whatever the
+file's spelling.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from spinefx.directory.archive import CsvSource
+from spinefx.directory.headers import header_key, missing_columns
 from spinefx.directory.report import Problems
 from spinefx.errors import InputError
 
@@ -34,7 +41,9 @@ __all__ = [
     "RANGE_BYTES",
     "ProgressFn",
     "check_file",
+    "match_columns",
     "read_header",
+    "require_columns",
     "stream_columns",
     "stream_ranges",
     "valid_utf8",
@@ -110,11 +119,45 @@ def require_columns(
     header: Sequence[str], required: Sequence[str], *, option: str, path: Path, what: str
 ) -> None:
     """Raise an :class:`InputError` for ``option`` naming each required column ``header`` lacks."""
-    missing = [name for name in required if name not in header]
+    missing = missing_columns(header, required)
     if missing:
         raise InputError(
             option, str(path), f"{what}; missing columns: " + ", ".join(repr(m) for m in missing)
         )
+
+
+def match_columns(
+    header: Sequence[str], wanted: Sequence[str], *, option: str, path: Path | CsvSource
+) -> list[str]:
+    """``header`` with each column of ``wanted`` renamed to its name there, for the reader's
+    ``column_names``; the other names are kept as they are.
+
+    Raises an :class:`InputError` for a wanted column the header lacks, or holds twice (two
+    names that differ only in spacing or case).
+
+    >>> match_columns(["npi", "A  b", "c"], ["NPI", "a b"], option="FILE", path=Path("f.csv"))
+    ['NPI', 'a b', 'c']
+    """
+    keys = [header_key(name) for name in header]
+    names = list(header)
+    missing = []
+    for name in wanted:
+        key = header_key(name)
+        where = [i for i, k in enumerate(keys) if k == key]
+        if not where:
+            missing.append(name)
+            continue
+        if len(where) > 1:
+            twice = " and ".join(repr(header[i]) for i in where)
+            raise InputError(
+                option, str(path), f"a header that names each column once; it has {twice}"
+            )
+        names[where[0]] = name
+    if missing:
+        raise InputError(
+            option, str(path), "a header with the columns " + ", ".join(repr(m) for m in missing)
+        )
+    return names
 
 
 def stream_columns(
@@ -136,7 +179,8 @@ def stream_columns(
     """
     source = _source(path)
     total = source.size
-    batches = _read_batches(source, columns, malformed, block_size)
+    names = match_columns(read_header(source, "FILE"), columns, option="FILE", path=source)
+    batches = _read_batches(source, names, columns, malformed, block_size)
     if prefetch > 0:
         batches = _prefetched(batches, prefetch)
     for batch, position in batches:
@@ -178,9 +222,14 @@ def _as_text(columns: Sequence[str]) -> pacsv.ConvertOptions:
 
 
 def _read_batches(
-    path: CsvSource, columns: Sequence[str], malformed: Problems, block_size: int
+    path: CsvSource,
+    header: Sequence[str],
+    columns: Sequence[str],
+    malformed: Problems,
+    block_size: int,
 ) -> Iterator[tuple[pa.RecordBatch, int]]:
-    """The batches of ``columns``, each with the file position reached after it."""
+    """The batches of ``columns``, each with the file position reached after it; ``header``
+    names the file's columns (its header line, which is skipped)."""
     if path.member is None:
         source: pa.NativeFile = pa.OSFile(str(path.path), "rb")
     else:  # decompressed as Arrow reads it
@@ -188,7 +237,9 @@ def _read_batches(
     try:
         reader = pacsv.open_csv(
             source,
-            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
+            read_options=pacsv.ReadOptions(
+                column_names=list(header), skip_rows=1, block_size=block_size, use_threads=True
+            ),
             parse_options=_skipping_malformed(malformed),
             convert_options=_as_text(columns),
         )
@@ -238,7 +289,7 @@ def stream_ranges(
     the old one is read to the end.
     """
     source = _source(path)
-    header = read_header(source, "FILE")
+    header = match_columns(read_header(source, "FILE"), columns, option="FILE", path=source)
     total = source.size
     reader = _read_ranges if source.member is None else _read_stream_ranges
     if range_bytes is None:

@@ -22,7 +22,7 @@ _P = "Provider Secondary Practice Location Address"
 COLUMNS: dict[str, str] = {
     "npi": "NPI",
     "addr1": f"{_P}- Address Line 1",
-    "addr2": f"{_P}- Address Line 2",
+    "addr2": f"{_P}-  Address Line 2",  # two spaces, as in the real file (see headers.py)
     "city": f"{_P} - City Name",
     "state": f"{_P} - State Name",
     "postal": f"{_P} - Postal Code",

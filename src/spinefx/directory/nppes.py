@@ -41,6 +41,7 @@ from spinefx.directory.csvstream import (
     valid_utf8,
 )
 from spinefx.directory.geo import ZipLocator
+from spinefx.directory.headers import missing_columns
 from spinefx.directory.report import MAX_EXAMPLES, IngestReport, Problems
 from spinefx.directory.store import (
     ROW_GROUP_SIZE,
@@ -111,10 +112,10 @@ _ENTITY_TYPES = pa.array(["1", "2"], pa.string())
 
 
 def check_nppes_header(header: list[str], path: Path) -> None:
-    """Raise :class:`InputError` naming every needed column the header lacks."""
-    present = set(header)
-    missing = [name for name in REQUIRED_COLUMNS if name not in present]
-    if not present.intersection(SEX_CODE_NAMES):
+    """Raise :class:`InputError` naming every needed column the header lacks (names matched
+    as :func:`~spinefx.directory.csvstream.header_key` reads them)."""
+    missing = missing_columns(header, REQUIRED_COLUMNS)
+    if len(missing_columns(header, SEX_CODE_NAMES)) == len(SEX_CODE_NAMES):
         missing.append(" or ".join(repr(name) for name in SEX_CODE_NAMES))
     if missing:
         shown = "; ".join(repr(m) if " or " not in m else m for m in missing[:8])
