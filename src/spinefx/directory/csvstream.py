@@ -40,6 +40,7 @@ __all__ = [
     "BLOCK_SIZE",
     "RANGE_BYTES",
     "ProgressFn",
+    "ReadAhead",
     "check_file",
     "match_columns",
     "read_header",
@@ -522,51 +523,86 @@ class _End:
         self.error = error
 
 
-def _prefetched(items: Iterator[_T], depth: int) -> Generator[_T, None, None]:
-    """Iterate ``items`` on a background thread, holding at most ``depth`` items ahead.
+class ReadAhead(Iterator[_T]):
+    """Iterate ``items`` on a background thread, started at once, holding at most ``depth``
+    items ahead of the caller.
 
-    Errors raised by ``items`` are raised to the consumer; when the consumer stops early (an
-    error of its own, or ``close()``), the producer stops at its next item and closes ``items``.
+    The ingest starts one on the main file before it opens its database, so that the first
+    ranges are parsed while the database is made ready. Errors raised by ``items`` are raised
+    to the caller; :meth:`close` (or leaving the ``with`` block) stops the producer at its next
+    item, closes ``items`` and waits for the thread, whether the items were read or not.
     """
-    queue: Queue[_T | _End] = Queue(maxsize=depth)
-    stop = threading.Event()
 
-    def put(item: _T | _End) -> bool:
-        while not stop.is_set():
+    def __init__(self, items: Iterator[_T], depth: int) -> None:
+        self._items = items
+        self._queue: Queue[_T | _End] = Queue(maxsize=max(1, depth))
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(
+            target=self._produce, name="spinefx-csv-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item: _T | _End) -> bool:
+        while not self._stop.is_set():
             try:
-                queue.put(item, timeout=0.05)
+                self._queue.put(item, timeout=0.05)
                 return True
             except Full:
                 continue
         return False
 
-    def produce() -> None:
+    def _produce(self) -> None:
         error: BaseException | None = None
         try:
-            for item in items:
-                if not put(item):
+            for item in self._items:
+                if not self._put(item):
                     return
         except BaseException as exc:  # handed to the consumer, which raises it
             error = exc
         finally:
-            close = getattr(items, "close", None)
+            close = getattr(self._items, "close", None)
             if close is not None:
                 close()
-        put(_End(error))
+        self._put(_End(error))
 
-    thread = threading.Thread(target=produce, name="spinefx-csv-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = queue.get()
-            if isinstance(item, _End):
-                if item.error is not None:
-                    raise item.error
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+    def __iter__(self) -> ReadAhead[_T]:
+        return self
+
+    def __next__(self) -> _T:
+        if self._done:
+            raise StopIteration
+        item = self._queue.get()
+        if isinstance(item, _End):
+            self._done = True
+            self.close()
+            if item.error is not None:
+                raise item.error
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop the producer (at its next item) and wait for its thread to end."""
+        self._done = True
+        self._stop.set()
+        self._thread.join()
+
+    def __enter__(self) -> ReadAhead[_T]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _prefetched(items: Iterator[_T], depth: int) -> Generator[_T, None, None]:
+    """Iterate ``items`` on a background thread (:class:`ReadAhead`), started when the first
+    item is asked for, holding at most ``depth`` items ahead.
+
+    Errors raised by ``items`` are raised to the consumer; when the consumer stops early (an
+    error of its own, or ``close()``), the producer stops at its next item and closes ``items``.
+    """
+    with ReadAhead(items, depth) as ahead:
+        yield from ahead
 
 
 def valid_utf8(batch: pa.Table) -> pa.Table:

@@ -7,14 +7,16 @@ duplicate rows; identical rows are stored once.
 from __future__ import annotations
 
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spinefx.directory.archive import CsvSource
 from spinefx.directory.companion import CompanionFile
 from spinefx.directory.csvstream import ProgressFn
 from spinefx.directory.report import LocationsReport
 from spinefx.directory.store import scalar
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["COLUMNS", "check_header", "stage"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -27,6 +27,9 @@ from spinefx.directory.csvstream import (
 from spinefx.directory.headers import missing_columns
 from spinefx.directory.report import UtilizationReport
 from spinefx.directory.store import one, scalar
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = [
     "BKP_CODES",
