@@ -15,6 +15,8 @@ import typer
 from spinefx.cli.output import console, print_json
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from spinefx.directory.csvstream import ProgressFn
     from spinefx.directory.report import IngestReport
     from spinefx.directory.search import ProviderDetail, SearchResult
@@ -102,24 +104,25 @@ def _progress_bar() -> Iterator[ProgressFn]:
     """A rich progress bar on stderr, one line per file, in bytes read.
 
     It appears with the first progress report, so an input refused before reading starts
-    leaves stderr with its one error line.
+    leaves stderr with its one error line; rich's progress module is imported then too, by the
+    ingest's reader thread while the main thread opens the database.
     """
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
     tasks: dict[str, Any] = {}
     bar: Progress | None = None
 
     def update(label: str, done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
             bar = Progress(
                 TextColumn("{task.description:<10}"),
                 BarColumn(),
