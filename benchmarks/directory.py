@@ -158,18 +158,23 @@ print(json.dumps(result))
 """
 
 
-def child(kind: str, src: Path, db: Path) -> dict[str, Any]:
+def prime_zip_cache(folder: Path) -> None:
+    """Write the ZIP centroid cache in ``folder``, as a first run of the CLI leaves it (in a
+    process of its own: this one may hold the table already, and would then write nothing)."""
     from spinefx.directory.geo import zip_cache_file
 
-    if not zip_cache_file(db.parent / "zip-cache").exists():  # as after a first CLI run
+    if not zip_cache_file(folder).exists():
         prime = (
             "from spinefx.directory.geo import load_zip_table; load_zip_table(Path(sys.argv[1]))"
         )
         subprocess.run(
-            [sys.executable, "-c", f"import sys; from pathlib import Path; {prime}",
-             str(db.parent / "zip-cache")],
+            [sys.executable, "-c", f"import sys; from pathlib import Path; {prime}", str(folder)],
             check=True,
-        )  # fmt: skip
+        )
+
+
+def child(kind: str, src: Path, db: Path) -> dict[str, Any]:
+    prime_zip_cache(db.parent / "zip-cache")  # as after a first CLI run
     code = CHILD_WRAPPER.format(body=CHILD_CODE[kind])
     out = subprocess.run(
         [sys.executable, "-c", code, str(src), str(db)],
@@ -225,10 +230,8 @@ def process_run(kind: str, src: Path, db: Path, data_dir: Path) -> dict[str, Any
 
 def process_rounds(src: Path, work: Path, repeat: int) -> None:
     """``spinefx directory ingest`` against the floor, both as whole processes, in turn."""
-    from spinefx.directory.geo import load_zip_table
-
     data_dir = work / "process-data"
-    load_zip_table(data_dir / "cache")  # its cache, as after a first run of the command
+    prime_zip_cache(data_dir / "cache")  # as after a first run of the command
     db = work / "process.duckdb"
     runs: dict[str, list[dict[str, Any]]] = {"cli": [], "floor": []}
     for _ in range(max(1, repeat)):
