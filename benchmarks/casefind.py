@@ -2,15 +2,14 @@
 
 Prints figures; it is not a test. All in one run, on this machine:
 
-- accuracy on the labelled development set (``--dev``, default tests/data/casefind_dev.jsonl)
-  of the pipeline and of a plain keyword search (``spinefx.casefind.baseline``);
+- accuracy of the pipeline and of a plain keyword search (``spinefx.casefind.baseline``) on
+  the labelled development set (``--dev``, default tests/data/casefind_dev.jsonl) and on the
+  held-out test set (``--test``, default tests/data/casefind_test.jsonl);
 - speed on ``--reports`` chest X-ray reports (default 20,000: the development set's chest
   X-ray reports, findings and impression joined, repeated in turn):
   the keyword search (one process), the pipeline in one process, and the local engine (Arrow
   batches over a pool of every core, the worker start included), ``--repeat`` times each
-  (default 3; medians, since timings on a shared machine move from run to run);
-- medspaCy's own sentence splitter (PyRuSH) on 200 of the same reports, because the pipeline
-  uses spaCy's sentencizer instead: the issue allows that only where this shows it is needed.
+  (default 3; medians, since timings on a shared machine move from run to run).
 
 CPU seconds are printed beside wall seconds: on a machine shared with other work, reports per
 CPU second say what the code costs when the wall clock is slowed by others.
@@ -96,20 +95,6 @@ def _engine(batches: list[pa.RecordBatch], workers: int) -> float:
     return stats["cpu_s"]
 
 
-def _pyrush_rate(texts: list[str]) -> float:
-    from loguru import logger
-
-    logger.disable("PyRuSH")
-    import medspacy
-    import spacy
-
-    nlp = medspacy.load(spacy.blank("en"), medspacy_enable=["medspacy_pyrush"])
-    start = time.perf_counter()
-    for _ in nlp.pipe(texts):
-        pass
-    return len(texts) / (time.perf_counter() - start)
-
-
 def _row(name: str, rate: dict[str, float]) -> str:
     return (
         f"{name:<38} {rate['per_s']:>10,.0f} {rate['per_cpu_s']:>12,.0f} "
@@ -131,6 +116,7 @@ def _figures(name: str, e: Evaluation) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", type=Path, default=ROOT / "tests/data/casefind_dev.jsonl")
+    parser.add_argument("--test", type=Path, default=ROOT / "tests/data/casefind_test.jsonl")
     parser.add_argument("--reports", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=default_workers())
@@ -145,11 +131,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(texts):,} chest X-ray reports, mean {statistics.mean(map(len, cxr)):.0f} "
           f"characters, from {len(cxr)} distinct ones")  # fmt: skip
 
-    pipeline, keyword = _accuracy(rows)
-    print("\naccuracy on the development set ('uncertain' counts as found):")
-    print(_figures("pipeline", pipeline))
-    print(_figures("keywords", keyword))
-    print(f"pipeline level accuracy on true positives: {pipeline.level_accuracy}")
+    for name, labelled in (("development", rows), ("test", _load(args.test))):
+        pipeline, keyword = _accuracy(labelled)
+        print(f"\naccuracy on the {name} set, {len(labelled)} reports "
+              "('uncertain' counts as found):")  # fmt: skip
+        print(_figures("pipeline", pipeline))
+        print(_figures("keywords", keyword))
+        print(f"pipeline level accuracy on true positives: {pipeline.level_accuracy}")
 
     finder = default_finder()
     batches = _batches(texts)
@@ -170,11 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':<38} {'reports/s':>10} {'per CPU-s':>12} {'wall s':>8} {'CPU s':>8}")
     for name, rate in rates.items():
         print(_row(name, rate))
-    rush = _pyrush_rate(texts[:200])
-    spacy_split = _time(lambda: list(finder.nlp.pipe(texts[:2000])), 2000, 1)
-    print("\nsentence splitting alone, 1 process, reports/s: "
-          f"medspaCy PyRuSH {rush:,.0f}; spaCy sentencizer (+ target matcher) "
-          f"{spacy_split['per_s']:,.0f}")  # fmt: skip
     engine = rates[f"local engine, {args.workers} workers (start incl.)"]["per_s"]
     verdict = "meets" if engine >= GOAL else "does NOT meet"
     print(f"\nlocal engine: {engine:,.0f} reports/s, which {verdict} the goal of {GOAL:,}/s")

@@ -146,10 +146,21 @@ PAGES: dict[str, Callable[[Page], object]] = {
         "/check",
         screening_answers(age=80, osteoporosis=True, pain_quality="aching"),
     ),
+    # issue 20: a 45-year-old with 9/10 pain for 4 days who left steroids unanswered: never
+    # "not-indicated" while a question that could change it is blank
+    "check-incomplete": lambda p: submit(
+        p,
+        "/check",
+        screening_answers(
+            age=45, osteoporosis=False, pain_days=4, minor_trauma=False, steroids=None
+        ),
+    ),
     "learn": lambda p: p.goto("/learn"),
     "learn-kyphoplasty": lambda p: p.goto("/learn/kyphoplasty"),
     "learn-risks": lambda p: p.goto("/learn/risks"),
     "learn-references": lambda p: p.goto("/learn/references"),
+    "learn-benefits": lambda p: p.goto("/learn/benefits"),
+    "learn-symptoms": lambda p: p.goto("/learn/symptoms"),
     # Ten results keep the picture (and the docs folder) small; the page pages through the rest.
     "find-02139": lambda p: p.goto("/find?zip=02139&radius=25&limit=10"),
     "find-suggestions": lambda p: p.goto("/find?zip=02193&radius=25"),
@@ -159,7 +170,7 @@ PAGES: dict[str, Callable[[Page], object]] = {
         p.wait_for_url("**/find/provider/*"),
     ),
     "grading-result": lambda p: submit(p, "/clinician/grading", grading_answers()),
-    # two adjacent crushed levels: graded against T12 and L3, which read "crush not assessed"
+    # two adjacent crushed levels: each graded against the intact T12 and L3
     "grading-two-crushed": lambda p: submit(
         p,
         "/clinician/grading",
@@ -168,6 +179,24 @@ PAGES: dict[str, Callable[[Page], object]] = {
             for level, mm in (("T12", 28), ("L1", 18), ("L2", 18), ("L3", 28))
             for h in ("ha", "hm", "hp")
         },
+    ),
+    # issue 20: a run of crushed levels (T11-L3 at 17 mm) between an intact T10 and L4
+    "grading-crush-run": lambda p: submit(
+        p,
+        "/clinician/grading",
+        {
+            f"{level}.{h}": mm
+            for level, mm in (
+                ("T10", 25),
+                *((lv, 17) for lv in ("T11", "T12", "L1", "L2", "L3")),
+                ("L4", 28),
+            )
+            for h in ("ha", "hm", "hp")
+        },
+    ),
+    # a level measured alone: no intact vertebra to judge its crush, so not graded (never 0)
+    "grading-not-graded": lambda p: submit(
+        p, "/clinician/grading", {"L2.ha": 26, "L2.hm": 26, "L2.hp": 27}
     ),
     # the reference heights, and T12's height loss entered from a report (no heights at hand)
     "grading-entered": lambda p: submit(

@@ -37,7 +37,10 @@ def test_grade_text_says_crush_not_assessed_instead_of_normal(tmp_path, capsys):
     status, out = run_json(capsys, "grade", write(tmp_path, data))
     assert status == 0
     assert "crush not assessed" in out.out
-    assert "normal" not in out.out.replace("is not 'normal'", "")
+    assert "Not every level could be graded: L2 has no grade" in out.out
+    assert "No fracture" not in out.out
+    assert "not computed" in out.out  # the SDI
+    assert "normal" not in out.out.replace("never 'normal'", "")
     status, out = run_json(capsys, "grade", write(tmp_path, data), "--json")
     assert json.loads(out.out)["vertebrae"][0]["crush_assessed"] is False
 
@@ -51,10 +54,11 @@ def test_json_output_is_the_rule_result_object(tmp_path, capsys, command):
     assert expected_key[command] in result
 
 
-def test_reference_patient_screens_as_possible_vcf(tmp_path, capsys):
+def test_reference_patient_on_day_1_is_told_to_see_a_doctor_today(tmp_path, capsys):
     status, out = run_json(capsys, "screen", write(tmp_path, REFERENCE_SCREENING), "--json")
     assert status == 0
-    assert json.loads(out.out)["outcome"] == "possible-vcf"
+    assert json.loads(out.out)["outcome"] == "see-doctor"
+    assert json.loads(out.out)["action"] == "See a doctor today."
 
 
 def test_grade_reads_standard_input(capsys, monkeypatch):
@@ -144,7 +148,7 @@ def test_demo_walks_the_reference_patient(capsys):
     out = capsys.readouterr().out
     for heading in ("Self-check", "morphometry", "candidacy", "follow-up"):
         assert heading in out
-    assert "possible-vcf" in out
+    assert "see-doctor" in out
     assert "meets-criteria" in out
     assert "22514" in out
 
@@ -186,7 +190,7 @@ def test_a_fracture_after_as_of_is_exit_2_naming_the_field(tmp_path, capsys):
             "screen",
             REFERENCE_SCREENING,
             [
-                "Self-check:  See a doctor within the next few days.",
+                "Self-check:  See a doctor today.",
                 "The pain started suddenly.",
                 "Fever or chills",
             ],
@@ -267,7 +271,7 @@ def test_the_grading_table_fits_80_columns_with_its_headers_whole(
     lines = out.splitlines()
     assert max(len(line) for line in lines) <= 80
     assert "…" not in out
-    header = next(line for line in lines if "level" in line and "grade" in line)
+    header = next(line for line in lines if "level" in line and "loss %" in line)
     for column in ("level", "grade", "type", "loss %", "wedge", "biconcave", "crush"):
         assert column in header
 

@@ -38,7 +38,7 @@ from spinefx.clinical.screening import ScreeningInput, screen
 from spinefx.directory.search import SearchQuery, search
 from spinefx.directory.taxonomy import BKP_SPECIALTIES
 from spinefx.learn import reference, topic
-from spinefx.registry import auth, cases, events, kpi, outcomes, procedures, users
+from spinefx.registry import auth, cases, kpi, rows, users
 from spinefx.registry.db import Registry
 from spinefx.registry.permissions import Actor
 from spinefx.registry.reference import REFERENCE_TODAY, month_of, reference_record
@@ -87,10 +87,14 @@ DONE_IN_TIME = {
 # --- the patient side --------------------------------------------------------------------------
 
 
-def test_her_self_check_says_possible_fracture_and_never_reassures() -> None:
+def test_her_self_check_on_day_1_sends_her_to_a_doctor_today_and_never_reassures() -> None:
+    # the seed's story: she went to the emergency room on day 2; the self-check she would have
+    # answered at home the day before says to see a doctor today
+    assert REFERENCE_SCREENING["pain_days"] < 2 and REFERENCE_SCREENING["minor_trauma"] is True
     result = screen(ScreeningInput.model_validate(REFERENCE_SCREENING))
-    assert result.outcome == "possible-vcf"
-    assert result.outcome not in {"see-doctor", "not-indicated", "emergency", "urgent"}
+    assert result.outcome == "see-doctor"
+    assert result.action == "See a doctor today."
+    assert result.outcome not in {"not-indicated", "incomplete", "emergency", "urgent"}
     assert not result.unanswered_red_flags
     assert result.next_steps  # she is told what to do
     assert all(c.source for c in result.criteria)
@@ -217,16 +221,16 @@ def test_her_record_is_built_along_her_path_and_counted_by_the_kpis(registry: Re
     for day in days:
         with registry.transaction() as session:
             for p in _on(record, "procedures", day):
-                procedures.add_procedure(
-                    session, clinician, case_id, version, parse(ProcedureIn, p)
+                rows.add_row(
+                    session, clinician, "procedures", case_id, version, parse(ProcedureIn, p)
                 )
                 version += 1
             for o in _on(record, "outcomes", day):
                 who = clinician if o["timepoint"] == "baseline" else coordinator
-                outcomes.add_outcome(session, who, case_id, version, parse(OutcomeIn, o))
+                rows.add_row(session, who, "outcomes", case_id, version, parse(OutcomeIn, o))
                 version += 1
             for e in _on(record, "events", day):
-                events.add_event(session, coordinator, case_id, version, parse(EventIn, e))
+                rows.add_row(session, coordinator, "events", case_id, version, parse(EventIn, e))
                 version += 1
 
     with registry.transaction() as session:
@@ -355,7 +359,7 @@ def test_spinefx_demo_shows_her_registry_record_without_touching_the_data_folder
     assert run(["demo"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     for shown in (
-        "possible-vcf",
+        "see-doctor",
         "meets-criteria",
         "very-high",
         f"MRN {REFERENCE_MRN}",
@@ -436,7 +440,7 @@ def _ok(response: Any, status: int = 200) -> Any:
 
 def test_her_four_rules_through_the_json_api(site: TestClient) -> None:
     screening = _ok(site.post(f"{API}/screening", json=REFERENCE_SCREENING))
-    assert screening["outcome"] == "possible-vcf"
+    assert screening["outcome"] == "see-doctor"
     grading = _ok(site.post(f"{API}/grading", json=REFERENCE_HEIGHTS))
     l2 = next(v for v in grading["vertebrae"] if v["level"] == "L2")
     assert (l2["grade"], l2["type"]) == (2, "wedge")

@@ -100,7 +100,7 @@ def test_load_json_file_reads_standard_input_for_dash():
 def test_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError) as info:
         load_json_file(tmp_path / "absent.json")
-    assert info.value.field == "FILE"
+    assert info.value.field == "file"  # the CLI names it FILE
     assert "existing JSON file" in info.value.allowed
 
 

@@ -12,15 +12,26 @@ or HTTP responses::
     ├── VersionConflict          an edit made on an older version of a record (HTTP 409)
     ├── NotAuthenticated         no login, a wrong password or token, a locked account (HTTP 401)
     └── PermissionDenied         the caller's role may not do this (HTTP 403)
+
+Errors carry structure, not wording for one reader: an :class:`InputError` names model fields
+(``sites``, ``to``), never a command-line flag or a form label, and each
+:class:`FieldProblem` says what went wrong (:class:`ProblemKind`) and what is allowed (the
+sort of value, its :class:`Bounds`, its choices). A :class:`NotAuthenticated` carries its
+:class:`AuthFailure`. The edges word them for their readers: the CLI names its flags, the pages
+their form labels, the API its JSON fields; none of them reads our own messages back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "MISSING",
+    "AuthFailure",
+    "Bounds",
     "DataError",
     "DirectoryDamaged",
     "DirectoryNotLoaded",
@@ -29,6 +40,7 @@ __all__ = [
     "NotAuthenticated",
     "NotFound",
     "PermissionDenied",
+    "ProblemKind",
     "SpinefxError",
     "VersionConflict",
 ]
@@ -38,17 +50,73 @@ class SpinefxError(Exception):
     """Root of every error spinefx raises on purpose."""
 
 
+class ProblemKind(StrEnum):
+    """What is wrong with a field's value."""
+
+    MISSING = "missing"  # a required field was not given
+    TYPE = "type"  # not the sort of value the field takes (text for a number, say)
+    RANGE = "range"  # a number or a date outside the field's bounds
+    LENGTH = "length"  # text or a list too short or too long
+    CHOICE = "choice"  # not one of the field's choices
+    FORMAT = "format"  # text not in the form the field takes
+    UNKNOWN_FIELD = "unknown-field"  # the input has no such field
+    RULE = "rule"  # a rule over the value (and perhaps other fields) is broken: see ``allowed``
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Limits of a number or a date (``low``/``high``), or a length; ``None`` where open.
+
+    ``low_open`` means greater than ``low`` (not equal), ``high_open`` less than ``high``.
+    """
+
+    low: Any = None
+    high: Any = None
+    low_open: bool = False
+    high_open: bool = False
+
+
 @dataclass(frozen=True)
 class FieldProblem:
-    """One bad field: its dotted name, the value given and what is allowed."""
+    """One bad field: its dotted name, the value given and what is allowed.
+
+    ``allowed`` words what the field takes for any reader; the rest is the same as data:
+    ``kind``, what went wrong; ``expects``, the sort of value the field takes (``integer``,
+    ``number``, ``text``, ``boolean``, ``date``, ``list``, ``object``, ``mapping``; ``None``
+    when not known); ``bounds`` of a number or date; ``choices`` of a closed set.
+    """
 
     field: str
     value: Any
     allowed: str
+    kind: ProblemKind = ProblemKind.RULE
+    expects: str | None = None
+    bounds: Bounds | None = None
+    choices: tuple[Any, ...] = ()
 
     def __str__(self) -> str:
         given = "missing" if self.value is _MISSING else f"got {_short(self.value)}"
         return f"{self.field}: {given}; allowed: {self.allowed}"
+
+    @property
+    def top(self) -> str:
+        """The top-level field: ``levels`` for ``levels[1]``, ``red_flags`` for
+        ``red_flags.fever``. A place in a file (``reports.ndjson line 3``: it has a space) is
+        not a dotted path: it is its own top, so that an edge never renames it."""
+        if " " in self.field:
+            return self.field
+        end = len(self.field)
+        for mark in ".[":
+            found = self.field.find(mark, 1)
+            if found != -1:
+                end = min(end, found)
+        return self.field[:end]
+
+    def renamed(self, name: Callable[[str], str | None]) -> FieldProblem:
+        """This problem with its top-level field named as ``name`` says (``None``: as it is),
+        the rest of the path kept: how an edge names fields for its reader."""
+        new = name(self.top)
+        return self if new is None else replace(self, field=new + self.field[len(self.top) :])
 
 
 class _Missing:
@@ -84,17 +152,36 @@ class InputError(SpinefxError, ValueError):
         allowed: str,
         *,
         more: Sequence[FieldProblem] = (),
+        kind: ProblemKind = ProblemKind.RULE,
+        expects: str | None = None,
+        bounds: Bounds | None = None,
+        choices: Sequence[Any] = (),
     ) -> None:
-        self.problems: tuple[FieldProblem, ...] = (FieldProblem(field, value, allowed), *more)
+        first = FieldProblem(field, value, allowed, kind, expects, bounds, tuple(choices))
+        self.problems: tuple[FieldProblem, ...] = (first, *more)
         self.field = field
         self.value = value
         self.allowed = allowed
         super().__init__(str(self.problems[0]))
 
+    @property
+    def kind(self) -> ProblemKind:
+        """What is wrong with the first field."""
+        return self.problems[0].kind
+
     @classmethod
     def from_problems(cls, problems: Sequence[FieldProblem]) -> InputError:
         first, *rest = problems
-        return cls(first.field, first.value, first.allowed, more=rest)
+        return cls(
+            first.field,
+            first.value,
+            first.allowed,
+            more=rest,
+            kind=first.kind,
+            expects=first.expects,
+            bounds=first.bounds,
+            choices=first.choices,
+        )
 
     def __str__(self) -> str:
         text = str(self.problems[0])
@@ -130,11 +217,30 @@ class VersionConflict(SpinefxError):
         self.current = current
 
 
-class NotAuthenticated(SpinefxError):
-    """No valid login, password or token; ``retry_after`` (seconds) while logins are held back."""
+class AuthFailure(StrEnum):
+    """Why a caller is not authenticated."""
 
-    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+    NO_CREDENTIALS = "no-credentials"  # no login, no token, or a malformed one
+    WRONG_CREDENTIALS = "wrong-credentials"  # an unknown e-mail, a wrong password, a bad token
+    THROTTLED = "throttled"  # too many failed logins in a row: wait ``retry_after`` seconds
+    LOCKED = "locked"  # locked after repeated failed logins, for ``retry_after`` seconds
+    SESSION_ENDED = "session-ended"  # the login session expired or was logged out
+    FORM_EXPIRED = "form-expired"  # a form came without the session's CSRF token
+
+
+class NotAuthenticated(SpinefxError):
+    """No valid login, password or token: ``reason`` says which; ``retry_after`` (seconds)
+    while logins are held back."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: AuthFailure = AuthFailure.NO_CREDENTIALS,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
+        self.reason = reason
         self.retry_after = retry_after
 
 

@@ -12,13 +12,14 @@ It lives outside :mod:`spinefx.web` so that a command that needs only the data f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from spinefx.errors import FieldProblem, InputError
+from spinefx.errors import InputError
 from spinefx.validation import problems_from
 
 __all__ = ["Settings", "default_data_dir"]
@@ -49,8 +50,7 @@ class Settings(BaseSettings):
             return cls()
         except ValidationError as exc:
             problems = [
-                FieldProblem(f"SPINEFX_{p.field.upper()}", p.value, p.allowed)
-                for p in problems_from(cls, exc)
+                replace(p, field=f"SPINEFX_{p.field.upper()}") for p in problems_from(cls, exc)
             ]
             raise InputError.from_problems(problems) from exc
 

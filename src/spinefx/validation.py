@@ -7,35 +7,36 @@ allowed range or choices, worded for a person rather than a programmer.
 
 from __future__ import annotations
 
-import enum
+import functools
 import json
 import math
 import re
-import types
-import typing
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-import annotated_types
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import ErrorDetails
 
-from spinefx.errors import MISSING, FieldProblem, InputError
+from spinefx.errors import MISSING, Bounds, FieldProblem, InputError, ProblemKind
 
 __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_JSON_INTEGER_DIGITS",
+    "FieldSpec",
     "JsonProblem",
-    "NumericBounds",
     "allowed_text",
     "decode_json",
+    "describe",
     "load_json_file",
-    "numeric_bounds",
+    "model_spec",
     "parse_input",
     "parse_int_text",
     "parse_number_text",
+    "printable",
+    "problem_kind",
     "problems_from",
 ]
 
@@ -206,27 +207,11 @@ def parse_input(model: type[ModelT], data: Any) -> ModelT:
         raise InputError.from_problems(problems_from(model, exc)) from exc
 
 
-def problems_from(model: type[BaseModel], exc: ValidationError) -> list[FieldProblem]:
-    """One :class:`FieldProblem` per pydantic error, de-duplicated by field."""
-    problems: dict[str, FieldProblem] = {}
-    for error in exc.errors():
-        carried = error.get("ctx", {}).get("error")
-        if isinstance(carried, InputError):  # a model validator raised our own error: keep it
-            for problem in carried.problems:
-                problems.setdefault(problem.field, problem)
-            continue
-        field = _dotted(error["loc"])
-        if field in problems:  # a union field yields one error per branch: report it once
-            continue
-        problems[field] = FieldProblem(field, _given(error), _allowed_for(model, error))
-    return list(problems.values())
-
-
 def load_json_file(path: str | Path, *, stdin: bytes | str | None = None) -> Any:
     """Read a JSON document from ``path`` (``-`` means what was read from standard input).
 
     Any problem (no such file, not UTF-8, not JSON, too deep, a huge integer) is one
-    :class:`InputError` naming ``FILE``.
+    :class:`InputError` naming the field ``file``.
     """
     name = str(path)
     if name == "-":
@@ -235,18 +220,18 @@ def load_json_file(path: str | Path, *, stdin: bytes | str | None = None) -> Any
     else:
         file = Path(name)
         if not file.exists():
-            raise InputError("FILE", name, "an existing JSON file, or - for standard input")
+            raise InputError("file", name, "an existing JSON file, or - for standard input")
         if not file.is_file():
-            raise InputError("FILE", name, "a JSON file, not a directory")
+            raise InputError("file", name, "a JSON file, not a directory")
         try:
             data = file.read_bytes()
         except OSError as exc:
-            raise InputError("FILE", name, f"a readable JSON file ({exc.strerror})") from exc
+            raise InputError("file", name, f"a readable JSON file ({exc.strerror})") from exc
         label = name
     try:
         return decode_json(data)
     except JsonProblem as exc:
-        raise InputError("FILE", label, f"valid JSON ({exc})") from exc
+        raise InputError("file", label, f"valid JSON ({exc})") from exc
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
@@ -259,135 +244,192 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return "".join(parts) or "(input)"
 
 
-def _given(error: ErrorDetails) -> Any:
-    if error["type"] == "missing":
-        return MISSING
-    return error.get("input")
+# --- what a field accepts, read from the model's JSON Schema ----------------------------------
 
 
-def _allowed_for(model: type[BaseModel], error: ErrorDetails) -> str:
-    if error["type"] == "extra_forbidden":
-        parent = _field_at(model, error["loc"][:-1])  # an empty path is the model itself
-        owner = _strip_optional(parent[0]) if parent else None
-        if isinstance(owner, type) and issubclass(owner, BaseModel):
-            return "no such field; known fields: " + ", ".join(owner.model_fields)
-        return "no such field"
-    field_info = _field_at(model, error["loc"])
-    if field_info is not None:
-        annotation, metadata = field_info
-        return allowed_text(annotation, metadata)
-    return error["msg"]
+class _OwnTitles(GenerateJsonSchema):
+    """A JSON Schema whose fields carry a title only where the model gives one (pydantic
+    otherwise makes one up from the name: "Fracture Date")."""
 
-
-def _field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[Any, list[Any]] | None:
-    """Follow ``loc`` through nested models and lists to the annotation of the bad field."""
-    current: Any = model
-    metadata: list[Any] = []
-    for item in loc:
-        current = _strip_optional(current)
-        if isinstance(item, int):
-            args = typing.get_args(current)
-            if not args:
-                return None
-            current, metadata = _unwrap_annotated(args[0])
-            continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(item)
-            if info is None:
-                return None
-            current, metadata = info.annotation, list(info.metadata)
-            continue
-        return None
-    return current, metadata
-
-
-def _unwrap_annotated(tp: Any) -> tuple[Any, list[Any]]:
-    if typing.get_origin(tp) is typing.Annotated:
-        base, *meta = typing.get_args(tp)
-        return base, list(meta)
-    return tp, []
-
-
-def _strip_optional(tp: Any) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return _unwrap_annotated(args[0])[0]
-    return _unwrap_annotated(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
-
-
-def allowed_text(annotation: Any, metadata: list[Any]) -> str:
-    """Describe what a field accepts, e.g. ``an integer from 0 to 10, or null``."""
-    nullable = False
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        nullable = len(args) < len(typing.get_args(annotation))
-        if len(args) == 1:
-            annotation = args[0]
-    annotation, extra_meta = _unwrap_annotated(annotation)
-    metadata = [*metadata, *extra_meta]
-    text = _describe(annotation, metadata)
-    return f"{text}, or null" if nullable else text
-
-
-def _describe(annotation: Any, metadata: list[Any]) -> str:
-    origin = typing.get_origin(annotation)
-    if origin is typing.Literal:
-        return "one of " + ", ".join(json.dumps(v) for v in typing.get_args(annotation))
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return "one of " + ", ".join(json.dumps(m.value) for m in annotation)
-    if origin in (list, tuple, set, frozenset):
-        args = typing.get_args(annotation)
-        inner = allowed_text(args[0], []) if args else "values"
-        size = _bounds(metadata, "min_length", "max_length")
-        return f"a list{size} of {inner}" if size else f"a list of {inner}"
-    if annotation is bool:
-        return "true or false"
-    if annotation is int:
-        return "an integer" + _range(metadata)
-    if annotation is float:
-        return "a number" + _range(metadata)
-    if annotation is str:
-        return "text" + _bounds(metadata, "min_length", "max_length", unit=" characters")
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "an object with the fields " + ", ".join(annotation.model_fields)
-    name = getattr(annotation, "__name__", None)
-    if name == "date":
-        return "a date as YYYY-MM-DD" + _range(metadata)
-    return str(name or annotation)
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
-class NumericBounds:
-    """The numeric limits declared on a field (``Field(ge=..., lt=...)``); ``None`` if open."""
+class FieldSpec:
+    """What one field accepts, as the model's JSON Schema says: the one description that the
+    ``allowed`` wording of errors, the structure of a :class:`~spinefx.errors.FieldProblem`
+    and the web's forms are all made from.
 
-    low: Any = None
-    high: Any = None
-    low_open: bool = False  # ``gt`` rather than ``ge``
-    high_open: bool = False  # ``lt`` rather than ``le``
+    ``expects`` is the sort of value: ``integer``, ``number``, ``text``, ``boolean``, ``date``,
+    ``list`` (``item`` describes its items), ``object`` (``fields``, in the model's order),
+    ``mapping`` (``item`` describes its values) or ``any``. ``bounds`` limit a number or a
+    date; ``length`` a text's characters or a list's items; ``choices`` close the set.
+
+    >>> from typing import Annotated
+    >>> from pydantic import Field
+    >>> spec = describe(Annotated[int | None, Field(ge=18, le=120)])
+    >>> spec.expects, spec.bounds.low, spec.bounds.high, spec.nullable
+    ('integer', 18, 120, True)
+    >>> allowed_text(spec)
+    'an integer from 18 to 120, or null'
+    """
+
+    name: str
+    expects: str
+    nullable: bool = False
+    required: bool = False
+    title: str | None = None
+    description: str = ""
+    choices: tuple[Any, ...] = ()
+    bounds: Bounds | None = None
+    length: Bounds | None = None
+    item: FieldSpec | None = None
+    fields: tuple[FieldSpec, ...] = ()
+
+    def field(self, name: str) -> FieldSpec | None:
+        """The field ``name`` of an object, else ``None``."""
+        return next((f for f in self.fields if f.name == name), None)
+
+    def at(self, loc: Sequence[int | str]) -> FieldSpec | None:
+        """The field at a pydantic error location (``("vertebrae", 0, "ha")``), else None."""
+        spec: FieldSpec | None = self
+        for part in loc:
+            if spec is None:
+                return None
+            if isinstance(part, int):
+                spec = spec.item if spec.expects == "list" else None
+            elif spec.expects == "object":
+                spec = spec.field(part)
+            elif spec.expects == "mapping" and part != "[key]":
+                spec = spec.item
+            else:
+                return None
+        return spec
 
 
-def numeric_bounds(metadata: list[Any]) -> NumericBounds:
-    """Read the ``ge``/``gt``/``le``/``lt`` constraints of a field's metadata."""
-    low: Any = None
-    high: Any = None
-    low_open = high_open = False
-    for item in _flatten(metadata):
-        if isinstance(item, annotated_types.Ge):
-            low, low_open = item.ge, False
-        elif isinstance(item, annotated_types.Gt):
-            low, low_open = item.gt, True
-        elif isinstance(item, annotated_types.Le):
-            high, high_open = item.le, False
-        elif isinstance(item, annotated_types.Lt):
-            high, high_open = item.lt, True
-    return NumericBounds(low, high, low_open, high_open)
+@functools.cache
+def model_spec(model: type[BaseModel]) -> FieldSpec:
+    """Every field of ``model`` (nested models and lists included), from its JSON Schema."""
+    schema = model.model_json_schema(schema_generator=_OwnTitles)
+    return _spec("", schema, schema.get("$defs", {}), required=True)
 
 
-def _range(metadata: list[Any]) -> str:
-    b = numeric_bounds(metadata)
+def describe(annotation: Any, metadata: Sequence[Any] = ()) -> FieldSpec:
+    """What a value of ``annotation`` accepts, with the constraints in ``metadata`` (those of
+    a pydantic ``FieldInfo``) or in ``Annotated``."""
+    if metadata:
+        annotation = Annotated[annotation, *metadata]
+    schema = TypeAdapter(annotation).json_schema(schema_generator=_OwnTitles)
+    return _spec("", schema, schema.get("$defs", {}), required=True)
+
+
+def _resolve(node: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, Any]:
+    while True:
+        if "$ref" in node:
+            node = defs[str(node["$ref"]).rsplit("/", 1)[-1]]
+        elif "allOf" in node and len(node["allOf"]) == 1:
+            node = node["allOf"][0]
+        else:
+            return node
+
+
+def _spec(
+    name: str, node: Mapping[str, Any], defs: Mapping[str, Any], *, required: bool
+) -> FieldSpec:
+    """One field from its JSON Schema ``node``; its title and description are the field's
+    own, never those of the model or enum its ``$ref`` points at."""
+    title = node.get("title") if name else None
+    description = str(node.get("description", "")) if name else ""
+    base = FieldSpec(name, "any", required=required, title=title, description=description)
+    body = _resolve(node, defs)
+    if "anyOf" in body:
+        branches = [b for b in body["anyOf"] if b.get("type") != "null"]
+        base = replace(base, nullable=len(branches) < len(body["anyOf"]))
+        if len(branches) != 1:
+            return base
+        body = _resolve(branches[0], defs)
+    kind = str(body.get("type", ""))
+    if "enum" in body or "const" in body:
+        choices = tuple(body["enum"]) if "enum" in body else (body["const"],)
+        return replace(base, expects=_EXPECTS.get(kind, "any"), choices=choices)
+    if kind == "string" and body.get("format") == "date":
+        return replace(base, expects="date", bounds=_bounds(body, "ge", "gt", "le", "lt"))
+    if kind in ("integer", "number"):
+        limits = ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")
+        return replace(base, expects=kind, bounds=_bounds(body, *limits))
+    if kind == "string":
+        return replace(base, expects="text", length=_bounds(body, "minLength", "", "maxLength", ""))
+    if kind == "array":
+        item = _spec("", body.get("items", {}), defs, required=True)
+        length = _bounds(body, "minItems", "", "maxItems", "")
+        return replace(base, expects="list", length=length, item=item)
+    if kind == "object" and "properties" in body:
+        needed = set(body.get("required", ()))
+        fields = tuple(
+            _spec(key, value, defs, required=key in needed)
+            for key, value in body["properties"].items()
+        )
+        return replace(base, expects="object", fields=fields)
+    if kind == "object":
+        values = body.get("additionalProperties")
+        if not isinstance(values, Mapping):
+            return replace(base, expects="mapping")
+        return replace(base, expects="mapping", item=_spec("", values, defs, required=True))
+    return replace(base, expects=_EXPECTS.get(kind, "any"))
+
+
+_EXPECTS = {"string": "text", "integer": "integer", "number": "number", "boolean": "boolean"}
+
+
+def _bounds(
+    body: Mapping[str, Any], low: str, low_open: str, high: str, high_open: str
+) -> Bounds | None:
+    found = Bounds(
+        body.get(low, body.get(low_open)),
+        body.get(high, body.get(high_open)),
+        low not in body and low_open in body,
+        high not in body and high_open in body,
+    )
+    return None if found.low is None and found.high is None else found
+
+
+def allowed_text(spec: FieldSpec) -> str:
+    """Describe what a field accepts, e.g. ``an integer from 0 to 10, or null``."""
+    text = _describe(spec)
+    return f"{text}, or null" if spec.nullable else text
+
+
+def _describe(spec: FieldSpec) -> str:
+    if spec.choices:
+        return "one of " + ", ".join(json.dumps(v) for v in spec.choices)
+    if spec.expects == "list":
+        inner = allowed_text(spec.item) if spec.item is not None else "values"
+        size = _size(spec.length, " items")
+        return f"a list{size} of {inner}"
+    if spec.expects == "boolean":
+        return "true or false"
+    if spec.expects == "integer":
+        return "an integer" + _range(spec.bounds)
+    if spec.expects == "number":
+        return "a number" + _range(spec.bounds)
+    if spec.expects == "text":
+        return "text" + _size(spec.length, " characters")
+    if spec.expects == "object":
+        return "an object with the fields " + ", ".join(f.name for f in spec.fields)
+    if spec.expects == "date":
+        return "a date as YYYY-MM-DD" + _range(spec.bounds)
+    if spec.expects == "mapping":
+        if spec.item is None or spec.item.expects == "any":
+            return "an object"
+        return f"an object whose values are {allowed_text(spec.item)}"
+    return "a value"
+
+
+def _range(bounds: Bounds | None) -> str:
+    if bounds is None:
+        return ""
+    b = bounds
     if b.low is not None and b.high is not None and not b.low_open and not b.high_open:
         return f" from {b.low} to {b.high}"
     parts = []
@@ -398,16 +440,8 @@ def _range(metadata: list[Any]) -> str:
     return (" " + " and ".join(parts)) if parts else ""
 
 
-def _bounds(metadata: list[Any], low_name: str, high_name: str, unit: str = " items") -> str:
-    low = high = None
-    for item in _flatten(metadata):
-        if isinstance(item, annotated_types.MinLen):
-            low = item.min_length
-        elif isinstance(item, annotated_types.MaxLen):
-            high = item.max_length
-        else:
-            low = getattr(item, low_name, low)
-            high = getattr(item, high_name, high)
+def _size(length: Bounds | None, unit: str) -> str:
+    low, high = (length.low, length.high) if length is not None else (None, None)
     if low is not None and high is not None:
         return f" of {low} to {high}{unit}"
     if low is not None:
@@ -417,13 +451,61 @@ def _bounds(metadata: list[Any], low_name: str, high_name: str, unit: str = " it
     return ""
 
 
-def _flatten(metadata: list[Any]) -> list[Any]:
-    flat: list[Any] = []
-    for item in metadata:
-        if isinstance(item, annotated_types.Interval):
-            flat.extend(iter(item))
-        elif hasattr(item, "metadata") and isinstance(item.metadata, list):
-            flat.extend(item.metadata)
-        else:
-            flat.append(item)
-    return flat
+# --- pydantic's errors as FieldProblems ---------------------------------------------------------
+
+_KINDS: dict[str, ProblemKind] = {
+    "missing": ProblemKind.MISSING,
+    "extra_forbidden": ProblemKind.UNKNOWN_FIELD,
+    "greater_than": ProblemKind.RANGE,
+    "greater_than_equal": ProblemKind.RANGE,
+    "less_than": ProblemKind.RANGE,
+    "less_than_equal": ProblemKind.RANGE,
+    "too_short": ProblemKind.LENGTH,
+    "too_long": ProblemKind.LENGTH,
+    "string_too_short": ProblemKind.LENGTH,
+    "string_too_long": ProblemKind.LENGTH,
+    "literal_error": ProblemKind.CHOICE,
+    "enum": ProblemKind.CHOICE,
+    "string_pattern_mismatch": ProblemKind.FORMAT,
+    "value_error": ProblemKind.RULE,
+    "assertion_error": ProblemKind.RULE,
+}
+
+
+def problem_kind(error_type: str) -> ProblemKind:
+    """What a pydantic error type (``greater_than``, ``missing``...) says is wrong."""
+    return _KINDS.get(error_type, ProblemKind.TYPE)
+
+
+def problems_from(model: type[BaseModel], exc: ValidationError) -> list[FieldProblem]:
+    """One :class:`FieldProblem` per pydantic error, de-duplicated by field."""
+    root = model_spec(model)
+    problems: dict[str, FieldProblem] = {}
+    for error in exc.errors():
+        carried = error.get("ctx", {}).get("error")
+        if isinstance(carried, InputError):  # a model validator raised our own error: keep it
+            for problem in carried.problems:
+                problems.setdefault(problem.field, problem)
+            continue
+        field = _dotted(error["loc"])
+        if field in problems:  # a union field yields one error per branch: report it once
+            continue
+        problems[field] = _problem(root, field, error)
+    return list(problems.values())
+
+
+def _problem(root: FieldSpec, field: str, error: ErrorDetails) -> FieldProblem:
+    kind = problem_kind(error["type"])
+    given = MISSING if error["type"] == "missing" else error.get("input")
+    if error["type"] == "extra_forbidden":
+        owner = root.at(error["loc"][:-1])  # an empty path is the model itself
+        allowed = "no such field"
+        if owner is not None and owner.expects == "object":
+            allowed += "; known fields: " + ", ".join(f.name for f in owner.fields)
+        return FieldProblem(field, given, allowed, kind)
+    spec = root.at(error["loc"])
+    if spec is None:
+        return FieldProblem(field, given, error["msg"], kind)
+    return FieldProblem(
+        field, given, allowed_text(spec), kind, spec.expects, spec.bounds, spec.choices
+    )

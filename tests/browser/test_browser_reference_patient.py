@@ -1,7 +1,8 @@
 """The reference patient's own path through the site, on a phone (390 px) and a desktop (1280 px).
 
-She answers the self-check as on day 4 (spinefx.clinical.pathway.REFERENCE_SCREENING) with her
-ZIP code; the result opens with what to do; its link finds specialists near her; she opens one.
+She answers the self-check at home on day 1, before the emergency room on day 2
+(spinefx.clinical.pathway.REFERENCE_SCREENING), with her ZIP code; the result opens with what to
+do (see a doctor today); its link finds specialists near her; she opens one.
 Then the fracture liaison coordinator logs in to the registry, finds her on the worklist and
 opens her case: the L2 fracture, the saved tool results, the kyphoplasty, her scores, the events.
 """
@@ -30,6 +31,8 @@ def her_answers() -> dict[str, str | float]:
             answers.update({f"{name}.{flag}": "yes" if on else "no" for flag, on in value.items()})
         elif value is None:
             answers[name] = "unknown"
+        elif isinstance(value, bool):
+            answers[name] = "yes" if value else "no"
         else:
             answers[name] = value  # type: ignore[assignment]
     return {**answers, "zip": HER_ZIP}
@@ -56,7 +59,8 @@ def test_her_path_from_the_self_check_to_a_specialist(
     page.locator("form button[type=submit], form input[type=submit]").first.click()
     result = page.locator("#result")
     result.wait_for()
-    assert result.get_attribute("data-outcome") == "possible-vcf"
+    assert result.get_attribute("data-outcome") == "see-doctor"
+    assert page.locator("#outcome-title").inner_text() == "See a doctor today."
 
     # The result opens with what to do: the action and its steps on the first screen, the
     # reasons after them.

@@ -85,6 +85,64 @@ CASES = [
         "present",
         ["L1"],
     ),
+    # edges of the second review's rules (issue 20, item 5): what they must not catch
+    (
+        "unlikely to be pathologic",
+        "Compression fracture of L1, unlikely to be pathologic.",
+        "present",
+        ["L1"],
+    ),
+    (
+        "unlikely to represent",
+        "The endplate irregularity is unlikely to represent a compression fracture.",
+        "absent",
+        [],
+    ),
+    (
+        "not seen on this study",
+        "A compression fracture is not seen on today's examination.",
+        "absent",
+        [],
+    ),
+    ("scapular body", "Acute fracture of the right scapular body.", "absent", []),
+    (
+        "rib and transverse process",
+        "Fractures of the left 7th rib and T7 transverse process.",
+        "absent",
+        [],
+    ),
+    (
+        "ribs and listed transverse processes",
+        "Acute fractures of the right 9th and 10th ribs and L1 and L2 transverse processes.",
+        "absent",
+        [],
+    ),
+    ("rib at a level, no list", "Fracture of the right 8th rib at the T8 level.", "absent", []),
+    ("question in the indication", "Reason for exam: compression fracture?", "absent", []),
+    (
+        "history beside a question",
+        "Indication: back pain, history of osteoporosis, evaluate for compression fracture.",
+        "absent",
+        [],
+    ),
+    (
+        "clinical history: known",
+        "Clinical history: known L2 compression fracture, increasing pain.",
+        "present",
+        ["L2"],
+    ),
+    (
+        "no longer evidence",
+        "There is no longer evidence of a compression fracture.",
+        "absent",
+        [],
+    ),
+    (
+        "rib fractures and a degenerative spine",
+        "Healed left rib fractures and degenerative change of the thoracic spine.",
+        "absent",
+        [],
+    ),
     # de-identification placeholders in the middle of a phrase
     ("XXXX in phrase", "Mild compression XXXX of the T11 vertebral body.", "present", ["T11"]),
     ("XXXX between words", "There is a wedge XXXX deformity of T8.", "present", ["T8"]),
@@ -133,6 +191,12 @@ def test_treated_is_set_by_cement_and_not_by_a_negated_kyphoplasty(finder):
     assert finder.find("Mild compression deformity of L1, no prior kyphoplasty.").treated is False
 
 
+def test_a_recommended_kyphoplasty_is_not_a_treatment_but_a_done_one_beside_it_is(finder):
+    assert finder.find("Candidate for kyphoplasty at L1.").treated is False
+    done = finder.find("Status post L1 kyphoplasty; T12 vertebroplasty is recommended.")
+    assert done.treated is True
+
+
 @pytest.mark.parametrize(
     ("text", "acuity"),
     [
@@ -142,6 +206,12 @@ def test_treated_is_set_by_cement_and_not_by_a_negated_kyphoplasty(finder):
         ("Compression fracture of L2, acute versus chronic.", "indeterminate"),
         ("Compression deformity of T9.", None),
         ("No acute fracture, chronic compression deformity of T11.", "chronic"),
+        ("Compared with the prior study, there is a new compression fracture of L1.", "acute"),
+        ("Compression fracture of T12, present on the prior study.", "chronic"),
+        ("Compression fracture of T12, not present on the 2022 examination.", "acute"),
+        ("Compression fracture of T12, not previously seen.", "acute"),
+        ("Compression fracture of T12 with no interval change.", "chronic"),
+        ("Compression fracture of T12 in a patient with known metastatic disease.", None),
     ],
 )
 def test_acuity(finder, text, acuity):

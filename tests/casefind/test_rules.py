@@ -25,9 +25,7 @@ def test_target_rule_example_gives_its_label(finder, rule):
 def test_target_rule_matches_its_own_example(finder, rule):
     """The example is found by this very rule, not by a neighbour."""
     doc = finder.nlp(rule["metadata"]["example"])
-    assert any(ent._.literal == rule["literal"] for ent in doc.ents), [
-        (e.text, e._.literal) for e in doc.ents
-    ]
+    assert any(ent.id_ == rule["literal"] for ent in doc.ents), [(e.text, e.id_) for e in doc.ents]
 
 
 @pytest.mark.parametrize("rule", TABLES.context, ids=_id)
@@ -39,8 +37,7 @@ def test_context_rule_example_gives_its_status(finder, rule):
     assert expect in statuses, (example, statuses)
     if rule["direction"] not in ("PSEUDO", "TERMINATE"):
         doc = finder.nlp(example)
-        finder.context(doc)
-        used = {m.rule.literal for ent in doc.ents for m in ent._.modifiers}
+        used = {m.rule.literal for found in finder.context(doc).values() for m in found}
         assert rule["literal"] in used, (example, used)
 
 
@@ -109,6 +106,44 @@ def test_an_unknown_category_is_refused(monkeypatch):
     load_tables.cache_clear()
     try:
         with pytest.raises(DataError, match="category must be one of"):
+            load_tables()
+    finally:
+        load_tables.cache_clear()
+
+
+def test_an_acuity_pattern_that_is_not_a_regular_expression_is_refused(monkeypatch):
+    real = rules._read
+
+    def fake(name):
+        data = real(name)
+        if name == "attributes.json":
+            data = json.loads(json.dumps(data))
+            data["acuity_patterns"]["acute"].append("new (since")
+        return data
+
+    monkeypatch.setattr(rules, "_read", fake)
+    load_tables.cache_clear()
+    try:
+        with pytest.raises(DataError, match=r"acuity_patterns.acute: 'new \(since' is not"):
+            load_tables()
+    finally:
+        load_tables.cache_clear()
+
+
+def test_a_context_rule_with_an_unknown_direction_is_refused(monkeypatch):
+    real = rules._read
+
+    def fake(name):
+        data = real(name)
+        if name == "context.json":
+            data = json.loads(json.dumps(data))
+            data["context_rules"][0]["direction"] = "SIDEWAYS"
+        return data
+
+    monkeypatch.setattr(rules, "_read", fake)
+    load_tables.cache_clear()
+    try:
+        with pytest.raises(DataError, match=r"context_rules\[0\]: .*direction must be one of"):
             load_tables()
     finally:
         load_tables.cache_clear()

@@ -53,6 +53,8 @@ REFERENCE: dict[str, Any] = {
     "kyphosis": True,
     "rdq": 19,
     "malignant": False,
+    "osteoporosis_documented": True,
+    "traumatic": False,
     "absolute_contraindications": [],
     "relative_contraindications": [],
 }
@@ -108,9 +110,9 @@ def test_output_is_exactly_the_documented_object() -> None:
     assert data["relative_contraindications"] == [
         {"id": "coagulopathy", "text": RELATIVE_CONTRAINDICATIONS["coagulopathy"]}
     ]
-    assert list(data["codes"]) == ["cpt", "icd10cm", "notes"]
+    assert list(data["codes"]) == ["cpt", "icd10cm", "notes", "criteria"]
     assert set(data["codes"]["cpt"][0]) == {"code", "description", "level"}
-    assert set(data["codes"]["icd10cm"][0]) == {"code", "description"}
+    assert set(data["codes"]["icd10cm"][0]) == {"code", "description", "applies_if"}
     assert data["documentation"] == list(DOCUMENTATION_REQUIRED)
 
 
@@ -288,21 +290,22 @@ def test_worsening_pain_alone_is_an_indication() -> None:
 
 MALIGNANT_NOT_APPLICABLE = {
     "not-chronic",
-    "pain-threshold",
     "pain-worsening",
     "height-loss-over-25",
     "kyphosis",
     "rdq-over-17",
     "two-of-height-kyphosis-rdq",
 }
-# A myeloma lesion: old, mild pain score, no height loss: none of that matters on this path.
+# A myeloma lesion: old, no height loss: none of that matters on this path; its pain (6 of 10
+# at home despite medical therapy) does: the malignant indication needs intractable pain.
 MALIGNANT: dict[str, Any] = {
     "levels": ["T8"],
     "imaging_confirmed": True,
     "conservative_care_failed": True,
     "malignant": True,
     "fracture_age_weeks": 80,
-    "pain_nrs": 3,
+    "pain_nrs": 6,
+    "hospitalized": False,
     "height_loss_pct": 5,
     "kyphosis": False,
     "rdq": 4,
@@ -323,7 +326,16 @@ def test_the_malignant_path_lists_the_osteoporotic_criteria_as_not_applicable() 
     ("changes", "outcome"),
     [
         ({}, "meets-criteria"),
-        ({"fracture_age_weeks": None, "pain_nrs": None, "rdq": None}, "meets-criteria"),
+        ({"fracture_age_weeks": None, "rdq": None}, "meets-criteria"),
+        # intractable pain: the LCD's threshold, 5 at home, 8 in hospital (issue 20: 2 of 10 met)
+        ({"pain_nrs": 2}, "does-not-meet"),
+        ({"pain_nrs": 4.9}, "does-not-meet"),
+        ({"pain_nrs": 5}, "meets-criteria"),
+        ({"pain_nrs": 7.9, "hospitalized": True}, "does-not-meet"),
+        ({"pain_nrs": 8, "hospitalized": True}, "meets-criteria"),
+        ({"pain_nrs": 6, "hospitalized": None}, "incomplete"),
+        ({"pain_nrs": 8, "hospitalized": None}, "meets-criteria"),
+        ({"pain_nrs": None}, "incomplete"),
         ({"imaging_confirmed": False}, "does-not-meet"),
         ({"imaging_confirmed": None}, "incomplete"),
         ({"conservative_care_failed": False}, "does-not-meet"),  # pain responds to therapy
@@ -456,16 +468,16 @@ def test_levels_outside_t1_l5_get_a_note_instead_of_a_code() -> None:
 @pytest.mark.parametrize(
     ("malignant", "code", "note_word"),
     [
-        (False, "M80.08XA", "M80.88XA"),
-        (None, "M80.08XA", "not stated"),
-        (True, "M84.58XA", "C79.51"),
+        (False, ["M80.08XA"], "M80.88XA"),
+        (None, ["M84.58XA", "M80.08XA"], "not stated"),
+        (True, ["M84.58XA"], "C79.51"),
     ],
 )
 def test_diagnosis_code_follows_malignancy(
-    malignant: bool | None, code: str, note_word: str
+    malignant: bool | None, code: list[str], note_word: str
 ) -> None:
     codes = run(malignant=malignant).codes
-    assert [line.code for line in codes.icd10cm] == [code]
+    assert [line.code for line in codes.icd10cm] == code
     assert any(note_word in note for note in codes.notes)
 
 
@@ -556,12 +568,11 @@ def test_outcome_agrees_with_the_criteria(
         statuses = {status(result, cid) for cid in ids}
         return "not-met" if "not-met" in statuses else "unknown" if "unknown" in statuses else "met"
 
-    malignant_path = path(common | {"malignant"})
+    malignant_path = path(common | {"malignant", "pain-threshold"})
     if malignant is True:
         expected = malignant_path
-        assert {status(result, cid) for cid in osteoporotic - common - {"indication"}} == {
-            "not-applicable"
-        }
+        not_applicable = osteoporotic - common - {"indication", "pain-threshold"}
+        assert {status(result, cid) for cid in not_applicable} == {"not-applicable"}
     else:
         either = {malignant_path, path(osteoporotic)}
         expected = "met" if "met" in either else "unknown" if "unknown" in either else "not-met"

@@ -19,10 +19,12 @@ from spinefx.clinical.followup import (
     DENOSUMAB_NEVER_STOP,
     FLS_ITEMS,
     TREATMENT_DURATIONS,
+    WOMEN_REFER_UNDER_AGE,
     FollowupInput,
     FollowupPlan,
     plan,
 )
+from spinefx.clinical.pathway import REFERENCE_FOLLOWUP
 from spinefx.errors import InputError
 from spinefx.validation import parse_input
 
@@ -38,17 +40,9 @@ CRITERIA = [
     "grade-3-fracture",
 ]
 
-# The reference patient at the endocrinology visit, six weeks after the fracture.
-REFERENCE: dict[str, Any] = {
-    "sex": "female",
-    "age": 58,
-    "fracture_date": "2026-11-02",
-    "as_of": "2026-12-14",
-    "vertebral_fractures": 1,
-    "max_grade": 2,
-    "egfr": 90,
-    "on_osteoporosis_treatment": False,
-}
+# The reference patient at the endocrinology visit, six weeks after the fracture: the demo's
+# inputs (spinefx.clinical.pathway), postmenopausal, one grade 2 fracture.
+REFERENCE: dict[str, Any] = dict(REFERENCE_FOLLOWUP)
 # Every criterion answered and not met: seen 13 months after the fracture. One change then
 # decides the tier.
 HIGH: dict[str, Any] = {
@@ -65,7 +59,10 @@ REQUIRED_ONLY: dict[str, Any] = {"sex": "female", "age": 58, "fracture_date": "2
 
 
 def run(base: dict[str, Any] = REFERENCE, **changes: Any) -> FollowupPlan:
-    return plan(parse_input(FollowupInput, {**base, **changes}))
+    data = {**base, **changes}
+    if data["sex"] == "male" and "menopausal" not in changes:
+        data["menopausal"] = None  # the question is for women only
+    return plan(parse_input(FollowupInput, data))
 
 
 def status(result: FollowupPlan, criterion_id: str) -> str:
@@ -77,7 +74,12 @@ def test_reference_patient_seen_within_a_year_is_very_high_risk() -> None:
     assert result.risk == "very-high"
     assert status(result, "recent-fracture") == "met"
     assert result.as_of == date(2026, 12, 14)
-    assert "anabolic agent first" in result.medication.first_line
+    # one grade 2 fracture, recent: AACE's very-high-risk options, not the Endocrine Society's
+    # "severe or multiple vertebral fractures"
+    first_line = result.medication.first_line
+    assert first_line.startswith("AACE 2020, very high risk (a fracture within the past 12 months)")
+    assert "severe or multiple" not in first_line
+    assert "zoledronic acid" in first_line  # the bisphosphonate of her story is an option
     assert result.medication.guideline.startswith("AACE/ACE 2020")
     assert result.calcium_mg_per_day == 1200
     assert result.vitamin_d_iu_per_day == "800-1000"
@@ -124,8 +126,8 @@ def test_no_criterion_met_is_high_risk_with_aace_high_risk_options() -> None:
     assert medication.first_line.startswith("AACE 2020, high risk")
     for drug in ("alendronate", "risedronate", "zoledronic acid", "denosumab"):
         assert any(o.startswith(drug) for o in medication.options)
-    assert "ibandronate" in medication.options[-1]
-    assert "raloxifene" in medication.options[-1]
+    assert medication.options[-2].startswith("ibandronate")
+    assert medication.options[-1].startswith("raloxifene")
 
 
 # --- The AACE 2020 criteria at their edges ---------------------------------------------------
@@ -202,7 +204,7 @@ def test_romosozumab_only_for_a_postmenopausal_woman_with_its_warning() -> None:
     assert "romosozumab" in post.first_line
     assert any("heart attack or stroke" in n for n in post.notes)
     unknown = run(menopausal=None).medication
-    assert not any("romosozumab" in o for o in unknown.options)
+    assert unknown.options == ()  # not the postmenopausal list at all
     assert any("Menopausal status not given" in n for n in unknown.notes)
     for other in (run(menopausal=False), run(sex="male", age=70)):
         assert not any("romosozumab" in o for o in other.medication.options)
@@ -220,6 +222,7 @@ def test_a_premenopausal_woman_is_referred_and_checked_for_secondary_causes() ->
     assert "premenopausal" in medication.guideline
     assert "specialist" in medication.first_line
     assert "secondary causes" in medication.first_line
+    assert "pregnancy" in medication.first_line
     assert medication.options == ()
 
 
@@ -227,7 +230,9 @@ def test_a_premenopausal_woman_is_referred_and_checked_for_secondary_causes() ->
 def test_men_follow_the_mens_guideline_with_secondary_causes(age: int, referred: bool) -> None:
     medication = run(sex="male", age=age).medication
     assert medication.guideline == "Endocrine Society 2012 guideline on osteoporosis in men"
-    assert medication.first_line.startswith("Teriparatide first")  # seen within a year
+    assert medication.first_line.startswith("Very high risk")  # seen within a year
+    assert "teriparatide or abaloparatide first" in medication.first_line
+    assert any(o.startswith("abaloparatide") for o in medication.options)  # FDA, December 2022
     assert any("secondary causes" in n for n in medication.notes)
     assert any("refer to a specialist" in n for n in medication.notes) is referred
     high = run(HIGH, sex="male", age=age, menopausal=None).medication
@@ -264,10 +269,12 @@ def test_kidney_function_at_35_and_30(
     for base in (REFERENCE, HIGH):
         medication = run(base, egfr=egfr).medication
         options = " ".join(medication.options)
+        # raloxifene is not a bisphosphonate: it stays whenever it was offered (high risk)
+        assert ("raloxifene" in options) is (base is HIGH)
         notes = " ".join(medication.notes)
         assert ("alendronate" in options or "zoledronic" in options) is bisphosphonates
         assert bool(medication.avoid) is not bisphosphonates
-        assert ("boxed warning" in notes) is boxed_warning
+        assert ("FDA boxed warning (2024)" in notes) is boxed_warning
         assert ("CKD mineral and bone disorder" in notes) is boxed_warning
         assert ("denosumab" in options) is not boxed_warning
         if not bisphosphonates:
@@ -518,3 +525,144 @@ def test_the_documented_example_is_what_the_rule_returns() -> None:
     result = plan(parse_input(FollowupInput, json.loads(example_in)))
     assert result.model_dump(mode="json") == json.loads(example_out)
     assert result.risk == "very-high"
+
+
+# --- Issue 20: malignancy, denosumab stopped, women under 50 or status unknown ------------------
+
+PTH = ("teriparatide", "abaloparatide")
+
+
+def offered(result: FollowupPlan, drug: str) -> bool:
+    return any(o.startswith(drug) for o in result.medication.options) or (
+        drug in result.medication.first_line.lower()
+        and "rule out" not in result.medication.first_line
+        and "not a switch" not in result.medication.first_line
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "pth_offered"),
+    [
+        ({"malignancy": True}, False),
+        ({"malignancy": False}, True),
+        ({"malignancy": None}, True),
+        ({"malignancy": True, "sex": "male", "age": 70, "menopausal": None}, False),
+        ({"malignancy": False, "sex": "male", "age": 70, "menopausal": None}, True),
+    ],
+)
+def test_malignancy_never_offers_teriparatide_or_abaloparatide_and_says_why(
+    changes: dict[str, Any], pth_offered: bool
+) -> None:
+    result = run(**changes)
+    for drug in PTH:
+        assert any(o.startswith(drug) for o in result.medication.options) is pth_offered
+    if not pth_offered:
+        avoid = " ".join(result.medication.avoid)
+        assert "teriparatide and abaloparatide" in avoid and "US labels" in avoid
+        assert "oncology team" in result.medication.first_line
+        assert "osteosarcoma" in result.medication.first_line
+        assert sources.PTH_ANALOGUE_LABELS in result.sources
+    elif changes["malignancy"] is None:
+        assert any("bone metastases, myeloma" in n for n in result.medication.notes)
+
+
+def test_the_malignant_field_name_of_candidacy_is_refused_here_naming_it() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_input(FollowupInput, {**REFERENCE, "malignant": True})
+    assert caught.value.field == "malignant"
+
+
+@pytest.mark.parametrize("sex", ["female", "male"])
+def test_fractures_after_denosumab_stopped_restart_it_never_switch_to_an_anabolic(
+    sex: str,
+) -> None:
+    changes = {"sex": sex, "age": 70, "menopausal": True if sex == "female" else None}
+    result = run(**changes, denosumab_stopped=True)
+    medication = result.medication
+    assert medication.first_line.startswith("Denosumab stopped or more than 7 months late")
+    assert "restart denosumab" in medication.first_line
+    assert [o.split(" (")[0] for o in medication.options] == ["denosumab", "zoledronic acid"]
+    for drug in (*PTH, "romosozumab"):
+        assert not any(o.startswith(drug) for o in medication.options)
+    assert any("DATA-Switch" in a for a in medication.avoid)
+    assert sources.ECTS_DENOSUMAB_2017 in result.sources
+    assert sources.DATA_SWITCH_2015 in result.sources
+    not_stopped = run(**changes, denosumab_stopped=False).medication
+    assert any(o.startswith("teriparatide") for o in not_stopped.options)
+
+
+def test_denosumab_stopped_with_low_kidney_function_keeps_denosumab_only() -> None:
+    medication = run(age=70, menopausal=True, denosumab_stopped=True, egfr=32).medication
+    assert [o.split(" (")[0] for o in medication.options] == ["denosumab"]
+    assert any(n.startswith("Denosumab stopped") for n in medication.notes)
+
+
+@pytest.mark.parametrize(
+    ("age", "menopausal", "aace_list"),
+    [
+        (32, None, False),  # issue 20: a 32-year-old got denosumab and zoledronic acid
+        (32, False, False),
+        (WOMEN_REFER_UNDER_AGE - 1, True, False),  # menopause before 50: specialist first
+        (WOMEN_REFER_UNDER_AGE - 1, None, False),
+        (WOMEN_REFER_UNDER_AGE, True, True),
+        (WOMEN_REFER_UNDER_AGE, None, False),
+        (WOMEN_REFER_UNDER_AGE, False, False),
+        (70, None, False),
+        (70, True, True),
+    ],
+)
+def test_a_woman_under_50_or_of_unknown_menopausal_status_gets_a_referral_not_the_aace_list(
+    age: int, menopausal: bool | None, aace_list: bool
+) -> None:
+    medication = run(age=age, menopausal=menopausal).medication
+    assert (medication.options != ()) is aace_list
+    assert medication.guideline.startswith("AACE/ACE 2020") is aace_list
+    if not aace_list:
+        assert "bone specialist" in medication.first_line
+        assert "secondary causes" in medication.first_line
+        assert "pregnancy" in medication.first_line
+        for drug in ("denosumab", "zoledronic", "alendronate", *PTH):
+            assert drug not in medication.first_line.lower()
+
+
+@pytest.mark.parametrize(
+    ("egfr", "removed", "kept"),
+    [
+        (
+            34.9,
+            ("alendronate", "risedronate", "ibandronate", "zoledronic"),
+            ("raloxifene", "denosumab"),
+        ),
+        (35, (), ("alendronate", "ibandronate", "raloxifene", "zoledronic", "denosumab")),
+        (29.9, ("alendronate", "ibandronate", "zoledronic", "denosumab"), ("raloxifene",)),
+    ],
+)
+def test_low_kidney_function_removes_the_bisphosphonates_only_raloxifene_stays(
+    egfr: float, removed: tuple[str, ...], kept: tuple[str, ...]
+) -> None:
+    options = run(HIGH, egfr=egfr).medication.options
+    for drug in removed:
+        assert not any(o.startswith(drug) for o in options), drug
+    for drug in kept:
+        assert any(o.startswith(drug) for o in options), drug
+
+
+@pytest.mark.parametrize(
+    ("changes", "endocrine_society_sentence"),
+    [
+        ({}, False),  # the reference patient: one grade 2 fracture
+        ({"max_grade": 3}, True),
+        ({"vertebral_fractures": 2}, True),
+    ],
+)
+def test_the_anabolic_first_sentence_only_for_severe_or_multiple_fractures(
+    changes: dict[str, Any], endocrine_society_sentence: bool
+) -> None:
+    first_line = run(**changes).medication.first_line
+    assert ("severe or multiple vertebral fractures" in first_line) is endocrine_society_sentence
+
+
+def test_the_demo_inputs_are_the_documented_example() -> None:
+    doc = Path(__file__).parents[2] / "docs" / "rules" / "followup.md"
+    example_input = re.findall(r"```json\n(.*?)\n```", doc.read_text(), re.S)[0]
+    assert json.loads(example_input) == REFERENCE_FOLLOWUP

@@ -13,22 +13,35 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spinefx.clinical.morphometry import (
+    EXPECTED_HP_MM,
     GENANT_GRADE_LABELS,
+    NORMATIVE_SOURCE,
+    NOT_ASSESSED_REASON,
     GradingInput,
     GradingResult,
     VertebraGrade,
     grade,
     grade_from_loss_pct,
+    headline,
+    intact_levels,
 )
 from spinefx.clinical.spine import SDI_LEVELS, Level
 from spinefx.errors import InputError
 from spinefx.validation import parse_input
 
-NORMAL = {"ha": 28.0, "hm": 28.0, "hp": 28.0}
-
 
 def v(level: str, ha: float, hm: float, hp: float) -> dict[str, Any]:
     return {"level": level, "ha": ha, "hm": hm, "hp": hp}
+
+
+def box(level: str, hp: float) -> dict[str, Any]:
+    """A vertebra with three equal heights (no wedge, no biconcavity)."""
+    return v(level, hp, hp, hp)
+
+
+def normal(level: str, scale: float = 1.0) -> dict[str, Any]:
+    """An intact vertebra of the normative size for its level, times ``scale``."""
+    return box(level, EXPECTED_HP_MM[Level(level)] * scale)
 
 
 def run(*vertebrae: dict[str, Any]) -> GradingResult:
@@ -37,6 +50,10 @@ def run(*vertebrae: dict[str, Any]) -> GradingResult:
 
 def at(result: GradingResult, level: str) -> VertebraGrade:
     return next(g for g in result.vertebrae if g.level == level)
+
+
+def levels(items: tuple[Level, ...]) -> tuple[str, ...]:
+    return tuple(level.value for level in items)
 
 
 # --- Grade edges ------------------------------------------------------------------------------
@@ -69,6 +86,12 @@ def test_grade_from_loss_pct_rejects_non_finite_values(pct: float) -> None:
         grade_from_loss_pct(pct)
 
 
+def between_normal_neighbours(ha: float, hm: float, hp: float) -> GradingResult:
+    """L2 between an L1 and an L3 whose posterior heights are exactly what L2's predicts."""
+    scale = hp / EXPECTED_HP_MM[Level.L2]
+    return run(normal("L1", scale), v("L2", ha, hm, hp), normal("L3", scale))
+
+
 @pytest.mark.parametrize(
     ("ha", "hp", "expected"),
     [
@@ -84,8 +107,8 @@ def test_grade_from_loss_pct_rejects_non_finite_values(pct: float) -> None:
     ],
 )
 def test_grade_edges_from_real_heights(ha: float, hp: float, expected: int) -> None:
-    result = run(v("L2", ha, hp, hp))
-    assert at(result, "L2").grade == expected
+    g = at(between_normal_neighbours(ha, hp, hp), "L2")
+    assert (g.grade, g.crush_assessed, g.losses.crush) == (expected, True, 0.0)
 
 
 @pytest.mark.parametrize("pct", [20, 25, 40])
@@ -94,8 +117,9 @@ def test_exact_edges_land_right_for_every_posterior_height_in_tenths(pct: int) -
     for tenths in range(50, 801):
         hp = Decimal(tenths) / 10
         ha = hp * (100 - pct) / 100
-        result = run(v("L2", float(ha), float(hp), float(hp)))
-        assert at(result, "L2").grade == expected, (float(ha), float(hp))
+        g = at(run(v("L2", float(ha), float(hp), float(hp))), "L2")
+        # alone, L2's crush is not assessed; the wedge grade stands (a lower bound)
+        assert g.grade == expected, (float(ha), float(hp))
 
 
 def test_labels_name_every_grade() -> None:
@@ -106,125 +130,197 @@ def test_labels_name_every_grade() -> None:
 
 
 @pytest.mark.parametrize(
-    ("vertebrae", "expected_type"),
+    ("l2", "expected_type"),
     [
-        ([v("L2", 18.0, 26.0, 27.0)], "wedge"),
-        ([v("L2", 26.0, 18.0, 27.0)], "biconcave"),
-        ([v("L1", **NORMAL), v("L2", 20.0, 20.0, 20.0), v("L3", **NORMAL)], "crush"),
-        ([v("L2", 20.0, 20.0, 27.0)], "wedge"),  # wedge and biconcave tie: wedge
-        # 25 % biconcave ties 25 % crush (hp 21 against 28): biconcave
-        ([v("L1", **NORMAL), v("L2", 21.0, 15.75, 21.0)], "biconcave"),
-        ([v("L1", **NORMAL), v("L2", 15.75, 21.0, 21.0)], "wedge"),  # wedge ties crush: wedge
-        ([v("L2", 27.0, 27.0, 27.0)], None),  # grade 0 has no type
+        (v("L2", 18.0, 26.0, 27.0), "wedge"),
+        (v("L2", 26.0, 18.0, 27.0), "biconcave"),
+        (box("L2", 20.1), "crush"),  # 25 % below the 26.8 mm its neighbours predict
+        (v("L2", 20.0, 20.0, 27.0), "wedge"),  # wedge and biconcave tie: wedge
+        (v("L2", 20.1, 15.075, 20.1), "biconcave"),  # 25 % biconcave ties 25 % crush
+        (v("L2", 15.075, 20.1, 20.1), "wedge"),  # wedge ties crush: wedge
+        (box("L2", 26.8), None),  # grade 0 has no type
     ],
 )
 def test_type_is_the_largest_loss_with_ties_to_wedge_then_biconcave(
-    vertebrae: list[dict[str, Any]], expected_type: str | None
+    l2: dict[str, Any], expected_type: str | None
 ) -> None:
-    assert at(run(*vertebrae), "L2").type == expected_type
+    assert at(run(normal("L1"), l2, normal("L3")), "L2").type == expected_type
 
 
 def test_reference_l2_between_normal_neighbours() -> None:
-    result = run(v("L1", **NORMAL), v("L2", 18.0, 21.0, 27.0), v("L3", **NORMAL))
+    result = run(normal("L1"), v("L2", 18.0, 21.0, 27.0), normal("L3"))
     l2 = at(result, "L2")
     assert (l2.grade, l2.type, l2.height_loss_pct) == (2, "wedge", 33.3)
-    assert l2.losses.model_dump() == {"wedge": 33.3, "biconcave": 22.2, "crush": 3.6}
+    assert l2.losses.model_dump() == {"wedge": 33.3, "biconcave": 22.2, "crush": 0.0}
 
 
-def test_crush_uses_the_mean_of_two_neighbours() -> None:
-    result = run(v("L1", 30.0, 30.0, 30.0), v("L2", 20.0, 20.0, 20.0), v("L3", 26.0, 26.0, 26.0))
-    # hp_ref = (30 + 26) / 2 = 28, so the crush loss is 1 - 20/28 = 28.6 %
+# --- The crush reference: intact neighbours, carried by the normative table -------------------
+
+
+def test_the_normative_table_covers_every_level_and_grows_by_about_half_from_t4_to_l4() -> None:
+    assert set(EXPECTED_HP_MM) == set(Level)
+    growth = EXPECTED_HP_MM[Level.L4] / EXPECTED_HP_MM[Level.T4]
+    assert 1.4 <= growth <= 1.6
+    heights = [EXPECTED_HP_MM[level] for level in Level if level.position <= Level.L3.position]
+    assert heights == sorted(heights)  # never falls from T1 to L3
+    assert "provisional" in NORMATIVE_SOURCE
+
+
+def test_crush_carries_each_neighbour_to_the_level_and_averages_the_sides() -> None:
+    # L1 30 and L3 26 predict 30 x 26.8/26.3 = 30.57 and 26 x 26.8/27.0 = 25.81 for L2: 28.19
+    result = run(box("L1", 30.0), box("L2", 20.0), box("L3", 26.0))
     l2 = at(result, "L2")
-    assert (l2.losses.crush, l2.grade, l2.type) == (28.6, 2, "crush")
-    assert l2.crush_reference == (Level.L1, Level.L3)
+    assert (l2.losses.crush, l2.grade, l2.type) == (29.1, 2, "crush")
+    assert levels(l2.crush_reference) == ("L1", "L3")
 
 
-def test_crush_uses_the_one_usable_neighbour_measured() -> None:
-    result = run(v("L2", 20.0, 20.0, 20.0), v("L3", 30.0, 30.0, 30.0))
-    assert at(result, "L2").losses.crush == pytest.approx(33.3)
-    # L3's only neighbour is collapsed: it is no reference, so L3's crush is not assessed
-    l3 = at(result, "L3")
-    assert (l3.losses.crush, l3.crush_assessed, l3.crush_reference) == (None, False, ())
+def test_an_end_of_segment_crush_is_judged_from_the_intact_levels_on_one_side() -> None:
+    result = run(normal("T12"), normal("L1"), box("L2", 16.0))
+    l2 = at(result, "L2")
+    assert levels(l2.crush_reference) == ("L1",)
+    assert (l2.grade, l2.type, l2.losses.crush) == (3, "crush", 40.3)
 
 
-def test_a_level_two_away_is_a_reference_when_the_one_between_was_not_measured() -> None:
-    result = run(v("L1", **NORMAL), v("L3", 10.0, 10.0, 10.0))  # L2 missing
-    l3 = at(result, "L3")
-    assert (l3.crush_reference, l3.losses.crush, l3.grade) == ((Level.L1,), 64.3, 3)
-    # L3 is collapsed, so it is no reference for L1: L1 is not assessed
-    assert at(result, "L1").losses.crush is None
+def test_issue_20_t11_crushed_beside_a_biconcave_t10_is_grade_3() -> None:
+    # T10 is biconcave (its middle height 33 % down) but its posterior wall stands: a reference
+    result = run(v("T10", 28.4, 19.2, 28.6), v("T11", 12.3, 12.0, 12.7))
+    t11 = at(result, "T11")
+    assert (t11.grade, t11.type, levels(t11.crush_reference)) == (3, "crush", ("T10",))
+    t10 = at(result, "T10")  # nothing intact to judge T10's own posterior height against
+    assert (t10.grade, t10.type, t10.crush_assessed) == (2, "biconcave", False)
+    assert "lower bound" in t10.not_assessed
+    assert result.sdi == 5
 
 
-def test_nothing_measured_within_two_levels_means_no_crush_assessment() -> None:
-    result = run(v("L1", **NORMAL), v("L4", 10.0, 10.0, 10.0))
-    for level in ("L1", "L4"):
-        assert at(result, level).losses.crush is None
-        assert at(result, level).crush_assessed is False
-    assert at(result, "L4").grade == 0
+def test_a_crush_between_a_wedge_and_a_biconcave_neighbour_is_found() -> None:
+    # T7 wedge, T8 crushed 30 %, T9 biconcave: both neighbours keep their posterior height
+    t7 = v("T7", 14.0, 19.0, 19.0)
+    t8 = box("T8", 19.7 * 0.7)
+    t9 = v("T9", 20.5, 14.0, 20.5)
+    result = run(t7, t8, t9)
+    assert (at(result, "T8").grade, at(result, "T8").type) == (2, "crush")
+    assert at(result, "T8").losses.crush == pytest.approx(30.0, abs=0.2)
+    assert levels(at(result, "T8").crush_reference) == ("T7", "T9")
+    assert (at(result, "T7").type, at(result, "T9").type) == ("wedge", "biconcave")
 
 
-TWO_CRUSHED = [("T12", 28.0), ("L1", 18.0), ("L2", 18.0), ("L3", 28.0)]
-
-
-def test_two_adjacent_crushed_levels_do_not_hide_each_other() -> None:
-    result = run(*(v(level, h, h, h) for level, h in TWO_CRUSHED))
-    for level in ("L1", "L2"):
+def test_issue_20_a_run_of_five_crushed_levels_is_found_between_intact_ones() -> None:
+    run_levels = ("T11", "T12", "L1", "L2", "L3")
+    result = run(box("T10", 25.0), *(box(lv, 17.0) for lv in run_levels), box("L4", 28.0))
+    for level in run_levels:
         g = at(result, level)
-        # 1 - 18/28 = 35.7 %: grade 2, not the grade 1 a collapsed neighbour would give
-        assert (g.grade, g.type, g.losses.crush) == (2, "crush", 35.7)
-        assert g.crush_reference == (Level.T12, Level.L3)
-    for level in ("T12", "L3"):  # every neighbour within reach is collapsed
-        g = at(result, level)
-        assert (g.grade, g.crush_assessed, g.losses.crush) == (0, False, None)
+        assert g.grade is not None and g.grade >= 2, (level, g.grade)
+        assert levels(g.crush_reference) == ("T10", "L4")
+    assert [at(result, lv).grade for lv in run_levels] == [2, 2, 3, 3, 3]
+    assert (at(result, "T10").grade, at(result, "L4").grade) == (0, 0)
+    assert intact_levels(
+        parse_input(
+            GradingInput,
+            {
+                "vertebrae": [
+                    box("T10", 25.0),
+                    *(box(lv, 17.0) for lv in run_levels),
+                    box("L4", 28.0),
+                ]
+            },
+        ).vertebrae
+    ) == {Level.T10, Level.L4}
 
 
 @pytest.mark.parametrize(
-    ("heights", "expected"),
+    ("l2_hp", "expected_grade", "l2_is_intact"),
     [
-        # (level, hp) with ha = hm = hp; L2 is judged
-        ([("L1", 28.0), ("L2", 22.4), ("L3", 28.0)], (1, ("L1", "L3"))),  # 20 %: collapsed
-        ([("L1", 28.0), ("L2", 22.41), ("L3", 28.0)], (0, ("L1", "L3"))),
-        # a neighbour 20 % down is collapsed, so L2 reaches past it to T12
-        ([("T12", 28.0), ("L1", 22.4), ("L2", 18.0), ("L3", 28.0)], (2, ("T12", "L3"))),
-        # a neighbour just under 20 % down is still a reference
-        ([("T12", 28.0), ("L1", 22.41), ("L2", 18.0), ("L3", 28.0)], (2, ("L1", "L3"))),
-        # a wedged neighbour (its own ratio a deformity) is no reference either
-        ([("T12", 28.0), ("L1", 20.0), ("L2", 18.0), ("L3", 28.0)], (2, ("T12", "L3"))),
-        # three levels away is out of reach
-        ([("T11", 28.0), ("T12", 18.0), ("L1", 18.0), ("L2", 18.0)], (0, ())),
+        # L2 against normal L1 and L3 (normative size): the 20 % crush edge
+        (26.8 * 0.8, 1, False),
+        (26.8 * 0.8 + 0.01, 0, True),
+        (26.8 * 0.75, 2, False),
+        (26.8 * 0.6, 2, False),
+        (26.8 * 0.6 - 0.01, 3, False),
     ],
 )
-def test_the_crush_reference_at_its_edges(
-    heights: list[tuple[str, float]], expected: tuple[int, tuple[str, ...]]
+def test_the_crush_edges_and_who_stays_a_reference(
+    l2_hp: float, expected_grade: int, l2_is_intact: bool
 ) -> None:
-    vertebrae = [v(level, hp, hp, hp) for level, hp in heights]
-    if heights[1][0] == "L1" and heights[1][1] == 20.0:
-        vertebrae[1] = v("L1", 20.0 * 0.7, 28.0, 28.0)  # L1 wedged 30 %, posterior intact
-    g = at(run(*vertebrae), "L2")
-    assert (g.grade, tuple(lv.value for lv in g.crush_reference)) == expected
+    vertebrae = [normal("L1"), box("L2", l2_hp), normal("L3")]
+    result = run(*vertebrae)
+    assert at(result, "L2").grade == expected_grade
+    intact = intact_levels(parse_input(GradingInput, {"vertebrae": vertebrae}).vertebrae)
+    assert (Level.L2 in intact) is l2_is_intact
+    # L1's nearest intact level below is L2 when L2 is intact, else L3: never a crushed L2
+    expected_refs = ("L2",) if l2_is_intact else ("L3",)
+    assert levels(at(result, "L1").crush_reference) == expected_refs
 
 
-def test_a_lone_flattened_l2_is_not_assessed_rather_than_normal() -> None:
-    g = at(run(v("L2", 18.0, 18.0, 18.0)), "L2")
-    assert (g.grade, g.crush_assessed, g.losses.crush) == (0, False, None)
+def test_two_adjacent_crushed_levels_do_not_hide_each_other() -> None:
+    result = run(normal("T12"), normal("L1", 0.65), normal("L2", 0.65), normal("L3"))
+    for level in ("L1", "L2"):
+        g = at(result, level)
+        assert (g.grade, g.type, g.losses.crush) == (2, "crush", 35.0)
+        assert levels(g.crush_reference) == ("T12", "L3")
+    for level in ("T12", "L3"):  # each judged against the other, past the crushed pair
+        g = at(result, level)
+        assert (g.grade, g.crush_assessed, g.losses.crush) == (0, True, 0.0)
+
+
+def test_a_lone_level_without_deformity_has_no_grade_never_0() -> None:
+    result = run(box("L2", 18.0))
+    g = at(result, "L2")
+    assert (g.grade, g.type, g.crush_assessed, g.losses.crush) == (None, None, False, None)
+    assert "not graded" in g.not_assessed
+    assert result.ungraded_levels == (Level.L2,)
+    assert result.sdi is None and "L2" in result.sdi_reason
+
+
+def test_a_lone_wedged_level_keeps_its_wedge_grade_as_a_lower_bound() -> None:
+    g = at(run(v("L2", 18.0, 26.0, 27.0)), "L2")
+    assert (g.grade, g.type, g.crush_assessed) == (2, "wedge", False)
+    assert "lower bound" in g.not_assessed
 
 
 def test_t12_and_l1_are_neighbours() -> None:
-    result = run(v("T12", 20.0, 20.0, 20.0), v("L1", 25.0, 25.0, 25.0))
+    result = run(normal("T12", 0.8), normal("L1"))
     assert at(result, "T12").losses.crush == 20.0
-    assert at(result, "T12").type == "crush"
+    assert (at(result, "T12").grade, at(result, "T12").type) == (1, "crush")
 
 
 def test_negative_losses_count_as_zero() -> None:
-    result = run(v("L1", 26.0, 26.0, 26.0), v("L2", 30.0, 32.0, 28.0))
+    result = run(normal("L1", 0.95), v("L2", 30.0, 32.0, 28.0))
     l2 = at(result, "L2")
     assert l2.losses.model_dump() == {"wedge": 0.0, "biconcave": 0.0, "crush": 0.0}
     assert (l2.grade, l2.type, l2.height_loss_pct) == (0, None, 0.0)
 
 
 def test_vertebrae_come_back_in_spine_order() -> None:
-    result = run(v("L3", **NORMAL), v("T12", **NORMAL), v("L1", **NORMAL))
+    result = run(normal("L3"), normal("T12"), normal("L1"))
     assert [g.level for g in result.vertebrae] == [Level.T12, Level.L1, Level.L3]
+
+
+def test_each_vertebra_lists_its_three_criteria_with_their_sources() -> None:
+    result = run(normal("L1"), v("L2", 18.0, 26.0, 27.0))
+    by_id = {c.id: c for c in at(result, "L2").criteria}
+    assert {k: c.status.value for k, c in by_id.items()} == {
+        "wedge-loss-20": "met",
+        "biconcave-loss-20": "not-met",
+        "crush-loss-20": "not-met",
+    }
+    assert "Genant" in by_id["wedge-loss-20"].source
+    assert "posterior vertebral height" in by_id["crush-loss-20"].source
+    lone = {c.id: c.status.value for c in at(run(box("L2", 20.0)), "L2").criteria}
+    assert lone["crush-loss-20"] == "unknown"
+
+
+# --- Headline -----------------------------------------------------------------------------------
+
+
+def test_headline_never_says_no_fracture_while_a_level_is_not_graded() -> None:
+    text = headline(run(box("L2", 27.0)))
+    assert "No fracture" not in text and "L2" in text and "not ruled out" in text
+    assert headline(run(normal("L1"), normal("L2"))) == (
+        "No fracture graded: every level is grade 0."
+    )
+    assert headline(run(normal("L1"), v("L2", 18.0, 21.0, 27.0), normal("L3"))) == (
+        "Vertebral fracture graded: L2 grade 2 (moderate wedge)."
+    )
 
 
 # --- SDI -------------------------------------------------------------------------------------
@@ -232,11 +328,29 @@ def test_vertebrae_come_back_in_spine_order() -> None:
 
 def test_sdi_sums_grades_over_t4_to_l4_only() -> None:
     severe = {"ha": 10.0, "hm": 28.0, "hp": 28.0}  # 64 % wedge: grade 3
-    levels = ["T1", "T3", "T4", "T12", "L4", "L5"]
-    result = run(*(v(level, **severe) for level in levels))
+    names = ["T1", "T3", "T4", "T12", "L4", "L5"]
+    result = run(*(v(level, **severe) for level in names))
     assert all(g.grade == 3 for g in result.vertebrae)
     assert result.sdi == 9  # T4, T12, L4
-    assert [str(lv) for lv in result.sdi_levels] == ["T4", "T12", "L4"]
+    assert levels(result.sdi_levels) == ("T4", "T12", "L4")
+
+
+def test_sdi_is_null_with_the_reason_while_a_t4_to_l4_level_has_no_grade() -> None:
+    # T4 (no deformity, nothing intact to compare it with beside a crushed T5) has no grade
+    result = run(normal("T4"), normal("T5", 0.5))
+    assert at(result, "T5").grade == 3
+    assert at(result, "T4").grade is None
+    assert result.sdi is None
+    assert result.sdi_reason.startswith("T4 not graded (crush not assessed")
+
+
+def test_an_ungraded_level_outside_t4_to_l4_leaves_the_sdi_alone() -> None:
+    result = run(normal("L4"), normal("L5", 0.5))
+    assert at(result, "L4").grade is None  # no intact vertebra beside it: L5 is crushed
+    assert result.sdi is None  # L4 is an SDI level
+    result = run(normal("T2"), normal("T3", 0.5), normal("T4", 0.5))
+    assert at(result, "T2").grade is None  # T2 is outside T4-L4
+    assert (result.sdi, result.ungraded_levels) == (3, (Level.T2,))
 
 
 def test_no_sdi_level_measured_gives_zero_and_an_empty_list() -> None:
@@ -251,6 +365,8 @@ def test_sdi_levels_are_the_thirteen_from_t4_to_l4() -> None:
 
 def test_json_output_has_exactly_the_documented_shape() -> None:
     data = run(v("L2", 18.0, 21.0, 27.0)).model_dump(mode="json")
+    criteria = data["vertebrae"][0].pop("criteria")
+    assert [c["id"] for c in criteria] == ["wedge-loss-20", "biconcave-loss-20", "crush-loss-20"]
     assert data == {
         "vertebrae": [
             {
@@ -262,10 +378,13 @@ def test_json_output_has_exactly_the_documented_shape() -> None:
                 "crush_assessed": False,
                 "crush_reference": [],
                 "graded_from": "heights",
+                "not_assessed": NOT_ASSESSED_REASON + "; grade 2 is a lower bound",
             }
         ],
         "sdi": 2,
         "sdi_levels": ["L2"],
+        "sdi_reason": None,
+        "ungraded_levels": [],
         "entered_levels": [],
     }
 
@@ -304,7 +423,8 @@ def test_c5_error_lists_the_allowed_levels() -> None:
 
 
 def test_a_height_of_exactly_80_is_allowed() -> None:
-    assert run(v("L2", 80, 80, 80)).vertebrae[0].grade == 0
+    result = run(v("L1", 80, 80, 80), v("L2", 80, 80, 80))
+    assert [g.grade for g in result.vertebrae] == [0, 0]
 
 
 @pytest.mark.parametrize(
@@ -318,7 +438,7 @@ def test_at_least_one_vertebra(data: dict[str, Any]) -> None:
 
 def test_a_duplicate_level_error_names_vertebrae_and_says_why() -> None:
     with pytest.raises(InputError) as info:
-        parse_input(GradingInput, {"vertebrae": [v("L2", **NORMAL), v("L2", **NORMAL)]})
+        parse_input(GradingInput, {"vertebrae": [normal("L2"), normal("L2")]})
     assert info.value.field == "vertebrae"
     assert info.value.value == "L2"
     assert info.value.allowed == "each level at most once"
@@ -337,9 +457,26 @@ def test_grade_never_falls_as_the_anterior_or_middle_height_shrinks(
 
     def grade_with(height: float) -> int:
         heights = {"ha": hp, "hm": hp, which: height}
-        return run(v("L2", heights["ha"], heights["hm"], hp)).vertebrae[0].grade
+        graded = run(v("L2", heights["ha"], heights["hm"], hp)).vertebrae[0].grade
+        return -1 if graded is None else graded  # not graded: below every grade
 
     assert grade_with(shorter) >= grade_with(taller)
+
+
+spine_heights = st.lists(st.floats(min_value=5.0, max_value=40.0), min_size=2, max_size=13)
+
+
+@given(hps=spine_heights)
+def test_a_level_is_ungraded_only_when_nothing_intact_judges_it(hps: list[float]) -> None:
+    vertebrae = [box(level.value, hp) for level, hp in zip(SDI_LEVELS, hps, strict=False)]
+    result = run(*vertebrae)
+    intact = intact_levels(parse_input(GradingInput, {"vertebrae": vertebrae}).vertebrae)
+    for g in result.vertebrae:
+        assert g.grade is not None or (g.crush_reference == () and g.not_assessed)
+        assert set(g.crush_reference) <= intact - {g.level}
+        assert g.grade != 0 or g.crush_assessed  # never a 0 that was not judged
+    # the tallest level for its size is always a reference: at most it goes unjudged
+    assert len(result.ungraded_levels) <= 1
 
 
 def test_the_documented_example_matches_the_code() -> None:
@@ -369,7 +506,7 @@ def test_an_entered_percentage_is_graded_by_the_same_edges(pct: float, expected:
 @pytest.mark.parametrize("pct", [20, 25, 40])  # JSON integers, exactly on each edge
 def test_an_entered_integer_on_an_edge_lands_like_a_measured_one(pct: int) -> None:
     hp = 25.0
-    measured = run(v("L1", hp * (100 - pct) / 100, hp, hp))
+    measured = run(v("L1", hp * (100 - pct) / 100, hp, hp))  # crush not assessed: lower bound
     typed = entered({"level": "L1", "height_loss_pct": pct})
     assert at(typed, "L1").grade == at(measured, "L1").grade == grade_from_loss_pct(pct)
 
@@ -386,7 +523,7 @@ def test_an_entered_type_is_kept_only_for_a_fracture() -> None:
 def test_measured_and_entered_levels_come_back_in_spine_order_and_both_count_in_the_sdi() -> None:
     result = entered(
         {"level": "L2", "height_loss_pct": 30},
-        vertebrae=(v("L1", **NORMAL), v("L3", **NORMAL)),
+        vertebrae=(normal("L1"), normal("L3")),
     )
     assert [g.level.value for g in result.vertebrae] == ["L1", "L2", "L3"]
     assert [g.graded_from for g in result.vertebrae] == ["heights", "entered-pct", "heights"]
@@ -398,7 +535,7 @@ def test_an_entered_level_is_never_a_crush_reference() -> None:
     # L2 entered between a measured L1 and L3: each reaches past it to the other
     result = entered(
         {"level": "L2", "height_loss_pct": 5},
-        vertebrae=(v("L1", 27.0, 27.0, 27.0), v("L3", **NORMAL)),
+        vertebrae=(normal("L1"), normal("L3")),
     )
     assert at(result, "L1").crush_reference == (Level.L3,)
     assert at(result, "L3").crush_reference == (Level.L1,)
@@ -426,7 +563,7 @@ def test_a_level_measured_and_entered_is_refused_naming_entered() -> None:
     with pytest.raises(InputError) as info:
         parse_input(
             GradingInput,
-            {"vertebrae": [v("L2", **NORMAL)], "entered": [{"level": "L2", "height_loss_pct": 30}]},
+            {"vertebrae": [normal("L2")], "entered": [{"level": "L2", "height_loss_pct": 30}]},
         )
     assert (info.value.field, info.value.value) == ("entered", "L2")
     assert info.value.allowed == "each level at most once"

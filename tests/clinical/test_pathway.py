@@ -8,8 +8,12 @@ from spinefx.clinical.pathway import REFERENCE_FRACTURE_DATE, reference_patient_
 def test_reference_patient_walks_from_self_check_to_secondary_prevention():
     path = reference_patient_pathway()
 
-    assert path.screening.outcome == "possible-vcf"
+    # day 1, before the emergency room on day 2: not yet "more than 3 days", but over 50 with a
+    # low fall and 9/10 pain: see a doctor today
+    assert path.screening.outcome == "see-doctor"
+    assert path.screening.action == "See a doctor today."
     assert len(path.screening.unanswered_red_flags) == 0
+    assert path.screening.to_answer == ()
 
     l2 = next(v for v in path.grading.vertebrae if v.level == "L2")
     assert (l2.grade, l2.type) == (2, "wedge")
@@ -24,7 +28,11 @@ def test_reference_patient_walks_from_self_check_to_secondary_prevention():
     recent = next(c for c in path.followup.risk_reasons if c.id == "recent-fracture")
     assert recent.status == "met"
     assert path.followup.calcium_mg_per_day == 1200
-    assert "anabolic agent first" in path.followup.medication.first_line
+    # one grade 2 fracture, recent: AACE's very-high-risk options, zoledronic acid among them
+    first_line = path.followup.medication.first_line
+    assert "a fracture within the past 12 months" in first_line
+    assert "severe or multiple" not in first_line
+    assert any(o.startswith("zoledronic acid") for o in path.followup.medication.options)
     assert not any(item.overdue for item in path.followup.fls_checklist)
 
 

@@ -15,6 +15,7 @@ from spinefx.clinical import sources
 from spinefx.clinical.screening import (
     EMERGENCY_FLAGS,
     QUESTION_TEXT,
+    TODAY_FROM_NRS,
     URGENT_FLAGS,
     Outcome,
     RedFlags,
@@ -28,7 +29,9 @@ from spinefx.validation import parse_input
 ALL_FLAGS = (*EMERGENCY_FLAGS, *URGENT_FLAGS)
 NO_FLAGS = dict.fromkeys(ALL_FLAGS, False)
 
-# The reference patient: 58, sudden sharp pain NRS 9 on day 4, osteoporosis not known.
+# A 58-year-old with sudden sharp pain NRS 9 on day 4, osteoporosis not known, no steroid
+# tablets, and (unlike the reference patient's fall) no minor-trauma start, so the pain terms
+# are tested alone.
 REFERENCE: dict[str, Any] = {
     "age": 58,
     "onset": "sudden",
@@ -36,6 +39,8 @@ REFERENCE: dict[str, Any] = {
     "pain_quality": "sharp",
     "pain_days": 4,
     "osteoporosis": None,
+    "minor_trauma": False,
+    "steroids": False,
     "red_flags": NO_FLAGS,
 }
 
@@ -109,9 +114,12 @@ def test_each_rule_term_at_its_edge(
         (80, False, None, 4, "met", "see-doctor"),
         (80, False, 9, None, "met", "see-doctor"),
         (80, False, None, None, "unknown", "incomplete"),
-        # a false first term makes the concern false whatever the pain
-        (40, False, None, None, "not-met", "not-indicated"),
-        (40, False, 10, 30, "not-met", "not-indicated"),
+        # a false first term makes the risk-factor branch false; the other branches need the
+        # pain known
+        (40, False, None, None, "unknown", "incomplete"),
+        (40, False, 3, 3, "not-met", "not-indicated"),
+        (40, False, 10, 14, "not-met", "not-indicated"),
+        (40, False, 10, 14.01, "met", "see-doctor"),
     ],
 )
 def test_the_concern_at_each_edge_of_its_terms(
@@ -148,7 +156,7 @@ def test_sudden_sharp_9_of_10_pain_on_day_2_should_see_a_doctor() -> None:
 
 
 def test_not_indicated_says_what_was_looked_for_and_that_it_cannot_rule_out_a_fracture() -> None:
-    result = run(age=40, osteoporosis=False)
+    result = run(age=40, osteoporosis=False, pain_nrs=5, pain_days=2)
     assert result.outcome is Outcome.NOT_INDICATED
     first, anyway = result.next_steps[:2]
     assert "looked for" in first
@@ -163,10 +171,13 @@ def test_incomplete_with_a_true_concern_says_to_see_a_doctor_anyway() -> None:
     result = run(onset=None)
     assert result.outcome is Outcome.INCOMPLETE
     assert status(result, "concern") == "met"
-    assert any("reason enough to see a doctor" in step for step in result.next_steps)
-    assert not any(
-        "reason enough" in step for step in run(onset=None, age=40, osteoporosis=False).next_steps
+    assert any("Whatever the other answers" in step for step in result.next_steps)
+    assert result.action == "See a doctor today."  # 9 of 10
+    assert run(onset=None, pain_nrs=7).action == (
+        "See a doctor within the next few days, and answer the remaining questions."
     )
+    calm = run(onset=None, age=40, osteoporosis=False, pain_nrs=5, pain_days=2)
+    assert not any("Whatever the other answers" in step for step in calm.next_steps)
 
 
 def test_a_false_term_decides_the_rule_but_not_indicated_needs_the_concern_known_false() -> None:
@@ -174,7 +185,17 @@ def test_a_false_term_decides_the_rule_but_not_indicated_needs_the_concern_known
     assert status(result, "severe-pain") == "unknown"
     assert status(result, "concern") == "unknown"
     assert result.outcome is Outcome.INCOMPLETE
-    young = screen(ScreeningInput(onset="gradual", age=40, osteoporosis=False))
+    young = screen(
+        ScreeningInput(
+            onset="gradual",
+            age=40,
+            osteoporosis=False,
+            steroids=False,
+            pain_nrs=5,
+            pain_days=2,
+            red_flags=RedFlags(**NO_FLAGS),
+        )
+    )
     assert young.outcome is Outcome.NOT_INDICATED
 
 
@@ -238,7 +259,7 @@ def test_every_outcome_has_next_steps_that_never_diagnose(outcome: Outcome) -> N
         Outcome.URGENT: {"red_flags": {"fever": True}},
         Outcome.POSSIBLE_VCF: {},
         Outcome.SEE_DOCTOR: {"pain_nrs": 2},
-        Outcome.NOT_INDICATED: {"age": 40, "osteoporosis": False},
+        Outcome.NOT_INDICATED: {"age": 40, "osteoporosis": False, "pain_nrs": 5},
         Outcome.INCOMPLETE: {"pain_nrs": None},
     }
     result = run(**inputs[outcome])
@@ -255,15 +276,27 @@ def test_criteria_cite_the_seed_rule_and_the_red_flag_guidelines() -> None:
         if c.id.startswith("red-flag:"):
             assert sources.RED_FLAGS_AHCPR in c.source
             assert sources.RED_FLAGS_NHS_WALES in c.source
-        elif c.id == "concern":
+        elif c.id in ("concern", "minor-trauma", "steroids", "risk-factor", "concern-risk-factor"):
             assert c.source == sources.SCREENING_CONCERN
+        elif c.id in ("age-under-20", "concern-under-20"):
+            assert sources.RED_FLAGS_AHCPR in c.source
+        elif c.id in ("severe-pain-over-14-days", "pain-over-42-days"):
+            assert c.source == sources.SCREENING_PERSISTENT_PAIN
         else:
             assert c.source == sources.SEED_SCREENING_RULE
 
 
 def test_json_output_has_exactly_the_documented_shape() -> None:
     data = run().model_dump(mode="json")
-    assert list(data) == ["outcome", "criteria", "unanswered_red_flags", "next_steps"]
+    assert list(data) == [
+        "outcome",
+        "action",
+        "headline",
+        "criteria",
+        "unanswered_red_flags",
+        "to_answer",
+        "next_steps",
+    ]
     assert data["outcome"] == "possible-vcf"
     assert [c["id"] for c in data["criteria"]] == [
         "sudden-onset",
@@ -273,6 +306,14 @@ def test_json_output_has_exactly_the_documented_shape() -> None:
         "age-over-50",
         "osteoporosis",
         "age-over-50-or-osteoporosis",
+        "minor-trauma",
+        "steroids",
+        "risk-factor",
+        "concern-risk-factor",
+        "age-under-20",
+        "concern-under-20",
+        "severe-pain-over-14-days",
+        "pain-over-42-days",
         "concern",
         *(f"red-flag:{name}" for name in ALL_FLAGS),
     ]
@@ -378,6 +419,8 @@ any_input = st.builds(
     pain_quality=st.sampled_from([None, "sharp", "dull", "aching", "burning"]),
     pain_days=st.one_of(st.none(), st.floats(0, 1000)),
     osteoporosis=answers,
+    minor_trauma=answers,
+    steroids=answers,
     red_flags=st.one_of(st.none(), st.fixed_dictionaries({n: answers for n in ALL_FLAGS})),
 )
 
@@ -397,6 +440,31 @@ def test_a_true_urgent_flag_without_emergency_flags_gives_urgent(
         flags[name] = None if flags.get(name) is None else False
     data["red_flags"] = flags
     assert screen(parse_input(ScreeningInput, data)).outcome is Outcome.URGENT
+
+
+@given(any_input)
+def test_not_indicated_needs_every_red_flag_answered_no(data: dict[str, Any]) -> None:
+    result = screen(parse_input(ScreeningInput, data))
+    if result.outcome is Outcome.NOT_INDICATED:
+        assert result.unanswered_red_flags == ()
+        assert all(status(result, f"red-flag:{n}") == "not-met" for n in ALL_FLAGS)
+        assert result.to_answer == ()
+
+
+@given(any_input)
+def test_to_answer_lists_only_unanswered_questions_and_is_empty_for_an_emergency(
+    data: dict[str, Any],
+) -> None:
+    result = screen(parse_input(ScreeningInput, data))
+    if result.outcome is Outcome.EMERGENCY:
+        assert result.to_answer == ()
+    for name in result.to_answer:
+        if name.startswith("red_flags."):
+            assert name.removeprefix("red_flags.") in result.unanswered_red_flags
+        else:
+            assert data[name] is None
+    if result.outcome is Outcome.INCOMPLETE:
+        assert result.to_answer  # always something to answer
 
 
 @given(any_input)
@@ -432,3 +500,152 @@ def test_the_documented_example_matches_the_code() -> None:
     example_input, example_output = re.findall(r"```json\n(.*?)\n```", page.read_text(), re.S)
     result = screen(parse_input(ScreeningInput, json.loads(example_input)))
     assert result.model_dump(mode="json") == json.loads(example_output)
+
+
+# --- Issue 20: the safety net's four branches, minor trauma, steroids, "today" ----------------
+
+ANSWERED_NO = {"minor_trauma": False, "steroids": False, "red_flags": NO_FLAGS}
+
+
+def answer(**fields: Any) -> ScreeningResult:
+    return screen(parse_input(ScreeningInput, fields))
+
+
+def test_issue_20_a_30_year_old_with_10_of_10_pain_for_60_days_sees_a_doctor_today() -> None:
+    result = answer(age=30, osteoporosis=False, pain_nrs=10, pain_days=60)
+    assert result.outcome is Outcome.SEE_DOCTOR
+    assert result.action == "See a doctor today."
+    assert status(result, "pain-over-42-days") == "met"
+    assert status(result, "severe-pain-over-14-days") == "met"
+    assert any("today" in step for step in result.next_steps)
+    assert result.unanswered_red_flags == ALL_FLAGS  # and says they are unanswered
+    assert "not answered" in result.next_steps[-1]
+
+
+def test_issue_20_a_45_year_old_with_unanswered_questions_is_never_not_indicated() -> None:
+    result = answer(age=45, osteoporosis=False, pain_nrs=9, pain_days=4)
+    assert result.outcome is Outcome.INCOMPLETE
+    assert "week or two" not in " ".join(result.next_steps)
+    assert result.to_answer[0] == "steroids"  # the only non-flag answer that could change it
+    assert "red_flags.fever" in result.to_answer
+    answered = answer(age=45, osteoporosis=False, pain_nrs=9, pain_days=4, **ANSWERED_NO)
+    assert answered.outcome is Outcome.NOT_INDICATED
+    steroids = answer(
+        age=45, osteoporosis=False, pain_nrs=9, pain_days=4, **{**ANSWERED_NO, "steroids": True}
+    )
+    assert (steroids.outcome, steroids.action) == (Outcome.SEE_DOCTOR, "See a doctor today.")
+
+
+@pytest.mark.parametrize(
+    ("fields", "branch"),
+    [
+        ({"age": 19, "pain_nrs": 10, "pain_days": 14}, "concern-under-20"),
+        ({"age": 40, "pain_nrs": 10, "pain_days": 60}, "pain-over-42-days"),
+        (
+            {"age": 85, "osteoporosis": True, "pain_nrs": 4, "minor_trauma": True},
+            "concern-risk-factor",
+        ),
+    ],
+)
+def test_issue_20_the_cases_that_were_not_indicated_see_a_doctor(
+    fields: dict[str, Any], branch: str
+) -> None:
+    base = {"onset": "gradual", "pain_quality": "aching", "osteoporosis": False, "pain_days": 1}
+    result = answer(**{**base, **ANSWERED_NO, **fields})
+    assert result.outcome is Outcome.SEE_DOCTOR
+    assert status(result, branch) == "met"
+
+
+@pytest.mark.parametrize(
+    ("age", "osteoporosis", "steroids", "pain_nrs", "pain_days", "minor_trauma", "outcome"),
+    [
+        # the risk-factor branch: age, osteoporosis or steroids; with severe, lasting or trauma
+        (51, False, False, 3, 1, True, "see-doctor"),
+        (50, False, False, 3, 1, True, "not-indicated"),
+        (50, True, False, 3, 1, True, "see-doctor"),
+        (50, False, True, 3, 1, True, "see-doctor"),
+        (50, False, None, 3, 1, True, "incomplete"),
+        (51, False, False, 3, 1, False, "not-indicated"),
+        (51, False, False, 3, 1, None, "incomplete"),
+        (51, False, False, 7, 1, False, "see-doctor"),
+        (51, False, False, 3, 3.01, False, "see-doctor"),
+        # the under-20 branch (AHCPR red-flag age): 19 and 20 at the edges of NRS and days
+        (19, False, False, 7, 1, False, "see-doctor"),
+        (19, False, False, 6, 1, False, "not-indicated"),
+        (19, False, False, 3, 3.01, False, "see-doctor"),
+        (19, False, False, 3, 3, False, "not-indicated"),
+        (20, False, False, 9, 3, False, "not-indicated"),
+        (20, False, False, 6, 3.01, False, "not-indicated"),
+        # severe pain for more than 14 days, at any age
+        (35, False, False, 7, 14.01, False, "see-doctor"),
+        (35, False, False, 7, 14, False, "not-indicated"),
+        (35, False, False, 6, 30, False, "not-indicated"),
+        # any pain for more than 42 days
+        (35, False, False, 0, 42.01, False, "see-doctor"),
+        (35, False, False, 0, 42, False, "not-indicated"),
+        (35, False, False, None, 42.01, False, "see-doctor"),
+        (35, False, False, None, 42, False, "incomplete"),
+    ],
+)
+def test_the_concern_branches_at_every_edge(
+    age: int,
+    osteoporosis: bool | None,
+    steroids: bool | None,
+    pain_nrs: int | None,
+    pain_days: float,
+    minor_trauma: bool | None,
+    outcome: str,
+) -> None:
+    result = answer(
+        age=age,
+        osteoporosis=osteoporosis,
+        steroids=steroids,
+        pain_nrs=pain_nrs,
+        pain_days=pain_days,
+        minor_trauma=minor_trauma,
+        onset="gradual",
+        pain_quality="aching",
+        red_flags=NO_FLAGS,
+    )
+    assert result.outcome.value == outcome
+
+
+@pytest.mark.parametrize("flag", ALL_FLAGS)
+def test_one_unanswered_red_flag_turns_not_indicated_into_incomplete_naming_it(flag: str) -> None:
+    fields = {"age": 35, "osteoporosis": False, "pain_nrs": 3, "pain_days": 1, **ANSWERED_NO}
+    assert answer(**fields).outcome is Outcome.NOT_INDICATED
+    result = answer(**{**fields, "red_flags": {**NO_FLAGS, flag: None}})
+    assert result.outcome is Outcome.INCOMPLETE
+    assert result.to_answer == (f"red_flags.{flag}",)
+    assert result.unanswered_red_flags == (flag,)
+
+
+@pytest.mark.parametrize(
+    ("pain_nrs", "action"),
+    [
+        (TODAY_FROM_NRS - 1, "See a doctor within the next few days."),
+        (TODAY_FROM_NRS, "See a doctor today."),
+        (10, "See a doctor today."),
+    ],
+)
+def test_see_doctor_scales_with_the_pain(pain_nrs: int, action: str) -> None:
+    result = run(pain_days=2, pain_nrs=pain_nrs)  # the checklist fails on days: see-doctor
+    assert result.outcome is Outcome.SEE_DOCTOR
+    assert result.action == action
+    today = any("today" in step for step in result.next_steps)
+    assert today is (pain_nrs >= TODAY_FROM_NRS)
+
+
+def test_minor_trauma_and_steroids_are_asked_in_plain_words() -> None:
+    assert "sneezed" in QUESTION_TEXT["minor_trauma"]
+    assert "standing height or lower" in QUESTION_TEXT["minor_trauma"]
+    assert "prednisone" in QUESTION_TEXT["steroids"]
+    assert "3 months" in QUESTION_TEXT["steroids"]
+
+
+def test_an_incomplete_result_whose_concern_is_met_leads_with_seeing_a_doctor() -> None:
+    result = answer(age=19, pain_nrs=10, pain_days=14)  # osteoporosis not answered
+    assert result.outcome is Outcome.INCOMPLETE  # possible-vcf or see-doctor: not yet known
+    assert result.action == "See a doctor today."
+    assert result.headline.startswith("Your answers are already reason enough to see a doctor")
+    assert "osteoporosis" in result.to_answer

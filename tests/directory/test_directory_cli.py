@@ -126,7 +126,7 @@ def test_info_of_an_unknown_npi_exits_2(
     files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
     assert run(["directory", "ingest", str(tmp_path / "n.csv"), "--db", str(db)]) == 0
     assert run(["directory", "info", "1999999999", "--db", str(db)]) == 2
-    assert "npi" in capsys.readouterr().err
+    assert "error: NPI: " in capsys.readouterr().err  # the argument, as usage names it
 
 
 def test_search_on_the_demo_says_so_before_the_results_and_takes_zip_plus_4(

@@ -258,9 +258,27 @@ def test_risks_names_the_contraindications() -> None:
 
 def test_insurance_gives_codes_and_the_coverage_limits() -> None:
     text = _topic_text("insurance")
-    for needle in ("22513", "22514", "22515", "L38201", "at least 5", "at least 8", "At most 3"):
+    for needle in ("22513", "22514", "22515", "L38201", "at least 5", "at least 8"):
         assert needle in text, needle
     assert "prior authorization" in text
+
+
+def test_insurance_and_the_candidacy_tool_agree_on_more_than_3_levels() -> None:
+    # issue 20: more than 3 levels is a relative contraindication, to weigh and document, in
+    # the tool (a caution, no failed criterion) and on the page (not "at most 3")
+    from spinefx.clinical.candidacy import MAX_LEVELS, CandidacyInput, assess
+    from spinefx.clinical.pathway import REFERENCE_CANDIDACY
+
+    text = " ".join(_topic_text("insurance").split())
+    assert "At most 3" not in text
+    assert f"more than {MAX_LEVELS} vertebrae in one procedure is not ruled out" in text
+    assert "weigh it and write down why" in text
+    four = {**REFERENCE_CANDIDACY, "levels": ["L1", "L2", "L3", "L4"], "height_loss_pct": 33}
+    result = assess(CandidacyInput.model_validate(four))
+    assert result.outcome == "meets-criteria"
+    assert "more-than-3-levels" in [c.id for c in result.relative_contraindications]
+    # the malignant indication needs the same pain threshold on the page as in the tool
+    assert "the same 5 out of 10, or 8 in hospital" in text
 
 
 def test_who_performs_names_the_four_specialties_and_follow_up() -> None:
@@ -341,3 +359,26 @@ def test_only_the_kyphoplasty_steps_are_ordered_and_no_fact_types_its_own_number
 def test_section_is_unordered_by_default() -> None:
     section = Section(heading="h", facts=(Fact(text="t", refs=(1,)),))
     assert section.ordered is False
+
+
+def test_benefits_sets_the_sham_trials_review_and_task_force_beside_free_and_vapour() -> None:
+    # issue 20 item 6: the evidence balanced, each with its numbered reference
+    text = " ".join(_topic_text("benefits").split())
+    for needle in ("VERTOS IV", "Cochrane review in 2018", "task force", "FREE", "VAPOUR"):
+        assert needle in text, needle
+    page = topic("benefits")
+    assert page is not None
+    cited = {n for s in page.sections for f in s.facts for n in f.refs}
+    assert {7, 16, 29, 30, 31} <= cited
+    assert "no trial has compared kyphoplasty with a sham" in text
+    titles = {r.number: r.title for r in REFERENCES}
+    assert "VERTOS IV" in titles[29]
+    assert "Percutaneous vertebroplasty" in titles[30]
+    assert "ASBMR Task Force" in titles[31]
+
+
+def test_how_common_calls_the_mortality_link_an_association_not_a_cause() -> None:
+    text = " ".join(_topic_text("how-common").split())
+    assert "a link seen in studies, not proof" in text
+    assert "This is a link, not proof that the fracture causes the deaths" in text
+    assert "It raises the chance of further injury, and of dying sooner" not in text

@@ -202,8 +202,8 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2id still, with the smallest cost: the tests check rules, not hashing strength."""
     from argon2 import PasswordHasher
 
-    from spinefx.registry import auth
+    from spinefx.registry import passwords
 
     quick = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(auth, "_hasher", quick)
-    monkeypatch.setattr(auth, "_DUMMY_HASH", quick.hash("nobody's password"))
+    monkeypatch.setattr(passwords, "_hasher", quick)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", quick.hash("nobody's password"))

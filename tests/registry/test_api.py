@@ -309,6 +309,21 @@ def test_a_query_date_is_yyyy_mm_dd_within_the_years_the_rules_take(world, query
     assert error["allowed"] == "a date as YYYY-MM-DD from 1900-01-01 to 2199-12-31"
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "allowed"),
+    [
+        ("/kpis?from=2026-01-01&to=2025-12-31", "to", "on or after the start of the period"),
+        ("/kpis?from=2026-01-01&to=2026-12-31&site=nowhere", "site", "a site code"),
+    ],
+)
+def test_a_kpi_problem_names_the_query_parameter_not_a_cli_option(world, query, field, allowed):
+    answer = call(world, "GET", query, role="admin")
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["errors"][0]
+    assert error["field"] == field
+    assert allowed in error["allowed"]
+
+
 def test_the_document_declares_the_bearer_token_and_the_413_of_a_write(world):
     schema = world["client"].get("/openapi.json").json()
     assert schema["components"]["securitySchemes"]["registryToken"]["scheme"] == "bearer"

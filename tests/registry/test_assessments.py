@@ -9,7 +9,7 @@ import pytest
 from spinefx.clinical import pathway
 from spinefx.registry.assessments import summary
 from spinefx.validation import parse_input
-from spinefx.web.routes.api import RULES
+from spinefx.web.tools import RULES
 
 
 def result_of(kind: str, answers: dict[str, Any]) -> dict[str, Any]:
@@ -22,8 +22,14 @@ def result_of(kind: str, answers: dict[str, Any]) -> dict[str, Any]:
     [
         (
             pathway.REFERENCE_SCREENING,
-            "Possible vertebral compression fracture: to be seen by a doctor within days. "
-            "Checklist signs: 5 of 5 met. No red flag.",
+            "Checklist not met, but reason enough to see a doctor (the self-check safety net): "
+            "to be seen by a doctor today (pain 9 or 10 of 10). Checklist signs: 4 of 5 met. "
+            "No red flag.",
+        ),
+        (
+            {**pathway.REFERENCE_SCREENING, "pain_days": 4},
+            "Possible vertebral compression fracture: to be seen by a doctor today (pain 9 or 10 "
+            "of 10). Checklist signs: 5 of 5 met. No red flag.",
         ),
         (
             {
@@ -34,7 +40,7 @@ def result_of(kind: str, answers: dict[str, Any]) -> dict[str, Any]:
                     "fever": True,
                 },
             },
-            "Emergency: to an emergency department now. Checklist signs: 5 of 5 met. Red flags: "
+            "Emergency: to an emergency department now. Checklist signs: 4 of 5 met. Red flags: "
             "numbness between the legs (the saddle area); fever or chills.",
         ),
         (
@@ -43,7 +49,7 @@ def result_of(kind: str, answers: dict[str, Any]) -> dict[str, Any]:
             "5 not known. 12 red-flag questions unanswered.",
         ),
     ],
-    ids=["possible-vcf", "emergency", "incomplete"],
+    ids=["see-doctor", "possible-vcf", "emergency", "incomplete"],
 )
 def test_screening_says_what_to_do_and_counts_the_signs(answers, line) -> None:
     assert summary("screening", result_of("screening", answers)) == line
@@ -106,10 +112,11 @@ def test_a_part_not_met_inside_a_met_whole_is_not_listed() -> None:
 def test_followup_gives_the_risk_the_first_line_and_the_next_item_due() -> None:
     line = summary("followup", result_of("followup", pathway.REFERENCE_FOLLOWUP))
     assert line == (
-        "Very high fracture risk. First line: AACE 2020, very high risk: an anabolic agent first "
-        "(abaloparatide, teriparatide), then an antiresorptive to keep the gain; denosumab or "
-        "zoledronic acid are AACE's other initial options. Next due by 2027-01-25: fracture risk "
-        "assessed and treatment recommended (and 2 more that day)."
+        "Very high fracture risk. First line: AACE 2020, very high risk (a fracture within the "
+        "past 12 months): start one of AACE's initial therapies for very high risk: an anabolic "
+        "agent (abaloparatide, teriparatide or romosozumab, then an antiresorptive to keep the "
+        "gain) or an injected antiresorptive (denosumab or zoledronic acid). Next due by "
+        "2027-01-25: fracture risk assessed and treatment recommended (and 2 more that day)."
     )
     kidney = summary("followup", result_of("followup", {**pathway.REFERENCE_FOLLOWUP, "egfr": 25}))
     assert "First line: Specialist review first: kidney function is below 30 ml/min" in kidney
@@ -151,3 +158,10 @@ def test_a_level_graded_from_an_entered_loss_says_so() -> None:
     assert summary("grading", result_of("grading", entered)) == (
         "L2: grade 2, 30 % (entered, not measured). SDI 2."
     )
+
+
+def test_a_level_without_a_grade_is_never_summed_up_as_no_fracture() -> None:
+    result = {"vertebrae": [{"level": "L2", "grade": None, "crush_assessed": False}], "sdi": None}
+    line = summary("grading", result)
+    assert "No vertebral fracture" not in line
+    assert line == "Not graded (crush not assessed): L2."

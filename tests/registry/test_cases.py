@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from spinefx.errors import InputError, NotFound, PermissionDenied, VersionConflict
-from spinefx.registry import cases, events
+from spinefx.registry import cases, rows
 from spinefx.registry.models import AuditEntry, Event
 from spinefx.registry.permissions import Actor
 from spinefx.registry.schema import CaseIn, CaseUpdate, EventIn, parse
@@ -54,11 +54,11 @@ def test_a_stale_event_write_adds_nothing(registry, two_sites):
     coordinator = actor("coordinator", site)
     falls = EventIn(type="falls-assessment", status="done", date="2026-04-02")
     with registry.transaction() as session:
-        events.add_event(session, coordinator, north, 1, falls)
+        rows.add_row(session, coordinator, "events", north, 1, falls)
     with pytest.raises(VersionConflict), registry.transaction() as session:
-        events.add_event(session, coordinator, north, 1, falls)
+        rows.add_row(session, coordinator, "events", north, 1, falls)
     with registry.transaction() as session:
-        assert len(events.list_events(session, coordinator, north)) == 2  # dxa + falls
+        assert len(rows.list_rows(session, coordinator, "events", north)) == 2  # dxa + falls
 
 
 def test_another_sites_case_is_not_found_for_reads_and_writes(registry, two_sites):
@@ -103,9 +103,10 @@ def test_every_read_and_write_of_a_case_is_in_the_audit_log(registry, two_sites)
 def test_a_failed_write_leaves_no_row_and_no_audit_entry(registry, two_sites):
     north, _, site = two_sites
     with pytest.raises(VersionConflict), registry.transaction() as session:
-        events.add_event(
+        rows.add_row(
             session,
             actor("clinician", site),
+            "events",
             north,
             7,
             EventIn(type="monitoring", status="done", date="2026-05-01"),

@@ -123,7 +123,7 @@ def user_add(monkeypatch, email, role, *sites, password="a long enough secret", 
 
 
 def test_user_add_reads_the_password_from_stdin_never_argv(cli_env, registry, monkeypatch, capsys):
-    from spinefx.registry.auth import verify_password
+    from spinefx.registry.passwords import verify_password
     from spinefx.registry.users import user_by_email
 
     status = user_add(monkeypatch, "Coord@Example.org", "coordinator", "north", "south")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from spinefx.errors import InputError
-from spinefx.registry import cases, events
+from spinefx.registry import cases, rows
 from spinefx.registry.cases import next_event
 from spinefx.registry.findings import CaseFindingHit, record_case_finding
 from spinefx.registry.permissions import Actor
@@ -81,9 +81,10 @@ def test_recording_an_event_moves_the_case_to_its_next_event(registry, make_case
     case_id = add(registry, make_case, "m", TODAY - timedelta(days=30))
     with registry.transaction() as session:
         for version, kind in enumerate(["risk-assessment", "dxa", "falls-assessment"], start=1):
-            events.add_event(
+            rows.add_row(
                 session,
                 CLI,
+                "events",
                 case_id,
                 version,
                 EventIn(type=kind, status="done", date=TODAY.isoformat()),

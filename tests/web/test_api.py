@@ -40,12 +40,12 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
 # --- Success: the same JSON as the CLI's --json --------------------------------------------
 
 
-def test_screening_of_the_reference_patient_is_possible_vcf(client: TestClient) -> None:
+def test_screening_of_the_reference_patient_is_see_a_doctor_today(client: TestClient) -> None:
     response = client.post("/api/v1/screening", json=REFERENCE_SCREENING)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert body["outcome"] == "possible-vcf"
+    assert (body["outcome"], body["action"]) == ("see-doctor", "See a doctor today.")
     assert body["unanswered_red_flags"] == []
     expected = screening.screen(screening.ScreeningInput.model_validate(REFERENCE_SCREENING))
     assert body == expected.model_dump(mode="json")
@@ -377,11 +377,20 @@ def test_the_api_carries_the_new_outcomes_and_fields(client: TestClient) -> None
     lone = {"vertebrae": [{"level": "L2", "ha": 18, "hm": 18, "hp": 18}]}
     vertebra = client.post("/api/v1/grading", json=lone).json()["vertebrae"][0]
     assert (vertebra["crush_assessed"], vertebra["losses"]["crush"]) == (False, None)
+    assert vertebra["grade"] is None  # issue 20: not graded, never 0
     malignant = {"levels": ["T8"], "imaging_confirmed": True, "conservative_care_failed": True}
-    case = {**malignant, "malignant": True, "absolute_contraindications": []}
+    case = {
+        **malignant,
+        "malignant": True,
+        "absolute_contraindications": [],
+        "pain_nrs": 6,
+        "hospitalized": False,
+    }
     result = client.post("/api/v1/candidacy", json=case).json()
     assert result["outcome"] == "meets-criteria"
     assert "not-applicable" in {c["status"] for c in result["criteria"]}
+    mild = client.post("/api/v1/candidacy", json={**case, "pain_nrs": 2}).json()
+    assert mild["outcome"] == "does-not-meet"  # issue 20: intractable pain is needed
     plan = client.post("/api/v1/followup", json=REFERENCE_FOLLOWUP).json()
     assert (plan["as_of"], plan["risk"]) == (REFERENCE_FOLLOWUP["as_of"], "very-high")
     assert plan["medication"]["guideline"].startswith("AACE/ACE 2020")

@@ -167,7 +167,9 @@ def test_an_emergency_flag_wins_over_an_urgent_one(client: TestClient) -> None:
     [
         ({"pain_quality": "aching", "osteoporosis": "yes", "age": "80"}, "see-doctor"),
         ({"pain_days": "2"}, "see-doctor"),
-        ({"age": "40", "osteoporosis": "no"}, "not-indicated"),
+        ({"pain_days": "2", "pain_nrs": "7"}, "see-doctor"),
+        ({"age": "40", "osteoporosis": "no"}, "incomplete"),  # steroid tablets not answered
+        ({"age": "40", "osteoporosis": "no", "steroids": "no"}, "not-indicated"),
     ],
 )
 def test_a_checklist_no_reassures_only_when_the_concern_is_known_false(
@@ -178,8 +180,13 @@ def test_a_checklist_no_reassures_only_when_the_concern_is_known_false(
     assert f'class="banner banner-{outcome}"' in section
     words = text_of(section)
     if outcome == "see-doctor":
-        assert "See a doctor within the next few days" in words
+        # the action scales with the pain: 9 of 10 is today, 7 within days
+        when = "today" if changes.get("pain_nrs", "9") == "9" else "within the next few days"
+        assert f"See a doctor {when}" in words
         assert "reason enough to be checked" in words
+    elif outcome == "incomplete":
+        assert "cannot rule out a fracture" not in words
+        assert "steroid tablets" in words  # the question to answer is named
     else:
         assert "cannot rule out a fracture" in words
         assert "do not fit" not in words
@@ -367,26 +374,32 @@ def test_grading_shows_the_table_and_an_inline_spine_drawing(client: TestClient)
     assert "Spinal deformity index" in section
 
 
-def test_grading_never_calls_a_level_whose_crush_was_not_judged_normal(
+def test_grading_finds_a_crush_beside_a_biconcave_neighbour(client: TestClient) -> None:
+    # issue 20: T11 at 44 % of a biconcave T10's posterior height is grade 3, never 0
+    heights = {"T10": ("28.4", "19.2", "28.6"), "T11": ("12.3", "12.0", "12.7")}
+    data = {
+        f"{lv}.{h}": mm
+        for lv, mms in heights.items()
+        for h, mm in zip(("ha", "hm", "hp"), mms, strict=True)
+    }
+    section = result_section(client.post("/clinician/grading", data=data).text)
+    assert re.search(r'<th scope="row">T11</th><td[^>]*>3 \(severe\)', section)
+    assert "No fracture graded" not in section
+    assert "T11 grade 3 (severe crush)" in section
+
+
+def test_a_lone_flattened_l2_is_not_graded_and_the_page_never_says_no_fracture(
     client: TestClient,
 ) -> None:
-    heights = {"T12": "28", "L1": "18", "L2": "18", "L3": "28"}
-    data = {f"{lv}.{h}": mm for lv, mm in heights.items() for h in ("ha", "hm", "hp")}
-    section = result_section(client.post("/clinician/grading", data=data).text)
-    for level in ("L1", "L2"):
-        assert re.search(rf'<th scope="row">{level}</th><td[^>]*>2 \(moderate\)', section)
-    for level in ("T12", "L3"):
-        assert re.search(rf'<th scope="row">{level}</th><td[^>]*>0 \(crush not assessed\)', section)
-    assert "(normal)" not in section.split("<svg", 1)[0]
-    assert 'data-level="T12" data-grade="0" data-crush="not-assessed"' in section
-    assert "crush not assessed</text>" in section
-
-
-def test_a_lone_flattened_l2_reads_crush_not_assessed(client: TestClient) -> None:
     data = {"L2.ha": "18", "L2.hm": "18", "L2.hp": "18"}
     section = result_section(client.post("/clinician/grading", data=data).text)
-    assert re.search(r'<th scope="row">L2</th><td[^>]*>0 \(crush not assessed\)', section)
-    assert "L2 grade 0 (crush not assessed)" in section  # the drawing's description
+    assert re.search(r'<th scope="row">L2</th><td[^>]*><span><strong>not graded</strong>', section)
+    assert "L2 not graded (crush not assessed)" in section  # the drawing's description
+    assert 'data-level="L2" data-grade="none" data-crush="not-assessed"' in section
+    assert "Not every level could be graded: L2 has no grade" in section
+    assert "No fracture graded" not in section
+    assert "(normal)" not in section.split("<svg", 1)[0]
+    assert re.search(r"Spinal deformity index.*?<strong>not computed</strong>", section, re.S)
 
 
 def test_grading_ignores_blank_rows_and_names_a_half_filled_one(client: TestClient) -> None:
@@ -432,11 +445,13 @@ def test_candidacy_malignant_path_and_four_levels_on_the_page(client: TestClient
         "imaging_confirmed": "yes",
         "conservative_care_failed": "yes",
         "malignant": "yes",
+        "pain_nrs": "6",  # intractable pain: the malignant indication needs it too
+        "hospitalized": "no",
         "absolute_contraindications": "_none",
     }
     section = result_section(client.post("/clinician/candidacy", data=data).text)
     assert 'data-outcome="meets-criteria"' in section
-    assert section.count("status-not-applicable") == 7
+    assert section.count("status-not-applicable") == 6
     assert "Not applicable" in section
     assert "More than 3 levels" in section  # the caution and the documentation line
     assert "M84.58XA first, then the neoplasm code" in section

@@ -44,7 +44,8 @@ def test_the_warning_signs_come_first_and_each_section_says_where_it_is(
 @pytest.mark.parametrize(
     ("changes", "action"),
     [
-        ({}, "See a doctor within the next few days."),
+        ({}, "See a doctor today."),  # pain 9 of 10
+        ({"pain_nrs": "7"}, "See a doctor within the next few days."),
         ({"red_flags.fever": "yes"}, "See a doctor today."),
         ({"red_flags.saddle_numbness": "yes"}, "Call 911 or go to an emergency department now."),
     ],
@@ -74,7 +75,8 @@ def test_the_summary_for_the_doctor_lists_every_answer_and_keeps_nothing(
     text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", summary.group(0))))
     assert "58 years" in text and "9 out of 10" in text and "4 days" in text
     assert "I don't know" in text  # fever, and osteoporosis
-    assert summary.group(0).count("<dt>") == len(EMERGENCY_FLAGS) + len(URGENT_FLAGS) + 6
+    # the warning signs, then age, osteoporosis, steroids, onset, minor trauma, pain, quality, days
+    assert summary.group(0).count("<dt>") == len(EMERGENCY_FLAGS) + len(URGENT_FLAGS) + 8
     assert "set-cookie" not in response.headers
     assert '<script src="/static/js/print.js" defer></script>' in response.text
     assert "data-print hidden" in response.text

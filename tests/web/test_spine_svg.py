@@ -56,14 +56,18 @@ def test_no_style_attributes() -> None:
     assert "style=" not in str(lateral_spine_svg({Level.L1: Body(20.0, 20.0, 20.0, 1)}))
 
 
-def test_a_grade_0_level_whose_crush_was_not_assessed_is_not_drawn_as_normal() -> None:
-    svg = str(lateral_spine_svg({Level.L2: Body(18.0, 18.0, 18.0, 0, crush_assessed=False)}))
+def test_a_level_not_graded_because_its_crush_was_not_assessed_is_not_drawn_as_normal() -> None:
+    svg = str(lateral_spine_svg({Level.L2: Body(18.0, 18.0, 18.0, None, crush_assessed=False)}))
     root = ET.fromstring(svg)
     l2 = next(p for p in root.iter(f"{SVG}path") if p.get("data-level") == "L2")
     assert l2.get("data-crush") == "not-assessed"
     assert l2.get("fill") != GRADE_COLOURS[0]
     assert ">crush not assessed</text>" in svg
-    assert "L2 grade 0 (crush not assessed)" in svg
+    assert "L2 not graded (crush not assessed)" in svg
+    assert l2.get("data-grade") == "none"
     assert "(normal)" not in svg
+    wedged = Body(18.0, 28.0, 28.0, 2, crush_assessed=False)
+    lower_bound = str(lateral_spine_svg({Level.L2: wedged}))
+    assert ">grade 2+</text>" in lower_bound
     judged = str(lateral_spine_svg({Level.L2: Body(28.0, 28.0, 28.0, 0)}))
     assert "L2 grade 0 (normal)" in judged

@@ -46,22 +46,37 @@ _PERCENT = re.compile(
 _NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|nor)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
-@cache
-def _compiled(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> re.Pattern[str]:
+Groups = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _alternatives(groups: Groups, patterns: Groups) -> list[tuple[str, str]]:
+    """(regular expression, group) in the order tried: patterns first, then longest phrase."""
     phrases = sorted(((p, g) for g, ps in groups for p in ps), key=lambda x: -len(x[0]))
-    alternatives = "|".join(f"(?P<g{i}>{re.escape(p)})" for i, (p, _) in enumerate(phrases))
-    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])", re.IGNORECASE)
+    return [(r"\s+".join(p.split(" ")), g) for g, ps in patterns for p in ps] + [
+        (re.escape(p), g) for p, g in phrases
+    ]
 
 
 @cache
-def _group_names(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
-    phrases = sorted(((p, g) for g, ps in groups for p in ps), key=lambda x: -len(x[0]))
-    return [g for _, g in phrases]
+def _compiled(groups: Groups, patterns: Groups = ()) -> re.Pattern[str]:
+    body = "|".join(f"(?P<g{i}>{a})" for i, (a, _) in enumerate(_alternatives(groups, patterns)))
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
 
 
-def _found(text: str, table: Mapping[str, Sequence[str]], skip_negated: bool) -> set[str]:
+@cache
+def _group_names(groups: Groups, patterns: Groups = ()) -> list[str]:
+    return [g for _, g in _alternatives(groups, patterns)]
+
+
+def _found(
+    text: str,
+    table: Mapping[str, Sequence[str]],
+    skip_negated: bool,
+    patterns: Mapping[str, Sequence[str]] | None = None,
+) -> set[str]:
     groups = tuple((g, tuple(ps)) for g, ps in table.items())
-    pattern, names = _compiled(groups), _group_names(groups)
+    extra = tuple((g, tuple(ps)) for g, ps in (patterns or {}).items())
+    pattern, names = _compiled(groups, extra), _group_names(groups, extra)
     found: set[str] = set()
     for m in pattern.finditer(text):
         index = int((m.lastgroup or "g0")[1:])
@@ -76,12 +91,24 @@ def _table(name: str) -> Mapping[str, Sequence[str]]:
     from spinefx.casefind.rules import load_tables
 
     tables = load_tables()
+    if name == "acuity_patterns":
+        return tables.acuity_patterns
     return tables.acuity if name == "acuity" else tables.severity
 
 
-def acuity_of(text: str, table: Mapping[str, Sequence[str]] | None = None) -> str | None:
-    """acute, chronic or indeterminate from the words of ``text``; None when none is said."""
-    found = _found(text, table or _table("acuity"), skip_negated=True)
+def acuity_of(
+    text: str,
+    table: Mapping[str, Sequence[str]] | None = None,
+    patterns: Mapping[str, Sequence[str]] | None = None,
+) -> str | None:
+    """acute, chronic or indeterminate from the words of ``text``; None when none is said.
+
+    ``patterns`` (regular expressions by value) are tried before the phrases of ``table``;
+    a value outside :data:`ACUITIES` ("none") marks words that say nothing about the age.
+    """
+    if table is None:
+        table, patterns = _table("acuity"), _table("acuity_patterns")
+    found = _found(text, table, skip_negated=True, patterns=patterns)
     if "indeterminate" in found or {"acute", "chronic"} <= found:
         return "indeterminate"
     return next((a for a in ACUITIES if a in found), None)

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 import pyarrow as pa
 
-from spinefx.casefind.record import ARROW_SCHEMA
+from spinefx.casefind.record import ARROW_SCHEMA, DATE_FIELD
 
 __all__ = ["default_workers", "process_batch", "run_local"]
 
@@ -33,7 +33,10 @@ def default_workers() -> int:
 
 
 def process_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Findings for one input batch (columns id, patient, text_0..text_n) as an output batch."""
+    """Findings for one input batch (columns id, patient, text_0..text_n) as an output batch.
+
+    A ``date`` column in the input (reports read from FHIR) is carried through to the output.
+    """
     from spinefx.casefind.pipeline import default_finder
     from spinefx.casefind.text import join_sections
 
@@ -44,7 +47,10 @@ def process_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     joined = [join_sections(parts) for parts in zip(*texts, strict=True)] if texts else []
     reports = zip(ids, patients, joined, strict=True)
     findings = default_finder().find_many((str(i), p, t) for i, p, t in reports)
-    return pa.RecordBatch.from_pylist([f.to_dict() for f in findings], schema=ARROW_SCHEMA)
+    out = pa.RecordBatch.from_pylist([f.to_dict() for f in findings], schema=ARROW_SCHEMA)
+    if "date" in columns:
+        out = out.append_column(DATE_FIELD, batch.column(columns.index("date")))
+    return out
 
 
 def _timed(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, float]:

@@ -1,11 +1,11 @@
 """The case-finding pipeline: report text in, :class:`~spinefx.casefind.record.Finding` out.
 
 A blank spaCy English pipeline (no trained model, nothing downloaded) with spaCy's
-rule-based sentencizer plus a paragraph rule (a blank line ends a sentence), medspaCy's
-``TargetMatcher`` over ``rules/targets.json`` and medspaCy's ``ConText`` over
-``rules/context.json`` for negation, hedging, history and hypotheticals. medspaCy's own
-sentence splitter (PyRuSH) gives the same sentences on report prose but reads about 40 reports
-a second per core here; ``benchmarks/casefind.py`` measures both in the same run.
+rule-based sentencizer plus a paragraph rule (a blank line ends a sentence), the target
+matcher of :mod:`spinefx.casefind.targets` over ``rules/targets.json`` and the ConText of
+:mod:`spinefx.casefind.context` over ``rules/context.json`` for negation, hedging, history,
+hypotheticals and planned treatment. Both are spaCy's own ``Matcher`` driven by the rule
+tables; medspaCy, whose rule format the tables keep, is not needed.
 
 Two shortcuts keep it fast and change no result: only the sentences that hold one of the
 table's stems (``prefilter``) are parsed (a sentence without one cannot match a target rule,
@@ -28,6 +28,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from spinefx.casefind import attributes, levels
+from spinefx.casefind.context import ConText
 from spinefx.casefind.record import Evidence, EvidenceStatus, Finding, Vcf
 from spinefx.casefind.rules import RuleTables, load_tables, with_placeholders
 from spinefx.clinical.spine import Level
@@ -40,6 +41,20 @@ __all__ = ["CaseFinder", "Mention", "default_finder"]
 HYPOTHETICAL = "hypothetical"
 _CLAUSE_BREAK = re.compile(r";")
 _BOUNDARY = re.compile(r"\n[ \t]*\n\s*|([.!?])\s+(?=[A-Z0-9(\[])")
+# Between two site words of one list ("the left clavicle and T4 vertebral body", "the right
+# ribs and of the T6 vertebral body"): a coordinator, then only articles, sides and ordinals.
+_COORDINATED = re.compile(
+    r"\s*(?:(?:,\s*)?(?:and|or|as well as|plus)|,)\s+"
+    r"(?:(?:of|the|left|right|bilateral|upper|lower|mid|anterior|posterior|lateral|"
+    r"\d{1,2}(?:st|nd|rd|th)(?:\s*(?:-|through|to)\s*\d{1,2}(?:st|nd|rd|th))?)\s+)*",
+    re.IGNORECASE,
+)
+# Further levels in a list after a level ("L1 and L2 transverse processes"), skipped before
+# asking which bone the list belongs to.
+_MORE_LEVELS = re.compile(
+    r"(?:\s+(?:and|or)\s+[TL]\s?-?\s?\d{1,2}(?![0-9]))*",
+    re.IGNORECASE,
+)
 _ABBREVIATION = re.compile(
     r"(?<![A-Za-z])(?:vs|approx|dr|mr|mrs|ms|st|fig|no|e\.g|i\.e|cf|resp|incl)$", re.IGNORECASE
 )
@@ -58,6 +73,7 @@ class Mention:
     regions: tuple[str, ...]
     acuity: str | None
     severity: str | None
+    treats: bool = False  # cement or augmentation done, not only recommended or planned
 
     @property
     def counts(self) -> bool:
@@ -75,18 +91,15 @@ class CaseFinder:
 
     def __init__(self, tables: RuleTables | None = None) -> None:
         import spacy
-        from medspacy.context import ConText, ConTextRule
-        from medspacy.target_matcher import TargetRule
 
         self.tables = tables or load_tables()
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("casefind_paragraphs")
-        matcher: Any = nlp.add_pipe("medspacy_target_matcher")
-        matcher.add([TargetRule.from_dict(with_placeholders(r)) for r in self.tables.targets])
+        matcher: Any = nlp.add_pipe("casefind_targets")
+        matcher.add([with_placeholders(r) for r in self.tables.targets])
         self.nlp = nlp
-        self.context = ConText(nlp, rules=None)
-        self.context.add([ConTextRule.from_dict(r) for r in self.tables.context])
+        self.context = ConText(nlp, self.tables.context)
         self._prefilter = self.tables.prefilter_pattern
         self._vertebral = _phrase_pattern(self.tables.vertebral_sites)
         self._other = _phrase_pattern(self.tables.other_sites)
@@ -170,15 +183,17 @@ class CaseFinder:
         docs = self.nlp.pipe((piece for _, _, _, piece in items), batch_size=batch_size)
         for (i, text, offset, _), doc in zip(items, docs, strict=True):
             if doc.ents:
-                self.context(doc)
                 results[i] += self._doc_mentions(doc, offset, text)
 
     def _doc_mentions(self, doc: Doc, offset: int, report: str) -> list[Mention]:
+        """The mentions of a parsed piece of ``report`` that starts at ``offset``."""
         found: list[Mention] = []
+        modifiers = self.context(doc)
         for ent in doc.ents:
             category = ent.label_
             if category == "MIMIC":
                 continue
+            modified_by = {m.category for m in modifiers[(ent.start, ent.end)]}
             sentence = ent.sent
             clause_start, clause_end = _clause(doc.text, sentence, ent)
             if category == "VCF_ANCHORED" and not self._anchored(
@@ -195,19 +210,26 @@ class CaseFinder:
                     text=ent.text,
                     start=ent.start_char + offset,
                     end=ent.end_char + offset,
-                    status=_status(ent),
+                    status=_status(modified_by),
                     levels=lv,
                     regions=tuple(levels.find_regions(clause, lv, self.tables.regions)),
-                    acuity=attributes.acuity_of(clause, self.tables.acuity),
+                    acuity=attributes.acuity_of(
+                        clause, self.tables.acuity, self.tables.acuity_patterns
+                    ),
                     severity=attributes.severity_of(clause, self.tables.severity),
+                    treats=category == "TREATMENT" and "PLANNED" not in modified_by,
                 )
             )
         return found
 
     def _anchored(self, text: str, start: int, end: int, sentence: Span, ent: Span) -> bool:
-        """Is the nearest site word to an ambiguous mention a vertebra (clause, else sentence)?"""
+        """Is the nearest site word to an ambiguous mention a vertebra (clause, else sentence)?
+
+        When the nearest is another bone, a vertebra listed with it counts too: in "fractures of
+        the left clavicle and T4 vertebral body" the vertebral body is fractured as well.
+        """
         for lo, hi in ((start, end), (sentence.start_char, sentence.end_char)):
-            hits = self._sites(text, lo, hi)
+            hits = sorted(self._sites(text, lo, hi))
             if hits:
 
                 def distance(hit: tuple[int, int, bool]) -> tuple[int, int]:
@@ -215,7 +237,10 @@ class CaseFinder:
                     gap = max(0, s - ent.end_char, ent.start_char - e)
                     return gap, 0 if not vertebral else 1  # a tie goes to the other bone
 
-                return min(hits, key=distance)[2]
+                nearest = min(hits, key=distance)
+                return nearest[2] or any(
+                    head[2] for head in _site_list(text, hits, hits.index(nearest))
+                )
         return False
 
     def _vertebral_levels(self, text: str) -> list[tuple[int, int, list[Level]]]:
@@ -242,13 +267,39 @@ class CaseFinder:
         hits = [(m.start() + lo, m.end() + lo, True) for m in self._vertebral.finditer(piece)]
         for s, e, _ in levels.level_spans(piece):
             after = piece[e : e + 25]
-            owner = self._other.match(after.lstrip(" -,"))
+            listed = _MORE_LEVELS.match(piece, e)
+            owner = self._other.match(piece[listed.end() if listed else e :][:30].lstrip(" -,"))
             if owner is None and not re.match(r"\s*(?:and|,)?\s*\d", after):
                 hits.append((s + lo, e + lo, True))
         # the longer phrase wins: "end plate" is vertebral, "sternal body" is not
         others = [o for o in others if not any(_within(o, h) for h in hits)]
         hits = [h for h in hits if not any(_within(h, o) and h != o for o in others)]
         return hits + others
+
+
+def _site_list(
+    text: str, hits: Sequence[tuple[int, int, bool]], index: int
+) -> list[tuple[int, int, bool]]:
+    """The site phrases listed with the one holding ``hits[index]``, each as its first word.
+
+    Hits (in text order) with only white space between them are one phrase, named by its
+    first word ("T4 vertebral body" is vertebral, "scapular body" is not); phrases joined by
+    "and", "or" or a comma are one list.
+    """
+    phrases: list[list[tuple[int, int, bool]]] = []
+    lists: list[int] = []  # the list each phrase belongs to
+    holding = 0
+    for i, hit in enumerate(hits):
+        gap = text[hits[i - 1][1] : hit[0]] if i else None
+        if gap is not None and not gap.strip(" -"):
+            phrases[-1].append(hit)
+        else:
+            coordinated = gap is not None and _COORDINATED.fullmatch(gap) is not None
+            lists.append(lists[-1] if coordinated else len(phrases))
+            phrases.append([hit])
+        if i == index:
+            holding = len(phrases) - 1
+    return [p[0] for p, owner in zip(phrases, lists, strict=True) if owner == lists[holding]]
 
 
 def _within(inner: tuple[int, int, bool], outer: tuple[int, int, bool]) -> bool:
@@ -271,8 +322,9 @@ def _clause(text: str, sentence: Span, ent: Span) -> tuple[int, int]:
     return start, end
 
 
-def _status(ent: Span) -> str:
-    categories = {m.category for m in ent._.modifiers}
+def _status(categories: set[str]) -> str:
+    """A mention's status from the categories of its modifiers: a question, a hedge, a
+    negation, a history, in that order of precedence."""
     if "HYPOTHETICAL" in categories:
         return HYPOTHETICAL
     if "POSSIBLE_EXISTENCE" in categories:
@@ -314,7 +366,7 @@ def summarise(rid: str, patient: str | None, mentions: Sequence[Mention]) -> Fin
         regions=tuple(r for r in levels.REGIONS if r in regions),
         acuity=acuity,
         severity=attributes.worst_severity(m.severity for m in counting),
-        treated=any(m.category == "TREATMENT" for m in counting if m.counts),
+        treated=any(m.treats for m in counting if m.counts),
         evidence=evidence,
     )
 
@@ -338,6 +390,8 @@ def default_finder() -> CaseFinder:
 def _register_components() -> None:
     from spacy.language import Language
 
+    import spinefx.casefind.targets  # noqa: F401  (registers casefind_targets)
+
     if "casefind_paragraphs" in Language.factories:
         return
 
@@ -348,9 +402,6 @@ def _register_components() -> None:
             if token.is_space and token.text.count("\n") >= 2:
                 doc[token.i + 1].is_sent_start = True
         return doc
-
-    # medspaCy registers its components when imported
-    import medspacy.target_matcher  # noqa: F401
 
 
 _register_components()

@@ -10,6 +10,10 @@ The record, per report::
 
 ``start`` and ``end`` are character offsets into the report text as read (the text columns
 joined, see :func:`spinefx.casefind.text.join_sections`).
+
+Reports read from Bulk FHIR NDJSON carry one more field, ``date``: the report's date as the
+resource gives it (``DiagnosticReport.effectiveDateTime``, ``DocumentReference.date``...), so
+that a finding can be dated without going back to the export (:data:`DATED_ARROW_SCHEMA`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,16 @@ from typing import Any
 
 import pyarrow as pa
 
-__all__ = ["ARROW_SCHEMA", "Evidence", "EvidenceStatus", "Finding", "Vcf", "from_dict"]
+__all__ = [
+    "ARROW_SCHEMA",
+    "DATED_ARROW_SCHEMA",
+    "DATE_FIELD",
+    "Evidence",
+    "EvidenceStatus",
+    "Finding",
+    "Vcf",
+    "from_dict",
+]
 
 
 class Vcf(StrEnum):
@@ -109,3 +122,7 @@ ARROW_SCHEMA = pa.schema(
         ),
     ]
 )
+
+DATE_FIELD = pa.field("date", pa.string())
+"""The report's date, carried from the input to the record when the input has one (FHIR)."""
+DATED_ARROW_SCHEMA = ARROW_SCHEMA.append(DATE_FIELD)

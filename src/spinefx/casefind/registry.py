@@ -8,24 +8,36 @@ The registry skips a report it has recorded before or that a person dismissed, s
 over the same reports adds nothing twice. All hits of a run go in one transaction.
 
 The registry needs a patient's name, birth date and sex, and a date for the fracture; they come
-from columns of the report file (``--name-column``, ``--birth-date-column``, ``--sex-column``,
-``--date-column``: the report's date stands for the fracture's).
+from columns of the report file (the fields ``name_column``, ``birth_date_column``,
+``sex_column`` and ``date_column``; the CLI's ``--name-column`` and so on: the report's date
+stands for the fracture's).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spinefx.casefind.reports import ReportSource, open_reports, read_findings
 from spinefx.casefind.text import join_sections
-from spinefx.errors import InputError
+from spinefx.errors import MISSING, InputError, ProblemKind
 
-__all__ = ["GENANT_GRADE", "PatientColumns", "RegistrySummary", "hits", "send_to_registry"]
+if TYPE_CHECKING:
+    from spinefx.registry.findings import CaseFindingHit
+
+__all__ = [
+    "GENANT_GRADE",
+    "PatientColumns",
+    "RegistrySummary",
+    "hit_from_record",
+    "hits",
+    "record_hits",
+    "send_to_registry",
+]
 
 GENANT_GRADE = {"mild": 1, "moderate": 2, "severe": 3}
 _SEX = {"f": "female", "female": "female", "woman": "female", "m": "male", "male": "male",
@@ -43,17 +55,22 @@ class PatientColumns:
     date: str | None
 
     def check(self) -> dict[str, str]:
-        """The columns by role; InputError naming the first option that was not given."""
+        """The columns by field; InputError naming the first field that was not given."""
         named = {
-            "--patient-column": self.patient,
-            "--name-column": self.name,
-            "--birth-date-column": self.birth_date,
-            "--sex-column": self.sex,
-            "--date-column": self.date,
+            "patient_column": self.patient,
+            "name_column": self.name,
+            "birth_date_column": self.birth_date,
+            "sex_column": self.sex,
+            "date_column": self.date,
         }
-        for option, column in named.items():
+        for role, column in named.items():
             if not column:
-                raise InputError(option, None, "a column of the reports (--into-registry needs it)")
+                raise InputError(
+                    role,
+                    MISSING,
+                    "a column of the reports (a case in the registry needs it)",
+                    kind=ProblemKind.MISSING,
+                )
         return {k: v for k, v in named.items() if v}
 
 
@@ -99,15 +116,14 @@ def hits(
     columns: PatientColumns,
 ) -> Iterator[Any]:
     """The case-finding hits of the found reports, read from OUT and the report file."""
-    from spinefx.registry.findings import CaseFindingHit
 
     roles = columns.check()
     found = {r["id"]: r for r in read_findings(findings) if r["vcf"] != "absent"}
     if not found:
         return
-    extra = tuple(dict.fromkeys(roles[o] for o in roles if o != "--patient-column"))
+    extra = tuple(dict.fromkeys(roles[o] for o in roles if o != "patient_column"))
     source: ReportSource = open_reports(
-        reports, id_column, text_columns, roles["--patient-column"], extra_columns=extra
+        reports, id_column, text_columns, roles["patient_column"], extra_columns=extra
     )
     for batch in source.batches():
         data = batch.to_pydict()
@@ -118,29 +134,74 @@ def hits(
             row = {name: data["extra_" + name][i] for name in extra}
             mrn = data["patient"][i]
             if not mrn:
-                raise InputError(roles["--patient-column"], mrn, f"a patient id (report {rid})")
+                raise InputError("patient_column", mrn, f"a patient id (report {rid})")
             text = join_sections([data[f"text_{k}"][i] for k in range(len(text_columns))])
-            yield CaseFindingHit(
+            yield hit_from_record(
+                record,
                 site=site,
                 mrn=str(mrn),
-                name=str(row[roles["--name-column"]] or "").strip(),
-                birth_date=_date(row[roles["--birth-date-column"]], "--birth-date-column", rid),
-                sex=_sex(row[roles["--sex-column"]], "--sex-column", rid),
-                fracture_date=_date(row[roles["--date-column"]], "--date-column", rid),
-                report_id=rid,
-                levels=tuple(record["levels"] or ()),
-                fracture_site=None if record["levels"] else "spine",
-                genant_grade=GENANT_GRADE.get(record["severity"] or ""),
-                evidence={
-                    "report_text": text,
-                    "evidence": list(record["evidence"] or []),
-                    "vcf": record["vcf"],
-                    "regions": list(record["regions"] or []),
-                    "acuity": record["acuity"],
-                    "severity": record["severity"],
-                    "treated": bool(record["treated"]),
-                },
+                name=str(row[roles["name_column"]] or "").strip(),
+                birth_date=_date(row[roles["birth_date_column"]], "birth_date_column", rid),
+                sex=_sex(row[roles["sex_column"]], "sex_column", rid),
+                fracture_date=_date(row[roles["date_column"]], "date_column", rid),
+                text=text,
             )
+
+
+def hit_from_record(
+    record: dict[str, Any],
+    *,
+    site: str,
+    mrn: str,
+    name: str,
+    birth_date: date,
+    sex: str,
+    fracture_date: date,
+    text: str,
+    fictional: bool = False,
+) -> CaseFindingHit:
+    """The worklist hit of one found report: its finding ``record`` (as OUT holds it), the
+    patient, the report's date (standing for the fracture's) and the report ``text`` as read."""
+    from spinefx.registry.findings import CaseFindingHit
+
+    return CaseFindingHit(
+        site=site,
+        mrn=mrn,
+        name=name,
+        birth_date=birth_date,
+        sex=sex,
+        fracture_date=fracture_date,
+        report_id=str(record["id"]),
+        levels=tuple(record["levels"] or ()),
+        fracture_site=None if record["levels"] else "spine",
+        genant_grade=GENANT_GRADE.get(record["severity"] or ""),
+        fictional=fictional,
+        evidence={
+            "report_text": text,
+            "evidence": list(record["evidence"] or []),
+            "vcf": record["vcf"],
+            "regions": list(record["regions"] or []),
+            "acuity": record["acuity"],
+            "severity": record["severity"],
+            "treated": bool(record["treated"]),
+        },
+    )
+
+
+def record_hits(found: Iterable[CaseFindingHit], *, site: str, url: str) -> RegistrySummary:
+    """Record every hit on the worklist in one transaction; count the outcomes."""
+    from spinefx.registry.db import Registry
+    from spinefx.registry.findings import record_case_finding
+    from spinefx.registry.permissions import Actor
+
+    registry = Registry.open(url)
+    registry.check_ready()
+    actor = Actor.command_line("case-finding")
+    summary = RegistrySummary(site=site)
+    with registry.transaction() as session:
+        for hit in found:
+            summary.outcomes[record_case_finding(session, actor, hit).outcome] += 1
+    return summary
 
 
 def send_to_registry(
@@ -154,19 +215,8 @@ def send_to_registry(
     url: str,
 ) -> RegistrySummary:
     """Record every found report on the worklist in one transaction; count the outcomes."""
-    from spinefx.registry.db import Registry
-    from spinefx.registry.findings import record_case_finding
-    from spinefx.registry.permissions import Actor
-
-    registry = Registry.open(url)
-    registry.check_ready()
-    actor = Actor.command_line("case-finding")
-    summary = RegistrySummary(site=site)
     found = hits(
         reports, findings, site=site, id_column=id_column, text_columns=text_columns,
         columns=columns,
     )  # fmt: skip
-    with registry.transaction() as session:
-        for hit in found:
-            summary.outcomes[record_case_finding(session, actor, hit).outcome] += 1
-    return summary
+    return record_hits(found, site=site, url=url)

@@ -3,6 +3,8 @@
 Input is streamed in Arrow record batches through DuckDB (bounded memory whatever the file's
 size); each batch has the columns ``id``, ``patient`` and ``text_0``..``text_n`` (the text
 columns in the order given, joined later by :func:`spinefx.casefind.text.join_sections`).
+A Bulk FHIR NDJSON file (lines with a ``resourceType``) is read by :class:`FhirReportSource`
+instead, line by line, into batches of the same shape plus the report's ``date``.
 Output goes to a temporary file beside ``OUT`` that is renamed over it only once every record
 is written: a failed run never leaves a half-written file.
 """
@@ -14,21 +16,27 @@ import csv
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spinefx.casefind.record import ARROW_SCHEMA
+from spinefx.casefind.record import ARROW_SCHEMA, DATED_ARROW_SCHEMA
 from spinefx.errors import InputError
+from spinefx.fhir.reports import ReportRecord, SkipCounter, is_fhir_ndjson, iter_fhir_reports
 
 __all__ = [
+    "FHIR_BATCH_SCHEMA",
     "FORMATS",
+    "FhirReportSource",
     "ReportSource",
     "ResultWriter",
+    "fhir_batch",
     "format_of",
+    "is_fhir_reports",
+    "open_fhir_reports",
     "open_reports",
     "read_findings",
 ]
@@ -75,6 +83,7 @@ class ReportSource:
     patient_column: str | None
     columns: tuple[str, ...]
     extra_columns: tuple[str, ...] = ()
+    output_schema: ClassVar[pa.Schema] = ARROW_SCHEMA
 
     def query(self) -> str:
         cols = [f"CAST({_quote(self.id_column)} AS VARCHAR) AS id"]
@@ -164,11 +173,122 @@ def open_reports(
     )
 
 
-class ResultWriter:
-    """Writes findings to ``path`` atomically: a temp file beside it, renamed when closed."""
+FHIR_BATCH_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("patient", pa.string()),
+        pa.field("text_0", pa.string()),
+        pa.field("date", pa.string()),
+    ]
+)
+"""The batches of FHIR input: a report source's (one text column), plus the report's date."""
 
-    def __init__(self, path: Path) -> None:
+
+def fhir_batch(records: Sequence[ReportRecord]) -> pa.RecordBatch:
+    """One input batch of FHIR report records."""
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([r.id for r in records], pa.string()),
+            pa.array([r.patient for r in records], pa.string()),
+            pa.array([r.text for r in records], pa.string()),
+            pa.array([r.date for r in records], pa.string()),
+        ],
+        schema=FHIR_BATCH_SCHEMA,
+    )
+
+
+def _first_line(path: Path) -> bytes:
+    """The first line that is not blank (at most the first MiB of the file is looked at)."""
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                return line
+            if handle.tell() > 1 << 20:
+                break
+    return b""
+
+
+def is_fhir_reports(path: Path) -> bool:
+    """Whether ``path`` is Bulk FHIR NDJSON: a ``.ndjson``/``.jsonl``/``.json`` file whose first
+    line is a resource (has a ``resourceType``), not a flat report row."""
+    if FORMATS.get(path.suffix.lower()) != "jsonl" or not path.is_file():
+        return False
+    return is_fhir_ndjson(_first_line(path).decode("utf-8", errors="replace"))
+
+
+@dataclass
+class FhirReportSource:
+    """A Bulk FHIR NDJSON file of reports, streamed line by line in the batches of
+    :class:`ReportSource` (``id``, ``patient``, ``text_0``) plus the report's ``date``.
+
+    ``DiagnosticReport`` and ``DocumentReference`` lines give reports
+    (:func:`spinefx.fhir.reports.iter_fhir_reports`); the others, and reports without text, are
+    counted in ``skipped`` as they are passed. A line that is not a JSON object, or not UTF-8,
+    is an :class:`InputError` naming the file and the line.
+    """
+
+    path: Path
+    skipped: SkipCounter = field(default_factory=SkipCounter)
+    fmt: ClassVar[str] = "fhir"
+    id_column: ClassVar[str] = "id"
+    text_columns: ClassVar[tuple[str, ...]] = ("text",)
+    patient_column: ClassVar[str] = "patient"
+    output_schema: ClassVar[pa.Schema] = DATED_ARROW_SCHEMA
+
+    def lines(self) -> Iterator[str]:
+        """The file's lines as text; a line that is not UTF-8 is an InputError naming it."""
+        with self.path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    yield raw.decode("utf-8").rstrip("\r\n")
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"{self.path.name} line {number}", raw[:60], f"UTF-8 text ({exc.reason})"
+                    ) from None
+
+    def records(self) -> Iterator[ReportRecord]:
+        """The report records in file order; ``skipped`` counts the rest (reset first)."""
+        self.skipped.clear()
+        return iter_fhir_reports(self.lines(), self.skipped, source=self.path.name)
+
+    def batches(self, rows: int = 2048) -> Iterator[pa.RecordBatch]:
+        """The reports as Arrow batches of at most ``rows`` rows, in file order."""
+        chunk: list[ReportRecord] = []
+        for record in self.records():
+            chunk.append(record)
+            if len(chunk) == rows:
+                yield fhir_batch(chunk)
+                chunk = []
+        if chunk:
+            yield fhir_batch(chunk)
+
+    def count(self) -> int | None:
+        """Not known before the file is read."""
+        return None
+
+
+def open_fhir_reports(path: Path) -> FhirReportSource:
+    """A Bulk FHIR NDJSON report file, checked for what can be checked before reading it."""
+    if not is_fhir_reports(path):
+        raise InputError("REPORTS", str(path), "Bulk FHIR NDJSON: one FHIR resource a line")
+    first = json.loads(_first_line(path).decode("utf-8", errors="replace").lstrip("\ufeff"))
+    if first.get("resourceType") == "Bundle":
+        raise InputError(
+            "REPORTS", str(path), "Bulk FHIR NDJSON: one resource a line (this is a Bundle)"
+        )
+    return FhirReportSource(path)
+
+
+class ResultWriter:
+    """Writes findings to ``path`` atomically: a temp file beside it, renamed when closed.
+
+    ``schema`` is the records' (:data:`~spinefx.casefind.record.DATED_ARROW_SCHEMA` for FHIR
+    input, whose records carry the report's date).
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema = ARROW_SCHEMA) -> None:
         self.path = path
+        self.schema = schema
         self.fmt = format_of(path, "--out")
         parent = path.parent if str(path.parent) else Path(".")
         if not parent.is_dir():
@@ -181,11 +301,11 @@ class ResultWriter:
 
     def __enter__(self) -> ResultWriter:
         if self.fmt == "parquet":
-            self._parquet = pq.ParquetWriter(self._tmp, ARROW_SCHEMA)
+            self._parquet = pq.ParquetWriter(self._tmp, self.schema)
         else:
             self._file = open(self._tmp, "w", encoding="utf-8", newline="")
             if self.fmt == "csv":
-                self._csv = csv.DictWriter(self._file, fieldnames=ARROW_SCHEMA.names)
+                self._csv = csv.DictWriter(self._file, fieldnames=self.schema.names)
                 self._csv.writeheader()
         return self
 

@@ -1,8 +1,9 @@
 """The case-finding rule tables: words for the finding, their modifiers and their attributes.
 
-The tables are data, reviewed as data: ``rules/targets.json`` (medspaCy ``TargetRule`` dicts),
-``rules/context.json`` (medspaCy ``ConTextRule`` dicts) and ``rules/attributes.json`` (acuity,
-severity, sites and regions). This module reads and checks them; it builds no pipeline.
+The tables are data, reviewed as data: ``rules/targets.json`` (target rules in medspaCy's
+``TargetRule`` form), ``rules/context.json`` (modifier rules in medspaCy's ``ConTextRule`` form,
+read by :mod:`spinefx.casefind.context`) and ``rules/attributes.json`` (acuity, severity, sites
+and regions). This module reads and checks them; it builds no pipeline.
 
 >>> tables = load_tables()
 >>> sorted({rule["category"] for rule in tables.targets})
@@ -18,6 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from spinefx.casefind.context import ContextRule
 from spinefx.errors import DataError
 
 __all__ = [
@@ -35,6 +37,7 @@ CONTEXT_CATEGORIES = (
     "POSSIBLE_EXISTENCE",
     "HISTORICAL",
     "HYPOTHETICAL",
+    "PLANNED",
     "PSEUDO",
     "CONJ",
 )
@@ -52,6 +55,7 @@ class RuleTables:
     context: tuple[dict[str, Any], ...]
     prefilter: tuple[str, ...]
     acuity: dict[str, tuple[str, ...]]
+    acuity_patterns: dict[str, tuple[str, ...]]
     severity: dict[str, tuple[str, ...]]
     vertebral_sites: tuple[str, ...]
     other_sites: tuple[str, ...]
@@ -96,6 +100,23 @@ def _phrases(name: str, value: Any, key: str) -> tuple[str, ...]:
     return tuple(v.lower() for v in value)
 
 
+def _patterns(name: str, value: Any, key: str) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DataError(f"rules/{name}: '{key}' must map each value to its patterns")
+    groups = {k: _phrases(name, v, f"{key}.{k}") for k, v in value.items()}
+    for group, patterns in groups.items():
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise DataError(
+                    f"rules/{name}: {key}.{group}: '{pattern}' is not a regular expression: {exc}"
+                ) from exc
+    return groups
+
+
 def _grouped(name: str, value: Any, key: str, exclusive: bool) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise DataError(f"rules/{name}: '{key}' must map each value to its phrases")
@@ -121,6 +142,11 @@ def load_tables() -> RuleTables:
     attrs = _read("attributes.json")
     _check_rules("targets.json", targets.get("target_rules"), "target_rules", TARGET_CATEGORIES)
     _check_rules("context.json", context.get("context_rules"), "context_rules", CONTEXT_CATEGORIES)
+    for i, row in enumerate(context["context_rules"]):
+        try:
+            ContextRule.from_dict(row)
+        except ValueError as exc:
+            raise DataError(f"rules/context.json context_rules[{i}]: {exc}") from exc
     missing = [k for k in _ATTRIBUTE_KEYS if k not in attrs]
     if missing:
         raise DataError(f"rules/attributes.json lacks {', '.join(missing)}")
@@ -129,6 +155,9 @@ def load_tables() -> RuleTables:
         context=tuple(context["context_rules"]),
         prefilter=_phrases("targets.json", targets.get("prefilter"), "prefilter"),
         acuity=_grouped("attributes.json", attrs["acuity"], "acuity", exclusive=True),
+        acuity_patterns=_patterns(
+            "attributes.json", attrs.get("acuity_patterns"), "acuity_patterns"
+        ),
         severity=_grouped("attributes.json", attrs["severity"], "severity", exclusive=True),
         vertebral_sites=_phrases("attributes.json", attrs["vertebral_sites"], "vertebral_sites"),
         other_sites=_phrases("attributes.json", attrs["other_sites"], "other_sites"),

@@ -4,14 +4,20 @@ Errors from the core become one clear line on stderr here and nowhere else: an
 :class:`~spinefx.errors.InputError` exits with status 2, any other
 :class:`~spinefx.errors.SpinefxError` with status 1; never a traceback. A usage error (an
 unknown option, a missing argument) is one such line too, with status 2, as input errors are.
+
+The core names the fields of its models and functions (``sites``, ``to``, ``file``); here, and
+only here, each becomes the option or argument that fills it (``--site``, ``--to``, ``FILE``),
+read from the commands' own declarations (:func:`flag_names`).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import typer
+from typer.core import TyperGroup, TyperOption
 
 try:  # Typer 0.2x carries its own copy of click, whose exceptions are these
     from typer._click import exceptions as click_errors
@@ -22,7 +28,7 @@ import spinefx
 from spinefx.cli import casefind, clinical, directory, registry, web
 from spinefx.errors import InputError, SpinefxError
 
-__all__ = ["app", "main", "run"]
+__all__ = ["app", "flag_names", "main", "run"]
 
 app = typer.Typer(
     name="spinefx",
@@ -65,9 +71,10 @@ EXIT_DATA = 1
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return its exit status (used by ``main`` and the tests)."""
     command = typer.main.get_command(app)
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
         status = command.main(
-            args=list(argv) if argv is not None else None,
+            args=args,
             prog_name="spinefx",
             standalone_mode=False,  # usage errors come here, not to click's boxed message
         )
@@ -86,7 +93,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         typer.echo("error: interrupted", err=True)
         return 130
     except InputError as exc:
-        _error(exc)
+        _input_error(exc, flag_names(command, args))
         return EXIT_INPUT
     except SpinefxError as exc:
         _error(exc)
@@ -105,13 +112,42 @@ def _usage_line(exc: click_errors.UsageError) -> str:
     return f"{message} (see {path} --help)"
 
 
-def _error(exc: SpinefxError) -> None:
-    """One line on stderr; several bad fields are joined on that line."""
-    if isinstance(exc, InputError) and len(exc.problems) > 1:
-        joined = "; ".join(str(p) for p in exc.problems)
-        typer.echo(f"error: {len(exc.problems)} invalid fields: {joined}", err=True)
+def flag_names(command: Any, argv: Sequence[str]) -> dict[str, str]:
+    """Field -> the option or argument of the command ``argv`` runs that fills it (``sites``
+    -> ``--site``, ``file`` -> ``FILE``).
+
+    A parameter fills the field of its own name (``from_`` fills ``from``). Only the command
+    run counts: a field of the data (a row's ``label``) that another command happens to take
+    as an option keeps its own name.
+    """
+    leaf = command
+    for word in (a for a in argv if not a.startswith("-")):
+        if not isinstance(leaf, TyperGroup) or word not in leaf.commands:
+            break
+        leaf = leaf.commands[word]
+    return {param.name.rstrip("_"): _shown(param) for param in leaf.params if param.name}
+
+
+def _shown(param: Any) -> str:
+    """How the command line shows a parameter: its long option, or its argument's name."""
+    if isinstance(param, TyperOption):
+        return next((o for o in param.opts if o.startswith("--")), param.opts[0])
+    return str(param.metavar or param.name.upper())
+
+
+def _input_error(exc: InputError, names: Mapping[str, str]) -> None:
+    """One line on stderr naming each bad field as the command line does."""
+    problems = [p.renamed(names.get) for p in exc.problems]
+    if len(problems) > 1:
+        joined = "; ".join(str(p) for p in problems)
+        typer.echo(f"error: {len(problems)} invalid fields: {joined}", err=True)
     else:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {problems[0]}", err=True)
+
+
+def _error(exc: SpinefxError) -> None:
+    """One line on stderr."""
+    typer.echo(f"error: {exc}", err=True)
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """``spinefx casefind ...``: find vertebral fractures in radiology report text.
 
 ``spinefx casefind REPORTS --out OUT`` reads reports and writes one finding per report;
-``spinefx casefind evaluate LABELLED`` scores the pipeline against labelled reports.
+``spinefx casefind evaluate LABELLED`` scores the pipeline against labelled reports;
+``spinefx casefind demo-fhir DIR`` writes a demo Bulk FHIR export of reports to try it on.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from spinefx.cli.output import print_json
-from spinefx.errors import InputError
+from spinefx.errors import InputError, ProblemKind
 
 
 class _ReportsFirst(TyperGroup):
@@ -81,7 +82,10 @@ def _progress(total: int | None) -> Iterator[Any]:
 
 @app.command("run")
 def run(
-    reports: Annotated[Path, typer.Argument(help="Reports: .csv, .jsonl or .parquet.")],
+    reports: Annotated[
+        Path,
+        typer.Argument(help="Reports: .csv, .jsonl or .parquet, or Bulk FHIR NDJSON (.ndjson)."),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="Findings: .jsonl, .csv or .parquet (by extension).")
     ],
@@ -120,6 +124,15 @@ def run(
         str | None,
         typer.Option("--date-column", help="With --into-registry: the report's date."),
     ] = None,
+    patients: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--patients",
+            help="With FHIR reports and --into-registry: Patient resources (NDJSON, a Bundle or "
+            "a Bulk export folder), if not in REPORTS itself; repeat for several.",
+            show_default=False,
+        ),
+    ] = None,
     registry_url: Annotated[
         str | None,
         typer.Option(
@@ -131,24 +144,34 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Read REPORTS and write one finding per report to OUT."""
-    from spinefx.casefind.reports import format_of, open_reports
+    from spinefx.casefind.reports import format_of, is_fhir_reports, open_reports
 
     texts = text_column or ["text"]
     if engine not in ("local", "spark"):
-        raise InputError("--engine", engine, "local or spark")
+        raise InputError("engine", engine, "local or spark", kind=ProblemKind.CHOICE)
+    fhir = is_fhir_reports(reports)
+    if fhir:
+        columns = {"id_column": id_column if id_column != "id" else None,
+                   "text_column": text_column, "patient_column": patient_column,
+                   "name_column": name_column, "birth_date_column": birth_date_column,
+                   "sex_column": sex_column, "date_column": date_column}  # fmt: skip
+        source: Any = _fhir_source(reports, columns, patients or [], into_registry)
+    elif patients:
+        raise InputError("patients", str(patients[0]), "nothing: it goes with FHIR reports")
     registry_columns = None
-    if into_registry:
+    if into_registry and not fhir:
         from spinefx.casefind.registry import PatientColumns
 
         registry_columns = PatientColumns(
             patient_column, name_column, birth_date_column, sex_column, date_column
         )
         roles = registry_columns.check()
-        extra = [c for o, c in roles.items() if o != "--patient-column"]
+        extra = [c for role, c in roles.items() if role != "patient_column"]
         open_reports(reports, id_column, texts, patient_column, extra_columns=extra)
     if engine != "spark":
         format_of(out, "--out")
-    source = open_reports(reports, id_column, texts, patient_column)
+    if not fhir:
+        source = open_reports(reports, id_column, texts, patient_column)
     if engine == "spark":
         from spinefx.casefind.spark import run_spark
 
@@ -157,6 +180,8 @@ def run(
         _summary(rows, out, time.perf_counter() - started)
     else:
         _run_local(source, out, workers, quiet)
+    if fhir:
+        _fhir_after(source, reports, out, into_registry, site, patients or [], registry_url)
     if registry_columns is not None:
         from spinefx.casefind.registry import send_to_registry
         from spinefx.cli.registry import registry_url as settings_registry_url
@@ -173,12 +198,80 @@ def run(
         typer.echo(summary.describe())
 
 
+def _fhir_source(
+    reports: Path, columns: dict[str, Any], patients: list[Path], into_registry: bool
+) -> Any:
+    """The FHIR report file; the options naming columns of a flat file must not be given."""
+    from spinefx.casefind.reports import open_fhir_reports
+
+    for path in patients:
+        if not into_registry:
+            raise InputError("patients", str(path), "nothing without --into-registry")
+        if not path.exists():
+            raise InputError("patients", str(path), "an existing file or folder")
+    for option, value in columns.items():
+        if value:
+            raise InputError(
+                option,
+                value[0] if isinstance(value, list) else value,
+                f"nothing: {reports.name} is Bulk FHIR, whose resources give the id, patient, "
+                "text and date (and, for --into-registry, the Patient resources the rest)",
+            )
+    return open_fhir_reports(reports)
+
+
+def _fhir_after(
+    source: Any,
+    reports: Path,
+    out: Path,
+    into_registry: bool,
+    site: str,
+    patients: list[Path],
+    registry_url: str | None,
+) -> None:
+    """What a FHIR run prints after the findings: what it left out; then the worklist."""
+    for line in source.skipped.lines():
+        typer.echo(line)
+    if into_registry:
+        from spinefx.casefind.registry import record_hits
+        from spinefx.cli.registry import registry_url as settings_registry_url
+        from spinefx.fhir.casefind_registry import fhir_hits
+
+        found = fhir_hits(reports, out, site=site, patients=patients)
+        summary = record_hits(found, site=site, url=settings_registry_url(registry_url))
+        typer.echo(summary.describe())
+
+
+@app.command("demo-fhir", epilog="Example: spinefx casefind demo-fhir demo-fhir/")
+def demo_fhir(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the NDJSON files into.")],
+    rows: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="Reports (JSON Lines: id, patient, findings, impression) [default: the "
+            "development set, tests/data/casefind_dev.jsonl].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write a demo Bulk FHIR export of radiology reports (DiagnosticReport.ndjson, with
+    fictional patients in Patient.ndjson) to try case-finding on."""
+    from spinefx.fhir.report_demo import DEFAULT_ROWS, write_demo
+
+    written = write_demo(directory, rows or DEFAULT_ROWS)
+    for file in written:
+        typer.echo(f"{file.count:,} {file.resource_type} -> {file.path}")
+    reports = next(f.path for f in written if f.resource_type == "DiagnosticReport")
+    typer.echo(f"try: spinefx casefind {reports} --out found.jsonl")
+
+
 def _run_local(source: Any, out: Path, workers: int | None, quiet: bool) -> None:
     from spinefx.casefind import engine as local
     from spinefx.casefind.reports import ResultWriter
 
     started = time.perf_counter()
-    with ResultWriter(out) as writer:
+    with ResultWriter(out, source.output_schema) as writer:
         if quiet:
             for batch in local.run_local(source.batches(), workers):
                 writer.write(batch)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from spinefx.cli.output import print_json
-from spinefx.errors import InputError
+from spinefx.errors import InputError, ProblemKind
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -103,7 +103,7 @@ def _read_password(from_stdin: bool) -> str:
 def user_add(
     email: Annotated[str, typer.Argument(help="The user's e-mail address (their login).")],
     role: Annotated[str, typer.Option("--role", help="admin, clinician, coordinator or auditor.")],
-    site: Annotated[
+    sites: Annotated[
         list[str],
         typer.Option("--site", help="A site code (created if new); repeat for several sites."),
     ],
@@ -125,10 +125,10 @@ def user_add(
             Actor.command_line("user-add"),
             email,
             role=role,
-            sites=site,
+            sites=sites,
             password=password,
         )
-        typer.echo(f"user {user.email} added: {user.role} at {', '.join(site)}")
+        typer.echo(f"user {user.email} added: {user.role} at {', '.join(sites)}")
 
 
 @app.command("import")
@@ -217,7 +217,7 @@ def token_list(
     "sfx_AbCd1234)",
 )
 def token_revoke(
-    token_id: Annotated[
+    token: Annotated[
         str,
         typer.Argument(
             metavar="TOKEN-ID",
@@ -233,7 +233,7 @@ def token_revoke(
 
     registry = _open(url)
     with registry.transaction() as session:
-        row = revoke_token(session, Actor.command_line("token-revoke"), token_id)
+        row = revoke_token(session, Actor.command_line("token-revoke"), token)
         user = session.get(User, row.user_id)
         owner = user.email if user else "?"
         typer.echo(f"API token {row.id} ({row.prefix or 'no prefix'}) of {owner} revoked")
@@ -260,9 +260,9 @@ def kpi(
     from spinefx.registry.kpi import kpi_report
     from spinefx.registry.permissions import Actor
 
-    start = _date("--from", from_)
-    end = _date("--to", to)
-    as_of_day = _date("--as-of", as_of) if as_of else date.today()
+    start = _date("from", from_)
+    end = _date("to", to)
+    as_of_day = _date("as_of", as_of) if as_of else date.today()
     registry = _open(url)
     with registry.transaction() as session:
         report = kpi_report(
@@ -284,12 +284,12 @@ def kpi(
     typer.echo(f"  completeness: {report.completeness_text}")
 
 
-def _date(option: str, text: str) -> date:
+def _date(field: str, text: str) -> date:
     try:
-        return date.fromisoformat(text) if len(text) == 10 else _bad_date(option, text)
+        return date.fromisoformat(text) if len(text) == 10 else _bad_date(field, text)
     except ValueError:
-        return _bad_date(option, text)
+        return _bad_date(field, text)
 
 
-def _bad_date(option: str, text: str) -> date:
-    raise InputError(option, text, "a date as YYYY-MM-DD")
+def _bad_date(field: str, text: str) -> date:
+    raise InputError(field, text, "a date as YYYY-MM-DD", kind=ProblemKind.TYPE, expects="date")

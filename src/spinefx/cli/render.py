@@ -82,21 +82,33 @@ def screening(result: BaseModel) -> None:
     from spinefx.clinical.screening import OUTCOME_ACTIONS, RED_FLAG_SHORT, criterion_text
 
     data = _data(result)
-    _outcome("Self-check", data["outcome"], OUTCOME_ACTIONS.get(data["outcome"]))
+    action = data.get("action") or OUTCOME_ACTIONS.get(data["outcome"])
+    _outcome("Self-check", data["outcome"], action)
     _print_criteria(data["criteria"], criterion_text)
     if data["unanswered_red_flags"]:
         console.print(
             "[yellow]Warning signs not answered (not taken as 'no'):[/] "
             + escape("; ".join(RED_FLAG_SHORT.get(n, n) for n in data["unanswered_red_flags"]))
         )
+    others = [n for n in data.get("to_answer", []) if not n.startswith("red_flags.")]
+    if others:
+        console.print(
+            "[yellow]Questions not answered that could change this result:[/] "
+            + escape(", ".join(others))
+        )
     _bullets("Next steps", data["next_steps"])
 
 
 def grading(result: BaseModel) -> None:
     """The grading table; it fits 80 columns whole (short headers, the type may wrap). The
-    ``from`` column, and a line under the table, name the levels graded from an entered
-    percentage rather than measured heights."""
+    headline comes first (never "no fracture" while a level has no grade); the ``from``
+    column, and a line under the table, name the levels graded from an entered percentage
+    rather than measured heights."""
+    from spinefx.clinical.morphometry import NOT_ASSESSED_REASON, GradingResult, headline
+
     data = _data(result)
+    if isinstance(result, GradingResult):
+        console.print(f"[bold]{escape(headline(result))}[/]")
     table = Table(
         title="Genant semi-quantitative grading",
         title_justify="left",
@@ -115,11 +127,11 @@ def grading(result: BaseModel) -> None:
     for v in data["vertebrae"]:
         losses = v["losses"]
         entered = v["graded_from"] == "entered-pct"
-        unjudged = v["grade"] == 0 and not v["crush_assessed"]
+        ungraded = v["grade"] is None
         table.add_row(
             v["level"],
-            str(v["grade"]),
-            "crush not assessed" if unjudged else (v["type"] or "-"),
+            "none" if ungraded else str(v["grade"]) + ("+" if not v["crush_assessed"] else ""),
+            "not graded" if ungraded else (v["type"] or "-"),
             f"{v['height_loss_pct']:.1f}",
             *(
                 "-" if losses is None else "n/a" if losses[k] is None else f"{losses[k]:.1f}"
@@ -135,11 +147,18 @@ def grading(result: BaseModel) -> None:
         )
     if any(not v["crush_assessed"] for v in data["vertebrae"]):
         console.print(
-            "crush not assessed: no measured level within two levels that is not itself "
-            "collapsed; such a grade 0 is not 'normal'."
+            f"crush n/a: {NOT_ASSESSED_REASON.removeprefix('crush ')}. A grade marked + rests "
+            "on the wedge or biconcave loss alone (a lower bound); 'none': not graded, never "
+            "'normal'."
         )
     levels = ", ".join(data["sdi_levels"]) or "none"
-    console.print(f"Spinal deformity index (T4-L4): [bold]{data['sdi']}[/] (levels: {levels})")
+    if data["sdi"] is None:
+        console.print(
+            "Spinal deformity index (T4-L4): [bold]not computed[/]: "
+            + escape(data.get("sdi_reason") or "")
+        )
+    else:
+        console.print(f"Spinal deformity index (T4-L4): [bold]{data['sdi']}[/] (levels: {levels})")
 
 
 def candidacy(result: BaseModel) -> None:
@@ -163,8 +182,11 @@ def candidacy(result: BaseModel) -> None:
         level = f" ({line['level']})" if line.get("level") else ""
         table.add_row("CPT", line["code"], line["description"] + level)
     for line in codes.get("icd10cm", []):
-        table.add_row("ICD-10-CM", line["code"], line["description"])
+        condition = f" [bold](if {line['applies_if']})[/]" if line.get("applies_if") else ""
+        table.add_row("ICD-10-CM", line["code"], escape(line["description"]) + condition)
     console.print(table)
+    if codes.get("criteria"):
+        _print_criteria(codes["criteria"], criterion_text, title="What decides the diagnosis code")
     _bullets("Coding notes", codes.get("notes", []))
     _bullets("Documentation to keep", data.get("documentation", []))
 

@@ -10,8 +10,12 @@ Two paths lead to coverage:
   threshold despite optimal non-surgical care, and worsening pain or two of height loss,
   kyphosis and RDQ;
 - a painful osteolytic metastasis or myeloma (``malignant: true``): imaging-confirmed, every
-  level in T1-L5, and pain unresponsive to medical therapy (``conservative_care_failed``); the
-  fracture-age, pain-score and height/kyphosis/RDQ criteria are listed as ``not-applicable``.
+  level in T1-L5, and intractable pain: the same pain threshold (NRS >= 5, >= 8 in hospital)
+  despite medical therapy (``conservative_care_failed``); the fracture-age and
+  height/kyphosis/RDQ criteria are listed as ``not-applicable``.
+
+The diagnosis code follows ``malignant``, ``traumatic`` and ``osteoporosis_documented``
+(ICD-10-CM Official Guidelines I.C.13.d, see :mod:`spinefx.clinical.codes`).
 
 An absolute contraindication wins on either path. More than three levels is a relative
 contraindication: it is echoed with the cautions and the documentation asks for its
@@ -84,6 +88,9 @@ CRITERION_TEXT: Mapping[str, str] = MappingProxyType(
         f"{PAIN_MIN_OUTPATIENT:g} otherwise",
         "conservative-care-failed": "Optimal non-surgical care tried and failed (for a "
         "malignant lesion: pain unresponsive to medical therapy)",
+        "traumatic": "The fracture came from a high-energy injury (decides the diagnosis code)",
+        "osteoporosis-documented": "Osteoporosis documented in the record (decides the "
+        "diagnosis code)",
         "malignant": "Painful osteolytic metastasis or myeloma",
         "pain-worsening": "Pain worsening",
         "height-loss-over-25": f"Vertebral height loss over {HEIGHT_LOSS_OVER_PCT:g} %",
@@ -226,6 +233,18 @@ class CandidacyInput(BaseModel):
     kyphosis: StrictBool | None = None
     rdq: Annotated[StrictInt | None, Field(ge=0, le=24)] = None
     malignant: StrictBool | None = None
+    osteoporosis_documented: StrictBool | None = Field(
+        default=None,
+        title="Osteoporosis documented in the record",
+        description="Decides the diagnosis code: M80.0- only with documented osteoporosis; "
+        "without it, M48.5- by region (ICD-10-CM Official Guidelines I.C.13.d).",
+    )
+    traumatic: StrictBool | None = Field(
+        default=None,
+        title="The fracture came from a high-energy injury",
+        description="A car crash or a fall from a height: coded as an injury (S22.0- thoracic, "
+        "S32.0- lumbar). A fall from standing height or less is not one.",
+    )
     absolute_contraindications: list[AbsoluteContraindication] | None = None
     relative_contraindications: list[RelativeContraindication] | None = None
 
@@ -307,16 +326,25 @@ def assess(inp: CandidacyInput) -> CandidacyResult:
         criterion("imaging-confirmed", inp.imaging_confirmed, lcd),
         judged("not-chronic", not_chronic),
         criterion("levels-t1-l5", in_range, lcd),
-        judged("pain-threshold", pain),
+        # Both paths: the malignant indication needs intractable pain, the same threshold.
+        criterion("pain-threshold", pain, lcd),
         criterion("conservative-care-failed", inp.conservative_care_failed, lcd),
         criterion("malignant", malignant, lcd),
         *(judged(id, value) for id, value in osteoporotic),
         criterion("indication", indication, lcd),
         criterion("no-absolute-contraindication", no_absolute, lcd),
     )
-    # Malignant path: what the LCD asks of a painful osteolytic lesion.
+    # Malignant path: what the LCD asks of a painful osteolytic lesion, intractable pain (the
+    # LCD's pain threshold) despite medical therapy among it.
     malignant_path = all_of(
-        [malignant, inp.imaging_confirmed, in_range, inp.conservative_care_failed, no_absolute]
+        [
+            malignant,
+            inp.imaging_confirmed,
+            in_range,
+            pain,
+            inp.conservative_care_failed,
+            no_absolute,
+        ]
     )
     # Osteoporotic path. It needs no "not malignant": its terms include every term of the
     # malignant path, so when it is met the case is covered whatever the lesion.
@@ -363,7 +391,12 @@ def assess(inp: CandidacyInput) -> CandidacyResult:
         outcome=outcome,
         criteria=criteria,
         relative_contraindications=tuple(cautions),
-        codes=codes_for(levels, malignant),
+        codes=codes_for(
+            levels,
+            malignant,
+            osteoporosis_documented=inp.osteoporosis_documented,
+            traumatic=inp.traumatic,
+        ),
         documentation=tuple(documentation),
     )
 

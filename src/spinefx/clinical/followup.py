@@ -83,6 +83,14 @@ DENOSUMAB_BOXED_WARNING_BELOW_EGFR: Final = 30.0
 
 # Men and premenopausal women: look for secondary causes and refer below this age (men).
 MEN_REFER_UNDER_AGE: Final = 50
+# A woman under 50, whatever her menopausal status, or whose status is not known, is not given
+# the postmenopausal (AACE 2020) list: specialist referral and a search for secondary causes
+# first, and a question about pregnancy before any drug (AACE 2020 and the Endocrine Society
+# guidelines are written for postmenopausal women; corrections of December 2026).
+WOMEN_REFER_UNDER_AGE: Final = 50
+# Denosumab "stopped": stopped, or the next 6-monthly dose more than 7 months after the last
+# (sources.ECTS_DENOSUMAB_2017): the window in which rebound vertebral fractures begin.
+DENOSUMAB_LATE_MONTHS: Final = 7
 
 BMD_MONITORING: Final = "every 1-3 years"  # sources.ENDOCRINE_SOCIETY_2019
 
@@ -163,6 +171,18 @@ class FollowupInput(BaseModel):
     )
     menopausal: StrictBool | None = Field(
         default=None, title="Postmenopausal (women only)", description="Leave blank for men."
+    )
+    malignancy: StrictBool | None = Field(
+        default=None,
+        title="Bone metastases, myeloma, skeletal cancer, or radiation to the skeleton",
+        description="Yes rules out teriparatide and abaloparatide (US labels) and sends the "
+        "plan to the oncology team.",
+    )
+    denosumab_stopped: StrictBool | None = Field(
+        default=None,
+        title="Denosumab stopped, or a dose more than 7 months late",
+        description="Yes: restart denosumab (or give zoledronic acid) rather than switch to an "
+        "anabolic drug.",
     )
 
     @model_validator(mode="after")
@@ -271,6 +291,9 @@ PLAN_SOURCES: tuple[str, ...] = (
     sources.BISPHOSPHONATE_LABELS,
     sources.DENOSUMAB_LABEL_CKD,
     sources.ROMOSOZUMAB_LABEL,
+    sources.PTH_ANALOGUE_LABELS,
+    sources.ECTS_DENOSUMAB_2017,
+    sources.DATA_SWITCH_2015,
     sources.GENANT_1993,
 )
 GUIDELINE_POSTMENOPAUSAL = (
@@ -280,7 +303,30 @@ GUIDELINE_MEN = "Endocrine Society 2012 guideline on osteoporosis in men"
 GUIDELINE_PREMENOPAUSAL = (
     "None of these guidelines is written for premenopausal women: specialist referral"
 )
-_BISPHOSPHONATES = "bisphosphonates (alendronate, risedronate, zoledronic acid)"
+GUIDELINE_WOMAN_NOT_POSTMENOPAUSAL = (
+    "The AACE/ACE 2020 list is for postmenopausal women from 50: specialist referral for a "
+    "woman under 50 or whose menopausal status is not known"
+)
+GUIDELINE_MALIGNANCY = "Bone metastases, myeloma or skeletal radiation: the oncology team's plan"
+_BISPHOSPHONATES = "bisphosphonates (alendronate, risedronate, ibandronate, zoledronic acid)"
+_PTH_ANALOGUES = ("teriparatide", "abaloparatide")
+PTH_ANALOGUES_MALIGNANCY = (
+    "teriparatide and abaloparatide: not for patients with bone metastases, a skeletal "
+    "malignancy, myeloma or radiation to the skeleton (US labels: osteosarcoma risk)"
+)
+DENOSUMAB_STOPPED_SWITCH = (
+    "switching to teriparatide, abaloparatide or romosozumab after denosumab is stopped: bone is "
+    "lost and rebound vertebral fractures are not prevented (DATA-Switch, Lancet 2015; ECTS 2017)"
+)
+DENOSUMAB_RESTART = (
+    f"Denosumab stopped or more than {DENOSUMAB_LATE_MONTHS} months late: restart denosumab now "
+    "(or give zoledronic acid), not a switch to an anabolic agent; rebound vertebral fractures "
+    "follow a gap (ECTS 2017; DATA-Switch 2015)."
+)
+PREGNANCY_FIRST = (
+    "Ask about pregnancy, and plans for pregnancy, before any bone drug: several are not to be "
+    "used in pregnancy, and zoledronic acid and denosumab persist for months to years."
+)
 
 
 def _calcium(sex: str, age: int) -> int:
@@ -315,9 +361,23 @@ def _kidney_notes(egfr: float | None) -> tuple[list[str], list[str]]:
     return avoid, notes
 
 
+def _met_words(reasons: tuple[Criterion, ...]) -> str:
+    met = [CRITERION_TEXT[c.id][:1].lower() + CRITERION_TEXT[c.id][1:] for c in reasons]
+    return "; ".join(met)
+
+
 def _medication(
-    inp: FollowupInput, very_high: bool, unknown_criteria: list[str], on_treatment: bool | None
+    inp: FollowupInput,
+    reasons: tuple[Criterion, ...],
+    unknown_criteria: list[str],
+    on_treatment: bool | None,
 ) -> Medication:
+    very_high_reasons = tuple(c for c in reasons if c.status is Status.MET)
+    very_high = bool(very_high_reasons)
+    # Endocrine Society 2019: severe (grade 3) or multiple vertebral fractures, anabolic first.
+    anabolic_first = inp.vertebral_fractures >= VERY_HIGH_MIN_FRACTURES or (
+        inp.max_grade is not None and inp.max_grade >= SEVERE_GRADE
+    )
     egfr = inp.egfr
     low_kidney = egfr is not None and egfr < BISPHOSPHONATE_MIN_EGFR
     advanced_ckd = egfr is not None and egfr < DENOSUMAB_BOXED_WARNING_BELOW_EGFR
@@ -327,21 +387,46 @@ def _medication(
         "shows, so treatment does not wait for the DXA result."
     ]
     options: list[str] = []
-    if inp.sex == "female" and inp.menopausal is False:
-        guideline = GUIDELINE_PREMENOPAUSAL
+    specialist_route = False
+    if inp.sex == "female" and (inp.age < WOMEN_REFER_UNDER_AGE or inp.menopausal is not True):
+        specialist_route = True
+        guideline = (
+            GUIDELINE_PREMENOPAUSAL
+            if inp.menopausal is False
+            else GUIDELINE_WOMAN_NOT_POSTMENOPAUSAL
+        )
         first_line = (
             "Refer to a bone specialist (endocrinology or a metabolic bone clinic) and look for "
-            "secondary causes before choosing a drug."
+            "secondary causes before choosing a drug; ask about pregnancy before any drug."
         )
-        notes.append(SECONDARY_CAUSES)
+        if inp.menopausal is None and inp.age >= WOMEN_REFER_UNDER_AGE:
+            first_line = (
+                "Ask whether she is postmenopausal first: the AACE 2020 options are written for "
+                "postmenopausal women. Until that is known, refer to a bone specialist and look "
+                "for secondary causes, and rule out pregnancy before any drug."
+            )
+        notes += [SECONDARY_CAUSES, PREGNANCY_FIRST]
+        if inp.menopausal is None:
+            notes.append(
+                "Menopausal status not given: ask it. Until it is known, no drug list is given."
+            )
+        if inp.age < WOMEN_REFER_UNDER_AGE and inp.menopausal is True:
+            notes.append(
+                f"Menopause before {WOMEN_REFER_UNDER_AGE} is itself a cause of bone loss to "
+                "look into; the specialist may then use the postmenopausal options."
+            )
     elif inp.sex == "male":
         guideline = GUIDELINE_MEN
         if very_high:
             first_line = (
-                "Teriparatide first (approved for men), then an antiresorptive: alendronate, "
-                "risedronate, zoledronic acid or denosumab."
+                f"Very high risk ({_met_words(very_high_reasons)}): teriparatide or abaloparatide "
+                "first (both approved for men; abaloparatide since December 2022), then an "
+                "antiresorptive: alendronate, risedronate, zoledronic acid or denosumab."
             )
-            options = ["teriparatide (daily injection, up to 2 years)"]
+            options = [
+                "teriparatide (daily injection, up to 2 years)",
+                "abaloparatide (daily injection, up to 2 years)",
+            ]
         else:
             first_line = "A bisphosphonate: alendronate, risedronate or zoledronic acid."
         options += [
@@ -359,22 +444,26 @@ def _medication(
         notes.append("Romosozumab is left out: it is approved for postmenopausal women only.")
     else:
         guideline = GUIDELINE_POSTMENOPAUSAL
-        romosozumab = inp.menopausal is True
         if very_high:
-            anabolic = "abaloparatide, teriparatide" + (" or romosozumab" if romosozumab else "")
             first_line = (
-                f"AACE 2020, very high risk: an anabolic agent first ({anabolic}), then an "
-                "antiresorptive to keep the gain; denosumab or zoledronic acid are AACE's other "
-                "initial options. (Endocrine Society 2019: severe or multiple vertebral "
-                "fractures first on an anabolic drug.)"
+                f"AACE 2020, very high risk ({_met_words(very_high_reasons)}): start one of "
+                "AACE's initial therapies for very high risk: an anabolic agent (abaloparatide, "
+                "teriparatide or romosozumab, then an antiresorptive to keep the gain) or an "
+                "injected antiresorptive (denosumab or zoledronic acid)."
             )
+            if anabolic_first:
+                first_line += (
+                    " Endocrine Society 2019: with severe or multiple vertebral fractures, an "
+                    "anabolic agent first."
+                )
             options = [
                 "abaloparatide (daily injection)",
                 "teriparatide (daily injection)",
-                *(["romosozumab (monthly injections for 12 months)"] if romosozumab else []),
+                "romosozumab (monthly injections for 12 months)",
                 "denosumab (injection every 6 months)",
                 "zoledronic acid (yearly infusion)",
             ]
+            notes.append(ROMOSOZUMAB_WARNING)
         else:
             first_line = (
                 "AACE 2020, high risk: alendronate, risedronate, zoledronic acid or denosumab; "
@@ -385,19 +474,39 @@ def _medication(
                 "risedronate (weekly or monthly tablet)",
                 "zoledronic acid (yearly infusion)",
                 "denosumab (injection every 6 months)",
-                "alternatives: ibandronate, raloxifene",
+                "ibandronate (monthly tablet; an alternative)",
+                "raloxifene (daily tablet; an alternative)",
             ]
-        if romosozumab and very_high:
-            notes.append(ROMOSOZUMAB_WARNING)
-        if inp.sex == "female" and inp.menopausal is None:
-            notes.append(
-                "Menopausal status not given: these options assume a postmenopausal woman, and "
-                "romosozumab (postmenopausal women only) is left out. If she is premenopausal, "
-                "look for secondary causes and refer to a specialist instead."
-            )
-    if low_kidney:
-        # The guideline sentence above names bisphosphonates (and denosumab); below the kidney
-        # cut-offs it is replaced, not prefixed, so the plan never offers what it rules out.
+    if inp.malignancy:
+        options = [o for o in options if not o.startswith(_PTH_ANALOGUES)]
+        avoid.append(PTH_ANALOGUES_MALIGNANCY)
+        guideline = GUIDELINE_MALIGNANCY if not specialist_route else guideline
+        first_line = (
+            "Plan bone treatment with the patient's oncology team (haematology for myeloma): "
+            "bone metastases, myeloma or radiation to the skeleton rule out teriparatide and "
+            "abaloparatide (US labels: osteosarcoma risk); an injected antiresorptive "
+            "(zoledronic acid or denosumab) is the usual choice, at the dose the oncology team "
+            "sets."
+        ) + (" " + first_line if specialist_route else "")
+    elif inp.malignancy is None and any(o.startswith(_PTH_ANALOGUES) for o in options):
+        notes.append(
+            "Before teriparatide or abaloparatide, ask about bone metastases, myeloma, skeletal "
+            "cancer or radiation to the skeleton: any of them rules both out (US labels)."
+        )
+    if inp.denosumab_stopped:
+        # Whatever the route: restart denosumab (or zoledronic acid), never an anabolic switch.
+        options = [
+            "denosumab (restart now; injection every 6 months)",
+            "zoledronic acid (infusion)",
+        ]
+        avoid.append(DENOSUMAB_STOPPED_SWITCH)
+        first_line = DENOSUMAB_RESTART + (
+            " " + first_line if specialist_route or inp.malignancy else ""
+        )
+        notes.append(DENOSUMAB_RESTART)
+    if low_kidney and not specialist_route:
+        # The sentence above may name bisphosphonates (and denosumab); below the kidney cut-offs
+        # it is replaced, not prefixed, so the plan never offers what it rules out.
         options = [o for o in options if not _is_bisphosphonate(o)]
         if advanced_ckd:
             options = [o for o in options if not o.startswith("denosumab")]
@@ -412,16 +521,19 @@ def _medication(
             f"Specialist review first: kidney function is {reason}. "
             f"Options left to weigh with the specialist: {remaining}."
         )
+    if not any(o.startswith("romosozumab") for o in options) and ROMOSOZUMAB_WARNING in notes:
+        notes.remove(ROMOSOZUMAB_WARNING)
     notes += kidney
     if on_treatment:
         notes.append(
             "The fracture happened on treatment: check the medicine was taken as directed, look "
-            "for secondary causes, and move to a stronger agent."
+            "for secondary causes, and move to a stronger agent (if it was denosumab and a dose "
+            "was missed, restart it instead)."
         )
     if not very_high and unknown_criteria:
         notes.append(
             f"Not yet known: {', '.join(unknown_criteria)}. If any applies, the risk is very "
-            "high and an anabolic agent comes first."
+            "high and AACE's very-high-risk options apply."
         )
     notes.append(DENOSUMAB_NEVER_STOP)
     return Medication(
@@ -434,7 +546,8 @@ def _medication(
 
 
 def _is_bisphosphonate(option: str) -> bool:
-    return option.startswith(("alendronate", "risedronate", "zoledronic", "alternatives: iband"))
+    """Alendronate, risedronate, ibandronate and zoledronic acid; raloxifene is not one."""
+    return option.startswith(("alendronate", "risedronate", "ibandronate", "zoledronic"))
 
 
 # Each very-high-risk criterion of the plan (AACE 2020, and the Endocrine Society's grade 3),
@@ -517,7 +630,7 @@ def plan(inp: FollowupInput) -> FollowupPlan:
         risk_reasons=reasons,
         calcium_mg_per_day=_calcium(inp.sex, inp.age),
         vitamin_d_iu_per_day=VITAMIN_D_IU_PER_DAY,
-        medication=_medication(inp, very_high, unknown, inp.on_osteoporosis_treatment),
+        medication=_medication(inp, reasons, unknown, inp.on_osteoporosis_treatment),
         before_treatment=BEFORE_TREATMENT,
         treatment_durations=TREATMENT_DURATIONS,
         lifestyle=LIFESTYLE,

@@ -8,9 +8,11 @@ SEED_SCREENING_RULE = (
     "osteoporosis); conventions: severe = worst NRS in 24 h >= 7, > 3 days = more than 72 h"
 )
 SCREENING_CONCERN = (
-    "spinefx safety net (convention): (age > 50 or osteoporosis) AND (NRS >= 7 or pain > 3 "
-    "days) means see a doctor; older age and osteoporosis are reasons to suspect a vertebral "
-    "fracture (NICE CKS low back pain; AHCPR guideline 14)"
+    "spinefx safety net (convention, second clinical review): (age > 50 or osteoporosis or "
+    "steroid tablets >= 3 months) AND (NRS >= 7 or pain > 3 days or a minor-trauma start) means "
+    "see a doctor; older age, osteoporosis, corticosteroid use and minor trauma in an older or "
+    "osteoporotic person are reasons to suspect a vertebral fracture (NICE CKS low back pain; "
+    "AHCPR guideline 14)"
 )
 RED_FLAGS_AHCPR = (
     "AHCPR Clinical Practice Guideline 14, Acute Low Back Problems in Adults (1994), "
@@ -75,4 +77,35 @@ ICD10CM_VERTEBRAL_FRACTURE = (
     "ICD-10-CM (CMS/NCHS) tabular list: M80.08-, M80.88- (osteoporosis with current "
     "pathological vertebral fracture), M84.58- (pathological fracture in neoplastic disease, "
     "other site), M48.54-/M48.56- (collapsed vertebra NEC, thoracic/lumbar)"
+)
+NORMATIVE_HP = (
+    "expected posterior vertebral height by level: spinefx working table "
+    "(clinical/data/posterior_heights.toml), following the level-to-level increase reported by "
+    "Palm V et al., Sci Rep 2025 (CT of 3,117 vertebrae); provisional until replaced by one "
+    "published normative table"
+)
+SCREENING_PERSISTENT_PAIN = (
+    "spinefx convention from the second clinical review (issue 20): severe back pain (NRS >= 7) "
+    "for more than 14 days, or any back pain for more than 42 days (6 weeks, the horizon of "
+    "acute low back pain in AHCPR guideline 14), is reason to see a doctor at any age"
+)
+PTH_ANALOGUE_LABELS = (
+    "US FDA labels, teriparatide (Forteo) and abaloparatide (Tymlos): not for patients with "
+    "bone metastases or skeletal malignancies, or prior radiation to the skeleton (osteosarcoma "
+    "risk); abaloparatide approved for men with osteoporosis at high risk of fracture "
+    "(December 2022)"
+)
+ECTS_DENOSUMAB_2017 = (
+    "Tsourdi E et al. Discontinuation of denosumab therapy for osteoporosis: a systematic "
+    "review and position statement by ECTS. Bone 2017;105:11-17"
+)
+DATA_SWITCH_2015 = (
+    "Leder BZ et al. Denosumab and teriparatide transitions in postmenopausal osteoporosis "
+    "(the DATA-Switch study). Lancet 2015;386:1147-55"
+)
+ICD10CM_GUIDELINES_OSTEOPOROSIS = (
+    "ICD-10-CM Official Guidelines for Coding and Reporting, I.C.13.d (osteoporosis): M80.- for "
+    "a fracture in a patient with known osteoporosis, even after a minor fall; a traumatic "
+    "fracture code (S22.0-, S32.0-) for a fracture from an injury that would break a normal "
+    "bone; M48.5- (collapsed vertebra NEC) excludes both and a neoplasm (M84.58)"
 )

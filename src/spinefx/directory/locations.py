@@ -37,7 +37,7 @@ COLUMNS: dict[str, str] = {
 FILE = CompanionFile(
     columns=COLUMNS,
     staging="loc_raw",
-    option="--locations",
+    option="locations",  # the field; the CLI names it --locations
     what="the NPPES practice location file (pl_pfile_*.csv)",
     label="Locations",
 )

@@ -36,8 +36,8 @@ SCREENING_ACTIONS: Final[Mapping[str, str]] = {
     "urgent": "Urgent: to be seen by a doctor today",
     "possible-vcf": "Possible vertebral compression fracture: to be seen by a doctor within days",
     "see-doctor": (
-        "Checklist not met, but age or osteoporosis with severe or lasting pain: to be seen by a "
-        "doctor within days"
+        "Checklist not met, but reason enough to see a doctor (the self-check safety net): to "
+        "be seen by a doctor within days"
     ),
     "not-indicated": (
         "Checklist not met: to see a doctor if the pain worsens or does not ease in 1-2 weeks"
@@ -100,7 +100,10 @@ def _lower_first(text: str) -> str:
 
 def _screening(result: Mapping[str, Any]) -> str:
     outcome = str(result.get("outcome") or "")
-    parts = [SCREENING_ACTIONS.get(outcome, outcome.replace("-", " ").capitalize())]
+    action = SCREENING_ACTIONS.get(outcome, outcome.replace("-", " ").capitalize())
+    if outcome in ("possible-vcf", "see-doctor") and result.get("action") == "See a doctor today.":
+        action = action.replace("within days", "today (pain 9 or 10 of 10)")
+    parts = [action]
     status = dict(_criteria(result))
     if any(sign in status for sign in CHECKLIST_SIGNS):
         met = sum(status.get(sign) == "met" for sign in CHECKLIST_SIGNS)
@@ -127,6 +130,9 @@ def _screening(result: Mapping[str, Any]) -> str:
 def _grading(result: Mapping[str, Any]) -> str:
     graded = [v for v in _seq(result.get("vertebrae")) if isinstance(v, Mapping)]
     fractured = [v for v in graded if isinstance(v.get("grade"), int) and v["grade"] > 0]
+    # A level without a grade (its crush not assessed) is never summed up as "no fracture".
+    ungraded = [str(v.get("level")) for v in graded if v.get("grade") is None]
+    parts = []
     if fractured:
         levels = []
         for v in fractured:
@@ -135,11 +141,16 @@ def _grading(result: Mapping[str, Any]) -> str:
             pct = f", {float(loss):.0f} %" if isinstance(loss, int | float) else ""
             typed = " (entered, not measured)" if v.get("graded_from") == "entered-pct" else ""
             levels.append(f"{v.get('level')}: grade {v['grade']}{kind}{pct}{typed}")
-        line = "; ".join(levels)
-    elif graded:
-        line = "No vertebral fracture: grade 0 at " + ", ".join(str(v.get("level")) for v in graded)
-    else:
+        parts.append("; ".join(levels))
+    if ungraded:
+        parts.append("Not graded (crush not assessed): " + ", ".join(ungraded))
+    if not parts and graded:
+        parts.append(
+            "No vertebral fracture: grade 0 at " + ", ".join(str(v.get("level")) for v in graded)
+        )
+    if not parts:
         return ""
+    line = ". ".join(parts)
     sdi = result.get("sdi")
     return line + (f". SDI {sdi}." if isinstance(sdi, int) else ".")
 

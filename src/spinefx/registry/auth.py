@@ -1,6 +1,7 @@
 """Logins, API tokens, server-side sessions and CSRF tokens.
 
-- Passwords: argon2id (argon2-cffi's defaults), re-hashed on login when the parameters change.
+- Passwords: argon2id (:mod:`spinefx.registry.passwords`), re-hashed on login when the
+  parameters change.
 - Failed logins slow down, then lock: from the :data:`THROTTLE_AFTER`-th failure in a row the
   next attempt must wait ``2 ** (failures - THROTTLE_AFTER)`` seconds (at most
   :data:`MAX_DELAY_S`); at :data:`LOCK_AFTER` failures the account is locked for
@@ -13,9 +14,6 @@
 - Sessions: the cookie holds a random token, the table its SHA-256, the user, a CSRF token
   and the last use; a session unused for :data:`IDLE_MINUTES` is over, logout revokes it.
 
->>> h = hash_password("correct horse battery")
->>> h.startswith("$argon2id$"), verify_password(h, "correct horse battery")
-(True, True)
 """
 
 from __future__ import annotations
@@ -28,14 +26,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
-from spinefx.errors import InputError, NotAuthenticated, NotFound
+from spinefx.errors import AuthFailure, InputError, NotAuthenticated, NotFound
 from spinefx.registry import audit
 from spinefx.registry.db import Registry
 from spinefx.registry.models import ApiToken, User, WebSession, utcnow
+from spinefx.registry.passwords import (
+    hash_password,
+    needs_rehash,
+    spend_hashing_time,
+    verify_password,
+)
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.users import actor_for, normalise_email, require_user_visible
 
@@ -52,14 +54,12 @@ __all__ = [
     "create_token",
     "end_session",
     "find_token",
-    "hash_password",
     "list_tokens",
     "login",
     "revoke_token",
     "session_actor",
     "start_session",
     "token_actor",
-    "verify_password",
 ]
 
 THROTTLE_AFTER = 3
@@ -69,20 +69,6 @@ LOCK_MINUTES = 15
 IDLE_MINUTES = 30
 TOKEN_PREFIX = "sfx_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # 48 of the token's 256 random bits: shown, not secret
-
-_hasher = PasswordHasher()  # argon2id
-_DUMMY_HASH = _hasher.hash("spinefx: a password nobody has")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 def _digest(token: str) -> str:
@@ -111,25 +97,23 @@ def authenticate(
     e-mail costs the same hashing time as a known one.
     """
     now = now or utcnow()
-    refused = NotAuthenticated("wrong e-mail or password")
+    refused = NotAuthenticated("wrong e-mail or password", reason=AuthFailure.WRONG_CREDENTIALS)
     try:
         address = normalise_email(email)
     except InputError:
-        verify_password(_DUMMY_HASH, password)
+        spend_hashing_time(password)
         return refused
     user = session.scalar(sa.select(User).where(User.email == address).with_for_update())
     if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
+        spend_hashing_time(password)
         return refused
     wait = _wait_seconds(user, now)
     if wait:
-        locked = user.locked_until is not None and user.locked_until > now
-        what = (
-            "the account is locked after repeated failed logins"
-            if locked
-            else "too many failed logins"
-        )
-        return NotAuthenticated(f"{what}: try again in {wait} s", retry_after=wait)
+        if user.locked_until is not None and user.locked_until > now:
+            what, reason = "the account is locked after repeated failed logins", AuthFailure.LOCKED
+        else:
+            what, reason = "too many failed logins", AuthFailure.THROTTLED
+        return NotAuthenticated(f"{what}: try again in {wait} s", reason=reason, retry_after=wait)
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1
         user.last_failed_at = now
@@ -138,7 +122,7 @@ def authenticate(
             user.failed_logins = 0
         audit.record(session, actor_for(user), "login-failed", "user", entity_id=user.id, at=now)
         return refused
-    if _hasher.check_needs_rehash(user.password_hash):
+    if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.last_failed_at = None
@@ -181,14 +165,15 @@ def create_token(session: Session, user: User, *, label: str = "") -> str:
 
 def token_actor(session: Session, token: str, *, now: datetime | None = None) -> Actor:
     """The actor of a bearer token, or :class:`NotAuthenticated`."""
+    refused = NotAuthenticated("a valid API token is needed", reason=AuthFailure.WRONG_CREDENTIALS)
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
-        raise NotAuthenticated("a valid API token is needed")
+        raise refused
     row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None:
-        raise NotAuthenticated("a valid API token is needed")
+        raise refused
     user = session.get(User, row.user_id)
     if user is None or not user.active:
-        raise NotAuthenticated("a valid API token is needed")
+        raise refused
     row.last_used_at = now or utcnow()
     return actor_for(user)
 
@@ -226,7 +211,7 @@ def find_token(session: Session, which: str) -> ApiToken:
         return row
     if not text.startswith(TOKEN_PREFIX) or len(text) < PREFIX_LENGTH or len(text) > 100:
         raise InputError(
-            "TOKEN-ID",
+            "token",
             which,
             f"a token's number from `registry token list`, its prefix ({TOKEN_PREFIX} and 8 "
             "characters) or the whole token",
@@ -244,7 +229,7 @@ def find_token(session: Session, which: str) -> ApiToken:
         raise NotFound(f"no API token {text}")
     if len(matches) > 1:
         numbers = ", ".join(str(m.id) for m in matches)
-        raise InputError("TOKEN-ID", text, f"one of the numbers of the tokens it names ({numbers})")
+        raise InputError("token", text, f"one of the numbers of the tokens it names ({numbers})")
     return matches[0]
 
 
@@ -263,7 +248,7 @@ def revoke_token(
     require_user_visible(actor, user)
     if row.revoked_at is not None:
         raise InputError(
-            "TOKEN-ID",
+            "token",
             which,
             f"a token not yet revoked (this one was at {row.revoked_at:%Y-%m-%d %H:%M} UTC)",
         )
@@ -316,12 +301,14 @@ def session_actor(
 ) -> LoginSession:
     """The live session of a cookie (its last use moves to ``now``), else NotAuthenticated."""
     now = now or utcnow()
-    row = session.get(WebSession, _digest(token)) if token else None
-    if row is None or row.revoked_at is not None or row.last_seen_at + idle < now:
+    if not token:
         raise NotAuthenticated("please log in")
+    row = session.get(WebSession, _digest(token))
+    if row is None or row.revoked_at is not None or row.last_seen_at + idle < now:
+        raise NotAuthenticated("please log in", reason=AuthFailure.SESSION_ENDED)
     user = session.get(User, row.user_id)
     if user is None or not user.active:
-        raise NotAuthenticated("please log in")
+        raise NotAuthenticated("please log in", reason=AuthFailure.SESSION_ENDED)
     row.last_seen_at = now
     return LoginSession(token, row.csrf_token, actor_for(user))
 
@@ -336,4 +323,7 @@ def end_session(session: Session, token: str) -> None:
 def check_csrf(login: LoginSession, submitted: str | None) -> None:
     """:class:`NotAuthenticated` unless ``submitted`` is this session's CSRF token."""
     if not submitted or not hmac.compare_digest(submitted, login.csrf_token):
-        raise NotAuthenticated("the form has expired: reload the page and send it again")
+        raise NotAuthenticated(
+            "the form has expired: reload the page and send it again",
+            reason=AuthFailure.FORM_EXPIRED,
+        )

@@ -1,87 +1,56 @@
-"""Cases: create, read, edit, accept or dismiss, and the rows under them; the worklist.
+"""Cases: create, read, list, change, accept or dismiss a case; save a tool's result to it.
 
 Every function takes the :class:`~spinefx.registry.permissions.Actor` and runs inside the
 caller's transaction (:meth:`spinefx.registry.db.Registry.transaction`); every read and write of
-a case adds an audit entry in that same transaction. A write names the case version it was
-made on; a write on an older version is :class:`~spinefx.errors.VersionConflict` and changes
-nothing. Another site's case is :class:`~spinefx.errors.NotFound`.
+a case adds an audit entry in that same transaction. Every change goes through the one editing
+context (:func:`spinefx.registry.editing.editing`): made on a case version, an older one is
+:class:`~spinefx.errors.VersionConflict` and changes nothing. Another site's case is
+:class:`~spinefx.errors.NotFound`. The rows under a case (fractures, FLS events, procedures,
+outcomes) are :mod:`spinefx.registry.rows`.
+
+The case's own primitives are used everywhere as ``cases.load_case``, ``cases.next_event``,
+``cases.bump`` and ``cases.refresh``; they live in :mod:`spinefx.registry.editing`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
-from spinefx.errors import InputError, NotFound, VersionConflict
+import spinefx
+from spinefx.errors import InputError, ProblemKind
 from spinefx.registry import audit
-from spinefx.registry.models import (
-    Assessment,
-    Base,
-    Case,
-    Dismissal,
-    Event,
-    Fracture,
-    Outcome,
-    Procedure,
-    Site,
-    utcnow,
-)
+from spinefx.registry.editing import bump, editing, load_case, next_event, refresh
+from spinefx.registry.models import Assessment, Case, Dismissal, Site
 from spinefx.registry.permissions import Action, Actor, require
-from spinefx.registry.schema import CaseIn, CaseUpdate, FractureIn
+from spinefx.registry.rows import ROW_KINDS, new_row
+from spinefx.registry.schema import CaseIn, CaseUpdate
 from spinefx.registry.users import ensure_site
-from spinefx.registry.vocab import EVENT_ORDER, EVENT_WINDOWS, OPEN_STATUSES, CaseStatus
+from spinefx.registry.vocab import AssessmentKind, CaseStatus
 
 __all__ = [
     "CasePage",
     "accept",
-    "add_fracture",
-    "add_row",
     "bump",
     "case_document",
+    "case_summary",
     "create_case",
-    "delete_row",
     "dismiss",
     "get_case",
     "list_cases",
     "load_case",
     "next_event",
     "refresh",
-    "row_fields",
     "save_assessment",
     "update_case",
-    "update_fracture",
-    "update_row",
 ]
-
-RowT = TypeVar("RowT", bound=Base)
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-def load_case(session: Session, actor: Actor, case_id: int, *, full: bool = False) -> Case:
-    """The case, or :class:`NotFound` when it does not exist or is at another site (no audit)."""
-    query = sa.select(Case).where(Case.id == case_id)
-    if full:
-        query = query.options(
-            selectinload(Case.fractures),
-            selectinload(Case.events),
-            selectinload(Case.procedures),
-            selectinload(Case.outcomes),
-            selectinload(Case.assessments),
-            selectinload(Case.dismissals),
-        )
-    case = session.scalar(query)
-    if case is None or not actor.sees_site(case.site_id):
-        raise NotFound(f"no case {case_id}")
-    return case
 
 
 def get_case(session: Session, actor: Actor, case_id: int) -> Case:
@@ -129,8 +98,8 @@ def list_cases(
     return CasePage(items, total)
 
 
-def case_document(case: Case) -> dict[str, Any]:
-    """The case in the import format, plus its ``id`` and ``version`` (and each row's ``id``)."""
+def _identity(case: Case) -> dict[str, Any]:
+    """The case's own fields, as the import format and the API name them."""
     return {
         "id": case.id,
         "version": case.version,
@@ -142,6 +111,22 @@ def case_document(case: Case) -> dict[str, Any]:
         "status": case.status,
         "fictional": case.fictional,
         "index_date": case.index_date.isoformat() if case.index_date else None,
+    }
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """The case's own fields and its next FLS event: one line of a list of cases."""
+    return {
+        **_identity(case),
+        "next_event": case.next_event,
+        "next_due_by": case.next_due_by.isoformat() if case.next_due_by else None,
+    }
+
+
+def case_document(case: Case) -> dict[str, Any]:
+    """The case in the import format, plus its ``id`` and ``version`` (and each row's ``id``)."""
+    return {
+        **_identity(case),
         "fractures": [
             {
                 "id": f.id,
@@ -193,82 +178,6 @@ def case_document(case: Case) -> dict[str, Any]:
     }
 
 
-# --- the kept columns: index date and next FLS event -----------------------------------------
-
-
-def next_event(
-    index_date: date | None, recorded: set[str], status: str
-) -> tuple[str, date, date] | None:
-    """The open case's next FLS event: (type, due from, due by), earliest ``due by`` first.
-
-    An event type counts as done with once any event of that type is recorded (done, declined
-    or not-applicable). A closed, deceased or transferred case has none.
-    """
-    if index_date is None or CaseStatus(status) not in OPEN_STATUSES:
-        return None
-    best: tuple[str, date, date] | None = None
-    for kind in EVENT_ORDER:
-        if kind.value in recorded:
-            continue
-        start, end = EVENT_WINDOWS[kind]
-        due = (kind.value, index_date + timedelta(weeks=start), index_date + timedelta(weeks=end))
-        if best is None or due[2] < best[2]:
-            best = due
-    return best
-
-
-def refresh(session: Session, case: Case) -> None:
-    """Recompute ``index_date``, ``next_*`` and the KPI bits from the case's rows (any write)."""
-    session.flush()
-    index_date = session.scalar(
-        sa.select(sa.func.min(Fracture.date)).where(Fracture.case_id == case.id)
-    )
-    from spinefx.registry.kpi import case_flags
-
-    rows = [
-        (kind, status, day)
-        for kind, status, day in session.execute(
-            sa.select(Event.type, Event.status, Event.date).where(Event.case_id == case.id)
-        )
-    ]
-    spine = list(
-        session.scalars(
-            sa.select(Fracture.found_by).where(Fracture.case_id == case.id, Fracture.site.is_(None))
-        )
-    )
-    due = next_event(index_date, {kind for kind, _, _ in rows}, case.status)
-    case.index_date = index_date
-    case.next_event, case.next_due_from, case.next_due_by = due if due else (None, None, None)
-    flags = case_flags(index_date, rows, spine if spine else None)
-    case.kpi_recorded = flags.recorded
-    case.kpi_not_applicable = flags.not_applicable
-    case.kpi_done_in_window = flags.done_in_window
-    case.fracture_flags = flags.fracture
-
-
-def bump(session: Session, case: Case, version: int) -> int:
-    """Raise the case's version from ``version``; :class:`VersionConflict` if it has moved on.
-
-    One conditional UPDATE, so two edits made on the same version cannot both succeed, even in
-    two transactions at once.
-    """
-    result = session.execute(
-        sa.update(Case)
-        .where(Case.id == case.id, Case.version == version)
-        .values(version=version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        current = session.scalar(sa.select(Case.version).where(Case.id == case.id))
-        raise VersionConflict(
-            f"case {case.id} was changed by someone else (you edited version {version}, "
-            f"it is now at version {current}): reload it and make your change again",
-            current=current,
-        )
-    set_committed_value(case, "version", version + 1)
-    return version + 1
-
-
 # --- writing the case ------------------------------------------------------------------------
 
 
@@ -297,14 +206,9 @@ def create_case(session: Session, actor: Actor, data: CaseIn, *, create_site: bo
     )
     session.add(case)
     session.flush()
-    for f in data.fractures:
-        session.add(_fracture_row(case.id, f))
-    for e in data.events:
-        session.add(Event(case_id=case.id, **row_fields(e)))
-    for p in data.procedures:
-        session.add(Procedure(case_id=case.id, **row_fields(p)))
-    for o in data.outcomes:
-        session.add(Outcome(case_id=case.id, **row_fields(o)))
+    for kind in ROW_KINDS:
+        for row in getattr(data, kind):
+            session.add(new_row(kind, case.id, row))
     refresh(session, case)
     audit.record(
         session,
@@ -328,38 +232,26 @@ def update_case(
     session: Session, actor: Actor, case_id: int, version: int, changes: CaseUpdate
 ) -> Case:
     """Change the case's identity or status, on ``version``."""
-    case = load_case(session, actor, case_id)
-    require(actor, Action.WRITE_CASES, site_id=case.site_id)
-    fields = changes.model_dump(exclude_none=True, mode="json")
-    bump(session, case, version)
-    for key, value in changes.model_dump(exclude_none=True).items():
-        setattr(case, key, value.value if hasattr(value, "value") else value)
-    refresh(session, case)
-    audit.record(
-        session,
-        actor,
-        "update",
-        "case",
-        case_id=case.id,
-        site_id=case.site_id,
-        entity_id=case.id,
-        detail={"fields": sorted(fields)},
-    )
-    return case
+    with editing(session, actor, case_id, Action.WRITE_CASES) as edit:
+        fields = changes.model_dump(exclude_none=True, mode="json")
+        edit.bump(version)
+        for key, value in changes.model_dump(exclude_none=True).items():
+            setattr(edit.case, key, value.value if hasattr(value, "value") else value)
+        edit.record("update", "case", entity_id=case_id, detail={"fields": sorted(fields)})
+    return edit.case
 
 
 def accept(session: Session, actor: Actor, case_id: int, version: int) -> Case:
     """A person confirms a ``to-review`` case: it becomes ``active``."""
-    case = load_case(session, actor, case_id)
-    require(actor, Action.WRITE_CASES, site_id=case.site_id)
-    bump(session, case, version)  # a stale version first: the page shows an old status
-    if case.status != CaseStatus.TO_REVIEW:
-        raise InputError("status", case.status, f"{CaseStatus.TO_REVIEW.value} to accept a case")
-    case.status = CaseStatus.ACTIVE.value
-    refresh(session, case)
-    audit.record(
-        session, actor, "accept", "case", case_id=case.id, site_id=case.site_id, entity_id=case.id
-    )
+    with editing(session, actor, case_id, Action.WRITE_CASES) as edit:
+        edit.bump(version)  # a stale version first: the page shows an old status
+        case = edit.case
+        if case.status != CaseStatus.TO_REVIEW:
+            raise InputError(
+                "status", case.status, f"{CaseStatus.TO_REVIEW.value} to accept a case"
+            )
+        case.status = CaseStatus.ACTIVE.value
+        edit.record("accept", "case", entity_id=case.id)
     return case
 
 
@@ -371,193 +263,32 @@ def dismiss(session: Session, actor: Actor, case_id: int, version: int, reason: 
     reason = reason.strip()
     if not reason:
         raise InputError("reason", reason, "a few words on why the case is dismissed")
-    case = load_case(session, actor, case_id, full=True)
-    require(actor, Action.WRITE_CASES, site_id=case.site_id)
-    bump(session, case, version)
-    if case.status != CaseStatus.TO_REVIEW:
-        raise InputError("status", case.status, f"{CaseStatus.TO_REVIEW.value} to dismiss a case")
-    if actor.user_id is None:
-        raise InputError("user", actor.email, "a registry user (dismissals name the person)")
-    case.status = CaseStatus.CLOSED.value
-    reports: list[str | None] = [*sorted({f.report_id for f in case.fractures if f.report_id})]
-    reports = reports or [None]
-    for report in reports:
-        session.add(
-            Dismissal(
-                site_id=case.site_id,
-                case_id=case.id,
-                report_id=report,
-                user_id=actor.user_id,
-                reason=reason,
+    with editing(session, actor, case_id, Action.WRITE_CASES, full=True) as edit:
+        edit.bump(version)
+        case = edit.case
+        if case.status != CaseStatus.TO_REVIEW:
+            raise InputError(
+                "status", case.status, f"{CaseStatus.TO_REVIEW.value} to dismiss a case"
             )
+        if actor.user_id is None:
+            raise InputError("user", actor.email, "a registry user (dismissals name the person)")
+        case.status = CaseStatus.CLOSED.value
+        reports: list[str | None] = [*sorted({f.report_id for f in case.fractures if f.report_id})]
+        reports = reports or [None]
+        for report in reports:
+            session.add(
+                Dismissal(
+                    site_id=case.site_id,
+                    case_id=case.id,
+                    report_id=report,
+                    user_id=actor.user_id,
+                    reason=reason,
+                )
+            )
+        edit.record(
+            "dismiss", "case", entity_id=case.id, detail={"reports": [r for r in reports if r]}
         )
-    refresh(session, case)
-    audit.record(
-        session,
-        actor,
-        "dismiss",
-        "case",
-        case_id=case.id,
-        site_id=case.site_id,
-        entity_id=case.id,
-        detail={"reports": [r for r in reports if r]},
-    )
     return case
-
-
-# --- rows under a case (shared by events, procedures, outcomes and fractures) ----------------
-
-
-def row_fields(data: BaseModel) -> dict[str, Any]:
-    """A row's columns from its input model (enums as their values, no ``id``)."""
-    values = data.model_dump(mode="json", exclude={"id"})
-    for key in ("date",):
-        if key in values:
-            values[key] = getattr(data, key)
-    return values
-
-
-def _fracture_row(case_id: int, data: FractureIn) -> Fracture:
-    values = row_fields(data)
-    if values.get("site") == "spine":
-        values["site"] = None
-    return Fracture(case_id=case_id, **values)
-
-
-def add_row(
-    session: Session,
-    actor: Actor,
-    case_id: int,
-    version: int,
-    row: RowT,
-    action: Action,
-    entity: str,
-) -> RowT:
-    """Add ``row`` (its ``case_id`` is set here) to the case, on ``version``."""
-    case = load_case(session, actor, case_id)
-    require(actor, action, site_id=case.site_id)
-    bump(session, case, version)
-    row.case_id = case.id  # type: ignore[attr-defined]
-    session.add(row)
-    refresh(session, case)
-    audit.record(
-        session,
-        actor,
-        "create",
-        entity,
-        case_id=case.id,
-        site_id=case.site_id,
-        entity_id=row.id,  # type: ignore[attr-defined]
-    )
-    return row
-
-
-def update_row(
-    session: Session,
-    actor: Actor,
-    case_id: int,
-    version: int,
-    model: type[RowT],
-    row_id: int,
-    values: dict[str, Any],
-    action: Action,
-    entity: str,
-) -> RowT:
-    """Replace the columns of one row of the case, on ``version``."""
-    case = load_case(session, actor, case_id)
-    require(actor, action, site_id=case.site_id)
-    row = _row_of(session, model, case, row_id, entity)
-    bump(session, case, version)
-    changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
-    for key, value in values.items():
-        setattr(row, key, value)
-    refresh(session, case)
-    audit.record(
-        session,
-        actor,
-        "update",
-        entity,
-        case_id=case.id,
-        site_id=case.site_id,
-        entity_id=row_id,
-        detail={"fields": changed},
-    )
-    return row
-
-
-def delete_row(
-    session: Session,
-    actor: Actor,
-    case_id: int,
-    version: int,
-    model: type[Base],
-    row_id: int,
-    action: Action,
-    entity: str,
-) -> None:
-    """Remove one row of the case, on ``version``; the audit entry keeps what it held."""
-    case = load_case(session, actor, case_id)
-    require(actor, action, site_id=case.site_id)
-    row = _row_of(session, model, case, row_id, entity)
-    bump(session, case, version)
-    kept = {c.key: _jsonable(getattr(row, c.key)) for c in sa.inspect(model).columns}
-    session.delete(row)
-    refresh(session, case)
-    audit.record(
-        session,
-        actor,
-        "delete",
-        entity,
-        case_id=case.id,
-        site_id=case.site_id,
-        entity_id=row_id,
-        detail={"row": kept},
-    )
-
-
-def _row_of(session: Session, model: type[RowT], case: Case, row_id: int, entity: str) -> RowT:
-    row = session.get(model, row_id)
-    if row is None or row.case_id != case.id:  # type: ignore[attr-defined]
-        raise NotFound(f"no {entity} {row_id} in case {case.id}")
-    return row
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def add_fracture(
-    session: Session, actor: Actor, case_id: int, version: int, data: FractureIn
-) -> Fracture:
-    return add_row(
-        session, actor, case_id, version, _fracture_row(0, data), Action.WRITE_CASES, "fracture"
-    )
-
-
-def update_fracture(
-    session: Session,
-    actor: Actor,
-    case_id: int,
-    fracture_id: int,
-    version: int,
-    data: FractureIn,
-) -> Fracture:
-    values = row_fields(data)
-    if values.get("site") == "spine":
-        values["site"] = None
-    return update_row(
-        session,
-        actor,
-        case_id,
-        version,
-        Fracture,
-        fracture_id,
-        values,
-        Action.WRITE_CASES,
-        "fracture",
-    )
 
 
 def save_assessment(
@@ -571,20 +302,23 @@ def save_assessment(
     result: dict[str, Any],
 ) -> Assessment:
     """Save a clinical tool's input and result to the case, with the spinefx version."""
-    import spinefx
-    from spinefx.registry.vocab import AssessmentKind
-
     try:
         kind = AssessmentKind(kind).value
     except ValueError:
+        kinds = [k.value for k in AssessmentKind]
         raise InputError(
-            "kind", kind, "one of " + ", ".join(k.value for k in AssessmentKind)
+            "kind", kind, "one of " + ", ".join(kinds), kind=ProblemKind.CHOICE, choices=kinds
         ) from None
-    row = Assessment(
-        kind=kind,
-        input=input,
-        result=result,
-        spinefx_version=spinefx.__version__,
-        user_id=actor.user_id,
-    )
-    return add_row(session, actor, case_id, version, row, Action.WRITE_ASSESSMENTS, "assessment")
+    with editing(session, actor, case_id, Action.WRITE_ASSESSMENTS) as edit:
+        edit.bump(version)
+        row = Assessment(
+            case_id=edit.case.id,
+            kind=kind,
+            input=input,
+            result=result,
+            spinefx_version=spinefx.__version__,
+            user_id=actor.user_id,
+        )
+        session.add(row)
+        edit.record("create", "assessment", row=row)
+    return row

@@ -72,7 +72,7 @@ def export_csv(registry: Registry, directory: Path, actor: Actor) -> list[Export
     """Write ``<table>.csv`` for each table into ``directory`` (created if missing)."""
     require(actor, Action.IMPORT_EXPORT)
     if directory.exists() and not directory.is_dir():
-        raise InputError("DIR", str(directory), "a folder (it is a file)")
+        raise InputError("directory", str(directory), "a folder (it is a file)")
     directory.mkdir(parents=True, exist_ok=True)
     with registry.transaction() as session:
         audit.record(session, actor, "export", "registry", detail={"folder": str(directory)})

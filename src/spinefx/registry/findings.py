@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from spinefx.errors import InputError
-from spinefx.registry.cases import add_fracture, create_case, load_case
+from spinefx.registry.cases import create_case, load_case
 from spinefx.registry.models import Case, Dismissal, Fracture, Site
 from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.rows import add_row
 from spinefx.registry.schema import CaseIn, FractureIn, parse
 from spinefx.registry.users import ensure_site
 from spinefx.registry.vocab import CaseStatus, FoundBy
@@ -91,7 +92,7 @@ def record_case_finding(session: Session, actor: Actor, hit: CaseFindingHit) -> 
     )
     if existing is not None:
         case = load_case(session, actor, existing)
-        add_fracture(session, actor, case.id, case.version, fracture)
+        add_row(session, actor, "fractures", case.id, case.version, fracture)
         return CaseFindingResult(case.id, "added")
     data = parse(
         CaseIn,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -54,9 +54,7 @@ def read_cases(lines: Iterable[str]) -> list[tuple[int, CaseIn]]:
         try:
             case = parse(CaseIn, data)
         except InputError as exc:
-            problems.extend(
-                FieldProblem(f"line {number}: {p.field}", p.value, p.allowed) for p in exc.problems
-            )
+            problems.extend(replace(p, field=f"line {number}: {p.field}") for p in exc.problems)
             continue
         first = seen.setdefault((case.site, case.mrn), number)
         if first != number:
@@ -113,11 +111,11 @@ def import_cases(
 def import_file(registry: Registry, path: Path, actor: Actor) -> ImportReport:
     """Import the ``.jsonl`` file at ``path`` in one transaction (all cases or none)."""
     if not path.is_file():
-        raise InputError("CASES", str(path), "an existing .jsonl file, one case per line")
+        raise InputError("cases", str(path), "an existing .jsonl file, one case per line")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("CASES", str(path), f"a readable UTF-8 file ({exc})") from exc
+        raise InputError("cases", str(path), f"a readable UTF-8 file ({exc})") from exc
     cases = read_cases(text.splitlines())
     with registry.transaction() as session:
         return import_cases(session, actor, cases)

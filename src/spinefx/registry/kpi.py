@@ -37,7 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from spinefx.errors import InputError
+from spinefx.errors import Bounds, InputError, ProblemKind
 from spinefx.registry.models import Case, Dismissal, Event, Fracture, Site
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.vocab import (
@@ -209,6 +209,18 @@ def band(kind: EventType | str, value: float | None) -> str | None:
     return "50-80" if value <= 80 else ">80"
 
 
+def _before_start(start: date, end: date) -> InputError:
+    """The period's end (``to``) before its start (``from``)."""
+    return InputError(
+        "to",
+        end.isoformat(),
+        f"a date on or after the start of the period ({start})",
+        kind=ProblemKind.RANGE,
+        expects="date",
+        bounds=Bounds(low=start.isoformat()),
+    )
+
+
 def compute(
     cases: Iterable[KpiCase],
     *,
@@ -219,7 +231,7 @@ def compute(
 ) -> KpiReport:
     """The KPI report over ``cases`` (those outside ``[start, end]`` are ignored)."""
     if end < start:
-        raise InputError("--to", end.isoformat(), f"a date on or after --from ({start})")
+        raise _before_start(start, end)
     numerators: dict[EventType, int] = dict.fromkeys(EVENT_ORDER, 0)
     denominators: dict[EventType, int] = dict.fromkeys(EVENT_ORDER, 0)
     in_period = 0
@@ -349,7 +361,7 @@ def load_kpi_cases(
     """The cases whose index fracture lies in ``[start, end]``, with what the KPIs read."""
     require(actor, Action.READ_KPIS)
     if site is not None and session.scalar(sa.select(Site.id).where(Site.code == site)) is None:
-        raise InputError("--site", site, "a site code of the registry")
+        raise InputError("site", site, "a site code of the registry")
     where = _period_filter(actor, start, end, site)
     index: dict[int, date] = {
         case_id: day
@@ -399,10 +411,10 @@ def kpi_report(
     ways to the same answers).
     """
     if end < start:
-        raise InputError("--to", end.isoformat(), f"a date on or after --from ({start})")
+        raise _before_start(start, end)
     require(actor, Action.READ_KPIS)
     if site is not None and session.scalar(sa.select(Site.id).where(Site.code == site)) is None:
-        raise InputError("--site", site, "a site code of the registry")
+        raise InputError("site", site, "a site code of the registry")
     where = _period_filter(actor, start, end, site)
 
     # Cases fall into few groups of (window closed by as_of?, bits): the database counts the

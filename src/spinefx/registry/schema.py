@@ -33,7 +33,7 @@ from pydantic import (
 
 from spinefx.clinical.followup import IsoDate
 from spinefx.clinical.spine import Level
-from spinefx.errors import FieldProblem, InputError
+from spinefx.errors import FieldProblem, InputError, ProblemKind
 from spinefx.registry.vocab import (
     INSTRUMENT_RANGES,
     Anaesthesia,
@@ -48,7 +48,7 @@ from spinefx.registry.vocab import (
     Sex,
     Timepoint,
 )
-from spinefx.validation import _dotted, allowed_text, problems_from
+from spinefx.validation import _dotted, allowed_text, describe, problems_from
 
 __all__ = [
     "MAX_ID",
@@ -267,4 +267,13 @@ def parse_value(annotation: Any, value: Any, field: str) -> Any:
     try:
         return TypeAdapter(annotation).validate_python(value)
     except ValidationError as exc:
-        raise InputError(field, value, allowed_text(annotation, [])) from exc
+        spec = describe(annotation)
+        raise InputError(
+            field,
+            value,
+            allowed_text(spec),
+            kind=ProblemKind.TYPE,
+            expects=spec.expects,
+            bounds=spec.bounds,
+            choices=spec.choices,
+        ) from exc

@@ -27,6 +27,7 @@ from spinefx.registry import cases
 from spinefx.registry.db import Registry
 from spinefx.registry.findings import CaseFindingHit, record_case_finding
 from spinefx.registry.models import Case, User
+from spinefx.registry.passwords import hash_password
 from spinefx.registry.permissions import Actor
 from spinefx.registry.schema import CaseIn, parse
 from spinefx.registry.users import add_user, ensure_site
@@ -212,7 +213,7 @@ def _save_reference_assessments(session: Any, actor: Actor, case: Case) -> None:
     )
 
     result = reference_patient_pathway()
-    fractured = max(result.grading.vertebrae, key=lambda v: v.grade)  # as the pathway does
+    fractured = max(result.grading.vertebrae, key=lambda v: v.grade or 0)  # as the pathway does
     candidacy_input = {**REFERENCE_CANDIDACY, "height_loss_pct": fractured.height_loss_pct}
     followup_input = {**REFERENCE_FOLLOWUP, "max_grade": fractured.grade}
     saved: list[tuple[str, dict[str, Any], BaseModel]] = [
@@ -262,8 +263,6 @@ def seed_demo(registry: Registry, *, today: date | None = None, patients: int = 
         if user is None:
             add_user(session, cli, DEMO_EMAIL, role="admin", sites=[DEMO_SITE], password=password)
         else:
-            from spinefx.registry.auth import hash_password
-
             user.password_hash = hash_password(password)
             user.failed_logins = 0
             user.locked_until = None

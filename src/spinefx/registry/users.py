@@ -1,7 +1,7 @@
 """Sites and users: create them, find them, change a user's role and sites, lock them out.
 
 A user has one role (:class:`~spinefx.registry.vocab.Role`) at one or more sites. Passwords are
-hashed here with argon2id (:mod:`spinefx.registry.auth`); this module never sees a plain
+hashed here with argon2id (:mod:`spinefx.registry.passwords`); this module never sees a plain
 password after hashing it.
 
 Managing users is the admin's right (:data:`~spinefx.registry.permissions.Action.MANAGE_USERS`).
@@ -20,10 +20,12 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from spinefx.errors import InputError, NotFound
+from spinefx.errors import Bounds, InputError, NotFound, ProblemKind
 from spinefx.registry import audit
 from spinefx.registry.models import Site, User, UserSite
+from spinefx.registry.passwords import hash_password
 from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.schema import SiteCode, parse_value
 from spinefx.registry.vocab import Role
 
 __all__ = [
@@ -49,7 +51,9 @@ def normalise_email(email: str) -> str:
     text = email.strip().lower()
     local, _, domain = text.partition("@")
     if not local or "." not in domain or " " in text or len(text) > 254:
-        raise InputError("EMAIL", email, "an e-mail address such as name@example.org")
+        raise InputError(
+            "email", email, "an e-mail address such as name@example.org", kind=ProblemKind.FORMAT
+        )
     return text
 
 
@@ -64,8 +68,6 @@ def ensure_site(
     session: Session, code: str, *, name: str | None = None, fictional: bool = False
 ) -> Site:
     """The site with ``code``, created (named ``name`` or the code) if it is new."""
-    from spinefx.registry.schema import SiteCode, parse_value
-
     code = parse_value(SiteCode, code, "site")
     site = session.scalar(sa.select(Site).where(Site.code == code))
     if site is None:
@@ -96,18 +98,23 @@ def add_user(
     password: str,
 ) -> User:
     """A new user with ``role`` at ``sites`` (new sites are created); the e-mail must be new."""
-    from spinefx.registry.auth import hash_password
-
     require(actor, Action.MANAGE_USERS)
     address = normalise_email(email)
     role = _role(role)
     codes = list(dict.fromkeys(sites))
     if not codes:
-        raise InputError("--site", None, "at least one site code")
+        raise InputError("sites", None, "at least one site code", kind=ProblemKind.MISSING)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError("password", "(hidden)", f"at least {MIN_PASSWORD_LENGTH} characters")
+        raise InputError(
+            "password",
+            "(hidden)",
+            f"at least {MIN_PASSWORD_LENGTH} characters",
+            kind=ProblemKind.LENGTH,
+            expects="text",
+            bounds=Bounds(low=MIN_PASSWORD_LENGTH),
+        )
     if session.scalar(sa.select(User.id).where(User.email == address)) is not None:
-        raise InputError("EMAIL", address, "an e-mail address not yet registered")
+        raise InputError("email", address, "an e-mail address not yet registered")
     if actor.site_ids is None:
         site_rows = [ensure_site(session, code) for code in codes]
     else:  # an admin gives their own sites only (and creates none)
@@ -132,7 +139,10 @@ def _role(value: Role | str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise InputError("--role", value, "one of " + ", ".join(r.value for r in Role)) from None
+        choices = [r.value for r in Role]
+        raise InputError(
+            "role", value, "one of " + ", ".join(choices), kind=ProblemKind.CHOICE, choices=choices
+        ) from None
 
 
 def _own_sites(session: Session, actor: Actor, codes: Iterable[str]) -> list[Site]:
@@ -141,7 +151,7 @@ def _own_sites(session: Session, actor: Actor, codes: Iterable[str]) -> list[Sit
     for code in codes:
         site = session.scalar(sa.select(Site).where(Site.code == code))
         if site is None or not actor.sees_site(site.id):
-            raise InputError("--site", code, "one of your sites")
+            raise InputError("sites", code, "one of your sites")
         rows.append(site)
     return rows
 
@@ -199,10 +209,10 @@ def update_user(
         given = _own_sites(session, actor, codes)
         kept = [s for s in user.sites if not actor.sees_site(s.id)]
     if not given and not kept:
-        raise InputError("--site", None, "at least one site")
+        raise InputError("sites", None, "at least one site", kind=ProblemKind.MISSING)
     if user.id == actor.user_id and new_role.value != user.role:
         raise InputError(
-            "--role", new_role.value, "your own role as it is (another admin may change it)"
+            "role", new_role.value, "your own role as it is (another admin may change it)"
         )
     before = {"role": user.role, "sites": sorted(s.code for s in user.sites)}
     user.role = new_role.value

@@ -1,16 +1,27 @@
 """Request dependencies, as ``Annotated`` aliases so route signatures read plainly.
 
-The registry pages' logins: :data:`LoginDep` (the user of the registry's session cookie; none:
-:class:`~spinefx.errors.NotAuthenticated`, which a page asked for with GET answers with the
-login page) and :data:`FormLoginDep` (the same, for a form that writes: its ``csrf_token`` field
-must be the session's CSRF token, else :class:`CsrfRejected`, 403, and nothing is applied).
-
 The app owns its resources: :func:`spinefx.web.app.create_app`'s lifespan makes them from
-``Settings`` and keeps them on ``app.state`` (:class:`Resources`); routes receive them here.
+``Settings`` and keeps them on ``app.state`` (:class:`Resources`); routes receive them here
+(:data:`SettingsDep`, :data:`TemplatesDep`, :data:`DirectoryDep`, :data:`RegistryDep`).
+
+Who is calling the registry:
+
+- the pages' logins: :data:`LoginDep` (the user of the registry's session cookie; none:
+  :class:`~spinefx.errors.NotAuthenticated`, which a page asked for with GET answers with the
+  login page) and :data:`FormLoginDep` (the same, for a form that writes: its ``csrf_token``
+  field must be the session's CSRF token, else ``NotAuthenticated`` with the reason
+  :attr:`~spinefx.errors.AuthFailure.FORM_EXPIRED`, 403, and nothing is applied);
+- the ONE role-and-site check, :func:`allowed`: every registry API route names the
+  :class:`~spinefx.registry.permissions.Action` it performs; the dependency finds the caller (a
+  bearer token under ``/api/``, else the login session), checks the role against
+  :data:`~spinefx.registry.permissions.RIGHTS` and, when the path names a case, that the case is
+  at one of the caller's sites (another site's case is 404, exactly like a missing one). The
+  data layer checks the same again, so no route can forget.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -18,15 +29,17 @@ from fastapi import Depends, Request
 from starlette.templating import Jinja2Templates
 
 from spinefx.directory.store import Directory
-from spinefx.errors import NotAuthenticated
-from spinefx.registry.auth import LoginSession, check_csrf, session_actor
+from spinefx.errors import NotAuthenticated, NotFound
+from spinefx.registry import auth
+from spinefx.registry.cases import load_case
 from spinefx.registry.db import Registry
+from spinefx.registry.permissions import Action, Actor, require
 from spinefx.web.settings import Settings
 
 __all__ = [
     "SESSION_COOKIE",
     "AppNotStarted",
-    "CsrfRejected",
+    "Caller",
     "DirectoryDep",
     "FormLoginDep",
     "LoginDep",
@@ -34,6 +47,8 @@ __all__ = [
     "Resources",
     "SettingsDep",
     "TemplatesDep",
+    "allowed",
+    "bearer_token",
     "get_directory",
     "get_login",
     "get_registry",
@@ -106,31 +121,70 @@ RegistryDep = Annotated[Registry, Depends(get_registry)]
 SESSION_COOKIE = "spinefx_registry"
 
 
-class CsrfRejected(Exception):
-    """A registry form came without this session's CSRF token (403, the form is not applied)."""
-
-
-def get_login(request: Request, registry: RegistryDep) -> LoginSession:
+def get_login(request: Request, registry: RegistryDep) -> auth.LoginSession:
     """The live session of the registry cookie (its idle clock restarts), else NotAuthenticated."""
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token:
         raise NotAuthenticated("please log in")
     with registry.transaction() as session:
-        return session_actor(session, token)
+        return auth.session_actor(session, token)
 
 
-LoginDep = Annotated[LoginSession, Depends(get_login)]
+LoginDep = Annotated[auth.LoginSession, Depends(get_login)]
 
 
-async def get_form_login(request: Request, login: LoginDep) -> LoginSession:
+async def get_form_login(request: Request, login: LoginDep) -> auth.LoginSession:
     """:func:`get_login` for a form that writes: the form's ``csrf_token`` must match."""
     form = await request.form()  # kept by Starlette: the route reads the same form again
     submitted = form.get("csrf_token")
-    try:
-        check_csrf(login, submitted if isinstance(submitted, str) else None)
-    except NotAuthenticated as exc:
-        raise CsrfRejected(str(exc)) from exc
+    auth.check_csrf(login, submitted if isinstance(submitted, str) else None)
     return login
 
 
-FormLoginDep = Annotated[LoginSession, Depends(get_form_login)]
+FormLoginDep = Annotated[auth.LoginSession, Depends(get_form_login)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who called, and the registry to act on; ``login`` is set for page (cookie) callers."""
+
+    actor: Actor
+    registry: Registry
+    login: auth.LoginSession | None = None
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("send an API token as Authorization: Bearer <token>")
+    return token.strip()
+
+
+def _identify(request: Request, registry: Registry) -> Caller:
+    with registry.transaction() as session:
+        if request.url.path.startswith("/api/"):
+            return Caller(auth.token_actor(session, bearer_token(request)), registry)
+        login = auth.session_actor(session, request.cookies.get(SESSION_COOKIE, ""))
+        return Caller(login.actor, registry, login)
+
+
+def allowed(action: Action) -> Callable[[Request, Registry], Caller]:
+    """A dependency: the caller, if their role may do ``action`` (at the path's case's site)."""
+
+    def dependency(request: Request, registry: RegistryDep) -> Caller:
+        caller = _identify(request, registry)
+        case_id = request.path_params.get("case_id")
+        if case_id is None:
+            require(caller.actor, action)
+            return caller
+        with registry.transaction() as session:
+            # another site's case is NotFound for every role, before the role is looked at
+            if not (case_id.isascii() and case_id.isdigit() and len(case_id) < 19):
+                raise NotFound(f"no case {case_id[:20]}")
+            case = load_case(session, caller.actor, int(case_id))
+            require(caller.actor, action, site_id=case.site_id)
+        return caller
+
+    dependency.__name__ = f"allowed_{action.value.replace('-', '_')}"
+    return dependency

@@ -1,42 +1,92 @@
-"""Plain HTML forms over the rule input models, so that every page works without JavaScript.
+"""Plain HTML forms over the input models, so that every page works without JavaScript.
 
+One machinery for every form, the patients', the clinicians' and the registry's:
 :func:`fields_of` describes each field of a pydantic model as a :class:`FormField` (the widget
-to draw, its choices and bounds); :func:`form_data` turns the submitted form back into the JSON
-value the model reads, so the same :func:`spinefx.validation.parse_input` (and the same error
-wording) serves the CLI, the API and the pages.
+to draw, its choices and bounds), read from the model's JSON Schema
+(:func:`spinefx.validation.model_spec`, which also words every "allowed"); :func:`form_data`
+turns the submitted form back into the JSON value the model reads, so the same validation (and
+the same error wording) serves the CLI, the API and the pages. :func:`form_values` is what was
+typed, to show the form again; :func:`values_of` what a stored record shows.
 
-Form names are the JSON field names; a nested model's fields are dotted
-(``red_flags.fever``), which is also the ``field`` an input error names. Element ids replace the
-dots with dashes (``red_flags-fever``), and a radio button adds its value
-(``red_flags-fever-yes``). Yes/no questions that may be unanswered use the values ``yes``,
-``no`` and ``unknown`` (the default: an unanswered question is unknown, never "no"). A list of
-choices that may be unknown has an extra checkbox, ``_none`` ("None of these"): nothing
-checked means not known, ``_none`` alone means known to be empty.
+Form names are the JSON field names; a nested model's fields are dotted (``red_flags.fever``),
+which is also the ``field`` an input error names. Element ids replace the dots with dashes
+(``red_flags-fever``), and a radio button adds its value (``red_flags-fever-yes``). Yes/no
+questions that may be unanswered use the values ``yes``, ``no`` and ``unknown`` (the default: an
+unanswered question is unknown, never "no"). A list of choices that may be unknown has an extra
+checkbox, ``_none`` ("None of these"): nothing checked means not known, ``_none`` alone means
+known to be empty. A blank field is left out (the model's default, or missing).
+
+The widgets (:data:`Kind`): ``tri`` yes/no/unknown; ``choice`` one of the choices; ``multi``
+checkboxes; ``int`` and ``float`` numbers; ``date``; ``text``, ``textarea`` (text of more than
+:data:`TEXTAREA_OVER` characters) and ``password``; ``group`` a nested model; and two kinds
+typed as text: ``list`` (choices separated by commas, such as levels ``L1, L2``) and
+``mapping`` (``key: number`` pairs, such as cement volumes ``L1: 4.5, L2: 3``).
+
+A refused answer is told in plain words (:func:`plain_message`), worded from what the field
+takes (the :class:`~spinefx.errors.FieldProblem`'s sort of value, bounds and choices), never
+from the core's English:
+
+>>> from spinefx.errors import Bounds, FieldProblem, ProblemKind
+>>> def problem(field, expects, low=None, high=None, kind=ProblemKind.RANGE):
+...     return FieldProblem(field, 0, "...", kind, expects, Bounds(low, high))
+>>> plain_message(problem("age", "integer", 18, 120), "Your age")
+'Enter your age in years, from 18 to 120.'
+>>> plain_message(problem("pain_days", "integer", 0, 3650), "How many days")
+'Enter how many days as a whole number from 0 to 3650.'
+>>> plain_message(problem("pain_days", "number", 0), "How many days")
+'Enter how many days as a number of 0 or more.'
+>>> plain_message(problem("fracture_date", "date", kind=ProblemKind.TYPE), "Date of the fracture")
+'Enter the date of the fracture as a real date (month, day, year), as the date box shows it.'
 """
 
 from __future__ import annotations
 
-import datetime
-import enum
 import re
-import types
-import typing
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-import annotated_types
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from spinefx.validation import numeric_bounds, parse_int_text, parse_number_text
+from spinefx.errors import FieldProblem, InputError, ProblemKind
+from spinefx.validation import FieldSpec, model_spec, parse_int_text, parse_number_text
 
-__all__ = ["FormField", "Kind", "convert", "dom_id", "fields_of", "form_data", "humanize"]
+__all__ = [
+    "TEXTAREA_OVER",
+    "FormField",
+    "Kind",
+    "convert",
+    "dom_id",
+    "field_messages",
+    "fields_of",
+    "form_data",
+    "form_errors",
+    "form_values",
+    "humanize",
+    "label_map",
+    "plain_message",
+    "values_of",
+]
 
-Kind = Literal["tri", "bool", "int", "float", "choice", "multi", "date", "text", "group"]
+Kind = Literal[
+    "tri",
+    "choice",
+    "multi",
+    "int",
+    "float",
+    "date",
+    "text",
+    "textarea",
+    "password",
+    "group",
+    "list",
+    "mapping",
+]
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 NONE_OF_THESE = "_none"  # the checkbox that says a nullable list is known to be empty
+TEXTAREA_OVER = 200  # text that may be longer than this many characters gets a text area
 
 _WORDS = {
     "nrs": "NRS",
@@ -72,18 +122,27 @@ def dom_id(name: str) -> str:
 
 @dataclass(frozen=True)
 class FormField:
-    """One input: its form ``name``, label, widget ``kind``, and what it accepts."""
+    """One input: its form ``name``, label, widget ``kind``, and what it accepts.
+
+    ``choices`` are (value, words) pairs; ``hint`` says what a ``list`` or ``mapping`` typed as
+    text looks like, for the message when it cannot be read.
+    """
 
     name: str
     label: str
     kind: Kind
     nullable: bool = True
-    choices: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()
     minimum: float | None = None
     maximum: float | None = None
     help: str = ""
     children: tuple[FormField, ...] = field(default=())
     min_items: int = 0  # for a list: the fewest choices allowed
+    hint: str = ""
+
+    @property
+    def required(self) -> bool:
+        return not self.nullable
 
     @property
     def offers_none(self) -> bool:
@@ -99,43 +158,83 @@ def fields_of(
     model: type[BaseModel],
     *,
     labels: Mapping[str, str] | None = None,
-    prefix: str = "",
+    helps: Mapping[str, str] | None = None,
+    words: Callable[[str], str] = humanize,
+    widgets: Mapping[str, Kind] | None = None,
+    hints: Mapping[str, str] | None = None,
+    exclude: Collection[str] = (),
+    required: Collection[str] = (),
 ) -> tuple[FormField, ...]:
-    """Describe every field of ``model`` (labels: bare field name -> question text)."""
-    labels = labels or {}
-    described: list[FormField] = []
-    for name, info in model.model_fields.items():
-        full = f"{prefix}{name}"
-        annotation, nullable = _strip_none(info.annotation)
-        annotation, meta = _unwrap(annotation)
-        metadata = [*info.metadata, *meta]
-        label = labels.get(name) or info.title or humanize(name)
-        help_text = info.description or ""
-        kind, choices = _kind(annotation)
-        if kind == "group":
-            children = fields_of(annotation, labels=labels, prefix=f"{full}.")
-            described.append(
-                FormField(full, label, "group", nullable, help=help_text, children=children)
-            )
-            continue
-        low, high = _bounds(metadata)
-        min_items = max(
-            (m.min_length for m in metadata if isinstance(m, annotated_types.MinLen)), default=0
+    """Describe every field of ``model`` as a form shows it, from the model's JSON Schema.
+
+    ``labels`` and ``helps`` (bare field name -> words) win over the model's own title and
+    description, else the humanized name; ``words`` names each choice; ``widgets`` draws a field
+    otherwise than its type says (a list of choices typed as ``list`` text, a bounded integer
+    as a ``choice``); ``exclude`` leaves fields out; ``required`` marks fields the form needs
+    even where the model has a default.
+    """
+    how = _How(labels or {}, helps or {}, words, widgets or {}, hints or {}, required)
+    return tuple(
+        how.field(spec, "") for spec in model_spec(model).fields if spec.name not in exclude
+    )
+
+
+@dataclass(frozen=True)
+class _How:
+    labels: Mapping[str, str]
+    helps: Mapping[str, str]
+    words: Callable[[str], str]
+    widgets: Mapping[str, Kind]
+    hints: Mapping[str, str]
+    required: Collection[str]
+
+    def field(self, spec: FieldSpec, prefix: str) -> FormField:
+        name = prefix + spec.name
+        label = self.labels.get(spec.name) or spec.title or humanize(spec.name)
+        nullable = (spec.nullable or not spec.required) and spec.name not in self.required
+        base = FormField(
+            name, label, "text", nullable, help=self.helps.get(spec.name, spec.description)
         )
-        described.append(
-            FormField(
-                full,
-                label,
-                kind,
-                nullable or not info.is_required(),
-                choices,
-                low,
-                high,
-                help_text,
-                min_items=min_items,
-            )
+        if spec.expects == "object":
+            children = tuple(self.field(child, f"{name}.") for child in spec.fields)
+            return replace(base, kind="group", children=children)
+        kind = self.widgets.get(spec.name) or _kind(spec)
+        values = spec.item.choices if spec.expects == "list" and spec.item else spec.choices
+        if kind == "choice" and not values and spec.bounds is not None:  # a small whole number
+            values = tuple(range(int(spec.bounds.low), int(spec.bounds.high) + 1))
+        choices = tuple((str(v), self.words(str(v))) for v in values)
+        low = spec.bounds.low if spec.bounds else None
+        high = spec.bounds.high if spec.bounds else None
+        return replace(
+            base,
+            kind=kind,
+            choices=choices,
+            minimum=float(low) if isinstance(low, int | float) else None,
+            maximum=float(high) if isinstance(high, int | float) else None,
+            min_items=int(spec.length.low or 0) if spec.length and spec.expects == "list" else 0,
+            hint=self.hints.get(spec.name, ""),
         )
-    return tuple(described)
+
+
+def _kind(spec: FieldSpec) -> Kind:
+    """The widget a field's type calls for."""
+    if spec.choices:
+        return "choice"
+    if spec.expects == "list":
+        return "multi" if spec.item is not None and spec.item.choices else "text"
+    if spec.expects == "text" and spec.length and (spec.length.high or 0) > TEXTAREA_OVER:
+        return "textarea"
+    kinds: dict[str, Kind] = {
+        "boolean": "tri",
+        "integer": "int",
+        "number": "float",
+        "date": "date",
+        "mapping": "mapping",
+    }
+    return kinds.get(spec.expects, "text")
+
+
+# --- what was sent, what is shown -----------------------------------------------------------
 
 
 def form_data(fields: tuple[FormField, ...], form: FormData | Mapping[str, Any]) -> dict[str, Any]:
@@ -164,9 +263,14 @@ def form_data(fields: tuple[FormField, ...], form: FormData | Mapping[str, Any])
         if raw is None or not isinstance(raw, str):
             continue
         raw = raw.strip()
-        if raw == "" or (item.kind in ("tri", "bool") and raw == UNKNOWN):
+        if raw == "" or (item.kind == "tri" and raw == UNKNOWN):
             continue
-        data[key] = convert(item.kind, raw)
+        if item.kind == "list":
+            data[key] = _typed_list(item, raw)
+        elif item.kind == "mapping":
+            data[key] = _typed_mapping(item, raw)
+        else:
+            data[key] = convert(item.kind, raw)
     return data
 
 
@@ -180,7 +284,7 @@ def _getlist(form: FormData | Mapping[str, Any], name: str) -> list[str]:
 
 
 def convert(kind: Kind, raw: str) -> Any:
-    if kind in ("tri", "bool"):
+    if kind == "tri":
         return {YES: True, NO: False}.get(raw, raw)
     if kind == "int":  # ASCII digits only: int() would also read "١٢" or "1_0"
         whole = parse_int_text(raw)
@@ -191,54 +295,146 @@ def convert(kind: Kind, raw: str) -> Any:
     return raw
 
 
-def _strip_none(annotation: Any) -> tuple[Any, bool]:
-    annotation, _ = _unwrap(annotation)
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(annotation)
-        rest = [a for a in args if a is not type(None)]
-        if len(rest) == 1:
-            return rest[0], len(rest) < len(args)
-    return annotation, False
+def _typed_list(item: FormField, raw: str) -> list[str]:
+    """``L1, l2; T12`` -> ``["L1", "L2", "T12"]``: each part as the choice it names, in any
+    case (a part that names none is kept as typed, for validation to refuse)."""
+    by_case = {value.casefold(): value for value, _ in item.choices}
+    return [by_case.get(part.casefold(), part) for part in re.split(r"[,;\s]+", raw) if part]
 
 
-def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
-    metadata: list[Any] = []
-    while typing.get_origin(annotation) is typing.Annotated:
-        annotation, *meta = typing.get_args(annotation)
-        metadata.extend(meta)
-    return annotation, metadata
+# A key such as L1, then a number, then perhaps "ml" (the only unit a mapping takes now: cement
+# volumes; any other word is refused rather than read as millilitres).
+_PAIR = re.compile(r"\s*([A-Za-z]+\d+)\s*[:=]?\s*([0-9]+(?:\.[0-9]+)?)\s*(?:ml)?\s*")
 
 
-def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
-    annotation, _ = _strip_none(annotation)
-    origin = typing.get_origin(annotation)
-    if annotation is bool:
-        return "tri", ()
-    if origin is typing.Literal:
-        return "choice", tuple(str(v) for v in typing.get_args(annotation))
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return "choice", tuple(str(m.value) for m in annotation)
-    if origin in (list, tuple, set, frozenset):
-        args = typing.get_args(annotation)
-        inner_kind, inner_choices = _kind(args[0]) if args else ("text", ())
-        if inner_kind == "choice":
-            return "multi", inner_choices
-        return "text", ()
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "group", ()
-    if annotation is int:
-        return "int", ()
-    if annotation is float:
-        return "float", ()
-    if annotation is datetime.date:
-        return "date", ()
-    return "text", ()
+def _typed_mapping(item: FormField, raw: str) -> dict[str, str]:
+    """``L1: 4.5, l2=3 ml`` -> ``{"L1": "4.5", "L2": "3"}`` (keys in upper case); text that is
+    no such pairs is refused."""
+    pairs: dict[str, str] = {}
+    for part in (p for p in re.split(r"[,;]", raw) if p.strip()):
+        match = _PAIR.fullmatch(part)
+        if match is None:
+            raise InputError(
+                item.name, raw, item.hint or "pairs such as A1: 2", kind=ProblemKind.FORMAT
+            )
+        pairs[match.group(1).upper()] = match.group(2)
+    return pairs
 
 
-def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:
-    """A number field's bounds (a date field's are checked by the model, not the form)."""
-    bounds = numeric_bounds(metadata)
-    low = float(bounds.low) if isinstance(bounds.low, int | float) else None
-    high = float(bounds.high) if isinstance(bounds.high, int | float) else None
-    return low, high
+def form_values(form: FormData, fields: tuple[FormField, ...] = ()) -> dict[str, Any]:
+    """What was typed, to fill the form in again: a repeated name keeps every value, and so
+    does each ``multi`` field of ``fields`` (a list even of one)."""
+    lists = {f.name for f in fields if f.kind == "multi"}
+    values: dict[str, Any] = {}
+    for key in form:
+        items = [v for v in form.getlist(key) if isinstance(v, str)]
+        values[key] = items if len(items) > 1 or key in lists else (items[0] if items else "")
+    return values
+
+
+def values_of(fields: tuple[FormField, ...], record: Any) -> dict[str, Any]:
+    """What the form shows for a stored record (its attributes named as the fields)."""
+    values: dict[str, Any] = {}
+    for item in fields:
+        value = getattr(record, item.name, None)
+        if value is None:
+            values[item.name] = ""
+        elif item.kind == "list":
+            values[item.name] = ", ".join(str(v) for v in value)
+        elif item.kind == "mapping":
+            values[item.name] = ", ".join(f"{k}: {v:g}" for k, v in dict(value).items())
+        elif item.kind == "multi":
+            values[item.name] = [str(v) for v in value]
+        elif item.kind in ("int", "float"):
+            values[item.name] = f"{value:g}"
+        else:
+            values[item.name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return values
+
+
+def label_map(fields: tuple[FormField, ...]) -> dict[str, str]:
+    """Form name -> label, for the error summary at the top of a form."""
+    names: dict[str, str] = {}
+    for item in fields:
+        names.update(label_map(item.children) if item.kind == "group" else {item.name: item.label})
+    return names
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+def form_errors(problems: tuple[FieldProblem, ...], names: Mapping[str, str]) -> dict[str, str]:
+    """Field name -> "Allowed: ..." (the registry's forms, for its staff); a problem inside a
+    field (``levels[1]``) goes to that field, one of no field of the form to the form."""
+    errors: dict[str, str] = {}
+    for problem in problems:
+        key = problem.top if problem.top in names else "(input)"
+        text = f"Allowed: {problem.allowed}."
+        if key == "(input)" and problem.field not in ("(input)", ""):
+            text = f"{problem.field}: {text}"
+        errors.setdefault(key, text)
+    return errors
+
+
+def field_messages(
+    problems: tuple[FieldProblem, ...],
+    rename: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Form name -> message in plain words for each problem (``(input)`` is the form as a
+    whole); ``rename`` maps a field to its form name, ``names`` a form name to its label."""
+    messages: dict[str, str] = {}
+    for item in problems:
+        name = (rename or {}).get(item.field, item.field)
+        label = (names or {}).get(name, humanize(name.rsplit(".", 1)[-1]))
+        messages.setdefault(name, plain_message(replace(item, field=name), label))
+    return messages
+
+
+# Fields whose message reads better said outright ({low} and {high} are the range).
+_SAID_OUTRIGHT = {
+    "age": "Enter your age in years, from {low} to {high}.",
+    "pain_nrs": "Choose how bad the pain is, from {low} (no pain) to {high} (the worst).",
+}
+
+
+def _what(label: str) -> str:
+    """The label as the object of "Enter ...": "Your age" -> "your age"."""
+    text = label.strip().rstrip("?:")
+    if text[:2].isupper():
+        return text  # an abbreviation such as "RDQ score" keeps its capitals
+    return text[:1].lower() + text[1:]
+
+
+def plain_message(problem: FieldProblem, label: str) -> str:
+    """What to do about a refused answer (its field labelled ``label``), in plain words.
+
+    The words follow what the field takes (``expects``, ``bounds``, ``choices``); a rule of our
+    own (no such data) is told as its ``allowed`` says.
+    """
+    name = problem.field.rsplit(".", 1)[-1]
+    what = _what(label or name.replace("_", " "))
+    bounds = problem.bounds
+    if problem.expects in ("integer", "number") and bounds is not None:
+        number = "a whole number" if problem.expects == "integer" else "a number"
+        low, high = bounds.low, bounds.high
+        if low is not None and high is not None and not (bounds.low_open or bounds.high_open):
+            if name in _SAID_OUTRIGHT:
+                return _SAID_OUTRIGHT[name].format(low=low, high=high)
+            return f"Enter {what} as {number} from {low} to {high}."
+        if low is not None and high is None:
+            if bounds.low_open:
+                return f"Enter {what} as a number above {low}."
+            return f"Enter {what} as {number} of {low} or more."
+    if problem.expects == "date":
+        the = what if what.startswith(("the ", "your ")) else "the " + what
+        return f"Enter {the} as a real date (month, day, year), as the date box shows it."
+    if problem.choices:
+        return f"Choose one of the answers for {what}."
+    if problem.expects == "boolean":
+        return f"Choose an answer for {what}."
+    if problem.expects == "list":
+        return f"Tick the boxes that apply for {what}."
+    allowed = problem.allowed.removesuffix(", or null")
+    cleaned = allowed.replace("an integer", "a whole number").replace("null", "blank")
+    return f"Check {what}: it should be {cleaned}."

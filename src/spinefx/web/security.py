@@ -23,9 +23,6 @@ from collections.abc import Callable, Iterable
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spinefx.web.problems import problem
-from spinefx.web.settings import MAX_BODY_BYTES
-
 __all__ = [
     "ACCESS_LOGGER",
     "CONTENT_SECURITY_POLICY",
@@ -35,7 +32,6 @@ __all__ = [
     "BodyTooLarge",
     "ErrorResponse",
     "SecurityHeaders",
-    "default_error_response",
     "escape_control",
     "log_unexpected",
 ]
@@ -80,15 +76,7 @@ def escape_control(text: str) -> str:
 
 ErrorResponse = Callable[[Scope, int], Response]
 """Makes the answer for an error status raised outside the routes (413, 500): the app passes
-one that gives pages an HTML page and the API a problem."""
-
-
-def default_error_response(scope: Scope, status: int) -> Response:
-    detail = {
-        413: f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
-        500: "Something went wrong on our side.",
-    }.get(status, "The request cannot be answered.")
-    return problem(status, detail, instance=str(scope.get("path", "")))
+:func:`spinefx.web.errors.error_response`, a page for the pages and a problem for the API."""
 
 
 def log_unexpected(scope: Scope, exc: BaseException) -> None:
@@ -112,7 +100,7 @@ class SecurityHeaders:
         *,
         static_prefix: str = "/static/",
         cookie_prefix: str = "/registry",
-        error_response: ErrorResponse = default_error_response,
+        error_response: ErrorResponse,
     ) -> None:
         self.app = app
         self.static_prefix = static_prefix
@@ -171,7 +159,7 @@ class BodySizeLimit:
         app: ASGIApp,
         *,
         max_bytes: int,
-        error_response: ErrorResponse = default_error_response,
+        error_response: ErrorResponse,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes

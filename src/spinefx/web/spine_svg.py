@@ -4,12 +4,14 @@ as inline SVG.
 Each vertebral body is drawn from its measured anterior, middle and posterior heights (front on
 the left), so a wedge or a biconcave fracture shows its shape, and filled by its Genant grade.
 Levels that were not measured are drawn at a typical size as a dashed grey outline (#767676,
-4.5:1 on white). A grade 0 level whose crush could not be assessed is drawn white with a solid
-outline and labelled "crush not assessed", never "normal". The drawing is large enough to read each
-body's shape (about 45 px per level, at most about 830 px in all), with
-the legend beside the spine. Each body's ``<path>`` carries ``data-level`` (``"L2"``) and, when
-measured, ``data-grade`` (and ``data-crush="not-assessed"`` where it applies). The SVG uses
-presentation attributes only (no ``style``), so it passes the page's
+4.5:1 on white). A level not graded because its crush could not be assessed is drawn white with
+a solid outline and labelled "not graded, crush not assessed", never "normal" (a grade resting
+on the wedge or biconcave loss alone, its crush not assessed, reads "grade 2+": a lower bound).
+The drawing is large enough to read each body's shape (about 45 px per level, at most about
+830 px in all), with the legend beside the spine. Each body's ``<path>`` carries
+``data-level`` (``"L2"``) and, when measured, ``data-grade`` (``"none"`` when not graded; and
+``data-crush="not-assessed"`` where it applies). The SVG uses presentation attributes only (no
+``style``), so it passes the page's
 Content-Security-Policy.
 """
 
@@ -61,20 +63,26 @@ class Body:
     ha: float
     hm: float
     hp: float
-    grade: int
+    grade: int | None  # None: not graded (the crush could not be assessed)
     crush_assessed: bool = True
     entered_pct: float | None = None
 
     @classmethod
-    def entered_loss(cls, level: Level, pct: float, grade: int) -> Body:
+    def entered_loss(cls, level: Level, pct: float, grade: int | None) -> Body:
         """A body graded from an entered height loss of ``pct`` %, drawn at the typical size."""
         typical_h, _ = _typical(level)
         return cls(typical_h, typical_h, typical_h, grade, entered_pct=pct)
 
     @property
     def unjudged(self) -> bool:
-        """Grade 0 only because the crush could not be assessed: not "normal"."""
-        return self.grade == 0 and not self.crush_assessed
+        """Not graded, because the crush could not be assessed: never "normal"."""
+        return self.grade is None or (self.grade == 0 and not self.crush_assessed)
+
+    @property
+    def grade_text(self) -> str:
+        if self.grade is None:
+            return "not graded"
+        return f"grade {self.grade}" + ("" if self.crush_assessed else "+")
 
 
 def _typical(level: Level) -> tuple[float, float]:
@@ -131,7 +139,7 @@ def lateral_spine_svg(
                 f'fill="#1a1a1a">entered {body.entered_pct:g} %</text>'
             )
             summary.append(
-                f"{level.value} grade {body.grade} ({_GRADE_WORDS.get(body.grade, '')}, from "
+                f"{level.value} grade {body.grade} ({_GRADE_WORDS.get(body.grade or 0, '')}, from "
                 f"an entered {body.entered_pct:g} % height loss, not measured heights)"
             )
             right += 100
@@ -139,17 +147,21 @@ def lateral_spine_svg(
             if body.unjudged:  # two lines, so the drawing stays narrow on a phone
                 parts.append(
                     f'<text x="{x0 + width + 8:.1f}" y="{centre - 1:.1f}" font-size="14" '
-                    f'fill="#1a1a1a">grade {body.grade},</text>'
+                    f'fill="#1a1a1a">{body.grade_text},</text>'
                     f'<text x="{x0 + width + 8:.1f}" y="{centre + 13:.1f}" font-size="12" '
                     f'fill="#1a1a1a">{NOT_ASSESSED_WORDS}</text>'
                 )
             else:
                 parts.append(
                     f'<text x="{x0 + width + 8:.1f}" y="{centre + 5:.1f}" font-size="14" '
-                    f'fill="#1a1a1a">grade {body.grade}</text>'
+                    f'fill="#1a1a1a">{body.grade_text}</text>'
                 )
-            words = NOT_ASSESSED_WORDS if body.unjudged else _GRADE_WORDS.get(body.grade, "")
-            summary.append(f"{level.value} grade {body.grade} ({words})")
+            words = (
+                NOT_ASSESSED_WORDS
+                if body.unjudged or body.grade is None
+                else _GRADE_WORDS.get(body.grade, "")
+            )
+            summary.append(f"{level.value} {body.grade_text} ({words})")
             right += 115 if body.unjudged else 60
         max_x = max(max_x, right)
         y += tallest + _GAP_MM * scale
@@ -196,7 +208,12 @@ def _body_path(
             f'<path d="{d}" fill="#ffffff" stroke="{UNMEASURED_COLOUR}" stroke-width="1.5" '
             f'stroke-dasharray="4 3" stroke-linejoin="round" data-level="{level.value}"/>'
         )
-    fill = NOT_ASSESSED_FILL if body.unjudged else GRADE_COLOURS.get(body.grade, "#ffffff")
+    fill = (
+        NOT_ASSESSED_FILL
+        if body.unjudged or body.grade is None
+        else GRADE_COLOURS.get(body.grade, "#ffffff")
+    )
+    shown_grade = "none" if body.grade is None else body.grade
     assessed = "" if body.crush_assessed else ' data-crush="not-assessed"'
     entered = (
         ' stroke-dasharray="7 3" data-graded-from="entered-pct"'
@@ -205,14 +222,14 @@ def _body_path(
     )
     return (
         f'<path d="{d}" fill="{fill}" stroke="#333333" stroke-width="2" '
-        f'stroke-linejoin="round" data-level="{level.value}" data-grade="{body.grade}"'
+        f'stroke-linejoin="round" data-level="{level.value}" data-grade="{shown_grade}"'
         f"{assessed}{entered}/>"
     )
 
 
 def _legend(x: float, y: float, *, entered: bool = False) -> str:
     rows = [(GRADE_COLOURS[g], "#333333", "", f"grade {g}: {_GRADE_WORDS[g]}") for g in range(4)]
-    rows.append((NOT_ASSESSED_FILL, "#333333", "", f"0, {NOT_ASSESSED_WORDS}"))
+    rows.append((NOT_ASSESSED_FILL, "#333333", "", "not graded"))
     if entered:
         rows.append(("#ffffff", "#333333", ' stroke-dasharray="7 3"', "entered %, no heights"))
     rows.append(("#ffffff", UNMEASURED_COLOUR, ' stroke-dasharray="4 3"', "not measured"))

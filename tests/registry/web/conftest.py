@@ -100,9 +100,10 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id with the smallest cost: these tests log in often (real cost: tests/registry)."""
     from argon2 import PasswordHasher
 
-    from spinefx.registry import auth
+    from spinefx.registry import passwords
 
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    quick = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", quick)
 
 
 @pytest.fixture

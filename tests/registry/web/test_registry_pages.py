@@ -16,7 +16,7 @@ import spinefx
 from spinefx.clinical.pathway import REFERENCE_FOLLOWUP
 from spinefx.registry.db import Registry
 from spinefx.registry.models import Assessment, Case, Dismissal, Event, User, WebSession
-from spinefx.web.routes.registry_pages import evidence_segments
+from spinefx.web.registry.timeline import evidence_segments
 
 from .conftest import EVIDENCE, PASSWORD, REPORT_TEXT, World, csrf_of, log_in, version_of
 
@@ -534,7 +534,7 @@ def test_each_saved_assessment_reads_as_a_clinical_line_on_the_case_and_its_prin
     from spinefx.registry import cases
     from spinefx.registry.permissions import Actor
     from spinefx.validation import parse_input
-    from spinefx.web.routes.registry_pages import _rule
+    from spinefx.web.tools import rule_named as _rule
 
     answers = {
         "screening": pathway.REFERENCE_SCREENING,
@@ -557,15 +557,16 @@ def test_each_saved_assessment_reads_as_a_clinical_line_on_the_case_and_its_prin
                 result=rule.run(inp).model_dump(mode="json"),
             )
     lines = [
-        "Possible vertebral compression fracture: to be seen by a doctor within days. "
-        "Checklist signs: 5 of 5 met. No red flag.",
+        "Checklist not met, but reason enough to see a doctor (the self-check safety net): to "
+        "be seen by a doctor today (pain 9 or 10 of 10). Checklist signs: 4 of 5 met. No red flag.",
         "L2: grade 2 wedge, 33 %. SDI 2.",
         "Does not meet the coverage criteria. Not met: pain NRS at least 8 in hospital, at "
         "least 5 otherwise.",
-        "Very high fracture risk. First line: AACE 2020, very high risk: an anabolic agent first "
-        "(abaloparatide, teriparatide), then an antiresorptive to keep the gain; denosumab or "
-        "zoledronic acid are AACE&#39;s other initial options. Next due by 2027-01-25: fracture "
-        "risk assessed and treatment recommended (and 2 more that day).",
+        "Very high fracture risk. First line: AACE 2020, very high risk (a fracture within the "
+        "past 12 months): start one of AACE&#39;s initial therapies for very high risk: an "
+        "anabolic agent (abaloparatide, teriparatide or romosozumab, then an antiresorptive to "
+        "keep the gain) or an injected antiresorptive (denosumab or zoledronic acid). Next due "
+        "by 2027-01-25: fracture risk assessed and treatment recommended (and 2 more that day).",
     ]
     log_in(client, world.email("coordinator"))
     page = client.get(f"/registry/cases/{world.active}").text

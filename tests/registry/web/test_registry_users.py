@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from spinefx.registry import auth
+from spinefx.registry import auth, passwords
 from spinefx.registry.db import Registry
 from spinefx.registry.models import User
 from spinefx.registry.users import user_by_email
@@ -175,7 +175,7 @@ def test_an_admin_adds_a_user_who_can_then_log_in(
     with registry.transaction() as session:
         user = session.get(User, new_id)
         assert user is not None and user.password_hash.startswith("$argon2id$")
-        assert auth.verify_password(user.password_hash, "an initial password 1")
+        assert passwords.verify_password(user.password_hash, "an initial password 1")
     action, actor, detail = audit_of(registry)[-2]  # then the read of the new user's page
     assert (action, actor) == ("create", world.email("admin"))
     assert detail == {"email": NEW, "role": "coordinator", "sites": ["north"]}

@@ -1,0 +1,158 @@
+"""``/check``: the patient self-check, warning signs first, and its printable result.
+
+Form field names are the JSON field names of
+:class:`~spinefx.clinical.screening.ScreeningInput` (nested ones dotted: ``red_flags.fever``);
+see :mod:`spinefx.web.forms`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from spinefx.clinical import screening
+from spinefx.errors import InputError
+from spinefx.validation import parse_input
+from spinefx.web import forms
+from spinefx.web.deps import TemplatesDep
+from spinefx.web.templating import choice_label, render
+
+__all__ = ["router", "screening_answers"]
+
+router = APIRouter(include_in_schema=False)
+
+SCREENING_NAMES = {
+    "age": "Your age",
+    "onset": "How the pain started",
+    "pain_nrs": "How bad the pain is",
+    "pain_quality": "What the pain feels like",
+    "pain_days": "How many days",
+    "osteoporosis": "Osteoporosis",
+    "minor_trauma": "How the pain began",
+    "steroids": "Steroid tablets",
+    "zip": "ZIP code",
+    **{f"red_flags.{k}": v for k, v in screening.RED_FLAG_SHORT.items()},
+}
+SCREENING_FIELDS = forms.fields_of(
+    screening.ScreeningInput, labels=screening.QUESTION_TEXT, words=choice_label
+)
+
+
+def _screening_groups() -> list[tuple[str, str, list[forms.FormField]]]:
+    by_name = {f.name: f for f in SCREENING_FIELDS}
+    flags = {f.name: f for f in by_name["red_flags"].children}
+    warning = [
+        flags[f"red_flags.{n}"] for n in (*screening.EMERGENCY_FLAGS, *screening.URGENT_FLAGS)
+    ]
+    # The warning signs come first, as the home page promises: they decide before the rest.
+    return [
+        ("warning", "Warning signs", warning),
+        ("about", "About you", [by_name[n] for n in ("age", "osteoporosis", "steroids")]),
+        (
+            "pain",
+            "The pain",
+            [
+                by_name[n]
+                for n in ("onset", "minor_trauma", "pain_nrs", "pain_quality", "pain_days")
+            ],
+        ),
+    ]
+
+
+def _check_form(
+    request: Request,
+    templates: Any,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    status: int = 200,
+) -> Response:
+    return render(
+        templates,
+        request,
+        "check.html",
+        {
+            "groups": _screening_groups(),
+            "values": values,
+            "errors": errors,
+            "names": SCREENING_NAMES,
+        },
+        status=status,
+    )
+
+
+@router.api_route("/check", methods=["GET", "HEAD"])
+def check_form(request: Request, templates: TemplatesDep) -> Response:
+    return _check_form(request, templates, {}, {})
+
+
+@router.post("/check")
+async def check_result(request: Request, templates: TemplatesDep) -> Response:
+    form = await request.form()
+    values = forms.form_values(form)
+    errors: dict[str, str] = {}
+    zip_code = str(form.get("zip") or "").strip()
+    if zip_code and not (len(zip_code) == 5 and zip_code.isdigit()):
+        errors["zip"] = "Enter a US ZIP code of 5 digits, such as 02139, or leave it blank."
+    result = None
+    try:
+        result = screening.screen(
+            parse_input(screening.ScreeningInput, forms.form_data(SCREENING_FIELDS, form))
+        )
+    except InputError as exc:
+        errors.update(forms.field_messages(exc.problems, names=SCREENING_NAMES))
+    if errors or result is None:
+        return _check_form(request, templates, values, errors, status=422)
+    criteria = [c for c in result.criteria if not c.id.startswith("red-flag:")]
+    flags = [c for c in result.criteria if c.id.startswith("red-flag:")]
+    find_query = {"zip": zip_code} if zip_code else {}
+    return render(
+        templates,
+        request,
+        "check_result.html",
+        {
+            "result": result,
+            "headline": result.headline,
+            "action": result.action,
+            "criteria": [(c, screening.criterion_text(c.id)) for c in criteria],
+            "flags": [(c, screening.criterion_text(c.id)) for c in flags],
+            "flags_present": [c for c in flags if c.status.value == "met"],
+            # the blank questions whose answer could change the result, warning signs included
+            "unanswered": [
+                screening.QUESTION_TEXT.get(n.removeprefix("red_flags."), forms.humanize(n))
+                for n in result.to_answer
+            ],
+            "find_url": "/find" + (f"?{urlencode(find_query)}" if find_query else ""),
+            "zip": zip_code,
+            "answers": screening_answers(values),
+            "made_on": datetime.date.today(),
+        },
+    )
+
+
+ANSWER_WORDS = {"yes": "Yes", "no": "No", "unknown": "I don't know", "": "Not answered"}
+
+
+def screening_answers(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Each self-check question and the answer given, in the form's order, for the printable
+    summary (nothing is kept: the page is made from the answers just sent)."""
+    shown: list[tuple[str, str]] = []
+    for _, _, fields in _screening_groups():
+        for f in fields:
+            raw = str(values.get(f.name, "") or "")
+            if f.kind == "tri":
+                text = ANSWER_WORDS.get(raw or "unknown", raw)
+            elif f.kind == "choice":
+                text = dict(f.choices).get(raw, forms.humanize(raw)) if raw else "I don't know"
+            elif raw:
+                text = {"age": f"{raw} years", "pain_days": f"{raw} days"}.get(f.name, raw)
+                if f.name == "pain_nrs":
+                    text = f"{raw} out of 10"
+            else:
+                text = "Not answered"
+            shown.append((f.label, text))
+    return shown

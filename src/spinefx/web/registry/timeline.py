@@ -1,0 +1,205 @@
+"""A case as its page shows it: the timeline of everything recorded, the outcome charts, the
+case-finding evidence highlighted in the report text, and what the page needs besides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from spinefx.registry.assessments import summary as assessment_summary
+from spinefx.registry.models import Case
+from spinefx.registry.vocab import EVENT_ORDER, INSTRUMENT_RANGES, FoundBy, Instrument
+from spinefx.web.chart_svg import Chart, Series, line_chart_svg
+from spinefx.web.registry.forms import (
+    ASSESSMENT_PAGES,
+    CASE_FIELDS,
+    EVENT_NAMES,
+    INSTRUMENT_NAMES,
+    ROW_FORMS,
+    word,
+)
+from spinefx.web.registry.pages import PREFIX, today
+
+__all__ = ["TimelineItem", "case_context", "evidence_segments", "timeline"]
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    day: date
+    kind: str  # fractures, events, procedures, outcomes, assessments
+    title: str
+    detail: str
+    edit_url: str | None
+    anchor: str
+
+
+def evidence_segments(evidence: Any) -> list[tuple[str, str | None]]:
+    """The report text cut into (text, status) pieces: ``status`` set on the evidence spans.
+
+    Spans whose offsets do not match their text, or that overlap one already taken, are not
+    highlighted (the text is shown whole all the same). Without a report text, each evidence
+    snippet is one piece.
+    """
+    if not isinstance(evidence, Mapping):
+        return []
+    spans = evidence.get("evidence") or evidence.get("spans") or []
+    report = evidence.get("report_text") or evidence.get("text")
+    if not isinstance(spans, Sequence) or isinstance(spans, str):
+        spans = []
+    if not isinstance(report, str):
+        return [
+            (str(s.get("text", "")), str(s.get("status") or "present"))
+            for s in spans
+            if isinstance(s, Mapping) and s.get("text")
+        ]
+    pieces: list[tuple[str, str | None]] = []
+    at = 0
+    good = []
+    for s in spans:
+        if not isinstance(s, Mapping):
+            continue
+        start, end = s.get("start"), s.get("end")
+        if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end:
+            continue
+        if end > len(report):
+            continue
+        if s.get("text") is not None and report[start:end] != s.get("text"):
+            continue
+        good.append((start, end, str(s.get("status") or "present")))
+    for start, end, status in sorted(good):
+        if start < at:
+            continue
+        if start > at:
+            pieces.append((report[at:start], None))
+        pieces.append((report[start:end], status))
+        at = end
+    if at < len(report):
+        pieces.append((report[at:], None))
+    return pieces
+
+
+def outcome_charts(case: Case) -> list[tuple[str, Any, list[tuple[date, float]]]]:
+    charts = []
+    ticks = {
+        Instrument.NRS: (0, 2, 4, 6, 8, 10),
+        Instrument.RDQ: (0, 6, 12, 18, 24),
+        Instrument.ODI: (0, 25, 50, 75, 100),
+    }
+    for instrument in Instrument:
+        points = sorted(
+            (o.date, float(o.score)) for o in case.outcomes if o.instrument == instrument.value
+        )
+        low, high = INSTRUMENT_RANGES[instrument]
+        unit = " %" if instrument is Instrument.ODI else ""
+        svg = line_chart_svg(
+            Chart(
+                f"{INSTRUMENT_NAMES[instrument.value]} over time",
+                low,
+                high,
+                (Series(instrument.value.upper(), tuple(points)),),
+                unit=unit,
+                y_ticks=ticks[instrument],
+                dom_id=f"chart-{instrument.value}",
+            )
+        )
+        charts.append((instrument.value, svg, points))
+    return charts
+
+
+def timeline(case: Case) -> list[TimelineItem]:
+    base = f"{PREFIX}/cases/{case.id}"
+    items: list[TimelineItem] = []
+    for f in case.fractures:
+        where = ", ".join(f.levels) if f.levels else (f.site or "")
+        grade = f", Genant grade {f.genant_grade}" if f.genant_grade is not None else ""
+        items.append(
+            TimelineItem(
+                f.date,
+                "fractures",
+                f"Fracture {where}",
+                f"Found: {word(f.found_by)}{grade}",
+                f"{base}/fractures/{f.id}/edit",
+                f"fracture-{f.id}",
+            )
+        )
+    for e in case.events:
+        items.append(
+            TimelineItem(
+                e.date,
+                "events",
+                EVENT_NAMES.get(e.type, e.type),
+                word(e.status) + (f". {e.note}" if e.note else ""),
+                f"{base}/events/{e.id}/edit",
+                f"event-{e.id}",
+            )
+        )
+    for p in case.procedures:
+        cement = ", ".join(f"{k} {v:g} ml" for k, v in dict(p.cement_ml).items())
+        parts = [word(x) for x in (p.approach, p.anaesthesia) if x]
+        if cement:
+            parts.append(f"cement {cement}")
+        parts.append(
+            "complications: "
+            + (", ".join(word(c) for c in p.complications) if p.complications else "none")
+        )
+        if p.operator_npi:
+            parts.append(f"operator NPI {p.operator_npi}")
+        items.append(
+            TimelineItem(
+                p.date,
+                "procedures",
+                f"{word(p.kind)} {', '.join(p.levels)}",
+                "; ".join(parts),
+                f"{base}/procedures/{p.id}/edit",
+                f"procedure-{p.id}",
+            )
+        )
+    for o in case.outcomes:
+        unit = " %" if o.instrument == Instrument.ODI.value else ""
+        when = f" ({word(o.timepoint)})" if o.timepoint else ""
+        items.append(
+            TimelineItem(
+                o.date,
+                "outcomes",
+                f"{INSTRUMENT_NAMES.get(o.instrument, o.instrument)}",
+                f"{o.score:g}{unit}{when}",
+                f"{base}/outcomes/{o.id}/edit",
+                f"outcome-{o.id}",
+            )
+        )
+    for a in case.assessments:
+        items.append(
+            TimelineItem(
+                a.created_at.date(),
+                "assessments",
+                f"{ASSESSMENT_PAGES.get(a.kind, a.kind)} saved",
+                f"{assessment_summary(a.kind, a.result)} (spinefx {a.spinefx_version})",
+                None,
+                f"assessment-{a.id}",
+            )
+        )
+    order = {"fractures": 0, "procedures": 1, "assessments": 2, "events": 3, "outcomes": 4}
+    return sorted(items, key=lambda i: (i.day, order[i.kind], i.anchor))
+
+
+def case_context(case: Case) -> dict[str, Any]:
+    found = [f for f in case.fractures if f.found_by == FoundBy.CASE_FINDING.value]
+    recorded = {e.type for e in case.events}
+    return {
+        "case": case,
+        "timeline": timeline(case),
+        "charts": outcome_charts(case),
+        "findings": [(f, evidence_segments(f.evidence)) for f in found],
+        "event_plan": [(t.value, EVENT_NAMES[t.value], t.value in recorded) for t in EVENT_ORDER],
+        "row_forms": ROW_FORMS,
+        "case_fields": CASE_FIELDS,
+        "case_values": {
+            "name": case.name,
+            "birth_date": case.birth_date.isoformat(),
+            "sex": case.sex,
+            "status": case.status,
+        },
+        "today": today(),
+    }

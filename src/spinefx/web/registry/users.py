@@ -1,0 +1,259 @@
+"""The registry's user pages, for admins: list the users of their sites, add one, change a role
+or sites, lock or unlock an account.
+
+Every page needs a login with the admin role (another role: 403) and every form the session's
+CSRF token (:data:`~spinefx.web.deps.FormLoginDep`); a user who works at none of the admin's
+sites is 404, as if there were none. The rules are the data layer's
+(:mod:`spinefx.registry.users`): an admin gives only their own sites, cannot lock their own
+account or change their own role, and every change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from spinefx.errors import InputError
+from spinefx.registry import users
+from spinefx.registry.auth import LoginSession
+from spinefx.registry.models import Site, User, utcnow
+from spinefx.registry.permissions import Action, require
+from spinefx.registry.vocab import Role
+from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
+from spinefx.web.forms import FormField, form_errors
+from spinefx.web.registry.pages import PREFIX, form_text, page
+
+__all__ = ["ROLE_HELP", "ROLE_WORDS", "router", "user_state"]
+
+router = APIRouter(prefix=f"{PREFIX}/users", include_in_schema=False)
+
+ROLE_WORDS = {
+    Role.ADMIN.value: "everything, and the users of their sites",
+    Role.CLINICIAN.value: "cases, procedures and saved results",
+    Role.COORDINATOR.value: "cases, FLS events and outcome scores",
+    Role.AUDITOR.value: "reads cases and the audit log, changes nothing",
+}
+ROLE_CHOICES = tuple((r.value, r.value.capitalize()) for r in Role)
+ROLE_HELP = ". ".join(f"{r.value.capitalize()}: {ROLE_WORDS[r.value]}" for r in Role) + "."
+NAMES = {"email": "E-mail", "role": "Role", "sites": "Sites", "password": "Initial password"}
+DONE = {
+    "added": "User added. Give them their initial password by a safe channel; they log in with "
+    "it at the registry's login page.",
+    "saved": "Role and sites saved.",
+    "locked": "Account locked: the user cannot log in, and their sessions and API tokens no "
+    "longer work.",
+    "unlocked": "Account unlocked: the user can log in again.",
+}
+
+
+def user_state(user: User, now: datetime) -> str:
+    """``active``, ``locked`` (by an admin) or ``held`` (after failed logins, for a while)."""
+    if not user.active:
+        return "locked"
+    if user.locked_until is not None and user.locked_until > now:
+        return "held"
+    return "active"
+
+
+def _fields(sites: Sequence[Site], *, new: bool) -> tuple[FormField, ...]:
+    site_field = FormField(
+        "sites",
+        "Sites",
+        "multi",
+        choices=tuple((s.code, s.label) for s in sites),
+        help="The user sees the cases of these sites only.",
+    )
+    role_field = FormField(
+        "role", "Role", "choice", nullable=False, choices=ROLE_CHOICES, help=ROLE_HELP
+    )
+    if not new:
+        return (role_field, site_field)
+    return (
+        FormField("email", "E-mail", "text", nullable=False, help="Their login."),
+        role_field,
+        site_field,
+        FormField(
+            "password",
+            "Initial password",
+            "password",
+            nullable=False,
+            help=f"At least {users.MIN_PASSWORD_LENGTH} characters.",
+        ),
+    )
+
+
+def _errors(exc: InputError) -> dict[str, str]:
+    """The data layer's problems on this form's fields (the form's names are the fields')."""
+    return form_errors(exc.problems, NAMES)
+
+
+def _form_page(
+    request: Request,
+    login: LoginSession,
+    sites: Sequence[Site],
+    *,
+    user: User | None,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str] | None = None,
+    done: str = "",
+    status: int = 200,
+) -> Response:
+    return page(
+        request,
+        "registry/user.html",
+        {
+            "user": user,
+            "fields": _fields(sites, new=user is None),
+            "values": values,
+            "errors": dict(errors or {}),
+            "names": NAMES,
+            "done": DONE.get(done, ""),
+            "state": user_state(user, utcnow()) if user is not None else "",
+            "own": user is not None and user.id == login.actor.user_id,
+            "other_sites": [s for s in user.sites if not login.actor.sees_site(s.id)]
+            if user is not None
+            else [],
+        },
+        login=login,
+        status=status,
+    )
+
+
+def _typed(data: FormData) -> dict[str, Any]:
+    return {
+        "email": form_text(data, "email"),
+        "role": form_text(data, "role"),
+        "sites": [v for v in data.getlist("sites") if isinstance(v, str)],
+    }
+
+
+@router.api_route("", methods=["GET", "HEAD"])
+def users_page(request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+    require(login.actor, Action.MANAGE_USERS)
+    now = utcnow()
+    with registry.transaction() as session:
+        rows = [
+            (u, user_state(u, now), [s for s in u.sites if login.actor.sees_site(s.id)])
+            for u in users.list_users(session, login.actor)
+        ]
+    return page(
+        request,
+        "registry/users.html",
+        {"rows": rows},
+        login=login,
+    )
+
+
+@router.api_route("/new", methods=["GET", "HEAD"])
+def new_user_page(request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+    require(login.actor, Action.MANAGE_USERS)
+    with registry.transaction() as session:
+        sites = users.list_sites(session, login.actor)
+    values = {"sites": [sites[0].code] if len(sites) == 1 else []}
+    return _form_page(request, login, sites, user=None, values=values)
+
+
+@router.post("")
+async def add_user(request: Request, login: FormLoginDep, registry: RegistryDep) -> Response:
+    data = await request.form()
+    typed = _typed(data)
+    password = data.get("password")
+    try:
+        with registry.transaction() as session:
+            user = users.add_user(
+                session,
+                login.actor,
+                typed["email"],
+                role=typed["role"],
+                sites=typed["sites"],
+                password=password if isinstance(password, str) else "",
+            )
+            user_id = user.id
+    except InputError as exc:
+        with registry.transaction() as session:
+            sites = users.list_sites(session, login.actor)
+        return _form_page(
+            request, login, sites, user=None, values=typed, errors=_errors(exc), status=422
+        )
+    return RedirectResponse(f"{PREFIX}/users/{user_id}?done=added", status_code=303)
+
+
+def _user_again(
+    request: Request,
+    login: LoginSession,
+    registry: Any,
+    user_id: int,
+    errors: Mapping[str, str] | None = None,
+    *,
+    values: Mapping[str, Any] | None = None,
+    done: str = "",
+    read: bool = False,
+) -> Response:
+    """A user's page: as stored, or with what was typed (``values``) beside ``errors`` (422)."""
+    with registry.transaction() as session:
+        user = users.get_user(session, login.actor, user_id, read=read)
+        sites = users.list_sites(session, login.actor)
+        shown = values or {"role": user.role, "sites": [s.code for s in user.sites]}
+        return _form_page(
+            request,
+            login,
+            sites,
+            user=user,
+            values=shown,
+            errors=errors,
+            done=done,
+            status=422 if errors else 200,
+        )
+
+
+@router.api_route("/{user_id}", methods=["GET", "HEAD"])
+def user_page(user_id: int, request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+    done = request.query_params.get("done", "")
+    return _user_again(request, login, registry, user_id, done=done, read=True)
+
+
+@router.post("/{user_id}")
+async def update_user(
+    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    typed = _typed(await request.form())
+    try:
+        with registry.transaction() as session:
+            users.update_user(
+                session, login.actor, user_id, role=typed["role"], sites=typed["sites"]
+            )
+    except InputError as exc:
+        return _user_again(request, login, registry, user_id, _errors(exc), values=typed)
+    return RedirectResponse(f"{PREFIX}/users/{user_id}?done=saved", status_code=303)
+
+
+async def _set_locked(
+    user_id: int, locked: bool, request: Request, login: LoginSession, registry: Any
+) -> Response:
+    try:
+        with registry.transaction() as session:
+            users.set_locked(session, login.actor, user_id, locked)
+    except InputError as exc:
+        errors = {"(input)": f"Not locked: {exc.allowed}."}
+        return _user_again(request, login, registry, user_id, errors)
+    done = "locked" if locked else "unlocked"
+    return RedirectResponse(f"{PREFIX}/users/{user_id}?done={done}", status_code=303)
+
+
+@router.post("/{user_id}/lock")
+async def lock_user(
+    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    return await _set_locked(user_id, True, request, login, registry)
+
+
+@router.post("/{user_id}/unlock")
+async def unlock_user(
+    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    return await _set_locked(user_id, False, request, login, registry)
