@@ -210,6 +210,34 @@ def test_an_ingest_imports_neither_the_web_app_nor_pandas(
     assert (tmp_path / "data" / "directory.duckdb").is_file()  # the settings' data folder
 
 
+def test_an_ingest_allocates_from_jemalloc_and_gives_the_pool_back(
+    tmp_path: Path, files: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow's jemalloc pool keeps freed pages for the next range (the default pool returns
+    them at once, and the kernel zeroes them again); the command sets it for the run only."""
+    import pyarrow as pa
+
+    from spinefx.directory import nppes as nppes_mod
+
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:  # pragma: no cover - a pyarrow without jemalloc
+        pytest.skip("this pyarrow has no jemalloc pool; the command keeps its default")
+    before = pa.default_memory_pool().backend_name
+    seen: list[str] = []
+    real = nppes_mod.ingest
+
+    def ingest(*args: object, **kwargs: object) -> object:
+        seen.append(pa.default_memory_pool().backend_name)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nppes_mod, "ingest", ingest)
+    nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
+    assert run(["directory", "ingest", str(nppes), "--db", str(tmp_path / "d.duckdb")]) == 0
+    assert seen == ["jemalloc"]
+    assert pa.default_memory_pool().backend_name == before
+
+
 @pytest.fixture
 def named_and_secondary_db(tmp_path: Path, files: SimpleNamespace) -> Path:
     """An organisation with a doing-business-as name in Cambridge, and a provider whose main

@@ -67,14 +67,44 @@ def _one_batch() -> Iterator[None]:
     Such a run makes few Python objects of its own: the collector's passes through the tens of
     thousands that the imports made (pydantic's schemas, typer's commands) free nothing, and
     took 0.10 s of a 600,000-row ingest (0.03 s with them frozen; gc.callbacks, a loaded
-    machine). They are frozen (:func:`gc.freeze`) for the run and handed back after it.
+    machine). They are frozen (:func:`gc.freeze`) for the run and handed back after it. Arrow
+    allocates from jemalloc meanwhile (:func:`_arrow_on_jemalloc`).
     """
     gc.freeze()
     try:
-        with _without_pandas():
+        with _without_pandas(), _arrow_on_jemalloc():
             yield
     finally:
         gc.unfreeze()
+
+
+@contextmanager
+def _arrow_on_jemalloc() -> Iterator[None]:
+    """Let Arrow allocate from its jemalloc pool for the run, where pyarrow has one.
+
+    An ingest parses the main file a range at a time and frees each range's columns once they
+    are filtered. Arrow's default pool (mimalloc) hands freed pages back to the system within
+    milliseconds, and the next range faults them in again, each one zeroed by the kernel: in a
+    perf profile of a 600,000-row ingest, 15.6% of the samples were the kernel clearing pages
+    (clear_page_erms), 1.5% with jemalloc, which keeps them for reuse. The command's system
+    time fell from 0.57-0.74 s to 0.33-0.37 s (perf stat, the mean of 2 runs, 3 times each on
+    a loaded machine), its user time and peak memory unchanged. A pyarrow built without
+    jemalloc (the Windows wheels) keeps its default pool; the previous pool is the default
+    again after the run.
+    """
+    import pyarrow as pa
+
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 @contextmanager
