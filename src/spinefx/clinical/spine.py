@@ -80,4 +80,3 @@ SpinalLevel = StrEnum(  # type: ignore[misc]
     "SpinalLevel", [(name, name) for name in SPINAL_LEVEL_NAMES], module=__name__
 )
 SpinalLevel.__doc__ = "Any named vertebra, C1 to S5. Only T1-L5 can meet the coverage criteria."
-
