@@ -424,3 +424,113 @@ def test_the_database_and_the_pure_rules_agree_with_prior_fractures_and_deaths(r
         )
     for as_of in (D0 + timedelta(days=90), D0 + timedelta(days=120), D0 + timedelta(days=400)):
         both_ways(registry, start=P0[0], end=P0[1], as_of=as_of)
+
+
+# --- the migration of existing cases -----------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request, tmp_path):
+    """An empty database of each kind, not migrated, dropped at the end."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    import os
+    import secrets
+
+    import sqlalchemy as sa
+
+    request.getfixturevalue("postgres_url")  # skips (or fails in CI) as the other variants do
+    base = os.environ["SPINEFX_TEST_DATABASE_URL"]
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"spinefx_m_{os.getpid()}_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _migrate(registry, revision: str, *, down: bool = False) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from spinefx.registry.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with registry.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_the_migration_marks_the_default_index_of_existing_cases_and_counts_from_it(fresh_url):
+    import sqlalchemy as sa
+
+    from spinefx.registry.db import Registry
+
+    registry = Registry.open(fresh_url, poolclass=sa.pool.NullPool)
+    try:
+        _migrate(registry, "0004_token_prefix")
+        opened = "2026-02-10 09:00:00"
+        prior, index, later = date(2016, 1, 4), D, D + timedelta(days=400)  # later: after opening
+        with registry.engine.begin() as conn:
+            conn.execute(
+                sa.text("INSERT INTO sites (id, code, name, fictional) VALUES (1, 'n', 'N', false)")
+            )
+            for case_id, dates in ((1, (prior, index)), (2, (index, later)), (3, (index,))):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO cases (id, site_id, mrn, name, birth_date, sex, status, "
+                        "fictional, version, created_at, updated_at, index_date) VALUES "
+                        "(:id, 1, :mrn, 'Old Case', :born, 'female', 'active', false, 1, "
+                        ":opened, :opened, :first)"
+                    ),
+                    {"id": case_id, "mrn": f"M-{case_id}", "born": date(1950, 1, 1),
+                     "opened": opened, "first": min(dates)},
+                )  # fmt: skip
+                for day in dates:
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO fractures (case_id, date, levels, found_by, created_at) "
+                            "VALUES (:case, :day, '[\"L1\"]', 'clinical', :opened)"
+                        ),
+                        {"case": case_id, "day": day, "opened": opened},
+                    )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO events (case_id, type, status, date, created_at) "
+                    "VALUES (1, 'dxa', 'done', :day, :opened)"
+                ),
+                {"day": D + timedelta(days=30), "opened": opened},
+            )
+        _migrate(registry, "head")
+        with registry.engine.connect() as conn:
+            marked = conn.execute(
+                sa.text("SELECT case_id, date FROM fractures WHERE is_index ORDER BY case_id")
+            ).all()
+            kept = dict(conn.execute(sa.text("SELECT id, index_date FROM cases")).all())
+        as_dates = {case_id: _as_date(day) for case_id, day in marked}
+        assert as_dates == {
+            1: index,
+            2: index,
+            3: index,
+        }  # the prior is history, the later a refracture
+        assert {k: _as_date(v) for k, v in kept.items()} == {1: index, 2: index, 3: index}
+        with registry.transaction() as session:
+            result = kpi_report(session, CLI, start=FROM, end=TO, as_of=LATE)
+        assert result.cases == 3 and counts(result, "dxa") == (1, 3)
+        # Down again: the earliest fracture is the index, as the registry had it before.
+        _migrate(registry, "0004_token_prefix", down=True)
+        with registry.engine.connect() as conn:
+            back = dict(conn.execute(sa.text("SELECT id, index_date FROM cases")).all())
+        assert {k: _as_date(v) for k, v in back.items()} == {1: prior, 2: index, 3: index}
+    finally:
+        registry.dispose()
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -29,7 +29,6 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -243,7 +242,7 @@ class Fracture(Base):
     levels: Mapped[list[Any]] = mapped_column(default=list)
     site: Mapped[str | None] = mapped_column(String(64))
     found_by: Mapped[str] = mapped_column(String(16))
-    is_index: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_index: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     genant_grade: Mapped[int | None]
     report_id: Mapped[str | None] = mapped_column(String(200))
     evidence: Mapped[dict[str, Any] | None]

@@ -37,11 +37,11 @@ def _day(value: Any) -> date:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("fractures") as batch:
-        batch.add_column(
-            sa.Column("is_index", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("cases") as batch:
+    # Plain ALTER TABLE on SQLite too (recreate="never"): a copied table would have to be
+    # dropped, which the foreign keys of the other tables refuse once there are rows.
+    with op.batch_alter_table("fractures", recreate="never") as batch:
+        batch.add_column(sa.Column("is_index", sa.Boolean(), nullable=False, server_default="0"))
+    with op.batch_alter_table("cases", recreate="never") as batch:
         batch.add_column(sa.Column("death_date", sa.Date(), nullable=True))
         batch.add_column(
             sa.Column("kpi_died_before_due", sa.Integer(), nullable=False, server_default="0")
@@ -141,8 +141,9 @@ def downgrade() -> None:
     }
     if moved:
         _recompute(bind, moved, next_event, case_flags)
-    with op.batch_alter_table("cases") as batch:
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35 or later), for the same reason as above.
+    with op.batch_alter_table("cases", recreate="never") as batch:
         batch.drop_column("kpi_died_before_due")
         batch.drop_column("death_date")
-    with op.batch_alter_table("fractures") as batch:
+    with op.batch_alter_table("fractures", recreate="never") as batch:
         batch.drop_column("is_index")
