@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from spinefx.errors import NotFound
+from spinefx.errors import InputError, NotFound
 from spinefx.registry import audit
 from spinefx.registry.editing import editing, load_case
 from spinefx.registry.index_fracture import settle_fracture
@@ -167,9 +167,22 @@ def delete_row(
     with editing(session, actor, case_id, spec.action) as edit:
         row = _row_of(session, spec, edit.case, row_id)
         edit.bump(version)
+        if spec.table is Fracture and _count(session, Fracture, edit.case.id) == 1:
+            raise InputError(
+                "id", row_id, "a fracture of a case that has another: a case keeps one"
+            )
         kept = {c.key: _jsonable(getattr(row, c.key)) for c in sa.inspect(spec.table).columns}
         session.delete(row)
         edit.record("delete", spec.entity, entity_id=row_id, detail={"row": kept})
+
+
+def _count(session: Session, table: Any, case_id: int) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).select_from(table).where(table.case_id == case_id)
+        )
+        or 0
+    )
 
 
 def _row_of(session: Session, spec: RowKind, case: Case, row_id: int) -> Any:
