@@ -10,6 +10,10 @@ one timing on a shared machine moves by a third from run to run):
 - pandas ``read_csv(usecols=..., dtype=str)`` of the same columns (the common baseline);
 - a bare ``pyarrow.csv.read_csv`` of the same columns (the floor: parse only, nothing kept);
 
+and, as whole processes timed from the outside (start-up, imports and exit included), the
+``spinefx directory ingest`` command against a bare Python process that imports pyarrow and
+reads the same columns (the floor, as a process), in turn, ``--repeat`` times;
+
 then the latency of 1,000 random searches (half at 25 miles, half at 100) through the public
 ``search()`` function: the SQL query of before once, the in-memory index ``--search-rounds``
 times (default 3; its targets are judged on the median of the rounds' p99s).
@@ -20,6 +24,7 @@ reading grows with the rows kept. For transparency the ingest is also run on a f
 ``spinefx directory demo`` mix (about 62% kept) unless ``--no-demo-share``.
 
     .venv/bin/python benchmarks/directory.py --rows 1000000 [--repeat 3] [--profile]
+    .venv/bin/python benchmarks/directory.py --rows 600000 --process-only --repeat 7
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -121,6 +127,21 @@ with zipfile.ZipFile(SRC) as archive:
 result = {"rows": table.num_rows}
 """
 
+# The floor as a whole process: Python, pyarrow's import and the read, nothing of spinefx.
+FLOOR_PROCESS_CODE = """
+import json, sys
+import pyarrow as pa, pyarrow.csv as pacsv
+names = json.loads(sys.argv[2])
+table = pacsv.read_csv(
+    sys.argv[1],
+    parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+    convert_options=pacsv.ConvertOptions(
+        include_columns=names, column_types={n: pa.string() for n in names}
+    ),
+)
+print(table.num_rows)
+"""
+
 KINDS = ("ingest", "ingest-stream", "pandas", "pyarrow")
 ARCHIVE_KINDS = ("ingest-archive", "pyarrow-archive")
 
@@ -137,18 +158,23 @@ print(json.dumps(result))
 """
 
 
-def child(kind: str, src: Path, db: Path) -> dict[str, Any]:
+def prime_zip_cache(folder: Path) -> None:
+    """Write the ZIP centroid cache in ``folder``, as a first run of the CLI leaves it (in a
+    process of its own: this one may hold the table already, and would then write nothing)."""
     from spinefx.directory.geo import zip_cache_file
 
-    if not zip_cache_file(db.parent / "zip-cache").exists():  # as after a first CLI run
+    if not zip_cache_file(folder).exists():
         prime = (
             "from spinefx.directory.geo import load_zip_table; load_zip_table(Path(sys.argv[1]))"
         )
         subprocess.run(
-            [sys.executable, "-c", f"import sys; from pathlib import Path; {prime}",
-             str(db.parent / "zip-cache")],
+            [sys.executable, "-c", f"import sys; from pathlib import Path; {prime}", str(folder)],
             check=True,
-        )  # fmt: skip
+        )
+
+
+def child(kind: str, src: Path, db: Path) -> dict[str, Any]:
+    prime_zip_cache(db.parent / "zip-cache")  # as after a first CLI run
     code = CHILD_WRAPPER.format(body=CHILD_CODE[kind])
     out = subprocess.run(
         [sys.executable, "-c", code, str(src), str(db)],
@@ -158,6 +184,80 @@ def child(kind: str, src: Path, db: Path) -> dict[str, Any]:
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def spinefx_command() -> list[str]:
+    """How to run ``spinefx`` with this interpreter: its console script beside it, as a user
+    runs it, else ``python -m spinefx``."""
+    script = Path(sys.executable).parent / "spinefx"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "spinefx"]
+
+
+def process_run(kind: str, src: Path, db: Path, data_dir: Path) -> dict[str, Any]:
+    """One whole process, timed from the outside: ``cli`` runs ``spinefx directory ingest SRC
+    --db DB --json`` (its data folder ``data_dir``, whose ZIP cache is written before the
+    rounds), ``floor`` the bare pyarrow read of the same columns. Wall seconds from the start
+    of the process to its end, and its own peak memory (``wait4``)."""
+    from spinefx.directory.nppes import COLUMNS
+
+    if kind == "cli":
+        command = [*spinefx_command(), "directory", "ingest", str(src), "--db", str(db), "--json"]
+    else:
+        command = [sys.executable, "-c", FLOOR_PROCESS_CODE, str(src),
+                   json.dumps(list(COLUMNS.values()))]  # fmt: skip
+    env = dict(os.environ, SPINEFX_DATA_DIR=str(data_dir))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    out, _ = process.communicate()
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        raise RuntimeError(f"{kind} run failed with status {process.returncode}")
+    # CPU seconds of this child alone (children run one at a time): less moved by the other
+    # work of a shared machine than the wall time, so a guide to where the time goes.
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result: dict[str, Any] = {"seconds": seconds, "cpu": cpu}
+    if kind == "cli":
+        report = json.loads(out)
+        result.update(kept=report["kept"], rows_read=report["rows_read"])
+    else:
+        result["rows"] = int(out.strip())
+    return result
+
+
+def process_rounds(src: Path, work: Path, repeat: int) -> None:
+    """``spinefx directory ingest`` against the floor, both as whole processes, in turn."""
+    data_dir = work / "process-data"
+    prime_zip_cache(data_dir / "cache")  # as after a first run of the command
+    db = work / "process.duckdb"
+    runs: dict[str, list[dict[str, Any]]] = {"cli": [], "floor": []}
+    for _ in range(max(1, repeat)):
+        for kind in runs:
+            runs[kind].append(process_run(kind, src, db, data_dir))
+    median = {kind: statistics.median(r["seconds"] for r in kind_runs)
+              for kind, kind_runs in runs.items()}  # fmt: skip
+    print(f"\nwhole processes, start-up included ({len(runs['cli'])} rounds, in turn):")
+    labels = {
+        "cli": "spinefx directory ingest (command)",
+        "floor": "python + pyarrow read_csv (floor)",
+    }
+    for kind, label in labels.items():
+        every = " ".join(f"{run['seconds']:.2f}" for run in runs[kind])
+        cpu = statistics.median(run["cpu"] for run in runs[kind])
+        print(f"  {label:<38}median {median[kind]:6.2f} s, CPU {cpu:5.2f} s  ({every})")
+    ratio = median["cli"] / median["floor"]
+    pairs = zip(runs["cli"], runs["floor"], strict=True)
+    per_round = [cli["seconds"] / floor["seconds"] for cli, floor in pairs]
+    same = sorted({(run["kept"], run["rows_read"]) for run in runs["cli"]})
+    print(
+        f"  command vs floor: {ratio:.2f}x by the medians (target <= 1.6x: "
+        f"{verdict(ratio <= 1.6)}); each round: {', '.join(f'{r:.2f}x' for r in per_round)}; "
+        f"median of the rounds' ratios {statistics.median(per_round):.2f}x; rows kept and read "
+        f"in every run: {same}"
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -344,6 +444,11 @@ def main() -> None:
         help="also zip the realistic file as CMS ships it and time the ingest from the archive "
         "against pyarrow reading the same decompressed stream",
     )
+    parser.add_argument(
+        "--process-only",
+        action="store_true",
+        help="time only the ingest command against the floor, as whole processes",
+    )
     parser.add_argument("--profile", action="store_true", help="print the ingest's phases")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: temp)")
@@ -361,6 +466,10 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d %H:%M')}"
     )
     try:
+        if args.process_only:
+            files = generate(work / "realistic", args.rows, args.seed, args.share)
+            process_rounds(files.npidata, work, args.repeat)
+            return
         if not args.search_only:
             ingest_rounds(args, work)
         if args.search_providers:
@@ -381,6 +490,7 @@ def ingest_rounds(args: argparse.Namespace, work: Path) -> None:
     db = work / "bench.duckdb"
     runs = rounds(files.npidata, db, args.repeat)
     report_ingest(runs, files.npidata, db, f"{args.share:.0%} of rows ours", args.profile)
+    process_rounds(files.npidata, work, args.repeat)
     if args.archive:
         archive_rounds(files.npidata, work, db, args.repeat)
     timings = search_latency(db, args.queries, args.seed, args.search_rounds)

@@ -85,6 +85,7 @@ def generate(n_cases: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
                 "site": None,
                 "found_by": found,
                 "genant_grade": rng.randint(1, 3),
+                "is_index": True,  # the fracture that opened the case
                 "created_at": now,
             }
         )
@@ -97,6 +98,7 @@ def generate(n_cases: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
                     "site": "hip",
                     "found_by": "clinical",
                     "genant_grade": None,
+                    "is_index": False,  # a refracture during follow-up
                     "created_at": now,
                 }
             )

@@ -220,6 +220,7 @@ def test_her_record_is_built_along_her_path_and_counted_by_the_kpis(registry: Re
         assert document["fictional"] and "(fictional)" in document["name"]
         (fracture,) = document["fractures"]
         assert fracture["levels"] == ["L2"] and fracture["found_by"] == "clinical"
+        assert fracture["index"] and document["index_date"] == D.isoformat()  # her L2: the index
         assert fracture["genant_grade"] == 2 == path.grading.sdi
         assert [a.kind for a in saved.assessments] == [
             "screening",

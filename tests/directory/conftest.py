@@ -1,7 +1,13 @@
-"""Shared fixtures for the directory tests: tiny hand-written NPPES files and a demo database."""
+"""Shared fixtures for the directory tests: tiny hand-written NPPES files and a demo database.
+
+Every NPPES file written here starts with the real file's header, byte for byte, from
+``tests/directory/cms/`` (its README says where each comes from).
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,10 +16,28 @@ from types import SimpleNamespace
 import pytest
 
 from spinefx.directory.demo import load_demo
-from spinefx.directory.locations import COLUMNS as LOCATION_COLUMNS
 from spinefx.directory.nppes_header import NPPES_COLUMNS
 
 DEMO_ROWS = 10_000  # the size the directory issue names for tests; built once a session
+
+# The header lines of the real CMS files, byte for byte.
+CMS_HEADERS = Path(__file__).parent / "cms"
+NPIDATA_HEADER = "npidata_pfile_fileheader.csv"
+LOCATIONS_HEADER = "pl_pfile_fileheader.csv"
+OTHER_NAMES_HEADER = "othername_pfile_fileheader.csv"
+ENDPOINT_HEADER = "endpoint_pfile_fileheader.csv"
+MUP_2023_HEADER = "MUP_PHY_R25_P05_V20_D23_Prov_Svc_header.csv"
+
+
+def real_header(name: str) -> bytes:
+    """The header line (with its line ending) of the real CMS file ``name`` in ``cms/``."""
+    return (CMS_HEADERS / name).read_bytes()
+
+
+def real_columns(name: str) -> list[str]:
+    """The column names of the real CMS file ``name`` in ``cms/``."""
+    return next(csv.reader(io.StringIO(real_header(name).decode("utf-8"))))
+
 
 # Short names for the columns the hand-written rows fill in.
 FIELDS = {
@@ -65,20 +89,16 @@ def write_nppes(
     header: Sequence[str] = NPPES_COLUMNS,
     extra_lines: Sequence[str] = (),
 ) -> Path:
-    """Write rows (short field names) in the NPPES format: every value double-quoted."""
-    lines = [",".join(f'"{name}"' for name in header)]
-    for row in rows:
-        by_name = {FIELDS[key]: value for key, value in row.items()}
-        lines.append(",".join(f'"{by_name.get(name, "")}"' for name in header))
-    lines.extend(extra_lines)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """Write rows (short field names) in the NPPES format: every value double-quoted, under the
+    real file's header line unless ``header`` names other columns."""
+    text = nppes_text(rows, header) + "".join(line + "\n" for line in extra_lines)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
 def write_locations(path: Path, rows: Sequence[Sequence[str]]) -> Path:
-    lines = [",".join(f'"{name}"' for name in LOCATION_COLUMNS.values())]
-    lines.extend(",".join(f'"{v}"' for v in row) for row in rows)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """A practice-location file (its real header) of rows in the header's column order."""
+    path.write_bytes(real_header(LOCATIONS_HEADER) + _quoted_rows(rows).encode("utf-8"))
     return path
 
 
@@ -93,12 +113,8 @@ def write_mup(path: Path, rows: Sequence[tuple[str, str, str, int, float]]) -> P
     return path
 
 
-OTHER_NAME_COLUMNS = (
-    "NPI",
-    "Provider Other Organization Name",
-    "Provider Other Organization Name Type Code",
-)
-ENDPOINT_COLUMNS = ("NPI", "Endpoint Type", "Endpoint")
+def _quoted_rows(rows: Sequence[Sequence[str]]) -> str:
+    return "".join(",".join(f'"{v}"' for v in row) + "\n" for row in rows)
 
 
 def _quoted_lines(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -108,11 +124,14 @@ def _quoted_lines(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def nppes_text(rows: Sequence[dict[str, str]], header: Sequence[str] = NPPES_COLUMNS) -> str:
-    """The NPPES main file's text for rows of short field names (every value quoted)."""
+    """The NPPES main file's text for rows of short field names (every value quoted), under the
+    real file's header line unless ``header`` names other columns."""
     values = []
     for row in rows:
         by_name = {FIELDS[key]: value for key, value in row.items()}
         values.append([by_name.get(name, "") for name in header])
+    if tuple(header) == NPPES_COLUMNS:
+        return real_header(NPIDATA_HEADER).decode("utf-8") + _quoted_rows(values)
     return _quoted_lines(header, values)
 
 
@@ -128,20 +147,22 @@ def write_release(
     """An NPPES archive as CMS ships it: the main, practice-location, other-name and endpoint
     files for ``period`` (such as ``20050523-20260308`` for a monthly file or
     ``20260309-20260315`` for a weekly one), each with its ``_fileheader.csv``, the Readme and
-    code-values PDFs, every file DEFLATE-compressed. ``header_override`` replaces the text of a
+    code-values PDFs, every file DEFLATE-compressed, each file and header file starting with
+    the real file's header line (``cms/``). ``header_override`` replaces the text of a
     header file (by its file name) to make a broken archive."""
+    main = nppes_text(main_rows).split("\n", 1)[1]  # the rows, after the header
     files = {
-        f"npidata_pfile_{period}.csv": (NPPES_COLUMNS, None),
-        f"pl_pfile_{period}.csv": (tuple(LOCATION_COLUMNS.values()), location_rows),
-        f"othername_pfile_{period}.csv": (OTHER_NAME_COLUMNS, other_name_rows),
-        f"endpoint_pfile_{period}.csv": (ENDPOINT_COLUMNS, ()),
+        f"npidata_pfile_{period}.csv": (NPIDATA_HEADER, main),
+        f"pl_pfile_{period}.csv": (LOCATIONS_HEADER, _quoted_rows(location_rows)),
+        f"othername_pfile_{period}.csv": (OTHER_NAMES_HEADER, _quoted_rows(other_name_rows)),
+        f"endpoint_pfile_{period}.csv": (ENDPOINT_HEADER, ""),
     }
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, (header, rows) in files.items():
-            text = nppes_text(main_rows) if rows is None else _quoted_lines(header, rows)
-            archive.writestr(name, text)
+        for name, (header_file, rows) in files.items():
+            header = real_header(header_file)
+            archive.writestr(name, header + rows.encode("utf-8"))
             header_name = name.replace(".csv", "_fileheader.csv")
-            header_text = _quoted_lines(header, [])
+            header_text: str | bytes = header
             if header_override and header_name in header_override:
                 header_text = header_override[header_name]
             archive.writestr(header_name, header_text)
@@ -160,6 +181,8 @@ def files() -> SimpleNamespace:
         write_mup=write_mup,
         write_release=write_release,
         nppes_text=nppes_text,
+        real_header=real_header,
+        real_columns=real_columns,
     )
 
 

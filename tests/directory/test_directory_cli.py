@@ -176,25 +176,66 @@ def test_search_sorts_by_volume(capsys: pytest.CaptureFixture[str], demo_db: Pat
     assert volumes == sorted(volumes, reverse=True) and volumes[0] > 0
 
 
-def test_an_ingest_imports_no_pandas(tmp_path: Path, files: SimpleNamespace) -> None:
-    """pyarrow and DuckDB import pandas where it is installed (here, for the benchmark's
-    baseline) on first use, at a second or so of start-up; the ingest and update commands keep
-    it out."""
+# Modules an ingest or update has no use for, each a second or more of start-up: the web app
+# (FastAPI, uvicorn and the registry behind it) and pandas.
+NOT_IMPORTED_BY_INGEST = ("spinefx.web", "fastapi", "starlette", "uvicorn", "sqlalchemy", "pandas")
+
+
+def test_an_ingest_imports_neither_the_web_app_nor_pandas(
+    tmp_path: Path, files: SimpleNamespace
+) -> None:
+    """``spinefx directory ingest`` and ``update`` read their data folder from the settings
+    without importing :mod:`spinefx.web` (which loads the whole app: 1.3 s of a run, measured
+    before the settings moved to :mod:`spinefx.settings`); pyarrow and DuckDB import pandas
+    where it is installed (here, for the benchmark's baseline) on first use, and the commands
+    keep it out. Run in a fresh interpreter, through the command's own entry point."""
     import subprocess
     import sys
 
     nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
-    db = tmp_path / "d.duckdb"
     code = (
-        "import sys; from spinefx.cli import run; "
-        f"codes = [run(['directory', 'ingest', {str(nppes)!r}, '--db', {str(db)!r}]), "
-        f"run(['directory', 'update', {str(nppes)!r}, '--force', '--db', {str(db)!r}])]; "
-        "print(codes, 'pandas' in sys.modules)"
+        "import json, sys; from spinefx.cli import run; "
+        f"codes = [run(['directory', 'ingest', {str(nppes)!r}]), "
+        f"run(['directory', 'update', {str(nppes)!r}, '--force'])]; "
+        f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {NOT_IMPORTED_BY_INGEST!r} "
+        f"or m.startswith('spinefx.web')); "
+        "print(json.dumps([codes, loaded]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     ).stdout
-    assert out.strip().splitlines()[-1] == "[0, 0] False"
+    codes, loaded = json.loads(out.strip().splitlines()[-1])
+    assert codes == [0, 0]
+    assert loaded == []
+    assert (tmp_path / "data" / "directory.duckdb").is_file()  # the settings' data folder
+
+
+def test_an_ingest_allocates_from_jemalloc_and_gives_the_pool_back(
+    tmp_path: Path, files: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow's jemalloc pool keeps freed pages for the next range (the default pool returns
+    them at once, and the kernel zeroes them again); the command sets it for the run only."""
+    import pyarrow as pa
+
+    from spinefx.directory import nppes as nppes_mod
+
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:  # pragma: no cover - a pyarrow without jemalloc
+        pytest.skip("this pyarrow has no jemalloc pool; the command keeps its default")
+    before = pa.default_memory_pool().backend_name
+    seen: list[str] = []
+    real = nppes_mod.ingest
+
+    def ingest(*args: object, **kwargs: object) -> object:
+        seen.append(pa.default_memory_pool().backend_name)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nppes_mod, "ingest", ingest)
+    nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
+    assert run(["directory", "ingest", str(nppes), "--db", str(tmp_path / "d.duckdb")]) == 0
+    assert seen == ["jemalloc"]
+    assert pa.default_memory_pool().backend_name == before
 
 
 @pytest.fixture

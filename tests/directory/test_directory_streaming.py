@@ -4,6 +4,7 @@ demo generator's share of our specialties, phase timings and the search warm-up.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -86,6 +87,60 @@ def test_the_reader_thread_hands_on_errors_and_stops_when_the_consumer_does() ->
     assert [next(stream) for _ in range(3)] == [1, 2, 3]
     stream.close()  # the consumer stops early: the producer stops and closes its source
     assert closed.wait(5)
+
+
+def test_read_ahead_starts_at_once_and_stops_when_closed_unread() -> None:
+    """The ingest starts a ReadAhead on the main file before it opens its database: the items
+    are produced before anyone asks, at most ``depth`` (and one in hand) ahead, and closing
+    it without reading stops the producer and closes its source."""
+    produced: list[int] = []
+    closed = threading.Event()
+    waiting = threading.Event()
+
+    def counting() -> Iterator[int]:
+        try:
+            for n in range(100):
+                produced.append(n)
+                if len(produced) == 3:
+                    waiting.set()
+                yield n
+        finally:
+            closed.set()
+
+    ahead = csvstream.ReadAhead(counting(), depth=2)
+    assert waiting.wait(5)  # started without a first next()
+    time.sleep(0.2)
+    assert len(produced) <= 3  # two in the queue, one waiting to be put
+    ahead.close()
+    assert closed.wait(5) and len(produced) <= 3
+
+    with csvstream.ReadAhead(iter(range(5)), depth=1) as items:
+        assert list(items) == [0, 1, 2, 3, 4]
+    assert list(items) == []  # done: stays done
+
+
+def test_the_ingest_opens_the_database_while_the_main_file_is_read(
+    tmp_path: Path, files: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader does not wait for the database, nor the database for the reader's first
+    range: here the reader hands over its first table only once the database is being opened,
+    which an ingest that waited for that table before opening would never do."""
+    opening = threading.Event()
+    real_read, real_building = nppes_mod._read_nppes, nppes_mod.building
+
+    def reading(*args: object, **kwargs: object) -> Iterator[pa.Table]:
+        for table in real_read(*args, **kwargs):  # type: ignore[arg-type]
+            assert opening.wait(10), "the database was not opened while the file was read"
+            yield table
+
+    def building(target: Path) -> object:
+        opening.set()
+        return real_building(target)
+
+    monkeypatch.setattr(nppes_mod, "_read_nppes", reading)
+    monkeypatch.setattr(nppes_mod, "building", building)
+    nppes = files.write_nppes(tmp_path / "n.csv", [files.provider("1000000001")])
+    assert ingest(nppes, db_path=tmp_path / "d.duckdb").kept == 1
 
 
 def test_a_file_that_is_not_csv_is_still_an_input_error_through_the_thread(

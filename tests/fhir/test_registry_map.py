@@ -77,6 +77,23 @@ def test_reference_patient_round_trips() -> None:
     assert round_trip(DAWN) == [parse(CaseIn, DAWN)]
 
 
+def test_the_index_fracture_and_the_date_of_death_travel_in_fhir_and_back() -> None:
+    prior = {"date": "2012-04-02", "levels": [], "site": "hip", "found_by": "clinical"}
+    dawn = {**DAWN, "fractures": [*DAWN["fractures"], prior]}
+    earlier = {**DAWN["fractures"][0], "date": "2025-10-06"}
+    died = {**dawn, "mrn": "X-3", "status": "deceased", "death_date": "2026-06-01"}
+    died.update(fractures=[earlier, prior], events=[], procedures=[], outcomes=[])
+    back = round_trip(dawn, died)
+    assert back == [parse(CaseIn, dawn), parse(CaseIn, died)]
+    assert [[f.index for f in c.fractures] for c in back] == [[True, None]] * 2
+    assert back[1].death_date == date(2026, 6, 1)
+    (patient,) = [p for p in exported(died)["Patient"]]
+    assert patient["deceasedDateTime"] == "2026-06-01" and "deceasedBoolean" not in patient
+    tasks = exported(dawn)["Task"]  # the FLS events point at the index fracture, not the hip
+    focus = {t["focus"]["reference"] for t in tasks if t["focus"]["reference"].startswith("Cond")}
+    assert focus and {f.rsplit("-", 1)[-1] for f in focus} == {"f1"}
+
+
 def test_every_resource_written_is_valid_r4_and_typed_as_its_file() -> None:
     for kind, resources in exported(DAWN).items():
         for resource in resources:

@@ -68,7 +68,10 @@ def world(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
     with registry.transaction() as session:
         full = cases.load_case(session, cli, north.id, full=True)
         ids.update(
-            event=full.events[0].id, procedure=full.procedures[0].id, outcome=full.outcomes[0].id
+            event=full.events[0].id,
+            procedure=full.procedures[0].id,
+            outcome=full.outcomes[0].id,
+            fracture=full.fractures[0].id,
         )
     registry.dispose()
     data_dir = tmp_path_factory.mktemp("api-data")
@@ -89,6 +92,7 @@ STALE = {"version": 999}  # every write below is made on a version that never wa
 EVENT = {"type": "monitoring", "status": "done", "date": "2026-05-01"}
 PROCEDURE = {"date": "2026-03-10", "kind": "vertebroplasty", "levels": ["L2"]}
 OUTCOME = {"date": "2026-06-01", "instrument": "odi", "score": 42.5}
+FRACTURE = {"date": "2026-04-01", "levels": ["T12"], "found_by": "clinical", "index": True}
 
 # (method, path with {case}/{row}, body, roles allowed, row kind)
 ROUTES: list[tuple[str, str, Any, set[str], str | None]] = [
@@ -98,6 +102,10 @@ ROUTES: list[tuple[str, str, Any, set[str], str | None]] = [
     ("PATCH", "/cases/{case}", {**STALE, "name": "Changed"}, STAFF, None),
     ("POST", "/cases/{case}/accept", STALE, STAFF, None),
     ("POST", "/cases/{case}/dismiss", {**STALE, "reason": "not a fracture"}, STAFF, None),
+    ("GET", "/cases/{case}/fractures", None, EVERYONE, None),
+    ("POST", "/cases/{case}/fractures", {**STALE, **FRACTURE}, STAFF, None),
+    ("PUT", "/cases/{case}/fractures/{row}", {**STALE, **FRACTURE}, STAFF, "fracture"),
+    ("DELETE", "/cases/{case}/fractures/{row}?version=999", None, STAFF, "fracture"),
     ("GET", "/cases/{case}/events", None, EVERYONE, None),
     ("POST", "/cases/{case}/events", {**STALE, **EVENT}, STAFF, None),
     ("PUT", "/cases/{case}/events/{row}", {**STALE, **EVENT}, STAFF, "event"),

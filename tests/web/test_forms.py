@@ -44,6 +44,7 @@ def test_the_case_form_needs_every_field_though_an_edit_may_leave_any_out() -> N
         ("birth_date", True),
         ("sex", True),
         ("status", True),
+        ("death_date", False),  # only for a deceased patient (issue 20)
     ]
 
 

@@ -31,7 +31,6 @@ justification, but it fails no criterion.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Annotated, Literal
 
@@ -49,6 +48,7 @@ from spinefx.clinical.criteria import (
     criterion,
     not_applicable,
 )
+from spinefx.clinical.spine import SpinalLevel
 
 __all__ = [
     "ABSOLUTE_CONTRAINDICATIONS",
@@ -174,40 +174,6 @@ DOCUMENTATION_MALIGNANT = (
     "For a painful osteolytic metastasis or myeloma: the imaging of the lesion at each level, "
     "and the medical therapy the pain did not respond to."
 )
-
-
-class SpinalLevel(StrEnum):
-    """Any named vertebra, C1 to S5. Only T1-L5 can meet the coverage criteria."""
-
-    C1 = "C1"
-    C2 = "C2"
-    C3 = "C3"
-    C4 = "C4"
-    C5 = "C5"
-    C6 = "C6"
-    C7 = "C7"
-    T1 = "T1"
-    T2 = "T2"
-    T3 = "T3"
-    T4 = "T4"
-    T5 = "T5"
-    T6 = "T6"
-    T7 = "T7"
-    T8 = "T8"
-    T9 = "T9"
-    T10 = "T10"
-    T11 = "T11"
-    T12 = "T12"
-    L1 = "L1"
-    L2 = "L2"
-    L3 = "L3"
-    L4 = "L4"
-    L5 = "L5"
-    S1 = "S1"
-    S2 = "S2"
-    S3 = "S3"
-    S4 = "S4"
-    S5 = "S5"
 
 
 Pain = Annotated[float | None, Field(ge=0, le=10, strict=True, allow_inf_nan=False)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["SDI_LEVELS", "Level", "adjacent_levels"]
+__all__ = ["SDI_LEVELS", "Level", "SpinalLevel", "adjacent_levels"]
 
 
 class Level(StrEnum):
@@ -67,3 +67,16 @@ def adjacent_levels(level: Level) -> tuple[Level, ...]:
     """The level directly above and the one directly below, where they exist (T1-L5)."""
     i = level.position
     return tuple(_BY_INDEX[j] for j in (i - 1, i + 1) if 0 <= j < len(_BY_INDEX))
+
+
+# Any named vertebra, for inputs that may name one outside T1-L5 (a rule then says why it
+# does not count): built from Level, so the thoracolumbar names are written once.
+SPINAL_LEVEL_NAMES: tuple[str, ...] = (
+    *(f"C{i}" for i in range(1, 8)),
+    *(level.value for level in Level),
+    *(f"S{i}" for i in range(1, 6)),
+)
+SpinalLevel = StrEnum(  # type: ignore[misc]
+    "SpinalLevel", [(name, name) for name in SPINAL_LEVEL_NAMES], module=__name__
+)
+SpinalLevel.__doc__ = "Any named vertebra, C1 to S5. Only T1-L5 can meet the coverage criteria."

@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, BinaryIO, NamedTuple, cast
 
+from spinefx.directory.headers import header_key
 from spinefx.errors import InputError
 
 __all__ = ["CsvSource", "Period", "Release", "file_period", "is_archive", "open_release"]
@@ -191,7 +192,8 @@ def open_release(path: Path, option: str = "NPPES_FILE") -> Release:
     """The main, practice-location and other-name files of the NPPES archive at ``path``.
 
     Each data file's first line is checked against its ``_fileheader.csv`` where the archive has
-    one (same names, same order): an archive whose files disagree with their header files is an
+    one (same names, same order, matched as the readers match them: runs of spaces collapsed,
+    case folded): an archive whose files disagree with their header files is an
     :class:`InputError`, as is one without a main file.
     """
     path = Path(path)
@@ -227,7 +229,7 @@ def open_release(path: Path, option: str = "NPPES_FILE") -> Release:
             if header_member is not None:
                 declared = _first_line(archive, header_member.filename)
                 actual = _first_line(archive, member.filename)
-                if declared != actual:
+                if [header_key(n) for n in declared] != [header_key(n) for n in actual]:
                     raise InputError(
                         option,
                         str(path),

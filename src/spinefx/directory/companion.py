@@ -22,12 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spinefx.directory.archive import CsvSource
 from spinefx.directory.csvstream import ProgressFn, require_columns, stream_columns, valid_utf8
 from spinefx.directory.report import Problems
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["CompanionFile"]
 

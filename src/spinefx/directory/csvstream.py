@@ -3,6 +3,12 @@
 Shared by the NPPES, Medicare and practice-location readers: every column is read as text,
 by name; rows with the wrong number of fields are counted (with examples) and skipped instead
 of failing the whole file; progress is reported in bytes read.
+
+Column names are matched as :func:`header_key` reads them, with runs of white space as one
+space and case folded: the real practice-location file says ``Provider Secondary Practice
+Location Address-  Address Line 2`` with two spaces where the CMS layout document prints one
+(``docs/directory.md``). A column comes out under the name it was asked for, whatever the
+file's spelling.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from spinefx.directory.archive import CsvSource
+from spinefx.directory.headers import header_key, missing_columns
 from spinefx.directory.report import Problems
 from spinefx.errors import InputError
 
@@ -33,8 +40,11 @@ __all__ = [
     "BLOCK_SIZE",
     "RANGE_BYTES",
     "ProgressFn",
+    "ReadAhead",
     "check_file",
+    "match_columns",
     "read_header",
+    "require_columns",
     "stream_columns",
     "stream_ranges",
     "valid_utf8",
@@ -110,11 +120,45 @@ def require_columns(
     header: Sequence[str], required: Sequence[str], *, option: str, path: Path, what: str
 ) -> None:
     """Raise an :class:`InputError` for ``option`` naming each required column ``header`` lacks."""
-    missing = [name for name in required if name not in header]
+    missing = missing_columns(header, required)
     if missing:
         raise InputError(
             option, str(path), f"{what}; missing columns: " + ", ".join(repr(m) for m in missing)
         )
+
+
+def match_columns(
+    header: Sequence[str], wanted: Sequence[str], *, option: str, path: Path | CsvSource
+) -> list[str]:
+    """``header`` with each column of ``wanted`` renamed to its name there, for the reader's
+    ``column_names``; the other names are kept as they are.
+
+    Raises an :class:`InputError` for a wanted column the header lacks, or holds twice (two
+    names that differ only in spacing or case).
+
+    >>> match_columns(["npi", "A  b", "c"], ["NPI", "a b"], option="FILE", path=Path("f.csv"))
+    ['NPI', 'a b', 'c']
+    """
+    keys = [header_key(name) for name in header]
+    names = list(header)
+    missing = []
+    for name in wanted:
+        key = header_key(name)
+        where = [i for i, k in enumerate(keys) if k == key]
+        if not where:
+            missing.append(name)
+            continue
+        if len(where) > 1:
+            twice = " and ".join(repr(header[i]) for i in where)
+            raise InputError(
+                option, str(path), f"a header that names each column once; it has {twice}"
+            )
+        names[where[0]] = name
+    if missing:
+        raise InputError(
+            option, str(path), "a header with the columns " + ", ".join(repr(m) for m in missing)
+        )
+    return names
 
 
 def stream_columns(
@@ -136,7 +180,8 @@ def stream_columns(
     """
     source = _source(path)
     total = source.size
-    batches = _read_batches(source, columns, malformed, block_size)
+    names = match_columns(read_header(source, "FILE"), columns, option="FILE", path=source)
+    batches = _read_batches(source, names, columns, malformed, block_size)
     if prefetch > 0:
         batches = _prefetched(batches, prefetch)
     for batch, position in batches:
@@ -178,9 +223,14 @@ def _as_text(columns: Sequence[str]) -> pacsv.ConvertOptions:
 
 
 def _read_batches(
-    path: CsvSource, columns: Sequence[str], malformed: Problems, block_size: int
+    path: CsvSource,
+    header: Sequence[str],
+    columns: Sequence[str],
+    malformed: Problems,
+    block_size: int,
 ) -> Iterator[tuple[pa.RecordBatch, int]]:
-    """The batches of ``columns``, each with the file position reached after it."""
+    """The batches of ``columns``, each with the file position reached after it; ``header``
+    names the file's columns (its header line, which is skipped)."""
     if path.member is None:
         source: pa.NativeFile = pa.OSFile(str(path.path), "rb")
     else:  # decompressed as Arrow reads it
@@ -188,7 +238,9 @@ def _read_batches(
     try:
         reader = pacsv.open_csv(
             source,
-            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
+            read_options=pacsv.ReadOptions(
+                column_names=list(header), skip_rows=1, block_size=block_size, use_threads=True
+            ),
             parse_options=_skipping_malformed(malformed),
             convert_options=_as_text(columns),
         )
@@ -238,7 +290,7 @@ def stream_ranges(
     the old one is read to the end.
     """
     source = _source(path)
-    header = read_header(source, "FILE")
+    header = match_columns(read_header(source, "FILE"), columns, option="FILE", path=source)
     total = source.size
     reader = _read_ranges if source.member is None else _read_stream_ranges
     if range_bytes is None:
@@ -471,51 +523,86 @@ class _End:
         self.error = error
 
 
-def _prefetched(items: Iterator[_T], depth: int) -> Generator[_T, None, None]:
-    """Iterate ``items`` on a background thread, holding at most ``depth`` items ahead.
+class ReadAhead(Iterator[_T]):
+    """Iterate ``items`` on a background thread, started at once, holding at most ``depth``
+    items ahead of the caller.
 
-    Errors raised by ``items`` are raised to the consumer; when the consumer stops early (an
-    error of its own, or ``close()``), the producer stops at its next item and closes ``items``.
+    The ingest starts one on the main file before it opens its database, so that the first
+    ranges are parsed while the database is made ready. Errors raised by ``items`` are raised
+    to the caller; :meth:`close` (or leaving the ``with`` block) stops the producer at its next
+    item, closes ``items`` and waits for the thread, whether the items were read or not.
     """
-    queue: Queue[_T | _End] = Queue(maxsize=depth)
-    stop = threading.Event()
 
-    def put(item: _T | _End) -> bool:
-        while not stop.is_set():
+    def __init__(self, items: Iterator[_T], depth: int) -> None:
+        self._items = items
+        self._queue: Queue[_T | _End] = Queue(maxsize=max(1, depth))
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(
+            target=self._produce, name="spinefx-csv-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item: _T | _End) -> bool:
+        while not self._stop.is_set():
             try:
-                queue.put(item, timeout=0.05)
+                self._queue.put(item, timeout=0.05)
                 return True
             except Full:
                 continue
         return False
 
-    def produce() -> None:
+    def _produce(self) -> None:
         error: BaseException | None = None
         try:
-            for item in items:
-                if not put(item):
+            for item in self._items:
+                if not self._put(item):
                     return
         except BaseException as exc:  # handed to the consumer, which raises it
             error = exc
         finally:
-            close = getattr(items, "close", None)
+            close = getattr(self._items, "close", None)
             if close is not None:
                 close()
-        put(_End(error))
+        self._put(_End(error))
 
-    thread = threading.Thread(target=produce, name="spinefx-csv-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = queue.get()
-            if isinstance(item, _End):
-                if item.error is not None:
-                    raise item.error
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+    def __iter__(self) -> ReadAhead[_T]:
+        return self
+
+    def __next__(self) -> _T:
+        if self._done:
+            raise StopIteration
+        item = self._queue.get()
+        if isinstance(item, _End):
+            self._done = True
+            self.close()
+            if item.error is not None:
+                raise item.error
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop the producer (at its next item) and wait for its thread to end."""
+        self._done = True
+        self._stop.set()
+        self._thread.join()
+
+    def __enter__(self) -> ReadAhead[_T]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _prefetched(items: Iterator[_T], depth: int) -> Generator[_T, None, None]:
+    """Iterate ``items`` on a background thread (:class:`ReadAhead`), started when the first
+    item is asked for, holding at most ``depth`` items ahead.
+
+    Errors raised by ``items`` are raised to the consumer; when the consumer stops early (an
+    error of its own, or ``close()``), the producer stops at its next item and closes ``items``.
+    """
+    with ReadAhead(items, depth) as ahead:
+        yield from ahead
 
 
 def valid_utf8(batch: pa.Table) -> pa.Table:

@@ -7,8 +7,7 @@ duplicate rows; identical rows are stored once.
 from __future__ import annotations
 
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spinefx.directory.archive import CsvSource
 from spinefx.directory.companion import CompanionFile
@@ -16,13 +15,16 @@ from spinefx.directory.csvstream import ProgressFn
 from spinefx.directory.report import LocationsReport
 from spinefx.directory.store import scalar
 
+if TYPE_CHECKING:
+    import duckdb
+
 __all__ = ["COLUMNS", "check_header", "stage"]
 
 _P = "Provider Secondary Practice Location Address"
 COLUMNS: dict[str, str] = {
     "npi": "NPI",
     "addr1": f"{_P}- Address Line 1",
-    "addr2": f"{_P}- Address Line 2",
+    "addr2": f"{_P}-  Address Line 2",  # two spaces, as in the real file (see headers.py)
     "city": f"{_P} - City Name",
     "state": f"{_P} - State Name",
     "postal": f"{_P} - Postal Code",

@@ -17,16 +17,14 @@ directory is replaced only by a complete new one.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import re
 import time
 from collections.abc import Generator, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from spinefx.directory import locations as locations_mod
 from spinefx.directory import othernames as othernames_mod
@@ -34,6 +32,7 @@ from spinefx.directory import utilization as utilization_mod
 from spinefx.directory.archive import CsvSource, file_period, is_archive, open_release
 from spinefx.directory.csvstream import (
     ProgressFn,
+    ReadAhead,
     check_file,
     read_header,
     stream_columns,
@@ -41,6 +40,7 @@ from spinefx.directory.csvstream import (
     valid_utf8,
 )
 from spinefx.directory.geo import ZipLocator
+from spinefx.directory.headers import missing_columns
 from spinefx.directory.report import MAX_EXAMPLES, IngestReport, Problems
 from spinefx.directory.store import (
     ROW_GROUP_SIZE,
@@ -51,6 +51,10 @@ from spinefx.directory.store import (
 )
 from spinefx.directory.taxonomy import SPECIALTIES, SPECIALTY_BITS, TAXONOMY_TO_SPECIALTY
 from spinefx.errors import InputError
+
+if TYPE_CHECKING:  # both imported where they are used: the reader starts before them
+    import duckdb
+    import pyarrow.parquet as pq
 
 __all__ = ["REQUIRED_COLUMNS", "TAXONOMY_SLOTS", "check_nppes_header", "ingest"]
 
@@ -64,6 +68,9 @@ GROUP_ROWS = 32_768
 # default) or "stream" (4 MB blocks parsed one after another on a reader thread, the earlier
 # reader, kept for comparison in the benchmark and the tests).
 READER = "ranges"
+# Ranges (or groups of blocks) of the main file parsed ahead of the filtering, at most: at the
+# start they are parsed while the database opens; then the filtering keeps up with the parse.
+READ_AHEAD = 3
 # Where a record of the main file starts: a line break, then the quoted 10-digit NPI.
 RECORD_START = re.compile(rb'\n"[0-9]{10}","')
 # Examples kept of one kind of malformed row (the report keeps five in all).
@@ -111,10 +118,10 @@ _ENTITY_TYPES = pa.array(["1", "2"], pa.string())
 
 
 def check_nppes_header(header: list[str], path: Path) -> None:
-    """Raise :class:`InputError` naming every needed column the header lacks."""
-    present = set(header)
-    missing = [name for name in REQUIRED_COLUMNS if name not in present]
-    if not present.intersection(SEX_CODE_NAMES):
+    """Raise :class:`InputError` naming every needed column the header lacks (names matched
+    as :func:`~spinefx.directory.csvstream.header_key` reads them)."""
+    missing = missing_columns(header, REQUIRED_COLUMNS)
+    if len(missing_columns(header, SEX_CODE_NAMES)) == len(SEX_CODE_NAMES):
         missing.append(" or ".join(repr(name) for name in SEX_CODE_NAMES))
     if missing:
         shown = "; ".join(repr(m) if " or " not in m else m for m in missing[:8])
@@ -172,61 +179,59 @@ def ingest(
     report = IngestReport(db_path=str(target), source=str(main), archive=archive)
     phases.lap("checks")
     cut_rows = Problems()  # rows with the wrong number of fields, skipped by the reader
-    with contextlib.closing(_read_nppes(main, cut_rows, progress)) as tables:
-        # The first range is read before the database opens: the reader thread goes on with
-        # the next one while the database and the ZIP centroids are made ready.
-        first = next(tables, None)
-        phases.lap("read the first range")
-        with building(target) as conn:
-            _create_staging(conn)
-            # The ZIP centroids (42,000 ZIP codes; cached in the data folder after first use).
-            locator = ZipLocator()
-            conn.register("zip_centroids", locator.table)  # for the practice locations
-            phases.lap("open database, ZIP centroids")
-            rest = tables if first is None else itertools.chain([first], tables)
-            seen: list[pa.Table] | None = [] if record_npis else None
-            kept = _stage_nppes(conn, rest, cut_rows, locator, report, seen)
-            if seen is not None:
-                _store_seen(conn, seen)
-            phases.lap("read and filter the main file")
-            if utilization_csv is not None:
-                report.utilization = utilization_mod.stage(conn, utilization_csv, progress)
-                phases.lap("read the Medicare file")
-            if locations is not None:
-                report.locations = locations_mod.stage(conn, locations, progress)
-                phases.lap("read the locations file")
-            if other_names is not None:
-                report.other_names = othernames_mod.stage(conn, other_names, progress)
-                phases.lap("read the other-name file")
-            _build(conn, report, *kept)
-            for rows in kept:
-                rows.drop()
-            phases.lap("build providers")
-            if report.utilization is not None:
-                utilization_mod.finish(conn, report.utilization)
-            if report.locations is not None:
-                locations_mod.finish(conn, report.locations)
-            if report.other_names is not None:
-                othernames_mod.finish(conn, report.other_names)
-            conn.execute("DROP TABLE IF EXISTS util_raw")
-            conn.execute("DROP TABLE IF EXISTS loc_raw")
-            conn.execute("DROP TABLE IF EXISTS othername_raw")
-            conn.unregister("zip_centroids")
-            report.seconds = round(time.perf_counter() - started, 2)
-            conn.execute(
-                "INSERT INTO meta VALUES ('loaded_at', CAST(now() AS VARCHAR)), ('report', ?)",
-                [report.model_dump_json()],
-            )
-            year = utilization_mod.data_year(utilization_csv) if utilization_csv else None
-            write_facts(conn, demo=demo, medicare_year=year)
-            built_from = Path(archive).name if archive is not None else main.name
-            conn.execute("INSERT INTO meta VALUES ('built_from', ?)", [built_from])
-            period = file_period(main.name) or file_period(built_from)
-            if period is not None:
-                conn.execute(
-                    "INSERT INTO meta VALUES ('built_through', ?)", [period.end.isoformat()]
-                )
-            phases.lap("finish companions")
+    # The main file is read from here on, on a thread of its own, up to READ_AHEAD ranges
+    # ahead: its first ranges are parsed while DuckDB is imported and the database and the ZIP
+    # centroids are made ready (on one core; Arrow's parse takes the others).
+    with (
+        ReadAhead(_read_nppes(main, cut_rows, progress), READ_AHEAD) as tables,
+        building(target) as conn,
+    ):
+        _create_staging(conn)
+        # The ZIP centroids (42,000 ZIP codes; cached in the data folder after first use).
+        locator = ZipLocator()
+        conn.register("zip_centroids", locator.table)  # for the practice locations
+        phases.lap("open database, ZIP centroids")
+        seen: list[pa.Table] | None = [] if record_npis else None
+        kept = _stage_nppes(conn, tables, cut_rows, locator, report, seen)
+        if seen is not None:
+            _store_seen(conn, seen)
+        phases.lap("read and filter the main file")
+        if utilization_csv is not None:
+            report.utilization = utilization_mod.stage(conn, utilization_csv, progress)
+            phases.lap("read the Medicare file")
+        if locations is not None:
+            report.locations = locations_mod.stage(conn, locations, progress)
+            phases.lap("read the locations file")
+        if other_names is not None:
+            report.other_names = othernames_mod.stage(conn, other_names, progress)
+            phases.lap("read the other-name file")
+        _build(conn, report, *kept)
+        for rows in kept:
+            rows.drop()
+        phases.lap("build providers")
+        if report.utilization is not None:
+            utilization_mod.finish(conn, report.utilization)
+        if report.locations is not None:
+            locations_mod.finish(conn, report.locations)
+        if report.other_names is not None:
+            othernames_mod.finish(conn, report.other_names)
+        conn.execute("DROP TABLE IF EXISTS util_raw")
+        conn.execute("DROP TABLE IF EXISTS loc_raw")
+        conn.execute("DROP TABLE IF EXISTS othername_raw")
+        conn.unregister("zip_centroids")
+        report.seconds = round(time.perf_counter() - started, 2)
+        conn.execute(
+            "INSERT INTO meta VALUES ('loaded_at', CAST(now() AS VARCHAR)), ('report', ?)",
+            [report.model_dump_json()],
+        )
+        year = utilization_mod.data_year(utilization_csv) if utilization_csv else None
+        write_facts(conn, demo=demo, medicare_year=year)
+        built_from = Path(archive).name if archive is not None else main.name
+        conn.execute("INSERT INTO meta VALUES ('built_from', ?)", [built_from])
+        period = file_period(main.name) or file_period(built_from)
+        if period is not None:
+            conn.execute("INSERT INTO meta VALUES ('built_through', ?)", [period.end.isoformat()])
+        phases.lap("finish companions")
     phases.lap("write to disk and swap in")
     report.seconds = round(time.perf_counter() - started, 2)
     return report
@@ -311,6 +316,8 @@ class _KeptRows:
     def _spill(self) -> None:
         table = pa.concat_tables(self.tables)
         if self.writer is None:
+            import pyarrow.parquet as pq
+
             row = one(self.conn, "SELECT current_setting('temp_directory')")
             folder = Path(str(row[0]) if row else ".")
             folder.mkdir(parents=True, exist_ok=True)
@@ -345,6 +352,8 @@ class _KeptRows:
         self.conn.register(self.name, table)
 
     def drop(self) -> None:
+        import duckdb
+
         self.table = None
         with contextlib.suppress(duckdb.Error):
             self.conn.unregister(self.name)
@@ -395,7 +404,8 @@ SLOT_SCHEMA = pa.schema(
 def _read_nppes(
     path: CsvSource, cut_rows: Problems, progress: ProgressFn | None
 ) -> Generator[pa.Table, None, None]:
-    """The needed columns of the main file (by their short names), a table at a time.
+    """The needed columns of the main file (by their short names), a table at a time, parsed
+    on the calling thread (the ingest iterates this on a :class:`ReadAhead` thread).
 
     Rows with the wrong number of fields are skipped by the reader and counted in ``cut_rows``.
     """
@@ -409,12 +419,16 @@ def _read_nppes(
             label="NPPES",
             progress=progress,
             record_start=RECORD_START,
+            prefetch=0,
         ):
             yield table.rename_columns(shorts)
         return
     group: list[pa.RecordBatch] = []
     group_rows = 0
-    for batch in stream_columns(path, names, malformed=cut_rows, label="NPPES", progress=progress):
+    batches = stream_columns(
+        path, names, malformed=cut_rows, label="NPPES", progress=progress, prefetch=0
+    )
+    for batch in batches:
         group.append(batch.rename_columns(shorts))
         group_rows += batch.num_rows
         if group_rows >= GROUP_ROWS:

@@ -9,13 +9,16 @@ with the legal name and matches them in a name search.
 
 from __future__ import annotations
 
-import duckdb
+from typing import TYPE_CHECKING
 
 from spinefx.directory.archive import CsvSource
 from spinefx.directory.companion import CompanionFile
 from spinefx.directory.csvstream import ProgressFn
 from spinefx.directory.report import OtherNamesReport
 from spinefx.directory.store import scalar
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["COLUMNS", "KEPT_TYPES", "check_header", "finish", "stage"]
 

@@ -23,10 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-import duckdb
-import platformdirs
-
 if TYPE_CHECKING:
+    import duckdb
+
     from spinefx.directory.index import DirectoryIndex
 
 from spinefx.directory.archive import file_period
@@ -197,6 +196,8 @@ def _period_end(name: str | None) -> str | None:
 
 def platform_data_dir() -> Path:
     """The per-user data folder of the platform (the default of ``Settings.data_dir``)."""
+    import platformdirs  # only when no data folder is set: 20 ms of an ingest's start-up
+
     return Path(platformdirs.user_data_dir("spinefx"))
 
 
@@ -257,6 +258,8 @@ def _swapped_in(target: Path, *, copy: bool) -> Iterator[duckdb.DuckDBPyConnecti
     that were killed left there is removed first (:func:`_remove_leftovers`). The connection
     uses the database and has its memory bounded (:data:`INGEST_MEMORY_LIMIT`).
     """
+    import duckdb  # here, not at the top: an ingest imports it while its reader starts
+
     _remove_leftovers(target)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     _remove_quietly(partial)
@@ -354,6 +357,8 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
     a swap holds the old file; attaching into a fresh in-memory instance reads the file that
     the path names now. Each cursor must ``USE directory`` (see :func:`_cursor`).
     """
+    import duckdb
+
     conn = duckdb.connect(":memory:")
     try:
         quoted = str(path).replace("'", "''")

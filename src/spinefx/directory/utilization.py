@@ -1,7 +1,8 @@
 """Medicare vertebral augmentation volume per provider, from the CMS file "Medicare Physician &
 Other Practitioners - by Provider and Service" (``MUP_PHY_*_Prov_Svc.csv``).
 
-Columns are matched by name (older years carry extra ones). Only rows for the six procedure
+Columns are matched by name (older years carry extra ones), with runs of spaces collapsed and
+case folded. Only rows for the six procedure
 codes are kept: BKP (kyphoplasty) 22513, 22514, 22515 and vertebroplasty 22510, 22511, 22512.
 CMS suppresses any row from 10 or fewer beneficiaries, and the file covers Medicare
 fee-for-service patients only: a provider without volume here may still perform the procedure.
@@ -11,8 +12,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -23,8 +24,12 @@ from spinefx.directory.csvstream import (
     stream_columns,
     valid_utf8,
 )
+from spinefx.directory.headers import missing_columns
 from spinefx.directory.report import UtilizationReport
 from spinefx.directory.store import one, scalar
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = [
     "BKP_CODES",
@@ -96,7 +101,7 @@ def stage(
     report = UtilizationReport(source=str(path))
     header = read_header(path, "--utilization")
     wanted = dict(COLUMNS)
-    wanted.update({k: v for k, v in OPTIONAL_COLUMNS.items() if v in header})
+    wanted.update({k: v for k, v in OPTIONAL_COLUMNS.items() if not missing_columns(header, [v])})
     names = list(wanted.values())
     for batch in stream_columns(
         path, names, malformed=report.malformed, label="Medicare", progress=progress

@@ -108,6 +108,7 @@ class EXT:
     ANAESTHESIA: Final = f"{SPINEFX}:extension:anaesthesia"
     CEMENT: Final = f"{SPINEFX}:extension:cement-volume"
     TIMEPOINT: Final = f"{SPINEFX}:extension:timepoint"
+    INDEX_FRACTURE: Final = f"{SPINEFX}:extension:index-fracture"  # valueBoolean true
 
 
 def mrn_system(site: str) -> str:

@@ -304,8 +304,10 @@ class _Reader:
                 f"({codes.SITE_SYSTEM}), or a default site for the import",
             )
         status = _ext_code(patient, EXT.CASE_STATUS)
+        death = _day(patient.get("deceasedDateTime"))
         if status is None:
-            status = CaseStatus.DECEASED if patient.get("deceasedBoolean") else CaseStatus.ACTIVE
+            dead = patient.get("deceasedBoolean") or death
+            status = CaseStatus.DECEASED if dead else CaseStatus.ACTIVE
         return {
             "site": site or "",
             "mrn": patient_mrn(patient, site),
@@ -313,6 +315,7 @@ class _Reader:
             "birth_date": patient.get("birthDate"),
             "sex": patient.get("gender"),
             "status": status,
+            "death_date": death,
             "fictional": is_fictional(patient),
             "fractures": [],
             "events": [],
@@ -369,6 +372,9 @@ class _Reader:
             "site": site,
             "found_by": _ext_code(res, EXT.FOUND_BY) or FoundBy.CLINICAL,
             "genant_grade": int(grade) if grade and grade.isdigit() else None,
+            "index": True
+            if any(e.get("valueBoolean") is True for e in _extension(res, EXT.INDEX_FRACTURE))
+            else None,
             "report_id": report_id,
             "evidence": matched,
         }
@@ -584,7 +590,7 @@ class _Reader:
 _ELEMENT = {
     "fractures": {"date": "onsetDateTime", "levels": "bodySite", "site": "bodySite",
                   "genant_grade": "stage", "report_id": "evidence", "found_by": "extension",
-                  "evidence": "extension"},
+                  "evidence": "extension", "index": "extension (index fracture)"},
     "procedures": {"date": "performedDateTime", "levels": "bodySite", "kind": "code",
                    "cement_ml": "extension (cement volume)", "operator_npi": "performer",
                    "approach": "extension (approach)", "anaesthesia": "extension (anaesthesia)",
@@ -594,7 +600,8 @@ _ELEMENT = {
     "events": {"date": "executionPeriod.start", "note": "note", "type": "code",
                "status": "businessStatus"},
     "": {"site": "managingOrganization", "mrn": "identifier", "name": "name",
-         "birth_date": "birthDate", "sex": "gender", "status": "extension (case status)"},
+         "birth_date": "birthDate", "sex": "gender", "status": "extension (case status)",
+         "death_date": "deceasedDateTime"},
 }  # fmt: skip
 
 

@@ -5,10 +5,12 @@ One case in the import format (:mod:`spinefx.registry.schema`, or the JSON of
 
 - an ``Organization`` for its site (identifier: the site code) and a ``Patient`` (identifier:
   the MRN, type MR, in the site's system; ``managingOrganization``: the site; the ``HTEST``
-  security label on a fictional record);
+  security label on a fictional record; ``deceasedDateTime``: the date of death, else
+  ``deceasedBoolean`` for a deceased case);
 - a ``Condition`` per fracture, coded in ICD-10-CM (:func:`~spinefx.fhir.codes.fracture_icd10cm`),
   each vertebral level a ``bodySite`` (SNOMED CT and spinefx's level code), the Genant grade as
-  ``stage`` and ``severity``, the imaging report it was found in as ``evidence``;
+  ``stage`` and ``severity``, the imaging report it was found in as ``evidence``; the index
+  fracture marked with a spinefx extension;
 - a ``Procedure`` per procedure, coded in CPT, its levels as ``bodySite``, its operator a
   ``Practitioner`` (NPI), the fracture it treated its ``reasonReference``;
 - an ``Observation`` per outcome score (LOINC where a code was checked, see codes.py);
@@ -56,6 +58,7 @@ from fhir.resources.R4B.task import Task
 from spinefx.clinical.spine import Level
 from spinefx.fhir import codes, drugs
 from spinefx.fhir.codes import EXT
+from spinefx.registry.index_fracture import default_index
 from spinefx.registry.schema import CaseIn, EventIn, FractureIn, OutcomeIn, ProcedureIn, parse
 from spinefx.registry.vocab import CaseStatus, EventStatus, EventType, FoundBy, ProcedureKind
 
@@ -166,10 +169,21 @@ def _treated_fracture(data: CaseIn, day: date, levels: Sequence[str]) -> int | N
     return best
 
 
+def _index_fracture(data: CaseIn) -> int:
+    """The position of the case's index fracture: the one marked, else the registry's default
+    for a case opened today (:mod:`spinefx.registry.index_fracture`)."""
+    marked = [i for i, f in enumerate(data.fractures) if f.index]
+    if marked:
+        return marked[0]
+    return default_index([(f.date, i) for i, f in enumerate(data.fractures)], date.today())
+
+
 def _fracture(pid: str, i: int, data: CaseIn, fracture: FractureIn) -> Condition:
     icd = codes.fracture_icd10cm(fracture.levels, fracture.site)
     where = ", ".join(fracture.levels) or (fracture.site or "")
     extension = [_code_ext(EXT.FOUND_BY, fracture.found_by)]
+    if fracture.index:
+        extension.append(Extension(url=EXT.INDEX_FRACTURE, valueBoolean=True))
     if fracture.evidence is not None:
         payload = json.dumps(fracture.evidence, ensure_ascii=False, sort_keys=True).encode()
         extension.append(
@@ -359,7 +373,10 @@ def _patient(pid: str, data: CaseIn) -> Patient:
         name=[HumanName(text=data.name)],
         gender=data.sex,
         birthDate=data.birth_date,
-        deceasedBoolean=True if data.status == CaseStatus.DECEASED else None,
+        deceasedBoolean=(
+            True if data.status == CaseStatus.DECEASED and data.death_date is None else None
+        ),
+        deceasedDateTime=data.death_date.isoformat() if data.death_date else None,
         managingOrganization=_ref("Organization", data.site),
     )
 
@@ -384,7 +401,7 @@ def case_resources(case: Mapping[str, Any] | CaseIn) -> list[DomainResource]:
         )
     out.extend(_procedure(pid, i, data, p) for i, p in enumerate(data.procedures))
     out.extend(_outcome(pid, i, o) for i, o in enumerate(data.outcomes))
-    index = min(range(len(data.fractures)), key=lambda i: data.fractures[i].date)
+    index = _index_fracture(data)
     for i, event in enumerate(data.events):
         medication = _medication(pid, i, event)
         if medication is not None:

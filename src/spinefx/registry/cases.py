@@ -28,7 +28,7 @@ from spinefx.registry.editing import bump, editing, load_case, next_event, refre
 from spinefx.registry.models import Assessment, Case, Dismissal, Site
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.rows import ROW_KINDS, new_row
-from spinefx.registry.schema import CaseIn, CaseUpdate
+from spinefx.registry.schema import CaseIn, CaseUpdate, death_problems
 from spinefx.registry.users import ensure_site
 from spinefx.registry.vocab import AssessmentKind, CaseStatus
 
@@ -109,6 +109,7 @@ def _identity(case: Case) -> dict[str, Any]:
         "birth_date": case.birth_date.isoformat(),
         "sex": case.sex,
         "status": case.status,
+        "death_date": case.death_date.isoformat() if case.death_date else None,
         "fictional": case.fictional,
         "index_date": case.index_date.isoformat() if case.index_date else None,
     }
@@ -135,6 +136,7 @@ def case_document(case: Case) -> dict[str, Any]:
                 "site": f.site,
                 "found_by": f.found_by,
                 "genant_grade": f.genant_grade,
+                "index": bool(f.is_index),
                 "report_id": f.report_id,
                 "evidence": f.evidence,
             }
@@ -201,6 +203,7 @@ def create_case(session: Session, actor: Actor, data: CaseIn, *, create_site: bo
         birth_date=data.birth_date,
         sex=data.sex.value,
         status=data.status.value,
+        death_date=data.death_date,
         fictional=data.fictional,
         version=1,
     )
@@ -231,13 +234,29 @@ def create_case(session: Session, actor: Actor, data: CaseIn, *, create_site: bo
 def update_case(
     session: Session, actor: Actor, case_id: int, version: int, changes: CaseUpdate
 ) -> Case:
-    """Change the case's identity or status, on ``version``."""
-    with editing(session, actor, case_id, Action.WRITE_CASES) as edit:
-        fields = changes.model_dump(exclude_none=True, mode="json")
+    """Change the case's identity, status or date of death, on ``version``.
+
+    A field left out (or null) is not changed; ``death_date`` given as null clears the date of
+    death. The case as changed is checked as a whole (:func:`death_problems`).
+    """
+    values = changes.model_dump(exclude_none=True)
+    if "death_date" in changes.model_fields_set and changes.death_date is None:
+        values["death_date"] = None
+    with editing(session, actor, case_id, Action.WRITE_CASES, full=True) as edit:
         edit.bump(version)
-        for key, value in changes.model_dump(exclude_none=True).items():
-            setattr(edit.case, key, value.value if hasattr(value, "value") else value)
-        edit.record("update", "case", entity_id=case_id, detail={"fields": sorted(fields)})
+        case = edit.case
+        for key, value in values.items():
+            setattr(case, key, value.value if hasattr(value, "value") else value)
+        if {"death_date", "status", "birth_date"} & values.keys():
+            problems = death_problems(
+                death_date=case.death_date,
+                status=case.status,
+                birth_date=case.birth_date,
+                fracture_dates=[f.date for f in case.fractures],
+            )
+            if problems:
+                raise InputError.from_problems(problems)
+        edit.record("update", "case", entity_id=case_id, detail={"fields": sorted(values)})
     return edit.case
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from spinefx.errors import NotFound, VersionConflict
 from spinefx.registry import audit
+from spinefx.registry.index_fracture import ensure_index
 from spinefx.registry.kpi import case_flags
 from spinefx.registry.models import Case, Event, Fracture, utcnow
 from spinefx.registry.permissions import Action, Actor, require
@@ -75,11 +76,13 @@ def next_event(
 
 
 def refresh(session: Session, case: Case) -> None:
-    """Recompute ``index_date``, ``next_*`` and the KPI bits from the case's rows (any write)."""
+    """Recompute ``index_date``, ``next_*`` and the KPI bits from the case's rows (any write).
+
+    ``index_date`` is the date of the case's index fracture (one is marked, the default when
+    none is: :func:`spinefx.registry.index_fracture.ensure_index`).
+    """
     session.flush()
-    index_date = session.scalar(
-        sa.select(sa.func.min(Fracture.date)).where(Fracture.case_id == case.id)
-    )
+    index_date = ensure_index(session, case)
     rows = [
         (kind, status, day)
         for kind, status, day in session.execute(
@@ -94,11 +97,12 @@ def refresh(session: Session, case: Case) -> None:
     due = next_event(index_date, {kind for kind, _, _ in rows}, case.status)
     case.index_date = index_date
     case.next_event, case.next_due_from, case.next_due_by = due if due else (None, None, None)
-    flags = case_flags(index_date, rows, spine if spine else None)
+    flags = case_flags(index_date, rows, spine if spine else None, death_date=case.death_date)
     case.kpi_recorded = flags.recorded
     case.kpi_not_applicable = flags.not_applicable
     case.kpi_done_in_window = flags.done_in_window
     case.fracture_flags = flags.fracture
+    case.kpi_died_before_due = flags.died_before_due
 
 
 def bump(session: Session, case: Case, version: int) -> int:

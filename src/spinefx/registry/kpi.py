@@ -1,7 +1,10 @@
-"""The IOF Capture the Fracture patient-level KPIs (Javaid, Osteoporos Int 2020), per issue 11.
+"""The IOF Capture the Fracture patient-level KPIs (Javaid, Osteoporos Int 2020), per issues 11
+and 20.
 
-- A case's index fracture is its earliest; the case is in the period when that date ``d`` lies in
-  ``[start, end]`` (both days included).
+- A case is anchored on its index (sentinel) fracture, the one that brought the patient to the
+  service (:mod:`spinefx.registry.index_fracture`), never on the earliest fracture on record;
+  the case is in the period when the index date ``d`` lies in ``[start, end]`` (both days
+  included).
 - For an event type with a window of ``W`` weeks (12 for ``risk-assessment``, ``dxa``,
   ``falls-assessment``; 16 for ``medication-recommended``, ``exercise-started``, ``monitoring``,
   ``medication-started``), the denominator is the cases in the period with ``d + 7W days <=
@@ -18,6 +21,11 @@
   spine fracture found radiologically or by case-finding.
 - Completeness: the percent of (case, event type) pairs in the denominators above that have
   any event of that type recorded (done, declined; any date).
+- Deceased (issue 20): a KPI falls due on the last day of its window, ``d + 7W`` days
+  (``d + 392`` for the one at 52 weeks). A patient whose date of death is before that day
+  leaves that KPI (numerator, denominator and completeness); one who died on or after it
+  stays. A deceased case with no date of death recorded stays in every KPI. The count of
+  cases and identification are not measures that fall due, and keep every case.
 
 Convention (ours): a case still ``to-review`` (a case-finding hit nobody has confirmed) or one
 that was dismissed is not a case of the service, and is left out of every count.
@@ -59,6 +67,8 @@ __all__ = [
     "band",
     "case_flags",
     "compute",
+    "died_before_due",
+    "due_date",
     "kpi_monthly",
     "kpi_report",
     "load_kpi_cases",
@@ -83,6 +93,7 @@ class KpiCase:
     spine: bool = True  # has a spine fracture
     spine_found_by: frozenset[str] = frozenset()  # how its spine fractures were found
     events: tuple[tuple[str, str, date], ...] = ()  # (type, status, date)
+    death_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -150,18 +161,37 @@ class CaseFlags:
     not_applicable: int = 0
     done_in_window: int = 0
     fracture: int = 0
+    died_before_due: int = 0
+
+
+def due_date(index_date: date, kind: EventType) -> date:
+    """The day a KPI falls due: the last day of its window after the index fracture."""
+    return index_date + timedelta(days=7 * EVENT_WINDOWS[kind][1])
+
+
+def died_before_due(index_date: date, death_date: date | None, kind: EventType) -> bool:
+    """The patient died before ``kind`` fell due, so the case leaves that KPI."""
+    return death_date is not None and death_date < due_date(index_date, kind)
 
 
 def case_flags(
     index_date: date | None,
     events: Iterable[tuple[str, str, date]],
     spine_found_by: Iterable[str] | None,
+    *,
+    death_date: date | None = None,
 ) -> CaseFlags:
-    """The KPI bits of a case from its events and its spine fractures' ``found_by``.
+    """The KPI bits of a case from its events, its spine fractures' ``found_by`` and the date
+    of death.
 
     None of them depends on the period or on ``as_of``: a window is fixed by the index date.
     ``spine_found_by`` is ``None`` when the case has no spine fracture.
     """
+    died = 0
+    if index_date is not None:
+        for kind in EVENT_ORDER:
+            if died_before_due(index_date, death_date, kind):
+                died |= BIT[kind]
     recorded = not_applicable = done = 0
     for kind_text, status, day in events:
         try:
@@ -185,7 +215,7 @@ def case_flags(
         fracture |= SPINE
         if set(spine_found_by) & _IDENTIFIED_BY:
             fracture |= SPINE_IDENTIFIED
-    return CaseFlags(recorded, not_applicable, done, fracture)
+    return CaseFlags(recorded, not_applicable, done, fracture, died)
 
 
 def percent(numerator: int, denominator: int) -> float | None:
@@ -248,7 +278,7 @@ def compute(
         for kind in EVENT_ORDER:
             first_week, last_week = EVENT_WINDOWS[kind]
             window_end = d + timedelta(days=7 * last_week)
-            if window_end > as_of:
+            if window_end > as_of or died_before_due(d, case.death_date, kind):
                 continue
             recorded = by_type.get(kind.value, [])
             if any(status == EventStatus.NOT_APPLICABLE for status, _ in recorded):
@@ -354,11 +384,13 @@ def load_kpi_cases(
     require(actor, Action.READ_KPIS)
     _check_site(session, site)
     where = _period_filter(actor, start, end, site)
-    index: dict[int, date] = {
-        case_id: day
-        for case_id, day in session.execute(sa.select(Case.id, Case.index_date).where(*where))
-        if day is not None
-    }
+    index: dict[int, date] = {}
+    deaths: dict[int, date | None] = {}
+    for case_id, day, death in session.execute(
+        sa.select(Case.id, Case.index_date, Case.death_date).where(*where)
+    ):
+        if day is not None:
+            index[case_id], deaths[case_id] = day, death
     events: dict[int, list[tuple[str, str, date]]] = defaultdict(list)
     for case_id, kind, status, day in session.execute(
         sa.select(Event.case_id, Event.type, Event.status, Event.date)
@@ -381,6 +413,7 @@ def load_kpi_cases(
             spine=case_id in found,
             spine_found_by=frozenset(found.get(case_id, ())),
             events=tuple(events.get(case_id, ())),
+            death_date=deaths[case_id],
         )
         for case_id, day in index.items()
     ]
@@ -420,11 +453,12 @@ def kpi_report(
         Case.kpi_done_in_window,
         Case.kpi_recorded,
         Case.fracture_flags,
+        Case.kpi_died_before_due,
     ]
     grouped = session.execute(sa.select(*keys, sa.func.count()).where(*where).group_by(*keys)).all()
     tally = _Tally()
     for row in grouped:
-        *window_closed, not_applicable, done, recorded, fracture, count = row
+        *window_closed, not_applicable, done, recorded, fracture, died, count = row
         closed_by_weeks = dict(zip(windows, window_closed, strict=True))
         tally.cases += count
         if fracture & SPINE:
@@ -433,7 +467,7 @@ def kpi_report(
             tally.identified += count
         for kind in EVENT_ORDER:
             bit = BIT[kind]
-            if not closed_by_weeks[EVENT_WINDOWS[kind][1]] or not_applicable & bit:
+            if not closed_by_weeks[EVENT_WINDOWS[kind][1]] or (not_applicable | died) & bit:
                 continue
             tally.denominators[kind] += count
             tally.pairs += count

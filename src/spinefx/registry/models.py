@@ -172,21 +172,26 @@ class Case(Base):
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
+    # The patient's date of death (status "deceased"); None while alive or when not known.
+    death_date: Mapped[date | None] = mapped_column(Date)
     fictional: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Kept by spinefx.registry.cases.refresh() from the rows below.
+    # Kept by spinefx.registry.cases.refresh() from the rows below; index_date is the date of
+    # the index fracture (spinefx.registry.index_fracture), not of the earliest one.
     index_date: Mapped[date | None] = mapped_column(Date)
     next_event: Mapped[str | None] = mapped_column(String(32))
     next_due_from: Mapped[date | None] = mapped_column(Date)
     next_due_by: Mapped[date | None] = mapped_column(Date)
     # One bit per event type (EVENT_ORDER): any event recorded, one marked not-applicable, one
-    # done inside its KPI window; and the fracture bits (spinefx.registry.kpi.case_flags).
+    # done inside its KPI window, the patient died before the KPI fell due; and the fracture
+    # bits (spinefx.registry.kpi.case_flags).
     kpi_recorded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     kpi_not_applicable: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     kpi_done_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     fracture_flags: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    kpi_died_before_due: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     site: Mapped[Site] = relationship(lazy="joined")
     fractures: Mapped[list[Fracture]] = relationship(
@@ -217,6 +222,9 @@ class Case(Base):
 class Fracture(Base):
     """A fracture; ``levels`` empty and ``site`` set (``hip``, ``wrist``) outside the spine.
 
+    ``is_index`` marks the case's index fracture (one per case; ``index`` in the exchange
+    format): the one that brought the patient to the service, from which the KPIs count.
+
     ``report_id`` and ``evidence`` are filled by case-finding: the imaging report the fracture was
     found in, and the matched text with its offsets, as JSON.
     """
@@ -234,12 +242,18 @@ class Fracture(Base):
     levels: Mapped[list[Any]] = mapped_column(default=list)
     site: Mapped[str | None] = mapped_column(String(64))
     found_by: Mapped[str] = mapped_column(String(16))
+    is_index: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     genant_grade: Mapped[int | None]
     report_id: Mapped[str | None] = mapped_column(String(200))
     evidence: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="fractures")
+
+    @property
+    def index(self) -> bool:
+        """``is_index`` as the exchange format and the forms name it."""
+        return bool(self.is_index)
 
 
 class Dismissal(Base):

@@ -23,9 +23,10 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from spinefx.errors import NotFound
+from spinefx.errors import InputError, NotFound
 from spinefx.registry import audit
 from spinefx.registry.editing import editing, load_case
+from spinefx.registry.index_fracture import settle_fracture
 from spinefx.registry.models import Base, Case, Event, Fracture, Outcome, Procedure
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.schema import EventIn, FractureIn, OutcomeIn, ProcedureIn
@@ -45,9 +46,18 @@ def _as_given(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _spine_has_no_site(values: dict[str, Any]) -> dict[str, Any]:
-    """A spine fracture is stored with no other site (``"spine"`` is said as null)."""
-    return {**values, "site": None} if values.get("site") == "spine" else values
+def _fracture_columns(values: dict[str, Any]) -> dict[str, Any]:
+    """A spine fracture is stored with no other site (``"spine"`` is said as null); ``index``
+    is the column ``is_index``, left out when not said (a new row: not the index; a change:
+    kept as it was)."""
+    stored = {k: v for k, v in values.items() if k != "index"}
+    if values.get("index") is not None:
+        stored["is_index"] = values["index"]
+    return {**stored, "site": None} if values.get("site") == "spine" else stored
+
+
+def _no_rules(session: Session, case: Case, row: Any, before: dict[str, Any] | None) -> None:
+    """Rows of this kind have no rule that involves the other rows of the case."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,9 @@ class RowKind:
     schema: type[BaseModel]
     action: Action  # the right that writes it
     stored: Callable[[dict[str, Any]], dict[str, Any]] = _as_given
+    # The case's rules once a row is added or changed (``before``: its columns before a
+    # change): for fractures, one index fracture and none after the date of death.
+    settle: Callable[[Session, Case, Any, dict[str, Any] | None], None] = _no_rules
 
     def columns(self, data: BaseModel) -> dict[str, Any]:
         """The row's columns from its input (enums as their values; no ``id``)."""
@@ -73,7 +86,13 @@ ROW_KINDS: dict[str, RowKind] = {
     kind.name: kind
     for kind in (
         RowKind(
-            "fractures", "fracture", Fracture, FractureIn, Action.WRITE_CASES, _spine_has_no_site
+            "fractures",
+            "fracture",
+            Fracture,
+            FractureIn,
+            Action.WRITE_CASES,
+            _fracture_columns,
+            settle_fracture,
         ),
         RowKind("events", "event", Event, EventIn, Action.WRITE_EVENTS),
         RowKind("procedures", "procedure", Procedure, ProcedureIn, Action.WRITE_PROCEDURES),
@@ -110,6 +129,7 @@ def add_row(
         edit.bump(version)
         row = new_row(kind, edit.case.id, data)
         session.add(row)
+        spec.settle(session, edit.case, row, None)
         edit.record("create", spec.entity, row=row)
     return row
 
@@ -130,8 +150,10 @@ def update_row(
         row = _row_of(session, spec, edit.case, row_id)
         edit.bump(version)
         changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
+        before = {key: getattr(row, key) for key in values}
         for key, value in values.items():
             setattr(row, key, value)
+        spec.settle(session, edit.case, row, before)
         edit.record("update", spec.entity, entity_id=row_id, detail={"fields": changed})
     return row
 
@@ -145,9 +167,22 @@ def delete_row(
     with editing(session, actor, case_id, spec.action) as edit:
         row = _row_of(session, spec, edit.case, row_id)
         edit.bump(version)
+        if spec.table is Fracture and _count(session, Fracture, edit.case.id) == 1:
+            raise InputError(
+                "id", row_id, "a fracture of a case that has another: a case keeps one"
+            )
         kept = {c.key: _jsonable(getattr(row, c.key)) for c in sa.inspect(spec.table).columns}
         session.delete(row)
         edit.record("delete", spec.entity, entity_id=row_id, detail={"row": kept})
+
+
+def _count(session: Session, table: Any, case_id: int) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).select_from(table).where(table.case_id == case_id)
+        )
+        or 0
+    )
 
 
 def _row_of(session: Session, spec: RowKind, case: Case, row_id: int) -> Any:

@@ -13,12 +13,17 @@ case's ``fictional`` mark and a fracture's ``report_id``/``evidence`` are option
                      "operator_npi": "1234567893", "anaesthesia": "local", "complications": []}],
      "outcomes": [{"date": "2026-03-09", "instrument": "nrs", "score": 9}]}
 
-A fracture outside the spine has ``levels: []`` and a ``site`` such as ``"hip"``.
+A fracture outside the spine has ``levels: []`` and a ``site`` such as ``"hip"``. One fracture
+may say ``"index": true``: the case's index fracture, from which the KPIs count (none said: the
+default of :mod:`spinefx.registry.index_fracture`). ``death_date`` is the patient's date of
+death (the case's status is then ``deceased``; see :func:`death_problems`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import date
 from typing import Annotated, Any, Final, TypeVar
 
 from pydantic import (
@@ -58,6 +63,7 @@ __all__ = [
     "OutcomeIn",
     "ProcedureIn",
     "SiteCode",
+    "death_problems",
     "npi_is_valid",
     "parse",
 ]
@@ -109,6 +115,13 @@ class FractureIn(_RowIn):
     site: OtherSite | None = None
     found_by: FoundBy
     genant_grade: Annotated[int, Field(ge=0, le=3)] | None = None
+    # The case's index fracture (true on one fracture); null: not said (a new case gets the
+    # default, an edit keeps what the fracture was).
+    index: bool | None = Field(
+        default=None,
+        title="Index fracture",
+        description="The fracture that brought the patient to the service; the KPIs count from it.",
+    )
     report_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     evidence: dict[str, Any] | None = None
 
@@ -171,6 +184,61 @@ class OutcomeIn(_RowIn):
         return self
 
 
+def death_problems(
+    *,
+    death_date: date | None,
+    status: CaseStatus | str | None,
+    birth_date: date | None,
+    fracture_dates: Sequence[date] = (),
+    today: date | None = None,
+) -> list[FieldProblem]:
+    """What is wrong with a date of death, each problem naming its field (none: nothing).
+
+    A date of death lies from ``birth_date`` to ``today`` (both included; never in the future)
+    and on or after every fracture (a fracture found at post-mortem is dated on or before the
+    death); a case with a date of death has status ``deceased``. A deceased case may have no
+    date (not known): the KPIs then keep it (docs/registry.md).
+    """
+    if death_date is None:
+        return []
+    today = today or date.today()
+    day = death_date.isoformat()
+    problems: list[FieldProblem] = []
+    if birth_date is not None and death_date < birth_date:
+        problems.append(
+            FieldProblem("death_date", day, f"a date on or after birth_date ({birth_date})")
+        )
+    if death_date > today:
+        problems.append(FieldProblem("death_date", day, f"a date not in the future ({today})"))
+    latest = max(fracture_dates, default=None)
+    if latest is not None and death_date < latest:
+        problems.append(
+            FieldProblem(
+                "death_date", day, f"a date on or after the latest fracture ({latest.isoformat()})"
+            )
+        )
+    if status is not None and CaseStatus(status) is not CaseStatus.DECEASED:
+        problems.append(
+            FieldProblem(
+                "status",
+                str(CaseStatus(status).value),
+                "deceased: a case with a date of death (death_date) has status deceased",
+            )
+        )
+    return problems
+
+
+def _deceased_when_dated(data: Any) -> Any:
+    """A record that gives a date of death and no status is ``deceased``."""
+    if (
+        isinstance(data, dict)
+        and data.get("death_date") not in (None, "")
+        and not data.get("status")
+    ):
+        return {**data, "status": CaseStatus.DECEASED.value}
+    return data
+
+
 class CaseIn(BaseModel):
     """One case in the import format."""
 
@@ -182,11 +250,17 @@ class CaseIn(BaseModel):
     birth_date: IsoDate
     sex: Sex
     status: CaseStatus = CaseStatus.ACTIVE
+    death_date: IsoDate | None = None
     fictional: bool = False
     fractures: Annotated[list[FractureIn], Field(min_length=1, max_length=50)]
     events: Annotated[list[EventIn], Field(max_length=200)] = []
     procedures: Annotated[list[ProcedureIn], Field(max_length=50)] = []
     outcomes: Annotated[list[OutcomeIn], Field(max_length=200)] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_from_death(cls, data: Any) -> Any:
+        return _deceased_when_dated(data)
 
     @model_validator(mode="after")
     def _dates(self) -> CaseIn:
@@ -195,6 +269,29 @@ class CaseIn(BaseModel):
                 raise InputError(
                     f"fractures[{i}].date", fracture.date.isoformat(), "a date after birth_date"
                 )
+        problems = death_problems(
+            death_date=self.death_date,
+            status=self.status,
+            birth_date=self.birth_date,
+            fracture_dates=[f.date for f in self.fractures],
+        )
+        if problems:
+            raise InputError.from_problems(problems)
+        marked = [i for i, f in enumerate(self.fractures) if f.index]
+        if len(marked) > 1:
+            raise InputError(
+                f"fractures[{marked[1]}].index",
+                True,
+                f"false or null: fractures[{marked[0]}] is already the index fracture (one per "
+                "case)",
+            )
+        if all(f.index is False for f in self.fractures):
+            raise InputError(
+                "fractures[0].index",
+                False,
+                "true on one fracture (or null on some, for the default): a case has one "
+                "index fracture",
+            )
         return self
 
 
@@ -207,6 +304,23 @@ class CaseUpdate(BaseModel):
     birth_date: IsoDate | None = None
     sex: Sex | None = None
     status: CaseStatus | None = None
+    death_date: IsoDate | None = Field(
+        default=None,
+        title="Date of death",
+        description="With status Deceased. The case leaves each KPI that falls due after it.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_from_death(cls, data: Any) -> Any:
+        return _deceased_when_dated(data)
+
+    @model_validator(mode="after")
+    def _death(self) -> CaseUpdate:
+        problems = death_problems(death_date=self.death_date, status=self.status, birth_date=None)
+        if problems:
+            raise InputError.from_problems(problems)
+        return self
 
 
 def parse(model: type[ModelT], data: Any) -> ModelT:

@@ -100,6 +100,7 @@ def reference_case(today: date | None = None) -> dict[str, Any]:
                 "site": None,
                 "found_by": "clinical",
                 "genant_grade": 2,
+                "index": True,  # the fracture that brought her to the service
             }
         ],
         "events": [
@@ -180,7 +181,14 @@ def _other_case(rng: random.Random, n: int, today: date) -> dict[str, Any]:
         "genant_grade": rng.choice([1, 2, 3]) if spine else None,
     }
     sex = rng.choice(["female", "female", "male"])
-    return {
+    fractures: list[dict[str, Any]] = [{**fracture, "index": True}]
+    if n % 6 == 0:  # a wrist fracture years before: history, not the index (issue 20)
+        prior_day = (d - timedelta(days=6 * 365)).isoformat()
+        fractures.insert(
+            0,
+            {"date": prior_day, "levels": [], "site": "wrist", "found_by": "clinical"},
+        )
+    record: dict[str, Any] = {
         "site": DEMO_SITE,
         "mrn": f"DEMO-{n:04d}",
         "name": f"{rng.choice(_FIRST)} {rng.choice(_LAST)} (fictional)",
@@ -190,7 +198,7 @@ def _other_case(rng: random.Random, n: int, today: date) -> dict[str, Any]:
         "sex": sex,
         "status": rng.choices(["active", "closed", "deceased", "transferred"], [12, 2, 1, 1])[0],
         "fictional": True,
-        "fractures": [fracture],
+        "fractures": fractures,
         "events": events,
         "outcomes": [
             {
@@ -201,6 +209,11 @@ def _other_case(rng: random.Random, n: int, today: date) -> dict[str, Any]:
             }
         ],
     }
+    if record["status"] == "deceased":  # died half-way from the fracture to today
+        death = (d + (today - d) // 2).isoformat()
+        record["death_date"] = death
+        record["events"] = [e for e in events if e["date"] <= death]
+    return record
 
 
 def _save_reference_assessments(session: Any, actor: Actor, case: Case) -> None:

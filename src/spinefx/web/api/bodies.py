@@ -20,6 +20,7 @@ from spinefx.registry.schema import (
     CaseIn,
     CaseUpdate,
     EventIn,
+    FractureIn,
     OutcomeIn,
     ProcedureIn,
     parse,
@@ -96,7 +97,7 @@ def _with_version(model: type[BaseModel]) -> type[BaseModel]:
 
 
 WRITE_BODIES: dict[str, type[BaseModel]] = {
-    m.__name__: _with_version(m) for m in (CaseUpdate, EventIn, ProcedureIn, OutcomeIn)
+    m.__name__: _with_version(m) for m in (CaseUpdate, FractureIn, EventIn, ProcedureIn, OutcomeIn)
 }
 # The request bodies the registry's routes read, for the OpenAPI document.
 SCHEMAS: tuple[type[BaseModel], ...] = (

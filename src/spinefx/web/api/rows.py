@@ -1,5 +1,5 @@
-"""``/api/v1/registry/cases/{case_id}/<rows>``: the FLS events, procedures and outcome scores
-of a case, each kind listed, added, replaced and removed the same way.
+"""``/api/v1/registry/cases/{case_id}/<rows>``: the fractures, FLS events, procedures and
+outcome scores of a case, each kind listed, added, replaced and removed the same way.
 
 Every write sends the case ``version`` it was made on (a removal as a query parameter) and
 answers with the case as it now is.
@@ -95,7 +95,7 @@ def _routes(kind: RowKind) -> None:
         )
 
 
-# Fractures are written with the case (its import format, PATCH); the rows of these kinds each
-# have their routes, in this order.
-for _kind in ("events", "procedures", "outcomes"):
+# The rows of each kind have their routes, in this order (a case's first fractures come with
+# it, in the import format; ``index: true`` on a fracture makes it the case's index fracture).
+for _kind in ("fractures", "events", "procedures", "outcomes"):
     _routes(ROW_KINDS[_kind])

@@ -116,7 +116,8 @@ async def case_update(
     again = partial(_show_case, request, registry, login, case_id, case_values=typed)
     try:
         version = pages.form_version(data)
-        changes = parse(CaseUpdate, form_data(CASE_FIELDS, data))
+        # The form shows every field: a date of death left blank is no date of death.
+        changes = parse(CaseUpdate, {"death_date": None, **form_data(CASE_FIELDS, data)})
         with registry.transaction() as session:
             cases.update_case(session, login.actor, case_id, version, changes)
     except VersionConflict:

@@ -10,7 +10,7 @@ nothing here checks a value's meaning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -115,6 +115,21 @@ class RowForm:
 
 
 LEVELS_HELP = "For example: L1, L2"
+INDEX_HELP = (
+    "Yes for the fracture that brought the patient to the service: the KPIs count from its "
+    "date, not from an earlier fracture. Marking one unmarks the other. Not chosen: a new "
+    "fracture is not the index, an edited one stays as it was."
+)
+INDEX_CHOICES = (("True", "Yes, the index fracture"), ("False", "No, an earlier or later one"))
+
+
+def _index_as_choice(fields: tuple[FormField, ...]) -> tuple[FormField, ...]:
+    """The ``index`` flag as a yes/no choice (stored ``True``/``False``, as the form shows it)."""
+    return tuple(
+        replace(f, kind="choice", choices=INDEX_CHOICES) if f.name == "index" else f for f in fields
+    )
+
+
 CEMENT_HINT = "level: millilitres, such as L1: 4.5, L2: 3"
 
 
@@ -165,19 +180,24 @@ ROW_FORMS: dict[str, RowForm] = {
             "fractures",
             "fracture",
             "a",
-            _fields(
-                "fractures",
-                exclude=("report_id", "evidence"),
-                labels={
-                    "date": "Date of the fracture",
-                    "levels": "Spine levels",
-                    "site": "Other site",
-                },
-                helps={
-                    "levels": "For example: T12, L1. Leave empty for a fracture outside the spine.",
-                    "site": 'Only for a fracture outside the spine, e.g. "hip" or "wrist".',
-                },
-                widgets={"genant_grade": "choice"},
+            _index_as_choice(
+                _fields(
+                    "fractures",
+                    exclude=("report_id", "evidence"),
+                    labels={
+                        "date": "Date of the fracture",
+                        "levels": "Spine levels",
+                        "site": "Other site",
+                    },
+                    helps={
+                        "levels": (
+                            "For example: T12, L1. Leave empty for a fracture outside the spine."
+                        ),
+                        "site": 'Only for a fracture outside the spine, e.g. "hip" or "wrist".',
+                        "index": INDEX_HELP,
+                    },
+                    widgets={"genant_grade": "choice"},
+                )
             ),
         ),
     )

@@ -118,7 +118,7 @@ def timeline(case: Case) -> list[TimelineItem]:
             TimelineItem(
                 f.date,
                 "fractures",
-                f"Fracture {where}",
+                f"{'Index fracture' if f.is_index else 'Fracture'} {where}",
                 f"Found: {word(f.found_by)}{grade}",
                 f"{base}/fractures/{f.id}/edit",
                 f"fracture-{f.id}",
@@ -200,6 +200,8 @@ def case_context(case: Case) -> dict[str, Any]:
             "birth_date": case.birth_date.isoformat(),
             "sex": case.sex,
             "status": case.status,
+            "death_date": case.death_date.isoformat() if case.death_date else "",
         },
+        "index_fracture": next((f for f in case.fractures if f.is_index), None),
         "today": today(),
     }
