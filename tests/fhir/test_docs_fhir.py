@@ -47,3 +47,11 @@ def test_the_cds_service_and_its_prefetch_are_documented() -> None:
     assert SERVICE_ID in DOC
     for key in PREFETCH:
         assert f"`{key}`" in DOC
+
+
+def test_every_cds_hooks_setting_is_documented() -> None:
+    from spinefx.settings import Settings
+
+    names = [f"SPINEFX_{f.upper()}" for f in Settings.model_fields if f.startswith("cds_hooks")]
+    assert len(names) == 6
+    assert [n for n in names if f"`{n}`" not in DOC] == []
