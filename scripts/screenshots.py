@@ -1,11 +1,13 @@
 """Full-page screenshots of the main pages at phone and desktop widths, for review and the docs.
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--rows 2000]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--rows 2000] [--axe]
 
 Starts the app on 127.0.0.1 over a small demo directory in a temporary folder (as the browser
 tests do), drives Debian's Chromium (``$SPINEFX_CHROMIUM`` or ``/usr/bin/chromium``) through
 Playwright, and writes ``<page>-<width>.png``. Any request that would leave 127.0.0.1 is
-aborted and reported.
+aborted and reported. ``--axe`` also runs axe-core (WCAG 2.2 A and AA, and AAA's enhanced
+contrast on the status chips) on every page state it shoots, prints what it finds, and exits 1
+if anything is found.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -109,6 +112,28 @@ def grading_answers() -> dict[str, Any]:
     }
 
 
+def candidacy_form(answers: dict[str, Any]) -> dict[str, Any]:
+    """A candidacy input as the page asks it: the fracture's date (so many weeks before today),
+    not its age in weeks."""
+    form = dict(answers)
+    weeks = form.pop("fracture_age_weeks", None)
+    if weeks is not None:
+        form["fracture_date"] = (date.today() - timedelta(weeks=weeks)).isoformat()
+    return form
+
+
+def ask_about_loss(page: Page) -> None:
+    """The candidacy form sent with a height loss of 0.33: the page asks before assessing."""
+    page.goto("/clinician/candidacy")
+    for name, value in candidacy_form({**REFERENCE_CANDIDACY, "height_loss_pct": 0.33}).items():
+        for one in ["_none"] if value == [] else value if isinstance(value, list) else [value]:
+            answer(page, name, form_value(one))
+    with page.expect_navigation():
+        page.locator("main form.form button[type=submit]").click()
+    if page.locator("#confirm-height-loss").count() != 1:
+        raise RuntimeError("the candidacy page did not ask about a height loss of 0.33")
+
+
 DEMO_LOGIN: dict[str, str] = {}  # the registry's demo login, filled in by main()
 
 
@@ -164,6 +189,8 @@ PAGES: dict[str, Callable[[Page], object]] = {
     # Ten results keep the picture (and the docs folder) small; the page pages through the rest.
     "find-02139": lambda p: p.goto("/find?zip=02139&radius=25&limit=10"),
     "find-suggestions": lambda p: p.goto("/find?zip=02193&radius=25"),
+    # no one within 25 miles of Cheyenne, WY: the nearest beyond, and one tap to search wider
+    "find-nearest-beyond": lambda p: p.goto("/find?zip=82001&radius=25"),
     "find-provider": lambda p: (
         p.goto("/find?zip=02139&radius=25&sort=volume&limit=10"),
         p.locator("#results h3 a").first.click(),
@@ -203,8 +230,10 @@ PAGES: dict[str, Callable[[Page], object]] = {
         p, "/clinician/grading", {**grading_answers(), "T12.loss": 30}
     ),
     "candidacy-result": lambda p: submit(
-        p, "/clinician/candidacy", {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}
+        p, "/clinician/candidacy", candidacy_form({**REFERENCE_CANDIDACY, "height_loss_pct": 33.3})
     ),
+    # a height loss of 0.33 %: "did you mean 33 %?" before anything is assessed
+    "candidacy-confirm-loss": lambda p: ask_about_loss(p),
     "followup-result": lambda p: submit(p, "/clinician/followup", REFERENCE_FOLLOWUP),
     "followup-print": lambda p: (
         submit(p, "/clinician/followup", REFERENCE_FOLLOWUP),
@@ -227,15 +256,48 @@ PAGES: dict[str, Callable[[Page], object]] = {
 }
 
 
+AXE_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# The result chips that must reach 7:1 (AAA's enhanced contrast), not only AA's 4.5:1.
+CHIPS = '.status, .trigger, .fact, .badge, .overdue-badge, [class*="case-status-"], .overdue'
+
+
+def axe_findings(page: Page) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations on the page, and its enhanced-contrast (7:1) ones on
+    the status chips; axe-core comes from the axe-playwright-python wheel (a dev dependency)."""
+    import axe_playwright_python
+
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        script = Path(axe_playwright_python.__file__).parent / "axe.min.js"
+        page.evaluate(script.read_text(encoding="utf-8"))
+    found: list[str] = page.evaluate(
+        """async ([tags, chips]) => {
+          const lines = (r) => r.violations.flatMap((v) => v.nodes.map(
+            (n) => `${v.id}: ${n.target.join(' ')}`));
+          const aa = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+          const out = lines(aa);
+          if (document.querySelector(chips)) {
+            const aaa = await axe.run({include: [[chips]]},
+              {runOnly: {type: 'rule', values: ['color-contrast-enhanced']}});
+            out.push(...lines(aaa));
+          }
+          return out;
+        }""",
+        [AXE_AA_TAGS, CHIPS],
+    )
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--rows", type=int, default=2000, help="demo directory rows")
     parser.add_argument("--only", nargs="*", help="page names to take (default: all)")
+    parser.add_argument("--axe", action="store_true", help="run axe-core on every page too")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     chromium = os.environ.get("SPINEFX_CHROMIUM") or "/usr/bin/chromium"
     left_host: list[str] = []
+    violations: dict[str, list[str]] = {}
 
     def route(r: Any) -> None:
         parts = urlsplit(r.request.url)
@@ -269,13 +331,18 @@ def main(argv: list[str] | None = None) -> int:
                     go(page)
                     path = args.out / f"{name}-{width}.png"
                     page.screenshot(path=str(path), full_page=True)
-                    print(f"{path}  ({page.url.removeprefix(base_url)})")
+                    found = axe_findings(page) if args.axe else []
+                    if found:
+                        violations[f"{name}-{width}"] = found
+                    shown = f"  axe: {len(found)}" if args.axe else ""
+                    print(f"{path}  ({page.url.removeprefix(base_url)}){shown}")
                 context.close()
             browser.close()
+    for shot, found in violations.items():
+        print(f"axe-core on {shot}:", *found, sep="\n  ")
     if left_host:
         print(f"requests that would have left {HOST} (aborted): {sorted(set(left_host))}")
-        return 1
-    return 0
+    return 1 if left_host or violations else 0
 
 
 if __name__ == "__main__":

@@ -31,6 +31,34 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 A11Y_JS = (Path(__file__).parent / "a11y.js").read_text(encoding="utf-8")
+# The WCAG 2.2 A and AA rules of axe-core (its tags); the AAA enhanced contrast is asked for by
+# name where a page must meet it.
+AXE_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_script() -> str:
+    """axe-core's own script, as the axe-playwright-python wheel ships it (a dev dependency):
+    read from disk and evaluated in the page, never fetched."""
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+def axe_violations(page: Any, *, rules: list[str] | None = None) -> list[str]:
+    """axe-core's violations on the page as it is now: WCAG 2.2 A and AA, or only ``rules``;
+    one line per failing element, naming the rule and the element."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_script())
+    run_only = (
+        {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_AA_TAGS}
+    )
+    found = page.evaluate(
+        "(runOnly) => axe.run(document, {runOnly, resultTypes: ['violations']})"
+        ".then(r => r.violations.map(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ')"
+        " + ' ' + (n.failureSummary || '').replace(/\\s+/g, ' ').slice(0, 200))).flat())",
+        run_only,
+    )
+    return list(found)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -182,6 +210,13 @@ def csp_violations() -> Any:
         return list(page.evaluate("window.__cspViolations || []"))
 
     return violations
+
+
+@pytest.fixture
+def axe() -> Any:
+    """A function: ``axe(page)`` lists axe-core's WCAG 2.2 AA violations on the page (none is
+    the goal); ``axe(page, rules=[...])`` runs only the named rules."""
+    return axe_violations
 
 
 @pytest.fixture

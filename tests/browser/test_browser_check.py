@@ -99,7 +99,7 @@ def test_the_result_leads_with_what_to_do_and_prints_for_the_doctor(
     assert steps.bounding_box()["y"] + 40 < 844, "what to do is below the fold"
     reasons = page.locator("#result .reasons").first.bounding_box()
     assert steps.bounding_box()["y"] < reasons["y"]
-    assert "?" not in page.url and page.context.cookies() == []
+    assert page.url.split("?")[0].endswith("/check/result") and page.context.cookies() == []
     button = page.get_by_role("button", name="Print this for your doctor")
     assert button.is_visible()
     page.emulate_media(media="print")
@@ -154,3 +154,51 @@ def test_the_self_check_works_without_javascript(
         assert page.locator("#doctor-summary").is_visible()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize(
+    ("flag", "outcome", "away"),
+    [
+        (None, "possible-vcf", "Find spine specialists near 02139"),
+        ("saddle_numbness", "emergency", "Learn about compression fractures"),
+    ],
+)
+def test_back_from_the_next_page_shows_the_result_again_with_no_cookie(
+    page: Any,
+    fill: Any,
+    axe: Any,
+    width: int,
+    flag: str | None,
+    outcome: str,
+    away: str,
+) -> None:
+    """Submit, follow a link on the result, press Back: the same result, made again from its
+    address (no "Confirm Form Resubmission"), with no cookie set and nothing kept by the server:
+    a second browser with nothing shared opens the address to the same result."""
+    page.set_viewport_size({"width": width, "height": 844})
+    answers = {**REFERENCE_ANSWERS, "zip": "02139"}
+    if flag:
+        answers[f"red_flags.{flag}"] = "yes"
+    result = submit_check(page, fill, answers)
+    assert result.get_attribute("data-outcome") == outcome
+    address = page.url
+    first_step = page.locator("#next-steps li").first.inner_text()
+    assert axe(page) == []
+    page.get_by_role("link", name=away).click()
+    page.wait_for_url(lambda url: "/check/result" not in url)
+    page.go_back()
+    page.locator("#result").wait_for()
+    assert page.url == address
+    assert page.locator("#result").get_attribute("data-outcome") == outcome
+    assert page.locator("#next-steps li").first.inner_text() == first_step
+    assert "58 years" in page.locator("#doctor-summary").inner_text()
+    assert page.context.cookies() == []
+    fresh = page.context.browser.new_context()
+    try:
+        other = fresh.new_page()
+        other.goto(address)
+        assert other.locator("#result").get_attribute("data-outcome") == outcome
+        assert fresh.cookies() == []
+    finally:
+        fresh.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -48,13 +49,18 @@ def test_grading_the_reference_heights_shows_l2_grade_2_on_the_spine(
     assert a11y_problems(page) == []
 
 
-def answer_form(page: Any, fill: Any, answers: dict[str, Any]) -> None:
+def fill_json(page: Any, fill: Any, answers: dict[str, Any]) -> None:
     """Fill JSON answers (True/False -> yes/no; a list -> its checkboxes, [] -> "None of these")."""
     for name, value in answers.items():
         if value == []:
             value = ["_none"]
         for one in value if isinstance(value, list) else [value]:
             fill(page, {name: "yes" if one is True else "no" if one is False else one})
+
+
+def answer_form(page: Any, fill: Any, answers: dict[str, Any]) -> None:
+    """Fill JSON answers (as :func:`fill_json`) and send the form: a result must come."""
+    fill_json(page, fill, answers)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").first.click()
     if page.locator("#result").count() != 1:
@@ -62,11 +68,21 @@ def answer_form(page: Any, fill: Any, answers: dict[str, Any]) -> None:
         pytest.fail(f"no result; {refused.inner_text() if refused.count() else page.title()}")
 
 
+def as_the_form_asks(answers: dict[str, Any]) -> dict[str, Any]:
+    """A candidacy input as the page asks it: the fracture's date, not its age in weeks."""
+    form = dict(answers)
+    weeks = form.pop("fracture_age_weeks", None)
+    if weeks is not None:
+        day = datetime.date.today() - datetime.timedelta(weeks=weeks)
+        form["fracture_date"] = day.isoformat()
+    return form
+
+
 def test_candidacy_for_the_reference_patient_meets_the_criteria(
     page: Any, fill: Any, a11y_problems: Any
 ) -> None:
     page.goto("/clinician/candidacy")
-    answer_form(page, fill, {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3})
+    answer_form(page, fill, as_the_form_asks({**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}))
     result = page.locator("#result")
     assert result.get_attribute("data-outcome") == "meets-criteria", result.inner_text()
     assert "22514" in result.inner_text()  # CPT: kyphoplasty, first lumbar level
@@ -114,6 +130,9 @@ def test_grading_leads_to_candidacy_then_to_the_follow_up_plan(
     assert a11y_problems(page) == []
     page.locator("#to-candidacy button").click()
     page.locator("#prefilled").wait_for()
+    assert page.locator("#carried").inner_text() == (
+        "Carried from grading to the follow-up plan: Worst Genant grade 2; Vertebral fractures 1."
+    )
     assert page.locator("#levels-L2").is_checked()
     assert page.locator("[name='height_loss_pct']").input_value() == "33.3"
     assert page.locator("[name='levels']").count() == 17  # T1-L5 only
@@ -121,7 +140,7 @@ def test_grading_leads_to_candidacy_then_to_the_follow_up_plan(
         page,
         {
             "imaging_confirmed": "yes",
-            "fracture_age_weeks": 4,
+            "fracture_date": (datetime.date.today() - datetime.timedelta(days=30)).isoformat(),
             "pain_nrs": 9,
             "hospitalized": "no",
             "conservative_care_failed": "yes",
@@ -133,6 +152,7 @@ def test_grading_leads_to_candidacy_then_to_the_follow_up_plan(
     )
     page.locator("main form.form button[type=submit]").click()
     page.locator("#result").wait_for()
+    assert page.locator("#fracture-age strong").inner_text() == "4 weeks and 2 days"
     # Met through height loss and kyphosis: the unmet alternatives are not alarm red.
     for cid in ("malignant", "pain-worsening", "rdq-over-17"):
         badge = page.locator(f"[data-criterion='{cid}'] .status")
@@ -143,6 +163,11 @@ def test_grading_leads_to_candidacy_then_to_the_follow_up_plan(
     page.locator("#to-followup button").click()
     page.locator("#prefilled").wait_for()
     assert page.locator("[name='vertebral_fractures']").input_value() == "1"
+    assert page.locator("[name='max_grade']").input_value() == "2"
+    assert (
+        page.locator("[name='fracture_date']").input_value()
+        == (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
+    )
     assert a11y_problems(page) == []
 
 
@@ -195,8 +220,8 @@ def test_the_plan_badges_keep_to_one_line_and_its_dates_are_in_words(
     assert wrapped == [], f"badges on two lines at {width} px: {wrapped}"
     due = page.locator("table.fls tbody tr").first.locator("time")
     assert due.get_attribute("datetime") == "2027-01-25"  # 12 weeks after 2 November 2026
-    assert due.inner_text() == "25 January 2027"
-    assert page.locator(".plan-header time").inner_text() == "14 December 2026"
+    assert due.inner_text() == "January 25, 2027"
+    assert page.locator(".plan-header time").inner_text() == "December 14, 2026"
     assert fits(page)
 
 
@@ -226,3 +251,52 @@ def test_grading_takes_an_entered_loss_and_says_it_was_entered(
     assert page.locator("svg.spine [data-graded-from='entered-pct']").count() == 1
     assert fits(page)
     assert a11y_problems(page) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_height_loss_below_1_asks_and_a_decimal_comma_is_read(
+    page: Any, fill: Any, width: int, axe: Any
+) -> None:
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/clinician/candidacy")
+    fill_json(page, fill, {**as_the_form_asks(REFERENCE_CANDIDACY), "height_loss_pct": "0.33"})
+    page.locator("main form.form button[type=submit]").click()
+    question = page.locator("#confirm-height-loss")
+    question.wait_for()
+    assert page.locator("#result").count() == 0
+    assert "did you mean 33 %?" in question.inner_text()
+    assert question.bounding_box()["y"] < 844  # on the first screen
+    assert axe(page) == []
+    question.get_by_role("button", name="Yes, 33 %").click()
+    page.locator("#result").wait_for()
+    assert page.locator("[data-criterion='height-loss-over-25']").get_attribute("data-shown") in (
+        "met",
+        "not-needed",
+    )
+    assert page.locator("#height_loss_pct").input_value() == "33"
+    # A decimal comma, typed as a person types it into the box, is read as a point.
+    page.locator("#height_loss_pct").fill("27,5")
+    page.locator("#rdq").fill("10")
+    page.locator("#kyphosis-no").check()
+    page.locator("main form.form button[type=submit]").click()
+    page.locator("#result").wait_for()
+    assert (
+        page.locator("[data-criterion='height-loss-over-25']").get_attribute("data-shown") == "met"
+    )
+    assert page.locator("#height_loss_pct").input_value() == "27,5"
+    assert axe(page) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_follow_up_form_names_the_patient_in_its_messages(
+    page: Any, fill: Any, width: int, axe: Any
+) -> None:
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/clinician/followup")
+    fill_json(page, fill, {**REFERENCE_FOLLOWUP, "age": 12})
+    page.locator("main form button[type=submit]").click()
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    assert "Enter the patient's age in years, from 18 to 120." in summary.inner_text()
+    assert "your" not in page.locator("main").inner_text().lower()
+    assert axe(page) == []

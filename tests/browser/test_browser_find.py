@@ -58,9 +58,19 @@ def no_sideways_scroll(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
+# The rendered size of each text of the results map: its font size in the drawing's units
+# times the drawing's scale on the page.
+_MAP_LABEL_PX = """() => {
+  const svg = document.querySelector('svg.results-map');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return [...svg.querySelectorAll('text')].map(
+    (t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+}"""
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_demo_notice_town_and_map_come_before_the_results(
-    page: Any, width: int, a11y_problems: Any
+def test_results_come_first_then_the_map_and_the_search_folds_into_one_line(
+    page: Any, width: int, a11y_problems: Any, axe: Any
 ) -> None:
     page.set_viewport_size({"width": width, "height": 844})
     search(page, "02139-4307", 25)
@@ -69,15 +79,57 @@ def test_the_demo_notice_town_and_map_come_before_the_results(
     assert "made up" in notice.inner_text()
     first = page.locator("#results li").first.bounding_box()
     assert notice.bounding_box()["y"] < first["y"]
-    heading = page.locator("#results-title").inner_text()
-    assert "02139 (Cambridge, MA)" in heading
+    # The first result starts on the first screen (it was about 2,600 px down on a phone).
+    assert first["y"] < 650, first
+    line = page.locator("#search-fold summary")
+    assert " ".join(line.inner_text().split()) == (
+        "Specialists within 25 miles of 02139 (Cambridge, MA) · Change"
+    )
+    assert line.bounding_box()["height"] >= 44
+    form = page.locator("form.search-form")
+    assert form.is_hidden()
     drawing = page.locator("svg.results-map")
     assert drawing.is_visible()
     box = drawing.bounding_box()
+    assert box["y"] > page.locator("#results li").last.bounding_box()["y"]
     assert box["width"] >= 250 and box["x"] + box["width"] <= width
     assert page.locator("svg.results-map .map-point").count() >= 1
+    sizes = page.evaluate(_MAP_LABEL_PX)
+    assert sizes and min(sizes) >= 12, sizes
     assert no_sideways_scroll(page)
     assert a11y_problems(page) == []
+    assert axe(page) == []
+    # "Change" opens the search as it was sent; a new one folds again.
+    line.click()
+    assert form.is_visible()
+    assert page.locator("#zip").input_value() == "02139-4307"
+    assert axe(page) == []
+    page.locator("#radius").select_option("10")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**radius=10**")
+    assert "within 10 miles" in page.locator("#search-fold summary").inner_text()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_one_within_the_radius_names_the_nearest_and_widens_in_one_tap(
+    page: Any, width: int, a11y_problems: Any, axe: Any
+) -> None:
+    page.set_viewport_size({"width": width, "height": 844})
+    search(page, "82001", 25)
+    assert page.locator("#results-title").inner_text() == "No specialist within 25 miles"
+    nearest = page.locator("#beyond li")
+    assert 1 <= nearest.count() <= 3
+    first_miles = float(nearest.first.locator(".distance strong").inner_text().split()[0])
+    assert first_miles > 25
+    wider = page.locator("#wider-search")
+    box = wider.bounding_box()
+    assert box["height"] >= 44 and box["y"] + box["height"] < 844
+    assert a11y_problems(page) == [] and axe(page) == []
+    wider.click()
+    page.wait_for_url("**radius=100**")
+    first = page.locator("#results li").first
+    assert float(first.locator(".distance strong").inner_text().split()[0]) == first_miles
+    assert no_sideways_scroll(page)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -86,7 +138,7 @@ def test_a_zip_without_its_leading_zero_searches_and_suggestions_keep_the_choice
 ) -> None:
     page.set_viewport_size({"width": width, "height": 844})
     page.goto("/find?zip=2139&radius=50&specialty=neurosurgery")
-    assert "02139 (Cambridge, MA)" in page.locator("#results-title").inner_text()
+    assert "02139 (Cambridge, MA)" in page.locator("#search-line").inner_text()
     page.goto("/find?zip=00000&radius=50&specialty=neurosurgery")
     link = page.locator("#suggestions a").first
     assert re.search(r"\d{5} \([^)]+, [A-Z]{2}\)", link.inner_text())

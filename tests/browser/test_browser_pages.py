@@ -1,7 +1,7 @@
 """Every page loads cleanly in a real browser: no request leaves 127.0.0.1 (the ``page`` fixture
 fails the test if one is tried), no console error, no CSP violation; it passes the self-written
-accessibility checks in ``a11y.js`` (labels, heading order, alt text, contrast), and it fits a
-390 px phone screen without sideways scrolling.
+accessibility checks in ``a11y.js`` (labels, heading order, alt text, contrast) and axe-core's
+WCAG 2.2 AA rules at both widths, and it fits a 390 px phone screen without sideways scrolling.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ _STICKING_OUT = """(width) => {
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_is_clean_accessible_and_fits_a_phone(
-    page: Any, traffic: Any, csp_violations: Any, a11y_problems: Any, path: str
+    page: Any, traffic: Any, csp_violations: Any, a11y_problems: Any, axe: Any, path: str
 ) -> None:
     """One load per page, every check on it; all problems are reported together."""
     response = page.goto(path, wait_until="load")
@@ -54,10 +54,12 @@ def test_page_is_clean_accessible_and_fits_a_phone(
         "CSP violations": csp_violations(page),
         "requests leaving 127.0.0.1": traffic.external(),
         "accessibility": a11y_problems(page),
+        "axe-core at 1280 px": axe(page),
     }
     page.set_viewport_size({"width": 390, "height": 844})
     if page.evaluate("document.documentElement.scrollWidth") > 390:
         problems["wider than a 390 px phone"] = page.evaluate(_STICKING_OUT, 390)
+    problems["axe-core at 390 px"] = axe(page)
     assert {k: v for k, v in problems.items() if v} == {}
 
 
@@ -92,6 +94,21 @@ def test_the_accessibility_checker_finds_each_kind_of_problem(
     assert "heading skips from h1 to h4" in problems[2]
     assert problems[3].startswith("no alt: img")
     assert problems[4].startswith("contrast 2.85:1 < 4.5:1")
+
+
+def test_axe_core_runs_and_finds_problems(browser: Any, axe: Any) -> None:
+    """axe-core is really evaluated (a page with problems is not reported clean)."""
+    page = browser.new_page()
+    try:
+        page.set_content(BAD_PAGE)
+        found = axe(page)
+        contrast = axe(page, rules=["color-contrast-enhanced"])
+    finally:
+        page.close()
+    rules = {line.split(":", 1)[0] for line in found}
+    assert {"image-alt", "label", "color-contrast"} <= rules, found
+    # #767676 passes AA (4.54:1) but not AAA's 7:1 (#999, failing AA, is told under AA only).
+    assert len(contrast) == 1 and "#767676" in contrast[0], contrast
 
 
 def test_the_page_guard_aborts_and_records_a_request_leaving_the_host(

@@ -146,9 +146,9 @@ def test_the_coordinator_opens_her_case_from_the_worklist(
     for shown in (
         "DEMO-0001",
         "Active",
-        "2026-11-02",
+        "November 2, 2026",
         "Follow-up monitoring contact",
-        "2027-02-22",
+        "February 22, 2027",
     ):
         assert shown in facts, shown
     timeline = page.locator("#timeline").inner_text()

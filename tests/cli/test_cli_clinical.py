@@ -245,8 +245,8 @@ def test_the_printed_plan_gives_its_dates_in_words_and_the_json_in_iso(
     data = {"sex": "female", "age": 58, "fracture_date": "2026-11-02", "as_of": "2027-03-01"}
     path = write(tmp_path, data)
     out = assert_ok(*run_json(capsys, "followup", path)).out
-    assert "on 1 March 2027" in out
-    assert "25 January 2027 overdue" in out and "1 November 2027" in out
+    assert "on March 1, 2027" in out
+    assert "January 25, 2027 overdue" in out and "November 1, 2027" in out
     assert "2027-01-25" not in out
     plan = json.loads(assert_ok(*run_json(capsys, "followup", path, "--json")).out)
     assert plan["fls_checklist"][0]["due_date"] == "2027-01-25"

@@ -39,7 +39,7 @@ CRITERION_IDS = [
     "no-absolute-contraindication",
 ]
 
-# The reference patient: L2, MRI oedema, 1 week old, NRS 9 at home, non-surgical care failed
+# The reference patient: L2, MRI edema, 1 week old, NRS 9 at home, non-surgical care failed
 # (she refused opioids), height loss 33 %, kyphosis, RDQ 19.
 REFERENCE: dict[str, Any] = {
     "levels": ["L2"],
@@ -128,7 +128,7 @@ def test_documentation_names_every_item_the_lcd_asks_for() -> None:
         "contraindication",
         "bone density evaluation",
         "osteoporosis education",
-        "prevention or treatment programme",
+        "prevention or treatment program",
     ):
         assert word in text
 

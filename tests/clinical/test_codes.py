@@ -137,7 +137,7 @@ def test_unknown_documentation_lists_each_candidate_and_says_what_decides() -> N
     assert [line.code for line in both.icd10cm] == ["M84.58XA", "S32.020A", "M80.08XA", "M48.56XA"]
     assert all(line.applies_if for line in both.icd10cm)
     assert both.icd10cm[-1].applies_if == (
-        "no tumour caused it, and no high-energy injury caused it, and osteoporosis is not "
+        "no tumor caused it, and no high-energy injury caused it, and osteoporosis is not "
         "documented"
     )
     notes = " ".join(both.notes)

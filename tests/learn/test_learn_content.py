@@ -284,7 +284,7 @@ def test_insurance_and_the_candidacy_tool_agree_on_more_than_3_levels() -> None:
 def test_who_performs_names_the_four_specialties_and_follow_up() -> None:
     text = _topic_text("who-performs").lower()
     for word in (
-        "orthopaedic",
+        "orthopedic",
         "neurosurgeons",
         "interventional radiologists",
         "neuroradiologists",
@@ -382,3 +382,17 @@ def test_how_common_calls_the_mortality_link_an_association_not_a_cause() -> Non
     assert "a link seen in studies, not proof" in text
     assert "This is a link, not proof that the fracture causes the deaths" in text
     assert "It raises the chance of further injury, and of dying sooner" not in text
+
+
+def test_the_risks_page_names_the_serious_risks_plainly() -> None:
+    """Issue 24: the serious risks by name (death and paralysis among them), not hinted at
+    with words such as "some can kill"; US spelling."""
+    page = topic("risks")
+    assert page is not None
+    text = " ".join([page.summary, *(f.text for s in page.sections for f in s.facts)]).lower()
+    for hint in ("can kill", "some can", "could be fatal"):
+        assert hint not in text, hint
+    summary = page.summary.lower()
+    for named in ("heart attack", "stroke", "lungs", "infection", "paralysis", "death"):
+        assert named in summary, named
+    assert "paralysed" not in text and "paralyzed" in text

@@ -178,7 +178,7 @@ def test_the_risks_page_opens_with_the_serious_risks_and_never_calls_the_procedu
 # (what the seed page says, the page it is on, patterns the fact must match, references it cites)
 SEED_FACTS = [
     ("osteoporosis is the most common cause", "causes", [r"most common cause", r"osteoporosis"]),
-    ("tumours and cancers can cause them", "causes", [r"tumour", r"cancer"]),
+    ("tumors and cancers can cause them", "causes", [r"tumor", r"cancer"]),
     ("benign lesions, treated by BKP too", "causes", [r"not cancer", r"benign", r"kyphoplasty"]),
     ("a sneeze or lifting something light", "causes", [r"sneeze", r"lifting something light"]),
     ("pain may be mild or severe", "symptoms", [r"mild or severe"]),
@@ -190,7 +190,7 @@ SEED_FACTS = [
     ("the doctor presses along the back", "diagnosis", [r"presses along your spine"]),
     ("an X-ray or MRI confirms", "diagnosis", [r"X-ray or an MRI", r"confirms"]),
     ("benefits against a brace and pain tablets", "benefits", [r"brace", r"pain tablets"]),
-    ("local or general anaesthesia, the doctor decides", "kyphoplasty", [r"general", r"local"]),
+    ("local or general anesthesia, the doctor decides", "kyphoplasty", [r"general", r"local"]),
     ("one or two incisions of about 1 cm", "kyphoplasty", [r"one or two", r"1 cm"]),
     ("a narrow path into the bone", "kyphoplasty", [r"narrow path"]),
     ("the balloon lifts the bone", "kyphoplasty", [r"balloon", r"pushes the squashed bone"]),

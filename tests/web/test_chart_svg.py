@@ -45,7 +45,7 @@ def test_each_point_is_drawn_once_with_its_date_and_value() -> None:
         ("2026-06-01", "1"),
     ]
     titles = [p.findtext(f"{SVG}title") for p in points]
-    assert titles[0] == "Pain, 2026-03-01: 9"
+    assert titles[0] == "Pain, March 1, 2026: 9"
 
 
 @pytest.mark.parametrize(
@@ -76,8 +76,8 @@ def test_a_missing_value_breaks_the_line_instead_of_drawing_zero() -> None:
     assert [len(line.get("points", "").split()) for line in lines] == [2, 2]
     assert [p.get("data-y") for p in _points(root)] == ["40", "60", "90", "85"]
     desc = root.findtext(f"{SVG}desc") or ""
-    assert "2026-04-01 no value" in desc
-    assert "2026-03-01 40 %" in desc
+    assert "April 1, 2026: no value" in desc
+    assert "March 1, 2026: 40 %" in desc
 
 
 def test_dates_are_spaced_by_days_between_them() -> None:

@@ -3,6 +3,7 @@ pages through the demo directory, and bad answers come back next to their field 
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 from typing import Any
@@ -418,7 +419,7 @@ def test_candidacy_shows_the_criteria_codes_and_cautions(client: TestClient) -> 
     data = {
         "levels": "L2",
         "imaging_confirmed": "yes",
-        "fracture_age_weeks": "3",
+        "fracture_date": (datetime.date.today() - datetime.timedelta(weeks=3)).isoformat(),
         "pain_nrs": "8",
         "hospitalized": "no",
         "conservative_care_failed": "yes",
@@ -658,3 +659,16 @@ def test_startup_never_fails_on_the_warm_up(
     monkeypatch.undo()  # the real warm-up, with no directory loaded
     with TestClient(create_app(Settings(data_dir=tmp_path / "none"))) as c:
         assert c.get("/api/v1/specialists?zip=02139").status_code == 503
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/clinician", "/clinician/grading", "/clinician/candidacy", "/clinician/followup"]
+)
+def test_the_home_and_clinician_pages_lead_clinics_to_the_registry(
+    client: TestClient, path: str
+) -> None:
+    html = client.get(path).text
+    link = re.search(r'<a href="/registry">([^<]+)</a>', html)
+    assert link, f"{path} has no link to the registry"
+    around = re.sub(r"<[^>]+>", "", html[max(0, link.start() - 120) : link.end()])
+    assert "For clinics" in around or "for clinics" in around.lower()

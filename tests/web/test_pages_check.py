@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -61,7 +62,7 @@ def test_the_result_opens_with_what_to_do_and_how_soon(
 
 def test_the_emergency_result_has_no_specialist_search(client: TestClient) -> None:
     html = result_html(client, **{"red_flags.saddle_numbness": "yes", "zip": "02139"})
-    section = html[: html.index("</section>\n\n<p>")]
+    section = html[: html.index("</section>")]
     assert "/find" not in section
     assert section.index('href="tel:911"') < section.index('class="reasons"')
 
@@ -97,3 +98,48 @@ def test_errors_are_in_plain_words(client: TestClient, name: str, value: str, me
     assert message in response.text
     for jargon in ("integer", "null", "Allowed:"):
         assert jargon not in response.text
+
+
+def test_answers_go_to_a_result_address_by_a_303_so_back_can_show_it_again(
+    client: TestClient,
+) -> None:
+    sent = {**ANSWERS, "zip": "02139", "red_flags.fever": "unknown", "steroids": ""}
+    response = client.post("/check", data=sent, follow_redirects=False)
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith("/check/result?")
+    query = parse_qs(urlsplit(location).query, keep_blank_values=True)
+    # the answers given, and nothing for those left blank or at "I don't know"
+    assert query["age"] == ["58"] and query["zip"] == ["02139"]
+    assert "red_flags.fever" not in query and "steroids" not in query
+    assert "osteoporosis" not in query and query["onset"] == ["sudden"]
+    assert "set-cookie" not in response.headers
+    # the result is made from the address alone: a second client with nothing shared sees it
+    again = client.get(location)
+    assert again.status_code == 200
+    assert 'data-outcome="possible-vcf"' in again.text
+    assert again.headers["cache-control"] == "no-store"
+    assert "set-cookie" not in again.headers
+
+
+def test_change_my_answers_fills_the_form_in_again(client: TestClient) -> None:
+    result = client.post("/check", data={**ANSWERS, "zip": "02139"})
+    link = re.search(r'<a href="(/check\?[^"]+)">Change my answers</a>', result.text)
+    assert link
+    form = client.get(html.unescape(link.group(1))).text
+    assert 'name="age" id="age" value="58"' in form
+    assert (
+        'id="zip" inputmode="numeric" autocomplete="postal-code" maxlength="10" value="02139"'
+        in form
+    )
+    assert re.search(r'value="sudden" checked', form)
+
+
+def test_a_result_address_edited_by_hand_is_checked_like_the_form(client: TestClient) -> None:
+    response = client.get("/check/result?age=130&onset=sudden")
+    assert response.status_code == 422
+    assert "Enter your age in years, from 18 to 120." in response.text
+    assert 'id="result"' not in response.text
+    # a name the form does not have is ignored, and not carried on
+    response = client.post("/check", data={**ANSWERS, "extra": "x"}, follow_redirects=False)
+    assert "extra" not in response.headers["location"]

@@ -3,6 +3,8 @@ what they found, colours that mean what they say, and a plan that prints with it
 
 from __future__ import annotations
 
+import datetime
+import html as html_module
 import re
 from html import escape as html_escape
 
@@ -26,7 +28,7 @@ HEIGHTS = {
 CANDIDACY = {
     "levels": "L2",
     "imaging_confirmed": "yes",
-    "fracture_age_weeks": "4",
+    "fracture_date": (datetime.date.today() - datetime.timedelta(weeks=4)).isoformat(),
     "pain_nrs": "9",
     "hospitalized": "no",
     "conservative_care_failed": "yes",
@@ -70,9 +72,9 @@ def test_the_grading_form_takes_t1_to_l5_like_the_cli(client: TestClient) -> Non
     [
         "Roland-Morris Disability Questionnaire (RDQ)",
         "24 yes-or-no statements",
-        "Age of the fracture (weeks)",
-        "13 weeks = 3 months",
-        "MRI showing marrow oedema",
+        "Date of the fracture",
+        "counts the weeks from it to today",
+        "MRI showing marrow edema",
     ],
 )
 def test_the_candidacy_form_speaks_clinically_with_help(client: TestClient, words: str) -> None:
@@ -156,11 +158,11 @@ def test_the_printed_plan_carries_its_inputs_date_and_name_lines(client: TestCli
     html = client.post("/clinician/followup", data=FOLLOWUP).text
     inputs = re.search(r'<dl class="plan-inputs" id="plan-inputs">(.*?)</dl>', html, re.S)
     assert inputs
-    text = text_of(inputs.group(1))
+    text = html_module.unescape(text_of(inputs.group(1)))
     for shown in (
-        "Sex Female",
-        "Age (years) 58",
-        "Date of the fracture 2 November 2026",
+        "The patient's sex Female",
+        "The patient's age (years) 58",
+        "Date of the fracture November 2, 2026",
         "82 ml/min",
     ):
         assert shown in text
@@ -189,10 +191,10 @@ def test_the_plan_shows_its_dates_in_words_and_keeps_iso_in_the_markup(
     client: TestClient,
 ) -> None:
     html = client.post("/clinician/followup", data={**FOLLOWUP, "as_of": "2027-03-01"}).text
-    assert 'Plan made on <time datetime="2027-03-01">1 March 2027</time>' in html
+    assert 'Plan made on <time datetime="2027-03-01">March 1, 2027</time>' in html
     due = re.findall(r'<time datetime="(\d{4}-\d\d-\d\d)">([^<]+)</time>', html)
-    assert ("2027-01-25", "25 January 2027") in due  # 12 weeks after 2 November 2026
-    assert ("2027-11-01", "1 November 2027") in due  # 52 weeks after
+    assert ("2027-01-25", "January 25, 2027") in due  # 12 weeks after 2 November 2026
+    assert ("2027-11-01", "November 1, 2027") in due  # 52 weeks after
     shown = [words for _, words in due]
     assert not any(re.fullmatch(r"\d{4}-\d\d-\d\d", w) for w in shown)
 
@@ -273,3 +275,108 @@ def test_the_pages_print_each_criterion_in_the_cores_words(client: TestClient) -
     plan = client.post("/clinician/followup", data=FOLLOWUP).text
     for id, words in followup.CRITERION_TEXT.items():
         assert re.search(rf'data-check="{id}">.*?{re.escape(html_escape(words))}', plan)
+
+
+def weeks_ago(weeks: float) -> str:
+    return (datetime.date.today() - datetime.timedelta(weeks=weeks)).isoformat()
+
+
+# The candidacy case with no malignancy, where the height loss counts.
+BENIGN = {**CANDIDACY, "malignant": "no"}
+
+
+def criterion(html: str, name: str) -> str:
+    found = re.search(rf'data-criterion="{name}" data-shown="([a-z-]+)"', html)
+    assert found, name
+    return found.group(1)
+
+
+def test_a_height_loss_below_1_is_taken_as_typed_after_asking_about_a_fraction(
+    client: TestClient,
+) -> None:
+    asked = client.post("/clinician/candidacy", data={**BENIGN, "height_loss_pct": "0.33"})
+    assert asked.status_code == 200
+    assert 'id="result"' not in asked.text  # nothing assessed before the answer
+    question = re.search(
+        r'<div class="notice confirm" id="confirm-height-loss".*?</div>\n</div>', asked.text, re.S
+    )
+    assert question
+    words = html_module.unescape(text_of(question.group(0)))
+    assert "did you mean 33 %?" in words and "You entered 0.33 %" in words
+    # Each answer is a button of a form that sends every answer again, with the loss chosen.
+    forms = re.findall(r"<form .*?</form>", question.group(0), re.S)
+    assert len(forms) == 2
+    for form, loss, shown in ((forms[0], "33", "met"), (forms[1], "0.33", "not-met")):
+        sent: dict[str, list[str]] = {}
+        for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', form):
+            sent.setdefault(name, []).append(html_module.unescape(value))
+        assert sent["_height_loss"] == [loss] and "height_loss_pct" not in sent
+        assert sent["rdq"] == ["10"] and sent["levels"] == ["L2"]
+        answered = client.post("/clinician/candidacy", data=sent).text
+        assert 'id="result"' in answered
+        assert criterion(answered, "height-loss-over-25") == shown
+        assert f'name="height_loss_pct" id="height_loss_pct" value="{loss}"' in answered
+
+
+@pytest.mark.parametrize(
+    ("typed", "outcome"),
+    [("27,5", "met"), ("27.5", "met"), ("25,0", "not-met"), ("2,75", "not-met")],
+)
+def test_a_decimal_comma_is_read_as_a_point(client: TestClient, typed: str, outcome: str) -> None:
+    html = client.post("/clinician/candidacy", data={**BENIGN, "height_loss_pct": typed}).text
+    assert criterion(html, "height-loss-over-25") == outcome
+
+
+def test_a_comma_that_is_not_a_decimal_says_to_use_a_point(client: TestClient) -> None:
+    response = client.post("/clinician/candidacy", data={**BENIGN, "height_loss_pct": "1,000"})
+    assert response.status_code == 422
+    assert "Use a point for decimals, such as 27.5." in response.text
+
+
+def test_the_fracture_age_is_a_date_and_the_weeks_are_shown(client: TestClient) -> None:
+    html = client.post("/clinician/candidacy", data={**BENIGN, "fracture_date": weeks_ago(5)})
+    assert html.status_code == 200
+    assert re.search(
+        r'<p id="fracture-age">Fracture age: <strong>5 weeks</strong>, from', html.text
+    )
+    assert criterion(html.text, "not-chronic") == "met"
+    old = client.post("/clinician/candidacy", data={**BENIGN, "fracture_date": weeks_ago(53)})
+    assert criterion(old.text, "not-chronic") == "not-met"
+    future = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    late = client.post("/clinician/candidacy", data={**CANDIDACY, "fracture_date": future})
+    assert late.status_code == 422
+    assert "The date of the fracture cannot be after today" in late.text
+    # the date goes on to the follow-up plan with the rest
+    plan = re.search(r'<form method="post" action="/clinician/followup".*?</form>', html.text, re.S)
+    assert plan and f'name="fracture_date" value="{weeks_ago(5)}"' in plan.group(0)
+
+
+def test_the_follow_up_form_speaks_to_the_clinician(client: TestClient) -> None:
+    response = client.post("/clinician/followup", data={**FOLLOWUP, "age": "12"})
+    assert response.status_code == 422
+    text = html_module.unescape(response.text)
+    assert "Enter the patient's age in years, from 18 to 120." in text
+    assert "your age" not in text.lower()
+    form = html_module.unescape(client.get("/clinician/followup").text)
+    assert "The patient's age" in form and "The patient's sex" in form
+
+
+def test_grading_candidacy_and_follow_up_carry_the_worst_grade(client: TestClient) -> None:
+    graded = client.post("/clinician/grading", data=HEIGHTS).text
+    to_candidacy = re.search(r'<form[^>]*id="to-candidacy".*?</form>', graded, re.S)
+    assert to_candidacy
+    sent: dict[str, list[str]] = {}
+    for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', to_candidacy.group(0)):
+        sent.setdefault(name, []).append(value)
+    assert sent["max_grade"] == ["2"] and sent["vertebral_fractures"] == ["1"]
+    prefilled = client.post("/clinician/candidacy", data=sent).text
+    assert "Worst Genant grade 2" in prefilled
+    answers = {**CANDIDACY, "max_grade": "2", "vertebral_fractures": "1"}
+    assessed = client.post("/clinician/candidacy", data=answers).text
+    to_followup = re.search(r'<form[^>]*id="to-followup".*?</form>', assessed, re.S)
+    assert to_followup
+    assert 'name="max_grade" value="2"' in to_followup.group(0)
+    assert 'name="vertebral_fractures" value="1"' in to_followup.group(0)
+    carried = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', to_followup.group(0)))
+    plan = client.post("/clinician/followup", data=carried).text
+    assert 'name="max_grade" id="max_grade" value="2"' in plan, "the grade is not filled in"

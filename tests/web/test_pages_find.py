@@ -3,6 +3,7 @@ two orders, volumes with unit and year, and a page per provider."""
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -57,8 +58,11 @@ def test_zip_plus_4_and_a_lost_leading_zero_find_the_same_specialists(
 
 
 def test_the_searched_zip_is_named_with_its_town(client: TestClient) -> None:
-    heading = re.search(r'<h2 id="results-title">(.*?)</h2>', client.get("/find?zip=10001").text)
-    assert heading and "10001 (New York, NY)" in heading.group(1)
+    html = client.get("/find?zip=10001").text
+    line = re.search(r'<span id="search-line">(.*?)</span>', html)
+    assert line and line.group(1) == "Specialists within 25 miles of 10001 (New York, NY)"
+    heading = re.search(r'<h2 id="results-title">(.*?)</h2>', html)
+    assert heading and re.fullmatch(r"\d+ found, nearest first", heading.group(1))
 
 
 def test_a_mistyped_zip_suggests_zips_with_towns_keeping_specialties_and_radius(
@@ -198,8 +202,8 @@ def test_organisations_show_their_other_names_and_are_found_by_them(client: Test
         assert also and "Kyphoplasty Center" in also.group(1)
         heading = re.search(r"<h3>.*?</h3>", item, re.S)
         assert heading and "Kyphoplasty Center" not in heading.group(0)  # the legal name
-    heading = re.search(r'<h2 id="results-title">(.*?)</h2>', html)
-    assert heading and heading.group(1).endswith(", named &ldquo;kyphoplasty center&rdquo;")
+    line = re.search(r'<span id="search-line">(.*?)</span>', html)
+    assert line and line.group(1).endswith(", named &ldquo;kyphoplasty center&rdquo;")
     # The name typed stays in the form.
     assert re.search(
         r'<input type="text" name="name" id="name"[^>]*value="kyphoplasty center"', html
@@ -257,3 +261,64 @@ def test_a_name_too_long_is_a_form_error_naming_the_field(client: TestClient) ->
     assert '<p class="field-error" id="name-error">' in response.text
     assert '<a href="#name">Name</a>: ' in response.text
     assert "at most 100 characters" in text_of(response.text)
+
+
+def test_after_a_search_the_form_folds_into_one_line_and_the_list_comes_before_the_map(
+    client: TestClient,
+) -> None:
+    html = client.get("/find?zip=02139&radius=25").text
+    fold = html.index('<details class="search-fold" id="search-fold">')
+    summary = re.search(r"<summary>(.*?)</summary>", html[fold:], re.S)
+    assert summary
+    line = " ".join(text_of(summary.group(1)).split())
+    assert line == "Specialists within 25 miles of 02139 (Cambridge, MA) · Change"
+    assert fold < html.index('<form method="get" action="/find"') < html.index("</details>")
+    assert html.index("</details>") < html.index('id="results"') < html.index("results-map")
+    # Before a search, and with a mistake to fix, the form is open as it always was.
+    for page in (client.get("/find").text, client.get("/find?zip=abc").text):
+        assert "search-fold" not in page and '<form method="get" action="/find"' in page
+
+
+def test_no_one_within_the_radius_names_the_nearest_beyond_and_a_wider_search(
+    client: TestClient,
+) -> None:
+    html = client.get("/find?zip=82001&radius=25&specialty=neurosurgery&specialty=pain-medicine")
+    assert html.status_code == 200
+    part = html.text[html.text.index('id="results-title"') :]
+    assert "No specialist within 25 miles" in text_of(part)
+    beyond = re.findall(r'<p class="distance"><strong>([\d.]+) mi</strong> away, in ', part)
+    assert 1 <= len(beyond) <= 3
+    miles = [float(m) for m in beyond]
+    assert miles == sorted(miles) and miles[0] > 25
+    wider = re.search(
+        r'<a class="button wider-search" id="wider-search" href="([^"]+)">([^<]+)</a>', part
+    )
+    assert wider
+    query = parse_qs(urlsplit(html_module.unescape(wider.group(1))).query)
+    radius = int(query["radius"][0])
+    assert radius >= miles[0] and query["specialty"] == ["neurosurgery", "pain-medicine"]
+    count = re.fullmatch(rf"Search within {radius} miles \((\d+) found\)", wider.group(2))
+    assert count
+    # One tap: the wider search finds them, the nearest first.
+    again = client.get(html_module.unescape(wider.group(1))).text
+    assert re.search(rf'<h2 id="results-title">{count.group(1)} found, nearest first</h2>', again)
+    first = re.search(r'<p class="distance"><strong>([\d.]+) mi</strong>', again)
+    assert first and float(first.group(1)) == miles[0]
+
+
+def test_no_one_within_500_miles_says_so(client: TestClient) -> None:
+    html = client.get("/find?zip=99723&radius=25").text
+    assert 'id="none-within-500"' in html and "wider-search" not in html
+
+
+def test_a_zip_plus_4_is_shown_with_its_hyphen(client: TestClient) -> None:
+    npis = re.findall(r'data-npi="(\d+)"', client.get("/find?zip=02139&radius=25").text)
+    addresses = [
+        line
+        for npi in npis[:10]
+        for line in re.findall(
+            r'<p class="address">([^<]+)</p>', client.get(f"/find/provider/{npi}").text
+        )
+    ]
+    assert not [a for a in addresses if re.search(r"\b\d{9}$", a)], addresses
+    assert any(re.search(r" MA \d{5}-\d{4}$", a) for a in addresses), addresses

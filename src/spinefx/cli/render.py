@@ -67,7 +67,7 @@ def _print_criteria(
 
 
 def _words(iso: str) -> str:
-    """An ISO date of the JSON in plain words (``2027-03-01``: ``1 March 2027``)."""
+    """An ISO date of the JSON in plain words (``2027-03-01``: ``March 1, 2027``)."""
     return plain_date(date.fromisoformat(iso))
 
 

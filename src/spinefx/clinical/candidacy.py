@@ -80,7 +80,7 @@ TWO_OF_THREE = 2  # at least two of height loss, kyphosis, RDQ
 # print these, the JSON keeps the ids.
 CRITERION_TEXT: Mapping[str, str] = MappingProxyType(
     {
-        "imaging-confirmed": "Acute or subacute fracture confirmed by imaging (MRI oedema or "
+        "imaging-confirmed": "Acute or subacute fracture confirmed by imaging (MRI edema or "
         "bone scan / SPECT-CT)",
         "not-chronic": f"Fracture not chronic ({CHRONIC_AFTER_WEEKS:g} weeks old or less)",
         "levels-t1-l5": "Every level is between T1 and L5",
@@ -156,7 +156,7 @@ MANY_LEVELS_CAUTION = "more-than-3-levels"
 
 # What the LCD asks the medical record to show (sources.LCD_L38201).
 DOCUMENTATION_REQUIRED: tuple[str, ...] = (
-    "Imaging that confirms an acute or subacute fracture (MRI oedema, or bone scan / SPECT-CT).",
+    "Imaging that confirms an acute or subacute fracture (MRI edema, or bone scan / SPECT-CT).",
     "Pain scores (NRS or VAS, 0-10), and whether the patient is in hospital.",
     "The non-surgical care tried (medicines, bracing, physiotherapy) and why it failed.",
     "The Roland-Morris Disability Questionnaire score (0-24).",
@@ -164,7 +164,7 @@ DOCUMENTATION_REQUIRED: tuple[str, ...] = (
     "That no contraindication is present (infection, pregnancy, pain from another cause), and "
     "how any relative contraindication is handled.",
     "A referral for bone density evaluation, and osteoporosis education with an instruction "
-    "to join a prevention or treatment programme: the LCD asks this for every patient.",
+    "to join a prevention or treatment program: the LCD asks this for every patient.",
 )
 DOCUMENTATION_MANY_LEVELS = (
     "More than 3 levels ({count}): the documented justification for treating each of them, "
@@ -347,7 +347,7 @@ def assess(inp: CandidacyInput) -> CandidacyResult:
                 id=MANY_LEVELS_CAUTION,
                 text=f"{len(levels)} levels: more than {MAX_LEVELS} is a relative "
                 "contraindication; weigh the benefit of treating each level against the "
-                "cement load and the time under anaesthesia, and record the reasons.",
+                "cement load and the time under anesthesia, and record the reasons.",
             )
         )
         documentation.append(DOCUMENTATION_MANY_LEVELS.format(count=len(levels)))

@@ -87,9 +87,9 @@ ICD10CM_CODES: Mapping[str, str] = MappingProxyType(
         "fracture of vertebra(e), initial encounter",
         "M80.88XS": "Other osteoporosis (e.g. drug-induced) with a current pathological "
         "fracture of vertebra(e), sequela",
-        "M84.58XA": "Pathological fracture caused by a tumour, other site (vertebra), "
+        "M84.58XA": "Pathological fracture caused by a tumor, other site (vertebra), "
         "initial encounter",
-        "M84.58XS": "Pathological fracture caused by a tumour, other site (vertebra), sequela",
+        "M84.58XS": "Pathological fracture caused by a tumor, other site (vertebra), sequela",
         "M48.54XA": "Collapsed vertebra not classified elsewhere, thoracic region, "
         "initial encounter",
         "M48.55XA": "Collapsed vertebra not classified elsewhere, thoracolumbar region, "
@@ -155,8 +155,8 @@ WEDGE_COMPRESSION_INITIAL = "0A"  # 6th character 0 (wedge compression), 7th A (
 # sources.ICD10CM_GUIDELINES_NEOPLASM.
 NEOPLASM_CODE_EXAMPLES: Mapping[str, str] = MappingProxyType(
     {
-        "C41.2": "Malignant tumour of the vertebral column",
-        "C79.51": "Secondary (metastatic) malignant tumour of bone",
+        "C41.2": "Malignant tumor of the vertebral column",
+        "C79.51": "Secondary (metastatic) malignant tumor of bone",
         "C90.00": "Multiple myeloma, not in remission",
     }
 )
@@ -303,8 +303,8 @@ def icd10_for(
         )
     if malignant is False:
         return rest
-    return _given(tumour, "a tumour caused the fracture (listed first)") + _given(
-        rest, "no tumour caused it"
+    return _given(tumour, "a tumor caused the fracture (listed first)") + _given(
+        rest, "no tumor caused it"
     )
 
 
@@ -338,7 +338,7 @@ def codes_for(
     if malignant:
         examples = "; ".join(f"{code}: {text}" for code, text in NEOPLASM_CODE_EXAMPLES.items())
         notes.append(
-            "A fracture caused by a tumour needs two codes. When the fracture is the focus of "
+            "A fracture caused by a tumor needs two codes. When the fracture is the focus of "
             "treatment, as in vertebral augmentation, list M84.58XA first, then the neoplasm "
             "code (ICD-10-CM Official Guidelines, chapter 2); when the encounter is for the "
             f"neoplasm itself, the neoplasm code comes first. Examples of the neoplasm code: "
@@ -347,7 +347,7 @@ def codes_for(
     else:
         if malignant is None:
             notes.append(
-                "Whether a tumour caused the fracture is not stated: the imaging and the "
+                "Whether a tumor caused the fracture is not stated: the imaging and the "
                 "history decide it. If it did, M84.58XA comes first, then the neoplasm code."
             )
         if traumatic:

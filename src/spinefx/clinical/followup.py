@@ -482,7 +482,7 @@ def _medication(
         avoid.append(PTH_ANALOGUES_MALIGNANCY)
         guideline = GUIDELINE_MALIGNANCY if not specialist_route else guideline
         first_line = (
-            "Plan bone treatment with the patient's oncology team (haematology for myeloma): "
+            "Plan bone treatment with the patient's oncology team (hematology for myeloma): "
             "bone metastases, myeloma or radiation to the skeleton rule out teriparatide and "
             "abaloparatide (US labels: osteosarcoma risk); an injected antiresorptive "
             "(zoledronic acid or denosumab) is the usual choice, at the dose the oncology team "

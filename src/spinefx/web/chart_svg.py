@@ -24,6 +24,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from spinefx.dates import plain_date
+
 __all__ = ["COLOURS", "Band", "Chart", "Series", "line_chart_svg"]
 
 # Line colours, each at least 4.5:1 on white, told apart by marker shape and dash as well.
@@ -93,7 +95,7 @@ def _x_dates(chart: Chart) -> list[date]:
 def _date_label(day: date, span_days: int) -> str:
     if span_days > 300 or day.day == 1:
         return day.strftime("%b %Y") if span_days > 300 else day.strftime("%b")
-    return day.strftime("%d %b")
+    return f"{day:%b} {day.day}"  # US order, as every date on the pages: Nov 22
 
 
 def line_chart_svg(chart: Chart) -> Markup:
@@ -147,8 +149,8 @@ def line_chart_svg(chart: Chart) -> Markup:
         colour = COLOURS[index % len(COLOURS)]
         dash = _DASHES[index % len(_DASHES)]
         parts.append(_series_svg(series, index, colour, dash, x_of, y_of, chart.unit))
-        values = ", ".join(
-            f"{d.isoformat()} {'no value' if v is None else _fmt(v) + chart.unit}"
+        values = "; ".join(
+            f"{plain_date(d)}: {'no value' if v is None else _fmt(v) + chart.unit}"
             for d, v in sorted(series.points, key=lambda p: p[0])
         )
         described.append(f"{series.label}: {values or 'no values'}")
@@ -219,7 +221,7 @@ def _series_svg(
             continue
         x, y = x_of(day), y_of(value)
         runs[-1].append((x, y))
-        tip = f"{series.label}, {day.isoformat()}: {_fmt(value)}{unit}"
+        tip = f"{series.label}, {plain_date(day)}: {_fmt(value)}{unit}"
         marks.append(
             _marker(
                 index,

@@ -35,6 +35,10 @@ from the core's English:
 'Enter how many days as a whole number from 0 to 3650.'
 >>> plain_message(problem("pain_days", "number", 0), "How many days")
 'Enter how many days as a number of 0 or more.'
+>>> plain_message(problem("age", "integer", 18, 120), "The patient's age (years)")
+"Enter the patient's age in years, from 18 to 120."
+>>> convert("float", "27,5"), convert("float", "1,000")
+(27.5, '1,000')
 >>> plain_message(problem("fracture_date", "date", kind=ProblemKind.TYPE), "Date of the fracture")
 'Enter the date of the fracture as a real date (month, day, year), as the date box shows it.'
 """
@@ -291,8 +295,15 @@ def convert(kind: Kind, raw: str) -> Any:
         return raw if whole is None else whole
     if kind == "float":
         number = parse_number_text(raw)
+        if number is None and _DECIMAL_COMMA.fullmatch(raw.strip()):
+            number = parse_number_text(raw.strip().replace(",", "."))  # 27,5 is 27.5
         return raw if number is None else number
     return raw
+
+
+# A decimal comma, as much of the world writes 27.5: one or two digits after it, so that a
+# thousands separator (1,000) is never read as a decimal (it is refused, with a word on commas).
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]{1,2}")
 
 
 def _typed_list(item: FormField, raw: str) -> list[str]:
@@ -391,27 +402,41 @@ def field_messages(
     return messages
 
 
-# Fields whose message reads better said outright ({low} and {high} are the range).
+# Fields whose message reads better said outright ({what} is the label, {low} and {high} the
+# range): "Enter your age ..." on the self-check, "Enter the patient's age ..." for a clinician.
 _SAID_OUTRIGHT = {
-    "age": "Enter your age in years, from {low} to {high}.",
+    "age": "Enter {what} in years, from {low} to {high}.",
     "pain_nrs": "Choose how bad the pain is, from {low} (no pain) to {high} (the worst).",
 }
 
 
 def _what(label: str) -> str:
-    """The label as the object of "Enter ...": "Your age" -> "your age"."""
-    text = label.strip().rstrip("?:")
+    """The label as the object of "Enter ...": "Your age" -> "your age"; a unit in brackets
+    at the end is left to the message ("The patient's age (years)" -> "the patient's age")."""
+    text = re.sub(r"\s*\([^()]*\)$", "", label.strip().rstrip("?:"))
     if text[:2].isupper():
         return text  # an abbreviation such as "RDQ score" keeps its capitals
     return text[:1].lower() + text[1:]
+
+
+def _comma_word(problem: FieldProblem) -> str:
+    """A word on the decimal point, for a number typed with a comma that could not be read."""
+    if problem.expects == "number" and isinstance(problem.value, str) and "," in problem.value:
+        return " Use a point for decimals, such as 27.5."
+    return ""
 
 
 def plain_message(problem: FieldProblem, label: str) -> str:
     """What to do about a refused answer (its field labelled ``label``), in plain words.
 
     The words follow what the field takes (``expects``, ``bounds``, ``choices``); a rule of our
-    own (no such data) is told as its ``allowed`` says.
+    own (no such data) is told as its ``allowed`` says. A number typed with a comma that could
+    not be read as a decimal comma gets a word on the decimal point.
     """
+    return _plain_message(problem, label) + _comma_word(problem)
+
+
+def _plain_message(problem: FieldProblem, label: str) -> str:
     name = problem.field.rsplit(".", 1)[-1]
     what = _what(label or name.replace("_", " "))
     bounds = problem.bounds
@@ -420,7 +445,7 @@ def plain_message(problem: FieldProblem, label: str) -> str:
         low, high = bounds.low, bounds.high
         if low is not None and high is not None and not (bounds.low_open or bounds.high_open):
             if name in _SAID_OUTRIGHT:
-                return _SAID_OUTRIGHT[name].format(low=low, high=high)
+                return _SAID_OUTRIGHT[name].format(what=what, low=low, high=high)
             return f"Enter {what} as {number} from {low} to {high}."
         if low is not None and high is None:
             if bounds.low_open:

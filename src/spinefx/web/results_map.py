@@ -1,8 +1,8 @@
 """Where a page of search results lies around the searched ZIP code, drawn as inline SVG.
 
-No map tiles and nothing from another site: the searched ZIP code sits at the centre of a circle
+No map tiles and nothing from another site: the searched ZIP code sits at the center of a circle
 as wide as the search radius, with a ring at half the radius, north at the top, and one dot per
-ZIP code where results on the page practise (numbered with how many when more than one). Each
+ZIP code where results on the page practice (numbered with how many when more than one). Each
 dot's ``<title>`` names its town and the result numbers there. Positions come from
 :func:`spinefx.directory.places.result_places` (distances from the centre are true great-circle
 distances). Presentation attributes only (no ``style``), so the page's Content-Security-Policy
@@ -80,7 +80,7 @@ def results_map_svg(
         x = c + p.east * scale
         y = c - p.north * scale
         n = len(p.numbers)
-        r = 6.0 if n == 1 else 9.0
+        r = 6.0 if n == 1 else 10.0
         shown = ", ".join(str(i) for i in p.numbers)
         parts.append(
             f'<g class="map-point" data-numbers="{shown}"><title>'
@@ -88,7 +88,7 @@ def results_map_svg(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:g}" fill="{_DOT}" stroke="#ffffff" '
             'stroke-width="1.5"/>'
             + (
-                f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" '
+                f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="12" '
                 f'fill="#ffffff" font-weight="bold">{n}</text>'
                 if n > 1
                 else ""

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from spinefx.dates import plain_date
+from spinefx.dates import plain_date, plain_month
 from spinefx.web import forms
 from spinefx.web.clinician import words as clinician_words
 
@@ -55,13 +55,27 @@ def choice_label(value: Any) -> str:
     return CHOICE_LABELS.get(str(value), forms.humanize(str(value)))
 
 
+def zip_code(postal: str | None) -> str | None:
+    """A US postal code as people write it: ZIP+4 with its hyphen (``021417637`` ->
+    ``02141-7637``); anything else as stored.
+
+    >>> zip_code("021417637"), zip_code("02141"), zip_code(None)
+    ('02141-7637', '02141', None)
+    """
+    if postal and len(postal) == 9 and postal.isascii() and postal.isdigit():
+        return f"{postal[:5]}-{postal[5:]}"
+    return postal
+
+
 def install_filters(env: jinja2.Environment) -> None:
     """Filters and globals the templates share."""
     from spinefx.directory.text import display_case, place_line
 
     env.filters["humanize"] = forms.humanize
-    env.filters["plain_date"] = plain_date
+    env.filters["plain_date"] = plain_date  # the one date style of every page: March 1, 2027
+    env.filters["plain_month"] = plain_month
     env.filters["display_case"] = display_case
+    env.filters["zip_code"] = zip_code
     env.globals["place_line"] = place_line
     env.filters["choice_label"] = choice_label
     env.globals["dom_id"] = forms.dom_id

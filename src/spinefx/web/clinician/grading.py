@@ -130,6 +130,8 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
             ("vertebral_fractures", str(len(fractured))),
             ("max_grade", str(max(v.grade or 0 for v in fractured))),
         ]
+        # Candidacy does not take these, but carries them on to the follow-up plan.
+        candidacy_prefill += followup_prefill
     return GRADING_PAGE.render(
         templates,
         request,

@@ -33,7 +33,7 @@ TREATABLE_LEVELS: tuple[str, ...] = tuple(
 CANDIDACY_LABELS = {
     "levels": "Fractured levels to treat",
     "imaging_confirmed": "Acute or subacute fracture confirmed on imaging",
-    "fracture_age_weeks": "Age of the fracture (weeks)",
+    "fracture_date": "Date of the fracture",
     "pain_nrs": "Pain score now (NRS 0-10)",
     "hospitalized": "Patient is in hospital",
     "conservative_care_failed": "Optimal non-surgical care tried, pain persists",
@@ -50,11 +50,11 @@ CANDIDACY_HELP = {
         "Tick each vertebra to treat. Coverage is for T1 to L5; more than 3 levels at once is a "
         "relative contraindication to weigh and document."
     ),
-    "imaging_confirmed": "MRI showing marrow oedema, or uptake on a bone scan or SPECT-CT.",
-    "fracture_age_weeks": (
-        "In weeks since the fracture (from the onset of pain or the first image that shows it): "
-        "6 weeks = 1.5 months, 13 weeks = 3 months, 52 weeks = 1 year. Healed fractures older "
-        "than 52 weeks are not covered."
+    "imaging_confirmed": "MRI showing marrow edema, or uptake on a bone scan or SPECT-CT.",
+    "fracture_date": (
+        "The day of the fracture: the onset of pain, or the first image that shows it. The tool "
+        "counts the weeks from it to today (as the follow-up plan counts its due dates). Healed "
+        "fractures older than 52 weeks are not covered."
     ),
     "pain_nrs": "Numeric rating scale: 0 no pain, 10 the worst pain imaginable.",
     "hospitalized": "The pain threshold is 8 or more in hospital and 5 or more otherwise.",
@@ -68,9 +68,11 @@ CANDIDACY_HELP = {
     ),
     "kyphosis": "A forward curve of the spine caused by the fracture.",
 }
+# The follow-up form speaks to the clinician about the patient ("the patient's age"), never to
+# the patient ("your age"): its messages are made from these labels.
 FOLLOWUP_LABELS = {
-    "sex": "Sex",
-    "age": "Age (years)",
+    "sex": "The patient's sex",
+    "age": "The patient's age (years)",
     "fracture_date": "Date of the fracture",
     "vertebral_fractures": "Vertebral fractures in all, the new one included",
     "max_grade": "Worst Genant grade of these fractures",

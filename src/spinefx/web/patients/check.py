@@ -1,4 +1,5 @@
-"""``/check``: the patient self-check, warning signs first, and its printable result.
+"""``/check``: the patient self-check, warning signs first; ``/check/result``: its printable
+result, made from the answers in the query string (POST, then a 303 redirect to it).
 
 Form field names are the JSON field names of
 :class:`~spinefx.clinical.screening.ScreeningInput` (nested ones dotted: ``red_flags.fever``);
@@ -13,7 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import RedirectResponse, Response
 
 from spinefx.clinical import screening
 from spinefx.errors import InputError
@@ -67,29 +69,48 @@ def _screening_groups() -> list[tuple[str, str, list[forms.FormField]]]:
 CHECK_PAGE = FormPage("check.html", SCREENING_NAMES)
 
 
+def _check_form(
+    request: Request,
+    templates: Any,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    status: int = 200,
+) -> Response:
+    return CHECK_PAGE.render(
+        templates, request, values, errors, status=status, groups=_screening_groups()
+    )
+
+
 @router.api_route("/check", methods=["GET", "HEAD"])
 def check_form(request: Request, templates: TemplatesDep) -> Response:
-    return CHECK_PAGE.render(templates, request, {}, {}, groups=_screening_groups())
+    # "Change my answers" on a result comes back here with the answers in the query string:
+    # the form is filled in with them, nothing is assessed.
+    return _check_form(request, templates, forms.form_values(_as_form(request)), {})
 
 
 @router.post("/check")
-async def check_result(request: Request, templates: TemplatesDep) -> Response:
+async def check_submit(request: Request, templates: TemplatesDep) -> Response:
+    """Answers that can be assessed go on to :func:`check_result` by a 303 redirect, so that
+    the result is a GET page that Back (and reload) can show again; answers that cannot come
+    back as the form with its messages, from the POST."""
     form = await request.form()
+    assessed = _assess(form)
+    if isinstance(assessed, dict):
+        return _check_form(request, templates, forms.form_values(form), assessed, status=422)
+    return RedirectResponse(f"/check/result?{result_query(form)}", status_code=303)
+
+
+@router.api_route("/check/result", methods=["GET", "HEAD"])
+def check_result(request: Request, templates: TemplatesDep) -> Response:
+    """The result, made again from the answers in the query string each time it is asked for
+    (see docs/privacy.md: nothing is kept on the server, and no cookie is set)."""
+    form = _as_form(request)  # no answer at all is a result too: nothing can be ruled out
     values = forms.form_values(form)
-    errors: dict[str, str] = {}
+    assessed = _assess(form)
+    if isinstance(assessed, dict):  # a result address edited by hand
+        return _check_form(request, templates, values, assessed, status=422)
+    result = assessed
     zip_code = str(form.get("zip") or "").strip()
-    if zip_code and not (len(zip_code) == 5 and zip_code.isdigit()):
-        errors["zip"] = "Enter a US ZIP code of 5 digits, such as 02139, or leave it blank."
-    result = None
-    try:
-        result = screening.screen(
-            parse_input(screening.ScreeningInput, forms.form_data(SCREENING_FIELDS, form))
-        )
-    except InputError as exc:
-        errors.update(forms.field_messages(exc.problems, names=SCREENING_NAMES))
-    if errors or result is None:
-        groups = _screening_groups()
-        return CHECK_PAGE.render(templates, request, values, errors, status=422, groups=groups)
     criteria = [c for c in result.criteria if not c.id.startswith("red-flag:")]
     flags = [c for c in result.criteria if c.id.startswith("red-flag:")]
     find_query = {"zip": zip_code} if zip_code else {}
@@ -110,11 +131,57 @@ async def check_result(request: Request, templates: TemplatesDep) -> Response:
                 for n in result.to_answer
             ],
             "find_url": "/find" + (f"?{urlencode(find_query)}" if find_query else ""),
+            "change_url": f"/check?{result_query(form)}",
             "zip": zip_code,
             "answers": screening_answers(values),
             "made_on": datetime.date.today(),
         },
     )
+
+
+def _as_form(request: Request) -> FormData:
+    items: list[tuple[str, str | UploadFile]] = list(request.query_params.multi_items())
+    return FormData(items)
+
+
+def _assess(form: FormData) -> screening.ScreeningResult | dict[str, str]:
+    """The result for the answers in ``form``, or each field's message when it has none."""
+    errors: dict[str, str] = {}
+    zip_code = str(form.get("zip") or "").strip()
+    if zip_code and not (len(zip_code) == 5 and zip_code.isdigit()):
+        errors["zip"] = "Enter a US ZIP code of 5 digits, such as 02139, or leave it blank."
+    try:
+        result = screening.screen(
+            parse_input(screening.ScreeningInput, forms.form_data(SCREENING_FIELDS, form))
+        )
+    except InputError as exc:
+        errors.update(forms.field_messages(exc.problems, names=SCREENING_NAMES))
+    return errors or result
+
+
+_KNOWN_NAMES = frozenset([*(f.name for _, _, group in _screening_groups() for f in group), "zip"])
+_TRI_NAMES = frozenset(
+    f.name for _, _, group in _screening_groups() for f in group if f.kind == "tri"
+)
+
+
+def result_query(form: FormData) -> str:
+    """The answers given, as the result's query string: the form's own names and values, in
+    the form's order, without the questions left blank or at "I don't know" (they read the
+    same way when missing) and without any name the form does not have.
+
+    >>> result_query(FormData([("age", "58"), ("red_flags.fever", "unknown"), ("zip", "")]))
+    'age=58'
+    """
+    kept = [
+        (name, value.strip())
+        for name, value in form.multi_items()
+        if name in _KNOWN_NAMES
+        and isinstance(value, str)
+        and value.strip()
+        and not (name in _TRI_NAMES and value.strip() == forms.UNKNOWN)
+    ]
+    return urlencode(kept)
 
 
 ANSWER_WORDS = {"yes": "Yes", "no": "No", "unknown": "I don't know", "": "Not answered"}

@@ -121,7 +121,33 @@ def find(request: Request, directory: DirectoryDep, templates: TemplatesDep) -> 
             )
         if shown_to < result.total:
             context["next_url"] = "/find?" + _find_query(params, offset=shown_to)
+        if result.total == 0:
+            context.update(_beyond_the_radius(directory, params, q.radius))
     return render(templates, request, "find.html", context, status=status)
+
+
+BEYOND_SHOWN = 3  # the nearest providers named when none is within the radius
+
+
+def _beyond_the_radius(directory: Directory, params: Any, radius: float) -> dict[str, Any]:
+    """For a search that found no one: the nearest few matching providers beyond ``radius``
+    (the same search as far as it may reach, :data:`FIND_RADII`'s last), and the smallest
+    offered distance that takes in the nearest, with a link to that search and its count."""
+    farthest = FIND_RADII[-1]
+    if radius >= farthest:
+        return {"beyond": []}
+    data = {**search_data(params), "radius": farthest, "limit": BEYOND_SHOWN, "offset": 0}
+    beyond = search_directory(directory, data).results
+    if not beyond:
+        return {"beyond": []}
+    wider = next(r for r in FIND_RADII if r >= beyond[0].distance_miles)
+    total = search_directory(directory, {**data, "radius": wider, "limit": 1}).total
+    return {
+        "beyond": beyond,
+        "wider_radius": wider,
+        "wider_total": total,
+        "wider_url": "/find?" + _find_query(params, radius=wider, offset=None),
+    }
 
 
 @router.api_route("/find/provider/{npi}", methods=["GET", "HEAD"])
@@ -167,7 +193,7 @@ def find_provider(
             "bkp_codes": BKP_CODES,
             "back_url": back_url,
             # The searched ZIP code, and each practice location's miles from it (the main one
-            # first), as the search measures them: between ZIP centres.
+            # first), as the search measures them: between ZIP centers.
             "origin_zip": origin,
             "miles": miles,
         },
