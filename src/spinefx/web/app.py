@@ -51,6 +51,7 @@ from spinefx.web.cds.gate import CdsHooksGate
 from spinefx.web.clinician import candidacy, followup, grading
 from spinefx.web.clinician import home as clinician_home
 from spinefx.web.deps import open_resources
+from spinefx.web.ops import health
 from spinefx.web.patients import check, find, home, learn
 from spinefx.web.registry import audit, cases, kpi, login, rows, save, users, worklist
 from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders
@@ -64,6 +65,7 @@ log = logging.getLogger(__name__)
 
 # The routers in the order their routes are tried (after the specialist search and /static).
 ROUTERS = (
+    health.router,
     api_rules.router,
     api_cases.router,
     api_rows.router,
