@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     database_url: str | None = None  # SPINEFX_DATABASE_URL: the registry (default: SQLite)
-    https: bool = False  # SPINEFX_HTTPS=1: the registry's session cookie is Secure
+    https: bool = False  # SPINEFX_HTTPS=1: Secure session cookie, Strict-Transport-Security
+
+    # Operating it (docs/deploy.md)
+    log_format: Literal["text", "json"] = "text"  # SPINEFX_LOG_FORMAT=json: a JSON object a line
 
     # The CDS Hooks service (docs/fhir.md, "The CDS Hooks service"): off unless switched on.
     cds_hooks: bool = False  # SPINEFX_CDS_HOOKS=1 serves /cds-services

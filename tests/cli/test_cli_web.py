@@ -13,6 +13,8 @@ def uvicorn_calls(monkeypatch):
         calls.append((app, kwargs))
 
     monkeypatch.setattr("uvicorn.run", fake_run)
+    # serve configures logging for the whole process: not this test process's
+    monkeypatch.setattr("logging.config.dictConfig", lambda config: None)
     return calls
 
 
@@ -59,4 +61,30 @@ def test_a_bad_environment_setting_is_an_input_error_naming_the_variable(
     err = capsys.readouterr().err
     assert err.startswith("error: SPINEFX_PORT: got 'abc'; allowed: an integer from 1 to 65535")
     assert "Traceback" not in err
+    assert uvicorn_calls == []
+
+
+def test_serve_logs_json_lines_when_asked(uvicorn_calls, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPINEFX_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SPINEFX_LOG_FORMAT", "json")
+    assert run(["serve"]) == 0
+    ((_, kwargs),) = uvicorn_calls
+    formatter = kwargs["log_config"]["formatters"]["spinefx"]
+    assert formatter == {"()": "spinefx.web.logs.JsonFormatter"}
+
+
+def test_serve_logs_plain_lines_by_default(uvicorn_calls, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPINEFX_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SPINEFX_LOG_FORMAT", raising=False)
+    assert run(["serve"]) == 0
+    ((_, kwargs),) = uvicorn_calls
+    assert "format" in kwargs["log_config"]["formatters"]["spinefx"]
+
+
+def test_an_unknown_log_format_is_refused_naming_the_variable(uvicorn_calls, monkeypatch, capsys):
+    monkeypatch.setenv("SPINEFX_LOG_FORMAT", "xml")
+    assert run(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: SPINEFX_LOG_FORMAT")
+    assert "json" in err and "text" in err
     assert uvicorn_calls == []

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
+import logging.config
 from typing import Annotated
 
 import typer
-
-ACCESS_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def register(app: typer.Typer) -> None:
@@ -30,12 +28,14 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from spinefx.web import Settings, create_app
+        from spinefx.web.logs import log_config
 
         settings = Settings.from_environment()
         changes = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
         if changes:
             settings = settings.model_copy(update=changes)
-        logging.basicConfig(level=logging.INFO, format=ACCESS_LOG_FORMAT)
+        logging_config = log_config(settings.log_format)
+        logging.config.dictConfig(logging_config)
         typer.echo(
             f"spinefx: serving http://{settings.host}:{settings.port} "
             f"(directory: {settings.directory_db})",
@@ -51,4 +51,5 @@ def register(app: typer.Typer) -> None:
             server_header=False,
             proxy_headers=False,
             log_level="info",
+            log_config=logging_config,
         )
