@@ -45,6 +45,7 @@ class Settings(BaseSettings):
 
     # Operating it (docs/deploy.md)
     log_format: Literal["text", "json"] = "text"  # SPINEFX_LOG_FORMAT=json: a JSON object a line
+    metrics: bool = False  # SPINEFX_METRICS=1: Prometheus metrics at /metrics
 
     # The CDS Hooks service (docs/fhir.md, "The CDS Hooks service"): off unless switched on.
     cds_hooks: bool = False  # SPINEFX_CDS_HOOKS=1 serves /cds-services

@@ -52,6 +52,8 @@ from spinefx.web.clinician import candidacy, followup, grading
 from spinefx.web.clinician import home as clinician_home
 from spinefx.web.deps import open_resources
 from spinefx.web.ops import health
+from spinefx.web.ops import metrics as ops_metrics
+from spinefx.web.ops.instruments import Instruments, RequestMetrics
 from spinefx.web.patients import check, find, home, learn
 from spinefx.web.registry import audit, cases, kpi, login, rows, save, users, worklist
 from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders
@@ -122,6 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = open_resources(app.state.settings)
         app.state.resources = resources
+        if app.state.instruments is not None:
+            app.state.instruments.watch(resources.directory, resources.registry)
         try:
             warm_up(app.state.settings, resources.directory)
             yield
@@ -155,6 +159,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    instruments = Instruments() if settings.metrics else None
+    app.state.instruments = instruments
+    if instruments is not None:
+        app.include_router(ops_metrics.router)
     errors.install(app)
     # Added innermost first: the access log sees every answer, including a 413.
     app.add_middleware(
@@ -165,6 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(CdsHooksGate)  # 404 under /cds-services while off, CORS while on
     app.add_middleware(SecurityHeaders, error_response=errors.error_response)
+    if instruments is not None:
+        app.add_middleware(RequestMetrics, instruments=instruments)
     app.add_middleware(AccessLog)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
