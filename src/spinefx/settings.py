@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Operating it (docs/deploy.md)
     log_format: Literal["text", "json"] = "text"  # SPINEFX_LOG_FORMAT=json: a JSON object a line
     metrics: bool = False  # SPINEFX_METRICS=1: Prometheus metrics at /metrics
+    workers: Annotated[int, Field(ge=1, le=64)] = 1  # SPINEFX_WORKERS: serving processes
+    # SPINEFX_FORWARDED_ALLOW_IPS: the reverse proxies whose X-Forwarded-For/-Proto are
+    # believed (comma-separated addresses or networks); empty: none, the headers are ignored
+    forwarded_allow_ips: str = ""
 
     # The CDS Hooks service (docs/fhir.md, "The CDS Hooks service"): off unless switched on.
     cds_hooks: bool = False  # SPINEFX_CDS_HOOKS=1 serves /cds-services

@@ -50,6 +50,7 @@ from spinefx.web.cds import rule as cds_rule
 from spinefx.web.cds.gate import CdsHooksGate
 from spinefx.web.clinician import candidacy, followup, grading
 from spinefx.web.clinician import home as clinician_home
+from spinefx.web.compression import Compression
 from spinefx.web.deps import open_resources
 from spinefx.web.ops import health
 from spinefx.web.ops import metrics as ops_metrics
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(ops_metrics.router)
     errors.install(app)
     # Added innermost first: the access log sees every answer, including a 413.
+    app.add_middleware(Compression)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=MAX_BODY_BYTES,
@@ -172,7 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         larger={CDS_PREFIX: CDS_MAX_BODY_BYTES},
     )
     app.add_middleware(CdsHooksGate)  # 404 under /cds-services while off, CORS while on
-    app.add_middleware(SecurityHeaders, error_response=errors.error_response)
+    app.add_middleware(SecurityHeaders, error_response=errors.error_response, hsts=settings.https)
     if instruments is not None:
         app.add_middleware(RequestMetrics, instruments=instruments)
     app.add_middleware(AccessLog)

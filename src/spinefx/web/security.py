@@ -6,6 +6,8 @@
   shown on a result page are not kept by the browser or a proxy. A ``Set-Cookie`` header is
   dropped from every response outside the registry's pages (``/registry``): only the registry
   logs people in, and the patient pages must never set a cookie, whatever a route does.
+  Behind HTTPS (``SPINEFX_HTTPS=1``) every response also carries
+  :data:`STRICT_TRANSPORT_SECURITY`, so that a browser never asks over plain HTTP again.
 - :class:`BodySizeLimit` refuses a body above :data:`~spinefx.web.settings.MAX_BODY_BYTES`
   (or a larger limit given for a path prefix) with 413: at once when ``Content-Length`` says
   so, else as soon as the streamed bytes pass it.
@@ -36,6 +38,7 @@ __all__ = [
     "CONTENT_SECURITY_POLICY",
     "REQUEST_ID_HEADER",
     "SECURITY_HEADERS",
+    "STRICT_TRANSPORT_SECURITY",
     "AccessLog",
     "BodySizeLimit",
     "BodyTooLarge",
@@ -58,6 +61,9 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("cross-origin-opener-policy", "same-origin"),
     ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
 )
+# One year, the figure the HSTS preload list asks for; no includeSubDomains: spinefx does not
+# know what else is served under its domain.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 ACCESS_LOGGER = "spinefx.web.access"
 _errors = logging.getLogger("spinefx.web.errors")
 
@@ -111,8 +117,13 @@ class SecurityHeaders:
         static_prefix: str = "/static/",
         cookie_prefix: str = "/registry",
         error_response: ErrorResponse,
+        hsts: bool = False,
     ) -> None:
         self.app = app
+        hsts_header = ((b"strict-transport-security", STRICT_TRANSPORT_SECURITY.encode()),)
+        extra = hsts_header if hsts else ()
+        self.static_headers = (*_SECURITY_HEADER_BYTES, *extra)
+        self.page_headers = (*_NO_STORE_HEADER_BYTES, *extra)
         self.static_prefix = static_prefix
         self.cookie_prefix = cookie_prefix
         self.error_response = error_response
@@ -135,7 +146,7 @@ class SecurityHeaders:
                     for k, v in message.get("headers", [])
                     if k.lower() not in _OWNED_HEADERS and (cookies or k.lower() != b"set-cookie")
                 ]
-                headers.extend(_SECURITY_HEADER_BYTES if cacheable else _NO_STORE_HEADER_BYTES)
+                headers.extend(self.static_headers if cacheable else self.page_headers)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -151,7 +162,10 @@ class SecurityHeaders:
                 await response(scope, receive, send_with_headers)
 
 
-_OWNED_HEADERS = frozenset(k.encode() for k, _ in SECURITY_HEADERS) | {b"cache-control"}
+_OWNED_HEADERS = frozenset(k.encode() for k, _ in SECURITY_HEADERS) | {
+    b"cache-control",
+    b"strict-transport-security",
+}
 # The headers as ASGI sends them, encoded once (not on every response).
 _SECURITY_HEADER_BYTES = tuple((k.encode(), v.encode()) for k, v in SECURITY_HEADERS)
 _NO_STORE_HEADER_BYTES = (*_SECURITY_HEADER_BYTES, (b"cache-control", b"no-store"))
