@@ -72,7 +72,7 @@ def test_serve_logs_json_lines_when_asked(uvicorn_calls, monkeypatch, tmp_path):
     assert run(["serve"]) == 0
     ((_, kwargs),) = uvicorn_calls
     formatter = kwargs["log_config"]["formatters"]["spinefx"]
-    assert formatter == {"()": "spinefx.web.logs.JsonFormatter"}
+    assert formatter == {"()": "spinefx.logs.JsonFormatter"}
 
 
 def test_serve_logs_plain_lines_by_default(uvicorn_calls, monkeypatch, tmp_path):

@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from spinefx.clinical.screening import EMERGENCY_FLAGS, URGENT_FLAGS
+from spinefx.logs import JsonFormatter, RequestIdFilter, log_config
 from spinefx.web import Settings, create_app
-from spinefx.web.logs import JsonFormatter, RequestIdFilter, log_config
 from spinefx.web.security import ACCESS_LOGGER
 
 ANSWERS = {

@@ -56,8 +56,8 @@ def register(app: typer.Typer) -> None:
         """Serve the web app and the /api/v1 JSON API (SPINEFX_DATA_DIR holds the directory)."""
         import uvicorn
 
+        from spinefx.logs import log_config
         from spinefx.web import Settings, create_app
-        from spinefx.web.logs import log_config
         from spinefx.web.ops.instruments import MULTIPROC_ENV
 
         settings = Settings.from_environment()

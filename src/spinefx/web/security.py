@@ -16,7 +16,7 @@
   ``spinefx serve --forwarded-allow-ips``) and the request id. Never a body, a query or any
   other header. The request id is the caller's ``X-Request-ID`` when it is a plain token of
   at most 128 characters, else a new one; it is sent back as ``X-Request-ID`` and carried by
-  every log record made while the request is answered (:data:`spinefx.web.logs.REQUEST_ID`).
+  every log record made while the request is answered (:data:`spinefx.logs.REQUEST_ID`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spinefx.web.logs import REQUEST_ID
+from spinefx.logs import REQUEST_ID
 
 __all__ = [
     "ACCESS_LOGGER",

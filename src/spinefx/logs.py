@@ -8,6 +8,11 @@ plain token, else a new one). A JSON line holds ``time`` (UTC, ISO 8601), ``leve
 ``path`` (never the query string), ``status``, ``duration_ms`` and ``client``. An exception is
 logged by its type and frames only: its message may quote what someone typed.
 
+It lives outside :mod:`spinefx.web`, as :mod:`spinefx.settings` does, because each worker of
+``spinefx serve --workers N`` sets up its logging from :func:`log_config` before it loads
+the app: importing the web app here first took seconds, long enough for uvicorn to think the
+worker hung and restart it.
+
 >>> record = logging.LogRecord("spinefx.web.access", logging.INFO, "", 0, "GET / 200", None, None)
 >>> record.created = 0.0
 >>> print(JsonFormatter().format(record))  # doctest: +NORMALIZE_WHITESPACE
