@@ -96,10 +96,12 @@ def run(
     text_column: TextOpt = None,
     patient_column: PatientOpt = None,
     engine: Annotated[
-        str, typer.Option("--engine", help="local (every core here) or spark.")
+        str,
+        typer.Option("--engine", metavar="local|spark", help="local (every core here) or spark."),
     ] = "local",
     master: Annotated[
-        str | None, typer.Option("--master", help="Spark master URL (default local[*]).")
+        str | None,
+        typer.Option("--master", metavar="<url>", help="Spark master URL (default local[*])."),
     ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
@@ -140,6 +142,7 @@ def run(
         str | None,
         typer.Option(
             "--registry-url",
+            metavar="<url>",
             help="Registry database (default: $SPINEFX_DATABASE_URL, else registry.sqlite3 in "
             "the data folder).",
         ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 
-from spinefx.cli.output import print_json
+from spinefx.cli.output import json_example, print_json
 from spinefx.validation import load_json_file, parse_input
 
 FileArg = Annotated[
@@ -41,10 +40,7 @@ def emit(result: BaseModel, as_json: bool, render: Callable[[Any], None]) -> Non
 
 def example(command: str, data: dict[str, Any]) -> str:
     """The ``--help`` epilog: a whole input for ``command``, piped in on standard input."""
-    from rich.markup import escape
-
-    text = json.dumps(data, separators=(",", ":"))
-    return escape(f"Example: echo '{text}' | spinefx {command} -")
+    return json_example(command, data)
 
 
 def register(app: typer.Typer) -> None:
@@ -99,6 +95,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--registry",
+                metavar="<url>",
                 help="Registry database URL to seed and read (default: a temporary SQLite "
                 "file, removed at the end; your own registry is never touched).",
                 show_default=False,

@@ -37,6 +37,7 @@ UrlOpt = Annotated[
     str | None,
     typer.Option(
         "--database-url",
+        metavar="<url>",
         help="Database URL (default: $SPINEFX_DATABASE_URL, else registry.sqlite3 in the data "
         "folder).",
         show_default=False,
@@ -102,7 +103,14 @@ def _read_password(from_stdin: bool) -> str:
 @user_app.command("add")
 def user_add(
     email: Annotated[str, typer.Argument(help="The user's e-mail address (their login).")],
-    role: Annotated[str, typer.Option("--role", help="admin, clinician, coordinator or auditor.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            metavar="admin|clinician|coordinator|auditor",
+            help="admin, clinician, coordinator or auditor.",
+        ),
+    ],
     sites: Annotated[
         list[str],
         typer.Option("--site", help="A site code (created if new); repeat for several sites."),
@@ -213,8 +221,9 @@ def token_list(
 
 @token_app.command(
     "revoke",
-    epilog="Example: spinefx registry token revoke 12 (or: spinefx registry token revoke "
-    "sfx_AbCd1234)",
+    epilog="Examples, by number or by the token's prefix:\n"
+    "spinefx registry token revoke 12\n"
+    "spinefx registry token revoke sfx_AbCd1234",
 )
 def token_revoke(
     token: Annotated[
@@ -245,10 +254,17 @@ def _when(moment: datetime | None) -> str:
 
 @app.command()
 def kpi(
-    from_: Annotated[str, typer.Option("--from", help="First index-fracture date, YYYY-MM-DD.")],
-    to: Annotated[str, typer.Option("--to", help="Last index-fracture date, YYYY-MM-DD.")],
+    from_: Annotated[
+        str, typer.Option("--from", metavar="<date>", help="First index-fracture date, YYYY-MM-DD.")
+    ],
+    to: Annotated[
+        str, typer.Option("--to", metavar="<date>", help="Last index-fracture date, YYYY-MM-DD.")
+    ],
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Count events up to this day (default: today).")
+        str | None,
+        typer.Option(
+            "--as-of", metavar="<date>", help="Count events up to this day (default: today)."
+        ),
     ] = None,
     site: Annotated[
         str | None, typer.Option("--site", help="One site code (default: all).")

@@ -47,8 +47,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 help=(
                     "Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are "
-                    "believed, comma-separated (e.g. 127.0.0.1); default none, or "
-                    "SPINEFX_FORWARDED_ALLOW_IPS."
+                    "believed, comma-separated (e.g. 127.0.0.1); default none, or the "
+                    "environment's setting (docs/deploy.md)."
                 ),
             ),
         ] = None,
