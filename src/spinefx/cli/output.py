@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from pydantic import BaseModel
 from rich.console import Console
 
-__all__ = ["EXAMPLE_WIDTH", "console", "example", "json_example", "print_json"]
+__all__ = ["EXAMPLE_WIDTH", "JsonOpt", "console", "example", "json_example", "print_json"]
 
 console = Console()
+
+# --json on every command that prints a result: the same figures, as one JSON document.
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 # The longest line of an example in --help: a terminal of 80 columns less the help's margins,
 # so that no line is wrapped again (rich would cut a word with no space in it anywhere).
