@@ -3,7 +3,8 @@
 ``SPINEFX_DATA_DIR`` names the folder that holds ``directory.duckdb``, ``registry.sqlite3`` and
 the ``cache`` folder (default: the platform's per-user data folder); ``SPINEFX_DATABASE_URL``
 puts the registry on another database (PostgreSQL); ``SPINEFX_HOST`` and ``SPINEFX_PORT`` set
-where ``spinefx serve`` listens. This is the only place that reads the environment: the core takes
+where ``spinefx serve`` listens; the operating settings (logs, metrics, workers, proxies, HTTPS)
+are tabled in docs/deploy.md. This is the only place that reads the environment: the core takes
 every path as an argument.
 
 It lives outside :mod:`spinefx.web` so that a command that needs only the data folder
