@@ -3,7 +3,8 @@
 ``SPINEFX_DATA_DIR`` names the folder that holds ``directory.duckdb``, ``registry.sqlite3`` and
 the ``cache`` folder (default: the platform's per-user data folder); ``SPINEFX_DATABASE_URL``
 puts the registry on another database (PostgreSQL); ``SPINEFX_HOST`` and ``SPINEFX_PORT`` set
-where ``spinefx serve`` listens. This is the only place that reads the environment: the core takes
+where ``spinefx serve`` listens; the operating settings (logs, metrics, workers, proxies, HTTPS)
+are tabled in docs/deploy.md. This is the only place that reads the environment: the core takes
 every path as an argument.
 
 It lives outside :mod:`spinefx.web` so that a command that needs only the data folder
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,7 +42,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     database_url: str | None = None  # SPINEFX_DATABASE_URL: the registry (default: SQLite)
-    https: bool = False  # SPINEFX_HTTPS=1: the registry's session cookie is Secure
+    https: bool = False  # SPINEFX_HTTPS=1: Secure session cookie, Strict-Transport-Security
+
+    # Operating it (docs/deploy.md)
+    log_format: Literal["text", "json"] = "text"  # SPINEFX_LOG_FORMAT=json: a JSON object a line
+    metrics: bool = False  # SPINEFX_METRICS=1: Prometheus metrics at /metrics
+    workers: Annotated[int, Field(ge=1, le=64)] = 1  # SPINEFX_WORKERS: serving processes
+    # SPINEFX_FORWARDED_ALLOW_IPS: the reverse proxies whose X-Forwarded-For/-Proto are
+    # believed (comma-separated addresses or networks); empty: none, the headers are ignored
+    forwarded_allow_ips: str = ""
 
     # The CDS Hooks service (docs/fhir.md, "The CDS Hooks service"): off unless switched on.
     cds_hooks: bool = False  # SPINEFX_CDS_HOOKS=1 serves /cds-services

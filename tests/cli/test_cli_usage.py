@@ -75,7 +75,7 @@ def test_the_example_in_a_clinical_help_runs(
     monkeypatch.setenv("COLUMNS", "2000")
     run(["grade", "--help"])
     out = capsys.readouterr().out
-    found = re.search(r"echo '(\{.*?\})' \| spinefx grade -", out)
+    found = re.search(r"echo '(\{.*?\})' \| spinefx grade -", out, re.DOTALL)
     assert found
     assert json.loads(found.group(1)) == REFERENCE_HEIGHTS
     path = tmp_path / "in.json"

@@ -31,9 +31,15 @@ from spinefx.extras import missing_extra_for
 
 __all__ = ["app", "flag_names", "main", "run"]
 
+SUMMARY = (
+    "Care of spinal compression fractures: the self-check and clinician rules, the specialist "
+    "directory, the fracture liaison registry, case-finding in radiology reports (casefind) "
+    "and the web app (serve)."
+)
+
 app = typer.Typer(
     name="spinefx",
-    help="Care of spinal compression fractures: self-check, clinician rules, specialist directory.",
+    help=SUMMARY,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -56,7 +62,7 @@ def _main(
         is_eager=True,
     ),
 ) -> None:
-    """Care of spinal compression fractures: self-check, clinician rules, specialist directory."""
+    """The commands of spinefx (the summary is SUMMARY, shown by --help)."""
 
 
 clinical.register(app)
@@ -72,6 +78,7 @@ EXIT_DATA = 1
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return its exit status (used by ``main`` and the tests)."""
     command = typer.main.get_command(app)
+    _show_flags_plainly(command)
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
         status = command.main(
@@ -79,8 +86,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             prog_name="spinefx",
             standalone_mode=False,  # usage errors come here, not to click's boxed message
         )
-    except click_errors.NoArgsIsHelpError as exc:  # no arguments: the help, as before
-        typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc))
+    except click_errors.NoArgsIsHelpError as exc:  # no arguments: the help, once
+        # Typer's rich help is printed while the error is made (its text is then empty); a
+        # plain help is only its text, printed here.
+        if exc.format_message().strip():
+            typer.echo(exc.format_message())
         return 0
     except click_errors.UsageError as exc:
         typer.echo(f"error: {_usage_line(exc)}", err=True)
@@ -110,6 +120,18 @@ def run(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     return status if isinstance(status, int) else 0
+
+
+def _show_flags_plainly(command: Any) -> None:
+    """A flag (``--json``, ``--help``) takes no value: --help shows no type beside it, where
+    Typer would show ``<bool>``; options that take a value keep theirs."""
+    context = typer.Context(command, info_name=command.name)
+    flags = [p for p in command.params if getattr(p, "is_flag", False) and p.metavar is None]
+    help_option = command.get_help_option(context)
+    for flag in [*flags, *([help_option] if help_option is not None else [])]:
+        flag.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _show_flags_plainly(sub)
 
 
 def _usage_line(exc: click_errors.UsageError) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from spinefx.cli.output import print_json
+from spinefx.cli.output import JsonOpt, print_json
 from spinefx.errors import InputError, ProblemKind
 from spinefx.extras import require
 
@@ -96,10 +97,12 @@ def run(
     text_column: TextOpt = None,
     patient_column: PatientOpt = None,
     engine: Annotated[
-        str, typer.Option("--engine", help="local (every core here) or spark.")
+        str,
+        typer.Option("--engine", metavar="local|spark", help="local (every core here) or spark."),
     ] = "local",
     master: Annotated[
-        str | None, typer.Option("--master", help="Spark master URL (default local[*]).")
+        str | None,
+        typer.Option("--master", metavar="<url>", help="Spark master URL (default local[*])."),
     ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
@@ -140,14 +143,21 @@ def run(
         str | None,
         typer.Option(
             "--registry-url",
+            metavar="<url>",
             help="Registry database (default: $SPINEFX_DATABASE_URL, else registry.sqlite3 in "
             "the data folder).",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the run's figures as JSON (no progress bar).")
+    ] = False,
 ) -> None:
     """Read REPORTS and write one finding per report to OUT."""
     from spinefx.casefind.reports import format_of, is_fhir_reports, open_reports
+
+    told = _Told(as_json)
+    quiet = quiet or as_json
 
     texts = text_column or ["text"]
     if engine not in ("local", "spark"):
@@ -181,11 +191,11 @@ def run(
 
         started = time.perf_counter()
         rows = run_spark(source, out, master=master)
-        _summary(rows, out, time.perf_counter() - started)
+        _summary(told, rows, out, time.perf_counter() - started)
     else:
-        _run_local(source, out, workers, quiet)
+        _run_local(told, source, out, workers, quiet)
     if fhir:
-        _fhir_after(source, reports, out, into_registry, site, patients or [], registry_url)
+        _fhir_after(told, source, reports, out, into_registry, site, patients or [], registry_url)
     if registry_columns is not None:
         from spinefx.casefind.registry import hits, record_hits
         from spinefx.cli.registry import registry_url as settings_registry_url
@@ -199,7 +209,28 @@ def run(
             columns=registry_columns,
         )
         summary = record_hits(found, site=site, url=settings_registry_url(registry_url))
-        typer.echo(summary.describe())
+        told.registry(summary)
+    told.finish()
+
+
+@dataclass
+class _Told:
+    """What a run tells: lines as it goes, or with --json one JSON object at the end."""
+
+    as_json: bool
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def line(self, text: str) -> None:
+        if not self.as_json:
+            typer.echo(text)
+
+    def registry(self, summary: Any) -> None:
+        self.figures["registry"] = {"site": summary.site, "outcomes": dict(summary.outcomes)}
+        self.line(summary.describe())
+
+    def finish(self) -> None:
+        if self.as_json:
+            print_json(self.figures)
 
 
 def _fhir_source(
@@ -225,6 +256,7 @@ def _fhir_source(
 
 
 def _fhir_after(
+    told: _Told,
     source: Any,
     reports: Path,
     out: Path,
@@ -234,8 +266,9 @@ def _fhir_after(
     registry_url: str | None,
 ) -> None:
     """What a FHIR run prints after the findings: what it left out; then the worklist."""
+    told.figures["skipped"] = dict(sorted(source.skipped.items()))
     for line in source.skipped.lines():
-        typer.echo(line)
+        told.line(line)
     if into_registry:
         from spinefx.casefind.registry import record_hits
         from spinefx.cli.registry import registry_url as settings_registry_url
@@ -243,7 +276,7 @@ def _fhir_after(
 
         found = fhir_hits(reports, out, site=site, patients=patients)
         summary = record_hits(found, site=site, url=settings_registry_url(registry_url))
-        typer.echo(summary.describe())
+        told.registry(summary)
 
 
 @app.command("demo-fhir", epilog="Example: spinefx casefind demo-fhir demo-fhir/")
@@ -258,19 +291,27 @@ def demo_fhir(
             show_default=False,
         ),
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write a demo Bulk FHIR export of radiology reports (DiagnosticReport.ndjson, with
     fictional patients in Patient.ndjson) to try case-finding on."""
     from spinefx.fhir.report_demo import DEFAULT_ROWS, write_demo
 
     written = write_demo(directory, rows or DEFAULT_ROWS)
+    if as_json:
+        files = [
+            {"resource_type": f.resource_type, "count": f.count, "path": str(f.path)}
+            for f in written
+        ]
+        print_json({"files": files})
+        return
     for file in written:
         typer.echo(f"{file.count:,} {file.resource_type} -> {file.path}")
     reports = next(f.path for f in written if f.resource_type == "DiagnosticReport")
     typer.echo(f"try: spinefx casefind {reports} --out found.jsonl")
 
 
-def _run_local(source: Any, out: Path, workers: int | None, quiet: bool) -> None:
+def _run_local(told: _Told, source: Any, out: Path, workers: int | None, quiet: bool) -> None:
     from spinefx.casefind import engine as local
     from spinefx.casefind.reports import ResultWriter
 
@@ -283,12 +324,13 @@ def _run_local(source: Any, out: Path, workers: int | None, quiet: bool) -> None
             with _progress(source.count()) as advance:
                 for batch in local.run_local(source.batches(), workers, advance):
                     writer.write(batch)
-    _summary(writer.rows, out, time.perf_counter() - started)
+    _summary(told, writer.rows, out, time.perf_counter() - started)
 
 
-def _summary(rows: int, out: Path, seconds: float) -> None:
+def _summary(told: _Told, rows: int, out: Path, seconds: float) -> None:
     rate = rows / seconds if seconds > 0 else 0.0
-    typer.echo(f"{rows:,} reports -> {out} in {seconds:.1f} s ({rate:,.1f} reports/s)")
+    told.figures.update(reports=rows, out=str(out), seconds=round(seconds, 3))
+    told.line(f"{rows:,} reports -> {out} in {seconds:.1f} s ({rate:,.1f} reports/s)")
 
 
 @app.command("evaluate")
@@ -303,7 +345,7 @@ def evaluate(
     ] = "levels",
     id_column: IdOpt = "id",
     text_column: TextOpt = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Score the pipeline on LABELLED reports: sensitivity, specificity, PPV, NPV."""
     require("nlp")

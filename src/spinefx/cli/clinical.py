@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,13 +10,12 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 
-from spinefx.cli.output import print_json
+from spinefx.cli.output import JsonOpt, json_example, print_json
 from spinefx.validation import load_json_file, parse_input
 
 FileArg = Annotated[
     Path, typer.Argument(help="JSON input file, or - to read standard input.", show_default=False)
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def read_input(model: type[BaseModel], file: Path) -> Any:
@@ -41,10 +39,7 @@ def emit(result: BaseModel, as_json: bool, render: Callable[[Any], None]) -> Non
 
 def example(command: str, data: dict[str, Any]) -> str:
     """The ``--help`` epilog: a whole input for ``command``, piped in on standard input."""
-    from rich.markup import escape
-
-    text = json.dumps(data, separators=(",", ":"))
-    return escape(f"Example: echo '{text}' | spinefx {command} -")
+    return json_example(command, data)
 
 
 def register(app: typer.Typer) -> None:
@@ -99,11 +94,13 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--registry",
+                metavar="<url>",
                 help="Registry database URL to seed and read (default: a temporary SQLite "
                 "file, removed at the end; your own registry is never touched).",
                 show_default=False,
             ),
         ] = None,
+        as_json: JsonOpt = False,
     ) -> None:
         """Walk the reference patient through the four rules, then show her registry record."""
         import tempfile
@@ -111,14 +108,39 @@ def register(app: typer.Typer) -> None:
         from spinefx.cli import render
         from spinefx.clinical.pathway import reference_patient_pathway
 
-        render.pathway(reference_patient_pathway())
-        if registry_url is not None:
-            render.reference_record(*_reference_record(registry_url))
-            return
+        pathway = reference_patient_pathway()
+        if not as_json:
+            render.pathway(pathway)
         with tempfile.TemporaryDirectory(prefix="spinefx-demo-") as folder:
-            url = f"sqlite:///{Path(folder) / 'registry.sqlite3'}"
+            temporary = registry_url is None
+            url = registry_url or f"sqlite:///{Path(folder) / 'registry.sqlite3'}"
             record, where = _reference_record(url)
-            render.reference_record(record, f"{where} (temporary, removed now)")
+        if as_json:
+            print_json(
+                {
+                    "pathway": pathway.model_dump(mode="json"),
+                    "registry": {"url": where, "temporary": temporary},
+                    "record": _record_json(record),
+                }
+            )
+        else:
+            render.reference_record(
+                record, f"{where} (temporary, removed now)" if temporary else where
+            )
+
+
+def _record_json(record: Any) -> dict[str, Any]:
+    """Her registry record as JSON: the KPI reports as ``registry kpi --json`` prints them."""
+    from pydantic_core import to_jsonable_python
+
+    return {
+        "today": record.today.isoformat(),
+        "case": to_jsonable_python(record.case),
+        "assessments": to_jsonable_python(record.assessments),
+        "next_event": to_jsonable_python(record.next_event),
+        "site_kpis": record.site_kpis.as_json(),
+        "her_kpis": record.her_kpis.as_json(),
+    }
 
 
 def _reference_record(url: str) -> tuple[Any, str]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from spinefx.cli.output import console, print_json
+from spinefx.cli.output import console, example, print_json
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -30,7 +30,7 @@ DbOpt = Annotated[
     Path | None,
     typer.Option(
         "--db",
-        help="Directory database file (default: $SPINEFX_DATA_DIR/directory.duckdb).",
+        help="Directory database file (default: directory.duckdb in $SPINEFX_DATA_DIR).",
         show_default=False,
     ),
 ]
@@ -249,8 +249,11 @@ def _print_report(report: IngestReport) -> None:
 
 
 @app.command(
-    epilog="Example: spinefx directory ingest npidata_pfile_20050523-20250608.csv "
-    "--locations pl_pfile_20050523-20250608.csv --utilization MUP_PHY_R25_P05_V10_D23_Prov_Svc.csv"
+    epilog=example(
+        "spinefx directory ingest npidata_pfile_20050523-20250608.csv",
+        "  --locations pl_pfile_20050523-20250608.csv",
+        "  --utilization MUP_PHY_R25_P05_V10_D23_Prov_Svc.csv",
+    )
 )
 def ingest(
     nppes_csv: Annotated[
@@ -328,12 +331,20 @@ def demo(
 
 
 @app.command(
-    epilog="Example: spinefx directory search --zip 02139 --radius 25 "
-    "--specialty neurosurgery --specialty interventional-radiology"
+    epilog=example(
+        "spinefx directory search --zip 02139 --radius 25",
+        "  --specialty neurosurgery --specialty interventional-radiology",
+    )
 )
 def search(
     zip_code: Annotated[
-        str, typer.Option("--zip", help="5-digit US ZIP code to search around.", show_default=False)
+        str,
+        typer.Option(
+            "--zip",
+            metavar="<zip>",
+            help="5-digit US ZIP code to search around.",
+            show_default=False,
+        ),
     ],
     radius: Annotated[float, typer.Option("--radius", help="Miles, 1 to 500.")] = 25,
     specialty: Annotated[
@@ -354,7 +365,9 @@ def search(
     sort: Annotated[
         str,
         typer.Option(
-            "--sort", help="distance (nearest first) or volume (most Medicare BKP services first)."
+            "--sort",
+            metavar="distance|volume",
+            help="distance (nearest first) or volume (most Medicare BKP services first).",
         ),
     ] = "distance",
     name: Annotated[
@@ -499,7 +512,7 @@ def update(
         Path,
         typer.Argument(
             help="A weekly NPPES file (npidata_pfile_<start>-<end>.csv) or the weekly archive "
-            "(NPPES_Data_Dissemination_MMDDYY_MMDDYY_Weekly.zip).",
+            "(the .zip whose name ends in _Weekly.zip).",
             show_default=False,
         ),
     ],

@@ -11,11 +11,11 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from spinefx.cli.output import print_json
+from spinefx.cli.output import JsonOpt, print_json
 from spinefx.errors import InputError, ProblemKind
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ UrlOpt = Annotated[
     str | None,
     typer.Option(
         "--database-url",
+        metavar="<url>",
         help="Database URL (default: $SPINEFX_DATABASE_URL, else registry.sqlite3 in the data "
         "folder).",
         show_default=False,
@@ -67,21 +68,34 @@ def _where(registry: Registry) -> str:
 
 
 @app.command()
-def init(url: UrlOpt = None) -> None:
+def init(url: UrlOpt = None, as_json: JsonOpt = False) -> None:
     """Create the registry tables, or migrate them to this version (safe to run again)."""
     registry = _open(url, ready=False)
     registry.init()
+    if as_json:
+        print_json({"registry": _where(registry), "ready": True})
+        return
     typer.echo(f"registry ready: {_where(registry)}")
 
 
 @app.command()
-def demo(url: UrlOpt = None) -> None:
+def demo(url: UrlOpt = None, as_json: JsonOpt = False) -> None:
     """Set up the registry with a demo site of fictional patients; print a demo login."""
     from spinefx.registry.seed import seed_demo
 
     registry = _open(url, ready=False)
     registry.init()
     login = seed_demo(registry)
+    if as_json:
+        print_json(
+            {
+                "registry": _where(registry),
+                "site": login.site,
+                "cases": login.cases,
+                "login": {"email": login.email, "password": login.password},
+            }
+        )
+        return
     typer.echo(
         f"registry demo: site {login.site!r}, {login.cases} fictional cases ({_where(registry)})"
     )
@@ -102,7 +116,14 @@ def _read_password(from_stdin: bool) -> str:
 @user_app.command("add")
 def user_add(
     email: Annotated[str, typer.Argument(help="The user's e-mail address (their login).")],
-    role: Annotated[str, typer.Option("--role", help="admin, clinician, coordinator or auditor.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            metavar="admin|clinician|coordinator|auditor",
+            help="admin, clinician, coordinator or auditor.",
+        ),
+    ],
     sites: Annotated[
         list[str],
         typer.Option("--site", help="A site code (created if new); repeat for several sites."),
@@ -112,6 +133,7 @@ def user_add(
         typer.Option("--password-stdin", help="Read the password from one line of standard input."),
     ] = False,
     url: UrlOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Add a user with one role at one or more sites (the password is never an argument)."""
     from spinefx.registry.permissions import Actor
@@ -128,19 +150,26 @@ def user_add(
             sites=sites,
             password=password,
         )
-        typer.echo(f"user {user.email} added: {user.role} at {', '.join(sites)}")
+        if as_json:
+            print_json({"email": user.email, "role": user.role, "sites": list(sites)})
+        else:
+            typer.echo(f"user {user.email} added: {user.role} at {', '.join(sites)}")
 
 
 @app.command("import")
 def import_(
     cases: Annotated[Path, typer.Argument(help="A .jsonl file, one case per line.")],
     url: UrlOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Import cases, all or none: a bad line names its line and field, and nothing is written."""
     from spinefx.registry.importer import import_file
     from spinefx.registry.permissions import Actor
 
     report = import_file(_open(url), cases, Actor.command_line("import"))
+    if as_json:
+        print_json({"cases": report.cases, "sites": list(report.sites)})
+        return
     typer.echo(f"imported {report.cases} cases ({', '.join(report.sites) or 'no sites'})")
 
 
@@ -148,12 +177,17 @@ def import_(
 def export(
     directory: Annotated[Path, typer.Argument(help="The folder to write one CSV per table into.")],
     url: UrlOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write one CSV file per table (no password hashes, tokens or sessions)."""
     from spinefx.registry.exporter import export_csv
     from spinefx.registry.permissions import Actor
 
-    for table in export_csv(_open(url), directory, Actor.command_line("export")):
+    tables = export_csv(_open(url), directory, Actor.command_line("export"))
+    if as_json:
+        print_json({"tables": [{"path": str(t.path), "rows": t.rows} for t in tables]})
+        return
+    for table in tables:
         typer.echo(f"{table.path}: {table.rows} rows")
 
 
@@ -173,6 +207,7 @@ def token_create(
     email: Annotated[str, typer.Argument(help="The user the token acts for.")],
     label: Annotated[str, typer.Option(help="A note on what the token is for.")] = "",
     url: UrlOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Create an API token; it is printed once, as the last word of the output."""
     from spinefx.registry.auth import create_token
@@ -181,6 +216,9 @@ def token_create(
     with registry.transaction() as session:
         user = _user(session, email)
         token = create_token(session, user, label=label)
+    if as_json:
+        print_json({"email": user.email, "label": label, "token": token})
+        return
     typer.echo(f"API token for {user.email} (shown once, keep it secret): {token}")
 
 
@@ -188,6 +226,7 @@ def token_create(
 def token_list(
     email: Annotated[str, typer.Argument(help="The user whose tokens to list.")],
     url: UrlOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """List a user's API tokens: number, prefix, label, made, last used, revoked."""
     from spinefx.registry.auth import list_tokens
@@ -197,6 +236,9 @@ def token_list(
     with registry.transaction() as session:
         user = _user(session, email)
         rows = list_tokens(session, Actor.command_line("token-list"), user)
+        if as_json:
+            print_json({"email": user.email, "tokens": [_token_json(row) for row in rows]})
+            return
         if not rows:
             typer.echo(f"{user.email} has no API tokens")
             return
@@ -213,8 +255,8 @@ def token_list(
 
 @token_app.command(
     "revoke",
-    epilog="Example: spinefx registry token revoke 12 (or: spinefx registry token revoke "
-    "sfx_AbCd1234)",
+    epilog="Example: spinefx registry token revoke 12\n"
+    "or by the token's prefix: spinefx registry token revoke sfx_AbCd1234",
 )
 def token_revoke(
     token: Annotated[
@@ -225,6 +267,7 @@ def token_revoke(
         ),
     ],
     url: UrlOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Revoke an API token: from the next request on it is refused (401)."""
     from spinefx.registry.auth import revoke_token
@@ -236,7 +279,26 @@ def token_revoke(
         row = revoke_token(session, Actor.command_line("token-revoke"), token)
         user = session.get(User, row.user_id)
         owner = user.email if user else "?"
+        if as_json:
+            print_json({**_token_json(row), "email": user.email if user else None})
+            return
         typer.echo(f"API token {row.id} ({row.prefix or 'no prefix'}) of {owner} revoked")
+
+
+def _token_json(row: Any) -> dict[str, Any]:
+    """An API token's record as JSON (never the token or its hash)."""
+
+    def moment(value: datetime | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return {
+        "id": row.id,
+        "prefix": row.prefix,
+        "label": row.label,
+        "created_at": moment(row.created_at),
+        "last_used_at": moment(row.last_used_at),
+        "revoked_at": moment(row.revoked_at),
+    }
 
 
 def _when(moment: datetime | None) -> str:
@@ -245,15 +307,22 @@ def _when(moment: datetime | None) -> str:
 
 @app.command()
 def kpi(
-    from_: Annotated[str, typer.Option("--from", help="First index-fracture date, YYYY-MM-DD.")],
-    to: Annotated[str, typer.Option("--to", help="Last index-fracture date, YYYY-MM-DD.")],
+    from_: Annotated[
+        str, typer.Option("--from", metavar="<date>", help="First index-fracture date, YYYY-MM-DD.")
+    ],
+    to: Annotated[
+        str, typer.Option("--to", metavar="<date>", help="Last index-fracture date, YYYY-MM-DD.")
+    ],
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Count events up to this day (default: today).")
+        str | None,
+        typer.Option(
+            "--as-of", metavar="<date>", help="Count events up to this day (default: today)."
+        ),
     ] = None,
     site: Annotated[
         str | None, typer.Option("--site", help="One site code (default: all).")
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    json_out: JsonOpt = False,
     url: UrlOpt = None,
 ) -> None:
     """The IOF Capture the Fracture patient-level KPIs for fractures dated FROM to TO."""

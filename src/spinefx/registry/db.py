@@ -23,13 +23,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from spinefx.errors import DataError, InputError
@@ -119,20 +120,47 @@ class Registry:
 
     def check_ready(self) -> None:
         """A :class:`DataError` saying what to run when the tables are missing or outdated."""
-        from alembic.config import Config
-        from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        head = ScriptDirectory.from_config(config).get_current_head()
         try:
-            with self.engine.connect() as connection:
-                current = MigrationContext.configure(connection).get_current_revision()
+            current = self._current_revision()
         except OperationalError as exc:
             raise DataError(f"the registry database cannot be opened: {exc.orig}") from exc
-        if current != head:
+        if current != _head_revision():
             raise DataError("the registry database is not set up: run `spinefx registry init`")
+
+    def state(self) -> Literal["ready", "not-set-up", "unreachable"]:
+        """Whether the database answers and its tables are at the newest version (for the
+        readiness check: a word, never the driver's message, which may name a host or user).
+
+        A SQLite file that is not there is not set up; it is not made by asking.
+        """
+        url = self.engine.url
+        file = url.database if url.get_backend_name() == "sqlite" else None
+        if file and file != ":memory:" and not Path(file).exists():
+            return "not-set-up"
+        try:
+            current = self._current_revision()
+        except (SQLAlchemyError, OSError):
+            return "unreachable"
+        return "ready" if current == _head_revision() else "not-set-up"
+
+    def _current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            revision: str | None = MigrationContext.configure(connection).get_current_revision()
+            return revision
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@cache
+def _head_revision() -> str | None:
+    """The newest migration's revision (read once: the scripts do not change while running)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head: str | None = ScriptDirectory.from_config(config).get_current_head()
+    return head

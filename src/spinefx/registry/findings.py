@@ -26,7 +26,13 @@ from spinefx.registry.schema import CaseIn, FractureIn, parse
 from spinefx.registry.users import ensure_site
 from spinefx.registry.vocab import CaseStatus, FoundBy
 
-__all__ = ["CaseFindingHit", "CaseFindingResult", "record_case_finding"]
+__all__ = [
+    "CaseFindingCounts",
+    "CaseFindingHit",
+    "CaseFindingResult",
+    "case_finding_counts",
+    "record_case_finding",
+]
 
 Outcome = Literal["created", "added", "already-recorded", "dismissed"]
 
@@ -109,3 +115,36 @@ def record_case_finding(session: Session, actor: Actor, hit: CaseFindingHit) -> 
     )
     case = create_case(session, actor, data)
     return CaseFindingResult(case.id, "created")
+
+
+@dataclass(frozen=True)
+class CaseFindingCounts:
+    """What case-finding has brought to the registry, all sites together (for /metrics)."""
+
+    fractures_found: int  # fractures recorded as found by case-finding
+    reports_dismissed: int  # reports a person dismissed from the worklist
+    cases_to_review: int  # cases waiting for a person to accept or dismiss
+
+
+def case_finding_counts(session: Session) -> CaseFindingCounts:
+    """Count, across every site, what case-finding found, what was dismissed, what waits.
+
+    For operators' metrics only: no site or patient is named, and no actor is needed.
+    """
+
+    def count(query: sa.Select[Any]) -> int:
+        return int(session.scalar(query) or 0)
+
+    return CaseFindingCounts(
+        fractures_found=count(
+            sa.select(sa.func.count())
+            .select_from(Fracture)
+            .where(Fracture.found_by == FoundBy.CASE_FINDING.value)
+        ),
+        reports_dismissed=count(sa.select(sa.func.count()).select_from(Dismissal)),
+        cases_to_review=count(
+            sa.select(sa.func.count())
+            .select_from(Case)
+            .where(Case.status == CaseStatus.TO_REVIEW.value)
+        ),
+    )

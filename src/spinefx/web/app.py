@@ -50,7 +50,11 @@ from spinefx.web.cds import rule as cds_rule
 from spinefx.web.cds.gate import CdsHooksGate
 from spinefx.web.clinician import candidacy, followup, grading
 from spinefx.web.clinician import home as clinician_home
+from spinefx.web.compression import Compression
 from spinefx.web.deps import open_resources
+from spinefx.web.ops import health
+from spinefx.web.ops import metrics as ops_metrics
+from spinefx.web.ops.instruments import Instruments, RequestMetrics
 from spinefx.web.patients import check, find, home, learn
 from spinefx.web.registry import audit, cases, kpi, login, rows, save, users, worklist
 from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders
@@ -64,6 +68,7 @@ log = logging.getLogger(__name__)
 
 # The routers in the order their routes are tried (after the specialist search and /static).
 ROUTERS = (
+    health.router,
     api_rules.router,
     api_cases.router,
     api_rows.router,
@@ -120,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = open_resources(app.state.settings)
         app.state.resources = resources
+        if app.state.instruments is not None:
+            app.state.instruments.watch(resources.directory, resources.registry)
         try:
             warm_up(app.state.settings, resources.directory)
             yield
@@ -153,8 +160,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    instruments = Instruments() if settings.metrics else None
+    app.state.instruments = instruments
+    if instruments is not None:
+        app.include_router(ops_metrics.router)
     errors.install(app)
     # Added innermost first: the access log sees every answer, including a 413.
+    app.add_middleware(Compression)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=MAX_BODY_BYTES,
@@ -162,7 +174,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         larger={CDS_PREFIX: CDS_MAX_BODY_BYTES},
     )
     app.add_middleware(CdsHooksGate)  # 404 under /cds-services while off, CORS while on
-    app.add_middleware(SecurityHeaders, error_response=errors.error_response)
+    app.add_middleware(SecurityHeaders, error_response=errors.error_response, hsts=settings.https)
+    if instruments is not None:
+        app.add_middleware(RequestMetrics, instruments=instruments)
     app.add_middleware(AccessLog)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app

@@ -6,11 +6,17 @@
   shown on a result page are not kept by the browser or a proxy. A ``Set-Cookie`` header is
   dropped from every response outside the registry's pages (``/registry``): only the registry
   logs people in, and the patient pages must never set a cookie, whatever a route does.
+  Behind HTTPS (``SPINEFX_HTTPS=1``) every response also carries
+  :data:`STRICT_TRANSPORT_SECURITY`, so that a browser never asks over plain HTTP again.
 - :class:`BodySizeLimit` refuses a body above :data:`~spinefx.web.settings.MAX_BODY_BYTES`
   (or a larger limit given for a path prefix) with 413: at once when ``Content-Length`` says
   so, else as soon as the streamed bytes pass it.
-- :class:`AccessLog` logs one line per request: method, path (never the query string), status
-  and time taken. Never a body, a query, a header or the client address.
+- :class:`AccessLog` logs one line per request: method, path (never the query string), status,
+  time taken, the client's address (the proxy's client's, behind a trusted reverse proxy: see
+  ``spinefx serve --forwarded-allow-ips``) and the request id. Never a body, a query or any
+  other header. The request id is the caller's ``X-Request-ID`` when it is a plain token of
+  at most 128 characters, else a new one; it is sent back as ``X-Request-ID`` and carried by
+  every log record made while the request is answered (:data:`spinefx.logs.REQUEST_ID`).
 """
 
 from __future__ import annotations
@@ -19,15 +25,20 @@ import logging
 import re
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from spinefx.logs import REQUEST_ID
+
 __all__ = [
     "ACCESS_LOGGER",
     "CONTENT_SECURITY_POLICY",
+    "REQUEST_ID_HEADER",
     "SECURITY_HEADERS",
+    "STRICT_TRANSPORT_SECURITY",
     "AccessLog",
     "BodySizeLimit",
     "BodyTooLarge",
@@ -35,6 +46,7 @@ __all__ = [
     "SecurityHeaders",
     "escape_control",
     "log_unexpected",
+    "request_id",
 ]
 
 CONTENT_SECURITY_POLICY = (
@@ -49,6 +61,9 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("cross-origin-opener-policy", "same-origin"),
     ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
 )
+# One year, the figure the HSTS preload list asks for; no includeSubDomains: spinefx does not
+# know what else is served under its domain.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 ACCESS_LOGGER = "spinefx.web.access"
 _errors = logging.getLogger("spinefx.web.errors")
 
@@ -102,8 +117,13 @@ class SecurityHeaders:
         static_prefix: str = "/static/",
         cookie_prefix: str = "/registry",
         error_response: ErrorResponse,
+        hsts: bool = False,
     ) -> None:
         self.app = app
+        hsts_header = ((b"strict-transport-security", STRICT_TRANSPORT_SECURITY.encode()),)
+        extra = hsts_header if hsts else ()
+        self.static_headers = (*_SECURITY_HEADER_BYTES, *extra)
+        self.page_headers = (*_NO_STORE_HEADER_BYTES, *extra)
         self.static_prefix = static_prefix
         self.cookie_prefix = cookie_prefix
         self.error_response = error_response
@@ -126,7 +146,7 @@ class SecurityHeaders:
                     for k, v in message.get("headers", [])
                     if k.lower() not in _OWNED_HEADERS and (cookies or k.lower() != b"set-cookie")
                 ]
-                headers.extend(_SECURITY_HEADER_BYTES if cacheable else _NO_STORE_HEADER_BYTES)
+                headers.extend(self.static_headers if cacheable else self.page_headers)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -142,7 +162,10 @@ class SecurityHeaders:
                 await response(scope, receive, send_with_headers)
 
 
-_OWNED_HEADERS = frozenset(k.encode() for k, _ in SECURITY_HEADERS) | {b"cache-control"}
+_OWNED_HEADERS = frozenset(k.encode() for k, _ in SECURITY_HEADERS) | {
+    b"cache-control",
+    b"strict-transport-security",
+}
 # The headers as ASGI sends them, encoded once (not on every response).
 _SECURITY_HEADER_BYTES = tuple((k.encode(), v.encode()) for k, v in SECURITY_HEADERS)
 _NO_STORE_HEADER_BYTES = (*_SECURITY_HEADER_BYTES, (b"cache-control", b"no-store"))
@@ -226,8 +249,26 @@ def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int | None:
     return None
 
 
+REQUEST_ID_HEADER = "x-request-id"
+# What a caller's request id may be: a UUID, a proxy's hex id, a trace id; nothing that could
+# forge a log line or carry an answer of any length.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+
+
+def request_id(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The caller's ``X-Request-ID`` if it is a plain token, else a new random one."""
+    for key, value in headers:
+        if key.lower() == REQUEST_ID_HEADER.encode():
+            given = value.decode("latin-1")
+            if _PLAIN_ID.fullmatch(given):
+                return given
+            break
+    return uuid.uuid4().hex
+
+
 class AccessLog:
-    """One INFO line per request on :data:`ACCESS_LOGGER`: ``METHOD /path STATUS 1.2ms``."""
+    """One INFO line per request on :data:`ACCESS_LOGGER`: ``METHOD /path STATUS 1.2ms
+    client=ADDRESS id=REQUEST-ID``; the same as fields of the record, for the JSON log."""
 
     def __init__(self, app: ASGIApp, *, logger: str = ACCESS_LOGGER) -> None:
         self.app = app
@@ -239,22 +280,46 @@ class AccessLog:
             return
         start = time.perf_counter()
         status = 500  # what the client sees if the app fails before it answers
+        rid = request_id(scope["headers"])
+        token = REQUEST_ID.set(rid)
 
         async def noting_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() != REQUEST_ID_HEADER.encode()
+                ]
+                headers.append((REQUEST_ID_HEADER.encode(), rid.encode()))
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
             await self.app(scope, receive, noting_send)
         finally:
             # scope["path"] never holds the query string; it is logged on its own, as is.
-            elapsed_ms = (time.perf_counter() - start) * 1000
+            elapsed_ms = round((time.perf_counter() - start) * 1000, 1)
+            method = escape_control(str(scope["method"]))
+            path = escape_control(str(scope["path"]))
+            client = scope.get("client")
+            address = escape_control(str(client[0])) if client else "-"
             self.log.info(
-                "%s %s %d %.1fms",
-                escape_control(str(scope["method"])),
-                escape_control(str(scope["path"])),
+                "%s %s %d %.1fms client=%s id=%s",
+                method,
+                path,
                 status,
                 elapsed_ms,
+                address,
+                rid,
+                extra={
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "duration_ms": elapsed_ms,
+                    "client": address,
+                    "request_id": rid,
+                },
             )
+            REQUEST_ID.reset(token)

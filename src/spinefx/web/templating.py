@@ -31,6 +31,7 @@ __all__ = [
     "choice_label",
     "install_filters",
     "make_templates",
+    "ordinal",
     "render",
 ]
 
@@ -67,6 +68,27 @@ def zip_code(postal: str | None) -> str | None:
     return postal
 
 
+_ORDINAL_WORDS: tuple[str, ...] = (
+    *("first", "second", "third", "fourth", "fifth"),
+    *("sixth", "seventh", "eighth", "ninth", "tenth"),
+)
+
+
+def ordinal(number: int) -> str:
+    """A count's place in words up to ten, in figures after (``3`` -> ``third``, ``22`` ->
+    ``22nd``), as a sentence says it.
+
+    >>> ordinal(1), ordinal(3), ordinal(10), ordinal(11), ordinal(22), ordinal(113)
+    ('first', 'third', 'tenth', '11th', '22nd', '113th')
+    """
+    if 1 <= number <= len(_ORDINAL_WORDS):
+        return _ORDINAL_WORDS[number - 1]
+    suffix = (
+        "th" if 11 <= number % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
 def install_filters(env: jinja2.Environment) -> None:
     """Filters and globals the templates share."""
     from spinefx.directory.text import display_case, place_line
@@ -76,6 +98,7 @@ def install_filters(env: jinja2.Environment) -> None:
     env.filters["plain_month"] = plain_month
     env.filters["display_case"] = display_case
     env.filters["zip_code"] = zip_code
+    env.filters["ordinal"] = ordinal
     env.globals["place_line"] = place_line
     env.filters["choice_label"] = choice_label
     env.globals["dom_id"] = forms.dom_id

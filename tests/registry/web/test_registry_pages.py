@@ -931,3 +931,9 @@ def test_a_form_version_in_other_digits_is_refused_naming_it(
     )
     assert answer.status_code == 422, answer.text[:300]
     assert "version" in answer.text
+
+
+def test_the_login_page_words_its_limits_as_a_sentence_says_them(client: TestClient) -> None:
+    page = " ".join(html.unescape(client.get("/registry/login").text).split())
+    assert "From the third wrong password in a row" in page
+    assert "3th" not in page
