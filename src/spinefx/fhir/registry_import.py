@@ -58,10 +58,17 @@ MAX_PROBLEMS: Final = 20
 
 @dataclass(frozen=True)
 class ImportedCase:
-    """One case read from FHIR: the Patient's origin and the case in the import format."""
+    """One case read from FHIR: the Patient's origin, the case in the import format and where
+    each of its rows was read (by kind, in the case's order)."""
 
     origin: Origin
     case: CaseIn
+    row_origins: Mapping[str, Sequence[Origin]] = field(default_factory=dict)
+
+    def locate(self, problem: FieldProblem) -> FieldProblem:
+        """A problem of one of the case's fields (``fractures[0].date``), moved to the resource
+        and the FHIR element it was read from (``Condition.ndjson line 3: onsetDateTime``)."""
+        return _located(self.origin, self.row_origins, problem)
 
 
 @dataclass
@@ -571,7 +578,7 @@ class _Reader:
                 parsed = parse(CaseIn, case.doc)
             except InputError as exc:
                 for p in exc.problems:
-                    self.problems.items.append(_located(case, p))
+                    self.problems.items.append(_located(case.patient.origin, case.origins, p))
                 continue
             first = seen.setdefault((parsed.site, parsed.mrn), case.patient.origin)
             if first != case.patient.origin:
@@ -581,7 +588,7 @@ class _Reader:
                     parsed.mrn,
                     f"an MRN not already given to the Patient at {first} (site {parsed.site})",
                 )
-            out.append(ImportedCase(case.patient.origin, parsed))
+            out.append(ImportedCase(case.patient.origin, parsed, case.origins))
         self.problems.raise_any()
         return out
 
@@ -605,18 +612,20 @@ _ELEMENT = {
 }  # fmt: skip
 
 
-def _located(case: _Case, problem: FieldProblem) -> FieldProblem:
+def _located(
+    patient: Origin, row_origins: Mapping[str, Sequence[Origin]], problem: FieldProblem
+) -> FieldProblem:
     """A problem of the import format, moved to the resource and element it came from."""
     match = re.match(r"^(fractures|procedures|outcomes|events)\[(\d+)\]\.?([a-z_]*)", problem.field)
     if match:
         rows, index, name = match[1], int(match[2]), match[3]
-        origins = case.origins.get(rows, [])
-        origin = origins[index] if index < len(origins) else case.patient.origin
+        origins = row_origins.get(rows, [])
+        origin = origins[index] if index < len(origins) else patient
         element = _ELEMENT[rows].get(name, name or "(resource)")
         return FieldProblem(f"{origin}: {element}", problem.value, problem.allowed)
     name = problem.field.split(".")[0].split("[")[0]
     element = _ELEMENT[""].get(name, problem.field)
-    return FieldProblem(f"{case.patient.origin}: {element}", problem.value, problem.allowed)
+    return FieldProblem(f"{patient}: {element}", problem.value, problem.allowed)
 
 
 def cases_from_resources(
