@@ -364,3 +364,32 @@ def test_an_import_that_marks_another_index_fracture_moves_the_index(
             (FULL_REFERENCE["fractures"][0]["date"], False),
         ]
         assert case.index_date == date(2019, 5, 1)
+
+
+def test_a_spine_fracture_of_unknown_level_is_exported_and_comes_back(
+    cli_env: str,
+    db_url: str,
+    registry: Registry,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    sqlite_template: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Case-finding records a report naming no level as a spine fracture with no levels; the
+    registry stores it with no site, which the import format calls "spine"."""
+    unknown = {"date": "2026-10-01", "levels": [], "site": "spine", "found_by": "case-finding"}
+    with registry.transaction() as session:
+        data = parse(CaseIn, {**FULL_REFERENCE, "fractures": [unknown]})
+        import_cases(session, CLI, [ImportItem("test", data)])
+    before = documents(registry)
+    assert before[0]["fractures"][0]["site"] is None  # as stored
+    folder = tmp_path / "fhir-export"
+    export(folder, capsys)
+    (condition,) = lines(folder, "Condition")
+    assert condition["code"]["coding"][0]["code"] == "M80.08XA"
+    assert condition["bodySite"] == [{"text": "spine"}]
+    target = emptied(registry, db_url, tmp_path, sqlite_template)
+    monkeypatch.setenv("SPINEFX_DATABASE_URL", target.engine.url.render_as_string(False))
+    status, _, err = import_(folder, capsys)
+    assert (status, err) == (0, "")
+    assert documents(target) == before

@@ -17,21 +17,23 @@ met while writing names the resource and element it came from.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from spinefx.errors import InputError
 from spinefx.fhir.bulk import WrittenFile, read_path, write_ndjson
 from spinefx.fhir.registry_import import cases_from_resources
-from spinefx.fhir.registry_map import export_resources
+from spinefx.fhir.registry_map import case_input, export_resources
 from spinefx.registry import audit
 from spinefx.registry.cases import case_document
 from spinefx.registry.db import Registry
 from spinefx.registry.importer import Existing, ImportItem, ImportReport, import_cases
 from spinefx.registry.models import Case
 from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.schema import CaseIn
 
 __all__ = ["FhirImport", "export_fhir", "import_fhir"]
 
@@ -58,8 +60,19 @@ def export_fhir(registry: Registry, directory: Path, actor: Actor) -> list[Writt
             )
             .order_by(Case.id)
         ).all()
-        by_type = export_resources(case_document(case) for case in cases)
+        by_type = export_resources(_checked(case) for case in cases)
     return write_ndjson(by_type, directory)
+
+
+def _checked(case: Case) -> CaseIn:
+    """The case in the import format; a problem names the case (id, site and MRN)."""
+    try:
+        return case_input(case_document(case))
+    except InputError as exc:
+        where = f"case {case.id} ({case.site.code} {case.mrn})"
+        raise InputError.from_problems(
+            [replace(p, field=f"{where}: {p.field}") for p in exc.problems]
+        ) from exc
 
 
 @dataclass(frozen=True)

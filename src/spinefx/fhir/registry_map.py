@@ -66,6 +66,7 @@ __all__ = [
     "EVENT_TEXT",
     "EXPORT_TYPES",
     "KIND_BY_CPT",
+    "case_input",
     "case_resources",
     "export_resources",
     "patient_resource_id",
@@ -153,10 +154,22 @@ def patient_resource_id(site: str, mrn: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{site}\x1f{mrn}"))
 
 
-def _case_in(case: Mapping[str, Any] | CaseIn) -> CaseIn:
+def case_input(case: Mapping[str, Any] | CaseIn) -> CaseIn:
+    """A case in the import format, from itself or from the registry's case document.
+
+    The registry stores a spine fracture whose level is not known (a case-finding hit on a
+    report that names none) with no levels and no site; the import format says ``"spine"``.
+    """
     if isinstance(case, CaseIn):
         return case
-    return parse(CaseIn, {k: v for k, v in case.items() if k not in _CASE_ONLY_KEYS})
+    data = {k: v for k, v in case.items() if k not in _CASE_ONLY_KEYS}
+    data["fractures"] = [
+        {**f, "site": "spine"}
+        if isinstance(f, Mapping) and not f.get("levels") and f.get("site") is None
+        else f
+        for f in data.get("fractures") or ()
+    ]
+    return parse(CaseIn, data)
 
 
 def _treated_fracture(data: CaseIn, day: date, levels: Sequence[str]) -> int | None:
@@ -384,7 +397,7 @@ def _patient(pid: str, data: CaseIn) -> Patient:
 def case_resources(case: Mapping[str, Any] | CaseIn) -> list[DomainResource]:
     """The resources of one case (its site's Organization and its operators' Practitioners
     included); an :class:`~spinefx.errors.InputError` when ``case`` breaks the import format."""
-    data = _case_in(case)
+    data = case_input(case)
     pid = patient_resource_id(data.site, data.mrn)
     out: list[DomainResource] = [
         Organization(
