@@ -297,7 +297,7 @@ def test_a_patient_already_registered_is_updated_not_doubled_and_audited(
         {
             **observations[0],
             "id": "ehr-nrs",
-            "effectiveDateTime": "2027-03-01",
+            "effectiveDateTime": "2026-12-01",
             "valueQuantity": {**observations[0]["valueQuantity"], "value": 2},
         }
     )
@@ -316,7 +316,7 @@ def test_a_patient_already_registered_is_updated_not_doubled_and_audited(
         assert len(case.procedures) == 1
         scores = sorted((o.date.isoformat(), float(o.score)) for o in case.outcomes)
         assert len(scores) == len(FULL_REFERENCE["outcomes"]) + 1
-        assert ("2027-03-01", 2.0) in scores
+        assert ("2026-12-01", 2.0) in scores
         assert scores[0] == (FULL_REFERENCE["outcomes"][0]["date"], 7.0)
         entries = session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action.in_(["update", "import"]))
@@ -393,3 +393,37 @@ def test_a_spine_fracture_of_unknown_level_is_exported_and_comes_back(
     status, _, err = import_(folder, capsys)
     assert (status, err) == (0, "")
     assert documents(target) == before
+
+
+def test_another_systems_patient_leaves_status_death_and_test_mark_as_registered(
+    cli_env: str, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An EHR's Patient carries no spinefx case status: not saying is not "active", "alive" or
+    "real patient"; what it does say (a name, a date of death) is taken."""
+    closed = {**FULL_REFERENCE, "status": "closed", "fictional": True}
+    with registry.transaction() as session:
+        import_cases(session, CLI, [ImportItem("test", parse(CaseIn, closed))])
+    folder = tmp_path / "ehr"
+    export(folder, capsys)
+    (patient,) = lines(folder, "Patient")
+    del patient["extension"], patient["meta"]  # as another system writes it
+    patient["name"] = [{"given": ["Dawn"], "family": "Ehr"}]
+
+    def write_patient() -> None:
+        (folder / "Patient.ndjson").write_text(json.dumps(patient) + "\n", encoding="utf-8")
+
+    def case() -> tuple[str, str, str | None, bool]:
+        with registry.transaction() as session:
+            (row,) = session.scalars(sa.select(Case)).all()
+            death = row.death_date.isoformat() if row.death_date else None
+            return row.name, row.status, death, row.fictional
+
+    write_patient()
+    status, out, _ = import_(folder, capsys)
+    assert status == 0 and "1 updated" in out
+    assert case() == ("Dawn Ehr", "closed", None, True)
+    patient["deceasedDateTime"] = "2026-12-01"
+    write_patient()
+    status, out, err = import_(folder, capsys)
+    assert (status, err) == (0, "") and "1 updated" in out
+    assert case() == ("Dawn Ehr", "deceased", "2026-12-01", True)

@@ -43,6 +43,7 @@ from spinefx.registry.vocab import CaseStatus, EventStatus, EventType, FoundBy
 __all__ = [
     "IMPORTED_TYPES",
     "MAX_PROBLEMS",
+    "STATED_BY_SPINEFX",
     "ImportedCase",
     "RegistryImport",
     "cases_from_resources",
@@ -50,10 +51,20 @@ __all__ = [
     "patient_mrn",
     "patient_name",
     "resource_problems",
+    "stated_fields",
 ]
 
 IMPORTED_TYPES: Final = frozenset(EXPORT_TYPES)
 MAX_PROBLEMS: Final = 20
+# The case fields a Patient states. Every spinefx export states them all (its Patient carries
+# the case-status extension, so no HTEST label means "not fictional" and no deceased element
+# means "alive"). Another system's Patient says nothing of the registry's status, and the
+# absence of a label or of a date of death there is not knowledge: those fields are stated only
+# when present, so that updating a registered case does not reopen it, clear its date of death
+# or unmark it as test data.
+STATED_BY_SPINEFX: Final = frozenset(
+    {"name", "birth_date", "sex", "status", "death_date", "fictional"}
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ class ImportedCase:
     origin: Origin
     case: CaseIn
     row_origins: Mapping[str, Sequence[Origin]] = field(default_factory=dict)
+    stated: frozenset[str] = STATED_BY_SPINEFX
 
     def locate(self, problem: FieldProblem) -> FieldProblem:
         """A problem of one of the case's fields (``fractures[0].date``), moved to the resource
@@ -238,6 +250,20 @@ def is_fictional(resource: Mapping[str, Any]) -> bool:
     )
 
 
+def stated_fields(patient: Mapping[str, Any]) -> frozenset[str]:
+    """The case fields ``patient`` states (see :data:`STATED_BY_SPINEFX`)."""
+    if _extension(patient, EXT.CASE_STATUS):
+        return STATED_BY_SPINEFX
+    stated = {"name", "birth_date", "sex"}
+    if patient.get("deceasedDateTime"):
+        stated |= {"status", "death_date"}
+    elif patient.get("deceasedBoolean") is True:
+        stated.add("status")  # deceased, the date not known ("alive" says nothing of the rest)
+    if is_fictional(patient):
+        stated.add("fictional")
+    return frozenset(stated)
+
+
 _SITE_WORD = re.compile(r"^[a-z][a-z -]*$")
 
 
@@ -246,6 +272,7 @@ class _Case:
     patient: Located
     doc: dict[str, Any]
     origins: dict[str, list[Origin]]
+    stated: frozenset[str]
 
 
 class _Reader:
@@ -521,7 +548,7 @@ class _Reader:
         for item in valid:
             if item.resource["resourceType"] == "Patient":
                 key = f"Patient/{item.resource.get('id')}"
-                cases[key] = _Case(item, self._patient_doc(item), {})
+                cases[key] = _Case(item, self._patient_doc(item), {}, stated_fields(item.resource))
         focused: set[str] = set()
         for item in valid:
             if item.resource["resourceType"] == "Task" and _code_in(
@@ -588,7 +615,7 @@ class _Reader:
                     parsed.mrn,
                     f"an MRN not already given to the Patient at {first} (site {parsed.site})",
                 )
-            out.append(ImportedCase(case.patient.origin, parsed, case.origins))
+            out.append(ImportedCase(case.patient.origin, parsed, case.origins, case.stated))
         self.problems.raise_any()
         return out
 

@@ -89,7 +89,7 @@ def import_fhir(
     """Import the cases of the FHIR file or folder at ``path`` in one transaction."""
     require(actor, Action.IMPORT_EXPORT)
     read = cases_from_resources(read_path(path), default_site=default_site)
-    items = [ImportItem(str(c.origin), c.case, c.locate) for c in read.cases]
+    items = [ImportItem(str(c.origin), c.case, c.locate, c.stated) for c in read.cases]
     with registry.transaction() as session:
         report = import_cases(session, actor, items, existing=Existing.UPDATE)
     return FhirImport(report, read.skipped)

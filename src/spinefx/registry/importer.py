@@ -10,7 +10,8 @@ A case whose MRN is already registered at its site is, by the caller's choice
 
 - ``refuse``: an error naming the line (the JSON Lines import: a file of new cases);
 - ``update``: the registered case takes the import's identity (name, birth date, sex, status,
-  date of death, fictional) and its rows: a row matching one already registered (a fracture of
+  date of death, fictional; only the fields the source states, :attr:`ImportItem.stated`) and
+  its rows: a row matching one already registered (a fracture of
   the same date, levels and site; an event of the same type and date; a procedure of the same
   date, kind and levels; a score of the same date, instrument and timepoint) is changed to the
   import's values, any other is added. Nothing registered is removed: an export from another
@@ -28,6 +29,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -77,6 +79,9 @@ class ImportItem:
     place: str
     case: CaseIn
     locate: Callable[[FieldProblem], FieldProblem] | None = None
+    # The case's own fields the source states (None: all). An update changes only these: a
+    # source that cannot know the registry's status or a date of death leaves them as they are.
+    stated: frozenset[str] | None = None
 
     def where(self, problem: FieldProblem) -> FieldProblem:
         if self.locate is not None:
@@ -167,7 +172,7 @@ def import_cases(
                 create_case(session, actor, item.case, create_site=True)
                 tally["created"] += 1
             else:
-                changed = update_from_import(session, actor, case_id, item.case)
+                changed = update_from_import(session, actor, case_id, item.case, item.stated)
                 tally["updated" if changed else "unchanged"] += 1
         except InputError as exc:
             raise InputError.from_problems([item.where(p) for p in exc.problems]) from exc
@@ -258,12 +263,16 @@ def _plan_rows(case: Case, data: CaseIn) -> tuple[dict[str, _RowPlan], dict[str,
 
 
 def _check_after(
-    case: Case, data: CaseIn, plans: Mapping[str, _RowPlan], rows_after: dict[str, Any]
+    case: Case,
+    data: CaseIn,
+    identity: Mapping[str, Any],
+    plans: Mapping[str, _RowPlan],
+    rows_after: dict[str, Any],
 ) -> None:
-    """The import format's rules over the case as the update leaves it: the import's identity
-    and rows with the registered rows it leaves. A problem on a registered row names it."""
+    """The import format's rules over the case as the update leaves it: its identity and the
+    import's rows with the registered rows it leaves. A problem on a registered row names it."""
     document = {
-        **data.model_dump(mode="json", exclude=set(ROW_KINDS)),
+        **{k: v.isoformat() if isinstance(v, date) else v for k, v in identity.items()},
         **rows_after,
         "site": case.site.code,
         "mrn": case.mrn,
@@ -298,12 +307,18 @@ def _registered_row(
     )
 
 
-def update_from_import(session: Session, actor: Actor, case_id: int, data: CaseIn) -> bool:
-    """Update registered case ``case_id`` from an imported ``data`` (see the module's text);
-    whether anything changed."""
+def update_from_import(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    data: CaseIn,
+    stated: frozenset[str] | None = None,
+) -> bool:
+    """Update registered case ``case_id`` from an imported ``data`` (see the module's text),
+    its own fields only where ``stated`` (None: all); whether anything changed."""
     case = load_case(session, actor, case_id, full=True)
     plans, rows_after = _plan_rows(case, data)
-    identity = {
+    imported = {
         "name": data.name,
         "birth_date": data.birth_date,
         "sex": data.sex.value,
@@ -311,10 +326,13 @@ def update_from_import(session: Session, actor: Actor, case_id: int, data: CaseI
         "death_date": data.death_date,
         "fictional": data.fictional,
     }
+    identity = {
+        k: v if stated is None or k in stated else getattr(case, k) for k, v in imported.items()
+    }
     fields = sorted(k for k, v in identity.items() if getattr(case, k) != v)
     if not fields and not any(p.changed or p.added for p in plans.values()):
         return False
-    _check_after(case, data, plans, rows_after)
+    _check_after(case, data, identity, plans, rows_after)
     with editing(session, actor, case_id, Action.WRITE_CASES, full=True) as edit:
         edit.bump(case.version)
         for key in fields:
