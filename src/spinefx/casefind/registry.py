@@ -36,7 +36,6 @@ __all__ = [
     "hit_from_record",
     "hits",
     "record_hits",
-    "send_to_registry",
 ]
 
 GENANT_GRADE = {"mild": 1, "moderate": 2, "severe": 3}
@@ -202,21 +201,3 @@ def record_hits(found: Iterable[CaseFindingHit], *, site: str, url: str) -> Regi
         for hit in found:
             summary.outcomes[record_case_finding(session, actor, hit).outcome] += 1
     return summary
-
-
-def send_to_registry(
-    reports: Path,
-    findings: Path,
-    *,
-    site: str,
-    id_column: str,
-    text_columns: tuple[str, ...],
-    columns: PatientColumns,
-    url: str,
-) -> RegistrySummary:
-    """Record every found report on the worklist in one transaction; count the outcomes."""
-    found = hits(
-        reports, findings, site=site, id_column=id_column, text_columns=text_columns,
-        columns=columns,
-    )  # fmt: skip
-    return record_hits(found, site=site, url=url)

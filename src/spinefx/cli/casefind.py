@@ -187,18 +187,18 @@ def run(
     if fhir:
         _fhir_after(source, reports, out, into_registry, site, patients or [], registry_url)
     if registry_columns is not None:
-        from spinefx.casefind.registry import send_to_registry
+        from spinefx.casefind.registry import hits, record_hits
         from spinefx.cli.registry import registry_url as settings_registry_url
 
-        summary = send_to_registry(
+        found = hits(
             reports,
             out,
             site=site,
             id_column=id_column,
             text_columns=tuple(texts),
             columns=registry_columns,
-            url=settings_registry_url(registry_url),
         )
+        summary = record_hits(found, site=site, url=settings_registry_url(registry_url))
         typer.echo(summary.describe())
 
 

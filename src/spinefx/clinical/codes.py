@@ -267,6 +267,20 @@ def _given(lines: list[IcdLine], condition: str) -> list[IcdLine]:
     ]
 
 
+def _by_answer(
+    answer: bool | None,
+    if_yes: tuple[list[IcdLine], str],
+    if_no: tuple[list[IcdLine], str],
+) -> list[IcdLine]:
+    """The codes for a yes or a no to a deciding question; for an unknown answer, both sets,
+    each marked with the condition under which it applies."""
+    if answer is True:
+        return if_yes[0]
+    if answer is False:
+        return if_no[0]
+    return _given(*if_yes) + _given(*if_no)
+
+
 def icd10_for(
     levels: Iterable[str] | None,
     malignant: bool | None,
@@ -280,31 +294,22 @@ def icd10_for(
     is unknown, every candidate is listed with ``applies_if``."""
     coded = [lv for lv in (level_or_none(v) for v in levels or []) if lv is not None]
     tumour = [IcdLine(code=ICD_NEOPLASTIC, description=ICD10CM_CODES[ICD_NEOPLASTIC])]
-    if malignant:
-        return tumour
     osteoporotic = [IcdLine(code=ICD_OSTEOPOROTIC, description=ICD10CM_CODES[ICD_OSTEOPOROTIC])]
     collapse = _collapse_codes(coded)
-    if osteoporosis_documented is True:
-        atraumatic = osteoporotic
-    elif osteoporosis_documented is False:
-        atraumatic = collapse
-    else:
-        atraumatic = _given(osteoporotic, "osteoporosis is documented") + _given(
-            collapse, "osteoporosis is not documented"
-        )
-    injury = _traumatic_codes(coded)
-    if traumatic is True:
-        rest = injury
-    elif traumatic is False:
-        rest = atraumatic
-    else:
-        rest = _given(injury, "a high-energy injury caused it") + _given(
-            atraumatic, "no high-energy injury caused it"
-        )
-    if malignant is False:
-        return rest
-    return _given(tumour, "a tumor caused the fracture (listed first)") + _given(
-        rest, "no tumor caused it"
+    atraumatic = _by_answer(
+        osteoporosis_documented,
+        (osteoporotic, "osteoporosis is documented"),
+        (collapse, "osteoporosis is not documented"),
+    )
+    rest = _by_answer(
+        traumatic,
+        (_traumatic_codes(coded), "a high-energy injury caused it"),
+        (atraumatic, "no high-energy injury caused it"),
+    )
+    return _by_answer(
+        malignant,
+        (tumour, "a tumor caused the fracture (listed first)"),
+        (rest, "no tumor caused it"),
     )
 
 

@@ -61,26 +61,25 @@ def not_applicable(id: str, source: str) -> Criterion:
     return Criterion(id=id, status=Status.NOT_APPLICABLE, source=source)
 
 
-def all_of(values: Iterable[Tri]) -> Tri:
-    """Kleene AND: False if any is False, else None if any is None, else True."""
-    result: Tri = True
+def _kleene(values: Iterable[Tri], decisive: bool) -> Tri:
+    """``decisive`` if any value is it, else None if any is None, else ``not decisive``."""
+    result: Tri = not decisive
     for value in values:
-        if value is False:
-            return False
+        if value is decisive:
+            return decisive
         if value is None:
             result = None
     return result
+
+
+def all_of(values: Iterable[Tri]) -> Tri:
+    """Kleene AND: False if any is False, else None if any is None, else True."""
+    return _kleene(values, decisive=False)
 
 
 def any_of(values: Iterable[Tri]) -> Tri:
     """Kleene OR: True if any is True, else None if any is None, else False."""
-    result: Tri = False
-    for value in values:
-        if value is True:
-            return True
-        if value is None:
-            result = None
-    return result
+    return _kleene(values, decisive=True)
 
 
 def at_least(count: int, values: Iterable[Tri]) -> Tri:

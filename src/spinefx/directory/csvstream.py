@@ -295,15 +295,10 @@ def stream_ranges(
     reader = _read_ranges if source.member is None else _read_stream_ranges
     if range_bytes is None:
         range_bytes = RANGE_BYTES if source.member is None else STREAM_PIECE_BYTES
-    ranges = reader(
-        source,
-        header,
-        columns,
-        malformed,
-        record_start,
-        range_bytes,
-        RANGE_BLOCK_SIZE if block_size is None else block_size,
+    parser = _RangeParser(
+        source, header, columns, malformed, RANGE_BLOCK_SIZE if block_size is None else block_size
     )
+    ranges = reader(parser, record_start, range_bytes)
     if prefetch > 0:
         ranges = _prefetched(ranges, prefetch)
     for table, position in ranges:
@@ -359,20 +354,40 @@ def _boundary(source: BinaryIO, size: int, target: int, record_start: re.Pattern
     return size
 
 
+class _RangeParser:
+    """Parses one range (or piece) of a CSV file's bytes into a table of the wanted columns,
+    all as text, counting and skipping malformed rows."""
+
+    def __init__(
+        self,
+        source: CsvSource,
+        header: list[str],
+        columns: Sequence[str],
+        malformed: Problems,
+        block_size: int,
+    ) -> None:
+        self.source = source
+        self._read = pacsv.ReadOptions(column_names=header, block_size=block_size, use_threads=True)
+        self._parse = _skipping_malformed(malformed)
+        self._convert = _as_text(columns)
+
+    def parse(self, buffer: pa.Buffer) -> pa.Table:
+        try:
+            return pacsv.read_csv(
+                pa.BufferReader(buffer),
+                read_options=self._read,
+                parse_options=self._parse,
+                convert_options=self._convert,
+            )
+        except pa.ArrowInvalid as exc:
+            raise InputError("FILE", str(self.source), f"a readable CSV file ({exc})") from exc
+
+
 def _read_ranges(
-    source_file: CsvSource,
-    header: list[str],
-    columns: Sequence[str],
-    malformed: Problems,
-    record_start: re.Pattern[bytes],
-    range_bytes: int,
-    block_size: int,
+    parser: _RangeParser, record_start: re.Pattern[bytes], range_bytes: int
 ) -> Iterator[tuple[pa.Table, int]]:
-    """Each range's table of ``columns``, with the file offset where the range ends."""
-    path = source_file.path
-    read_options = pacsv.ReadOptions(column_names=header, block_size=block_size, use_threads=True)
-    parse_options = _skipping_malformed(malformed)
-    convert_options = _as_text(columns)
+    """Each range's table, with the file offset where the range ends."""
+    path = parser.source.path
     try:
         source = path.open("rb")
     except OSError as exc:
@@ -390,14 +405,7 @@ def _read_ranges(
                 source.fileno(), end - aligned, offset=aligned, access=mmap.ACCESS_READ
             )
             try:
-                table = pacsv.read_csv(
-                    pa.BufferReader(pa.py_buffer(mapped).slice(start - aligned)),
-                    read_options=read_options,
-                    parse_options=parse_options,
-                    convert_options=convert_options,
-                )
-            except pa.ArrowInvalid as exc:
-                raise InputError("FILE", str(path), f"a readable CSV file ({exc})") from exc
+                table = parser.parse(pa.py_buffer(mapped).slice(start - aligned))
             finally:
                 with contextlib.suppress(BufferError):  # Arrow may hold it a moment longer
                     mapped.close()
@@ -407,13 +415,7 @@ def _read_ranges(
 
 
 def _read_stream_ranges(
-    source_file: CsvSource,
-    header: list[str],
-    columns: Sequence[str],
-    malformed: Problems,
-    record_start: re.Pattern[bytes],
-    range_bytes: int,
-    block_size: int,
+    parser: _RangeParser, record_start: re.Pattern[bytes], range_bytes: int
 ) -> Iterator[tuple[pa.Table, int]]:
     """:func:`_read_ranges` for a file read as a stream (a member of a ZIP archive).
 
@@ -425,9 +427,7 @@ def _read_stream_ranges(
     decompression alone took as long as the parse. Memory holds about three pieces, whatever
     the file's size.
     """
-    read_options = pacsv.ReadOptions(column_names=header, block_size=block_size, use_threads=True)
-    parse_options = _skipping_malformed(malformed)
-    convert_options = _as_text(columns)
+    source_file = parser.source
     try:
         stream = source_file.open()
     except (OSError, zipfile.BadZipFile) as exc:
@@ -443,16 +443,7 @@ def _read_stream_ranges(
             copy.write(piece)
             owned = copy.getvalue()
             del piece
-            try:
-                table = pacsv.read_csv(
-                    pa.BufferReader(owned),
-                    read_options=read_options,
-                    parse_options=parse_options,
-                    convert_options=convert_options,
-                )
-            except pa.ArrowInvalid as exc:
-                raise InputError("FILE", str(source_file), f"a readable CSV file ({exc})") from exc
-            yield table, position
+            yield parser.parse(owned), position
     finally:
         pieces.close()
 

@@ -58,9 +58,11 @@ def ndjson_line(resource: Resource) -> str:
     return resource.model_dump_json(exclude_none=True)
 
 
-def read_ndjson(lines: Iterable[str], file: str) -> Iterator[Located]:
+def read_ndjson(lines: Iterable[str], file: str, *, lenient: bool = False) -> Iterator[Located]:
     """The resources of NDJSON ``lines``; a line that is not a JSON object with a
-    ``resourceType`` is an :class:`InputError` naming ``file`` and the line."""
+    ``resourceType`` is an :class:`InputError` naming ``file`` and the line. ``lenient``
+    passes over JSON values that are not objects and keeps objects without a type (for
+    case-finding, which counts them) instead; a line that is not JSON is an error either way."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -70,6 +72,11 @@ def read_ndjson(lines: Iterable[str], file: str) -> Iterator[Located]:
             raise InputError(
                 f"{file} line {number}", line[:60], f"one FHIR resource as JSON ({exc.msg})"
             ) from exc
+        if lenient and isinstance(value, dict):
+            yield Located(value, Origin(file, number))
+            continue
+        if lenient and not isinstance(value, dict):
+            continue
         if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
             raise InputError(
                 f"{file} line {number}", line[:60], "a JSON object with a resourceType"

@@ -21,7 +21,6 @@ unless every hit is whole, as with CSV input.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spinefx.errors import FieldProblem, InputError
-from spinefx.fhir.bulk import Located, Origin, read_path
+from spinefx.fhir.bulk import Located, Origin, read_ndjson, read_path
 from spinefx.fhir.registry_import import (
     MAX_PROBLEMS,
     is_fictional,
@@ -58,17 +57,7 @@ def _resources(path: Path) -> Iterator[Located]:
     """The JSON objects of an NDJSON file, each with its line (as case-finding read it)."""
     from spinefx.casefind.reports import FhirReportSource
 
-    for number, line in enumerate(FhirReportSource(path).lines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line.lstrip("\ufeff"))
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{path.name} line {number}", line[:60], f"one FHIR resource as JSON ({exc.msg})"
-            ) from exc
-        if isinstance(value, dict):
-            yield Located(value, Origin(path.name, number))
+    return read_ndjson(FhirReportSource(path).lines(), path.name, lenient=True)
 
 
 def _day(value: str | None) -> date | None:

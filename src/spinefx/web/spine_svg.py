@@ -79,6 +79,11 @@ class Body:
         return self.grade is None or (self.grade == 0 and not self.crush_assessed)
 
     @property
+    def judged_grade(self) -> int | None:
+        """The grade where the crush was judged; None where the body is not assessed."""
+        return None if self.unjudged else self.grade
+
+    @property
     def grade_text(self) -> str:
         if self.grade is None:
             return "not graded"
@@ -156,11 +161,8 @@ def lateral_spine_svg(
                     f'<text x="{x0 + width + 8:.1f}" y="{centre + 5:.1f}" font-size="14" '
                     f'fill="#1a1a1a">{body.grade_text}</text>'
                 )
-            words = (
-                NOT_ASSESSED_WORDS
-                if body.unjudged or body.grade is None
-                else _GRADE_WORDS.get(body.grade, "")
-            )
+            judged = body.judged_grade
+            words = NOT_ASSESSED_WORDS if judged is None else _GRADE_WORDS.get(judged, "")
             summary.append(f"{level.value} {body.grade_text} ({words})")
             right += 115 if body.unjudged else 60
         max_x = max(max_x, right)
@@ -208,11 +210,8 @@ def _body_path(
             f'<path d="{d}" fill="#ffffff" stroke="{UNMEASURED_COLOUR}" stroke-width="1.5" '
             f'stroke-dasharray="4 3" stroke-linejoin="round" data-level="{level.value}"/>'
         )
-    fill = (
-        NOT_ASSESSED_FILL
-        if body.unjudged or body.grade is None
-        else GRADE_COLOURS.get(body.grade, "#ffffff")
-    )
+    judged = body.judged_grade
+    fill = NOT_ASSESSED_FILL if judged is None else GRADE_COLOURS.get(judged, "#ffffff")
     shown_grade = "none" if body.grade is None else body.grade
     assessed = "" if body.crush_assessed else ' data-crush="not-assessed"'
     entered = (
