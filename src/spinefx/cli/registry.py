@@ -177,6 +177,9 @@ def import_(
 
     actor = Actor.command_line("import")
     if format_ is ImportFormat.FHIR:
+        from spinefx.extras import require
+
+        require("fhir", "the FHIR import")
         from spinefx.fhir.registry_io import import_fhir
 
         done = import_fhir(_open(url), cases, actor, default_site=site)
@@ -222,6 +225,9 @@ def export(
 
     actor = Actor.command_line("export")
     if format_ is ExportFormat.FHIR:
+        from spinefx.extras import require
+
+        require("fhir", "the FHIR export")
         from spinefx.fhir.registry_io import export_fhir
 
         for written in export_fhir(_open(url), directory, actor):
