@@ -427,3 +427,85 @@ def test_another_systems_patient_leaves_status_death_and_test_mark_as_registered
     status, out, err = import_(folder, capsys)
     assert (status, err) == (0, "") and "1 updated" in out
     assert case() == ("Dawn Ehr", "deceased", "2026-12-01", True)
+
+
+def ehr_bundle() -> dict[str, Any]:
+    """A small Bundle as an EHR writes one (built with fhir.resources): its own MRN system,
+    uuid references, a traumatic L1 wedge fracture, a pain score and a branded alendronate."""
+    from fhir.resources.R4B.bundle import Bundle, BundleEntry
+    from fhir.resources.R4B.condition import Condition
+    from fhir.resources.R4B.medicationrequest import MedicationRequest
+    from fhir.resources.R4B.observation import Observation
+    from fhir.resources.R4B.patient import Patient
+
+    ids = {k: f"urn:uuid:0000000{n}-0000-4000-8000-000000000000" for n, k in enumerate("pcom")}
+    subject = {"reference": ids["p"]}
+    resources = {
+        "p": Patient(
+            identifier=[
+                {
+                    "type": {"coding": [{"system": codes.V2_0203, "code": "MR"}]},
+                    "system": "urn:oid:2.16.840.1.113883.19.5",
+                    "value": "EHR-77",
+                }
+            ],
+            name=[{"family": "Ehrpatient", "given": ["Ada"]}],
+            gender="female",
+            birthDate="1950-04-03",
+        ),
+        "c": Condition(
+            subject=subject,
+            code={"coding": [{"system": codes.ICD10CM, "code": "S32.010A"}]},
+            bodySite=[{"coding": [{"system": codes.SNOMED, "code": "66794005"}]}],
+            onsetDateTime="2026-09-14",
+        ),
+        "o": Observation(
+            status="final",
+            subject=subject,
+            code={"coding": [{"system": codes.LOINC, "code": "72514-3"}]},
+            effectiveDateTime="2026-09-20",
+            valueQuantity={"value": 7},
+        ),
+        "m": MedicationRequest(
+            status="active",
+            intent="order",
+            subject=subject,
+            authoredOn="2026-10-01",
+            medicationCodeableConcept={
+                "coding": [
+                    {
+                        "system": codes.RXNORM,
+                        "code": "904420",
+                        "display": "Alendronic acid 10 MG [Fosamax]",
+                    }
+                ]
+            },
+        ),
+    }
+    bundle = Bundle(
+        type="collection",
+        entry=[BundleEntry(fullUrl=ids[k], resource=r) for k, r in resources.items()],
+    )
+    return json.loads(bundle.model_dump_json(exclude_none=True))
+
+
+def test_an_ehr_bundle_becomes_a_case_at_the_site_given_and_then_stays_one(
+    cli_env: str, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ehr-bundle.json"
+    path.write_text(json.dumps(ehr_bundle()), encoding="utf-8")
+    status, _, err = import_(path, capsys)
+    assert status == 2 and err.startswith("error: ehr-bundle.json entry 1: managingOrganization")
+    status, out, err = import_(path, capsys, "--site", "north")
+    assert (status, err) == (0, "")
+    assert out.splitlines()[0] == "imported 1 cases (north): 1 new, 0 updated, 0 unchanged"
+    (case,) = documents(registry)
+    assert (case["site"], case["mrn"], case["name"]) == ("north", "EHR-77", "Ada Ehrpatient")
+    assert [(f["date"], f["levels"]) for f in case["fractures"]] == [("2026-09-14", ["L1"])]
+    assert [(o["instrument"], o["score"]) for o in case["outcomes"]] == [("nrs", 7)]
+    assert [(e["type"], e["date"], e["note"]) for e in case["events"]] == [
+        ("medication-started", "2026-10-01", "Alendronic acid 10 MG [Fosamax]")
+    ]
+    status, out, _ = import_(path, capsys, "--site", "north")
+    assert out.splitlines()[0] == "imported 1 cases (north): 0 new, 0 updated, 1 unchanged"
+    assert documents(registry) == [case]
