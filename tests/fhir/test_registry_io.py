@@ -509,3 +509,29 @@ def test_an_ehr_bundle_becomes_a_case_at_the_site_given_and_then_stays_one(
     status, out, _ = import_(path, capsys, "--site", "north")
     assert out.splitlines()[0] == "imported 1 cases (north): 0 new, 0 updated, 1 unchanged"
     assert documents(registry) == [case]
+
+
+def test_an_export_that_fails_half_way_leaves_no_file_and_names_the_case(
+    cli_env: str, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row the import format refuses (written past the registry's checks) in the second
+    case: the first case's resources were already on their way to the files."""
+    from spinefx.registry.models import Outcome
+
+    with registry.transaction() as session:
+        items = [
+            ImportItem("test", parse(CaseIn, {**FULL_REFERENCE, "mrn": mrn}))
+            for mrn in ("A-1", "A-2")
+        ]
+        import_cases(session, CLI, items)
+        broken = session.scalar(sa.select(Case).where(Case.mrn == "A-2"))
+        assert broken is not None
+        session.add(Outcome(case_id=broken.id, date=date(2026, 12, 1), instrument="nrs", score=11))
+        broken_id = broken.id
+    folder = tmp_path / "out"
+    status = run(["registry", "export", str(folder), "--format", "fhir"])
+    captured = capsys.readouterr()
+    assert status == 2 and captured.out == ""
+    assert captured.err.startswith(f"error: case {broken_id} (north A-2): outcomes[")
+    assert captured.err.count("\n") == 1
+    assert list(folder.iterdir()) == []

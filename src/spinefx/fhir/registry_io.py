@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from spinefx.errors import InputError
-from spinefx.fhir.bulk import WrittenFile, read_path, write_ndjson
+from spinefx.fhir.bulk import NdjsonWriter, WrittenFile, read_path
 from spinefx.fhir.registry_import import cases_from_resources
-from spinefx.fhir.registry_map import case_input, export_resources
+from spinefx.fhir.registry_map import EXPORT_TYPES, case_input, iter_export_resources
 from spinefx.registry import audit
 from spinefx.registry.cases import case_document
 from spinefx.registry.db import Registry
@@ -36,6 +36,8 @@ from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.schema import CaseIn
 
 __all__ = ["FhirImport", "export_fhir", "import_fhir"]
+
+_CASES_PER_READ = 500  # cases read (with their rows) at a time: the export's memory stays flat
 
 
 def export_fhir(registry: Registry, directory: Path, actor: Actor) -> list[WrittenFile]:
@@ -59,9 +61,12 @@ def export_fhir(registry: Registry, directory: Path, actor: Actor) -> list[Writt
                 selectinload(Case.outcomes),
             )
             .order_by(Case.id)
-        ).all()
-        by_type = export_resources(_checked(case) for case in cases)
-    return write_ndjson(by_type, directory)
+            .execution_options(yield_per=_CASES_PER_READ)
+        )
+        with NdjsonWriter(directory, EXPORT_TYPES) as out:
+            for resource in iter_export_resources(_checked(case) for case in cases):
+                out.write(resource)
+    return out.written
 
 
 def _checked(case: Case) -> CaseIn:

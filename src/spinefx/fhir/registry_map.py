@@ -30,7 +30,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -69,6 +69,7 @@ __all__ = [
     "case_input",
     "case_resources",
     "export_resources",
+    "iter_export_resources",
     "patient_resource_id",
 ]
 
@@ -426,18 +427,26 @@ def case_resources(case: Mapping[str, Any] | CaseIn) -> list[DomainResource]:
     return out
 
 
+def iter_export_resources(cases: Iterable[Mapping[str, Any] | CaseIn]) -> Iterator[DomainResource]:
+    """Every case's resources, case by case, each shared Organization and Practitioner once."""
+    seen: set[tuple[str, str]] = set()
+    for case in cases:
+        for resource in case_resources(case):
+            kind = resource.get_resource_type()
+            if kind in ("Organization", "Practitioner"):
+                key = (kind, str(resource.id))
+                if key in seen:
+                    continue
+                seen.add(key)
+            yield resource
+
+
 def export_resources(
     cases: Iterable[Mapping[str, Any] | CaseIn],
 ) -> dict[str, list[DomainResource]]:
     """Every case's resources by type (:data:`EXPORT_TYPES` order), each shared Organization
     and Practitioner once."""
     by_type: dict[str, list[DomainResource]] = {kind: [] for kind in EXPORT_TYPES}
-    seen: set[tuple[str, str]] = set()
-    for case in cases:
-        for resource in case_resources(case):
-            kind = resource.get_resource_type()
-            key = (kind, str(resource.id))
-            if key not in seen:
-                seen.add(key)
-                by_type[kind].append(resource)
+    for resource in iter_export_resources(cases):
+        by_type[resource.get_resource_type()].append(resource)
     return by_type
