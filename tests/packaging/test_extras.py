@@ -282,3 +282,14 @@ def test_an_import_error_of_an_extras_package_maps_to_that_extra(name: str, extr
 @pytest.mark.parametrize("name", [None, "spacyx", "fhirpy", "numpy", "jwtlib"])
 def test_other_import_errors_are_no_extras(name: str | None) -> None:
     assert missing_extra_for(ImportError("boom", name=name)) is None
+
+
+@pytest.mark.parametrize("command", ["export", "import"])
+def test_the_registry_fhir_exchange_without_fhir_is_one_line(
+    hidden: Path, tmp_path: Path, command: str
+) -> None:
+    folder = tmp_path / "fhir-export"
+    folder.mkdir()
+    child = spinefx(hidden, "registry", command, str(folder), "--format", "fhir")
+    _one_error_line(child, "fhir", f"the FHIR {command}")
+    assert list(folder.iterdir()) == []

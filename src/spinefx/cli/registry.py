@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -156,34 +157,138 @@ def user_add(
             typer.echo(f"user {user.email} added: {user.role} at {', '.join(sites)}")
 
 
-@app.command("import")
+class ImportFormat(StrEnum):
+    JSONL = "jsonl"
+    FHIR = "fhir"
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    FHIR = "fhir"
+
+
+@app.command(
+    "import",
+    epilog="Examples: spinefx registry import cases.jsonl; "
+    "spinefx registry import fhir-export/ --format fhir",
+)
 def import_(
-    cases: Annotated[Path, typer.Argument(help="A .jsonl file, one case per line.")],
+    cases: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE_OR_DIR",
+            help="A .jsonl file, one case per line; with --format fhir a Bundle, an NDJSON "
+            "file or a Bulk Data folder of .ndjson files.",
+        ),
+    ],
+    format_: Annotated[
+        ImportFormat,
+        typer.Option("--format", help="jsonl (the import format) or fhir (FHIR R4)."),
+    ] = ImportFormat.JSONL,
+    site: Annotated[
+        str | None,
+        typer.Option(
+            "--site",
+            help="FHIR: the site of patients whose resources name none (a managingOrganization "
+            "with a spinefx site identifier).",
+        ),
+    ] = None,
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import cases, all or none: a bad line names its line and field, and nothing is written."""
-    from spinefx.registry.importer import import_file
+    """Import cases, all or none: a bad line (or FHIR resource) names where it is and the
+    field, and nothing is written. With --format fhir a patient already registered (same MRN
+    at the same site) is updated, not registered twice."""
     from spinefx.registry.permissions import Actor
 
-    report = import_file(_open(url), cases, Actor.command_line("import"))
+    actor = Actor.command_line("import")
+    if format_ is ImportFormat.FHIR:
+        from spinefx.extras import require
+
+        require("fhir", "the FHIR import")
+        from spinefx.fhir.registry_io import import_fhir
+
+        done = import_fhir(_open(url), cases, actor, default_site=site)
+        report = done.report
+        if as_json:
+            print_json(
+                {
+                    "cases": report.cases,
+                    "sites": list(report.sites),
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "left_out": dict(sorted(done.skipped.items())),
+                }
+            )
+            return
+        typer.echo(
+            f"imported {report.cases} cases ({', '.join(report.sites) or 'no sites'}): "
+            f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged"
+        )
+        for reason, count in sorted(done.skipped.items()):
+            typer.echo(f"  left out: {count} {reason}")
+        return
+    if site is not None:
+        raise InputError("site", site, "nothing for --format jsonl (each line names its site)")
+    from spinefx.registry.importer import import_file
+
+    report = import_file(_open(url), cases, actor)
     if as_json:
         print_json({"cases": report.cases, "sites": list(report.sites)})
         return
     typer.echo(f"imported {report.cases} cases ({', '.join(report.sites) or 'no sites'})")
 
 
-@app.command()
+@app.command(
+    epilog="Examples: spinefx registry export backup/; "
+    "spinefx registry export fhir-export/ --format fhir"
+)
 def export(
-    directory: Annotated[Path, typer.Argument(help="The folder to write one CSV per table into.")],
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="The folder to write into: one CSV per table, or one NDJSON per FHIR "
+            "resource type."
+        ),
+    ],
+    format_: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format", help="csv (every table) or fhir (the cases as FHIR R4, Bulk Data NDJSON)."
+        ),
+    ] = ExportFormat.CSV,
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write one CSV file per table (no password hashes, tokens or sessions)."""
-    from spinefx.registry.exporter import export_csv
+    """Write one CSV file per table (no password hashes, tokens or sessions), or with
+    --format fhir every case as FHIR R4 resources, one NDJSON file per resource type."""
     from spinefx.registry.permissions import Actor
 
-    tables = export_csv(_open(url), directory, Actor.command_line("export"))
+    actor = Actor.command_line("export")
+    if format_ is ExportFormat.FHIR:
+        from spinefx.extras import require
+
+        require("fhir", "the FHIR export")
+        from spinefx.fhir.registry_io import export_fhir
+
+        files = list(export_fhir(_open(url), directory, actor))
+        if as_json:
+            print_json(
+                {
+                    "files": [
+                        {"path": str(f.path), "resource_type": f.resource_type, "count": f.count}
+                        for f in files
+                    ]
+                }
+            )
+            return
+        for written in files:
+            typer.echo(f"{written.path}: {written.count} {written.resource_type}")
+        return
+    from spinefx.registry.exporter import export_csv
+
+    tables = export_csv(_open(url), directory, actor)
     if as_json:
         print_json({"tables": [{"path": str(t.path), "rows": t.rows} for t in tables]})
         return

@@ -2,8 +2,9 @@
 
 Reading yields :class:`Located` resources that remember their file
 and line (or Bundle entry), so that a later error can name them. Writing puts one
-``<Type>.ndjson`` per resource type into a folder (the Bulk Data layout), each file written
-beside its final name and renamed over it once complete: a failed export leaves no half file.
+``<Type>.ndjson`` per resource type into a folder (the Bulk Data layout), one resource at a
+time, each file written beside its final name and renamed over it once all are complete: a
+failed export leaves no half file.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from fhir.resources.R4B.resource import Resource
 
@@ -22,6 +23,7 @@ from spinefx.errors import InputError
 
 __all__ = [
     "Located",
+    "NdjsonWriter",
     "Origin",
     "WrittenFile",
     "ndjson_line",
@@ -151,25 +153,64 @@ class WrittenFile:
     count: int
 
 
+class NdjsonWriter:
+    """``<Type>.ndjson`` files in ``directory``, written one resource at a time (memory flat
+    whatever the number): each type's file is written beside its final name, and all are
+    renamed over their names only when the ``with`` block ends without an error; an error
+    leaves no new file (the Bulk export as a whole, or nothing new).
+
+    >>> import tempfile
+    >>> from fhir.resources.R4B.organization import Organization
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with NdjsonWriter(Path(folder)) as out:
+    ...         out.write(Organization(id="north"))
+    ...     [(w.resource_type, w.path.name, w.count) for w in out.written]
+    [('Organization', 'Organization.ndjson', 1)]
+    """
+
+    def __init__(self, directory: Path, order: Sequence[str] = ()) -> None:
+        if directory.exists() and not directory.is_dir():
+            raise InputError("DIR", str(directory), "a folder (it is a file)")
+        self.directory = directory
+        self.order = list(order)
+        self.written: list[WrittenFile] = []
+        self._open: dict[str, tuple[IO[str], Path]] = {}
+        self._counts: dict[str, int] = {}
+
+    def __enter__(self) -> NdjsonWriter:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def write(self, resource: Resource) -> None:
+        kind = resource.get_resource_type()
+        if kind not in self._open:
+            handle, temp = tempfile.mkstemp(dir=self.directory, prefix=f".{kind}.", suffix=".tmp")
+            self._open[kind] = (os.fdopen(handle, "w", encoding="utf-8", newline="\n"), Path(temp))
+            self._counts[kind] = 0
+        out, _ = self._open[kind]
+        out.write(ndjson_line(resource))
+        out.write("\n")
+        self._counts[kind] += 1
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        for out, _ in self._open.values():
+            out.close()
+        if error is not None:
+            for _, temp in self._open.values():
+                temp.unlink(missing_ok=True)
+            return
+        kinds = [k for k in self.order if k in self._open]
+        kinds += sorted(k for k in self._open if k not in kinds)
+        for kind_name in kinds:
+            final = self.directory / f"{kind_name}.ndjson"
+            os.replace(self._open[kind_name][1], final)
+            self.written.append(WrittenFile(kind_name, final, self._counts[kind_name]))
+
+
 def write_ndjson(by_type: Mapping[str, Sequence[Resource]], directory: Path) -> list[WrittenFile]:
     """``<Type>.ndjson`` in ``directory`` (created if missing) for each type with resources."""
-    if directory.exists() and not directory.is_dir():
-        raise InputError("DIR", str(directory), "a folder (it is a file)")
-    directory.mkdir(parents=True, exist_ok=True)
-    written: list[WrittenFile] = []
-    for kind, resources in by_type.items():
-        if not resources:
-            continue
-        final = directory / f"{kind}.ndjson"
-        handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{kind}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-                for resource in resources:
-                    out.write(ndjson_line(resource))
-                    out.write("\n")
-            os.replace(temp, final)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        written.append(WrittenFile(kind, final, len(resources)))
-    return written
+    with NdjsonWriter(directory, list(by_type)) as out:
+        for resources in by_type.values():
+            for resource in resources:
+                out.write(resource)
+    return out.written

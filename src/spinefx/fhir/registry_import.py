@@ -43,6 +43,7 @@ from spinefx.registry.vocab import CaseStatus, EventStatus, EventType, FoundBy
 __all__ = [
     "IMPORTED_TYPES",
     "MAX_PROBLEMS",
+    "STATED_BY_SPINEFX",
     "ImportedCase",
     "RegistryImport",
     "cases_from_resources",
@@ -50,18 +51,36 @@ __all__ = [
     "patient_mrn",
     "patient_name",
     "resource_problems",
+    "stated_fields",
 ]
 
 IMPORTED_TYPES: Final = frozenset(EXPORT_TYPES)
 MAX_PROBLEMS: Final = 20
+# The case fields a Patient states. Every spinefx export states them all (its Patient carries
+# the case-status extension, so no HTEST label means "not fictional" and no deceased element
+# means "alive"). Another system's Patient says nothing of the registry's status, and the
+# absence of a label or of a date of death there is not knowledge: those fields are stated only
+# when present, so that updating a registered case does not reopen it, clear its date of death
+# or unmark it as test data.
+STATED_BY_SPINEFX: Final = frozenset(
+    {"name", "birth_date", "sex", "status", "death_date", "fictional"}
+)
 
 
 @dataclass(frozen=True)
 class ImportedCase:
-    """One case read from FHIR: the Patient's origin and the case in the import format."""
+    """One case read from FHIR: the Patient's origin, the case in the import format and where
+    each of its rows was read (by kind, in the case's order)."""
 
     origin: Origin
     case: CaseIn
+    row_origins: Mapping[str, Sequence[Origin]] = field(default_factory=dict)
+    stated: frozenset[str] = STATED_BY_SPINEFX
+
+    def locate(self, problem: FieldProblem) -> FieldProblem:
+        """A problem of one of the case's fields (``fractures[0].date``), moved to the resource
+        and the FHIR element it was read from (``Condition.ndjson line 3: onsetDateTime``)."""
+        return _located(self.origin, self.row_origins, problem)
 
 
 @dataclass
@@ -231,6 +250,20 @@ def is_fictional(resource: Mapping[str, Any]) -> bool:
     )
 
 
+def stated_fields(patient: Mapping[str, Any]) -> frozenset[str]:
+    """The case fields ``patient`` states (see :data:`STATED_BY_SPINEFX`)."""
+    if _extension(patient, EXT.CASE_STATUS):
+        return STATED_BY_SPINEFX
+    stated = {"name", "birth_date", "sex"}
+    if patient.get("deceasedDateTime"):
+        stated |= {"status", "death_date"}
+    elif patient.get("deceasedBoolean") is True:
+        stated.add("status")  # deceased, the date not known ("alive" says nothing of the rest)
+    if is_fictional(patient):
+        stated.add("fictional")
+    return frozenset(stated)
+
+
 _SITE_WORD = re.compile(r"^[a-z][a-z -]*$")
 
 
@@ -239,6 +272,7 @@ class _Case:
     patient: Located
     doc: dict[str, Any]
     origins: dict[str, list[Origin]]
+    stated: frozenset[str]
 
 
 class _Reader:
@@ -514,7 +548,7 @@ class _Reader:
         for item in valid:
             if item.resource["resourceType"] == "Patient":
                 key = f"Patient/{item.resource.get('id')}"
-                cases[key] = _Case(item, self._patient_doc(item), {})
+                cases[key] = _Case(item, self._patient_doc(item), {}, stated_fields(item.resource))
         focused: set[str] = set()
         for item in valid:
             if item.resource["resourceType"] == "Task" and _code_in(
@@ -571,7 +605,7 @@ class _Reader:
                 parsed = parse(CaseIn, case.doc)
             except InputError as exc:
                 for p in exc.problems:
-                    self.problems.items.append(_located(case, p))
+                    self.problems.items.append(_located(case.patient.origin, case.origins, p))
                 continue
             first = seen.setdefault((parsed.site, parsed.mrn), case.patient.origin)
             if first != case.patient.origin:
@@ -581,7 +615,7 @@ class _Reader:
                     parsed.mrn,
                     f"an MRN not already given to the Patient at {first} (site {parsed.site})",
                 )
-            out.append(ImportedCase(case.patient.origin, parsed))
+            out.append(ImportedCase(case.patient.origin, parsed, case.origins, case.stated))
         self.problems.raise_any()
         return out
 
@@ -605,18 +639,20 @@ _ELEMENT = {
 }  # fmt: skip
 
 
-def _located(case: _Case, problem: FieldProblem) -> FieldProblem:
+def _located(
+    patient: Origin, row_origins: Mapping[str, Sequence[Origin]], problem: FieldProblem
+) -> FieldProblem:
     """A problem of the import format, moved to the resource and element it came from."""
     match = re.match(r"^(fractures|procedures|outcomes|events)\[(\d+)\]\.?([a-z_]*)", problem.field)
     if match:
         rows, index, name = match[1], int(match[2]), match[3]
-        origins = case.origins.get(rows, [])
-        origin = origins[index] if index < len(origins) else case.patient.origin
+        origins = row_origins.get(rows, [])
+        origin = origins[index] if index < len(origins) else patient
         element = _ELEMENT[rows].get(name, name or "(resource)")
         return FieldProblem(f"{origin}: {element}", problem.value, problem.allowed)
     name = problem.field.split(".")[0].split("[")[0]
     element = _ELEMENT[""].get(name, problem.field)
-    return FieldProblem(f"{case.patient.origin}: {element}", problem.value, problem.allowed)
+    return FieldProblem(f"{patient}: {element}", problem.value, problem.allowed)
 
 
 def cases_from_resources(

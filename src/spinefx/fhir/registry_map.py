@@ -30,7 +30,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -66,8 +66,10 @@ __all__ = [
     "EVENT_TEXT",
     "EXPORT_TYPES",
     "KIND_BY_CPT",
+    "case_input",
     "case_resources",
     "export_resources",
+    "iter_export_resources",
     "patient_resource_id",
 ]
 
@@ -153,10 +155,22 @@ def patient_resource_id(site: str, mrn: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{site}\x1f{mrn}"))
 
 
-def _case_in(case: Mapping[str, Any] | CaseIn) -> CaseIn:
+def case_input(case: Mapping[str, Any] | CaseIn) -> CaseIn:
+    """A case in the import format, from itself or from the registry's case document.
+
+    The registry stores a spine fracture whose level is not known (a case-finding hit on a
+    report that names none) with no levels and no site; the import format says ``"spine"``.
+    """
     if isinstance(case, CaseIn):
         return case
-    return parse(CaseIn, {k: v for k, v in case.items() if k not in _CASE_ONLY_KEYS})
+    data = {k: v for k, v in case.items() if k not in _CASE_ONLY_KEYS}
+    data["fractures"] = [
+        {**f, "site": "spine"}
+        if isinstance(f, Mapping) and not f.get("levels") and f.get("site") is None
+        else f
+        for f in data.get("fractures") or ()
+    ]
+    return parse(CaseIn, data)
 
 
 def _treated_fracture(data: CaseIn, day: date, levels: Sequence[str]) -> int | None:
@@ -384,7 +398,7 @@ def _patient(pid: str, data: CaseIn) -> Patient:
 def case_resources(case: Mapping[str, Any] | CaseIn) -> list[DomainResource]:
     """The resources of one case (its site's Organization and its operators' Practitioners
     included); an :class:`~spinefx.errors.InputError` when ``case`` breaks the import format."""
-    data = _case_in(case)
+    data = case_input(case)
     pid = patient_resource_id(data.site, data.mrn)
     out: list[DomainResource] = [
         Organization(
@@ -413,18 +427,26 @@ def case_resources(case: Mapping[str, Any] | CaseIn) -> list[DomainResource]:
     return out
 
 
+def iter_export_resources(cases: Iterable[Mapping[str, Any] | CaseIn]) -> Iterator[DomainResource]:
+    """Every case's resources, case by case, each shared Organization and Practitioner once."""
+    seen: set[tuple[str, str]] = set()
+    for case in cases:
+        for resource in case_resources(case):
+            kind = resource.get_resource_type()
+            if kind in ("Organization", "Practitioner"):
+                key = (kind, str(resource.id))
+                if key in seen:
+                    continue
+                seen.add(key)
+            yield resource
+
+
 def export_resources(
     cases: Iterable[Mapping[str, Any] | CaseIn],
 ) -> dict[str, list[DomainResource]]:
     """Every case's resources by type (:data:`EXPORT_TYPES` order), each shared Organization
     and Practitioner once."""
     by_type: dict[str, list[DomainResource]] = {kind: [] for kind in EXPORT_TYPES}
-    seen: set[tuple[str, str]] = set()
-    for case in cases:
-        for resource in case_resources(case):
-            kind = resource.get_resource_type()
-            key = (kind, str(resource.id))
-            if key not in seen:
-                seen.add(key)
-                by_type[kind].append(resource)
+    for resource in iter_export_resources(cases):
+        by_type[resource.get_resource_type()].append(resource)
     return by_type
