@@ -319,7 +319,9 @@ def test_a_patient_already_registered_is_updated_not_doubled_and_audited(
         assert ("2026-12-01", 2.0) in scores
         assert scores[0] == (FULL_REFERENCE["outcomes"][0]["date"], 7.0)
         entries = session.scalars(
-            sa.select(AuditEntry).where(AuditEntry.action.in_(["update", "import"]))
+            sa.select(AuditEntry)
+            .where(AuditEntry.action.in_(["update", "import"]))
+            .order_by(AuditEntry.id)  # PostgreSQL keeps no order without one
         ).all()
     assert [(e.action, e.entity, e.case_id, e.detail) for e in entries] == [
         ("import", "case", None, {"cases": 1, "sites": ["north"], "created": 1}),
