@@ -144,7 +144,10 @@ def test_several_workers_with_metrics_share_a_fresh_multiprocess_folder(
 ):
     monkeypatch.setenv("SPINEFX_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SPINEFX_METRICS", "1")
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    # set, then removed: monkeypatch then takes away what serve sets, which would otherwise
+    # put every later app of this test session in multiprocess mode
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
     assert run(["serve", "--workers", "2"]) == 0
     folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     assert os.path.isdir(folder) and os.listdir(folder) == []
