@@ -85,7 +85,12 @@ def demo(url: UrlOpt = None) -> None:
     typer.echo(
         f"registry demo: site {login.site!r}, {login.cases} fictional cases ({_where(registry)})"
     )
-    typer.echo(f"demo login (new each run): {login.email} / {login.password}")
+    from spinefx.web.settings import Settings
+
+    served = Settings.from_environment()
+    typer.echo(f"registry page: http://{served.host}:{served.port}/registry")
+    typer.echo(f"demo login, coordinator (new each run): {login.email} / {login.password}")
+    typer.echo(f"demo login, admin (new each run): {login.admin_email} / {login.admin_password}")
 
 
 def _read_password(from_stdin: bool) -> str:
