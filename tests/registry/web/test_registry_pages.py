@@ -612,7 +612,7 @@ def test_a_bad_entry_comes_back_with_the_message_and_what_was_typed(
         data=_outcome_form(csrf, version, instrument="rdq", score="31"),
     )
     assert answer.status_code == 422
-    assert "0 to 24 for rdq" in answer.text
+    assert "RDQ score: 0 to 24." in answer.text
     assert "Please check this entry" in answer.text  # the registry's words in the shared box
     assert '<a href="#score">' in answer.text
     assert 'value="31"' in answer.text

@@ -20,9 +20,9 @@ from spinefx.registry import cases
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.schema import CaseUpdate, parse
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
-from spinefx.web.forms import form_data, form_errors
+from spinefx.web.forms import form_data, form_words
 from spinefx.web.registry import pages
-from spinefx.web.registry.forms import CASE_FIELDS, CASE_NAMES
+from spinefx.web.registry.forms import CASE_FIELDS, CASE_NAMES, ROW_FORMS
 from spinefx.web.registry.timeline import case_context
 
 __all__ = ["router"]
@@ -50,7 +50,8 @@ def _show_case(
 def case_page(
     case_id: pages.CaseId, request: Request, login: LoginDep, registry: RegistryDep
 ) -> Response:
-    return _show_case(request, registry, login, case_id)
+    saved = ROW_FORMS.get(request.query_params.get("saved", ""))
+    return _show_case(request, registry, login, case_id, saved=saved.title if saved else "")
 
 
 @router.api_route("/cases/{case_id}/print", methods=["GET", "HEAD"])
@@ -123,5 +124,5 @@ async def case_update(
     except VersionConflict:
         return again(status=409, case_conflict=pages.conflict_text())
     except InputError as exc:
-        return again(status=422, case_errors=form_errors(exc.problems, CASE_NAMES))
+        return again(status=422, case_errors=form_words(exc.problems, CASE_NAMES))
     return RedirectResponse(f"{pages.PREFIX}/cases/{case_id}#details", status_code=303)

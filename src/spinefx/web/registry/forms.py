@@ -27,6 +27,7 @@ __all__ = [
     "CASE_NAMES",
     "EVENT_NAMES",
     "INSTRUMENT_NAMES",
+    "INSTRUMENT_SHORT",
     "ROW_FORMS",
     "RowForm",
     "word",
@@ -46,6 +47,11 @@ INSTRUMENT_NAMES: dict[str, str] = {
     Instrument.NRS: "Pain NRS (0-10)",
     Instrument.RDQ: "Roland-Morris disability, RDQ (0-24)",
     Instrument.ODI: "Oswestry disability index, ODI (0-100 %)",
+}
+INSTRUMENT_SHORT: dict[str, str] = {
+    Instrument.NRS: "Pain NRS",
+    Instrument.RDQ: "RDQ",
+    Instrument.ODI: "ODI",
 }
 WORDS: dict[str, str] = {
     "done": "Done",

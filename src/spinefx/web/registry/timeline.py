@@ -194,6 +194,14 @@ def case_context(case: Case) -> dict[str, Any]:
         "findings": [(f, evidence_segments(f.evidence)) for f in found],
         "event_plan": [(t.value, EVENT_NAMES[t.value], t.value in recorded) for t in EVENT_ORDER],
         "row_forms": ROW_FORMS,
+        # A new event starts on the case's next due event, done today.
+        "row_defaults": {
+            "events": {
+                "type": case.next_event or "",
+                "status": "done",
+                "date": today().isoformat(),
+            }
+        },
         "case_fields": CASE_FIELDS,
         "case_values": {
             "name": case.name,
