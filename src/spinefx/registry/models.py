@@ -44,6 +44,7 @@ __all__ = [
     "Dismissal",
     "Event",
     "Fracture",
+    "Letter",
     "LetterTemplate",
     "Outcome",
     "Procedure",
@@ -224,6 +225,9 @@ class Case(Base):
     dismissals: Mapped[list[Dismissal]] = relationship(
         order_by="Dismissal.id", back_populates="case"
     )
+    letters: Mapped[list[Letter]] = relationship(
+        order_by="(Letter.created_at, Letter.id)", back_populates="case"
+    )
 
     @property
     def label(self) -> str:
@@ -388,6 +392,22 @@ class LetterTemplate(Base):
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(254))
+
+
+class Letter(Base):
+    """A letter made for a case, as worded when it was made (the record that it was sent)."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="letters")
 
 
 class CalendarFeed(Base):

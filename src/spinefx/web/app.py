@@ -52,7 +52,7 @@ from spinefx.web.clinician import candidacy, followup, grading
 from spinefx.web.clinician import home as clinician_home
 from spinefx.web.deps import open_resources
 from spinefx.web.patients import check, find, home, learn
-from spinefx.web.registry import audit, cases, kpi, login, rows, save, users, worklist
+from spinefx.web.registry import audit, cases, kpi, letters, login, rows, save, users, worklist
 from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders
 from spinefx.web.settings import MAX_BODY_BYTES, Settings
 from spinefx.web.templating import TEMPLATES_DIR, make_templates
@@ -81,6 +81,7 @@ ROUTERS = (
     login.router,
     worklist.router,
     cases.router,  # before rows: POST /cases/{id}/accept is not a row kind
+    letters.router,  # before rows too: /cases/{id}/letters/... is not a row kind
     rows.router,
     kpi.router,
     audit.router,

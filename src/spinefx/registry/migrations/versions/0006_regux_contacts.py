@@ -5,6 +5,8 @@
   on the worklist (no foreign key: a user is deactivated, never deleted).
 - ``letter_templates``: an admin's edited wording of a letter kind (none stored: the template
   shipped in :mod:`spinefx.registry.letters` is used).
+- ``letters``: each letter made for a case (to the primary care clinician or to the patient),
+  as it was worded, who made it and when: the case's record that it was sent.
 - ``calendar_feeds``: a user's private iCalendar feed of events due; only the SHA-256 of its
   token is stored.
 
@@ -51,6 +53,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("kind", name="uq_letter_templates_kind"),
     )
     op.create_table(
+        "letters",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_letters_case_id_cases"),
+        sa.PrimaryKeyConstraint("id", name="pk_letters"),
+    )
+    op.create_index("ix_letters_case_id", "letters", ["case_id"])
+    op.create_table(
         "calendar_feeds",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -65,6 +80,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("calendar_feeds")
+    op.drop_index("ix_letters_case_id", table_name="letters")
+    op.drop_table("letters")
     op.drop_table("letter_templates")
     op.drop_index("ix_cases_assigned_user_id", table_name="cases")
     with op.batch_alter_table("cases", recreate="never") as batch:
