@@ -52,7 +52,18 @@ from spinefx.web.clinician import candidacy, followup, grading
 from spinefx.web.clinician import home as clinician_home
 from spinefx.web.deps import open_resources
 from spinefx.web.patients import check, find, home, learn
-from spinefx.web.registry import audit, cases, kpi, letters, login, rows, save, users, worklist
+from spinefx.web.registry import (
+    audit,
+    calendar,
+    cases,
+    kpi,
+    letters,
+    login,
+    rows,
+    save,
+    users,
+    worklist,
+)
 from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders
 from spinefx.web.settings import MAX_BODY_BYTES, Settings
 from spinefx.web.templating import TEMPLATES_DIR, make_templates
@@ -85,6 +96,7 @@ ROUTERS = (
     rows.router,
     kpi.router,
     audit.router,
+    calendar.router,
     save.router,
     users.router,
     cds_rule.router,
