@@ -154,7 +154,7 @@ async def _save_row(
                 repeated = bool(same_type(case, kind_typed, row_id))
             if repeated:
                 name = EVENT_NAMES.get(kind_typed, kind_typed)
-                return again(status=409, version=version, repeat_of=name)
+                return again(status=200, version=version, repeat_of=name)
         with registry.transaction() as session:
             if row_id is None:
                 add_row(session, login.actor, spec.kind, case_id, version, parsed)
