@@ -74,47 +74,55 @@ EVENT_WORDS: dict[str, str] = {
 DEFAULT_TEMPLATES: dict[LetterKind, tuple[str, str]] = {
     LetterKind.PCP: (
         "Fracture liaison service: $patient_name, born $birth_date",
-        """Dear $pcp_name,
-$pcp_practice
-
-Your patient $patient_name (born $birth_date) is followed by our fracture liaison service
-after a fragility fracture.
-
-Findings:
-$findings
-
-Recommended treatment:
-$treatment
-
-Tests and contacts still due:
-$tests_due
-
-Please continue the osteoporosis treatment and let us know if anything changes.
-
-Fracture liaison service, $site_name
-$today""",
+        "\n".join(
+            [
+                "Dear $pcp_name,",
+                "$pcp_practice",
+                "",
+                "Your patient $patient_name (born $birth_date) is followed by our fracture "
+                "liaison service after a fragility fracture.",
+                "",
+                "Findings:",
+                "$findings",
+                "",
+                "Recommended treatment:",
+                "$treatment",
+                "",
+                "Tests and contacts still due:",
+                "$tests_due",
+                "",
+                "Please continue the osteoporosis treatment and let us know if anything changes.",
+                "",
+                "Fracture liaison service, $site_name",
+                "$today",
+            ]
+        ),
     ),
     LetterKind.PATIENT: (
         "Your fracture follow-up",
-        """Dear $patient_name,
-$address
-
-After your fracture, our fracture liaison service helps you keep your bones strong and
-prevent another fracture.
-
-What we found:
-$findings
-
-The treatment we recommend:
-$treatment
-
-What is next for you:
-$tests_due
-
-Call us if you have questions, and bring this letter to your next visit.
-
-Fracture liaison service, $site_name
-$today""",
+        "\n".join(
+            [
+                "Dear $patient_name,",
+                "$address",
+                "",
+                "After your fracture, our fracture liaison service helps you keep your bones "
+                "strong and prevent another fracture.",
+                "",
+                "What we found:",
+                "$findings",
+                "",
+                "The treatment we recommend:",
+                "$treatment",
+                "",
+                "What is next for you:",
+                "$tests_due",
+                "",
+                "Call us if you have questions, and bring this letter to your next visit.",
+                "",
+                "Fracture liaison service, $site_name",
+                "$today",
+            ]
+        ),
     ),
 }
 

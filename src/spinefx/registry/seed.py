@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from spinefx.registry import cases
+from spinefx.registry.contacts import ContactsIn, update_contacts
 from spinefx.registry.db import Registry
 from spinefx.registry.findings import CaseFindingHit, record_case_finding
 from spinefx.registry.models import Case, User
@@ -52,6 +53,15 @@ DEMO_EMAIL = "demo@example.org"  # a coordinator
 DEMO_ADMIN_EMAIL = "demo-admin@example.org"
 REFERENCE_MRN = "DEMO-0001"
 REFERENCE_OPERATOR_NPI = "1000000004"  # fictional; a valid check digit
+# Her contacts, invented (555 numbers, example.org), for the letters.
+REFERENCE_CONTACTS = ContactsIn(
+    phone="(617) 555-0142",
+    address="12 Elm Street\nSpringfield, MA 01101",
+    pcp_name="Dr. Rosa Diaz (fictional)",
+    pcp_practice="Elm Street Family Practice (fictional)",
+    pcp_fax="(617) 555-0199",
+    pcp_email="front-desk@elm-practice.example.org",
+)
 _FIRST = ["Ada", "Bea", "Cora", "Dot", "Edna", "Flo", "Gus", "Hal", "Ivo", "Jon", "Kit", "Lou"]
 _LAST = ["Archer", "Baker", "Carter", "Dyer", "Fisher", "Glover", "Hunter", "Mason", "Potter"]
 
@@ -298,6 +308,7 @@ def seed_demo(registry: Registry, *, today: date | None = None, patients: int = 
         if site_id is None:
             reference = cases.create_case(session, cli, parse(CaseIn, reference_case(today)))
             _save_reference_assessments(session, cli, reference)
+            update_contacts(session, cli, reference.id, reference.version, REFERENCE_CONTACTS)
             rng = random.Random(11)
             for n in range(2, patients + 1):
                 cases.create_case(session, cli, parse(CaseIn, _other_case(rng, n, today)))

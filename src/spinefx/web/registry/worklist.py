@@ -46,7 +46,7 @@ DUE_WINDOWS = {
 }
 SORT_NAMES = {"due": "Due date", "site": "Site", "status": "Status", "name": "Name"}
 BULK_ACTIONS = {
-    "done": "Record the next event as done today",
+    "done": "Mark the next event done today",
     "assign": "Assign to",
     "export": "Export as CSV",
 }
