@@ -335,7 +335,10 @@ def remind(
         return
     if not settings.smtp_host:
         raise InputError(
-            "SPINEFX_SMTP_HOST", None, "the SMTP server to send through (or use --dry-run)"
+            "SPINEFX_SMTP_HOST",
+            "",
+            "the host name of the SMTP server to send through (or use --dry-run)",
+            kind=ProblemKind.MISSING,
         )
     server = reminders.SmtpServer(
         settings.smtp_host,
