@@ -34,8 +34,7 @@ serve-setup: $(VENV)/.synced-run
 
 run: serve-setup
 	$(BIN)/spinefx directory demo
-	$(BIN)/spinefx registry demo
-	@echo "registry: http://$(HOST):$(PORT)/registry (log in with the demo login above)"
+	SPINEFX_HOST=$(HOST) SPINEFX_PORT=$(PORT) $(BIN)/spinefx registry demo
 	$(BIN)/spinefx serve --host $(HOST) --port $(PORT)
 
 demo: serve-setup

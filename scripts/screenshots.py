@@ -134,15 +134,21 @@ def ask_about_loss(page: Page) -> None:
         raise RuntimeError("the candidacy page did not ask about a height loss of 0.33")
 
 
-DEMO_LOGIN: dict[str, str] = {}  # the registry's demo login, filled in by main()
+DEMO_LOGIN: dict[str, str] = {}  # the registry's demo logins, filled in by main()
 
 
-def registry_login(page: Page) -> None:
-    """Log in to the registry with the demo login (once per browser context)."""
+def registry_login(page: Page, who: str = "") -> None:
+    """Log in to the registry with the demo coordinator's login (``who="admin"``: the demo
+    admin's), once per browser context and person."""
+    email = DEMO_LOGIN[f"{who}email" if not who else f"{who}_email"]
+    password = DEMO_LOGIN["password" if not who else f"{who}_password"]
     page.goto("/registry")
+    if "/registry/login" not in page.url and email not in page.locator("header").inner_text():
+        page.context.clear_cookies()
+        page.goto("/registry")
     if "/registry/login" in page.url:
-        page.fill("#email", DEMO_LOGIN["email"])
-        page.fill("#password", DEMO_LOGIN["password"])
+        page.fill("#email", email)
+        page.fill("#password", password)
         with page.expect_navigation():
             page.locator("main form button[type=submit]").click()
 
@@ -253,6 +259,19 @@ PAGES: dict[str, Callable[[Page], object]] = {
         p.emulate_media(media="print"),
     ),
     "registry-kpi": lambda p: (registry_login(p), p.goto("/registry/kpi")),
+    "registry-worklist-search": lambda p: (
+        registry_login(p),
+        p.goto("/registry?q=demo-00&sort=name"),
+    ),
+    # the reference patient's next event preset on the form, then saved
+    "registry-event-form": lambda p: registry_case(p, REFERENCE_MRN, "/events/new"),
+    "registry-letter-pcp": lambda p: registry_case(p, REFERENCE_MRN, "/letters/new/pcp"),
+    "registry-calendar": lambda p: (registry_login(p), p.goto("/registry/calendar")),
+    "registry-letter-templates": lambda p: (
+        registry_login(p, "admin"),
+        p.goto("/registry/letter-templates"),
+    ),
+    "registry-audit": lambda p: (registry_login(p, "admin"), p.goto("/registry/audit")),
 }
 
 
@@ -315,7 +334,12 @@ def main(argv: list[str] | None = None) -> int:
         registry.init()
         login = seed_demo(registry)
         registry.dispose()
-        DEMO_LOGIN.update(email=login.email, password=login.password)
+        DEMO_LOGIN.update(
+            email=login.email,
+            password=login.password,
+            admin_email=login.admin_email,
+            admin_password=login.admin_password,
+        )
         with running_app(data_dir) as base_url, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             for width, height in WIDTHS.items():

@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     cds_hooks_origins: str = ""  # browser EHR origins allowed by CORS, comma-separated
     cds_hooks_fhir_servers: str = ""  # FHIR servers missing prefetch may be read from
 
+    # The registry's daily reminders by e-mail (spinefx registry remind; docs/registry.md).
+    smtp_host: str | None = None  # SPINEFX_SMTP_HOST: no host, no e-mail
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "spinefx registry <registry@localhost>"
+    smtp_starttls: bool = False  # SPINEFX_SMTP_STARTTLS=1: upgrade to TLS before logging in
+    public_url: str = ""  # SPINEFX_PUBLIC_URL: the registry's address in e-mails and calendars
+
     @classmethod
     def from_environment(cls) -> Settings:
         """Read ``SPINEFX_*``; a bad value is an :class:`InputError` naming the variable."""

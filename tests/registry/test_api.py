@@ -343,3 +343,17 @@ def test_the_document_declares_the_bearer_token_and_the_413_of_a_write(world):
                 assert "413" in operation["responses"], (method, path)
     too_big = call(world, "POST", "/cases", role="admin", json={"note": "x" * (2 * 1024 * 1024)})
     assert too_big.status_code == 413
+
+
+def test_the_worklist_api_searches_and_sorts_and_names_a_bad_sort(world):
+    every = call(world, "GET", "/worklist?today=2026-06-01", role="coordinator").json()["items"]
+    mrn = every[0]["mrn"]
+    found = call(
+        world, "GET", f"/worklist?today=2026-06-01&q={mrn.lower()}", role="coordinator"
+    ).json()["items"]
+    assert [i["mrn"] for i in found] == [mrn]
+    named = call(world, "GET", "/worklist?today=2026-06-01&sort=name", role="coordinator")
+    names = [i["name"] for i in named.json()["items"]]
+    assert names == sorted(names)
+    bad = call(world, "GET", "/worklist?sort=age", role="coordinator")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sort"

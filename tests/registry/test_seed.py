@@ -44,8 +44,24 @@ def test_the_demo_is_fictional_led_by_the_reference_patient_and_seeded_once(regi
         assert worklist(session, login.actor, today=TODAY).total > 5
 
 
-def test_the_demo_login_is_an_admin_of_the_demo_site_only(registry):
+def test_the_demo_login_is_a_coordinator_and_a_separate_demo_admin_exists(registry):
     login = seed_demo(registry, today=TODAY)
     actor = auth.login(registry, login.email, login.password).actor
-    assert actor.role == "admin" and len(actor.site_ids or ()) == 1
+    assert actor.role == "coordinator" and len(actor.site_ids or ()) == 1
+    admin = auth.login(registry, login.admin_email, login.admin_password).actor
+    assert admin.role == "admin" and admin.site_ids == actor.site_ids
+    assert admin.email != actor.email
     assert Actor.command_line().site_ids is None
+
+
+def test_registry_demo_prints_the_page_address_beside_both_logins(cli_env, monkeypatch, capsys):
+    from spinefx.cli import run
+
+    monkeypatch.setenv("SPINEFX_HOST", "127.0.0.1")
+    monkeypatch.setenv("SPINEFX_PORT", "8123")
+    assert run(["registry", "demo"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "registry page: http://127.0.0.1:8123/registry" in lines
+    at = lines.index("registry page: http://127.0.0.1:8123/registry")
+    assert lines[at + 1].startswith("demo login, coordinator (new each run): demo@example.org / ")
+    assert lines[at + 2].startswith("demo login, admin (new each run): demo-admin@example.org / ")

@@ -100,7 +100,12 @@ def demo(url: UrlOpt = None, as_json: JsonOpt = False) -> None:
     typer.echo(
         f"registry demo: site {login.site!r}, {login.cases} fictional cases ({_where(registry)})"
     )
-    typer.echo(f"demo login (new each run): {login.email} / {login.password}")
+    from spinefx.web.settings import Settings
+
+    served = Settings.from_environment()
+    typer.echo(f"registry page: http://{served.host}:{served.port}/registry")
+    typer.echo(f"demo login, coordinator (new each run): {login.email} / {login.password}")
+    typer.echo(f"demo login, admin (new each run): {login.admin_email} / {login.admin_password}")
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -467,3 +472,67 @@ def _date(field: str, text: str) -> date:
 
 def _bad_date(field: str, text: str) -> date:
     raise InputError(field, text, "a date as YYYY-MM-DD", kind=ProblemKind.TYPE, expects="date")
+
+
+@app.command()
+def remind(
+    today_: Annotated[
+        str | None,
+        typer.Option("--today", help="The day of the digest, YYYY-MM-DD (default: today)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print each digest instead of sending it.")
+    ] = False,
+    url: UrlOpt = None,
+) -> None:
+    """E-mail each coordinator the events of their cases overdue or due within two weeks
+    (through SPINEFX_SMTP_HOST; run it daily, from cron or a timer)."""
+    from spinefx.registry import reminders
+    from spinefx.registry.models import User
+    from spinefx.registry.users import actor_for
+    from spinefx.web.settings import Settings
+
+    day = _date("today", today_) if today_ else date.today()
+    settings = Settings.from_environment()
+    registry = _open(url)
+    if dry_run:
+        import sqlalchemy as sa
+
+        with registry.transaction() as session:
+            users = session.scalars(
+                sa.select(User).where(User.active.is_(True), User.role == "coordinator")
+            ).all()
+            for user in sorted(users, key=lambda u: u.email):
+                items = reminders.due_items(session, actor_for(user), day)
+                subject, body = reminders.digest(items, day, settings.public_url)
+                typer.echo(f"To: {user.email}\nSubject: {subject}\n\n{body}")
+        return
+    if not settings.smtp_host:
+        raise InputError(
+            "SPINEFX_SMTP_HOST",
+            "",
+            "the host name of the SMTP server to send through (or use --dry-run)",
+            kind=ProblemKind.MISSING,
+        )
+    server = reminders.SmtpServer(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_user,
+        settings.smtp_password,
+        settings.smtp_from,
+        settings.smtp_starttls,
+    )
+    import smtplib
+
+    from spinefx.errors import DataError
+
+    try:
+        with registry.transaction() as session:
+            sent = reminders.send_digests(session, server, day, base_url=settings.public_url)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DataError(
+            f"could not send through SPINEFX_SMTP_HOST {server.host}:{server.port}: {exc}"
+        ) from exc
+    for email, count in sent:
+        typer.echo(f"sent {email}: {count} event{'s' if count != 1 else ''} due")
+    typer.echo(f"reminders: {len(sent)} digest{'s' if len(sent) != 1 else ''} sent")

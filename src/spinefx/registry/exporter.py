@@ -8,7 +8,9 @@ ISO 8601, timestamps in UTC.
 from __future__ import annotations
 
 import csv
+import io
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -23,9 +25,9 @@ from spinefx.registry.db import Registry
 from spinefx.registry.models import Base
 from spinefx.registry.permissions import Action, Actor, require
 
-__all__ = ["EXPORTED_TABLES", "SECRET_COLUMNS", "ExportedTable", "export_csv"]
+__all__ = ["EXPORTED_TABLES", "SECRET_COLUMNS", "ExportedTable", "csv_text", "export_csv"]
 
-SKIPPED_TABLES = frozenset({"api_tokens", "web_sessions"})
+SKIPPED_TABLES = frozenset({"api_tokens", "web_sessions", "calendar_feeds"})
 SECRET_COLUMNS = {"users": frozenset({"password_hash"})}
 EXPORTED_TABLES = tuple(t.name for t in Base.metadata.sorted_tables if t.name not in SKIPPED_TABLES)
 
@@ -84,3 +86,14 @@ def export_csv(registry: Registry, directory: Path, actor: Actor) -> list[Export
                 ExportedTable(name, path, _write(session, Base.metadata.tables[name], path))
             )
     return written
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A CSV document of ``rows`` under ``header``, each cell written as the export writes it
+    (the web's downloads come through here, so they are written exactly as the files are)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()

@@ -39,10 +39,13 @@ __all__ = [
     "Assessment",
     "AuditEntry",
     "Base",
+    "CalendarFeed",
     "Case",
     "Dismissal",
     "Event",
     "Fracture",
+    "Letter",
+    "LetterTemplate",
     "Outcome",
     "Procedure",
     "Site",
@@ -192,6 +195,16 @@ class Case(Base):
     kpi_done_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     fracture_flags: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     kpi_died_before_due: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The patient's contacts and primary care clinician, for the letters (migration 0006).
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(Text)
+    pcp_name: Mapped[str | None] = mapped_column(String(200))
+    pcp_practice: Mapped[str | None] = mapped_column(String(200))
+    pcp_fax: Mapped[str | None] = mapped_column(String(40))
+    pcp_email: Mapped[str | None] = mapped_column(String(254))
+    # The coordinator the case is assigned to on the worklist (no foreign key: a user is
+    # deactivated, never deleted).
+    assigned_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     site: Mapped[Site] = relationship(lazy="joined")
     fractures: Mapped[list[Fracture]] = relationship(
@@ -211,6 +224,9 @@ class Case(Base):
     )
     dismissals: Mapped[list[Dismissal]] = relationship(
         order_by="Dismissal.id", back_populates="case"
+    )
+    letters: Mapped[list[Letter]] = relationship(
+        order_by="(Letter.created_at, Letter.id)", back_populates="case"
     )
 
     @property
@@ -363,3 +379,44 @@ class AuditEntry(Base):
     case_id: Mapped[int | None]
     site_id: Mapped[int | None]
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class LetterTemplate(Base):
+    """An admin's wording of one kind of letter; a kind with no row uses the shipped text."""
+
+    __tablename__ = "letter_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), unique=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(254))
+
+
+class Letter(Base):
+    """A letter made for a case, as worded when it was made (the record that it was sent)."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="letters")
+
+
+class CalendarFeed(Base):
+    """A user's private iCalendar feed of events due; the URL holds the token, the table its
+    SHA-256."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from spinefx.errors import InputError, NotFound
 from spinefx.registry import audit
 from spinefx.registry.editing import editing, load_case
+from spinefx.registry.event_rules import settle_event
 from spinefx.registry.index_fracture import settle_fracture
 from spinefx.registry.models import Base, Case, Event, Fracture, Outcome, Procedure
 from spinefx.registry.permissions import Action, Actor, require
@@ -94,7 +95,7 @@ ROW_KINDS: dict[str, RowKind] = {
             _fracture_columns,
             settle_fracture,
         ),
-        RowKind("events", "event", Event, EventIn, Action.WRITE_EVENTS),
+        RowKind("events", "event", Event, EventIn, Action.WRITE_EVENTS, settle=settle_event),
         RowKind("procedures", "procedure", Procedure, ProcedureIn, Action.WRITE_PROCEDURES),
         RowKind("outcomes", "outcome", Outcome, OutcomeIn, Action.WRITE_OUTCOMES),
     )

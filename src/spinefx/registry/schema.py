@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Final, TypeVar
 
@@ -37,7 +38,7 @@ from pydantic import (
 
 from spinefx.clinical.followup import IsoDate
 from spinefx.clinical.spine import Level
-from spinefx.errors import FieldProblem, InputError, ProblemKind
+from spinefx.errors import Bounds, FieldProblem, InputError, ProblemKind
 from spinefx.registry.vocab import (
     INSTRUMENT_RANGES,
     Anaesthesia,
@@ -177,10 +178,27 @@ class OutcomeIn(_RowIn):
     @model_validator(mode="after")
     def _in_range(self) -> OutcomeIn:
         low, high = INSTRUMENT_RANGES[self.instrument]
+        whole = self.instrument is not Instrument.ODI
+        how: dict[str, Any] = {
+            "expects": "integer" if whole else "number",
+            "bounds": Bounds(low, high),
+        }
         if not low <= self.score <= high:
-            raise InputError("score", self.score, f"{low:g} to {high:g} for {self.instrument}")
-        if self.instrument is not Instrument.ODI and self.score != int(self.score):
-            raise InputError("score", self.score, f"a whole number for {self.instrument}")
+            raise InputError(
+                "score",
+                self.score,
+                f"{low:g} to {high:g} for {self.instrument}",
+                kind=ProblemKind.RANGE,
+                **how,
+            )
+        if whole and self.score != int(self.score):
+            raise InputError(
+                "score",
+                self.score,
+                f"a whole number for {self.instrument}",
+                kind=ProblemKind.TYPE,
+                **how,
+            )
         return self
 
 
@@ -341,7 +359,7 @@ def parse(model: type[ModelT], data: Any) -> ModelT:
                 prefix = _dotted(error["loc"])
                 for p in carried.problems:
                     field = p.field if prefix == "(input)" else f"{prefix}.{p.field}"
-                    problems.append(FieldProblem(field, p.value, p.allowed))
+                    problems.append(replace(p, field=field))
             else:
                 problems.extend(problems_from(model, _single(exc, error)))
         seen: dict[str, FieldProblem] = {}

@@ -8,7 +8,9 @@ saved to her case as the core produces them. The others are spread around ``toda
 the worklist has overdue, due and later events, one case-finding hit waits in ``to-review``
 and the KPIs have something to count.
 
-Running it again adds nothing twice; it gives the demo user a new password each time.
+Two demo logins: the coordinator who runs the worklist day to day (``demo@example.org``) and an
+admin (``demo-admin@example.org``) who manages users, letter templates and exports. Running it
+again adds nothing twice; it gives both demo users a new password each time.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from spinefx.registry import cases
+from spinefx.registry.contacts import ContactsIn, update_contacts
 from spinefx.registry.db import Registry
 from spinefx.registry.findings import CaseFindingHit, record_case_finding
 from spinefx.registry.models import Case, User
@@ -34,6 +37,7 @@ from spinefx.registry.users import add_user, ensure_site
 from spinefx.registry.vocab import EVENT_ORDER, EVENT_WINDOWS
 
 __all__ = [
+    "DEMO_ADMIN_EMAIL",
     "DEMO_EMAIL",
     "DEMO_SITE",
     "REFERENCE_MRN",
@@ -45,19 +49,33 @@ __all__ = [
 
 DEMO_SITE = "demo"
 DEMO_SITE_NAME = "Demo Hospital (fictional)"
-DEMO_EMAIL = "demo@example.org"
+DEMO_EMAIL = "demo@example.org"  # a coordinator
+DEMO_ADMIN_EMAIL = "demo-admin@example.org"
 REFERENCE_MRN = "DEMO-0001"
 REFERENCE_OPERATOR_NPI = "1000000004"  # fictional; a valid check digit
+# Her contacts, invented (555 numbers, example.org), for the letters.
+REFERENCE_CONTACTS = ContactsIn(
+    phone="(617) 555-0142",
+    address="12 Elm Street\nSpringfield, MA 01101",
+    pcp_name="Dr. Rosa Diaz (fictional)",
+    pcp_practice="Elm Street Family Practice (fictional)",
+    pcp_fax="(617) 555-0199",
+    pcp_email="front-desk@elm-practice.example.org",
+)
 _FIRST = ["Ada", "Bea", "Cora", "Dot", "Edna", "Flo", "Gus", "Hal", "Ivo", "Jon", "Kit", "Lou"]
 _LAST = ["Archer", "Baker", "Carter", "Dyer", "Fisher", "Glover", "Hunter", "Mason", "Potter"]
 
 
 @dataclass(frozen=True)
 class DemoLogin:
+    """The demo coordinator's login (``email``, ``password``) and the demo admin's."""
+
     email: str
     password: str
     site: str
     cases: int
+    admin_email: str = DEMO_ADMIN_EMAIL
+    admin_password: str = ""
 
 
 def reference_case(today: date | None = None) -> dict[str, Any]:
@@ -270,19 +288,27 @@ def seed_demo(registry: Registry, *, today: date | None = None, patients: int = 
     today = today or date.today()
     cli = Actor.command_line("demo")
     password = secrets.token_urlsafe(12)
+    admin_password = secrets.token_urlsafe(12)
     with registry.transaction() as session:
         ensure_site(session, DEMO_SITE, name=DEMO_SITE_NAME, fictional=True)
-        user = session.scalar(sa.select(User).where(User.email == DEMO_EMAIL))
-        if user is None:
-            add_user(session, cli, DEMO_EMAIL, role="admin", sites=[DEMO_SITE], password=password)
-        else:
-            user.password_hash = hash_password(password)
-            user.failed_logins = 0
-            user.locked_until = None
+        for email, role, secret in (
+            (DEMO_EMAIL, "coordinator", password),
+            (DEMO_ADMIN_EMAIL, "admin", admin_password),
+        ):
+            user = session.scalar(sa.select(User).where(User.email == email))
+            if user is None:
+                add_user(session, cli, email, role=role, sites=[DEMO_SITE], password=secret)
+            else:
+                # A demo made before the coordinator login had demo@ as an admin.
+                user.role = role
+                user.password_hash = hash_password(secret)
+                user.failed_logins = 0
+                user.locked_until = None
         site_id = session.scalar(sa.select(Case.site_id).where(Case.mrn == REFERENCE_MRN))
         if site_id is None:
             reference = cases.create_case(session, cli, parse(CaseIn, reference_case(today)))
             _save_reference_assessments(session, cli, reference)
+            update_contacts(session, cli, reference.id, reference.version, REFERENCE_CONTACTS)
             rng = random.Random(11)
             for n in range(2, patients + 1):
                 cases.create_case(session, cli, parse(CaseIn, _other_case(rng, n, today)))
@@ -311,4 +337,4 @@ def seed_demo(registry: Registry, *, today: date | None = None, patients: int = 
             )
             or 0
         )
-    return DemoLogin(DEMO_EMAIL, password, DEMO_SITE, count)
+    return DemoLogin(DEMO_EMAIL, password, DEMO_SITE, count, DEMO_ADMIN_EMAIL, admin_password)

@@ -17,15 +17,22 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from spinefx.errors import InputError
+from spinefx.errors import InputError, ProblemKind
 from spinefx.registry import audit
 from spinefx.registry.models import Case, Fracture, Site
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.vocab import OPEN_STATUSES, CaseStatus, FoundBy
 
-__all__ = ["MAX_PAGE", "WorklistPage", "WorklistRow", "worklist"]
+__all__ = ["MAX_PAGE", "SORTS", "WorklistPage", "WorklistRow", "worklist"]
 
 MAX_PAGE = 500
+# The orders a worklist may be read in; each ends on the case id so that pages never overlap.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "due": (Case.next_due_by, Case.id),
+    "site": (Site.code, Case.next_due_by, Case.id),
+    "status": (Case.status, Case.next_due_by, Case.id),
+    "name": (Case.name, Case.id),
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class WorklistRow:
     due_by: date
     overdue: bool
     days_overdue: int  # 0 unless overdue
+    assigned_user_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,9 @@ def worklist(
     due_before: date | None = None,
     overdue_only: bool = False,
     found_by: FoundBy | str | None = None,
+    search: str | None = None,
+    sort: str = "due",
+    assigned_user_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
     record_read: bool = True,
@@ -72,10 +83,15 @@ def worklist(
 
     ``statuses`` narrows to some open statuses (default both); ``due_after``/``due_before``
     bound the next event's due-by date (both days included); ``found_by`` keeps cases with a
-    fracture found that way (``case-finding`` for the hits waiting in ``to-review``). The cases
-    listed are recorded as read in the audit log (one entry).
+    fracture found that way (``case-finding`` for the hits waiting in ``to-review``);
+    ``search`` keeps the cases whose name or MRN holds the text (any case); ``sort`` is a key of
+    :data:`SORTS`; ``assigned_user_id`` keeps the cases assigned to that user. The cases listed
+    are recorded as read in the audit log (one entry).
     """
     require(actor, Action.READ_CASES)
+    if sort not in SORTS:
+        allowed = "one of " + ", ".join(SORTS)
+        raise InputError("sort", sort, allowed, kind=ProblemKind.CHOICE, choices=tuple(SORTS))
     if not 1 <= limit <= MAX_PAGE:
         raise InputError("limit", limit, f"an integer from 1 to {MAX_PAGE}")
     if offset < 0:
@@ -102,6 +118,17 @@ def worklist(
     if found_by is not None:
         how = FoundBy(found_by).value
         conditions.append(sa.exists().where(Fracture.case_id == Case.id, Fracture.found_by == how))
+    text = (search or "").strip()
+    if text:
+        pattern = _contains(text.lower())
+        conditions.append(
+            sa.or_(
+                sa.func.lower(Case.name).like(pattern, escape="\\"),
+                sa.func.lower(Case.mrn).like(pattern, escape="\\"),
+            )
+        )
+    if assigned_user_id is not None:
+        conditions.append(Case.assigned_user_id == assigned_user_id)
     joined = sa.select(Case.id).join(Site, Site.id == Case.site_id).where(*conditions)
     total = session.scalar(sa.select(sa.func.count()).select_from(joined.subquery())) or 0
     rows = session.execute(
@@ -117,10 +144,11 @@ def worklist(
             Case.next_event,
             Case.next_due_from,
             Case.next_due_by,
+            Case.assigned_user_id,
         )
         .join(Site, Site.id == Case.site_id)
         .where(*conditions)
-        .order_by(Case.next_due_by, Case.id)
+        .order_by(*SORTS[sort])
         .limit(limit)
         .offset(offset)
     ).all()
@@ -134,6 +162,12 @@ def worklist(
             detail={"case_ids": [i.case_id for i in items], "total": total},
         )
     return WorklistPage(items, total, limit, offset)
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern (escape ``\\``) for text anywhere; LIKE's wildcards typed match themselves."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _row(r: Any, today: date) -> WorklistRow:
@@ -152,4 +186,5 @@ def _row(r: Any, today: date) -> WorklistRow:
         due_by=due_by,
         overdue=due_by < today,
         days_overdue=max(0, (today - due_by).days),
+        assigned_user_id=r.assigned_user_id,
     )

@@ -56,7 +56,18 @@ from spinefx.web.ops import health
 from spinefx.web.ops import metrics as ops_metrics
 from spinefx.web.ops.instruments import Instruments, RequestMetrics
 from spinefx.web.patients import check, find, home, learn
-from spinefx.web.registry import audit, cases, kpi, login, rows, save, users, worklist
+from spinefx.web.registry import (
+    audit,
+    calendar,
+    cases,
+    kpi,
+    letters,
+    login,
+    rows,
+    save,
+    users,
+    worklist,
+)
 from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders
 from spinefx.web.settings import MAX_BODY_BYTES, Settings
 from spinefx.web.templating import TEMPLATES_DIR, make_templates
@@ -86,9 +97,11 @@ ROUTERS = (
     login.router,
     worklist.router,
     cases.router,  # before rows: POST /cases/{id}/accept is not a row kind
+    letters.router,  # before rows too: /cases/{id}/letters/... is not a row kind
     rows.router,
     kpi.router,
     audit.router,
+    calendar.router,
     save.router,
     users.router,
     cds_rule.router,

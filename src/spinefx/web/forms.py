@@ -67,6 +67,7 @@ __all__ = [
     "form_data",
     "form_errors",
     "form_values",
+    "form_words",
     "humanize",
     "label_map",
     "plain_message",
@@ -375,7 +376,7 @@ def label_map(fields: tuple[FormField, ...]) -> dict[str, str]:
 
 
 def form_errors(problems: tuple[FieldProblem, ...], names: Mapping[str, str]) -> dict[str, str]:
-    """Field name -> "Allowed: ..." (the registry's forms, for its staff); a problem inside a
+    """Field name -> "Allowed: ..." (the registry's user forms, for its staff); a problem inside a
     field (``levels[1]``) goes to that field, one of no field of the form to the form."""
     errors: dict[str, str] = {}
     for problem in problems:
@@ -385,6 +386,68 @@ def form_errors(problems: tuple[FieldProblem, ...], names: Mapping[str, str]) ->
             text = f"{problem.field}: {text}"
         errors.setdefault(key, text)
     return errors
+
+
+def form_words(problems: tuple[FieldProblem, ...], names: Mapping[str, str]) -> dict[str, str]:
+    """Field name -> what to do, in the form's own words (the registry's case forms): its label, a
+    choice to make ("Choose an event."), a range ("RDQ score: 0 to 24."), a date as the date box
+    shows it (month/day/year). A problem inside a field (``levels[1]``) goes to that field, one
+    of no field of the form to the form.
+
+    >>> from spinefx.errors import Bounds, FieldProblem, ProblemKind
+    >>> form_words((FieldProblem("type", "", "...", ProblemKind.MISSING, "text",
+    ...     choices=("dxa",)),), {"type": "Event"})
+    {'type': 'Choose an event.'}
+    >>> form_words((FieldProblem("score", 30, "...", ProblemKind.RANGE, "integer",
+    ...     Bounds(0, 24)),), {"score": "RDQ score"})
+    {'score': 'RDQ score: 0 to 24.'}
+    >>> form_words((FieldProblem("date", "x", "...", ProblemKind.TYPE, "date",
+    ...     Bounds("1900-01-01", "2199-12-31")),), {"date": "Date"})
+    {'date': 'Date: a real date as month/day/year, from 01/01/1900 to 12/31/2199.'}
+    """
+    errors: dict[str, str] = {}
+    for problem in problems:
+        key = problem.top if problem.top in names else "(input)"
+        label = names.get(key) or humanize(problem.field)
+        text = _form_words(problem, label, names)
+        if key == "(input)" and problem.field not in ("(input)", ""):
+            text = f"{problem.field}: {text}"
+        errors.setdefault(key, text)
+    return errors
+
+
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _as_date_box(text: str) -> str:
+    """ISO dates in ``text`` as the date box shows them (US: month/day/year)."""
+    return _ISO_DAY.sub(lambda m: f"{m[2]}/{m[3]}/{m[1]}", text)
+
+
+def _form_words(problem: FieldProblem, label: str, names: Mapping[str, str]) -> str:
+    bounds = problem.bounds
+    if problem.choices and problem.kind in (ProblemKind.MISSING, ProblemKind.CHOICE):
+        what = label[:1].lower() + label[1:] if not label[:2].isupper() else label
+        article = "an" if what[:1].lower() in "aeiou" else "a"
+        return f"Choose {article} {what}."
+    if problem.expects == "date" and problem.kind in (ProblemKind.MISSING, ProblemKind.TYPE):
+        text = f"{label}: a real date as month/day/year"
+        if bounds is not None and bounds.low is not None and bounds.high is not None:
+            text += f", from {_as_date_box(str(bounds.low))} to {_as_date_box(str(bounds.high))}"
+        return text + "."
+    if problem.kind is ProblemKind.MISSING:
+        return f"{label}: required."
+    if problem.expects in ("integer", "number") and bounds is not None:
+        low, high = bounds.low, bounds.high
+        if low is not None and high is not None:
+            if problem.kind is ProblemKind.TYPE and problem.expects == "integer":
+                return f"{label}: a whole number from {low:g} to {high:g}."
+            return f"{label}: {low:g} to {high:g}."
+    allowed = problem.allowed.removesuffix(", or null").replace("null", "blank")
+    for name, shown in names.items():  # "after birth_date" -> "after birth date"
+        if "_" in name:
+            allowed = re.sub(rf"\b{re.escape(name)}\b", shown.lower(), allowed)
+    return f"{label}: {_as_date_box(allowed)}."
 
 
 def field_messages(

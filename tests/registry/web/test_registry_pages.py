@@ -612,7 +612,7 @@ def test_a_bad_entry_comes_back_with_the_message_and_what_was_typed(
         data=_outcome_form(csrf, version, instrument="rdq", score="31"),
     )
     assert answer.status_code == 422
-    assert "0 to 24 for rdq" in answer.text
+    assert "RDQ score: 0 to 24." in answer.text
     assert "Please check this entry" in answer.text  # the registry's words in the shared box
     assert '<a href="#score">' in answer.text
     assert 'value="31"' in answer.text
@@ -701,7 +701,7 @@ def test_the_kpi_page_shows_each_kpi_with_its_band_and_a_chart(
     assert "100.0 %" in dxa.group(1) and "&gt;80 %" in dxa.group(1)
     bad = client.get("/registry/kpi?from=2026-13-01")
     assert bad.status_code == 422
-    assert "Enter a date as YYYY-MM-DD, from 1900-01-01 to 2199-12-31." in bad.text
+    assert "Enter a real date as month/day/year, from 01/01/1900 to 12/31/2199." in bad.text
 
 
 def test_the_audit_log_is_read_only_for_admins_and_auditors(
@@ -918,7 +918,7 @@ def test_a_kpi_date_out_of_range_names_the_range(client: TestClient, world: Worl
     log_in(client, world.email("admin"))
     page = client.get("/registry/kpi?as_of=0001-01-01")
     assert page.status_code == 422
-    assert "Enter a date as YYYY-MM-DD, from 1900-01-01 to 2199-12-31." in page.text
+    assert "Enter a real date as month/day/year, from 01/01/1900 to 12/31/2199." in page.text
 
 
 def test_a_form_version_in_other_digits_is_refused_naming_it(

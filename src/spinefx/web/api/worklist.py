@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
@@ -27,6 +27,10 @@ def get_worklist(
     due_before: QueryDate = None,
     overdue: bool = False,
     found_by: FoundBy | None = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="A part of the name or the MRN.")
+    ] = None,
+    sort: Literal["due", "site", "status", "name"] = "due",
     today: QueryDate = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -42,6 +46,8 @@ def get_worklist(
             due_before=due_before,
             overdue_only=overdue,
             found_by=found_by,
+            search=q,
+            sort=sort,
             limit=limit,
             offset=offset,
         )
@@ -62,6 +68,7 @@ def get_worklist(
                     "due_by": r.due_by.isoformat(),
                     "overdue": r.overdue,
                     "days_overdue": r.days_overdue,
+                    "assigned_user_id": r.assigned_user_id,
                 }
                 for r in page.items
             ],

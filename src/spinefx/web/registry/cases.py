@@ -1,5 +1,6 @@
 """``/registry/cases/{case_id}``: the case page (its timeline, charts, evidence and forms), its
-print view, and the case's own writes: accept or dismiss a case-finding hit, change its details.
+print view, and the case's own writes: accept or dismiss a case-finding hit, change its details
+or its contacts (the patient's phone and address, the primary care clinician).
 
 Every write names the case version the form was made from; a stale one is 409 and the page
 comes back with what was typed, not saved, beside a message saying what to do.
@@ -18,11 +19,18 @@ from starlette.responses import RedirectResponse, Response
 from spinefx.errors import InputError, VersionConflict
 from spinefx.registry import cases
 from spinefx.registry.auth import LoginSession
+from spinefx.registry.contacts import ContactsIn, update_contacts
 from spinefx.registry.schema import CaseUpdate, parse
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
-from spinefx.web.forms import form_data, form_errors
+from spinefx.web.forms import form_data, form_words
 from spinefx.web.registry import pages
-from spinefx.web.registry.forms import CASE_FIELDS, CASE_NAMES
+from spinefx.web.registry.forms import (
+    CASE_FIELDS,
+    CASE_NAMES,
+    CONTACT_FORM,
+    CONTACT_NAMES,
+    ROW_FORMS,
+)
 from spinefx.web.registry.timeline import case_context
 
 __all__ = ["router"]
@@ -50,7 +58,10 @@ def _show_case(
 def case_page(
     case_id: pages.CaseId, request: Request, login: LoginDep, registry: RegistryDep
 ) -> Response:
-    return _show_case(request, registry, login, case_id)
+    asked = request.query_params.get("saved", "")
+    saved = ROW_FORMS.get(asked)
+    title = saved.title if saved else "contact details" if asked == "contacts" else ""
+    return _show_case(request, registry, login, case_id, saved=title)
 
 
 @router.api_route("/cases/{case_id}/print", methods=["GET", "HEAD"])
@@ -123,5 +134,25 @@ async def case_update(
     except VersionConflict:
         return again(status=409, case_conflict=pages.conflict_text())
     except InputError as exc:
-        return again(status=422, case_errors=form_errors(exc.problems, CASE_NAMES))
+        return again(status=422, case_errors=form_words(exc.problems, CASE_NAMES))
     return RedirectResponse(f"{pages.PREFIX}/cases/{case_id}#details", status_code=303)
+
+
+@router.post("/cases/{case_id}/contacts")
+async def case_contacts(
+    case_id: pages.CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    data = await request.form()
+    typed = {f.name: pages.form_text(data, f.name) for f in CONTACT_FORM}
+    again = partial(_show_case, request, registry, login, case_id, contact_values=typed)
+    try:
+        version = pages.form_version(data)
+        # Every field is on the form: one left blank is cleared.
+        contacts = parse(ContactsIn, form_data(CONTACT_FORM, data))
+        with registry.transaction() as session:
+            update_contacts(session, login.actor, case_id, version, contacts)
+    except VersionConflict:
+        return again(status=409, contact_conflict=pages.conflict_text())
+    except InputError as exc:
+        return again(status=422, contact_errors=form_words(exc.problems, CONTACT_NAMES))
+    return RedirectResponse(f"{pages.PREFIX}/cases/{case_id}?saved=contacts#contacts", 303)

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from spinefx.registry.contacts import ContactsIn
 from spinefx.registry.permissions import Action
 from spinefx.registry.rows import ROW_KINDS, RowKind
 from spinefx.registry.schema import CaseUpdate
@@ -25,8 +26,11 @@ __all__ = [
     "ASSESSMENT_PAGES",
     "CASE_FIELDS",
     "CASE_NAMES",
+    "CONTACT_FORM",
+    "CONTACT_NAMES",
     "EVENT_NAMES",
     "INSTRUMENT_NAMES",
+    "INSTRUMENT_SHORT",
     "ROW_FORMS",
     "RowForm",
     "word",
@@ -46,6 +50,11 @@ INSTRUMENT_NAMES: dict[str, str] = {
     Instrument.NRS: "Pain NRS (0-10)",
     Instrument.RDQ: "Roland-Morris disability, RDQ (0-24)",
     Instrument.ODI: "Oswestry disability index, ODI (0-100 %)",
+}
+INSTRUMENT_SHORT: dict[str, str] = {
+    Instrument.NRS: "Pain NRS",
+    Instrument.RDQ: "RDQ",
+    Instrument.ODI: "ODI",
 }
 WORDS: dict[str, str] = {
     "done": "Done",
@@ -208,3 +217,15 @@ CASE_FIELDS: tuple[FormField, ...] = fields_of(
     CaseUpdate, words=word, required=("name", "birth_date", "sex", "status")
 )
 CASE_NAMES = {f.name: f.label for f in CASE_FIELDS}
+
+# The case's contacts and primary care clinician (the letters' addressees).
+CONTACT_FORM: tuple[FormField, ...] = tuple(
+    replace(f, kind="textarea") if f.name == "address" else f
+    for f in fields_of(
+        ContactsIn,
+        words=word,
+        helps={"pcp_fax": "The letter to the clinician goes by fax or e-mail."},
+        widgets={n: "text" for n in ("phone", "pcp_name", "pcp_practice", "pcp_fax", "pcp_email")},
+    )
+)
+CONTACT_NAMES = {f.name: f.label for f in CONTACT_FORM}

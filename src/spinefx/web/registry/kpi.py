@@ -38,6 +38,12 @@ KPI_BANDS = (
 )
 
 
+def _as_shown(day: date | str) -> str:
+    """A date as the date box shows it (US: month/day/year)."""
+    shown = date.fromisoformat(str(day))
+    return f"{shown.month:02d}/{shown.day:02d}/{shown.year}"
+
+
 def _date_param(
     params: Mapping[str, str], name: str, default: date, errors: dict[str, str]
 ) -> date:
@@ -49,7 +55,10 @@ def _date_param(
     except ValueError:
         day = None
     if day is None or not EARLIEST_DATE <= day <= LATEST_DATE:
-        errors[name] = f"Enter a date as YYYY-MM-DD, from {EARLIEST_DATE} to {LATEST_DATE}."
+        errors[name] = (
+            f"Enter a real date as month/day/year, from {_as_shown(EARLIEST_DATE)} to "
+            f"{_as_shown(LATEST_DATE)}."
+        )
         return default
     return day
 
@@ -59,8 +68,12 @@ def kpi_page(request: Request, login: LoginDep, registry: RegistryDep) -> Respon
     params = request.query_params
     now = today()
     errors: dict[str, str] = {}
-    start = _date_param(params, "from", date(now.year - 1, 1, 1), errors)
-    end = _date_param(params, "to", date(now.year - 1, 12, 31), errors)
+    # The last 12 months by default: from the day after the same date a year ago, to today.
+    year_ago = now.replace(
+        year=now.year - 1, day=28 if (now.month, now.day) == (2, 29) else now.day
+    )
+    start = _date_param(params, "from", year_ago + timedelta(days=1), errors)
+    end = _date_param(params, "to", now, errors)
     as_of = _date_param(params, "as_of", now, errors)
     site = params.get("site") or None
     if end < start:

@@ -1,6 +1,10 @@
 """``/registry/cases/{case_id}/<kind>``: add or edit one row under a case (a fracture, an FLS
 event, a procedure, an outcome score), each kind's form made from its input model
-(:data:`~spinefx.web.registry.forms.ROW_FORMS`)."""
+(:data:`~spinefx.web.registry.forms.ROW_FORMS`).
+
+A new event's form starts on the case's next due event and today's date; an event of a type
+the case already has asks once more before it is saved (``repeat=yes``); after a save the case
+page says what was saved, with the way back to the worklist."""
 
 from __future__ import annotations
 
@@ -14,13 +18,14 @@ from starlette.responses import RedirectResponse, Response
 from spinefx.errors import InputError, NotFound, VersionConflict
 from spinefx.registry import cases
 from spinefx.registry.auth import LoginSession
+from spinefx.registry.event_rules import same_type
 from spinefx.registry.permissions import require
 from spinefx.registry.rows import add_row, update_row
 from spinefx.registry.schema import parse
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
-from spinefx.web.forms import form_data, form_errors, form_values, values_of
+from spinefx.web.forms import form_data, form_values, form_words, values_of
 from spinefx.web.registry import pages
-from spinefx.web.registry.forms import ROW_FORMS, RowForm
+from spinefx.web.registry.forms import EVENT_NAMES, INSTRUMENT_SHORT, ROW_FORMS, RowForm
 from spinefx.web.registry.timeline import timeline
 
 __all__ = ["router"]
@@ -41,6 +46,7 @@ def _row_form_page(
     conflict: str = "",
     status: int = 200,
     version: int | None = None,
+    repeat_of: str = "",
 ) -> Response:
     """The add/edit form of one row; ``version`` is the one the user's form was made from
     (kept when the form comes back with a message), the stored one after a conflict."""
@@ -62,6 +68,7 @@ def _row_form_page(
             "version": case.version if version is None else version,
             "stored": values_of(spec.fields, current) if current is not None and conflict else None,
             "timeline": [i for i in timeline(case) if i.kind == spec.kind],
+            "repeat_of": repeat_of,
         }
     return pages.page(request, "registry/row_form.html", context, login=login, status=status)
 
@@ -78,7 +85,28 @@ def row_new(
     case_id: pages.CaseId, kind: str, request: Request, login: LoginDep, registry: RegistryDep
 ) -> Response:
     spec = _spec(kind)
-    return _row_form_page(request, registry, login, case_id, spec, row_id=None, values={})
+    values: dict[str, Any] = {}
+    if spec.kind == "events":
+        with registry.transaction() as session:
+            case = cases.load_case(session, login.actor, case_id)
+            values = event_defaults(case.next_event)
+    return _row_form_page(request, registry, login, case_id, spec, row_id=None, values=values)
+
+
+def event_defaults(next_event: str | None) -> dict[str, Any]:
+    """A new event's form: the case's next due event, done today."""
+    chosen = {"date": pages.today().isoformat(), "status": "done"}
+    return {**chosen, "type": next_event} if next_event else chosen
+
+
+def _names(spec: RowForm, typed: Mapping[str, Any]) -> dict[str, str]:
+    """The labels of the form's fields; an outcome's score is named by its questionnaire
+    ("RDQ score"), so that its range reads as the form shows it."""
+    names = spec.names
+    instrument = typed.get("instrument")
+    if spec.kind == "outcomes" and isinstance(instrument, str) and instrument in INSTRUMENT_SHORT:
+        names = {**names, "score": f"{INSTRUMENT_SHORT[instrument]} score"}
+    return names
 
 
 @router.api_route("/cases/{case_id}/{kind}/{row_id}/edit", methods=["GET", "HEAD"])
@@ -119,6 +147,14 @@ async def _save_row(
     try:
         version = pages.form_version(data)
         parsed = parse(spec.model, form_data(spec.fields, data))
+        if spec.kind == "events" and pages.form_text(data, "repeat") != "yes":
+            kind_typed = str(getattr(parsed, "type", ""))
+            with registry.transaction() as session:
+                case = cases.load_case(session, login.actor, case_id, full=True)
+                repeated = bool(same_type(case, kind_typed, row_id))
+            if repeated:
+                name = EVENT_NAMES.get(kind_typed, kind_typed)
+                return again(status=200, version=version, repeat_of=name)
         with registry.transaction() as session:
             if row_id is None:
                 add_row(session, login.actor, spec.kind, case_id, version, parsed)
@@ -127,8 +163,11 @@ async def _save_row(
     except VersionConflict:
         return again(conflict=pages.conflict_text(), status=409)
     except InputError as exc:
-        return again(errors=form_errors(exc.problems, spec.names), status=422, version=version)
-    return RedirectResponse(f"{pages.PREFIX}/cases/{case_id}#timeline", status_code=303)
+        errors = form_words(exc.problems, _names(spec, typed))
+        return again(errors=errors, status=422, version=version)
+    return RedirectResponse(
+        f"{pages.PREFIX}/cases/{case_id}?saved={spec.kind}#saved", status_code=303
+    )
 
 
 @router.post("/cases/{case_id}/{kind}")

@@ -15,6 +15,7 @@ from spinefx.web.chart_svg import Chart, Series, line_chart_svg
 from spinefx.web.registry.forms import (
     ASSESSMENT_PAGES,
     CASE_FIELDS,
+    CONTACT_FORM,
     EVENT_NAMES,
     INSTRUMENT_NAMES,
     ROW_FORMS,
@@ -22,13 +23,15 @@ from spinefx.web.registry.forms import (
 )
 from spinefx.web.registry.pages import PREFIX, today
 
-__all__ = ["TimelineItem", "case_context", "evidence_segments", "timeline"]
+__all__ = ["LETTER_TITLES", "TimelineItem", "case_context", "evidence_segments", "timeline"]
+
+LETTER_TITLES = {"pcp": "Letter to the primary care clinician", "patient": "Letter to the patient"}
 
 
 @dataclass(frozen=True)
 class TimelineItem:
     day: date
-    kind: str  # fractures, events, procedures, outcomes, assessments
+    kind: str  # fractures, events, procedures, outcomes, assessments, letters
     title: str
     detail: str
     edit_url: str | None
@@ -180,7 +183,25 @@ def timeline(case: Case) -> list[TimelineItem]:
                 f"assessment-{a.id}",
             )
         )
-    order = {"fractures": 0, "procedures": 1, "assessments": 2, "events": 3, "outcomes": 4}
+    for letter in case.letters:
+        items.append(
+            TimelineItem(
+                letter.created_at.date(),
+                "letters",
+                LETTER_TITLES.get(letter.kind, letter.kind),
+                letter.subject,
+                None,
+                f"letter-{letter.id}",
+            )
+        )
+    order = {
+        "fractures": 0,
+        "procedures": 1,
+        "assessments": 2,
+        "events": 3,
+        "outcomes": 4,
+        "letters": 5,
+    }
     return sorted(items, key=lambda i: (i.day, order[i.kind], i.anchor))
 
 
@@ -194,6 +215,14 @@ def case_context(case: Case) -> dict[str, Any]:
         "findings": [(f, evidence_segments(f.evidence)) for f in found],
         "event_plan": [(t.value, EVENT_NAMES[t.value], t.value in recorded) for t in EVENT_ORDER],
         "row_forms": ROW_FORMS,
+        # A new event starts on the case's next due event, done today.
+        "row_defaults": {
+            "events": {
+                "type": case.next_event or "",
+                "status": "done",
+                "date": today().isoformat(),
+            }
+        },
         "case_fields": CASE_FIELDS,
         "case_values": {
             "name": case.name,
@@ -203,5 +232,8 @@ def case_context(case: Case) -> dict[str, Any]:
             "death_date": case.death_date.isoformat() if case.death_date else "",
         },
         "index_fracture": next((f for f in case.fractures if f.is_index), None),
+        "letter_titles": LETTER_TITLES,
+        "contact_fields": CONTACT_FORM,
+        "contact_values": {f.name: getattr(case, f.name) or "" for f in CONTACT_FORM},
         "today": today(),
     }

@@ -1,0 +1,241 @@
+"""Each coordinator's daily reminder: the open cases of their sites whose next FLS event is
+overdue or falls due soon (those assigned to them and those assigned to nobody), as an e-mail
+digest (:func:`send_digests`, through the SMTP server the settings name) and as a private
+iCalendar feed (:func:`calendar_ics`) a calendar app subscribes to.
+
+The feed's address holds a random token; only its SHA-256 is stored, and making a new one
+replaces the old (:func:`new_feed_token`). Neither the e-mail nor the calendar names the
+patient: each line gives the MRN and the event, and the registry, behind its login, the rest.
+Every digest sent and every feed read is recorded in the audit log with the cases it listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from spinefx.dates import plain_date
+from spinefx.registry import audit
+from spinefx.registry.models import CalendarFeed, Case, Site, User, utcnow
+from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.users import actor_for
+from spinefx.registry.vocab import OPEN_STATUSES, Role
+
+__all__ = [
+    "DueItem",
+    "SmtpServer",
+    "calendar_ics",
+    "digest",
+    "due_items",
+    "feed_actor",
+    "has_feed",
+    "new_feed_token",
+    "send_digests",
+]
+
+HORIZON_DAYS = 14  # "falls due soon": within two weeks
+# The events' plain names (the core cannot use the web's words).
+EVENT_WORDS = {
+    "risk-assessment": "Fracture risk assessment",
+    "dxa": "DXA bone density scan",
+    "falls-assessment": "Falls risk assessment",
+    "medication-recommended": "Osteoporosis medication recommended",
+    "exercise-started": "Exercise program started",
+    "monitoring": "Follow-up monitoring contact",
+    "medication-started": "Osteoporosis medication started",
+    "on-medication-at-52-weeks": "Still on medication at 52 weeks",
+}
+
+
+@dataclass(frozen=True)
+class DueItem:
+    case_id: int
+    site: str
+    mrn: str
+    event: str
+    due_by: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int = 25
+    user: str | None = None
+    password: str | None = None
+    sender: str = "spinefx registry <registry@localhost>"
+    starttls: bool = False
+
+
+def due_items(
+    session: Session, actor: Actor, today: date, *, horizon_days: int = HORIZON_DAYS
+) -> list[DueItem]:
+    """The actor's reminders: open cases at their sites, assigned to them or to nobody, whose
+    next event is due by ``today + horizon_days``; overdue first."""
+    require(actor, Action.READ_CASES)
+    conditions = [
+        Case.next_due_by.is_not(None),
+        Case.next_due_by <= today + timedelta(days=horizon_days),
+        Case.status.in_(sorted(s.value for s in OPEN_STATUSES)),
+        sa.or_(Case.assigned_user_id.is_(None), Case.assigned_user_id == actor.user_id),
+    ]
+    if actor.site_ids is not None:
+        conditions.append(Case.site_id.in_(sorted(actor.site_ids)))
+    rows = session.execute(
+        sa.select(Case.id, Site.code, Case.mrn, Case.next_event, Case.next_due_by)
+        .join(Site, Site.id == Case.site_id)
+        .where(*conditions)
+        .order_by(Case.next_due_by, Case.id)
+    ).all()
+    return [
+        DueItem(r.id, r.code, r.mrn, r.next_event, r.next_due_by, r.next_due_by < today)
+        for r in rows
+    ]
+
+
+def _line(item: DueItem, today: date) -> str:
+    event = EVENT_WORDS.get(item.event, item.event)
+    if item.overdue:
+        days = (today - item.due_by).days
+        return (
+            f"- OVERDUE {days} day{'s' if days != 1 else ''}: {event}, MRN {item.mrn} ({item.site})"
+        )
+    return f"- {event}, MRN {item.mrn} ({item.site}), due by {plain_date(item.due_by)}"
+
+
+def digest(items: Sequence[DueItem], today: date, base_url: str = "") -> tuple[str, str]:
+    """The digest e-mail's subject and text."""
+    overdue = sum(1 for i in items if i.overdue)
+    subject = (
+        f"Registry: {overdue} overdue, {len(items) - overdue} due within "
+        f"{HORIZON_DAYS} days ({plain_date(today)})"
+    )
+    lines = [f"Fracture liaison reminders for {plain_date(today)}.", ""]
+    lines += [_line(i, today) for i in items]
+    where = f"{base_url.rstrip('/')}/registry" if base_url else "the registry's worklist"
+    lines += ["", f"Open {where} to record each event. Patients are named there, not here."]
+    return subject, "\n".join(lines) + "\n"
+
+
+def send_digests(
+    session: Session, server: SmtpServer, today: date, *, base_url: str = ""
+) -> list[tuple[str, int]]:
+    """E-mail each active coordinator their digest (none when nothing is due); who got one
+    and how many lines. One SMTP connection for all; each digest sent is audited."""
+    coordinators = session.scalars(
+        sa.select(User)
+        .where(User.active.is_(True), User.role == Role.COORDINATOR.value)
+        .order_by(User.email)
+    ).all()
+    planned = []
+    for user in coordinators:
+        actor = actor_for(user)
+        items = due_items(session, actor, today)
+        if items:
+            planned.append((user.email, items))
+    if not planned:
+        return []
+    sent = []
+    with smtplib.SMTP(server.host, server.port, timeout=30) as smtp:
+        if server.starttls:
+            smtp.starttls()
+        if server.user:
+            smtp.login(server.user, server.password or "")
+        for email, items in planned:
+            subject, body = digest(items, today, base_url)
+            message = EmailMessage()
+            message["From"], message["To"], message["Subject"] = server.sender, email, subject
+            message.set_content(body)
+            smtp.send_message(message)
+            audit.record(
+                session,
+                Actor.command_line("remind"),
+                "remind",
+                "worklist",
+                detail={"to": email, "case_ids": [i.case_id for i in items]},
+            )
+            sent.append((email, len(items)))
+    return sent
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_feed_token(session: Session, actor: Actor) -> str:
+    """A new private calendar token for the actor (the old one stops working)."""
+    require(actor, Action.READ_CASES)
+    if actor.user_id is None:
+        raise ValueError("a calendar feed belongs to a user")
+    token = "cal_" + secrets.token_urlsafe(24)
+    feed = session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == actor.user_id))
+    if feed is None:
+        feed = CalendarFeed(user_id=actor.user_id, token_hash="", created_at=utcnow())
+        session.add(feed)
+    feed.token_hash, feed.created_at = _token_hash(token), utcnow()
+    audit.record(session, actor, "create", "calendar-feed", entity_id=actor.user_id)
+    return token
+
+
+def has_feed(session: Session, actor: Actor) -> bool:
+    return (
+        session.scalar(sa.select(CalendarFeed.id).where(CalendarFeed.user_id == actor.user_id))
+        is not None
+    )
+
+
+def feed_actor(session: Session, token: str) -> Actor | None:
+    """The active user whose calendar token this is, or ``None``."""
+    if not token.startswith("cal_") or len(token) > 100:
+        return None
+    user = session.scalar(
+        sa.select(User)
+        .join(CalendarFeed, CalendarFeed.user_id == User.id)
+        .where(CalendarFeed.token_hash == _token_hash(token))
+    )
+    if user is None or not user.active:
+        return None
+    return actor_for(user)
+
+
+def calendar_ics(session: Session, actor: Actor, today: date, *, base_url: str = "") -> bytes:
+    """The actor's reminders as an iCalendar feed: one all-day event on each due date (an
+    overdue one on today), named by the event and the MRN; audited as a read."""
+    from icalendar import Calendar, Event
+
+    items = due_items(session, actor, today)
+    calendar = Calendar()
+    calendar.add("prodid", "-//spinefx//registry reminders//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Fracture liaison reminders")
+    stamp = datetime.now(tz=utcnow().tzinfo)
+    for item in items:
+        day = today if item.overdue else item.due_by
+        event = Event()
+        event.add("uid", f"case-{item.case_id}-{item.event}@spinefx")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
+        title = EVENT_WORDS.get(item.event, item.event)
+        event.add("summary", f"{'OVERDUE: ' if item.overdue else ''}{title}, MRN {item.mrn}")
+        if base_url:
+            event.add("url", f"{base_url.rstrip('/')}/registry/cases/{item.case_id}")
+        event.add("description", f"Due by {plain_date(item.due_by)} at site {item.site}.")
+        calendar.add_component(event)
+    audit.record(
+        session,
+        actor,
+        "list",
+        "calendar-feed",
+        detail={"case_ids": [i.case_id for i in items]},
+    )
+    content: bytes = calendar.to_ical()
+    return content
