@@ -484,13 +484,14 @@ def remind(
         bool, typer.Option("--dry-run", help="Print each digest instead of sending it.")
     ] = False,
     url: UrlOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """E-mail each coordinator the events of their cases overdue or due within two weeks
     (through SPINEFX_SMTP_HOST; run it daily, from cron or a timer)."""
     from spinefx.registry import reminders
     from spinefx.registry.models import User
     from spinefx.registry.users import actor_for
-    from spinefx.web.settings import Settings
+    from spinefx.settings import Settings
 
     day = _date("today", today_) if today_ else date.today()
     settings = Settings.from_environment()
@@ -502,10 +503,16 @@ def remind(
             users = session.scalars(
                 sa.select(User).where(User.active.is_(True), User.role == "coordinator")
             ).all()
+            digests = []
             for user in sorted(users, key=lambda u: u.email):
                 items = reminders.due_items(session, actor_for(user), day)
                 subject, body = reminders.digest(items, day, settings.public_url)
-                typer.echo(f"To: {user.email}\nSubject: {subject}\n\n{body}")
+                digests.append({"to": user.email, "subject": subject, "body": body})
+        if as_json:
+            print_json({"day": day.isoformat(), "sent": False, "digests": digests})
+            return
+        for d in digests:
+            typer.echo(f"To: {d['to']}\nSubject: {d['subject']}\n\n{d['body']}")
         return
     if not settings.smtp_host:
         raise InputError(
@@ -533,6 +540,15 @@ def remind(
         raise DataError(
             f"could not send through SPINEFX_SMTP_HOST {server.host}:{server.port}: {exc}"
         ) from exc
+    if as_json:
+        print_json(
+            {
+                "day": day.isoformat(),
+                "sent": True,
+                "digests": [{"to": email, "events": count} for email, count in sent],
+            }
+        )
+        return
     for email, count in sent:
         typer.echo(f"sent {email}: {count} event{'s' if count != 1 else ''} due")
     typer.echo(f"reminders: {len(sent)} digest{'s' if len(sent) != 1 else ''} sent")
