@@ -228,7 +228,8 @@ def test_a_bad_body_is_a_problem_naming_the_field(world):
     no_version = call(world, "POST", f"/cases/{case_id}/events", role="clinician", json=EVENT)
     assert no_version.status_code == 422 and no_version.json()["errors"][0]["field"] == "version"
     bad_id = call(world, "GET", "/cases/abc", role="clinician")
-    assert bad_id.status_code == 404
+    assert bad_id.status_code == 422  # not a case number at all (issue 22: no longer a 404)
+    assert bad_id.json()["errors"][0]["field"] == "case_id"
 
 
 def test_reads_and_writes_through_the_api_are_audited_with_the_user(world):

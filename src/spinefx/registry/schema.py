@@ -52,7 +52,13 @@ from spinefx.registry.vocab import (
     Sex,
     Timepoint,
 )
-from spinefx.validation import _dotted, allowed_text, describe, problems_from
+from spinefx.validation import (
+    _dotted,
+    allowed_text,
+    describe,
+    problems_from,
+    refuse_unstorable_text,
+)
 
 __all__ = [
     "MAX_ID",
@@ -331,6 +337,7 @@ def parse(model: type[ModelT], data: Any) -> ModelT:
     """
     if not isinstance(data, dict):
         raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")
+    refuse_unstorable_text(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -28,7 +28,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.staticfiles import StaticFiles
 
@@ -50,7 +50,7 @@ from spinefx.web.cds import rule as cds_rule
 from spinefx.web.cds.gate import CdsHooksGate
 from spinefx.web.clinician import candidacy, followup, grading
 from spinefx.web.clinician import home as clinician_home
-from spinefx.web.deps import open_resources
+from spinefx.web.deps import open_resources, refuse_unstorable_input
 from spinefx.web.patients import check, find, home, learn
 from spinefx.web.registry import audit, cases, kpi, login, rows, save, users, worklist
 from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders
@@ -143,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # once a provider is configured (FASTAPI_OTEL_AUTO_CONFIGURE, say): the answers of a
         # self-check would leave in them. Off, whatever the environment says.
         telemetry=NO_TELEMETRY,
+        dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.settings = settings
     app.state.templates = make_templates()

@@ -17,6 +17,11 @@ Who is calling the registry:
   :data:`~spinefx.registry.permissions.RIGHTS` and, when the path names a case, that the case is
   at one of the caller's sites (another site's case is 404, exactly like a missing one). The
   data layer checks the same again, so no route can forget.
+
+And what no route may store: :func:`refuse_unstorable_input`, a dependency of the whole app,
+answers a NUL character (or a lone surrogate) in any path segment, query parameter or form
+field with a 422 naming it (PostgreSQL refuses a NUL in text; it was a 500 there); a JSON body
+is checked the same way where it is decoded.
 """
 
 from __future__ import annotations
@@ -29,11 +34,13 @@ from fastapi import Depends, Request
 from starlette.templating import Jinja2Templates
 
 from spinefx.directory.store import Directory
-from spinefx.errors import NotAuthenticated, NotFound
+from spinefx.errors import Bounds, InputError, NotAuthenticated, ProblemKind
 from spinefx.registry import auth
 from spinefx.registry.cases import load_case
 from spinefx.registry.db import Registry
 from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.schema import MAX_ID
+from spinefx.validation import refuse_unstorable_text
 from spinefx.web.settings import Settings
 
 __all__ = [
@@ -55,7 +62,42 @@ __all__ = [
     "get_settings",
     "get_templates",
     "open_resources",
+    "refuse_unstorable_input",
+    "row_number",
 ]
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def refuse_unstorable_input(request: Request) -> None:
+    """:class:`~spinefx.errors.InputError` for a NUL (or a lone surrogate) in the request's
+    path parameters, query parameters or form fields, before any route or database sees it."""
+    for name, value in request.path_params.items():
+        refuse_unstorable_text({name: value})
+    for name, value in request.query_params.multi_items():
+        refuse_unstorable_text({name: value})
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type in FORM_TYPES:
+        form = await request.form()  # kept by Starlette: the route reads the same form again
+        for name, value in form.multi_items():
+            refuse_unstorable_text({name: value if isinstance(value, str) else ""})
+
+
+def row_number(field: str, text: str) -> int:
+    """The row id or case number ``text`` of a path, else a 422 naming ``field``: an id outside
+    the databases' INTEGER cannot name a row (PostgreSQL's driver overflowed: a 500)."""
+    digits = text[1:] if text[:1] in "+-" else text
+    number = int(text) if digits.isascii() and digits.isdigit() and len(digits) < 19 else None
+    if number is None or not 1 <= number <= MAX_ID:
+        raise InputError(
+            field,
+            text[:30],
+            f"an integer from 1 to {MAX_ID}",
+            kind=ProblemKind.RANGE if number is not None else ProblemKind.TYPE,
+            expects="integer",
+            bounds=Bounds(low=1, high=MAX_ID),
+        )
+    return number
 
 
 @dataclass
@@ -178,11 +220,10 @@ def allowed(action: Action) -> Callable[[Request, Registry], Caller]:
         if case_id is None:
             require(caller.actor, action)
             return caller
+        number = row_number("case_id", case_id)
         with registry.transaction() as session:
             # another site's case is NotFound for every role, before the role is looked at
-            if not (case_id.isascii() and case_id.isdigit() and len(case_id) < 19):
-                raise NotFound(f"no case {case_id[:20]}")
-            case = load_case(session, caller.actor, int(case_id))
+            case = load_case(session, caller.actor, number)
             require(caller.actor, action, site_id=case.site_id)
         return caller
 

@@ -26,7 +26,7 @@ from spinefx.registry.permissions import Action, require
 from spinefx.registry.vocab import Role
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
 from spinefx.web.forms import FormField, form_errors
-from spinefx.web.registry.pages import PREFIX, form_text, page
+from spinefx.web.registry.pages import PREFIX, RowId, form_text, page
 
 __all__ = ["ROLE_HELP", "ROLE_WORDS", "router", "user_state"]
 
@@ -212,14 +212,14 @@ def _user_again(
 
 
 @router.api_route("/{user_id}", methods=["GET", "HEAD"])
-def user_page(user_id: int, request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+def user_page(user_id: RowId, request: Request, login: LoginDep, registry: RegistryDep) -> Response:
     done = request.query_params.get("done", "")
     return _user_again(request, login, registry, user_id, done=done, read=True)
 
 
 @router.post("/{user_id}")
 async def update_user(
-    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+    user_id: RowId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     typed = _typed(await request.form())
     try:
@@ -247,13 +247,13 @@ async def _set_locked(
 
 @router.post("/{user_id}/lock")
 async def lock_user(
-    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+    user_id: RowId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     return await _set_locked(user_id, True, request, login, registry)
 
 
 @router.post("/{user_id}/unlock")
 async def unlock_user(
-    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+    user_id: RowId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     return await _set_locked(user_id, False, request, login, registry)
