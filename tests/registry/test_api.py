@@ -322,7 +322,11 @@ def test_a_query_date_is_yyyy_mm_dd_within_the_years_the_rules_take(world, query
     ("query", "field", "allowed"),
     [
         ("/kpis?from=2026-01-01&to=2025-12-31", "to", "on or after the start of the period"),
-        ("/kpis?from=2026-01-01&to=2026-12-31&site=nowhere", "site", "a site code"),
+        (
+            "/kpis?from=2026-01-01&to=2026-12-31&site=nowhere",
+            "site",
+            "the code of one of your sites",
+        ),
     ],
 )
 def test_a_kpi_problem_names_the_query_parameter_not_a_cli_option(world, query, field, allowed):

@@ -12,7 +12,9 @@
   tokens (:func:`list_tokens`) and revokes one by its number, its prefix or the token itself
   (:func:`revoke_token`); a revoked token is refused from the next request on.
 - Sessions: the cookie holds a random token, the table its SHA-256, the user, a CSRF token
-  and the last use; a session unused for :data:`IDLE_MINUTES` is over, logout revokes it.
+  and the last use; a session unused for :data:`IDLE_MINUTES`, or older than
+  :data:`SESSION_HOURS`, is over; logout revokes it, and so do a lock, a failed-login hold and
+  a password change (:func:`spinefx.registry.users.end_access`).
 
 """
 
@@ -39,7 +41,13 @@ from spinefx.registry.passwords import (
     verify_password,
 )
 from spinefx.registry.permissions import Action, Actor, require
-from spinefx.registry.users import actor_for, normalise_email, require_user_visible
+from spinefx.registry.users import (
+    actor_for,
+    end_access,
+    normalise_email,
+    require_user_visible,
+    user_site_ids,
+)
 
 __all__ = [
     "IDLE_MINUTES",
@@ -47,6 +55,7 @@ __all__ = [
     "LOCK_MINUTES",
     "MAX_DELAY_S",
     "PREFIX_LENGTH",
+    "SESSION_HOURS",
     "THROTTLE_AFTER",
     "LoginSession",
     "authenticate",
@@ -67,6 +76,7 @@ MAX_DELAY_S = 60
 LOCK_AFTER = 6
 LOCK_MINUTES = 15
 IDLE_MINUTES = 30
+SESSION_HOURS = 12  # a session ends this long after the login, however busy it has been
 TOKEN_PREFIX = "sfx_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # 48 of the token's 256 random bits: shown, not secret
 
@@ -120,7 +130,16 @@ def authenticate(
         if user.failed_logins >= LOCK_AFTER:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             user.failed_logins = 0
-        audit.record(session, actor_for(user), "login-failed", "user", entity_id=user.id, at=now)
+            end_access(session, user, tokens=False)  # whoever is guessing may already be in
+        audit.record(
+            session,
+            actor_for(user),
+            "login-failed",
+            "user",
+            entity_id=user.id,
+            at=now,
+            site_ids=user_site_ids(user),
+        )
         return refused
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -158,6 +177,7 @@ def create_token(session: Session, user: User, *, label: str = "") -> str:
         "create",
         "api-token",
         entity_id=row.id,
+        site_ids=user_site_ids(user),
         detail={"email": user.email, "label": label[:100], "prefix": row.prefix},
     )
     return token
@@ -193,6 +213,7 @@ def list_tokens(session: Session, actor: Actor, user: User) -> Sequence[ApiToken
         "read",
         "api-token",
         entity_id=user.id,
+        site_ids=user_site_ids(user),
         detail={"email": user.email, "tokens": len(rows)},
     )
     return rows
@@ -259,6 +280,7 @@ def revoke_token(
         "revoke",
         "api-token",
         entity_id=row.id,
+        site_ids=user_site_ids(user),
         detail={"email": user.email, "label": row.label, "prefix": row.prefix},
         at=row.revoked_at,
     )
@@ -288,7 +310,9 @@ def start_session(session: Session, user: User, *, now: datetime | None = None) 
         )
     )
     actor = actor_for(user)
-    audit.record(session, actor, "login", "user", entity_id=user.id, at=now)
+    audit.record(
+        session, actor, "login", "user", entity_id=user.id, at=now, site_ids=user_site_ids(user)
+    )
     return LoginSession(token, csrf, actor)
 
 
@@ -298,13 +322,23 @@ def session_actor(
     *,
     now: datetime | None = None,
     idle: timedelta = timedelta(minutes=IDLE_MINUTES),
+    lifetime: timedelta = timedelta(hours=SESSION_HOURS),
 ) -> LoginSession:
-    """The live session of a cookie (its last use moves to ``now``), else NotAuthenticated."""
+    """The live session of a cookie (its last use moves to ``now``), else NotAuthenticated.
+
+    A session is over when logged out or revoked, unused for ``idle``, or older than
+    ``lifetime`` (however busy: a stolen cookie does not live for ever).
+    """
     now = now or utcnow()
     if not token:
         raise NotAuthenticated("please log in")
     row = session.get(WebSession, _digest(token))
-    if row is None or row.revoked_at is not None or row.last_seen_at + idle < now:
+    if (
+        row is None
+        or row.revoked_at is not None
+        or row.last_seen_at + idle < now
+        or row.created_at + lifetime < now
+    ):
         raise NotAuthenticated("please log in", reason=AuthFailure.SESSION_ENDED)
     user = session.get(User, row.user_id)
     if user is None or not user.active:

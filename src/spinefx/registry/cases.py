@@ -98,9 +98,7 @@ def list_cases(
     items = session.scalars(
         query.order_by(Case.index_date.desc(), Case.id.desc()).limit(limit).offset(offset)
     ).all()
-    audit.record(
-        session, actor, "list", "case", detail={"case_ids": [c.id for c in items], "total": total}
-    )
+    audit.record_list(session, actor, "case", [c.id for c in items], total=total)
     return CasePage(items, total)
 
 
@@ -251,6 +249,7 @@ def update_case(
     with editing(session, actor, case_id, Action.WRITE_CASES, full=True) as edit:
         edit.bump(version)
         case = edit.case
+        before = {key: getattr(case, key) for key in values}
         for key, value in values.items():
             setattr(case, key, value.value if hasattr(value, "value") else value)
         if "birth_date" in values:  # as on create: born on or before every fracture
@@ -266,7 +265,7 @@ def update_case(
             )
             if problems:
                 raise InputError.from_problems(problems)
-        edit.record("update", "case", entity_id=case_id, detail={"fields": sorted(values)})
+        edit.record("update", "case", entity_id=case_id, detail=audit.changes_of(before, case))
     return edit.case
 
 

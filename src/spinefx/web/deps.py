@@ -30,14 +30,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from starlette.templating import Jinja2Templates
 
 from spinefx.directory.store import Directory
 from spinefx.errors import Bounds, InputError, NotAuthenticated, ProblemKind
-from spinefx.registry import auth
+from spinefx.registry import audit, auth
 from spinefx.registry.cases import load_case
 from spinefx.registry.db import Registry
+from spinefx.registry.models import Case
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.schema import MAX_ID
 from spinefx.validation import refuse_unstorable_text
@@ -55,6 +57,7 @@ __all__ = [
     "SettingsDep",
     "TemplatesDep",
     "allowed",
+    "audit_refusal",
     "bearer_token",
     "get_directory",
     "get_login",
@@ -169,7 +172,9 @@ def get_login(request: Request, registry: RegistryDep) -> auth.LoginSession:
     if not token:
         raise NotAuthenticated("please log in")
     with registry.transaction() as session:
-        return auth.session_actor(session, token)
+        login = auth.session_actor(session, token)
+    request.state.actor = login.actor  # for the audit entry of a refusal (audit_refusal)
+    return login
 
 
 LoginDep = Annotated[auth.LoginSession, Depends(get_login)]
@@ -206,9 +211,40 @@ def bearer_token(request: Request) -> str:
 def _identify(request: Request, registry: Registry) -> Caller:
     with registry.transaction() as session:
         if request.url.path.startswith("/api/"):
-            return Caller(auth.token_actor(session, bearer_token(request)), registry)
-        login = auth.session_actor(session, request.cookies.get(SESSION_COOKIE, ""))
-        return Caller(login.actor, registry, login)
+            caller = Caller(auth.token_actor(session, bearer_token(request)), registry)
+        else:
+            login = auth.session_actor(session, request.cookies.get(SESSION_COOKIE, ""))
+            caller = Caller(login.actor, registry, login)
+    request.state.actor = caller.actor
+    return caller
+
+
+def audit_refusal(request: Request, status: int) -> None:
+    """The audit entry of a refused request (403, 404, 409) by a caller who logged in: under
+    the caller's sites and, when the path names a case of another site, that site too (its
+    auditor sees who asked). Nothing for an anonymous caller (401 comes first)."""
+    actor: Actor | None = getattr(request.state, "actor", None)
+    resources: Resources | None = getattr(request.app.state, "resources", None)
+    if actor is None or resources is None:
+        return
+    site_ids: list[int] = []
+    with resources.registry.transaction() as session:
+        raw = request.path_params.get("case_id")
+        if isinstance(raw, str | int):
+            try:
+                number = row_number("case_id", str(raw))
+            except InputError:
+                number = None
+            site = session.scalar(sa.select(Case.site_id).where(Case.id == number))
+            site_ids = [site] if site is not None else []
+        audit.record_refusal(
+            session,
+            actor,
+            status,
+            method=request.method,
+            path=request.url.path,
+            site_ids=site_ids,
+        )
 
 
 def allowed(action: Action) -> Callable[[Request, Registry], Caller]:

@@ -38,6 +38,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
@@ -62,6 +63,7 @@ from spinefx.validation import FieldSpec, allowed_text, describe, printable, pro
 from spinefx.web.api import PREFIX
 from spinefx.web.cds import MAX_BODY_BYTES as CDS_MAX_BODY_BYTES
 from spinefx.web.cds import PREFIX as CDS_PREFIX
+from spinefx.web.deps import audit_refusal
 from spinefx.web.registry.pages import login_page
 from spinefx.web.security import escape_control
 from spinefx.web.settings import MAX_BODY_BYTES
@@ -494,6 +496,10 @@ _REFUSALS: dict[type[Exception], tuple[int, str, str, str]] = {
 async def _on_refusal(request: Request, exc: Exception) -> Response:
     """A right the role lacks, a case not there (or another site's), an edit on an old version."""
     status, kind, title, page_title = next(v for k, v in _REFUSALS.items() if isinstance(exc, k))
+    try:
+        await run_in_threadpool(audit_refusal, request, status)
+    except DataError as failure:  # the refusal stands; the log says the entry is missing
+        log.warning("refusal not audited: %s", escape_control(str(failure)))
     if not is_api(request.url.path):
         return error_page(request, status, page_title, str(exc))
     extra: dict[str, Any] = {}
