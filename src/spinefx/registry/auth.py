@@ -67,6 +67,7 @@ __all__ = [
     "login",
     "revoke_token",
     "session_actor",
+    "session_id",
     "start_session",
     "token_actor",
 ]
@@ -83,6 +84,11 @@ PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # 48 of the token's 256 random bits: show
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def session_id(token: str) -> str:
+    """The stored id of the session whose cookie holds ``token`` (its SHA-256)."""
+    return _digest(token)
 
 
 def _wait_seconds(user: User, now: datetime) -> int:

@@ -23,10 +23,15 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from spinefx.errors import Bounds, InputError, NotFound, ProblemKind
+from spinefx.errors import InputError, NotFound, ProblemKind
 from spinefx.registry import audit
 from spinefx.registry.models import ApiToken, Site, User, UserSite, WebSession, utcnow
-from spinefx.registry.passwords import hash_password
+from spinefx.registry.passwords import (
+    MIN_PASSWORD_LENGTH,
+    check_new_password,
+    hash_password,
+    verify_password,
+)
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.schema import SiteCode, parse_value
 from spinefx.registry.vocab import Role
@@ -35,6 +40,7 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "actor_for",
     "add_user",
+    "change_own_password",
     "end_access",
     "ensure_site",
     "get_site",
@@ -43,13 +49,12 @@ __all__ = [
     "list_users",
     "normalise_email",
     "require_user_visible",
+    "reset_password",
     "set_locked",
     "update_user",
     "user_by_email",
     "user_site_ids",
 ]
-
-MIN_PASSWORD_LENGTH = 12
 
 
 def normalise_email(email: str) -> str:
@@ -109,15 +114,7 @@ def add_user(
     codes = list(dict.fromkeys(sites))
     if not codes:
         raise InputError("sites", None, "at least one site code", kind=ProblemKind.MISSING)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(
-            "password",
-            "(hidden)",
-            f"at least {MIN_PASSWORD_LENGTH} characters",
-            kind=ProblemKind.LENGTH,
-            expects="text",
-            bounds=Bounds(low=MIN_PASSWORD_LENGTH),
-        )
+    check_new_password(password, email=address)
     if session.scalar(sa.select(User.id).where(User.email == address)) is not None:
         raise InputError("email", address, "an e-mail address not yet registered")
     if actor.site_ids is None:
@@ -277,6 +274,68 @@ def set_locked(session: Session, actor: Actor, user_id: int, locked: bool) -> Us
         detail={"email": user.email},
     )
     session.flush()
+    return user
+
+
+def _require_all_sites(actor: Actor, user: User, what: str) -> None:
+    """An admin acts on ``what`` of ``user`` only when every site of the user is theirs."""
+    if actor.site_ids is not None and any(not actor.sees_site(s.id) for s in user.sites):
+        raise InputError(
+            "user",
+            user.email,
+            f"a user of your sites only: they also work at sites you do not administer, so an "
+            f"admin of all their sites (or `spinefx registry`) changes {what}",
+        )
+
+
+def change_own_password(
+    session: Session, user_id: int, current: str, new: str, *, keep_session: str | None = None
+) -> User:
+    """A user changes their own password, giving the current one; their other sessions end
+    (``keep_session``: the id of the one they did it from)."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise NotFound("no such user")
+    if not verify_password(user.password_hash, current):
+        raise InputError("current_password", "(hidden)", "your current password")
+    if new == current:
+        raise InputError("password", "(hidden)", "a password other than the current one")
+    check_new_password(new, email=user.email)
+    user.password_hash = hash_password(new)
+    end_access(session, user, keep_session=keep_session, tokens=False)
+    audit.record(
+        session,
+        actor_for(user),
+        "change-password",
+        "user",
+        entity_id=user.id,
+        site_ids=user_site_ids(user),
+        detail={"email": user.email},
+    )
+    return user
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, new: str) -> User:
+    """An admin gives a user a new password (to pass on by a safe channel): every session of
+    the user ends. Only for a user all of whose sites are the admin's (else the admin could log
+    in as them at another site)."""
+    user = get_user(session, actor, user_id, read=False)
+    _require_all_sites(actor, user, "their password")
+    check_new_password(new, email=user.email)
+    user.password_hash = hash_password(new)
+    user.failed_logins = 0
+    user.last_failed_at = None
+    user.locked_until = None
+    end_access(session, user, tokens=False)
+    audit.record(
+        session,
+        actor,
+        "reset-password",
+        "user",
+        entity_id=user.id,
+        site_ids=user_site_ids(user),
+        detail={"email": user.email},
+    )
     return user
 
 

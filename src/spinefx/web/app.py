@@ -52,7 +52,17 @@ from spinefx.web.clinician import candidacy, followup, grading
 from spinefx.web.clinician import home as clinician_home
 from spinefx.web.deps import open_resources, refuse_unstorable_input
 from spinefx.web.patients import check, find, home, learn
-from spinefx.web.registry import audit, cases, kpi, login, rows, save, users, worklist
+from spinefx.web.registry import (
+    audit,
+    cases,
+    kpi,
+    login,
+    password,
+    rows,
+    save,
+    users,
+    worklist,
+)
 from spinefx.web.security import AccessLog, BodySizeLimit, SecurityHeaders
 from spinefx.web.settings import MAX_BODY_BYTES, Settings
 from spinefx.web.templating import TEMPLATES_DIR, make_templates
@@ -86,6 +96,7 @@ ROUTERS = (
     audit.router,
     save.router,
     users.router,
+    password.router,
     cds_rule.router,
     cds_hooks.router,
 )
