@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     database_url: str | None = None  # SPINEFX_DATABASE_URL: the registry (default: SQLite)
     https: bool = False  # SPINEFX_HTTPS=1: the registry's session cookie is Secure
+    # SPINEFX_TRUSTED_PROXIES: the reverse proxy's addresses (comma-separated); from them the
+    # client's address is taken from X-Forwarded-For (the login throttle counts per client)
+    trusted_proxies: str = ""
 
     # The CDS Hooks service (docs/fhir.md, "The CDS Hooks service"): off unless switched on.
     cds_hooks: bool = False  # SPINEFX_CDS_HOOKS=1 serves /cds-services
@@ -61,6 +64,10 @@ class Settings(BaseSettings):
                 replace(p, field=f"SPINEFX_{p.field.upper()}") for p in problems_from(cls, exc)
             ]
             raise InputError.from_problems(problems) from exc
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
     def registry_url(self) -> str:

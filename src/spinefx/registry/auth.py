@@ -41,6 +41,7 @@ from spinefx.registry.passwords import (
     verify_password,
 )
 from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.throttle import FailureThrottle
 from spinefx.registry.users import (
     actor_for,
     end_access,
@@ -70,6 +71,7 @@ __all__ = [
     "session_id",
     "start_session",
     "token_actor",
+    "unknown_accounts",
 ]
 
 THROTTLE_AFTER = 3
@@ -103,33 +105,61 @@ def _wait_seconds(user: User, now: datetime) -> int:
     return 0
 
 
+def unknown_accounts() -> FailureThrottle:
+    """The failed logins of e-mails with no (active) account, on the accounts' own schedule."""
+    return FailureThrottle(
+        throttle_after=THROTTLE_AFTER,
+        lock_after=LOCK_AFTER,
+        lock_minutes=LOCK_MINUTES,
+        max_delay_s=MAX_DELAY_S,
+        forget_minutes=LOCK_MINUTES,
+    )
+
+
+def _held(wait: int, locked: bool) -> NotAuthenticated:
+    if locked:
+        what, reason = "the account is locked after repeated failed logins", AuthFailure.LOCKED
+    else:
+        what, reason = "too many failed logins", AuthFailure.THROTTLED
+    return NotAuthenticated(f"{what}: try again in {wait} s", reason=reason, retry_after=wait)
+
+
 def authenticate(
-    session: Session, email: str, password: str, *, now: datetime | None = None
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+    unknown: FailureThrottle | None = None,
 ) -> User | NotAuthenticated:
     """The user whose password this is, or the refusal to raise once the transaction ends.
 
     Returned, not raised, so that the caller commits the failure count before refusing (see
     :func:`login`). The same message for an unknown e-mail and a wrong password; an unknown
-    e-mail costs the same hashing time as a known one.
+    e-mail costs the same hashing time as a known one, and with ``unknown`` (see
+    :func:`unknown_accounts`) it is slowed down and held exactly like a known one, so that a
+    429 does not tell that an account exists.
     """
     now = now or utcnow()
     refused = NotAuthenticated("wrong e-mail or password", reason=AuthFailure.WRONG_CREDENTIALS)
     try:
         address = normalise_email(email)
     except InputError:
-        spend_hashing_time(password)
-        return refused
-    user = session.scalar(sa.select(User).where(User.email == address).with_for_update())
+        address = email.strip().lower()[:254]
+        user = None
+    else:
+        user = session.scalar(sa.select(User).where(User.email == address).with_for_update())
     if user is None or not user.active:
+        held = unknown.hold(address, now) if unknown is not None else None
+        if held is not None:
+            return _held(held.seconds, held.locked)
         spend_hashing_time(password)
+        if unknown is not None:
+            unknown.failed(address, now)
         return refused
     wait = _wait_seconds(user, now)
     if wait:
-        if user.locked_until is not None and user.locked_until > now:
-            what, reason = "the account is locked after repeated failed logins", AuthFailure.LOCKED
-        else:
-            what, reason = "too many failed logins", AuthFailure.THROTTLED
-        return NotAuthenticated(f"{what}: try again in {wait} s", reason=reason, retry_after=wait)
+        return _held(wait, user.locked_until is not None and user.locked_until > now)
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1
         user.last_failed_at = now
@@ -156,11 +186,16 @@ def authenticate(
 
 
 def login(
-    registry: Registry, email: str, password: str, *, now: datetime | None = None
+    registry: Registry,
+    email: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+    unknown: FailureThrottle | None = None,
 ) -> LoginSession:
     """Check the password and open a session, or :class:`NotAuthenticated` (failure kept)."""
     with registry.transaction() as session:
-        outcome = authenticate(session, email, password, now=now)
+        outcome = authenticate(session, email, password, now=now, unknown=unknown)
         if isinstance(outcome, User):
             return start_session(session, outcome, now=now)
     raise outcome

@@ -27,7 +27,7 @@ is checked the same way where it is decoded.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -43,6 +43,7 @@ from spinefx.registry.models import Case
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.schema import MAX_ID
 from spinefx.validation import refuse_unstorable_text
+from spinefx.web.logins import LoginGuard
 from spinefx.web.settings import Settings
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "DirectoryDep",
     "FormLoginDep",
     "LoginDep",
+    "LoginGuardDep",
     "RegistryDep",
     "Resources",
     "SettingsDep",
@@ -61,6 +63,7 @@ __all__ = [
     "bearer_token",
     "get_directory",
     "get_login",
+    "get_logins",
     "get_registry",
     "get_settings",
     "get_templates",
@@ -114,10 +117,12 @@ class Resources:
 
     directory: Directory
     registry: Registry  # the registry database's engine (connects on first use)
+    logins: LoginGuard = field(default_factory=LoginGuard)  # hashing pool, failure counts
 
     def close(self) -> None:
         self.directory.close()
         self.registry.dispose()
+        self.logins.close()
 
 
 def open_resources(settings: Settings) -> Resources:
@@ -157,10 +162,15 @@ def get_registry(request: Request) -> Registry:
     return get_resources(request).registry
 
 
+def get_logins(request: Request) -> LoginGuard:
+    return get_resources(request).logins
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 DirectoryDep = Annotated[Directory, Depends(get_directory)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
+LoginGuardDep = Annotated[LoginGuard, Depends(get_logins)]
 
 
 SESSION_COOKIE = "spinefx_registry"
