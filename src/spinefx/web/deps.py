@@ -29,13 +29,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from starlette.templating import Jinja2Templates
 
 from spinefx.directory.store import Directory
-from spinefx.errors import Bounds, InputError, NotAuthenticated, ProblemKind
+from spinefx.errors import AuthFailure, Bounds, InputError, NotAuthenticated, ProblemKind
 from spinefx.registry import audit, auth
 from spinefx.registry.cases import load_case
 from spinefx.registry.db import Registry
@@ -61,6 +62,7 @@ __all__ = [
     "allowed",
     "audit_refusal",
     "bearer_token",
+    "check_origin",
     "get_directory",
     "get_login",
     "get_logins",
@@ -70,6 +72,7 @@ __all__ = [
     "open_resources",
     "refuse_unstorable_input",
     "row_number",
+    "same_origin",
 ]
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -190,8 +193,32 @@ def get_login(request: Request, registry: RegistryDep) -> auth.LoginSession:
 LoginDep = Annotated[auth.LoginSession, Depends(get_login)]
 
 
+def same_origin(request: Request) -> bool:
+    """Whether a form was sent from this site's own pages: its ``Origin`` (or, without one, its
+    ``Referer``) names the host the request was sent to. Neither header (a client that is not
+    a browser): the CSRF token alone decides."""
+    sent_from = request.headers.get("origin") or request.headers.get("referer")
+    if not sent_from:
+        return True
+    if sent_from == "null":  # a sandboxed frame or a redirect from elsewhere
+        return False
+    host = request.headers.get("host", "")
+    return urlsplit(sent_from).netloc.lower() == host.lower() and bool(host)
+
+
+def check_origin(request: Request) -> None:
+    """:class:`~spinefx.errors.NotAuthenticated` (403, form expired) unless :func:`same_origin`."""
+    if not same_origin(request):
+        raise NotAuthenticated(
+            "the form was not sent from this site's pages: reload the page and send it again",
+            reason=AuthFailure.FORM_EXPIRED,
+        )
+
+
 async def get_form_login(request: Request, login: LoginDep) -> auth.LoginSession:
-    """:func:`get_login` for a form that writes: the form's ``csrf_token`` must match."""
+    """:func:`get_login` for a form that writes: sent from this site's own pages
+    (:func:`check_origin`), and the form's ``csrf_token`` must match."""
+    check_origin(request)
     form = await request.form()  # kept by Starlette: the route reads the same form again
     submitted = form.get("csrf_token")
     auth.check_csrf(login, submitted if isinstance(submitted, str) else None)

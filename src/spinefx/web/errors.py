@@ -92,6 +92,8 @@ log = logging.getLogger("spinefx.web.app")
 
 API_PREFIX = PREFIX
 REGISTRY_PAGES = "/registry"
+REGISTRY_API = f"{PREFIX}/registry"
+BUSY_RETRY_AFTER_S = 2
 LOGIN_PATH = f"{REGISTRY_PAGES}/login"
 PROBLEM_JSON = "application/problem+json"
 
@@ -338,6 +340,29 @@ async def _on_data_error(request: Request, exc: Exception) -> Response:
             instance=request.url.path,
             title="Audit log unavailable",
         )
+    registry_api = request.url.path.startswith(REGISTRY_API + "/")
+    if (_is_registry_page(request.url.path) or registry_api) and _is_busy(exc):
+        # SQLite's writer lock held past the busy timeout: the registry, not the directory
+        log.warning("registry busy: %s", escape_control(str(exc)))
+        title, detail = (
+            "Registry busy",
+            (
+                "The registry is busy saving other changes. Nothing of yours was saved: "
+                "try again in a moment."
+            ),
+        )
+        headers = {"retry-after": str(BUSY_RETRY_AFTER_S)}
+        if registry_api:
+            return problem(503, detail, instance=request.url.path, title=title, headers=headers)
+        return error_page(request, 503, title, detail, headers=headers)
+    if registry_api:
+        log.warning("registry unavailable: %s", escape_control(str(exc)))
+        return problem(
+            503,
+            "The registry database cannot be used on this server.",
+            instance=request.url.path,
+            title="Registry unavailable",
+        )
     if _is_registry_page(request.url.path):
         log.warning("registry unavailable: %s", escape_control(str(exc)))
         return error_page(
@@ -366,6 +391,11 @@ async def _on_data_error(request: Request, exc: Exception) -> Response:
     if not is_api(request.url.path):
         return error_page(request, 503, "The directory is not available", detail)
     return problem(503, detail, instance=request.url.path, type=kind, title=title)
+
+
+def _is_busy(exc: Exception) -> bool:
+    """SQLite's "database is locked" (another writer held it past the busy timeout)."""
+    return "database is locked" in str(exc)
 
 
 async def _on_problem(request: Request, exc: Exception) -> Response:

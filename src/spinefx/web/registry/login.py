@@ -25,6 +25,7 @@ from spinefx.web.deps import (
     LoginGuardDep,
     RegistryDep,
     SettingsDep,
+    same_origin,
 )
 from spinefx.web.logins import HashingBusy, client_address
 from spinefx.web.registry import pages
@@ -63,7 +64,7 @@ async def login_submit(
     }
     expected = request.cookies.get(pages.LOGIN_CSRF_COOKIE, "")
     submitted = pages.form_text(data, "csrf_token")
-    if not expected or not hmac.compare_digest(expected, submitted):
+    if not expected or not hmac.compare_digest(expected, submitted) or not same_origin(request):
         return pages.login_page(
             request,
             message="The login form had expired: please log in again.",
