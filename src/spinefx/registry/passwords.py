@@ -118,7 +118,7 @@ def check_new_password(password: str, *, email: str = "") -> None:
     raise InputError(
         "password",
         "(hidden)",
-        f"{problem} ({PASSWORD_RULE})" if not short else PASSWORD_RULE,
+        problem,
         kind=ProblemKind.LENGTH if short else ProblemKind.RULE,
         expects="text",
         bounds=Bounds(low=MIN_PASSWORD_LENGTH, high=MAX_PASSWORD_LENGTH) if short else None,

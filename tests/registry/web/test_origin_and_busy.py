@@ -89,3 +89,11 @@ class registry_token:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_registry_pages_let_the_browser_send_their_origin(client, world):
+    """With no-referrer a browser sends "Origin: null" on a form's POST, which the check above
+    refuses (every login failed in Chromium): the registry's pages say same-origin instead;
+    the patient pages keep no-referrer."""
+    assert client.get("/registry/login").headers["referrer-policy"] == "same-origin"
+    assert client.get("/").headers["referrer-policy"] == "no-referrer"
