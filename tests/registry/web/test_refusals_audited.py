@@ -49,3 +49,21 @@ def test_a_403_and_a_409_are_audited_under_the_callers_site(client, world, regis
         (world.email("auditor"), 403, "/registry/users", "north"),
         (world.email("coordinator"), 409, f"/api/v1/registry/cases/{world.active}", "north"),
     ]
+
+
+def test_a_stale_form_on_the_case_page_is_a_409_audited(client, world, registry):
+    csrf = log_in(client, world.email("coordinator"))
+    answer = client.post(
+        f"/registry/cases/{world.active}",
+        data={
+            "csrf_token": csrf,
+            "version": "999",
+            "name": "Stale Edit",
+            "sex": "female",
+            "birth_date": "1950-04-02",
+            "status": "active",
+        },
+    )
+    assert answer.status_code == 409
+    path = f"/registry/cases/{world.active}"
+    assert refusals(registry) == [(world.email("coordinator"), 409, path, "north")]
