@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     metrics: bool = False  # SPINEFX_METRICS=1: Prometheus metrics at /metrics
     workers: Annotated[int, Field(ge=1, le=64)] = 1  # SPINEFX_WORKERS: serving processes
     # SPINEFX_FORWARDED_ALLOW_IPS: the reverse proxies whose X-Forwarded-For/-Proto are
-    # believed (comma-separated addresses or networks); empty: none, the headers are ignored
+    # believed (comma-separated addresses or networks); empty: none, the headers are ignored.
+    # uvicorn takes the client's address from them; the login throttle counts per that address
     forwarded_allow_ips: str = ""
 
     # The CDS Hooks service (docs/fhir.md, "The CDS Hooks service"): off unless switched on.
@@ -79,6 +80,12 @@ class Settings(BaseSettings):
                 replace(p, field=f"SPINEFX_{p.field.upper()}") for p in problems_from(cls, exc)
             ]
             raise InputError.from_problems(problems) from exc
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        """The proxies of ``SPINEFX_FORWARDED_ALLOW_IPS`` as written (behind uvicorn, which
+        has already put the forwarded client in the request, a peer is no longer one)."""
+        return frozenset(p.strip() for p in self.forwarded_allow_ips.split(",") if p.strip())
 
     @property
     def registry_url(self) -> str:

@@ -25,6 +25,7 @@ from spinefx.errors import MISSING, Bounds, FieldProblem, InputError, ProblemKin
 __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_JSON_INTEGER_DIGITS",
+    "UNSTORABLE_TEXT",
     "FieldSpec",
     "JsonProblem",
     "allowed_text",
@@ -38,6 +39,7 @@ __all__ = [
     "printable",
     "problem_kind",
     "problems_from",
+    "refuse_unstorable_text",
 ]
 
 MAX_JSON_DEPTH = 64  # objects and arrays inside each other; every rule input needs 3 at most
@@ -159,22 +161,47 @@ def _depth(text: str) -> int:
 
 
 def _bad_text_at(data: Any) -> tuple[str, str] | None:
-    """The first field (dotted) whose name or value is text that is not valid Unicode."""
+    """The first field (dotted) whose name or value is text that cannot be stored: not valid
+    Unicode (a lone surrogate) or holding a NUL character (PostgreSQL refuses it in text)."""
     stack: list[tuple[str, Any]] = [("", data)]
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
-            if not _encodable(value):
+            if not _storable(value):
                 return path or "(input)", value
         elif isinstance(value, Mapping):
             for key, item in value.items():
                 name = f"{path}.{key}" if path else str(key)
-                if isinstance(key, str) and not _encodable(key):
+                if isinstance(key, str) and not _storable(key):
                     return name, key
                 stack.append((name, item))
         elif isinstance(value, list | tuple):
             stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
     return None
+
+
+UNSTORABLE_TEXT = "text in valid Unicode, without NUL characters or lone surrogates"
+
+
+def refuse_unstorable_text(data: Any) -> None:
+    """:class:`InputError` naming the first field of ``data`` (decoded JSON, a form, a query)
+    whose name or text holds a NUL character or a lone surrogate: neither can be stored, shown
+    or logged as it is, and PostgreSQL refuses a NUL where SQLite kept it.
+
+    >>> try:
+    ...     refuse_unstorable_text({"case": {"name": "Ann" + chr(0) + "a"}})
+    ... except InputError as exc:
+    ...     print(exc.field, exc.value)
+    case.name Ann\\x00a
+    """
+    bad = _bad_text_at(data)
+    if bad is not None:
+        field, text = bad
+        raise InputError(field, printable(text), UNSTORABLE_TEXT, kind=ProblemKind.FORMAT)
+
+
+def _storable(text: str) -> bool:
+    return "\x00" not in text and _encodable(text)
 
 
 def _encodable(text: str) -> bool:
@@ -186,8 +213,9 @@ def _encodable(text: str) -> bool:
 
 
 def printable(text: str) -> str:
-    """``text`` with anything that is not valid Unicode (lone surrogates) as ``\\udXXX``."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """``text`` with anything that is not valid Unicode (lone surrogates) as ``\\udXXX``, and
+    a NUL character as ``\\x00``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
@@ -197,10 +225,7 @@ def parse_input(model: type[_ModelT], data: Any) -> _ModelT:
     """Validate ``data`` (a decoded JSON value) into ``model`` or raise :class:`InputError`."""
     if not isinstance(data, Mapping):
         raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")
-    bad = _bad_text_at(data)
-    if bad is not None:  # a lone surrogate ("\\ud800") cannot be stored, shown or logged
-        field, text = bad
-        raise InputError(field, printable(text), "text in valid Unicode (no lone surrogates)")
+    refuse_unstorable_text(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -158,3 +158,21 @@ def test_help_lists_the_commands(capsys):
     text = capsys.readouterr().out
     assert "evaluate" in text
     assert "run" in text
+
+
+def test_csv_out_makes_formulas_inert_and_reads_them_back(tmp_path):
+    """A patient id a spreadsheet would run (=, +, -, @) is quoted in the CSV (OWASP CSV
+    injection; verbatim before the fix) and comes back unchanged when the file is read."""
+    from spinefx.casefind.reports import read_findings
+
+    src = tmp_path / "reports.jsonl"
+    patients = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(1+1)"]
+    rows = [{**REPORTS[0], "id": f"r{i}", "patient": p} for i, p in enumerate(patients)]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "found.csv"
+    args = ["casefind", str(src), *TEXT, "--patient-column", "patient", "--out", str(out)]
+    assert run([*args, "--workers", "1", "--quiet"]) == 0
+    with out.open(encoding="utf-8", newline="") as f:
+        written = [r["patient"] for r in csv.DictReader(f)]
+    assert written == ["'" + p for p in patients]
+    assert [r["patient"] for r in read_findings(out)] == patients

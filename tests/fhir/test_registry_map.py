@@ -351,15 +351,26 @@ dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31))
 words = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30
 ).filter(lambda s: s.strip() != "")
+# An MRN or report id shows every character it has (issue 22: no invisible or unassigned ones)
+identifiers = st.text(
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cs", "Cc", "Cf", "Co", "Cn", "Zl", "Zp")
+    ),
+    min_size=1,
+    max_size=30,
+).filter(lambda s: s.strip() != "" and not set(s) & set("\u115f\u1160\u3164\uffa0\u2800"))
 notes = st.one_of(
     st.none(),
     words,
     st.sampled_from(["Zoledronic acid 5 mg infusion", "alendronic acid 70 mg weekly", "Prolia"]),
 )
+# what a database can store: no NUL (PostgreSQL refuses it) and no lone surrogate
+STORABLE = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=10),
+    st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(STORABLE, max_size=10),
     lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(STORABLE, max_size=5), inner, max_size=3)
     ),
     max_leaves=6,
 )
@@ -374,8 +385,10 @@ def fractures(draw: st.DrawFn) -> dict[str, Any]:
         "site": None if levels else draw(st.sampled_from(["hip", "wrist", "spine", "rib cage"])),
         "found_by": draw(st.sampled_from(list(FoundBy))).value,
         "genant_grade": draw(st.none() | st.integers(0, 3)),
-        "report_id": draw(st.none() | st.text(min_size=1, max_size=20).filter(str.strip)),
-        "evidence": draw(st.none() | st.dictionaries(st.text(max_size=8), json_values, max_size=3)),
+        "report_id": draw(st.none() | identifiers),
+        "evidence": draw(
+            st.none() | st.dictionaries(st.text(STORABLE, max_size=8), json_values, max_size=3)
+        ),
     }
 
 
@@ -418,7 +431,7 @@ def outcomes(draw: st.DrawFn) -> dict[str, Any]:
 def cases(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "site": draw(st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True)),
-        "mrn": draw(words),
+        "mrn": draw(identifiers),
         "name": draw(words),
         "birth_date": draw(st.dates(date(1920, 1, 1), date(1999, 12, 31))).isoformat(),
         "sex": draw(st.sampled_from(list(Sex))).value,

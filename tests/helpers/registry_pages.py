@@ -26,7 +26,7 @@ __all__ = [
     "version_of",
 ]
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "north clinic test passphrase"  # not the famous one: it is on the blocklist
 CLI = Actor.command_line("test")
 ROLES = ("admin", "clinician", "coordinator", "auditor")
 REPORT_TEXT = (

@@ -228,7 +228,8 @@ def test_a_bad_body_is_a_problem_naming_the_field(world):
     no_version = call(world, "POST", f"/cases/{case_id}/events", role="clinician", json=EVENT)
     assert no_version.status_code == 422 and no_version.json()["errors"][0]["field"] == "version"
     bad_id = call(world, "GET", "/cases/abc", role="clinician")
-    assert bad_id.status_code == 404
+    assert bad_id.status_code == 422  # not a case number at all (issue 22: no longer a 404)
+    assert bad_id.json()["errors"][0]["field"] == "case_id"
 
 
 def test_reads_and_writes_through_the_api_are_audited_with_the_user(world):
@@ -321,7 +322,11 @@ def test_a_query_date_is_yyyy_mm_dd_within_the_years_the_rules_take(world, query
     ("query", "field", "allowed"),
     [
         ("/kpis?from=2026-01-01&to=2025-12-31", "to", "on or after the start of the period"),
-        ("/kpis?from=2026-01-01&to=2026-12-31&site=nowhere", "site", "a site code"),
+        (
+            "/kpis?from=2026-01-01&to=2026-12-31&site=nowhere",
+            "site",
+            "the code of one of your sites",
+        ),
     ],
 )
 def test_a_kpi_problem_names_the_query_parameter_not_a_cli_option(world, query, field, allowed):

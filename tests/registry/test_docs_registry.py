@@ -46,6 +46,7 @@ def test_the_doc_names_every_event_type_and_the_settings():
         "SPINEFX_TEST_DATABASE_URL",
         "SPINEFX_REQUIRE_POSTGRES",
         "SPINEFX_HTTPS",
+        "SPINEFX_FORWARDED_ALLOW_IPS",
         "pg_dump",
     ):
         assert name in text

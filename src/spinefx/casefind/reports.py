@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from spinefx.casefind.record import ARROW_SCHEMA, DATED_ARROW_SCHEMA
 from spinefx.errors import InputError
 from spinefx.fhir.reports import ReportRecord, SkipCounter, is_fhir_ndjson, iter_fhir_reports
+from spinefx.spreadsheet import neutralise_cell, restore
 
 __all__ = [
     "FHIR_BATCH_SCHEMA",
@@ -334,8 +335,9 @@ class ResultWriter:
 
 
 def _flat(record: dict[str, Any]) -> dict[str, Any]:
-    """A record for one CSV row: lists joined by ';', evidence as JSON, booleans as words."""
-    row = dict(record)
+    """A record for one CSV row: lists joined by ';', evidence as JSON, booleans as words, and
+    text that a spreadsheet would run as a formula made inert (:mod:`spinefx.spreadsheet`)."""
+    row = {key: neutralise_cell(value) for key, value in record.items()}
     row["levels"] = ";".join(record["levels"] or [])
     row["regions"] = ";".join(record["regions"] or [])
     row["evidence"] = json.dumps(record["evidence"] or [], ensure_ascii=False)
@@ -366,7 +368,7 @@ def read_findings(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _unflat(row: dict[str, Any]) -> dict[str, Any]:
-    record = dict(row)
+    record = {key: restore(v) if isinstance(v, str) else v for key, v in row.items()}
     record["levels"] = [x for x in (row.get("levels") or "").split(";") if x]
     record["regions"] = [x for x in (row.get("regions") or "").split(";") if x]
     record["evidence"] = json.loads(row.get("evidence") or "[]")

@@ -162,6 +162,33 @@ def user_add(
             typer.echo(f"user {user.email} added: {user.role} at {', '.join(sites)}")
 
 
+@user_app.command("password", epilog="Example: spinefx registry user password nurse@example.org")
+def user_password(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from one line of standard input."),
+    ] = False,
+    url: UrlOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a user a new password (the same rules as a new user's); every login of theirs ends."""
+    from spinefx.registry.permissions import Actor
+    from spinefx.registry.users import reset_password
+
+    registry = _open(url)
+    password = _read_password(password_stdin)
+    with registry.transaction() as session:
+        user = reset_password(
+            session, Actor.command_line("user-password"), _user(session, email).id, password
+        )
+        changed = user.email
+    if as_json:
+        print_json({"email": changed, "password_set": True, "sessions_ended": True})
+    else:
+        typer.echo(f"new password set for {changed}; their sessions have ended")
+
+
 class ImportFormat(StrEnum):
     JSONL = "jsonl"
     FHIR = "fhir"

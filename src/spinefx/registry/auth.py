@@ -12,7 +12,9 @@
   tokens (:func:`list_tokens`) and revokes one by its number, its prefix or the token itself
   (:func:`revoke_token`); a revoked token is refused from the next request on.
 - Sessions: the cookie holds a random token, the table its SHA-256, the user, a CSRF token
-  and the last use; a session unused for :data:`IDLE_MINUTES` is over, logout revokes it.
+  and the last use; a session unused for :data:`IDLE_MINUTES`, or older than
+  :data:`SESSION_HOURS`, is over; logout revokes it, and so do a lock, a failed-login hold and
+  a password change (:func:`spinefx.registry.users.end_access`).
 
 """
 
@@ -39,7 +41,14 @@ from spinefx.registry.passwords import (
     verify_password,
 )
 from spinefx.registry.permissions import Action, Actor, require
-from spinefx.registry.users import actor_for, normalise_email, require_user_visible
+from spinefx.registry.throttle import FailureThrottle
+from spinefx.registry.users import (
+    actor_for,
+    end_access,
+    normalise_email,
+    require_user_visible,
+    user_site_ids,
+)
 
 __all__ = [
     "IDLE_MINUTES",
@@ -47,6 +56,7 @@ __all__ = [
     "LOCK_MINUTES",
     "MAX_DELAY_S",
     "PREFIX_LENGTH",
+    "SESSION_HOURS",
     "THROTTLE_AFTER",
     "LoginSession",
     "authenticate",
@@ -58,8 +68,10 @@ __all__ = [
     "login",
     "revoke_token",
     "session_actor",
+    "session_id",
     "start_session",
     "token_actor",
+    "unknown_accounts",
 ]
 
 THROTTLE_AFTER = 3
@@ -67,12 +79,18 @@ MAX_DELAY_S = 60
 LOCK_AFTER = 6
 LOCK_MINUTES = 15
 IDLE_MINUTES = 30
+SESSION_HOURS = 12  # a session ends this long after the login, however busy it has been
 TOKEN_PREFIX = "sfx_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # 48 of the token's 256 random bits: shown, not secret
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def session_id(token: str) -> str:
+    """The stored id of the session whose cookie holds ``token`` (its SHA-256)."""
+    return _digest(token)
 
 
 def _wait_seconds(user: User, now: datetime) -> int:
@@ -87,40 +105,77 @@ def _wait_seconds(user: User, now: datetime) -> int:
     return 0
 
 
+def unknown_accounts() -> FailureThrottle:
+    """The failed logins of e-mails with no (active) account, on the accounts' own schedule."""
+    return FailureThrottle(
+        throttle_after=THROTTLE_AFTER,
+        lock_after=LOCK_AFTER,
+        lock_minutes=LOCK_MINUTES,
+        max_delay_s=MAX_DELAY_S,
+        forget_minutes=LOCK_MINUTES,
+    )
+
+
+def _held(wait: int, locked: bool) -> NotAuthenticated:
+    if locked:
+        what, reason = "the account is locked after repeated failed logins", AuthFailure.LOCKED
+    else:
+        what, reason = "too many failed logins", AuthFailure.THROTTLED
+    return NotAuthenticated(f"{what}: try again in {wait} s", reason=reason, retry_after=wait)
+
+
 def authenticate(
-    session: Session, email: str, password: str, *, now: datetime | None = None
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+    unknown: FailureThrottle | None = None,
 ) -> User | NotAuthenticated:
     """The user whose password this is, or the refusal to raise once the transaction ends.
 
     Returned, not raised, so that the caller commits the failure count before refusing (see
     :func:`login`). The same message for an unknown e-mail and a wrong password; an unknown
-    e-mail costs the same hashing time as a known one.
+    e-mail costs the same hashing time as a known one, and with ``unknown`` (see
+    :func:`unknown_accounts`) it is slowed down and held exactly like a known one, so that a
+    429 does not tell that an account exists.
     """
     now = now or utcnow()
     refused = NotAuthenticated("wrong e-mail or password", reason=AuthFailure.WRONG_CREDENTIALS)
     try:
         address = normalise_email(email)
     except InputError:
-        spend_hashing_time(password)
-        return refused
-    user = session.scalar(sa.select(User).where(User.email == address).with_for_update())
+        address = email.strip().lower()[:254]
+        user = None
+    else:
+        user = session.scalar(sa.select(User).where(User.email == address).with_for_update())
     if user is None or not user.active:
+        held = unknown.hold(address, now) if unknown is not None else None
+        if held is not None:
+            return _held(held.seconds, held.locked)
         spend_hashing_time(password)
+        if unknown is not None:
+            unknown.failed(address, now)
         return refused
     wait = _wait_seconds(user, now)
     if wait:
-        if user.locked_until is not None and user.locked_until > now:
-            what, reason = "the account is locked after repeated failed logins", AuthFailure.LOCKED
-        else:
-            what, reason = "too many failed logins", AuthFailure.THROTTLED
-        return NotAuthenticated(f"{what}: try again in {wait} s", reason=reason, retry_after=wait)
+        return _held(wait, user.locked_until is not None and user.locked_until > now)
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1
         user.last_failed_at = now
         if user.failed_logins >= LOCK_AFTER:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             user.failed_logins = 0
-        audit.record(session, actor_for(user), "login-failed", "user", entity_id=user.id, at=now)
+            end_access(session, user, tokens=False)  # whoever is guessing may already be in
+        audit.record(
+            session,
+            actor_for(user),
+            "login-failed",
+            "user",
+            entity_id=user.id,
+            at=now,
+            site_ids=user_site_ids(user),
+        )
         return refused
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -131,11 +186,16 @@ def authenticate(
 
 
 def login(
-    registry: Registry, email: str, password: str, *, now: datetime | None = None
+    registry: Registry,
+    email: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+    unknown: FailureThrottle | None = None,
 ) -> LoginSession:
     """Check the password and open a session, or :class:`NotAuthenticated` (failure kept)."""
     with registry.transaction() as session:
-        outcome = authenticate(session, email, password, now=now)
+        outcome = authenticate(session, email, password, now=now, unknown=unknown)
         if isinstance(outcome, User):
             return start_session(session, outcome, now=now)
     raise outcome
@@ -158,6 +218,7 @@ def create_token(session: Session, user: User, *, label: str = "") -> str:
         "create",
         "api-token",
         entity_id=row.id,
+        site_ids=user_site_ids(user),
         detail={"email": user.email, "label": label[:100], "prefix": row.prefix},
     )
     return token
@@ -193,6 +254,7 @@ def list_tokens(session: Session, actor: Actor, user: User) -> Sequence[ApiToken
         "read",
         "api-token",
         entity_id=user.id,
+        site_ids=user_site_ids(user),
         detail={"email": user.email, "tokens": len(rows)},
     )
     return rows
@@ -259,6 +321,7 @@ def revoke_token(
         "revoke",
         "api-token",
         entity_id=row.id,
+        site_ids=user_site_ids(user),
         detail={"email": user.email, "label": row.label, "prefix": row.prefix},
         at=row.revoked_at,
     )
@@ -288,7 +351,9 @@ def start_session(session: Session, user: User, *, now: datetime | None = None) 
         )
     )
     actor = actor_for(user)
-    audit.record(session, actor, "login", "user", entity_id=user.id, at=now)
+    audit.record(
+        session, actor, "login", "user", entity_id=user.id, at=now, site_ids=user_site_ids(user)
+    )
     return LoginSession(token, csrf, actor)
 
 
@@ -298,13 +363,23 @@ def session_actor(
     *,
     now: datetime | None = None,
     idle: timedelta = timedelta(minutes=IDLE_MINUTES),
+    lifetime: timedelta = timedelta(hours=SESSION_HOURS),
 ) -> LoginSession:
-    """The live session of a cookie (its last use moves to ``now``), else NotAuthenticated."""
+    """The live session of a cookie (its last use moves to ``now``), else NotAuthenticated.
+
+    A session is over when logged out or revoked, unused for ``idle``, or older than
+    ``lifetime`` (however busy: a stolen cookie does not live for ever).
+    """
     now = now or utcnow()
     if not token:
         raise NotAuthenticated("please log in")
     row = session.get(WebSession, _digest(token))
-    if row is None or row.revoked_at is not None or row.last_seen_at + idle < now:
+    if (
+        row is None
+        or row.revoked_at is not None
+        or row.last_seen_at + idle < now
+        or row.created_at + lifetime < now
+    ):
         raise NotAuthenticated("please log in", reason=AuthFailure.SESSION_ENDED)
     user = session.get(User, row.user_id)
     if user is None or not user.active:

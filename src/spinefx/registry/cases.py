@@ -28,7 +28,13 @@ from spinefx.registry.editing import bump, editing, load_case, next_event, refre
 from spinefx.registry.models import Assessment, Case, Dismissal, Site
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.rows import ROW_KINDS, new_row
-from spinefx.registry.schema import CaseIn, CaseUpdate, death_problems
+from spinefx.registry.schema import (
+    CaseIn,
+    CaseUpdate,
+    birth_problems,
+    death_problems,
+    identifier,
+)
 from spinefx.registry.users import ensure_site
 from spinefx.registry.vocab import AssessmentKind, CaseStatus
 
@@ -87,14 +93,12 @@ def list_cases(
     if status is not None:
         query = query.where(Case.status == status.value)
     if mrn is not None:
-        query = query.where(Case.mrn == mrn)
+        query = query.where(Case.mrn == identifier("mrn", mrn))
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     items = session.scalars(
         query.order_by(Case.index_date.desc(), Case.id.desc()).limit(limit).offset(offset)
     ).all()
-    audit.record(
-        session, actor, "list", "case", detail={"case_ids": [c.id for c in items], "total": total}
-    )
+    audit.record_list(session, actor, "case", [c.id for c in items], total=total)
     return CasePage(items, total)
 
 
@@ -245,8 +249,13 @@ def update_case(
     with editing(session, actor, case_id, Action.WRITE_CASES, full=True) as edit:
         edit.bump(version)
         case = edit.case
+        before = {key: getattr(case, key) for key in values}
         for key, value in values.items():
             setattr(case, key, value.value if hasattr(value, "value") else value)
+        if "birth_date" in values:  # as on create: born on or before every fracture
+            problems = birth_problems(case.birth_date, [f.date for f in case.fractures])
+            if problems:
+                raise InputError.from_problems(problems)
         if {"death_date", "status", "birth_date"} & values.keys():
             problems = death_problems(
                 death_date=case.death_date,
@@ -256,7 +265,7 @@ def update_case(
             )
             if problems:
                 raise InputError.from_problems(problems)
-        edit.record("update", "case", entity_id=case_id, detail={"fields": sorted(values)})
+        edit.record("update", "case", entity_id=case_id, detail=audit.changes_of(before, case))
     return edit.case
 
 

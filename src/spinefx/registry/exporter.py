@@ -2,7 +2,9 @@
 
 Secrets stay behind: password hashes, API tokens and login sessions are not written. JSON
 columns (levels, cement volumes, evidence, audit details) are written as JSON text, dates as
-ISO 8601, timestamps in UTC.
+ISO 8601, timestamps in UTC. A text cell that a spreadsheet would run as a formula (a name or
+a note starting with ``=``, ``+``, ``-``, ``@``...) gets a quote in front
+(:mod:`spinefx.spreadsheet`); the JSON and FHIR exports keep every value as it is.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from spinefx.registry import audit
 from spinefx.registry.db import Registry
 from spinefx.registry.models import Base
 from spinefx.registry.permissions import Action, Actor, require
+from spinefx.spreadsheet import neutralise
 
 __all__ = ["EXPORTED_TABLES", "SECRET_COLUMNS", "ExportedTable", "csv_text", "export_csv"]
 
@@ -50,6 +53,8 @@ def _cell(value: Any) -> Any:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return neutralise(value)
     return value
 
 

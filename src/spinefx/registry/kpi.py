@@ -46,6 +46,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from spinefx.errors import Bounds, InputError, ProblemKind
+from spinefx.registry import audit
 from spinefx.registry.models import Case, Dismissal, Event, Fracture, Site
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.vocab import (
@@ -371,10 +372,30 @@ def _period_filter(actor: Actor, start: date, end: date, site: str | None) -> li
     return conditions
 
 
-def _check_site(session: Session, site: str | None) -> None:
-    """An :class:`InputError` naming ``site`` when it is given and no site has that code."""
-    if site is not None and session.scalar(sa.select(Site.id).where(Site.code == site)) is None:
-        raise InputError("site", site, "a site code of the registry")
+def _check_site(session: Session, actor: Actor, site: str | None) -> list[int]:
+    """The ids of the sites counted (``site``, else the actor's: none for the command line);
+    an :class:`InputError` naming ``site`` when no site of the actor has that code. Another
+    site's code gets the same answer as an unknown one: its existence is not disclosed."""
+    if site is None:
+        return audit.scope_of(actor)
+    site_id = session.scalar(sa.select(Site.id).where(Site.code == site))
+    if site_id is None or not actor.sees_site(site_id):
+        raise InputError("site", site, "the code of one of your sites")
+    return [site_id]
+
+
+def _record_read(
+    session: Session, actor: Actor, site_ids: list[int], start: date, end: date, as_of: date
+) -> None:
+    """The KPI read's audit entry, under each site counted."""
+    audit.record(
+        session,
+        actor,
+        "read",
+        "kpi",
+        site_ids=site_ids,
+        detail={"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat()},
+    )
 
 
 def load_kpi_cases(
@@ -382,7 +403,7 @@ def load_kpi_cases(
 ) -> list[KpiCase]:
     """The cases whose index fracture lies in ``[start, end]``, with what the KPIs read."""
     require(actor, Action.READ_KPIS)
-    _check_site(session, site)
+    _check_site(session, actor, site)
     where = _period_filter(actor, start, end, site)
     index: dict[int, date] = {}
     deaths: dict[int, date | None] = {}
@@ -427,8 +448,10 @@ def kpi_report(
     end: date,
     as_of: date,
     site: str | None = None,
+    record_read: bool = True,
 ) -> KpiReport:
-    """The KPIs of the actor's sites (or of ``site``) for index fractures in ``[start, end]``.
+    """The KPIs of the actor's sites (or of ``site``) for index fractures in ``[start, end]``;
+    the read is an audit entry under each site counted (unless not ``record_read``).
 
     The same rules as :func:`compute`, counted by the database in one grouped query over the
     period's case rows, from the bits :func:`case_flags` keeps on each (the tests hold the two
@@ -437,8 +460,10 @@ def kpi_report(
     if end < start:
         raise _before_start(start, end)
     require(actor, Action.READ_KPIS)
-    _check_site(session, site)
+    site_ids = _check_site(session, actor, site)
     where = _period_filter(actor, start, end, site)
+    if record_read:
+        _record_read(session, actor, site_ids, start, end, as_of)
 
     # Cases fall into few groups of (window closed by as_of?, bits): the database counts the
     # groups, Python adds them up per event type.
@@ -487,8 +512,14 @@ def kpi_monthly(
     as_of: date,
     site: str | None = None,
 ) -> list[tuple[date, KpiReport]]:
-    """:func:`kpi_report` for each calendar month of index fractures in ``[start, end]``."""
+    """:func:`kpi_report` for each calendar month of index fractures in ``[start, end]``
+    (one audit entry for them all)."""
+    require(actor, Action.READ_KPIS)
+    _record_read(session, actor, _check_site(session, actor, site), start, end, as_of)
     return [
-        (first, kpi_report(session, actor, start=lo, end=hi, as_of=as_of, site=site))
+        (
+            first,
+            kpi_report(session, actor, start=lo, end=hi, as_of=as_of, site=site, record_read=False),
+        )
         for first, lo, hi in _months(start, end)
     ]

@@ -150,12 +150,11 @@ def update_row(
     with editing(session, actor, case_id, spec.action) as edit:
         row = _row_of(session, spec, edit.case, row_id)
         edit.bump(version)
-        changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
         before = {key: getattr(row, key) for key in values}
         for key, value in values.items():
             setattr(row, key, value)
         spec.settle(session, edit.case, row, before)
-        edit.record("update", spec.entity, entity_id=row_id, detail={"fields": changed})
+        edit.record("update", spec.entity, entity_id=row_id, detail=audit.changes_of(before, row))
     return row
 
 

@@ -22,6 +22,7 @@ death (the case's status is then ``deceased``; see :func:`death_problems`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -53,7 +54,13 @@ from spinefx.registry.vocab import (
     Sex,
     Timepoint,
 )
-from spinefx.validation import _dotted, allowed_text, describe, problems_from
+from spinefx.validation import (
+    _dotted,
+    allowed_text,
+    describe,
+    problems_from,
+    refuse_unstorable_text,
+)
 
 __all__ = [
     "MAX_ID",
@@ -64,7 +71,9 @@ __all__ = [
     "OutcomeIn",
     "ProcedureIn",
     "SiteCode",
+    "birth_problems",
     "death_problems",
+    "identifier",
     "npi_is_valid",
     "parse",
 ]
@@ -86,6 +95,69 @@ Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
 # larger number cannot name a row, and SQLite's driver overflows on one past 64 bits.
 MAX_ID: Final = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+# Characters that show nothing (or change the direction of what follows): zero-width spaces and
+# joiners, bidi controls, soft hyphens, tag characters (Unicode categories Cf, Cc, Co, Cn, Zl,
+# Zp) and the blank "letters" (Hangul fillers, the blank Braille pattern). In an identifier
+# they make a second MRN that looks exactly like the first (Unicode TR 36, "Unicode Security
+# Considerations", and TR 39's identifier profile).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Zl", "Zp", "Cs"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+IDENTIFIER_TEXT = "visible characters only (no zero-width, bidi-control or other invisible ones)"
+
+
+def identifier(field: str, text: str) -> str:
+    """An MRN or a report id in Unicode NFKC (a full-width A1 is A1), trimmed; an
+    :class:`InputError` naming ``field`` when it holds an invisible character.
+
+    >>> identifier("mrn", " " + chr(0xFF21) + "-1001 ")
+    'A-1001'
+    >>> try:
+    ...     identifier("mrn", "A-1001" + chr(0x200B))
+    ... except InputError as exc:
+    ...     print(exc.value)
+    A-1001\\u200b
+    """
+    normal = unicodedata.normalize("NFKC", text).strip()
+    for char in normal:
+        if unicodedata.category(char) in _INVISIBLE_CATEGORIES or char in _BLANK_LETTERS:
+            shown = normal.encode("ascii", "backslashreplace").decode("ascii")
+            raise InputError(field, shown, IDENTIFIER_TEXT, kind=ProblemKind.FORMAT)
+    return normal
+
+
+def _identifiers(data: Any, fields: Sequence[str]) -> Any:
+    """``data`` (a record before validation) with its identifier ``fields`` normalised."""
+    if not isinstance(data, dict):
+        return data
+    changed = {k: identifier(k, data[k]) for k in fields if isinstance(data.get(k), str)}
+    return {**data, **changed} if changed else data
+
+
+def birth_problems(
+    birth_date: date, fracture_dates: Sequence[date], *, today: date | None = None
+) -> list[FieldProblem]:
+    """What is wrong with a birth date beside the case's fractures (none: nothing): it is not
+    in the future, and on or before every fracture."""
+    today = today or date.today()
+    problems: list[FieldProblem] = []
+    if birth_date > today:
+        problems.append(
+            FieldProblem(
+                "birth_date", birth_date.isoformat(), f"a date not in the future ({today})"
+            )
+        )
+    earliest = min(fracture_dates, default=None)
+    if earliest is not None and earliest < birth_date:
+        problems.append(
+            FieldProblem(
+                "birth_date",
+                birth_date.isoformat(),
+                f"a date on or before the earliest fracture ({earliest.isoformat()})",
+            )
+        )
+    return problems
 
 
 def npi_is_valid(npi: str) -> bool:
@@ -125,6 +197,11 @@ class FractureIn(_RowIn):
     )
     report_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     evidence: dict[str, Any] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normal_report_id(cls, data: Any) -> Any:
+        return _identifiers(data, ("report_id",))
 
     @model_validator(mode="after")
     def _spine_or_elsewhere(self) -> FractureIn:
@@ -278,10 +355,12 @@ class CaseIn(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _status_from_death(cls, data: Any) -> Any:
-        return _deceased_when_dated(data)
+        return _identifiers(_deceased_when_dated(data), ("mrn",))
 
     @model_validator(mode="after")
     def _dates(self) -> CaseIn:
+        if self.birth_date > date.today():
+            raise InputError.from_problems(birth_problems(self.birth_date, []))
         for i, fracture in enumerate(self.fractures):
             if fracture.date < self.birth_date:
                 raise InputError(
@@ -336,6 +415,8 @@ class CaseUpdate(BaseModel):
     @model_validator(mode="after")
     def _death(self) -> CaseUpdate:
         problems = death_problems(death_date=self.death_date, status=self.status, birth_date=None)
+        if self.birth_date is not None:  # the fractures are checked with the stored case
+            problems += birth_problems(self.birth_date, [])
         if problems:
             raise InputError.from_problems(problems)
         return self
@@ -349,6 +430,7 @@ def parse(model: type[ModelT], data: Any) -> ModelT:
     """
     if not isinstance(data, dict):
         raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")
+    refuse_unstorable_text(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

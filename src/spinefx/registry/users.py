@@ -7,10 +7,13 @@ password after hashing it.
 Managing users is the admin's right (:data:`~spinefx.registry.permissions.Action.MANAGE_USERS`).
 An admin sees the users who work at one of their sites, gives only their own sites, and leaves a
 user's other sites as they are; the command line acts on every site and may create sites. A
-locked account (``active`` false) cannot log in, and its sessions and API tokens stop working
-at the next request; unlocking it also clears a lockout after failed logins. An admin cannot
-lock their own account or change their own role. Every change, and every read of the list or
-of a user, is an audit entry.
+user's role holds at every one of their sites, so an admin may change the role only of a user
+whose sites are all theirs (a role that would reach a site they do not administer is refused:
+issue 22 found an admin of one site making a user admin at another). A locked account
+(``active`` false) cannot log in; locking ends its sessions and revokes its API tokens, so
+unlocking does not bring them back. Unlocking also clears a hold after failed logins. An admin
+cannot lock their own account or change their own role. Every change, and every read of the
+list or of a user, is an audit entry, filed under every site of the user concerned.
 """
 
 from __future__ import annotations
@@ -20,10 +23,15 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from spinefx.errors import Bounds, InputError, NotFound, ProblemKind
+from spinefx.errors import InputError, NotFound, ProblemKind
 from spinefx.registry import audit
-from spinefx.registry.models import Site, User, UserSite
-from spinefx.registry.passwords import hash_password
+from spinefx.registry.models import ApiToken, Site, User, UserSite, WebSession, utcnow
+from spinefx.registry.passwords import (
+    MIN_PASSWORD_LENGTH,
+    check_new_password,
+    hash_password,
+    verify_password,
+)
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.schema import SiteCode, parse_value
 from spinefx.registry.vocab import Role
@@ -32,6 +40,8 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "actor_for",
     "add_user",
+    "change_own_password",
+    "end_access",
     "ensure_site",
     "get_site",
     "get_user",
@@ -39,12 +49,12 @@ __all__ = [
     "list_users",
     "normalise_email",
     "require_user_visible",
+    "reset_password",
     "set_locked",
     "update_user",
     "user_by_email",
+    "user_site_ids",
 ]
-
-MIN_PASSWORD_LENGTH = 12
 
 
 def normalise_email(email: str) -> str:
@@ -104,15 +114,7 @@ def add_user(
     codes = list(dict.fromkeys(sites))
     if not codes:
         raise InputError("sites", None, "at least one site code", kind=ProblemKind.MISSING)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(
-            "password",
-            "(hidden)",
-            f"at least {MIN_PASSWORD_LENGTH} characters",
-            kind=ProblemKind.LENGTH,
-            expects="text",
-            bounds=Bounds(low=MIN_PASSWORD_LENGTH),
-        )
+    check_new_password(password, email=address)
     if session.scalar(sa.select(User.id).where(User.email == address)) is not None:
         raise InputError("email", address, "an e-mail address not yet registered")
     if actor.site_ids is None:
@@ -129,7 +131,7 @@ def add_user(
         "create",
         "user",
         entity_id=user.id,
-        site_id=_audit_site(actor, user),
+        site_ids=user_site_ids(user),
         detail={"email": address, "role": role.value, "sites": codes},
     )
     return user
@@ -156,10 +158,10 @@ def _own_sites(session: Session, actor: Actor, codes: Iterable[str]) -> list[Sit
     return rows
 
 
-def _audit_site(actor: Actor, user: User) -> int | None:
-    """The site an entry about ``user`` is filed under: the first of theirs the actor has."""
-    ids = sorted(s.id for s in user.sites if actor.sees_site(s.id))
-    return ids[0] if ids else None
+def user_site_ids(user: User) -> list[int]:
+    """The sites an entry about ``user`` is filed under: every one of theirs (their auditors
+    each see it, whichever admin acted)."""
+    return sorted(s.id for s in user.sites)
 
 
 def list_users(session: Session, actor: Actor) -> Sequence[User]:
@@ -171,7 +173,14 @@ def list_users(session: Session, actor: Actor) -> Sequence[User]:
             User.id.in_(sa.select(UserSite.user_id).where(UserSite.site_id.in_(actor.site_ids)))
         )
     rows = session.scalars(query).all()
-    audit.record(session, actor, "read", "user-list", detail={"users": len(rows)})
+    audit.record(
+        session,
+        actor,
+        "read",
+        "user-list",
+        site_ids=audit.scope_of(actor),
+        detail={"users": len(rows)},
+    )
     return rows
 
 
@@ -189,7 +198,7 @@ def get_user(session: Session, actor: Actor, user_id: int, *, read: bool = True)
             "read",
             "user",
             entity_id=user.id,
-            site_id=_audit_site(actor, user),
+            site_ids=user_site_ids(user),
             detail={"email": user.email},
         )
     return user
@@ -214,6 +223,14 @@ def update_user(
         raise InputError(
             "role", new_role.value, "your own role as it is (another admin may change it)"
         )
+    if kept and new_role.value != user.role:
+        raise InputError(
+            "role",
+            new_role.value,
+            f"the user's role as it is ({user.role}): it also holds at sites you do not "
+            "administer, so an admin of all their sites (or `spinefx registry`) changes it",
+        )
+    before_site_ids = user_site_ids(user)
     before = {"role": user.role, "sites": sorted(s.code for s in user.sites)}
     user.role = new_role.value
     user.sites = sorted({s.id: s for s in [*kept, *given]}.values(), key=lambda s: s.code)
@@ -225,7 +242,7 @@ def update_user(
             "update",
             "user",
             entity_id=user.id,
-            site_id=_audit_site(actor, user),
+            site_ids=[*before_site_ids, *user_site_ids(user)],
             detail={"email": user.email, "before": before, "after": after},
         )
     session.flush()
@@ -241,7 +258,9 @@ def set_locked(session: Session, actor: Actor, user_id: int, locked: bool) -> Us
     if locked and user.id == actor.user_id:
         raise InputError("user", user.email, "another user's account (you cannot lock your own)")
     user.active = not locked
-    if not locked:
+    if locked:
+        end_access(session, user)
+    else:
         user.failed_logins = 0
         user.last_failed_at = None
         user.locked_until = None
@@ -251,11 +270,94 @@ def set_locked(session: Session, actor: Actor, user_id: int, locked: bool) -> Us
         "lock" if locked else "unlock",
         "user",
         entity_id=user.id,
-        site_id=_audit_site(actor, user),
+        site_ids=user_site_ids(user),
         detail={"email": user.email},
     )
     session.flush()
     return user
+
+
+def _require_all_sites(actor: Actor, user: User, what: str) -> None:
+    """An admin acts on ``what`` of ``user`` only when every site of the user is theirs."""
+    if actor.site_ids is not None and any(not actor.sees_site(s.id) for s in user.sites):
+        raise InputError(
+            "user",
+            user.email,
+            f"a user of your sites only: they also work at sites you do not administer, so an "
+            f"admin of all their sites (or `spinefx registry`) changes {what}",
+        )
+
+
+def change_own_password(
+    session: Session, user_id: int, current: str, new: str, *, keep_session: str | None = None
+) -> User:
+    """A user changes their own password, giving the current one; their other sessions end
+    (``keep_session``: the id of the one they did it from)."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise NotFound("no such user")
+    if not verify_password(user.password_hash, current):
+        raise InputError("current_password", "(hidden)", "your current password")
+    if new == current:
+        raise InputError("password", "(hidden)", "a password other than the current one")
+    check_new_password(new, email=user.email)
+    user.password_hash = hash_password(new)
+    end_access(session, user, keep_session=keep_session, tokens=False)
+    audit.record(
+        session,
+        actor_for(user),
+        "change-password",
+        "user",
+        entity_id=user.id,
+        site_ids=user_site_ids(user),
+        detail={"email": user.email},
+    )
+    return user
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, new: str) -> User:
+    """An admin gives a user a new password (to pass on by a safe channel): every session of
+    the user ends. Only for a user all of whose sites are the admin's (else the admin could log
+    in as them at another site)."""
+    user = get_user(session, actor, user_id, read=False)
+    _require_all_sites(actor, user, "their password")
+    check_new_password(new, email=user.email)
+    user.password_hash = hash_password(new)
+    user.failed_logins = 0
+    user.last_failed_at = None
+    user.locked_until = None
+    end_access(session, user, tokens=False)
+    audit.record(
+        session,
+        actor,
+        "reset-password",
+        "user",
+        entity_id=user.id,
+        site_ids=user_site_ids(user),
+        detail={"email": user.email},
+    )
+    return user
+
+
+def end_access(
+    session: Session, user: User, *, keep_session: str | None = None, tokens: bool = True
+) -> None:
+    """End every live session of ``user`` (but the one whose id is ``keep_session``) and, with
+    ``tokens``, revoke their API tokens: used on a lock, a failed-login hold and a password
+    change."""
+    now = utcnow()
+    sessions = sa.update(WebSession).where(
+        WebSession.user_id == user.id, WebSession.revoked_at.is_(None)
+    )
+    if keep_session is not None:
+        sessions = sessions.where(WebSession.id != keep_session)
+    session.execute(sessions.values(revoked_at=now))
+    if tokens:
+        session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
 
 
 def require_user_visible(actor: Actor, user: User) -> None:

@@ -154,13 +154,7 @@ def worklist(
     ).all()
     items = [_row(r, today) for r in rows]
     if record_read:
-        audit.record(
-            session,
-            actor,
-            "list",
-            "worklist",
-            detail={"case_ids": [i.case_id for i in items], "total": total},
-        )
+        audit.record_list(session, actor, "worklist", [i.case_id for i in items], total=total)
     return WorklistPage(items, total, limit, offset)
 
 

@@ -28,7 +28,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.staticfiles import StaticFiles
 
@@ -51,7 +51,7 @@ from spinefx.web.cds.gate import CdsHooksGate
 from spinefx.web.clinician import candidacy, followup, grading
 from spinefx.web.clinician import home as clinician_home
 from spinefx.web.compression import Compression
-from spinefx.web.deps import open_resources
+from spinefx.web.deps import open_resources, refuse_unstorable_input
 from spinefx.web.ops import health
 from spinefx.web.ops import metrics as ops_metrics
 from spinefx.web.ops.instruments import Instruments, RequestMetrics
@@ -63,6 +63,7 @@ from spinefx.web.registry import (
     kpi,
     letters,
     login,
+    password,
     rows,
     save,
     users,
@@ -104,6 +105,7 @@ ROUTERS = (
     calendar.router,
     save.router,
     users.router,
+    password.router,
     cds_rule.router,
     cds_hooks.router,
 )
@@ -163,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # once a provider is configured (FASTAPI_OTEL_AUTO_CONFIGURE, say): the answers of a
         # self-check would leave in them. Off, whatever the environment says.
         telemetry=NO_TELEMETRY,
+        dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.settings = settings
     app.state.templates = make_templates()

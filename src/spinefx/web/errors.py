@@ -38,6 +38,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
@@ -62,6 +63,7 @@ from spinefx.validation import FieldSpec, allowed_text, describe, printable, pro
 from spinefx.web.api import PREFIX
 from spinefx.web.cds import MAX_BODY_BYTES as CDS_MAX_BODY_BYTES
 from spinefx.web.cds import PREFIX as CDS_PREFIX
+from spinefx.web.deps import audit_refusal
 from spinefx.web.registry.pages import login_page
 from spinefx.web.security import escape_control
 from spinefx.web.settings import MAX_BODY_BYTES
@@ -90,6 +92,8 @@ log = logging.getLogger("spinefx.web.app")
 
 API_PREFIX = PREFIX
 REGISTRY_PAGES = "/registry"
+REGISTRY_API = f"{PREFIX}/registry"
+BUSY_RETRY_AFTER_S = 2
 LOGIN_PATH = f"{REGISTRY_PAGES}/login"
 PROBLEM_JSON = "application/problem+json"
 
@@ -336,6 +340,29 @@ async def _on_data_error(request: Request, exc: Exception) -> Response:
             instance=request.url.path,
             title="Audit log unavailable",
         )
+    registry_api = request.url.path.startswith(REGISTRY_API + "/")
+    if (_is_registry_page(request.url.path) or registry_api) and _is_busy(exc):
+        # SQLite's writer lock held past the busy timeout: the registry, not the directory
+        log.warning("registry busy: %s", escape_control(str(exc)))
+        title, detail = (
+            "Registry busy",
+            (
+                "The registry is busy saving other changes. Nothing of yours was saved: "
+                "try again in a moment."
+            ),
+        )
+        headers = {"retry-after": str(BUSY_RETRY_AFTER_S)}
+        if registry_api:
+            return problem(503, detail, instance=request.url.path, title=title, headers=headers)
+        return error_page(request, 503, title, detail, headers=headers)
+    if registry_api:
+        log.warning("registry unavailable: %s", escape_control(str(exc)))
+        return problem(
+            503,
+            "The registry database cannot be used on this server.",
+            instance=request.url.path,
+            title="Registry unavailable",
+        )
     if _is_registry_page(request.url.path):
         log.warning("registry unavailable: %s", escape_control(str(exc)))
         return error_page(
@@ -364,6 +391,11 @@ async def _on_data_error(request: Request, exc: Exception) -> Response:
     if not is_api(request.url.path):
         return error_page(request, 503, "The directory is not available", detail)
     return problem(503, detail, instance=request.url.path, type=kind, title=title)
+
+
+def _is_busy(exc: Exception) -> bool:
+    """SQLite's "database is locked" (another writer held it past the busy timeout)."""
+    return "database is locked" in str(exc)
 
 
 async def _on_problem(request: Request, exc: Exception) -> Response:
@@ -494,6 +526,10 @@ _REFUSALS: dict[type[Exception], tuple[int, str, str, str]] = {
 async def _on_refusal(request: Request, exc: Exception) -> Response:
     """A right the role lacks, a case not there (or another site's), an edit on an old version."""
     status, kind, title, page_title = next(v for k, v in _REFUSALS.items() if isinstance(exc, k))
+    try:
+        await run_in_threadpool(audit_refusal, request, status)
+    except DataError as failure:  # the refusal stands; the log says the entry is missing
+        log.warning("refusal not audited: %s", escape_control(str(failure)))
     if not is_api(request.url.path):
         return error_page(request, status, page_title, str(exc))
     extra: dict[str, Any] = {}

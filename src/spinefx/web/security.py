@@ -1,7 +1,8 @@
 """ASGI middleware for safety and privacy: security headers, a body-size limit, an access log.
 
 - :class:`SecurityHeaders` adds a strict Content-Security-Policy (everything from this origin,
-  nothing inline), ``nosniff``, ``no-referrer`` and ``DENY`` framing to every response, and
+  nothing inline), ``nosniff``, ``no-referrer`` (``same-origin`` on the registry's pages, whose
+  forms check their ``Origin``) and ``DENY`` framing to every response, and
   ``Cache-Control: no-store`` to every response that is not a static asset, so that answers
   shown on a result page are not kept by the browser or a proxy. A ``Set-Cookie`` header is
   dropped from every response outside the registry's pages (``/registry``): only the registry
@@ -124,6 +125,7 @@ class SecurityHeaders:
         extra = hsts_header if hsts else ()
         self.static_headers = (*_SECURITY_HEADER_BYTES, *extra)
         self.page_headers = (*_NO_STORE_HEADER_BYTES, *extra)
+        self.registry_headers = (*_REGISTRY_HEADER_BYTES, *extra)
         self.static_prefix = static_prefix
         self.cookie_prefix = cookie_prefix
         self.error_response = error_response
@@ -146,7 +148,10 @@ class SecurityHeaders:
                     for k, v in message.get("headers", [])
                     if k.lower() not in _OWNED_HEADERS and (cookies or k.lower() != b"set-cookie")
                 ]
-                headers.extend(self.static_headers if cacheable else self.page_headers)
+                if cacheable:
+                    headers.extend(self.static_headers)
+                else:
+                    headers.extend(self.registry_headers if cookies else self.page_headers)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -169,6 +174,12 @@ _OWNED_HEADERS = frozenset(k.encode() for k, _ in SECURITY_HEADERS) | {
 # The headers as ASGI sends them, encoded once (not on every response).
 _SECURITY_HEADER_BYTES = tuple((k.encode(), v.encode()) for k, v in SECURITY_HEADERS)
 _NO_STORE_HEADER_BYTES = (*_SECURITY_HEADER_BYTES, (b"cache-control", b"no-store"))
+# The registry's pages say where their forms come from to their own origin only: with
+# no-referrer a browser sends "Origin: null" on a form's POST, and the registry's forms check
+# the Origin (spinefx.web.deps.check_origin). Nothing goes to another site either way.
+_REGISTRY_HEADER_BYTES = tuple(
+    (k, b"same-origin" if k == b"referrer-policy" else v) for k, v in _NO_STORE_HEADER_BYTES
+)
 
 
 class BodyTooLarge(Exception):

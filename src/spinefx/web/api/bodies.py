@@ -25,7 +25,7 @@ from spinefx.registry.schema import (
     ProcedureIn,
     parse,
 )
-from spinefx.validation import JsonProblem, decode_json
+from spinefx.validation import JsonProblem, decode_json, refuse_unstorable_text
 from spinefx.web.deps import Caller
 from spinefx.web.errors import ProblemError
 
@@ -47,7 +47,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 async def read_json(request: Request) -> Any:
-    """The decoded JSON body, or a 415 (not JSON) or 400 (malformed) problem."""
+    """The decoded JSON body, or a 415 (not JSON), 400 (malformed) or 422 (a NUL) problem."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json" and not (
         media_type.startswith("application/") and media_type.endswith("+json")
@@ -59,9 +59,11 @@ async def read_json(request: Request) -> Any:
         )
     body = await request.body()
     try:
-        return decode_json(body)
+        data = decode_json(body)
     except JsonProblem as exc:
         raise ProblemError(400, f"The body is not valid JSON: {exc}.") from None
+    refuse_unstorable_text(data)  # a NUL anywhere is a 422 naming its field, on both databases
+    return data
 
 
 def request_body(name: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from spinefx.registry import cases
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.contacts import ContactsIn, update_contacts
 from spinefx.registry.schema import CaseUpdate, parse
-from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
+from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep, audit_refusal
 from spinefx.web.forms import form_data, form_words
 from spinefx.web.registry import pages
 from spinefx.web.registry.forms import (
@@ -110,6 +110,7 @@ async def _review(
         with registry.transaction() as session:
             decide(session, pages.form_version(data), reason)
     except VersionConflict:
+        audit_refusal(request, 409)  # the page answers it, not the error handler
         return again(status=409, conflict=pages.conflict_text())
     except InputError as exc:
         no_reason = any(p.field == "reason" for p in exc.problems)
@@ -132,6 +133,7 @@ async def case_update(
         with registry.transaction() as session:
             cases.update_case(session, login.actor, case_id, version, changes)
     except VersionConflict:
+        audit_refusal(request, 409)  # the page answers it, not the error handler
         return again(status=409, case_conflict=pages.conflict_text())
     except InputError as exc:
         return again(status=422, case_errors=form_words(exc.problems, CASE_NAMES))
@@ -152,6 +154,7 @@ async def case_contacts(
         with registry.transaction() as session:
             update_contacts(session, login.actor, case_id, version, contacts)
     except VersionConflict:
+        audit_refusal(request, 409)  # the page answers it, not the error handler
         return again(status=409, contact_conflict=pages.conflict_text())
     except InputError as exc:
         return again(status=422, contact_errors=form_words(exc.problems, CONTACT_NAMES))

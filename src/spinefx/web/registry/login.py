@@ -1,6 +1,10 @@
 """``/registry/login`` and ``/registry/logout``: log in with an e-mail and password (failed
 logins slow down, then lock the account for a while), log out (the session ends on the server).
 
+The password is checked in the login pool (:mod:`spinefx.web.logins`), off the event loop;
+failures are counted per account, per unknown e-mail and per client address, and a held-back
+attempt is a 429 with ``Retry-After`` whichever it was.
+
 The login form carries its own CSRF cookie (there is no session yet); a tool's result sent to
 be saved before the login (``save_kind``, ``save_input``) goes on to the case chooser after it.
 """
@@ -14,7 +18,16 @@ from starlette.responses import RedirectResponse, Response
 
 from spinefx.errors import AuthFailure, NotAuthenticated
 from spinefx.registry import auth
-from spinefx.web.deps import SESSION_COOKIE, FormLoginDep, RegistryDep, SettingsDep
+from spinefx.registry.models import utcnow
+from spinefx.web.deps import (
+    SESSION_COOKIE,
+    FormLoginDep,
+    LoginGuardDep,
+    RegistryDep,
+    SettingsDep,
+    same_origin,
+)
+from spinefx.web.logins import HashingBusy, client_address
 from spinefx.web.registry import pages
 from spinefx.web.registry.saving import save_chooser
 
@@ -39,7 +52,9 @@ def login_form(request: Request, registry: RegistryDep) -> Response:
 
 
 @router.post("/login")
-async def login_submit(request: Request, registry: RegistryDep, settings: SettingsDep) -> Response:
+async def login_submit(
+    request: Request, registry: RegistryDep, settings: SettingsDep, guard: LoginGuardDep
+) -> Response:
     data = await request.form()
     email = pages.form_text(data, "email")
     password = data.get("password")
@@ -49,7 +64,7 @@ async def login_submit(request: Request, registry: RegistryDep, settings: Settin
     }
     expected = request.cookies.get(pages.LOGIN_CSRF_COOKIE, "")
     submitted = pages.form_text(data, "csrf_token")
-    if not expected or not hmac.compare_digest(expected, submitted):
+    if not expected or not hmac.compare_digest(expected, submitted) or not same_origin(request):
         return pages.login_page(
             request,
             message="The login form had expired: please log in again.",
@@ -58,9 +73,26 @@ async def login_submit(request: Request, registry: RegistryDep, settings: Settin
             status=403,
             carry=carry,
         )
+    address = client_address(request, settings.trusted_proxy_set)
+    from_address = guard.addresses.wait(address, utcnow())
+    typed = password if isinstance(password, str) else ""
     try:
-        login = auth.login(registry, email, password if isinstance(password, str) else "")
+        if from_address:
+            raise NotAuthenticated("too many failed logins from here", retry_after=from_address)
+        login = await guard.run(lambda: auth.login(registry, email, typed, unknown=guard.unknown))
+    except HashingBusy:
+        return pages.login_page(
+            request,
+            message="The registry is busy with other logins. Try again in a moment.",
+            email=email,
+            next_url=next_url,
+            status=503,
+            headers={"retry-after": "1"},
+            carry=carry,
+        )
     except NotAuthenticated as exc:
+        if exc.reason is AuthFailure.WRONG_CREDENTIALS:
+            guard.addresses.failed(address, utcnow())
         if exc.retry_after:
             wait = _wait_words(exc.retry_after)
             message = (

@@ -22,7 +22,7 @@ from spinefx.registry.event_rules import same_type
 from spinefx.registry.permissions import require
 from spinefx.registry.rows import add_row, update_row
 from spinefx.registry.schema import parse
-from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
+from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep, audit_refusal
 from spinefx.web.forms import form_data, form_values, form_words, values_of
 from spinefx.web.registry import pages
 from spinefx.web.registry.forms import EVENT_NAMES, INSTRUMENT_SHORT, ROW_FORMS, RowForm
@@ -161,6 +161,7 @@ async def _save_row(
             else:
                 update_row(session, login.actor, spec.kind, case_id, row_id, version, parsed)
     except VersionConflict:
+        audit_refusal(request, 409)  # the page answers it, not the error handler
         return again(conflict=pages.conflict_text(), status=409)
     except InputError as exc:
         errors = form_words(exc.problems, _names(spec, typed))

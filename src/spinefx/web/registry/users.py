@@ -22,11 +22,12 @@ from spinefx.errors import InputError
 from spinefx.registry import users
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.models import Site, User, utcnow
+from spinefx.registry.passwords import PASSWORD_RULE
 from spinefx.registry.permissions import Action, require
 from spinefx.registry.vocab import Role
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
 from spinefx.web.forms import FormField, form_errors
-from spinefx.web.registry.pages import PREFIX, form_text, page
+from spinefx.web.registry.pages import PREFIX, RowId, form_text, page
 
 __all__ = ["ROLE_HELP", "ROLE_WORDS", "router", "user_state"]
 
@@ -40,14 +41,21 @@ ROLE_WORDS = {
 }
 ROLE_CHOICES = tuple((r.value, r.value.capitalize()) for r in Role)
 ROLE_HELP = ". ".join(f"{r.value.capitalize()}: {ROLE_WORDS[r.value]}" for r in Role) + "."
-NAMES = {"email": "E-mail", "role": "Role", "sites": "Sites", "password": "Initial password"}
+NAMES = {
+    "email": "E-mail",
+    "role": "Role",
+    "sites": "Sites",
+    "password": "Password",
+    "user": "User",
+}
 DONE = {
     "added": "User added. Give them their initial password by a safe channel; they log in with "
     "it at the registry's login page.",
     "saved": "Role and sites saved.",
-    "locked": "Account locked: the user cannot log in, and their sessions and API tokens no "
-    "longer work.",
+    "locked": "Account locked: the user cannot log in; their sessions have ended and their API "
+    "tokens are revoked (unlocking does not bring them back).",
     "unlocked": "Account unlocked: the user can log in again.",
+    "reset": "New password set: give it to the user by a safe channel. Their logins have ended.",
 }
 
 
@@ -82,7 +90,7 @@ def _fields(sites: Sequence[Site], *, new: bool) -> tuple[FormField, ...]:
             "Initial password",
             "password",
             nullable=False,
-            help=f"At least {users.MIN_PASSWORD_LENGTH} characters.",
+            help=PASSWORD_RULE[0].upper() + PASSWORD_RULE[1:] + ".",
         ),
     )
 
@@ -212,14 +220,14 @@ def _user_again(
 
 
 @router.api_route("/{user_id}", methods=["GET", "HEAD"])
-def user_page(user_id: int, request: Request, login: LoginDep, registry: RegistryDep) -> Response:
+def user_page(user_id: RowId, request: Request, login: LoginDep, registry: RegistryDep) -> Response:
     done = request.query_params.get("done", "")
     return _user_again(request, login, registry, user_id, done=done, read=True)
 
 
 @router.post("/{user_id}")
 async def update_user(
-    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+    user_id: RowId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     typed = _typed(await request.form())
     try:
@@ -245,15 +253,30 @@ async def _set_locked(
     return RedirectResponse(f"{PREFIX}/users/{user_id}?done={done}", status_code=303)
 
 
+@router.post("/{user_id}/password")
+async def reset_password(
+    user_id: RowId, request: Request, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    password = (await request.form()).get("password")
+    try:
+        with registry.transaction() as session:
+            users.reset_password(
+                session, login.actor, user_id, password if isinstance(password, str) else ""
+            )
+    except InputError as exc:
+        return _user_again(request, login, registry, user_id, _errors(exc))
+    return RedirectResponse(f"{PREFIX}/users/{user_id}?done=reset", status_code=303)
+
+
 @router.post("/{user_id}/lock")
 async def lock_user(
-    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+    user_id: RowId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     return await _set_locked(user_id, True, request, login, registry)
 
 
 @router.post("/{user_id}/unlock")
 async def unlock_user(
-    user_id: int, request: Request, login: FormLoginDep, registry: RegistryDep
+    user_id: RowId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
     return await _set_locked(user_id, False, request, login, registry)

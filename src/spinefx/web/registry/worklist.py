@@ -19,7 +19,7 @@ from spinefx.registry.editing import load_case
 from spinefx.registry.exporter import csv_text
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.vocab import CaseStatus, FoundBy
-from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
+from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep, audit_refusal
 from spinefx.web.registry.forms import EVENT_NAMES
 from spinefx.web.registry.pages import (
     PREFIX,
@@ -198,6 +198,7 @@ async def bulk_action(request: Request, login: FormLoginDep, registry: RegistryD
                     raise InputError("assignee", raw, "a colleague from the list")
                 count = bulk.assign(session, login.actor, selected, assignee)
     except VersionConflict:
+        audit_refusal(request, 409)  # refused whole: the worklist says so, not an error page
         return _back(
             next_url,
             bulk_error="Someone changed one of the ticked cases after the worklist was shown, "

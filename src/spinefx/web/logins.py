@@ -1,0 +1,100 @@
+"""What keeps the login form from stalling the site or being guessed at (issue 22, item 3).
+
+- Password hashing runs in a pool of its own (:data:`HASHING_THREADS` threads; argon2 lets go
+  of the GIL while it works), never on the event loop; at most :data:`MAX_WAITING` logins wait
+  for it, and one more is refused at once (503, ``Retry-After: 1``), so a flood of logins
+  costs the patient pages neither the loop nor more than those threads.
+- Failed logins are also counted per client address (:data:`ADDRESS_THROTTLE_AFTER` in a row,
+  then each attempt waits longer, up to a minute: 429 with ``Retry-After``), besides the
+  account's own count; and an unknown e-mail is held back like a known account.
+- The client address is the connection's peer, or, when that peer is one of
+  ``SPINEFX_FORWARDED_ALLOW_IPS`` (the reverse proxy's addresses, comma-separated; the same
+  setting that has ``spinefx serve`` believe the proxy), the address the proxy puts last in
+  ``X-Forwarded-For`` before itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from starlette.requests import Request
+
+from spinefx.registry.auth import MAX_DELAY_S, unknown_accounts
+from spinefx.registry.throttle import FailureThrottle
+
+__all__ = [
+    "ADDRESS_THROTTLE_AFTER",
+    "HASHING_THREADS",
+    "MAX_WAITING",
+    "HashingBusy",
+    "LoginGuard",
+    "client_address",
+]
+
+HASHING_THREADS = 2
+MAX_WAITING = 16
+ADDRESS_THROTTLE_AFTER = 10
+
+T = TypeVar("T")
+
+
+class HashingBusy(Exception):
+    """More logins are waiting for the hashing pool than :data:`MAX_WAITING`."""
+
+
+@dataclass
+class LoginGuard:
+    """One per app: the hashing pool and the in-memory failure counts."""
+
+    executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(HASHING_THREADS, "spinefx-login")
+    )
+    capacity: int = MAX_WAITING
+    unknown: FailureThrottle = field(default_factory=unknown_accounts)
+    addresses: FailureThrottle = field(
+        default_factory=lambda: FailureThrottle(
+            throttle_after=ADDRESS_THROTTLE_AFTER,
+            lock_after=None,
+            lock_minutes=0,
+            max_delay_s=MAX_DELAY_S,
+        )
+    )
+    _waiting: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """``work`` in the hashing pool, or :class:`HashingBusy` when too many wait already."""
+        with self._lock:
+            if self._waiting >= self.capacity:
+                raise HashingBusy
+            self._waiting += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.executor, work)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def client_address(request: Request, trusted_proxies: frozenset[str]) -> str:
+    """The client's address, behind a trusted proxy the one it forwarded."""
+    peer = request.client.host if request.client else ""
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = [
+        part.strip()
+        for header in request.headers.getlist("x-forwarded-for")
+        for part in header.split(",")
+        if part.strip()
+    ]
+    for address in reversed(forwarded):  # the right-most one the proxies did not add
+        if address not in trusted_proxies:
+            return address
+    return peer
