@@ -8,6 +8,7 @@ registry on SQLite. Heavier parts come with an extra::
     postgres  psycopg                       the registry on PostgreSQL
     fhir      fhir.resources, PyJWT,        FHIR R4 export and import, the CDS Hooks service
               httpx
+    pdf       fpdf2                         the registry's letters as PDF files
     all       every extra above
 
 Code that needs an extra calls :func:`require` before it imports the extra's packages, in the
@@ -37,6 +38,7 @@ EXTRAS: Mapping[str, tuple[tuple[str, ...], str]] = {
     "spark": (("pyspark", "pandas", "spacy"), "the Spark engine"),  # mapInArrow needs pandas
     "postgres": (("psycopg",), "the registry on PostgreSQL"),
     "fhir": (("fhir.resources", "jwt", "cryptography", "httpx"), "FHIR and CDS Hooks"),
+    "pdf": (("fpdf",), "letters as PDF"),
 }
 
 

@@ -24,7 +24,7 @@ import pytest
 
 from spinefx.extras import EXTRAS, MissingExtra, installed, missing_extra_for, require
 
-HIDDEN = ("spacy", "pyspark", "psycopg", "fhir", "jwt", "cryptography")
+HIDDEN = ("spacy", "pyspark", "psycopg", "fhir", "jwt", "cryptography", "fpdf")
 
 SITECUSTOMIZE = f"""
 import sys
@@ -272,6 +272,7 @@ def test_a_missing_extra_names_the_feature_and_the_pip_command(
         ("fhir.resources.R4B", "fhir"),
         ("jwt", "fhir"),
         ("cryptography.hazmat", "fhir"),
+        ("fpdf", "pdf"),
     ],
 )
 def test_an_import_error_of_an_extras_package_maps_to_that_extra(name: str, extra: str) -> None:

@@ -303,7 +303,11 @@ _LATIN1 = str.maketrans(
 
 
 def letter_pdf(subject: str, body: str, heading: str) -> bytes:
-    """The letter as a PDF on US Letter paper (fpdf2), ready to print or fax."""
+    """The letter as a PDF on US Letter paper (fpdf2, the ``pdf`` extra), ready to print or
+    fax; without the extra, :class:`~spinefx.extras.MissingExtra`."""
+    from spinefx.extras import require
+
+    require("pdf", "letters as PDF")
     from fpdf import FPDF
 
     def plain(text: str) -> str:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from tests.helpers.registry_pages import World, log_in, version_of
@@ -108,3 +110,20 @@ def test_an_admin_rewords_a_template_and_a_coordinator_cannot(
     client.cookies.clear()
     log_in(client, world.email("coordinator"))
     assert client.get("/registry/letter-templates").status_code == 403
+
+
+def test_without_the_pdf_extra_the_download_is_503_naming_it_and_the_letter_still_prints(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csrf = log_in(client, world.email("coordinator"))
+    _save_contacts(client, world, csrf)
+    recorded = client.post(
+        f"/registry/cases/{world.active}/letters/new/pcp", data={"csrf_token": csrf}
+    )
+    where = recorded.headers["location"]
+    letter_id = int(re.search(r"/letters/(\d+)\?saved=1$", where).group(1))  # type: ignore[union-attr]
+    monkeypatch.setitem(sys.modules, "fpdf", None)  # None in sys.modules: "not installed"
+    pdf = client.get(f"/registry/cases/{world.active}/letters/{letter_id}/pdf")
+    assert pdf.status_code == 503
+    assert "pip install 'spinefx[pdf]'" in html.unescape(pdf.text)
+    assert client.get(where).status_code == 200  # the printable page needs no extra
