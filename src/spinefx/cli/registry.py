@@ -34,6 +34,11 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
+# The password is never an argument (it would stay in the shell's history and in ps).
+PasswordStdinOpt = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the password from one line of standard input."),
+]
 UrlOpt = Annotated[
     str | None,
     typer.Option(
@@ -134,10 +139,7 @@ def user_add(
         list[str],
         typer.Option("--site", help="A site code (created if new); repeat for several sites."),
     ],
-    password_stdin: Annotated[
-        bool,
-        typer.Option("--password-stdin", help="Read the password from one line of standard input."),
-    ] = False,
+    password_stdin: PasswordStdinOpt = False,
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -165,10 +167,7 @@ def user_add(
 @user_app.command("password", epilog="Example: spinefx registry user password nurse@example.org")
 def user_password(
     email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
-    password_stdin: Annotated[
-        bool,
-        typer.Option("--password-stdin", help="Read the password from one line of standard input."),
-    ] = False,
+    password_stdin: PasswordStdinOpt = False,
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -19,6 +19,7 @@ list or of a user, is an audit entry, filed under every site of the user concern
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -125,15 +126,8 @@ def add_user(
     user.sites = site_rows
     session.add(user)
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "create",
-        "user",
-        entity_id=user.id,
-        site_ids=user_site_ids(user),
-        detail={"email": address, "role": role.value, "sites": codes},
-    )
+    detail = {"email": address, "role": role.value, "sites": codes}
+    _record_about(session, actor, "create", user, detail)
     return user
 
 
@@ -192,15 +186,7 @@ def get_user(session: Session, actor: Actor, user_id: int, *, read: bool = True)
         raise NotFound("no such user")
     require_user_visible(actor, user)
     if read:
-        audit.record(
-            session,
-            actor,
-            "read",
-            "user",
-            entity_id=user.id,
-            site_ids=user_site_ids(user),
-            detail={"email": user.email},
-        )
+        _record_about(session, actor, "read", user, {"email": user.email})
     return user
 
 
@@ -264,15 +250,7 @@ def set_locked(session: Session, actor: Actor, user_id: int, locked: bool) -> Us
         user.failed_logins = 0
         user.last_failed_at = None
         user.locked_until = None
-    audit.record(
-        session,
-        actor,
-        "lock" if locked else "unlock",
-        "user",
-        entity_id=user.id,
-        site_ids=user_site_ids(user),
-        detail={"email": user.email},
-    )
+    _record_about(session, actor, "lock" if locked else "unlock", user, {"email": user.email})
     session.flush()
     return user
 
@@ -303,15 +281,7 @@ def change_own_password(
     check_new_password(new, email=user.email)
     user.password_hash = hash_password(new)
     end_access(session, user, keep_session=keep_session, tokens=False)
-    audit.record(
-        session,
-        actor_for(user),
-        "change-password",
-        "user",
-        entity_id=user.id,
-        site_ids=user_site_ids(user),
-        detail={"email": user.email},
-    )
+    _record_about(session, actor_for(user), "change-password", user, {"email": user.email})
     return user
 
 
@@ -327,16 +297,23 @@ def reset_password(session: Session, actor: Actor, user_id: int, new: str) -> Us
     user.last_failed_at = None
     user.locked_until = None
     end_access(session, user, tokens=False)
+    _record_about(session, actor, "reset-password", user, {"email": user.email})
+    return user
+
+
+def _record_about(
+    session: Session, actor: Actor, action: str, user: User, detail: dict[str, Any]
+) -> None:
+    """The audit entry of ``action`` on ``user``, filed under each of the user's sites."""
     audit.record(
         session,
         actor,
-        "reset-password",
+        action,
         "user",
         entity_id=user.id,
         site_ids=user_site_ids(user),
-        detail={"email": user.email},
+        detail=detail,
     )
-    return user
 
 
 def end_access(

@@ -8,7 +8,8 @@ comes back with what was typed, not saved, beside a message saying what to do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -20,9 +21,10 @@ from spinefx.errors import InputError, VersionConflict
 from spinefx.registry import cases
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.contacts import ContactsIn, update_contacts
+from spinefx.registry.permissions import Actor
 from spinefx.registry.schema import CaseUpdate, parse
 from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep, audit_refusal
-from spinefx.web.forms import form_data, form_words
+from spinefx.web.forms import FormField, form_data, form_words
 from spinefx.web.registry import pages
 from spinefx.web.registry.forms import (
     CASE_FIELDS,
@@ -123,39 +125,73 @@ async def _review(
 async def case_update(
     case_id: pages.CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
-    data = await request.form()
-    typed = {f.name: pages.form_text(data, f.name) for f in CASE_FIELDS}
-    again = partial(_show_case, request, registry, login, case_id, case_values=typed)
-    try:
-        version = pages.form_version(data)
-        # The form shows every field: a date of death left blank is no date of death.
-        changes = parse(CaseUpdate, {"death_date": None, **form_data(CASE_FIELDS, data)})
-        with registry.transaction() as session:
-            cases.update_case(session, login.actor, case_id, version, changes)
-    except VersionConflict:
-        audit_refusal(request, 409)  # the page answers it, not the error handler
-        return again(status=409, case_conflict=pages.conflict_text())
-    except InputError as exc:
-        return again(status=422, case_errors=form_words(exc.problems, CASE_NAMES))
-    return RedirectResponse(f"{pages.PREFIX}/cases/{case_id}#details", status_code=303)
+    return await _save_case_form(
+        request,
+        registry,
+        login,
+        case_id,
+        _CaseForm(
+            "case",
+            CASE_FIELDS,
+            CASE_NAMES,
+            # The form shows every field: a date of death left blank is no date of death.
+            lambda typed: parse(CaseUpdate, {"death_date": None, **typed}),
+            cases.update_case,
+            "#details",
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/contacts")
 async def case_contacts(
     case_id: pages.CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
+    return await _save_case_form(
+        request,
+        registry,
+        login,
+        case_id,
+        _CaseForm(
+            "contact",
+            CONTACT_FORM,
+            CONTACT_NAMES,
+            # Every field is on the form: one left blank is cleared.
+            lambda typed: parse(ContactsIn, typed),
+            update_contacts,
+            "?saved=contacts#contacts",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _CaseForm:
+    """One of the case page's own forms: its fields, how it is read and saved, where to go."""
+
+    prefix: str  # the page's context keys: <prefix>_values, _errors, _conflict
+    fields: tuple[FormField, ...]
+    names: Mapping[str, str]
+    read: Callable[[dict[str, Any]], Any]
+    save: Callable[[Session, Actor, int, int, Any], object]
+    then: str  # after the case's address: the anchor (or query) to land on
+
+
+async def _save_case_form(
+    request: Request, registry: Any, login: LoginSession, case_id: int, form: _CaseForm
+) -> Response:
+    """Save one case form at the version it was made from; else the page again, as typed."""
     data = await request.form()
-    typed = {f.name: pages.form_text(data, f.name) for f in CONTACT_FORM}
-    again = partial(_show_case, request, registry, login, case_id, contact_values=typed)
+    typed = {f.name: pages.form_text(data, f.name) for f in form.fields}
+    shown: dict[str, Any] = {f"{form.prefix}_values": typed}
+    again = partial(_show_case, request, registry, login, case_id, **shown)
     try:
         version = pages.form_version(data)
-        # Every field is on the form: one left blank is cleared.
-        contacts = parse(ContactsIn, form_data(CONTACT_FORM, data))
+        parsed = form.read(form_data(form.fields, data))
         with registry.transaction() as session:
-            update_contacts(session, login.actor, case_id, version, contacts)
+            form.save(session, login.actor, case_id, version, parsed)
     except VersionConflict:
         audit_refusal(request, 409)  # the page answers it, not the error handler
-        return again(status=409, contact_conflict=pages.conflict_text())
+        return again(status=409, **{f"{form.prefix}_conflict": pages.conflict_text()})
     except InputError as exc:
-        return again(status=422, contact_errors=form_words(exc.problems, CONTACT_NAMES))
-    return RedirectResponse(f"{pages.PREFIX}/cases/{case_id}?saved=contacts#contacts", 303)
+        errors = form_words(exc.problems, form.names)
+        return again(status=422, **{f"{form.prefix}_errors": errors})
+    return RedirectResponse(f"{pages.PREFIX}/cases/{case_id}{form.then}", status_code=303)
