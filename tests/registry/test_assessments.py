@@ -116,7 +116,7 @@ def test_followup_gives_the_risk_the_first_line_and_the_next_item_due() -> None:
         "past 12 months): start one of AACE's initial therapies for very high risk: an anabolic "
         "agent (abaloparatide, teriparatide or romosozumab, then an antiresorptive to keep the "
         "gain) or an injected antiresorptive (denosumab or zoledronic acid). Next due by "
-        "2027-01-25: fracture risk assessed and treatment recommended (and 2 more that day)."
+        "January 25, 2027: fracture risk assessed and treatment recommended (and 2 more that day)."
     )
     kidney = summary("followup", result_of("followup", {**pathway.REFERENCE_FOLLOWUP, "egfr": 25}))
     assert "First line: Specialist review first: kidney function is below 30 ml/min" in kidney
@@ -132,8 +132,8 @@ def test_followup_gives_the_risk_the_first_line_and_the_next_item_due() -> None:
     }  # fmt: skip
     assert summary("followup", late) == (
         "High fracture risk. First line: A bisphosphonate: alendronate, risedronate or "
-        "zoledronic. Next due by 2026-03-01: DXA bone density scan done, overdue when the plan "
-        "was made."
+        "zoledronic. Next due by March 1, 2026: DXA bone density scan done, overdue when the "
+        "plan was made."
     )
 
 

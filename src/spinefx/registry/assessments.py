@@ -20,9 +20,11 @@ error, and a result it cannot read at all is said to be saved without a summary.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, Final
 
 from spinefx.clinical import candidacy, screening
+from spinefx.dates import plain_date
 
 __all__ = [
     "CHECKLIST_SIGNS",
@@ -209,8 +211,15 @@ def _followup(result: Mapping[str, Any]) -> str:
         same_day = sum(str(i["due_date"]) == str(nxt["due_date"]) for i in items) - 1
         more = f" (and {same_day} more that day)" if same_day else ""
         late = ", overdue when the plan was made" if nxt.get("overdue") else ""
-        parts.append(
-            f"Next due by {nxt['due_date']}: {_lower_first(str(nxt.get('item') or nxt.get('id')))}"
-            f"{more}{late}."
-        )
+        due = _shown_day(str(nxt["due_date"]))
+        what = _lower_first(str(nxt.get("item") or nxt.get("id")))
+        parts.append(f"Next due by {due}: {what}{more}{late}.")
     return " ".join(parts)
+
+
+def _shown_day(text: str) -> str:
+    """An ISO date as US readers write it ("January 25, 2027"); other text as it is."""
+    try:
+        return plain_date(date.fromisoformat(text))
+    except ValueError:
+        return text

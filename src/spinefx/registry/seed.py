@@ -151,7 +151,7 @@ def reference_case(today: date | None = None) -> dict[str, Any]:
                 "type": "exercise-started",
                 "status": "done",
                 "date": on(56),
-                "note": "Strength and balance programme, adapted to the healing spine",
+                "note": "Strength and balance program, adapted to the healing spine",
             },
         ],
         "procedures": [

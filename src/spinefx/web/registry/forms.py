@@ -41,7 +41,7 @@ EVENT_NAMES: dict[str, str] = {
     EventType.DXA: "DXA bone density scan",
     EventType.FALLS_ASSESSMENT: "Falls risk assessment",
     EventType.MEDICATION_RECOMMENDED: "Osteoporosis medication recommended",
-    EventType.EXERCISE_STARTED: "Exercise programme started",
+    EventType.EXERCISE_STARTED: "Exercise program started",
     EventType.MONITORING: "Follow-up monitoring contact",
     EventType.MEDICATION_STARTED: "Osteoporosis medication started",
     EventType.ON_MEDICATION_AT_52_WEEKS: "Still on medication at 52 weeks",
