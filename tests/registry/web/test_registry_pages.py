@@ -573,7 +573,8 @@ def test_each_saved_assessment_reads_as_a_clinical_line_on_the_case_and_its_prin
         "past 12 months): start one of AACE&#39;s initial therapies for very high risk: an "
         "anabolic agent (abaloparatide, teriparatide or romosozumab, then an antiresorptive to "
         "keep the gain) or an injected antiresorptive (denosumab or zoledronic acid). Next due "
-        "by 2027-01-25: fracture risk assessed and treatment recommended (and 2 more that day).",
+        "by January 25, 2027: fracture risk assessed and treatment recommended (and 2 more "
+        "that day).",
     ]
     log_in(client, world.email("coordinator"))
     page = client.get(f"/registry/cases/{world.active}").text
