@@ -103,5 +103,8 @@ def log_config(log_format: LogFormat, level: str = "INFO") -> dict[str, Any]:
             "uvicorn": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            # Alembic notes at INFO each time /readyz or /metrics asks the registry for its
+            # schema version (nine lines a probe); its warnings and errors still come through.
+            "alembic": {"handlers": [], "level": "WARNING", "propagate": True},
         },
     }

@@ -165,3 +165,24 @@ def test_the_log_config_formats_uvicorns_records_too(log_format: str) -> None:
     assert "age=58" not in out  # uvicorn's access log, which prints queries, stays silent
     if log_format == "json":
         assert json.loads(out.strip())["logger"] == "uvicorn.error"
+
+
+def test_alembics_notes_on_each_readiness_probe_stay_out_of_the_log() -> None:
+    config = log_config("text")
+    stream = io.StringIO()
+    config["handlers"]["stderr"]["stream"] = stream
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    alembic = logging.getLogger("alembic.runtime.migration")
+    alembic_level = logging.getLogger("alembic").level
+    try:
+        logging.config.dictConfig(config)
+        alembic.info("Context impl SQLiteImpl.")
+        alembic.warning("the schema is ahead of this code")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+        logging.getLogger("alembic").setLevel(alembic_level)
+    out = stream.getvalue()
+    assert "Context impl" not in out
+    assert "the schema is ahead" in out
