@@ -121,48 +121,6 @@ async def _review(
     return RedirectResponse(next_url, status_code=303)
 
 
-@router.post("/cases/{case_id}")
-async def case_update(
-    case_id: pages.CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
-) -> Response:
-    return await _save_case_form(
-        request,
-        registry,
-        login,
-        case_id,
-        _CaseForm(
-            "case",
-            CASE_FIELDS,
-            CASE_NAMES,
-            # The form shows every field: a date of death left blank is no date of death.
-            lambda typed: parse(CaseUpdate, {"death_date": None, **typed}),
-            cases.update_case,
-            "#details",
-        ),
-    )
-
-
-@router.post("/cases/{case_id}/contacts")
-async def case_contacts(
-    case_id: pages.CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
-) -> Response:
-    return await _save_case_form(
-        request,
-        registry,
-        login,
-        case_id,
-        _CaseForm(
-            "contact",
-            CONTACT_FORM,
-            CONTACT_NAMES,
-            # Every field is on the form: one left blank is cleared.
-            lambda typed: parse(ContactsIn, typed),
-            update_contacts,
-            "?saved=contacts#contacts",
-        ),
-    )
-
-
 @dataclass(frozen=True)
 class _CaseForm:
     """One of the case page's own forms: its fields, how it is read and saved, where to go."""
@@ -173,6 +131,40 @@ class _CaseForm:
     read: Callable[[dict[str, Any]], Any]
     save: Callable[[Session, Actor, int, int, Any], object]
     then: str  # after the case's address: the anchor (or query) to land on
+
+
+_DETAILS_FORM = _CaseForm(
+    "case",
+    CASE_FIELDS,
+    CASE_NAMES,
+    # The form shows every field: a date of death left blank is no date of death.
+    lambda typed: parse(CaseUpdate, {"death_date": None, **typed}),
+    cases.update_case,
+    "#details",
+)
+_CONTACTS_FORM = _CaseForm(
+    "contact",
+    CONTACT_FORM,
+    CONTACT_NAMES,
+    # Every field is on the form: one left blank is cleared.
+    lambda typed: parse(ContactsIn, typed),
+    update_contacts,
+    "?saved=contacts#contacts",
+)
+
+
+@router.post("/cases/{case_id}")
+async def case_update(
+    case_id: pages.CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    return await _save_case_form(request, registry, login, case_id, _DETAILS_FORM)
+
+
+@router.post("/cases/{case_id}/contacts")
+async def case_contacts(
+    case_id: pages.CaseId, request: Request, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    return await _save_case_form(request, registry, login, case_id, _CONTACTS_FORM)
 
 
 async def _save_case_form(
