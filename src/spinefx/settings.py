@@ -82,12 +82,6 @@ class Settings(BaseSettings):
             raise InputError.from_problems(problems) from exc
 
     @property
-    def trusted_proxy_set(self) -> frozenset[str]:
-        """The proxies of ``SPINEFX_FORWARDED_ALLOW_IPS`` as written (behind uvicorn, which
-        has already put the forwarded client in the request, a peer is no longer one)."""
-        return frozenset(p.strip() for p in self.forwarded_allow_ips.split(",") if p.strip())
-
-    @property
     def registry_url(self) -> str:
         """The registry database: ``SPINEFX_DATABASE_URL``, else ``registry.sqlite3`` here."""
         from spinefx.registry.db import sqlite_url

@@ -31,6 +31,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import spinefx
 from spinefx.directory.store import Directory
@@ -194,5 +195,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if instruments is not None:
         app.add_middleware(RequestMetrics, instruments=instruments)
     app.add_middleware(AccessLog)
+    if settings.forwarded_allow_ips:
+        # Outermost: behind the named proxies, every part of the app (the access log, the
+        # login throttle) sees the client's address. uvicorn does this itself when it serves
+        # (spinefx serve passes the same setting); here it holds under any ASGI server.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app

@@ -7,10 +7,9 @@
 - Failed logins are also counted per client address (:data:`ADDRESS_THROTTLE_AFTER` in a row,
   then each attempt waits longer, up to a minute: 429 with ``Retry-After``), besides the
   account's own count; and an unknown e-mail is held back like a known account.
-- The client address is the connection's peer, or, when that peer is one of
-  ``SPINEFX_FORWARDED_ALLOW_IPS`` (the reverse proxy's addresses, comma-separated; the same
-  setting that has ``spinefx serve`` believe the proxy), the address the proxy puts last in
-  ``X-Forwarded-For`` before itself.
+- The client address is the connection's peer; behind one of ``SPINEFX_FORWARDED_ALLOW_IPS``
+  (the reverse proxies, comma-separated) uvicorn's proxy-headers middleware has already put
+  the address the proxy forwarded there (:func:`spinefx.web.app.create_app`).
 """
 
 from __future__ import annotations
@@ -22,8 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from starlette.requests import Request
-
 from spinefx.registry.auth import MAX_DELAY_S, unknown_accounts
 from spinefx.registry.throttle import FailureThrottle
 
@@ -33,7 +30,6 @@ __all__ = [
     "MAX_WAITING",
     "HashingBusy",
     "LoginGuard",
-    "client_address",
 ]
 
 HASHING_THREADS = 2
@@ -81,20 +77,3 @@ class LoginGuard:
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
-
-
-def client_address(request: Request, trusted_proxies: frozenset[str]) -> str:
-    """The client's address, behind a trusted proxy the one it forwarded."""
-    peer = request.client.host if request.client else ""
-    if peer not in trusted_proxies:
-        return peer
-    forwarded = [
-        part.strip()
-        for header in request.headers.getlist("x-forwarded-for")
-        for part in header.split(",")
-        if part.strip()
-    ]
-    for address in reversed(forwarded):  # the right-most one the proxies did not add
-        if address not in trusted_proxies:
-            return address
-    return peer

@@ -27,7 +27,7 @@ from spinefx.web.deps import (
     SettingsDep,
     same_origin,
 )
-from spinefx.web.logins import HashingBusy, client_address
+from spinefx.web.logins import HashingBusy
 from spinefx.web.registry import pages
 from spinefx.web.registry.saving import save_chooser
 
@@ -73,7 +73,8 @@ async def login_submit(
             status=403,
             carry=carry,
         )
-    address = client_address(request, settings.trusted_proxy_set)
+    # behind SPINEFX_FORWARDED_ALLOW_IPS, the address the proxy forwarded (create_app)
+    address = request.client.host if request.client else ""
     from_address = guard.addresses.wait(address, utcnow())
     typed = password if isinstance(password, str) else ""
     try:
