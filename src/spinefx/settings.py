@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from spinefx.errors import InputError
 from spinefx.validation import problems_from
+
+if TYPE_CHECKING:
+    from spinefx.registry.mail import Mailer, SmtpServer
 
 __all__ = ["Settings", "default_data_dir"]
 
@@ -99,3 +102,27 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Where derived tables are cached (the ZIP centroid table), inside the data folder."""
         return self.data_dir / "cache"
+
+    @property
+    def smtp_server(self) -> SmtpServer | None:
+        """The SMTP server the registry sends through (``SPINEFX_SMTP_*``); None without a host."""
+        from spinefx.registry.mail import SmtpServer
+
+        if not self.smtp_host:
+            return None
+        return SmtpServer(
+            self.smtp_host,
+            self.smtp_port,
+            self.smtp_user,
+            self.smtp_password,
+            self.smtp_from,
+            self.smtp_starttls,
+        )
+
+    @property
+    def mailer(self) -> Mailer:
+        """Where the registry's e-mail goes: the SMTP server, else the ``outbox`` folder here
+        (``.eml`` files for the operator to pass on: a demonstration has no mail server)."""
+        from spinefx.registry.mail import Mailer
+
+        return Mailer(self.smtp_server, self.data_dir / "outbox", self.smtp_from)

@@ -1,8 +1,9 @@
 """The registry in a real browser, at a phone's and a desktop's width: log in, work the
 worklist (filter the case-finding hits, accept one), open a case, record an FLS event and an
-outcome score, see the KPI page; an admin adds a user, changes their role, locks and unlocks
-them. Every page passes the accessibility checks, loads nothing from
-elsewhere, breaks no CSP rule and fits a 390 px screen. No JavaScript is needed anywhere.
+outcome score, see the KPI page; an admin invites a person, who makes their login from the
+e-mailed link, then changes their role, locks and unlocks them. Every page passes the
+accessibility checks, loads nothing from elsewhere, breaks no CSP rule and fits a 390 px screen.
+No JavaScript is needed anywhere.
 
 The session's app (tests/browser/conftest.py) reads the SQLite registry in its data folder,
 which this module creates and fills (fictional patients only).
@@ -10,7 +11,9 @@ which this module creates and fills (fictional patients only).
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +110,19 @@ def _seed(url: str) -> None:
 def seeded(data_dir: Path) -> None:
     """The session's app reads the registry file in its data folder: create and fill it."""
     _seed(f"sqlite:///{data_dir / 'registry.sqlite3'}")
+
+
+def _invitation_link(data_dir: Path, email: str) -> str:
+    """The link of the invitation e-mailed to ``email`` (into the data folder's outbox)."""
+    for path in sorted((data_dir / "outbox").glob("*.eml")):
+        message = message_from_bytes(path.read_bytes())
+        if message["To"] == email:
+            body = message.get_payload(decode=True)
+            assert isinstance(body, bytes)
+            found = re.search(r"http://\S+/registry/invitation\?token=[\w-]+", body.decode())
+            assert found, body
+            return found.group(0)
+    raise AssertionError(f"no invitation e-mailed to {email}")
 
 
 def _clean(page: Any, traffic: Any, csp_violations: Any, a11y_problems: Any) -> dict[str, Any]:
@@ -218,13 +234,14 @@ def test_the_print_summary_and_the_audit_page_refusal(
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_an_admin_adds_a_user_changes_the_role_and_locks_and_unlocks_the_account(
+def test_an_admin_invites_a_user_changes_the_role_and_locks_and_unlocks_the_account(
     page: Any,
     traffic: Any,
     csp_violations: Any,
     a11y_problems: Any,
     width: int,
     tmp_path: Path,
+    data_dir: Path,
 ) -> None:
     import os
 
@@ -244,24 +261,47 @@ def test_an_admin_adds_a_user_changes_the_role_and_locks_and_unlocks_the_account
     assert _clean(page, traffic, csp_violations, a11y_problems) == {}
     page.screenshot(path=str(shots / f"registry-users-{width}.png"), full_page=True)
 
-    # Add a user: a short password comes back with the message, then it is added.
+    # Invite a person: a bad address comes back with the message, then the invitation goes.
     page.locator("a[href='/registry/users/new']").click()
     page.wait_for_url("**/registry/users/new")
-    page.fill("#email", new)
+    page.fill("#email", "not-an-address")
     page.select_option("#role", "coordinator")
-    page.fill("#password", "short")
     page.locator("main form button[type=submit]").click()
-    assert "at least 12 characters" in page.locator(".error-summary").inner_text()
+    assert "an e-mail address such as" in page.locator(".error-summary").inner_text()
     # the browser reports the 422 answer itself as an error: that one, and no other
     assert [e for e in traffic.console_errors if "status of 422" not in e] == []
     traffic.console_errors.clear()
     assert page.locator("#sites-demo").is_checked()  # the admin's one site, kept as ticked
     assert _clean(page, traffic, csp_violations, a11y_problems) == {}
     page.screenshot(path=str(shots / f"registry-user-new-error-{width}.png"), full_page=True)
-    page.fill("#password", "a good initial password")
+    page.fill("#email", new)
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/registry/users/*?done=added")
-    assert "User added" in page.locator(".notice").inner_text()
+    page.wait_for_url("**/registry/users?done=invited")
+    assert "Invitation sent" in page.locator(".notice").inner_text()
+    assert new in page.locator("table.invitations").inner_text()
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+    page.screenshot(path=str(shots / f"registry-users-invited-{width}.png"), full_page=True)
+
+    # The person opens the e-mail's link (no mail server here: the outbox) and makes a login.
+    page.context.clear_cookies()
+    page.goto(_invitation_link(data_dir, new))
+    assert "Choose the password of your new login" in page.locator("main").inner_text()
+    page.fill("#password", "a good initial password")
+    page.fill("#password_again", "a good initial password")
+    assert _clean(page, traffic, csp_violations, a11y_problems) == {}
+    page.screenshot(path=str(shots / f"registry-invitation-{width}.png"), full_page=True)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/registry/login?done=joined")
+    assert "Invitation accepted" in page.locator("#login-message").inner_text()
+
+    # The admin, logged in again, finds them in the list.
+    page.fill("#email", ADMIN)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/registry")
+    page.goto("/registry/users")
+    page.locator("table.users a", has_text=new).click()
+    page.wait_for_url("**/registry/users/*")
 
     # Make them a clinician, then lock and unlock the account.
     page.select_option("#role", "clinician")
@@ -280,5 +320,5 @@ def test_an_admin_adds_a_user_changes_the_role_and_locks_and_unlocks_the_account
     # Every change is in the audit log.
     page.goto("/registry/audit")
     log = page.locator("table.audit").inner_text()
-    for action in ("create user", "update user", "lock user", "unlock user"):
+    for action in ("invite invitation", "create user", "update user", "lock user", "unlock user"):
         assert action in log, action

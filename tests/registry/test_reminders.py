@@ -3,7 +3,6 @@ and the same list as a private iCalendar feed."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import date, timedelta
 from email import message_from_bytes
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
+from tests.helpers import smtp as helpers_smtp
 
 from spinefx.cli import run
 from spinefx.registry import bulk, cases, reminders
@@ -94,25 +94,8 @@ def test_the_digest_names_mrn_and_event_never_the_patient(registry, people):
 
 @pytest.fixture
 def smtp_sink() -> Iterator[tuple[int, list[Any]]]:
-    """A local SMTP server (aiosmtpd) on a free port that keeps what it receives."""
-    from aiosmtpd.controller import Controller
-
-    received: list[Any] = []
-
-    class Keep:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, received
-    finally:
-        controller.stop()
+    with helpers_smtp.smtp_sink() as sink:
+        yield sink
 
 
 def test_each_coordinator_with_something_due_gets_one_e_mail(registry, people, smtp_sink):
@@ -170,9 +153,7 @@ def test_the_cli_dry_run_prints_each_digest(registry, people, cli_env, capsys):
 def test_an_unreachable_smtp_server_is_one_message_not_a_traceback(
     registry, people, cli_env, monkeypatch, capsys
 ):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens here once closed
+    port = helpers_smtp.free_port()  # nothing listens here
     monkeypatch.setenv("SPINEFX_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SPINEFX_SMTP_PORT", str(port))
     code = run(["registry", "remind", "--today", TODAY.isoformat()])

@@ -540,21 +540,14 @@ def remind(
         for d in digests:
             typer.echo(f"To: {d['to']}\nSubject: {d['subject']}\n\n{d['body']}")
         return
-    if not settings.smtp_host:
+    server = settings.smtp_server
+    if server is None:
         raise InputError(
             "SPINEFX_SMTP_HOST",
             "",
             "the host name of the SMTP server to send through (or use --dry-run)",
             kind=ProblemKind.MISSING,
         )
-    server = reminders.SmtpServer(
-        settings.smtp_host,
-        settings.smtp_port,
-        settings.smtp_user,
-        settings.smtp_password,
-        settings.smtp_from,
-        settings.smtp_starttls,
-    )
     import smtplib
 
     from spinefx.errors import DataError

@@ -44,6 +44,7 @@ __all__ = [
     "Dismissal",
     "Event",
     "Fracture",
+    "Invitation",
     "Letter",
     "LetterTemplate",
     "Outcome",
@@ -420,3 +421,25 @@ class CalendarFeed(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invitation(Base):
+    """An admin's invitation of an e-mail address to their sites with one role.
+
+    The link sent to the address holds the token, the table its SHA-256. The invitation does not
+    say whether the address already has a login (it may have one at a site the admin cannot
+    see); the person who opens the link learns that, and accepts with their password.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    site_ids: Mapped[list[Any]]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]

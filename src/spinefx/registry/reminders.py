@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from spinefx.dates import plain_date
-from spinefx.registry import audit
+from spinefx.registry import audit, mail
+from spinefx.registry.mail import SmtpServer
 from spinefx.registry.models import CalendarFeed, Case, Site, User, utcnow
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.users import actor_for
@@ -63,16 +62,6 @@ class DueItem:
     event: str
     due_by: date
     overdue: bool
-
-
-@dataclass(frozen=True)
-class SmtpServer:
-    host: str
-    port: int = 25
-    user: str | None = None
-    password: str | None = None
-    sender: str = "spinefx registry <registry@localhost>"
-    starttls: bool = False
 
 
 def due_items(
@@ -144,17 +133,10 @@ def send_digests(
     if not planned:
         return []
     sent = []
-    with smtplib.SMTP(server.host, server.port, timeout=30) as smtp:
-        if server.starttls:
-            smtp.starttls()
-        if server.user:
-            smtp.login(server.user, server.password or "")
+    with mail.connect(server) as smtp:
         for email, items in planned:
             subject, body = digest(items, today, base_url)
-            message = EmailMessage()
-            message["From"], message["To"], message["Subject"] = server.sender, email, subject
-            message.set_content(body)
-            smtp.send_message(message)
+            smtp.send_message(mail.message(server.sender, email, subject, body))
             audit.record(
                 session,
                 Actor.command_line("remind"),

@@ -6,7 +6,10 @@ password after hashing it.
 
 Managing users is the admin's right (:data:`~spinefx.registry.permissions.Action.MANAGE_USERS`).
 An admin sees the users who work at one of their sites, gives only their own sites, and leaves a
-user's other sites as they are; the command line acts on every site and may create sites. A
+user's other sites as they are; the command line acts on every site and may create sites. Only
+the command line adds a user outright (:func:`add_user`); an admin invites one
+(:mod:`spinefx.registry.invitations`), so that adding never tells whether an address already
+has a login at another site. A
 user's role holds at every one of their sites, so an admin may change the role only of a user
 whose sites are all theirs (a role that would reach a site they do not administer is refused:
 issue 22 found an admin of one site making a user admin at another). A locked account
@@ -24,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from spinefx.errors import InputError, NotFound, ProblemKind
+from spinefx.errors import InputError, NotFound, PermissionDenied, ProblemKind
 from spinefx.registry import audit
 from spinefx.registry.models import ApiToken, Site, User, UserSite, WebSession, utcnow
 from spinefx.registry.passwords import (
@@ -49,6 +52,8 @@ __all__ = [
     "list_sites",
     "list_users",
     "normalise_email",
+    "own_sites",
+    "parse_role",
     "require_user_visible",
     "reset_password",
     "set_locked",
@@ -108,20 +113,24 @@ def add_user(
     sites: Iterable[str],
     password: str,
 ) -> User:
-    """A new user with ``role`` at ``sites`` (new sites are created); the e-mail must be new."""
+    """A new user with ``role`` at ``sites`` (new sites are created); the e-mail must be new.
+
+    The command line's way only: an admin of some sites invites instead
+    (:mod:`spinefx.registry.invitations`), because "this e-mail is taken" would tell them about
+    another site's users.
+    """
     require(actor, Action.MANAGE_USERS)
+    if actor.site_ids is not None:
+        raise PermissionDenied("an admin of some sites invites users; the command line adds them")
     address = normalise_email(email)
-    role = _role(role)
+    role = parse_role(role)
     codes = list(dict.fromkeys(sites))
     if not codes:
         raise InputError("sites", None, "at least one site code", kind=ProblemKind.MISSING)
     check_new_password(password, email=address)
     if session.scalar(sa.select(User.id).where(User.email == address)) is not None:
         raise InputError("email", address, "an e-mail address not yet registered")
-    if actor.site_ids is None:
-        site_rows = [ensure_site(session, code) for code in codes]
-    else:  # an admin gives their own sites only (and creates none)
-        site_rows = _own_sites(session, actor, codes)
+    site_rows = [ensure_site(session, code) for code in codes]
     user = User(email=address, role=role.value, password_hash=hash_password(password))
     user.sites = site_rows
     session.add(user)
@@ -131,7 +140,7 @@ def add_user(
     return user
 
 
-def _role(value: Role | str) -> Role:
+def parse_role(value: Role | str) -> Role:
     try:
         return Role(value)
     except ValueError:
@@ -141,7 +150,7 @@ def _role(value: Role | str) -> Role:
         ) from None
 
 
-def _own_sites(session: Session, actor: Actor, codes: Iterable[str]) -> list[Site]:
+def own_sites(session: Session, actor: Actor, codes: Iterable[str]) -> list[Site]:
     """The sites named by ``codes``, each one of ``actor``'s sites, else an InputError."""
     rows = []
     for code in codes:
@@ -195,13 +204,13 @@ def update_user(
 ) -> User:
     """Give a user ``role`` and, of ``actor``'s sites, exactly ``sites`` (others are kept)."""
     user = get_user(session, actor, user_id, read=False)
-    new_role = _role(role)
+    new_role = parse_role(role)
     codes = list(dict.fromkeys(sites))
     if actor.site_ids is None:
         given = [ensure_site(session, code) for code in codes]
         kept: list[Site] = []
     else:
-        given = _own_sites(session, actor, codes)
+        given = own_sites(session, actor, codes)
         kept = [s for s in user.sites if not actor.sees_site(s.id)]
     if not given and not kept:
         raise InputError("sites", None, "at least one site", kind=ProblemKind.MISSING)

@@ -61,6 +61,7 @@ from spinefx.web.registry import (
     audit,
     calendar,
     cases,
+    invitation,
     kpi,
     letters,
     login,
@@ -97,6 +98,7 @@ ROUTERS = (
     candidacy.router,
     followup.router,
     login.router,
+    invitation.router,
     worklist.router,
     cases.router,  # before rows: POST /cases/{id}/accept is not a row kind
     letters.router,  # before rows too: /cases/{id}/letters/... is not a row kind

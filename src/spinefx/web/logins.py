@@ -21,7 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from spinefx.errors import AuthFailure, NotAuthenticated
 from spinefx.registry.auth import MAX_DELAY_S, unknown_accounts
+from spinefx.registry.models import utcnow
 from spinefx.registry.throttle import FailureThrottle
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "MAX_WAITING",
     "HashingBusy",
     "LoginGuard",
+    "refusal",
 ]
 
 HASHING_THREADS = 2
@@ -75,5 +78,38 @@ class LoginGuard:
             with self._lock:
                 self._waiting -= 1
 
+    async def check_password(self, address: str, work: Callable[[], T]) -> T:
+        """``work``, which checks a password (:class:`NotAuthenticated` when it is wrong), in the
+        pool, unless the client ``address`` is held back; a wrong password counts against the
+        address too. :class:`HashingBusy` as :meth:`run`."""
+        wait = self.addresses.wait(address, utcnow())
+        if wait:
+            raise NotAuthenticated("too many failed logins from here", retry_after=wait)
+        try:
+            return await self.run(work)
+        except NotAuthenticated as exc:
+            if exc.reason is AuthFailure.WRONG_CREDENTIALS:
+                self.addresses.failed(address, utcnow())
+            raise
+
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def refusal(exc: NotAuthenticated) -> tuple[str, int, dict[str, str]]:
+    """A refused password in words, with its status (401, or 429 while held back) and
+    headers; the same words whether or not the account exists."""
+    if not exc.retry_after:
+        return "Wrong e-mail address or password.", 401, {}
+    seconds = exc.retry_after
+    wait = (
+        f"{seconds} second{'s' if seconds != 1 else ''}"
+        if seconds < 90
+        else (f"{-(-seconds // 60)} minutes")
+    )
+    message = (
+        f"This account is locked after repeated failed logins. Try again in {wait}."
+        if exc.reason is AuthFailure.LOCKED
+        else f"Too many failed logins in a row. Wait {wait}, then try again."
+    )
+    return message, 429, {"retry-after": str(seconds)}

@@ -1,4 +1,5 @@
-"""The admin's user pages: list, add, change role and sites, lock and unlock; roles, CSRF, audit."""
+"""The admin's user pages: list, invite, change role and sites, lock and unlock; roles, CSRF,
+audit."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from fastapi.testclient import TestClient
 from tests.helpers.registry import audit_trail
 from tests.helpers.registry_pages import PASSWORD, ROLES, World, csrf_of, log_in
 
-from spinefx.registry import auth, passwords
+from spinefx.registry import auth
 from spinefx.registry.db import Registry
-from spinefx.registry.models import User
+from spinefx.registry.models import Invitation, User
 from spinefx.registry.users import user_by_email
 
 NEW = "new.nurse@example.org"
@@ -51,7 +52,6 @@ def new_user_form(csrf: str, **changes: object) -> dict[str, object]:
         "email": NEW,
         "role": "coordinator",
         "sites": ["north"],
-        "password": "an initial password 1",
         **changes,
     }
 
@@ -155,47 +155,21 @@ def test_an_admin_lists_the_users_of_their_sites_only(
     assert actions == [("read", {"users": 4})]
 
 
-# --- adding a user -----------------------------------------------------------------------------
-
-
-def test_an_admin_adds_a_user_who_can_then_log_in(
-    client: TestClient, world: World, registry: Registry
-) -> None:
-    csrf = log_in(client, world.email("admin"))
-    form = client.get("/registry/users/new")
-    assert 'type="password" name="password"' in form.text
-    assert 'autocomplete="new-password"' in form.text
-    answer = client.post("/registry/users", data=new_user_form(csrf))
-    assert answer.status_code == 303
-    new_id = user_id(registry, NEW)
-    assert answer.headers["location"] == f"/registry/users/{new_id}?done=added"
-    page = client.get(answer.headers["location"]).text
-    assert "User added." in page
-    assert stored(registry, NEW) == ("coordinator", ["north"], True)
-    with registry.transaction() as session:
-        user = session.get(User, new_id)
-        assert user is not None and user.password_hash.startswith("$argon2id$")
-        assert passwords.verify_password(user.password_hash, "an initial password 1")
-    action, actor, detail = audit_of(registry)[-2]  # then the read of the new user's page
-    assert (action, actor) == ("create", world.email("admin"))
-    assert detail == {"email": NEW, "role": "coordinator", "sites": ["north"]}
-    client.post("/registry/logout", data={"csrf_token": csrf})
-    assert try_login(client, NEW, "an initial password 1") == 303
+# --- inviting a user (the rest: test_registry_invitations.py) ------------------------------
 
 
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"password": "short"}, "password", "at least 12 characters"),
         ({"email": "not-an-address"}, "email", "an e-mail address such as"),
-        ({"email": "admin.north@example.org"}, "email", "an e-mail address not yet registered"),
+        ({"email": "admin.north@example.org"}, "email", "not yet a user of your sites"),
         ({"role": "boss"}, "role", "one of admin, clinician, coordinator, auditor"),
         ({"sites": []}, "sites", "at least one site code"),
         ({"sites": ["south"]}, "sites", "one of your sites"),
         ({"sites": ["brand-new"]}, "sites", "one of your sites"),
     ],
 )
-def test_a_bad_new_user_comes_back_with_the_message_and_nothing_is_added(
+def test_a_bad_invitation_comes_back_with_the_message_and_nothing_is_added(
     client: TestClient,
     world: World,
     registry: Registry,
@@ -209,9 +183,9 @@ def test_a_bad_new_user_comes_back_with_the_message_and_nothing_is_added(
     assert answer.status_code == 422
     assert message in answer.text
     assert f'<a href="#{field}">' in answer.text
-    assert str(data["password"]) not in answer.text  # a password is never sent back
     with registry.transaction() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 5
+        assert session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
     assert [a for a, who, _ in audit_of(registry) if who == world.email("admin")] == ["login"]
 
 

@@ -11,29 +11,30 @@ be saved before the login (``save_kind``, ``save_input``) goes on to the case ch
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from spinefx.errors import AuthFailure, NotAuthenticated
+from spinefx.errors import NotAuthenticated
 from spinefx.registry import auth
-from spinefx.registry.models import utcnow
 from spinefx.web.deps import (
     SESSION_COOKIE,
     FormLoginDep,
     LoginGuardDep,
     RegistryDep,
     SettingsDep,
-    same_origin,
 )
-from spinefx.web.logins import HashingBusy
+from spinefx.web.logins import HashingBusy, refusal
 from spinefx.web.registry import pages
 from spinefx.web.registry.saving import save_chooser
 
 __all__ = ["router"]
 
 router = APIRouter(prefix=pages.PREFIX, include_in_schema=False)
+
+DONE = {
+    "logout": "You have logged out.",
+    "joined": "Invitation accepted: log in with your e-mail address and password.",
+}
 
 
 @router.api_route("/login", methods=["GET", "HEAD"])
@@ -47,7 +48,7 @@ def login_form(request: Request, registry: RegistryDep) -> Response:
             return RedirectResponse(next_url, status_code=303)
         except NotAuthenticated:
             pass
-    message = "You have logged out." if request.query_params.get("done") == "logout" else ""
+    message = DONE.get(request.query_params.get("done", ""), "")
     return pages.login_page(request, next_url=next_url, message=message)
 
 
@@ -62,9 +63,7 @@ async def login_submit(
     carry = {
         k: pages.form_text(data, k) for k in ("save_kind", "save_input") if pages.form_text(data, k)
     }
-    expected = request.cookies.get(pages.LOGIN_CSRF_COOKIE, "")
-    submitted = pages.form_text(data, "csrf_token")
-    if not expected or not hmac.compare_digest(expected, submitted) or not same_origin(request):
+    if not pages.public_form_sent(request, data):
         return pages.login_page(
             request,
             message="The login form had expired: please log in again.",
@@ -75,12 +74,11 @@ async def login_submit(
         )
     # behind SPINEFX_FORWARDED_ALLOW_IPS, the address the proxy forwarded (create_app)
     address = request.client.host if request.client else ""
-    from_address = guard.addresses.wait(address, utcnow())
     typed = password if isinstance(password, str) else ""
     try:
-        if from_address:
-            raise NotAuthenticated("too many failed logins from here", retry_after=from_address)
-        login = await guard.run(lambda: auth.login(registry, email, typed, unknown=guard.unknown))
+        login = await guard.check_password(
+            address, lambda: auth.login(registry, email, typed, unknown=guard.unknown)
+        )
     except HashingBusy:
         return pages.login_page(
             request,
@@ -92,30 +90,14 @@ async def login_submit(
             carry=carry,
         )
     except NotAuthenticated as exc:
-        if exc.reason is AuthFailure.WRONG_CREDENTIALS:
-            guard.addresses.failed(address, utcnow())
-        if exc.retry_after:
-            wait = _wait_words(exc.retry_after)
-            message = (
-                f"This account is locked after repeated failed logins. Try again in {wait}."
-                if exc.reason is AuthFailure.LOCKED
-                else f"Too many failed logins in a row. Wait {wait}, then try again."
-            )
-            return pages.login_page(
-                request,
-                message=message,
-                email=email,
-                next_url=next_url,
-                status=429,
-                headers={"retry-after": str(exc.retry_after)},
-                carry=carry,
-            )
+        message, status, headers = refusal(exc)
         return pages.login_page(
             request,
-            message="Wrong e-mail address or password.",
+            message=message,
             email=email,
             next_url=next_url,
-            status=401,
+            status=status,
+            headers=headers,
             carry=carry,
         )
     if carry.get("save_kind"):
@@ -132,13 +114,6 @@ async def login_submit(
     )
     response.delete_cookie(pages.LOGIN_CSRF_COOKIE, path=pages.PREFIX)
     return response
-
-
-def _wait_words(seconds: int) -> str:
-    if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minutes"
 
 
 @router.post("/logout")

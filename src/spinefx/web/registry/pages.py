@@ -8,6 +8,7 @@ since there is no session yet); the patient pages never see it.
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from collections.abc import Mapping
 from datetime import date
@@ -23,6 +24,7 @@ from spinefx.registry.auth import LoginSession
 from spinefx.registry.permissions import Action
 from spinefx.registry.schema import MAX_ID
 from spinefx.validation import parse_int_text
+from spinefx.web.deps import same_origin
 from spinefx.web.registry.forms import EVENT_NAMES, INSTRUMENT_NAMES, word
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "login_page",
     "page",
     "page_number",
+    "public_form_page",
+    "public_form_sent",
     "safe_next",
     "today",
     "whole_number",
@@ -104,15 +108,13 @@ def login_page(
     carry: Mapping[str, str] | None = None,
 ) -> Response:
     """The login form (with a fresh CSRF cookie); ``carry`` keeps a tool's result to save."""
-    token = secrets.token_urlsafe(24)
-    response = page(
+    return public_form_page(
         request,
         "registry/login.html",
         {
             "message": message,
             "email": email,
             "next_url": next_url,
-            "login_csrf": token,
             "carry": dict(carry or {}),
             "limits": {
                 "throttle_after": auth.THROTTLE_AFTER,
@@ -124,6 +126,20 @@ def login_page(
         status=status,
         headers=headers,
     )
+
+
+def public_form_page(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A page whose form is sent before any login (the login, an invitation): it carries its
+    own CSRF token, in the form (``login_csrf``) and in a cookie (:func:`public_form_sent`)."""
+    token = secrets.token_urlsafe(24)
+    response = page(request, name, {**context, "login_csrf": token}, status=status, headers=headers)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -133,6 +149,13 @@ def login_page(
         secure=request.app.state.settings.https,
     )
     return response
+
+
+def public_form_sent(request: Request, data: FormData) -> bool:
+    """Whether a form of :func:`public_form_page` came back from this site's own page."""
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    submitted = form_text(data, "csrf_token")
+    return bool(expected) and hmac.compare_digest(expected, submitted) and same_origin(request)
 
 
 def form_text(data: FormData, name: str) -> str:

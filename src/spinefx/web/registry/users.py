@@ -1,5 +1,9 @@
-"""The registry's user pages, for admins: list the users of their sites, add one, change a role
-or sites, lock or unlock an account.
+"""The registry's user pages, for admins: list the users of their sites and the open
+invitations, invite a person, change a role or sites, lock or unlock an account.
+
+An admin invites, never adds (:mod:`spinefx.registry.invitations`): the invitation is e-mailed
+(through ``SPINEFX_SMTP_HOST``, else into the data folder's ``outbox``) and the answer is the
+same whether or not the address already has a login at another site.
 
 Every page needs a login with the admin role (another role: 403) and every form the session's
 CSRF token (:data:`~spinefx.web.deps.FormLoginDep`); a user who works at none of the admin's
@@ -10,22 +14,23 @@ account or change their own role, and every change is written to the audit log.
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from spinefx.errors import InputError
-from spinefx.registry import users
+from spinefx.registry import invitations, users
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.models import Site, User, utcnow
-from spinefx.registry.passwords import PASSWORD_RULE
 from spinefx.registry.permissions import Action, require
 from spinefx.registry.vocab import Role
-from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
+from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep, SettingsDep
 from spinefx.web.forms import FormField, form_errors
 from spinefx.web.registry.pages import PREFIX, RowId, form_text, page
 
@@ -49,8 +54,9 @@ NAMES = {
     "user": "User",
 }
 DONE = {
-    "added": "User added. Give them their initial password by a safe channel; they log in with "
-    "it at the registry's login page.",
+    "invited": "Invitation sent. Its link works once, for "
+    f"{invitations.INVITATION_DAYS} days; the person appears in this list once they accept it.",
+    "withdrawn": "Invitation withdrawn: its link no longer works.",
     "saved": "Role and sites saved.",
     "locked": "Account locked: the user cannot log in; their sessions have ended and their API "
     "tokens are revoked (unlocking does not bring them back).",
@@ -82,16 +88,15 @@ def _fields(sites: Sequence[Site], *, new: bool) -> tuple[FormField, ...]:
     if not new:
         return (role_field, site_field)
     return (
-        FormField("email", "E-mail", "text", nullable=False, help="Their login."),
+        FormField(
+            "email",
+            "E-mail",
+            "text",
+            nullable=False,
+            help="The invitation goes to this address; it becomes their login.",
+        ),
         role_field,
         site_field,
-        FormField(
-            "password",
-            "Initial password",
-            "password",
-            nullable=False,
-            help=PASSWORD_RULE[0].upper() + PASSWORD_RULE[1:] + ".",
-        ),
     )
 
 
@@ -149,10 +154,16 @@ def users_page(request: Request, login: LoginDep, registry: RegistryDep) -> Resp
             (u, user_state(u, now), [s for s in u.sites if login.actor.sees_site(s.id)])
             for u in users.list_users(session, login.actor)
         ]
+        labels = {s.id: s.label for s in users.list_sites(session, login.actor)}
+        invited = [
+            (i, ", ".join(labels[s] for s in i.site_ids if s in labels))
+            for i in invitations.pending(session, login.actor)
+        ]
+    done = request.query_params.get("done", "")
     return page(
         request,
         "registry/users.html",
-        {"rows": rows},
+        {"rows": rows, "invited": invited, "done": DONE.get(done, "")},
         login=login,
     )
 
@@ -167,28 +178,50 @@ def new_user_page(request: Request, login: LoginDep, registry: RegistryDep) -> R
 
 
 @router.post("")
-async def add_user(request: Request, login: FormLoginDep, registry: RegistryDep) -> Response:
-    data = await request.form()
-    typed = _typed(data)
-    password = data.get("password")
-    try:
+async def invite_user(
+    request: Request, login: FormLoginDep, registry: RegistryDep, settings: SettingsDep
+) -> Response:
+    typed = _typed(await request.form())
+    mailer = settings.mailer
+    base_url = settings.public_url or str(request.base_url)
+
+    def invite_and_send() -> None:
+        # in one transaction: a message that cannot be sent leaves no invitation behind
         with registry.transaction() as session:
-            user = users.add_user(
-                session,
-                login.actor,
-                typed["email"],
-                role=typed["role"],
-                sites=typed["sites"],
-                password=password if isinstance(password, str) else "",
+            row, token = invitations.invite(
+                session, login.actor, typed["email"], role=typed["role"], sites=typed["sites"]
             )
-            user_id = user.id
-    except InputError as exc:
+            mine = users.list_sites(session, login.actor)
+            labels = [s.label for s in mine if s.id in row.site_ids]
+            subject, body = invitations.invitation_email(row, token, labels, base_url)
+            mailer.send(row.email, subject, body)
+
+    try:
+        await run_in_threadpool(invite_and_send)
+    except (InputError, OSError, smtplib.SMTPException) as exc:
         with registry.transaction() as session:
             sites = users.list_sites(session, login.actor)
+        if isinstance(exc, InputError):
+            errors, status = _errors(exc), 422
+        else:
+            errors = {
+                "(input)": "Not sent: the mail server did not take the invitation, so "
+                "nothing was saved. Try again later, or ask the operator."
+            }
+            status = 503
         return _form_page(
-            request, login, sites, user=None, values=typed, errors=_errors(exc), status=422
+            request, login, sites, user=None, values=typed, errors=errors, status=status
         )
-    return RedirectResponse(f"{PREFIX}/users/{user_id}?done=added", status_code=303)
+    return RedirectResponse(f"{PREFIX}/users?done=invited", status_code=303)
+
+
+@router.post("/invitations/{invitation_id}/withdraw")
+async def withdraw_invitation(
+    invitation_id: RowId, login: FormLoginDep, registry: RegistryDep
+) -> Response:
+    with registry.transaction() as session:
+        invitations.withdraw(session, login.actor, invitation_id)
+    return RedirectResponse(f"{PREFIX}/users?done=withdrawn", status_code=303)
 
 
 def _user_again(
