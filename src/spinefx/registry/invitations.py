@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from spinefx.dates import plain_date
 from spinefx.errors import InputError, NotAuthenticated, NotFound, ProblemKind
 from spinefx.registry import audit
 from spinefx.registry.auth import authenticate
@@ -162,8 +163,7 @@ def invitation_email(
             f"{row.invited_by} has invited you to the fracture liaison registry of {where},",
             f"as {row.role}.",
             "",
-            "Open this link to accept; it works once and until "
-            f"{row.expires_at:%Y-%m-%d %H:%M} UTC:",
+            f"Open this link to accept; it works once, until {plain_date(row.expires_at)}:",
             "",
             link,
             "",
