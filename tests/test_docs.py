@@ -58,7 +58,7 @@ def source_name(text: str) -> str:
 
 def test_a_source_is_named_by_its_first_author_body_or_code() -> None:
     assert source_name(sources.GENANT_1993) == "Genant"
-    assert source_name("expected heights: a working table, following Palm V et al.") == "Palm"
+    assert source_name("expected posterior height by level (a file): Kunkel ME et al.") == "Kunkel"
     assert source_name("CMS Local Coverage Determination L38201") == "CMS"
 
 

@@ -79,10 +79,12 @@ ICD10CM_VERTEBRAL_FRACTURE = (
     "other site), M48.54-/M48.56- (collapsed vertebra NEC, thoracic/lumbar)"
 )
 NORMATIVE_HP = (
-    "expected posterior vertebral height by level: spinefx working table "
-    "(clinical/data/posterior_heights.toml), following the level-to-level increase reported by "
-    "Palm V et al., Sci Rep 2025 (CT of 3,117 vertebrae); provisional until replaced by one "
-    "published normative table"
+    "expected posterior vertebral height by level (clinical/data/posterior_heights.toml): "
+    "Kunkel ME et al. Morphometric analysis of the relationships between intervertebral disc "
+    "and vertebral body heights: an anatomical and radiographic study of the human thoracic "
+    "spine. J Anat 2011;219(3):375-87, Table 2 (T1-T12); L1-L5 filled from Panjabi MM et al. "
+    "Human lumbar vertebrae: quantitative three-dimensional anatomy. Spine 1992;17(3):299-306, "
+    "Table 2"
 )
 SCREENING_PERSISTENT_PAIN = (
     "spinefx convention from the second clinical review (issue 20): severe back pain (NRS >= 7) "
