@@ -46,8 +46,8 @@ from spinefx.registry.users import (
     normalise_email,
     own_sites,
     parse_role,
+    record_about,
     user_by_email,
-    user_site_ids,
 )
 from spinefx.registry.vocab import Role
 
@@ -242,14 +242,12 @@ def accept(
     session: Session,
     token: str,
     password: str,
-    *,
-    now: datetime | None = None,
     unknown: FailureThrottle | None = None,
 ) -> User | NotAuthenticated:
     """Accept the invitation: make the login (a new address) or add the sites to it (a known
     address whose ``password`` is right). A wrong password is counted as a failed login and
     returned, like :func:`spinefx.registry.auth.authenticate`, so that the count is kept."""
-    now = now or utcnow()
+    now = utcnow()
     row = _by_token(session, token, now)
     sites = list(session.scalars(sa.select(Site).where(Site.id.in_(row.site_ids))))
     user = user_by_email(session, row.email)
@@ -278,13 +276,6 @@ def accept(
     row.accepted_at = now
     actor = actor_for(user)
     _record(session, actor, "accept", row)
-    audit.record(
-        session,
-        actor,
-        action,
-        "user",
-        entity_id=user.id,
-        site_ids=user_site_ids(user),
-        detail={"email": user.email, "role": user.role, "sites": _codes(session, row.site_ids)},
-    )
+    detail = {"email": user.email, "role": user.role, "sites": _codes(session, row.site_ids)}
+    record_about(session, actor, action, user, detail)
     return user

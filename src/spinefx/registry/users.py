@@ -54,6 +54,7 @@ __all__ = [
     "normalise_email",
     "own_sites",
     "parse_role",
+    "record_about",
     "require_user_visible",
     "reset_password",
     "set_locked",
@@ -136,7 +137,7 @@ def add_user(
     session.add(user)
     session.flush()
     detail = {"email": address, "role": role.value, "sites": codes}
-    _record_about(session, actor, "create", user, detail)
+    record_about(session, actor, "create", user, detail)
     return user
 
 
@@ -195,7 +196,7 @@ def get_user(session: Session, actor: Actor, user_id: int, *, read: bool = True)
         raise NotFound("no such user")
     require_user_visible(actor, user)
     if read:
-        _record_about(session, actor, "read", user, {"email": user.email})
+        record_about(session, actor, "read", user, {"email": user.email})
     return user
 
 
@@ -259,7 +260,7 @@ def set_locked(session: Session, actor: Actor, user_id: int, locked: bool) -> Us
         user.failed_logins = 0
         user.last_failed_at = None
         user.locked_until = None
-    _record_about(session, actor, "lock" if locked else "unlock", user, {"email": user.email})
+    record_about(session, actor, "lock" if locked else "unlock", user, {"email": user.email})
     session.flush()
     return user
 
@@ -290,7 +291,7 @@ def change_own_password(
     check_new_password(new, email=user.email)
     user.password_hash = hash_password(new)
     end_access(session, user, keep_session=keep_session, tokens=False)
-    _record_about(session, actor_for(user), "change-password", user, {"email": user.email})
+    record_about(session, actor_for(user), "change-password", user, {"email": user.email})
     return user
 
 
@@ -306,11 +307,11 @@ def reset_password(session: Session, actor: Actor, user_id: int, new: str) -> Us
     user.last_failed_at = None
     user.locked_until = None
     end_access(session, user, tokens=False)
-    _record_about(session, actor, "reset-password", user, {"email": user.email})
+    record_about(session, actor, "reset-password", user, {"email": user.email})
     return user
 
 
-def _record_about(
+def record_about(
     session: Session, actor: Actor, action: str, user: User, detail: dict[str, Any]
 ) -> None:
     """The audit entry of ``action`` on ``user``, filed under each of the user's sites."""

@@ -26,15 +26,14 @@ __all__ = ["router"]
 router = APIRouter(prefix=pages.PREFIX, include_in_schema=False)
 
 
+Answer = tuple[str, int, dict[str, str]]  # the message, the status and the headers
+
+
 def _page(
-    request: Request,
-    registry: RegistryDep,
-    token: str,
-    *,
-    message: str = "",
-    status: int = 200,
-    headers: dict[str, str] | None = None,
+    request: Request, registry: RegistryDep, token: str, answer: Answer = ("", 200, {})
 ) -> Response:
+    """The invitation's page, with ``answer``'s message (the link not valid: 404)."""
+    message, status, headers = answer
     try:
         with registry.transaction() as session:
             invitation = invitations.open_invitation(session, token)
@@ -69,12 +68,11 @@ async def accept_invitation(
     password = data.get("password")
     typed = password if isinstance(password, str) else ""
     if not pages.public_form_sent(request, data):
-        message = "The form had expired: please try again."
-        return _page(request, registry, token, message=message, status=403)
+        return _page(request, registry, token, ("The form had expired: try again.", 403, {}))
     again = data.get("password_again")
     if isinstance(again, str) and again != typed:
-        message = "The two passwords differ: type the same password twice."
-        return _page(request, registry, token, message=message, status=422)
+        differ = "The two passwords differ: type the same password twice."
+        return _page(request, registry, token, (differ, 422, {}))
 
     def accept() -> User:
         with registry.transaction() as session:
@@ -87,18 +85,17 @@ async def accept_invitation(
     try:
         await guard.check_password(address, accept)
     except HashingBusy:
-        message = "The registry is busy with other logins. Try again in a moment."
-        return _page(request, registry, token, message=message, status=503)
+        busy = "The registry is busy with other logins. Try again in a moment."
+        return _page(request, registry, token, (busy, 503, {"retry-after": "1"}))
     except NotFound:  # used or withdrawn meanwhile: the page says the link is not valid
         return _page(request, registry, token)
     except NotAuthenticated as exc:
-        message, status, headers = refusal(exc)
-        if status == 401:
-            message = "Wrong password: give the password of your existing login."
-        return _page(request, registry, token, message=message, status=status, headers=headers)
+        answer = refusal(exc)
+        if answer[1] == 401:
+            answer = ("Wrong password: give the password of your existing login.", 401, {})
+        return _page(request, registry, token, answer)
     except InputError as exc:
-        message = f"Not accepted: {exc.allowed}."
-        return _page(request, registry, token, message=message, status=422)
+        return _page(request, registry, token, (f"Not accepted: {exc.allowed}.", 422, {}))
     response = RedirectResponse(f"{pages.PREFIX}/login?done=joined", status_code=303)
     response.delete_cookie(pages.LOGIN_CSRF_COOKIE, path=pages.PREFIX)
     return response
