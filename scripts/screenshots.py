@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -135,6 +137,7 @@ def ask_about_loss(page: Page) -> None:
 
 
 DEMO_LOGIN: dict[str, str] = {}  # the registry's demo logins, filled in by main()
+OUTBOX: list[Path] = []  # the app's outbox folder (no mail server here), set by main()
 
 
 def registry_login(page: Page, who: str = "") -> None:
@@ -151,6 +154,33 @@ def registry_login(page: Page, who: str = "") -> None:
         page.fill("#password", password)
         with page.expect_navigation():
             page.locator("main form button[type=submit]").click()
+
+
+def invite_someone(page: Page) -> str:
+    """As the demo admin, invite a made-up address to the demo site; the address."""
+    email = f"invited.{(page.viewport_size or {}).get('width', 0)}@example.org"
+    registry_login(page, "admin")
+    page.goto("/registry/users/new")
+    page.fill("#email", email)
+    page.select_option("#role", "coordinator")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    return email
+
+
+def open_invitation(page: Page) -> None:
+    """Invite someone, then open the e-mailed link as they would (not logged in)."""
+    email = invite_someone(page)
+    for path in sorted(OUTBOX[0].glob("*.eml"), reverse=True):
+        message = message_from_bytes(path.read_bytes())
+        body = message.get_payload(decode=True)
+        if message["To"] == email and isinstance(body, bytes):
+            link = re.search(r"/registry/invitation\?token=[\w-]+", body.decode())
+            if link:
+                page.context.clear_cookies()
+                page.goto(link.group(0))
+                return
+    raise SystemExit(f"no invitation e-mailed to {email} in {OUTBOX[0]}")
 
 
 def registry_case(page: Page, mrn: str, suffix: str = "") -> None:
@@ -272,6 +302,9 @@ PAGES: dict[str, Callable[[Page], object]] = {
         p.goto("/registry/letter-templates"),
     ),
     "registry-audit": lambda p: (registry_login(p, "admin"), p.goto("/registry/audit")),
+    # an admin's users, with the invitation just sent; then its link, opened by the invitee
+    "registry-users-invited": invite_someone,
+    "registry-invitation": open_invitation,
 }
 
 
@@ -334,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         registry.init()
         login = seed_demo(registry)
         registry.dispose()
+        OUTBOX.append(data_dir / "outbox")
         DEMO_LOGIN.update(
             email=login.email,
             password=login.password,
