@@ -11,7 +11,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -221,15 +221,21 @@ def printable(text: str) -> str:
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
 
 
-def parse_input(model: type[_ModelT], data: Any) -> _ModelT:
-    """Validate ``data`` (a decoded JSON value) into ``model`` or raise :class:`InputError`."""
+def parse_input(
+    model: type[_ModelT],
+    data: Any,
+    *,
+    problems: Callable[[type[BaseModel], ValidationError], list[FieldProblem]] | None = None,
+) -> _ModelT:
+    """Validate ``data`` (a decoded JSON value) into ``model`` or raise :class:`InputError`
+    made of ``problems`` (by default :func:`problems_from`)."""
     if not isinstance(data, Mapping):
         raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")
     refuse_unstorable_text(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError.from_problems(problems_from(model, exc)) from exc
+        raise InputError.from_problems((problems or problems_from)(model, exc)) from exc
 
 
 def load_json_file(path: str | Path, *, stdin: bytes | str | None = None) -> Any:

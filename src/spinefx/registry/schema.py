@@ -58,8 +58,8 @@ from spinefx.validation import (
     _dotted,
     allowed_text,
     describe,
+    parse_input,
     problems_from,
-    refuse_unstorable_text,
 )
 
 __all__ = [
@@ -428,26 +428,26 @@ def parse(model: type[ModelT], data: Any) -> ModelT:
     Unlike :func:`spinefx.validation.parse_input`, a rule broken inside a nested row keeps the
     row's path: ``fractures[0].site``, not ``site``.
     """
-    if not isinstance(data, dict):
-        raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")
-    refuse_unstorable_text(data)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems: list[FieldProblem] = []
-        for error in exc.errors():
-            carried = error.get("ctx", {}).get("error")
-            if isinstance(carried, InputError):
-                prefix = _dotted(error["loc"])
-                for p in carried.problems:
-                    field = p.field if prefix == "(input)" else f"{prefix}.{p.field}"
-                    problems.append(replace(p, field=field))
-            else:
-                problems.extend(problems_from(model, _single(exc, error)))
-        seen: dict[str, FieldProblem] = {}
-        for p in problems:
-            seen.setdefault(p.field, p)
-        raise InputError.from_problems(list(seen.values())) from exc
+    return parse_input(model, data, problems=_nested_problems)
+
+
+def _nested_problems(model: type[BaseModel], exc: ValidationError) -> list[FieldProblem]:
+    """:func:`~spinefx.validation.problems_from`, with the problems of an :class:`InputError`
+    raised by a nested model's rule under that model's path; the first problem of a field."""
+    problems: list[FieldProblem] = []
+    for error in exc.errors():
+        carried = error.get("ctx", {}).get("error")
+        if isinstance(carried, InputError):
+            prefix = _dotted(error["loc"])
+            for p in carried.problems:
+                field = p.field if prefix == "(input)" else f"{prefix}.{p.field}"
+                problems.append(replace(p, field=field))
+        else:
+            problems.extend(problems_from(model, _single(exc, error)))
+    seen: dict[str, FieldProblem] = {}
+    for p in problems:
+        seen.setdefault(p.field, p)
+    return list(seen.values())
 
 
 def _single(exc: ValidationError, error: Any) -> ValidationError:
