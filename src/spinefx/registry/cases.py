@@ -32,8 +32,8 @@ from spinefx.registry.schema import (
     CaseIn,
     CaseUpdate,
     birth_problems,
-    death_problems,
     identifier,
+    refuse_death_problems,
 )
 from spinefx.registry.users import ensure_site
 from spinefx.registry.vocab import AssessmentKind, CaseStatus
@@ -257,14 +257,7 @@ def update_case(
             if problems:
                 raise InputError.from_problems(problems)
         if {"death_date", "status", "birth_date"} & values.keys():
-            problems = death_problems(
-                death_date=case.death_date,
-                status=case.status,
-                birth_date=case.birth_date,
-                fracture_dates=[f.date for f in case.fractures],
-            )
-            if problems:
-                raise InputError.from_problems(problems)
+            refuse_death_problems(case)
         edit.record("update", "case", entity_id=case_id, detail=audit.changes_of(before, case))
     return edit.case
 

@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Annotated, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -62,6 +62,9 @@ from spinefx.validation import (
     problems_from,
 )
 
+if TYPE_CHECKING:
+    from spinefx.registry.models import Case
+
 __all__ = [
     "MAX_ID",
     "CaseIn",
@@ -76,6 +79,7 @@ __all__ = [
     "identifier",
     "npi_is_valid",
     "parse",
+    "refuse_death_problems",
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -323,6 +327,19 @@ def death_problems(
     return problems
 
 
+def refuse_death_problems(case: CaseIn | Case) -> None:
+    """:class:`InputError` naming every :func:`death_problems` of the whole ``case``: one to
+    import or one stored."""
+    problems = death_problems(
+        death_date=case.death_date,
+        status=case.status,
+        birth_date=case.birth_date,
+        fracture_dates=[f.date for f in case.fractures],
+    )
+    if problems:
+        raise InputError.from_problems(problems)
+
+
 def _deceased_when_dated(data: Any) -> Any:
     """A record that gives a date of death and no status is ``deceased``."""
     if (
@@ -366,14 +383,7 @@ class CaseIn(BaseModel):
                 raise InputError(
                     f"fractures[{i}].date", fracture.date.isoformat(), "a date after birth_date"
                 )
-        problems = death_problems(
-            death_date=self.death_date,
-            status=self.status,
-            birth_date=self.birth_date,
-            fracture_dates=[f.date for f in self.fractures],
-        )
-        if problems:
-            raise InputError.from_problems(problems)
+        refuse_death_problems(self)
         marked = [i for i, f in enumerate(self.fractures) if f.index]
         if len(marked) > 1:
             raise InputError(
