@@ -11,7 +11,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -27,10 +27,12 @@ __all__ = [
     "MAX_JSON_INTEGER_DIGITS",
     "UNSTORABLE_TEXT",
     "FieldSpec",
+    "JsonLine",
     "JsonProblem",
     "allowed_text",
     "decode_json",
     "describe",
+    "json_lines",
     "load_json_file",
     "model_spec",
     "parse_input",
@@ -236,6 +238,34 @@ def parse_input(
         return model.model_validate(data)
     except ValidationError as exc:
         raise InputError.from_problems((problems or problems_from)(model, exc)) from exc
+
+
+@dataclass(frozen=True)
+class JsonLine:
+    """One non-blank line of JSON Lines: its ``value``, or the decoder's ``error`` message."""
+
+    number: int  # from 1, blank lines counted
+    text: str
+    value: Any = None
+    error: str | None = None
+
+
+def json_lines(lines: Iterable[str]) -> Iterator[JsonLine]:
+    """Each non-blank line of ``lines`` decoded as JSON (a byte order mark opening the first
+    is passed over); a line that is not JSON comes with its ``error`` instead of a value.
+
+    >>> [(line.number, line.value, line.error) for line in json_lines(['{"id": 1}', "", "{"])]
+    [(1, {'id': 1}, None), (3, None, 'Expecting property name enclosed in double quotes')]
+    """
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text.removeprefix("\ufeff") if number == 1 else text)
+        except json.JSONDecodeError as exc:
+            yield JsonLine(number, text, error=exc.msg)
+        else:
+            yield JsonLine(number, text, value)
 
 
 def load_json_file(path: str | Path, *, stdin: bytes | str | None = None) -> Any:
