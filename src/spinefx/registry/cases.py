@@ -63,7 +63,7 @@ def get_case(session: Session, actor: Actor, case_id: int) -> Case:
     """The case with all its rows loaded; recorded as a read in the audit log."""
     require(actor, Action.READ_CASES)
     case = load_case(session, actor, case_id, full=True)
-    audit.record(session, actor, "read", "case", case_id=case.id, site_id=case.site_id)
+    audit.record_on_case(session, actor, "read", "case", case)
     return case
 
 
@@ -217,13 +217,12 @@ def create_case(session: Session, actor: Actor, data: CaseIn, *, create_site: bo
         for row in getattr(data, kind):
             session.add(new_row(kind, case.id, row))
     refresh(session, case)
-    audit.record(
+    audit.record_on_case(
         session,
         actor,
         "create",
         "case",
-        case_id=case.id,
-        site_id=site.id,
+        case,
         entity_id=case.id,
         detail={
             "fractures": len(data.fractures),
