@@ -11,7 +11,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -27,10 +27,12 @@ __all__ = [
     "MAX_JSON_INTEGER_DIGITS",
     "UNSTORABLE_TEXT",
     "FieldSpec",
+    "JsonLine",
     "JsonProblem",
     "allowed_text",
     "decode_json",
     "describe",
+    "json_lines",
     "load_json_file",
     "model_spec",
     "parse_input",
@@ -221,15 +223,49 @@ def printable(text: str) -> str:
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
 
 
-def parse_input(model: type[_ModelT], data: Any) -> _ModelT:
-    """Validate ``data`` (a decoded JSON value) into ``model`` or raise :class:`InputError`."""
+def parse_input(
+    model: type[_ModelT],
+    data: Any,
+    *,
+    problems: Callable[[type[BaseModel], ValidationError], list[FieldProblem]] | None = None,
+) -> _ModelT:
+    """Validate ``data`` (a decoded JSON value) into ``model`` or raise :class:`InputError`
+    made of ``problems`` (by default :func:`problems_from`)."""
     if not isinstance(data, Mapping):
         raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")
     refuse_unstorable_text(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError.from_problems(problems_from(model, exc)) from exc
+        raise InputError.from_problems((problems or problems_from)(model, exc)) from exc
+
+
+@dataclass(frozen=True)
+class JsonLine:
+    """One non-blank line of JSON Lines: its ``value``, or the decoder's ``error`` message."""
+
+    number: int  # from 1, blank lines counted
+    text: str
+    value: Any = None
+    error: str | None = None
+
+
+def json_lines(lines: Iterable[str]) -> Iterator[JsonLine]:
+    """Each non-blank line of ``lines`` decoded as JSON (a byte order mark opening the first
+    is passed over); a line that is not JSON comes with its ``error`` instead of a value.
+
+    >>> [(line.number, line.value, line.error) for line in json_lines(['{"id": 1}', "", "{"])]
+    [(1, {'id': 1}, None), (3, None, 'Expecting property name enclosed in double quotes')]
+    """
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text.removeprefix("\ufeff") if number == 1 else text)
+        except json.JSONDecodeError as exc:
+            yield JsonLine(number, text, error=exc.msg)
+        else:
+            yield JsonLine(number, text, value)
 
 
 def load_json_file(path: str | Path, *, stdin: bytes | str | None = None) -> Any:

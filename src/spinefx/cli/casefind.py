@@ -53,6 +53,12 @@ PatientOpt = Annotated[
 ]
 
 
+def _registry_column(what: str) -> Any:
+    """The option naming the column of ``what`` a case sent with --into-registry is given
+    (its flag is the parameter's name: ``sex_column``, ``--sex-column``)."""
+    return typer.Option(help=f"With --into-registry: {what}.")
+
+
 @contextmanager
 def _progress(total: int | None) -> Iterator[Any]:
     """A progress bar on stderr in reports, with reports per second."""
@@ -116,20 +122,10 @@ def run(
     site: Annotated[
         str, typer.Option("--site", help="Registry site the cases belong to.")
     ] = "main",
-    name_column: Annotated[
-        str | None, typer.Option("--name-column", help="With --into-registry: patient name.")
-    ] = None,
-    birth_date_column: Annotated[
-        str | None,
-        typer.Option("--birth-date-column", help="With --into-registry: birth date (YYYY-MM-DD)."),
-    ] = None,
-    sex_column: Annotated[
-        str | None, typer.Option("--sex-column", help="With --into-registry: female or male.")
-    ] = None,
-    date_column: Annotated[
-        str | None,
-        typer.Option("--date-column", help="With --into-registry: the report's date."),
-    ] = None,
+    name_column: Annotated[str | None, _registry_column("patient name")] = None,
+    birth_date_column: Annotated[str | None, _registry_column("birth date (YYYY-MM-DD)")] = None,
+    sex_column: Annotated[str | None, _registry_column("female or male")] = None,
+    date_column: Annotated[str | None, _registry_column("the report's date")] = None,
     patients: Annotated[
         list[Path] | None,
         typer.Option(

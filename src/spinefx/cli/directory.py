@@ -37,6 +37,12 @@ DbOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
+def _left_out(help_text: str) -> Any:
+    """An option left out unless given, its default not shown (the flag is the parameter's
+    name: ``other_names``, ``--other-names``)."""
+    return typer.Option(help=help_text, show_default=False)
+
+
 def _database(db: Path | None) -> Path:
     """``--db``, else ``directory.duckdb`` in the data folder (``SPINEFX_DATA_DIR``).
 
@@ -190,6 +196,31 @@ def _print_demo_summary(report: IngestReport) -> None:
     )
 
 
+# The optional files' lines in the ingest report: the report's attribute, the line for the
+# rows read, then each count's label and attribute (the malformed rows last).
+_OPTIONAL_FILE_COUNTS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "utilization",
+        "Medicare rows read",
+        (
+            ("vertebral augmentation rows", "procedure_rows"),
+            ("providers with volume", "providers_with_volume"),
+            ("NPIs not in the directory", "npis_not_in_directory"),
+        ),
+    ),
+    (
+        "locations",
+        "secondary locations read",
+        (("duplicate rows", "duplicates"), ("kept for directory providers", "kept")),
+    ),
+    (
+        "other_names",
+        "other names read",
+        (("kept (doing business as, other)", "kept"), ("organisations with one", "organizations")),
+    ),
+)
+
+
 def _print_report(report: IngestReport) -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -211,28 +242,11 @@ def _print_report(report: IngestReport) -> None:
         ("malformed (dropped)", report.malformed.count),
         ("no US ZIP (kept, not in radius search)", report.no_us_zip.count),
     ]
-    if (u := report.utilization) is not None:
-        counts += [
-            ("Medicare rows read", u.rows_read),
-            ("  vertebral augmentation rows", u.procedure_rows),
-            ("  providers with volume", u.providers_with_volume),
-            ("  NPIs not in the directory", u.npis_not_in_directory),
-            ("  malformed", u.malformed.count),
-        ]
-    if (loc := report.locations) is not None:
-        counts += [
-            ("secondary locations read", loc.rows_read),
-            ("  duplicate rows", loc.duplicates),
-            ("  kept for directory providers", loc.kept),
-            ("  malformed", loc.malformed.count),
-        ]
-    if (names := report.other_names) is not None:
-        counts += [
-            ("other names read", names.rows_read),
-            ("  kept (doing business as, other)", names.kept),
-            ("  organisations with one", names.organizations),
-            ("  malformed", names.malformed.count),
-        ]
+    for file, title, parts in _OPTIONAL_FILE_COUNTS:
+        if (read := getattr(report, file)) is not None:
+            counts.append((title, read.rows_read))
+            counts += [(f"  {label}", getattr(read, name)) for label, name in parts]
+            counts.append(("  malformed", read.malformed.count))
     for label, count in counts:
         table.add_row(label, f"{count:,}")
     console.print(table)
@@ -268,27 +282,13 @@ def ingest(
     ],
     utilization: Annotated[
         Path | None,
-        typer.Option(
-            "--utilization",
-            help="Medicare Physician & Other Practitioners - by Provider and Service CSV.",
-            show_default=False,
-        ),
+        _left_out("Medicare Physician & Other Practitioners - by Provider and Service CSV."),
     ] = None,
     locations: Annotated[
-        Path | None,
-        typer.Option(
-            "--locations",
-            help="NPPES secondary practice locations (pl_pfile_*.csv).",
-            show_default=False,
-        ),
+        Path | None, _left_out("NPPES secondary practice locations (pl_pfile_*.csv).")
     ] = None,
     other_names: Annotated[
-        Path | None,
-        typer.Option(
-            "--other-names",
-            help="NPPES organisation other names (othername_pfile_*.csv).",
-            show_default=False,
-        ),
+        Path | None, _left_out("NPPES organisation other names (othername_pfile_*.csv).")
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -349,12 +349,10 @@ def search(
     radius: Annotated[float, typer.Option("--radius", help="Miles, 1 to 500.")] = 25,
     specialty: Annotated[
         list[str] | None,
-        typer.Option(
-            "--specialty",
-            help="Specialty id, repeatable (default: the four that perform BKP): "
+        _left_out(
+            "Specialty id, repeatable (default: the four that perform BKP): "
             "orthopedic-surgery, neurosurgery, interventional-radiology, pain-medicine, "
-            "endocrinology, rheumatology, rehabilitation, primary-care.",
-            show_default=False,
+            "endocrinology, rheumatology, rehabilitation, primary-care."
         ),
     ] = None,
     performs_bkp: Annotated[
@@ -372,10 +370,8 @@ def search(
     ] = "distance",
     name: Annotated[
         str | None,
-        typer.Option(
-            "--name",
-            help="Part of the provider's name (an organisation's legal or other names), any case.",
-            show_default=False,
+        _left_out(
+            "Part of the provider's name (an organisation's legal or other names), any case."
         ),
     ] = None,
     db: DbOpt = None,

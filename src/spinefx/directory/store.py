@@ -55,13 +55,8 @@ INGEST_MEMORY_LIMIT = "512MB"
 # Rows per row group of the directory's tables (DuckDB's default is 122,880).
 ROW_GROUP_SIZE = 32_768
 
-SCHEMA = """
-CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE providers (
-    npi VARCHAR NOT NULL,
-    entity_type TINYINT NOT NULL,
-    name VARCHAR,
-    address VARCHAR,
+# Where a provider practises, in ``providers`` (its main address) and ``locations`` (the others).
+_PLACE_COLUMNS = """address VARCHAR,
     city VARCHAR,
     state VARCHAR,
     postal_code VARCHAR,
@@ -73,7 +68,15 @@ CREATE TABLE providers (
     -- the ZIP centroid as a unit vector: distance tests become a dot product (no trigonometry)
     ux DOUBLE,
     uy DOUBLE,
-    uz DOUBLE,
+    uz DOUBLE"""
+
+SCHEMA = f"""
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE providers (
+    npi VARCHAR NOT NULL,
+    entity_type TINYINT NOT NULL,
+    name VARCHAR,
+    {_PLACE_COLUMNS},
     npi_int BIGINT NOT NULL,
     specialty_mask INTEGER NOT NULL,
     specialties VARCHAR[] NOT NULL,
@@ -97,21 +100,10 @@ CREATE TABLE provider_taxonomies (
     specialty VARCHAR NOT NULL,
     is_primary BOOLEAN NOT NULL
 );
+-- a provider's secondary practice locations, searched as its main address is
 CREATE TABLE locations (
     npi VARCHAR NOT NULL,
-    address VARCHAR,
-    city VARCHAR,
-    state VARCHAR,
-    postal_code VARCHAR,
-    country VARCHAR,
-    zip VARCHAR,
-    phone VARCHAR,
-    lat DOUBLE,
-    lon DOUBLE,
-    -- the ZIP centroid's unit vector, as for providers: secondary locations are searched too
-    ux DOUBLE,
-    uy DOUBLE,
-    uz DOUBLE
+    {_PLACE_COLUMNS}
 );
 CREATE TABLE utilization (
     npi VARCHAR NOT NULL,

@@ -17,7 +17,6 @@ and identifiers are invented, from a fixed seed, so two runs write the same file
 from __future__ import annotations
 
 import base64
-import json
 import random
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -38,6 +37,7 @@ from fhir.resources.R4B.resource import Resource
 from spinefx.errors import InputError
 from spinefx.fhir import codes
 from spinefx.fhir.bulk import WrittenFile, write_ndjson
+from spinefx.validation import json_lines
 
 __all__ = ["DEFAULT_ROWS", "DEMO_MRN_SYSTEM", "demo_resources", "write_demo"]
 
@@ -137,16 +137,13 @@ def _rows(path: Path) -> list[dict[str, Any]]:
         )
     rows = []
     with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path.name} line {number}", line[:60], "a JSON object") from exc
+        for line in json_lines(handle):
+            where, row = f"{path.name} line {line.number}", line.value
+            if line.error is not None:
+                raise InputError(where, line.text[:60], "a JSON object")
             missing = [k for k in ("id", "patient") if not isinstance(row, dict) or not row.get(k)]
             if missing:
-                raise InputError(f"{path.name} line {number}: {missing[0]}", None, "a value")
+                raise InputError(f"{where}: {missing[0]}", None, "a value")
             rows.append(row)
     return rows
 

@@ -38,6 +38,7 @@ from html.parser import HTMLParser
 from typing import Any, Final
 
 from spinefx.errors import InputError
+from spinefx.validation import json_lines
 
 __all__ = [
     "REPORT_TYPES",
@@ -276,19 +277,12 @@ def iter_fhir_reports(
     line number (from 1).
     """
     counts: Counter[str] = skipped if skipped is not None else Counter()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            resource = json.loads(line.lstrip("\ufeff") if number == 1 else line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{source} line {number}", line[:60], f"one FHIR resource as JSON ({exc.msg})"
-            ) from exc
+    for line in json_lines(lines):
+        where, resource = f"{source} line {line.number}", line.value
+        if line.error is not None:
+            raise InputError(where, line.text[:60], f"one FHIR resource as JSON ({line.error})")
         if not isinstance(resource, dict):
-            raise InputError(
-                f"{source} line {number}", line[:60], "one FHIR resource as a JSON object"
-            )
+            raise InputError(where, line.text[:60], "one FHIR resource as a JSON object")
         result = report_from_resource(resource)
         if isinstance(result, SkipReason):
             counts[result.value] += 1

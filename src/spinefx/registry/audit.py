@@ -34,6 +34,7 @@ __all__ = [
     "entries",
     "record",
     "record_list",
+    "record_on_case",
     "record_refusal",
     "scope_of",
 ]
@@ -73,6 +74,29 @@ def record(
                 detail=detail or {},
             )
         )
+
+
+def record_on_case(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    case: Case,
+    *,
+    entity_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """:func:`record` an entry about ``case`` (or a row of it), filed under the case's site."""
+    record(
+        session,
+        actor,
+        action,
+        entity,
+        case_id=case.id,
+        site_id=case.site_id,
+        entity_id=entity_id,
+        detail=detail,
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -32,8 +32,8 @@ from spinefx.registry.schema import (
     CaseIn,
     CaseUpdate,
     birth_problems,
-    death_problems,
     identifier,
+    refuse_death_problems,
 )
 from spinefx.registry.users import ensure_site
 from spinefx.registry.vocab import AssessmentKind, CaseStatus
@@ -63,7 +63,7 @@ def get_case(session: Session, actor: Actor, case_id: int) -> Case:
     """The case with all its rows loaded; recorded as a read in the audit log."""
     require(actor, Action.READ_CASES)
     case = load_case(session, actor, case_id, full=True)
-    audit.record(session, actor, "read", "case", case_id=case.id, site_id=case.site_id)
+    audit.record_on_case(session, actor, "read", "case", case)
     return case
 
 
@@ -217,13 +217,12 @@ def create_case(session: Session, actor: Actor, data: CaseIn, *, create_site: bo
         for row in getattr(data, kind):
             session.add(new_row(kind, case.id, row))
     refresh(session, case)
-    audit.record(
+    audit.record_on_case(
         session,
         actor,
         "create",
         "case",
-        case_id=case.id,
-        site_id=site.id,
+        case,
         entity_id=case.id,
         detail={
             "fractures": len(data.fractures),
@@ -257,14 +256,7 @@ def update_case(
             if problems:
                 raise InputError.from_problems(problems)
         if {"death_date", "status", "birth_date"} & values.keys():
-            problems = death_problems(
-                death_date=case.death_date,
-                status=case.status,
-                birth_date=case.birth_date,
-                fracture_dates=[f.date for f in case.fractures],
-            )
-            if problems:
-                raise InputError.from_problems(problems)
+            refuse_death_problems(case)
         edit.record("update", "case", entity_id=case_id, detail=audit.changes_of(before, case))
     return edit.case
 

@@ -171,13 +171,12 @@ def editing(
     edit = Edit(session, actor, case, entity_id=case.id)
     yield edit
     refresh(session, case)
-    audit.record(
+    audit.record_on_case(
         session,
         actor,
         edit.action,
         edit.entity,
-        case_id=case.id,
-        site_id=case.site_id,
+        case,
         entity_id=edit.row.id if edit.row is not None else edit.entity_id,
         detail=edit.detail,
     )

@@ -25,7 +25,6 @@ A case whose MRN is already registered at its site is, by the caller's choice
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -47,6 +46,7 @@ from spinefx.registry.models import Case, Site
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.rows import ROW_KINDS
 from spinefx.registry.schema import CaseIn, parse
+from spinefx.validation import json_lines
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -103,18 +103,15 @@ def read_cases(lines: Iterable[str]) -> list[ImportItem]:
     problems: list[FieldProblem] = []
     cases: list[ImportItem] = []
     seen: dict[tuple[str, str], int] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
+    for line in json_lines(lines):
+        number = line.number
+        if line.error is not None:
             problems.append(
-                FieldProblem(f"line {number}", line[:40], f"one JSON object ({exc.msg})")
+                FieldProblem(f"line {number}", line.text[:40], f"one JSON object ({line.error})")
             )
             continue
         try:
-            case = parse(CaseIn, data)
+            case = parse(CaseIn, line.value)
         except InputError as exc:
             problems.extend(replace(p, field=f"line {number}: {p.field}") for p in exc.problems)
             continue

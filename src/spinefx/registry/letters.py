@@ -274,13 +274,12 @@ def record_letter(session: Session, actor: Actor, case_id: int, kind: str, today
     )
     session.add(letter)
     session.flush()
-    audit.record(
+    audit.record_on_case(
         session,
         actor,
         "create",
         "letter",
-        case_id=case.id,
-        site_id=case.site_id,
+        case,
         entity_id=letter.id,
         detail={"kind": draft.kind.value},
     )

@@ -117,7 +117,7 @@ def list_rows(session: Session, actor: Actor, kind: str, case_id: int) -> Sequen
     rows = session.scalars(
         sa.select(table).where(table.case_id == case.id).order_by(table.date, table.id)
     ).all()
-    audit.record(session, actor, "read", spec.entity, case_id=case.id, site_id=case.site_id)
+    audit.record_on_case(session, actor, "read", spec.entity, case)
     return rows
 
 

@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Annotated, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -58,9 +58,12 @@ from spinefx.validation import (
     _dotted,
     allowed_text,
     describe,
+    parse_input,
     problems_from,
-    refuse_unstorable_text,
 )
+
+if TYPE_CHECKING:
+    from spinefx.registry.models import Case
 
 __all__ = [
     "MAX_ID",
@@ -76,6 +79,7 @@ __all__ = [
     "identifier",
     "npi_is_valid",
     "parse",
+    "refuse_death_problems",
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -323,6 +327,19 @@ def death_problems(
     return problems
 
 
+def refuse_death_problems(case: CaseIn | Case) -> None:
+    """:class:`InputError` naming every :func:`death_problems` of the whole ``case``: one to
+    import or one stored."""
+    problems = death_problems(
+        death_date=case.death_date,
+        status=case.status,
+        birth_date=case.birth_date,
+        fracture_dates=[f.date for f in case.fractures],
+    )
+    if problems:
+        raise InputError.from_problems(problems)
+
+
 def _deceased_when_dated(data: Any) -> Any:
     """A record that gives a date of death and no status is ``deceased``."""
     if (
@@ -366,14 +383,7 @@ class CaseIn(BaseModel):
                 raise InputError(
                     f"fractures[{i}].date", fracture.date.isoformat(), "a date after birth_date"
                 )
-        problems = death_problems(
-            death_date=self.death_date,
-            status=self.status,
-            birth_date=self.birth_date,
-            fracture_dates=[f.date for f in self.fractures],
-        )
-        if problems:
-            raise InputError.from_problems(problems)
+        refuse_death_problems(self)
         marked = [i for i, f in enumerate(self.fractures) if f.index]
         if len(marked) > 1:
             raise InputError(
@@ -428,26 +438,26 @@ def parse(model: type[ModelT], data: Any) -> ModelT:
     Unlike :func:`spinefx.validation.parse_input`, a rule broken inside a nested row keeps the
     row's path: ``fractures[0].site``, not ``site``.
     """
-    if not isinstance(data, dict):
-        raise InputError("(input)", data, f"a JSON object with the fields of {model.__name__}")
-    refuse_unstorable_text(data)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems: list[FieldProblem] = []
-        for error in exc.errors():
-            carried = error.get("ctx", {}).get("error")
-            if isinstance(carried, InputError):
-                prefix = _dotted(error["loc"])
-                for p in carried.problems:
-                    field = p.field if prefix == "(input)" else f"{prefix}.{p.field}"
-                    problems.append(replace(p, field=field))
-            else:
-                problems.extend(problems_from(model, _single(exc, error)))
-        seen: dict[str, FieldProblem] = {}
-        for p in problems:
-            seen.setdefault(p.field, p)
-        raise InputError.from_problems(list(seen.values())) from exc
+    return parse_input(model, data, problems=_nested_problems)
+
+
+def _nested_problems(model: type[BaseModel], exc: ValidationError) -> list[FieldProblem]:
+    """:func:`~spinefx.validation.problems_from`, with the problems of an :class:`InputError`
+    raised by a nested model's rule under that model's path; the first problem of a field."""
+    problems: list[FieldProblem] = []
+    for error in exc.errors():
+        carried = error.get("ctx", {}).get("error")
+        if isinstance(carried, InputError):
+            prefix = _dotted(error["loc"])
+            for p in carried.problems:
+                field = p.field if prefix == "(input)" else f"{prefix}.{p.field}"
+                problems.append(replace(p, field=field))
+        else:
+            problems.extend(problems_from(model, _single(exc, error)))
+    seen: dict[str, FieldProblem] = {}
+    for p in problems:
+        seen.setdefault(p.field, p)
+    return list(seen.values())
 
 
 def _single(exc: ValidationError, error: Any) -> ValidationError:
