@@ -10,7 +10,15 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 
-__all__ = ["EXAMPLE_WIDTH", "JsonOpt", "console", "example", "json_example", "print_json"]
+__all__ = [
+    "EXAMPLE_WIDTH",
+    "JsonOpt",
+    "console",
+    "emit",
+    "example",
+    "json_example",
+    "print_json",
+]
 
 console = Console()
 
@@ -71,3 +79,11 @@ def print_json(value: BaseModel | dict[str, Any] | list[Any]) -> None:
     """Print ``value`` as indented JSON on stdout, exactly as the API returns it."""
     data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def emit(as_json: bool, data: BaseModel | dict[str, Any], line: str) -> None:
+    """A command's result: ``data`` as JSON with ``--json``, else the one ``line`` for people."""
+    if as_json:
+        print_json(data)
+    else:
+        typer.echo(line)

@@ -9,6 +9,7 @@ that writes is one transaction.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,14 +17,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from spinefx.cli.output import JsonOpt, print_json
+from spinefx.cli.output import JsonOpt, emit, print_json
 from spinefx.errors import InputError, ProblemKind
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from sqlalchemy.orm import Session
 
     from spinefx.registry.db import Registry
     from spinefx.registry.models import User
+    from spinefx.registry.permissions import Actor
 
 app = typer.Typer(
     help="The fracture liaison registry: cases, events, procedures, outcomes and KPIs.",
@@ -78,10 +82,11 @@ def init(url: UrlOpt = None, as_json: JsonOpt = False) -> None:
     """Create the registry tables, or migrate them to this version (safe to run again)."""
     registry = _open(url, ready=False)
     registry.init()
-    if as_json:
-        print_json({"registry": _where(registry), "ready": True})
-        return
-    typer.echo(f"registry ready: {_where(registry)}")
+    emit(
+        as_json,
+        {"registry": _where(registry), "ready": True},
+        f"registry ready: {_where(registry)}",
+    )
 
 
 @app.command()
@@ -144,24 +149,14 @@ def user_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a user with one role at one or more sites (the password is never an argument)."""
-    from spinefx.registry.permissions import Actor
     from spinefx.registry.users import add_user
 
-    registry = _open(url)
-    password = _read_password(password_stdin)
-    with registry.transaction() as session:
-        user = add_user(
-            session,
-            Actor.command_line("user-add"),
-            email,
-            role=role,
-            sites=sites,
-            password=password,
-        )
-        if as_json:
-            print_json({"email": user.email, "role": user.role, "sites": list(sites)})
-        else:
-            typer.echo(f"user {user.email} added: {user.role} at {', '.join(sites)}")
+    def add(session: Session, actor: Actor, password: str) -> User:
+        return add_user(session, actor, email, role=role, sites=sites, password=password)
+
+    user = _set_password(url, password_stdin, "user-add", add)
+    added = {"email": user.email, "role": user.role, "sites": list(sites)}
+    emit(as_json, added, f"user {user.email} added: {user.role} at {', '.join(sites)}")
 
 
 @user_app.command("password", epilog="Example: spinefx registry user password nurse@example.org")
@@ -172,20 +167,30 @@ def user_password(
     as_json: JsonOpt = False,
 ) -> None:
     """Give a user a new password (the same rules as a new user's); every login of theirs ends."""
-    from spinefx.registry.permissions import Actor
     from spinefx.registry.users import reset_password
 
+    def reset(session: Session, actor: Actor, password: str) -> User:
+        return reset_password(session, actor, _user(session, email).id, password)
+
+    changed = _set_password(url, password_stdin, "user-password", reset).email
+    done = {"email": changed, "password_set": True, "sessions_ended": True}
+    emit(as_json, done, f"new password set for {changed}; their sessions have ended")
+
+
+def _set_password(
+    url: str | None,
+    from_stdin: bool,
+    command: str,
+    change: Callable[[Session, Actor, str], User],
+) -> User:
+    """Read the password (a prompt, or one line of standard input), then make ``change`` with
+    it in one transaction, as the command line."""
+    from spinefx.registry.permissions import Actor
+
     registry = _open(url)
-    password = _read_password(password_stdin)
+    password = _read_password(from_stdin)
     with registry.transaction() as session:
-        user = reset_password(
-            session, Actor.command_line("user-password"), _user(session, email).id, password
-        )
-        changed = user.email
-    if as_json:
-        print_json({"email": changed, "password_set": True, "sessions_ended": True})
-    else:
-        typer.echo(f"new password set for {changed}; their sessions have ended")
+        return change(session, Actor.command_line(command), password)
 
 
 class ImportFormat(StrEnum):
@@ -265,10 +270,9 @@ def import_(
     from spinefx.registry.importer import import_file
 
     report = import_file(_open(url), cases, actor)
-    if as_json:
-        print_json({"cases": report.cases, "sites": list(report.sites)})
-        return
-    typer.echo(f"imported {report.cases} cases ({', '.join(report.sites) or 'no sites'})")
+    sites = ", ".join(report.sites) or "no sites"
+    imported = {"cases": report.cases, "sites": list(report.sites)}
+    emit(as_json, imported, f"imported {report.cases} cases ({sites})")
 
 
 @app.command(
@@ -338,6 +342,14 @@ def _user(session: Session, email: str) -> User:
     return user
 
 
+@contextmanager
+def _user_in_transaction(url: str | None, email: str) -> Iterator[tuple[Session, User]]:
+    """A transaction on the registry and its user of ``email`` (NotFound naming it)."""
+    registry = _open(url)
+    with registry.transaction() as session:
+        yield session, _user(session, email)
+
+
 @token_app.command("create")
 def token_create(
     email: Annotated[str, typer.Argument(help="The user the token acts for.")],
@@ -348,14 +360,10 @@ def token_create(
     """Create an API token; it is printed once, as the last word of the output."""
     from spinefx.registry.auth import create_token
 
-    registry = _open(url)
-    with registry.transaction() as session:
-        user = _user(session, email)
+    with _user_in_transaction(url, email) as (session, user):
         token = create_token(session, user, label=label)
-    if as_json:
-        print_json({"email": user.email, "label": label, "token": token})
-        return
-    typer.echo(f"API token for {user.email} (shown once, keep it secret): {token}")
+    made = {"email": user.email, "label": label, "token": token}
+    emit(as_json, made, f"API token for {user.email} (shown once, keep it secret): {token}")
 
 
 @token_app.command("list", epilog="Example: spinefx registry token list nurse@example.org")
@@ -368,9 +376,7 @@ def token_list(
     from spinefx.registry.auth import list_tokens
     from spinefx.registry.permissions import Actor
 
-    registry = _open(url)
-    with registry.transaction() as session:
-        user = _user(session, email)
+    with _user_in_transaction(url, email) as (session, user):
         rows = list_tokens(session, Actor.command_line("token-list"), user)
         if as_json:
             print_json({"email": user.email, "tokens": [_token_json(row) for row in rows]})
@@ -415,10 +421,10 @@ def token_revoke(
         row = revoke_token(session, Actor.command_line("token-revoke"), token)
         user = session.get(User, row.user_id)
         owner = user.email if user else "?"
-        if as_json:
-            print_json({**_token_json(row), "email": user.email if user else None})
-            return
-        typer.echo(f"API token {row.id} ({row.prefix or 'no prefix'}) of {owner} revoked")
+        revoked = {**_token_json(row), "email": user.email if user else None}
+        emit(
+            as_json, revoked, f"API token {row.id} ({row.prefix or 'no prefix'}) of {owner} revoked"
+        )
 
 
 def _token_json(row: Any) -> dict[str, Any]:

@@ -14,8 +14,6 @@ from alembic import op
 
 revision = "0001_initial"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

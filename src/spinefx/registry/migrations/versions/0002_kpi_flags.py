@@ -18,8 +18,6 @@ from alembic import op
 
 revision = "0002_kpi_flags"
 down_revision = "0001_initial"
-branch_labels = None
-depends_on = None
 
 COLUMNS = ("kpi_recorded", "kpi_not_applicable", "kpi_done_in_window", "fracture_flags")
 

@@ -17,8 +17,6 @@ from alembic import op
 
 revision = "0003_worklist_indexes"
 down_revision = "0002_kpi_flags"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

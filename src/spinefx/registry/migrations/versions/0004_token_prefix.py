@@ -14,8 +14,6 @@ from alembic import op
 
 revision = "0004_token_prefix"
 down_revision = "0003_worklist_indexes"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -24,8 +24,6 @@ from alembic import op
 
 revision = "0005_index_fracture_death"
 down_revision = "0004_token_prefix"
-branch_labels = None
-depends_on = None
 
 
 def _day(value: Any) -> date:

@@ -21,8 +21,6 @@ from alembic import op
 
 revision = "0006_regux_contacts"
 down_revision = "0005_index_fracture_death"
-branch_labels = None
-depends_on = None
 
 CONTACT_COLUMNS = (
     ("phone", sa.String(40)),
