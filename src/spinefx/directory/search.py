@@ -169,6 +169,8 @@ class TaxonomyEntry(BaseModel):
 
 
 class Location(BaseModel):
+    """A practice location's postal address and phone (a provider's main one, or another)."""
+
     address: str | None
     city: str | None
     state: str | None
@@ -185,27 +187,22 @@ class UtilizationRow(BaseModel):
     services: int | None
 
 
-class ProviderDetail(BaseModel):
+class ProviderDetail(Location):
+    """One provider: the main practice location (the fields of :class:`Location`) and the rest."""
+
     npi: str
     name: str | None
     entity_type: EntityType
     specialties: list[str]
     primary_specialty: str | None
     taxonomies: list[TaxonomyEntry]
-    address: str | None
-    city: str | None
-    state: str | None
-    zip: str | None
-    postal_code: str | None
-    country: str | None
-    phone: str | None
     latitude: float | None
     longitude: float | None
     other_names: list[str] = Field(
         description="An organisation's other names (doing business as, other name), sorted"
     )
     locations: list[Location] = Field(
-        description="The secondary practice locations (the main one is address to phone above)"
+        description="The secondary practice locations (the main one is the address and phone above)"
     )
     bkp_services: int | None
     bkp_beneficiaries: int | None
