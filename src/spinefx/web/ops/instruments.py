@@ -43,6 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from spinefx.directory.store import Directory, DirectoryFacts, directory_facts
 from spinefx.registry.db import Registry
 from spinefx.registry.findings import CaseFindingCounts, case_finding_counts
+from spinefx.web.security import HttpMiddleware
 
 __all__ = [
     "CONTENT_TYPE_LATEST",
@@ -198,17 +199,14 @@ class Instruments:
         return generate_latest(registry)
 
 
-class RequestMetrics:
+class RequestMetrics(HttpMiddleware):
     """Count and time every HTTP request into :class:`Instruments`."""
 
     def __init__(self, app: ASGIApp, *, instruments: Instruments) -> None:
-        self.app = app
+        super().__init__(app)
         self.instruments = instruments
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         status = 500
 
