@@ -44,6 +44,7 @@ __all__ = [
     "BodySizeLimit",
     "BodyTooLarge",
     "ErrorResponse",
+    "HttpMiddleware",
     "SecurityHeaders",
     "escape_control",
     "log_unexpected",
@@ -108,7 +109,25 @@ def log_unexpected(scope: Scope, exc: BaseException) -> None:
     )
 
 
-class SecurityHeaders:
+class HttpMiddleware:
+    """An ASGI middleware of HTTP requests: the server's other messages (the lifespan) go
+    straight on to ``app``, each HTTP request to :meth:`http`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one HTTP request (``scope["type"] == "http"``)."""
+        raise NotImplementedError
+
+
+class SecurityHeaders(HttpMiddleware):
     """Add :data:`SECURITY_HEADERS` to every HTTP response (and no-store outside /static)."""
 
     def __init__(
@@ -120,7 +139,7 @@ class SecurityHeaders:
         error_response: ErrorResponse,
         hsts: bool = False,
     ) -> None:
-        self.app = app
+        super().__init__(app)
         hsts_header = ((b"strict-transport-security", STRICT_TRANSPORT_SECURITY.encode()),)
         extra = hsts_header if hsts else ()
         self.static_headers = (*_SECURITY_HEADER_BYTES, *extra)
@@ -130,10 +149,7 @@ class SecurityHeaders:
         self.cookie_prefix = cookie_prefix
         self.error_response = error_response
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
         cacheable = path.startswith(self.static_prefix)
         cookies = path == self.cookie_prefix or path.startswith(self.cookie_prefix + "/")
@@ -186,7 +202,7 @@ class BodyTooLarge(Exception):
     """The request body passed the limit while it was being read."""
 
 
-class BodySizeLimit:
+class BodySizeLimit(HttpMiddleware):
     """Refuse request bodies above ``max_bytes`` with a 413 problem; ``larger`` gives other
     limits by path prefix (the CDS Hooks calls, whose prefetch carries a patient's record)."""
 
@@ -198,7 +214,7 @@ class BodySizeLimit:
         error_response: ErrorResponse,
         larger: Mapping[str, int] | None = None,
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.error_response = error_response
         self.larger = dict(larger or {})
@@ -210,10 +226,7 @@ class BodySizeLimit:
                 return limit
         return self.max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         max_bytes = self.limit(str(scope.get("path", "")))
         declared = _content_length(scope["headers"])
         if declared is not None and declared > max_bytes:
@@ -277,18 +290,15 @@ def request_id(headers: Iterable[tuple[bytes, bytes]]) -> str:
     return uuid.uuid4().hex
 
 
-class AccessLog:
+class AccessLog(HttpMiddleware):
     """One INFO line per request on :data:`ACCESS_LOGGER`: ``METHOD /path STATUS 1.2ms
     client=ADDRESS id=REQUEST-ID``; the same as fields of the record, for the JSON log."""
 
     def __init__(self, app: ASGIApp, *, logger: str = ACCESS_LOGGER) -> None:
-        self.app = app
+        super().__init__(app)
         self.log = logging.getLogger(logger)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         status = 500  # what the client sees if the app fails before it answers
         rid = request_id(scope["headers"])

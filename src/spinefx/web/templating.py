@@ -8,7 +8,7 @@ registry's under ``templates/registry/``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -138,10 +138,12 @@ def render(
 
 @dataclass(frozen=True)
 class FormPage:
-    """A page with a form: its template and each field's label (for the error summary)."""
+    """A page with a form: its template, each field's label (for the error summary) and what
+    the page always shows beside the form (``context``, e.g. the rows and columns it draws)."""
 
     template: str
     names: Mapping[str, str]
+    context: Mapping[str, Any] = field(default_factory=dict)
 
     def render(
         self,
@@ -155,5 +157,5 @@ class FormPage:
     ) -> Response:
         """The page with what was typed (``values``), the messages by field (``errors``) and the
         rest of ``context``."""
-        full = {"values": values, "errors": errors, "names": self.names, **context}
+        full = {"values": values, "errors": errors, "names": self.names, **self.context, **context}
         return render(templates, request, self.template, full, status=status)

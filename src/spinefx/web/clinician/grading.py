@@ -42,13 +42,15 @@ GRADING_NAMES = {
 }
 
 
-GRADING_PAGE = FormPage("grading.html", GRADING_NAMES)
-DRAWN: dict[str, Any] = {"levels": GRADING_FORM_LEVELS, "heights": HEIGHT_NAMES}  # rows, columns
+# The form's rows and columns.
+GRADING_PAGE = FormPage(
+    "grading.html", GRADING_NAMES, {"levels": GRADING_FORM_LEVELS, "heights": HEIGHT_NAMES}
+)
 
 
 @router.api_route("/clinician/grading", methods=["GET", "HEAD"])
 def grading_form(request: Request, templates: TemplatesDep) -> Response:
-    return GRADING_PAGE.render(templates, request, {}, {}, **DRAWN)
+    return GRADING_PAGE.render(templates, request, {}, {})
 
 
 @router.post("/clinician/grading")
@@ -81,12 +83,12 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
     for i, entry in enumerate(entered):
         rename[f"entered[{i}].height_loss_pct"] = f"{entry['level']}.{LOSS_NAME}"
     if both:
-        return GRADING_PAGE.render(templates, request, values, both, status=422, **DRAWN)
+        return GRADING_PAGE.render(templates, request, values, both, status=422)
     if not vertebrae and not entered:
         errors = {
             "(input)": "Enter the three heights of at least one vertebra, or its height loss in %."
         }
-        return GRADING_PAGE.render(templates, request, values, errors, status=422, **DRAWN)
+        return GRADING_PAGE.render(templates, request, values, errors, status=422)
     data = {"vertebrae": vertebrae, "entered": entered}
     try:
         result = morphometry.grade(parse_input(morphometry.GradingInput, data))
@@ -97,7 +99,6 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
             values,
             forms.field_messages(exc.problems, rename, GRADING_NAMES),
             status=422,
-            **DRAWN,
         )
     measured = {Level(e["level"]): e for e in vertebrae}
     bodies = {
@@ -137,7 +138,6 @@ async def grading_result(request: Request, templates: TemplatesDep) -> Response:
         request,
         values,
         {},
-        **DRAWN,
         save_input=saved_input(data, morphometry.GradingInput),
         result=result,
         svg=lateral_spine_svg(bodies),

@@ -29,8 +29,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -39,9 +40,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spinefx.directory.store import Directory, directory_facts
+from spinefx.directory.store import Directory, DirectoryFacts, directory_facts
 from spinefx.registry.db import Registry
-from spinefx.registry.findings import case_finding_counts
+from spinefx.registry.findings import CaseFindingCounts, case_finding_counts
+from spinefx.web.security import HttpMiddleware
 
 __all__ = [
     "CONTENT_TYPE_LATEST",
@@ -57,6 +59,7 @@ UNMATCHED = "unmatched"
 # From a cached static file (about a millisecond) to a slow search or report (seconds).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 log = logging.getLogger(__name__)
+_Figures = TypeVar("_Figures")
 
 
 def route_template(scope: Scope) -> str:
@@ -78,64 +81,83 @@ class StoreCollector(Collector):
         self.registry = registry
 
     def collect(self) -> Iterator[Metric]:
-        yield from self._registry_metrics()
-        yield from self._directory_metrics()
-
-    def _registry_metrics(self) -> Iterator[Metric]:
-        up = GaugeMetricFamily(
-            "spinefx_registry_up", "1 when the registry database answers, migrated"
+        yield from _store_metrics(
+            "spinefx_registry_up",
+            "1 when the registry database answers, migrated",
+            self._case_finding_counts(),
+            _case_finding_metrics,
         )
+        yield from _store_metrics(
+            "spinefx_directory_loaded",
+            "1 when the directory is readable",
+            self._directory_facts(),
+            _directory_metrics,
+        )
+
+    def _case_finding_counts(self) -> CaseFindingCounts | None:
+        """The registry's case-finding figures; ``None`` when the registry does not answer."""
         try:
             if self.registry.state() != "ready":  # asks without making a missing SQLite file
                 raise ConnectionError("not ready")
             with self.registry.transaction() as session:
-                counts = case_finding_counts(session)
+                return case_finding_counts(session)
         except Exception as exc:  # a scrape must answer even when the database does not
             log.warning("metrics: the registry did not answer: %s", type(exc).__name__)
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
-        yield up
-        yield CounterMetricFamily(
-            "spinefx_casefind_fractures_found",
-            "Fractures recorded in the registry as found by case-finding",
-            value=counts.fractures_found,
-        )
-        yield CounterMetricFamily(
-            "spinefx_casefind_reports_dismissed",
-            "Case-finding reports dismissed from the worklist",
-            value=counts.reports_dismissed,
-        )
-        yield GaugeMetricFamily(
-            "spinefx_casefind_cases_to_review",
-            "Cases found by case-finding that wait for a person to review",
-            value=counts.cases_to_review,
-        )
+            return None
 
-    def _directory_metrics(self) -> Iterator[Metric]:
-        loaded = GaugeMetricFamily("spinefx_directory_loaded", "1 when the directory is readable")
+    def _directory_facts(self) -> DirectoryFacts | None:
+        """The directory's facts; ``None`` when it cannot be read."""
         try:
-            facts = directory_facts(self.directory)
+            return directory_facts(self.directory)
         except Exception:  # not loaded or damaged: /readyz says which
-            loaded.add_metric([], 0)
-            yield loaded
-            return
-        loaded.add_metric([], 1)
-        yield loaded
-        yield CounterMetricFamily(
-            "spinefx_directory_weekly_updates",
-            "NPPES weekly files applied since the last full ingest",
-            value=len(facts.weekly),
+            return None
+
+
+def _store_metrics(
+    name: str,
+    documentation: str,
+    figures: _Figures | None,
+    metrics: Callable[[_Figures], Iterator[Metric]],
+) -> Iterator[Metric]:
+    """A store's gauge ``name``, 1 when it answered with its ``figures`` (0 when ``None``), then
+    the ``metrics`` of those figures."""
+    yield GaugeMetricFamily(name, documentation, value=int(figures is not None))
+    if figures is not None:
+        yield from metrics(figures)
+
+
+def _case_finding_metrics(counts: CaseFindingCounts) -> Iterator[Metric]:
+    yield CounterMetricFamily(
+        "spinefx_casefind_fractures_found",
+        "Fractures recorded in the registry as found by case-finding",
+        value=counts.fractures_found,
+    )
+    yield CounterMetricFamily(
+        "spinefx_casefind_reports_dismissed",
+        "Case-finding reports dismissed from the worklist",
+        value=counts.reports_dismissed,
+    )
+    yield GaugeMetricFamily(
+        "spinefx_casefind_cases_to_review",
+        "Cases found by case-finding that wait for a person to review",
+        value=counts.cases_to_review,
+    )
+
+
+def _directory_metrics(facts: DirectoryFacts) -> Iterator[Metric]:
+    yield CounterMetricFamily(
+        "spinefx_directory_weekly_updates",
+        "NPPES weekly files applied since the last full ingest",
+        value=len(facts.weekly),
+    )
+    through = facts.weekly_through or facts.built_through
+    if through:
+        day = date.fromisoformat(through)
+        yield GaugeMetricFamily(
+            "spinefx_directory_data_through_timestamp_seconds",
+            "The last day of NPPES data the directory holds (Unix time, UTC midnight)",
+            value=datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp(),
         )
-        through = facts.weekly_through or facts.built_through
-        if through:
-            day = date.fromisoformat(through)
-            yield GaugeMetricFamily(
-                "spinefx_directory_data_through_timestamp_seconds",
-                "The last day of NPPES data the directory holds (Unix time, UTC midnight)",
-                value=datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp(),
-            )
 
 
 class Instruments:
@@ -177,17 +199,14 @@ class Instruments:
         return generate_latest(registry)
 
 
-class RequestMetrics:
+class RequestMetrics(HttpMiddleware):
     """Count and time every HTTP request into :class:`Instruments`."""
 
     def __init__(self, app: ASGIApp, *, instruments: Instruments) -> None:
-        self.app = app
+        super().__init__(app)
         self.instruments = instruments
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         status = 500
 

@@ -66,26 +66,14 @@ def _screening_groups() -> list[tuple[str, str, list[forms.FormField]]]:
     ]
 
 
-CHECK_PAGE = FormPage("check.html", SCREENING_NAMES)
-
-
-def _check_form(
-    request: Request,
-    templates: Any,
-    values: Mapping[str, Any],
-    errors: Mapping[str, str],
-    status: int = 200,
-) -> Response:
-    return CHECK_PAGE.render(
-        templates, request, values, errors, status=status, groups=_screening_groups()
-    )
+CHECK_PAGE = FormPage("check.html", SCREENING_NAMES, {"groups": _screening_groups()})
 
 
 @router.api_route("/check", methods=["GET", "HEAD"])
 def check_form(request: Request, templates: TemplatesDep) -> Response:
     # "Change my answers" on a result comes back here with the answers in the query string:
     # the form is filled in with them, nothing is assessed.
-    return _check_form(request, templates, forms.form_values(_as_form(request)), {})
+    return CHECK_PAGE.render(templates, request, forms.form_values(_as_form(request)), {})
 
 
 @router.post("/check")
@@ -96,7 +84,7 @@ async def check_submit(request: Request, templates: TemplatesDep) -> Response:
     form = await request.form()
     assessed = _assess(form)
     if isinstance(assessed, dict):
-        return _check_form(request, templates, forms.form_values(form), assessed, status=422)
+        return CHECK_PAGE.render(templates, request, forms.form_values(form), assessed, status=422)
     return RedirectResponse(f"/check/result?{result_query(form)}", status_code=303)
 
 
@@ -108,7 +96,7 @@ def check_result(request: Request, templates: TemplatesDep) -> Response:
     values = forms.form_values(form)
     assessed = _assess(form)
     if isinstance(assessed, dict):  # a result address edited by hand
-        return _check_form(request, templates, values, assessed, status=422)
+        return CHECK_PAGE.render(templates, request, values, assessed, status=422)
     result = assessed
     zip_code = str(form.get("zip") or "").strip()
     criteria = [c for c in result.criteria if not c.id.startswith("red-flag:")]

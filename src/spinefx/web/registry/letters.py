@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from spinefx.errors import InputError, NotFound
+from spinefx.errors import InputError
 from spinefx.registry import cases, letters
 from spinefx.registry.models import Letter
 from spinefx.registry.permissions import Action, require
@@ -24,22 +24,16 @@ router = APIRouter(prefix=pages.PREFIX, include_in_schema=False)
 TEMPLATE_NAMES = {"subject": "Subject", "body": "Letter text"}
 
 
-def _kind(kind: str) -> str:
-    if kind not in LETTER_TITLES:
-        raise NotFound(f"no letter kind {kind}")
-    return kind
-
-
 @router.api_route("/cases/{case_id}/letters/new/{kind}", methods=["GET", "HEAD"])
 def letter_draft(
     case_id: pages.CaseId, kind: str, request: Request, login: LoginDep, registry: RegistryDep
 ) -> Response:
-    chosen = _kind(kind)
+    title = pages.known(LETTER_TITLES, kind, "letter kind")
     with registry.transaction() as session:
         case = cases.get_case(session, login.actor, case_id)
-        subject, body, _ = letters.template_of(session, chosen)
-        draft = letters.draft_letter(case, chosen, subject, body, pages.today())
-        context = {"case": case, "draft": draft, "title": LETTER_TITLES[chosen], "kind": chosen}
+        subject, body, _ = letters.template_of(session, kind)
+        draft = letters.draft_letter(case, kind, subject, body, pages.today())
+        context = {"case": case, "draft": draft, "title": title, "kind": kind}
     return pages.page(request, "registry/letter.html", context, login=login)
 
 
@@ -47,9 +41,9 @@ def letter_draft(
 async def letter_record(
     case_id: pages.CaseId, kind: str, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
-    chosen = _kind(kind)
+    pages.known(LETTER_TITLES, kind, "letter kind")
     with registry.transaction() as session:
-        letter = letters.record_letter(session, login.actor, case_id, chosen, pages.today())
+        letter = letters.record_letter(session, login.actor, case_id, kind, pages.today())
         letter_id = letter.id
     return RedirectResponse(
         f"{pages.PREFIX}/cases/{case_id}/letters/{letter_id}?saved=1", status_code=303
@@ -58,10 +52,7 @@ async def letter_record(
 
 def _letter(session: Any, login: Any, case_id: int, letter_id: int) -> tuple[Any, Letter]:
     case = cases.get_case(session, login.actor, case_id)
-    letter = next((x for x in case.letters if x.id == letter_id), None)
-    if letter is None:
-        raise NotFound(f"no letter {letter_id} in case {case_id}")
-    return case, letter
+    return case, pages.row_in(case.letters, letter_id, "letter", case_id)
 
 
 @router.api_route("/cases/{case_id}/letters/{letter_id}", methods=["GET", "HEAD"])
@@ -148,12 +139,12 @@ def templates_page(request: Request, login: LoginDep, registry: RegistryDep) -> 
 async def template_save(
     kind: str, request: Request, login: FormLoginDep, registry: RegistryDep
 ) -> Response:
-    chosen = _kind(kind)
+    pages.known(LETTER_TITLES, kind, "letter kind")
     data = await request.form()
     subject, body = pages.form_text(data, "subject"), pages.form_text(data, "body")
     try:
         with registry.transaction() as session:
-            letters.save_template(session, login.actor, chosen, subject, body)
+            letters.save_template(session, login.actor, kind, subject, body)
     except InputError as exc:
         problem = exc.problems[0]
         label = TEMPLATE_NAMES.get(problem.field, problem.field)
@@ -162,8 +153,8 @@ async def template_save(
             request,
             registry,
             login,
-            typed={chosen: {"subject": subject, "body": body}},
-            errors={chosen: {problem.field: message}},
+            typed={kind: {"subject": subject, "body": body}},
+            errors={kind: {problem.field: message}},
             status=422,
         )
-    return RedirectResponse(f"{pages.PREFIX}/letter-templates?saved={chosen}", status_code=303)
+    return RedirectResponse(f"{pages.PREFIX}/letter-templates?saved={kind}", status_code=303)

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Path, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from spinefx.errors import InputError, ProblemKind
+from spinefx.errors import InputError, NotFound, ProblemKind
 from spinefx.registry import auth
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.permissions import Action
@@ -35,11 +35,13 @@ __all__ = [
     "conflict_text",
     "form_text",
     "form_version",
+    "known",
     "login_page",
     "page",
     "page_number",
     "public_form_page",
     "public_form_sent",
+    "row_in",
     "safe_next",
     "today",
     "whole_number",
@@ -53,6 +55,33 @@ LOGIN_CSRF_COOKIE = "spinefx_login_csrf"
 # as an overflow. A path id out of that range is a 422 page, as any bad path value.
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+_Entry = TypeVar("_Entry")
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_RowT = TypeVar("_RowT", bound=_Row)
+
+
+def known(table: Mapping[str, _Entry], key: str, what: str) -> _Entry:
+    """The entry of ``key`` (a word in the page's path) in ``table``; a word the table does not
+    have is a page that does not exist (404, naming ``what`` it should have been)."""
+    if key not in table:
+        raise NotFound(f"no {what} {key}")
+    return table[key]
+
+
+def row_in(rows: Iterable[_RowT], row_id: int, what: str, case_id: int) -> _RowT:
+    """The row ``row_id`` among ``rows``, those of the case ``case_id``; one the case does not
+    have is 404 (``what`` names the kind of row)."""
+    row = next((r for r in rows if r.id == row_id), None)
+    if row is None:
+        raise NotFound(f"no {what} {row_id} in case {case_id}")
+    return row
 
 
 def today() -> date:

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from spinefx.errors import InputError, NotFound, VersionConflict
+from spinefx.errors import InputError, VersionConflict
 from spinefx.registry import cases
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.event_rules import same_type
@@ -54,9 +54,7 @@ def _row_form_page(
         case = cases.get_case(session, login.actor, case_id)
         require(login.actor, spec.action, site_id=case.site_id)
         rows = getattr(case, spec.kind)
-        current = next((r for r in rows if r.id == row_id), None) if row_id else None
-        if row_id is not None and current is None:
-            raise NotFound(f"no {spec.title} {row_id} in case {case_id}")
+        current = None if row_id is None else pages.row_in(rows, row_id, spec.title, case_id)
         context = {
             "case": case,
             "spec": spec,
@@ -73,18 +71,11 @@ def _row_form_page(
     return pages.page(request, "registry/row_form.html", context, login=login, status=status)
 
 
-def _spec(kind: str) -> RowForm:
-    spec = ROW_FORMS.get(kind)
-    if spec is None:
-        raise NotFound(f"no page {kind}")
-    return spec
-
-
 @router.api_route("/cases/{case_id}/{kind}/new", methods=["GET", "HEAD"])
 def row_new(
     case_id: pages.CaseId, kind: str, request: Request, login: LoginDep, registry: RegistryDep
 ) -> Response:
-    spec = _spec(kind)
+    spec = pages.known(ROW_FORMS, kind, "page")
     values: dict[str, Any] = {}
     if spec.kind == "events":
         with registry.transaction() as session:
@@ -118,12 +109,10 @@ def row_edit(
     login: LoginDep,
     registry: RegistryDep,
 ) -> Response:
-    spec = _spec(kind)
+    spec = pages.known(ROW_FORMS, kind, "page")
     with registry.transaction() as session:
         case = cases.load_case(session, login.actor, case_id, full=True)
-        row = next((r for r in getattr(case, spec.kind) if r.id == row_id), None)
-        if row is None:
-            raise NotFound(f"no {spec.title} {row_id} in case {case_id}")
+        row = pages.row_in(getattr(case, spec.kind), row_id, spec.title, case_id)
         values = values_of(spec.fields, row)
     return _row_form_page(request, registry, login, case_id, spec, row_id=row_id, values=values)
 
@@ -136,7 +125,7 @@ async def _save_row(
     kind: str,
     row_id: int | None,
 ) -> Response:
-    spec = _spec(kind)
+    spec = pages.known(ROW_FORMS, kind, "page")
     data = await request.form()
     typed = form_values(data, spec.fields)
     # The form again, with what was typed (not saved) and why.

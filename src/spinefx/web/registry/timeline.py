@@ -111,33 +111,26 @@ def outcome_charts(case: Case) -> list[tuple[str, Any, list[tuple[date, float]]]
     return charts
 
 
+def _item(base: str, kind: str, row: Any, day: date, title: str, detail: str) -> TimelineItem:
+    """The timeline's item of ``row``, one of the case's ``kind``: linked to its edit page where
+    the kind has a form (a fracture, an event, a procedure, an outcome), and its own anchor."""
+    edit_url = f"{base}/{kind}/{row.id}/edit" if kind in ROW_FORMS else None
+    return TimelineItem(day, kind, title, detail, edit_url, f"{kind.removesuffix('s')}-{row.id}")
+
+
 def timeline(case: Case) -> list[TimelineItem]:
     base = f"{PREFIX}/cases/{case.id}"
     items: list[TimelineItem] = []
     for f in case.fractures:
         where = ", ".join(f.levels) if f.levels else (f.site or "")
         grade = f", Genant grade {f.genant_grade}" if f.genant_grade is not None else ""
+        title = f"{'Index fracture' if f.is_index else 'Fracture'} {where}"
         items.append(
-            TimelineItem(
-                f.date,
-                "fractures",
-                f"{'Index fracture' if f.is_index else 'Fracture'} {where}",
-                f"Found: {word(f.found_by)}{grade}",
-                f"{base}/fractures/{f.id}/edit",
-                f"fracture-{f.id}",
-            )
+            _item(base, "fractures", f, f.date, title, f"Found: {word(f.found_by)}{grade}")
         )
     for e in case.events:
-        items.append(
-            TimelineItem(
-                e.date,
-                "events",
-                EVENT_NAMES.get(e.type, e.type),
-                word(e.status) + (f". {e.note}" if e.note else ""),
-                f"{base}/events/{e.id}/edit",
-                f"event-{e.id}",
-            )
-        )
+        detail = word(e.status) + (f". {e.note}" if e.note else "")
+        items.append(_item(base, "events", e, e.date, EVENT_NAMES.get(e.type, e.type), detail))
     for p in case.procedures:
         cement = ", ".join(f"{k} {v:g} ml" for k, v in dict(p.cement_ml).items())
         parts = [word(x) for x in (p.approach, p.anaesthesia) if x]
@@ -149,50 +142,21 @@ def timeline(case: Case) -> list[TimelineItem]:
         )
         if p.operator_npi:
             parts.append(f"operator NPI {p.operator_npi}")
-        items.append(
-            TimelineItem(
-                p.date,
-                "procedures",
-                f"{word(p.kind)} {', '.join(p.levels)}",
-                "; ".join(parts),
-                f"{base}/procedures/{p.id}/edit",
-                f"procedure-{p.id}",
-            )
-        )
+        title = f"{word(p.kind)} {', '.join(p.levels)}"
+        items.append(_item(base, "procedures", p, p.date, title, "; ".join(parts)))
     for o in case.outcomes:
         unit = " %" if o.instrument == Instrument.ODI.value else ""
         when = f" ({word(o.timepoint)})" if o.timepoint else ""
-        items.append(
-            TimelineItem(
-                o.date,
-                "outcomes",
-                f"{INSTRUMENT_NAMES.get(o.instrument, o.instrument)}",
-                f"{o.score:g}{unit}{when}",
-                f"{base}/outcomes/{o.id}/edit",
-                f"outcome-{o.id}",
-            )
-        )
+        title = f"{INSTRUMENT_NAMES.get(o.instrument, o.instrument)}"
+        items.append(_item(base, "outcomes", o, o.date, title, f"{o.score:g}{unit}{when}"))
     for a in case.assessments:
-        items.append(
-            TimelineItem(
-                a.created_at.date(),
-                "assessments",
-                f"{ASSESSMENT_PAGES.get(a.kind, a.kind)} saved",
-                f"{assessment_summary(a.kind, a.result)} (spinefx {a.spinefx_version})",
-                None,
-                f"assessment-{a.id}",
-            )
-        )
+        title = f"{ASSESSMENT_PAGES.get(a.kind, a.kind)} saved"
+        detail = f"{assessment_summary(a.kind, a.result)} (spinefx {a.spinefx_version})"
+        items.append(_item(base, "assessments", a, a.created_at.date(), title, detail))
     for letter in case.letters:
+        title = LETTER_TITLES.get(letter.kind, letter.kind)
         items.append(
-            TimelineItem(
-                letter.created_at.date(),
-                "letters",
-                LETTER_TITLES.get(letter.kind, letter.kind),
-                letter.subject,
-                None,
-                f"letter-{letter.id}",
-            )
+            _item(base, "letters", letter, letter.created_at.date(), title, letter.subject)
         )
     order = {
         "fractures": 0,

@@ -5,7 +5,10 @@ event recorded as done today, assigned to a colleague, or exported as CSV."""
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping
 from datetime import timedelta
+from functools import partial
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -35,6 +38,8 @@ __all__ = ["router"]
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
+_Default = TypeVar("_Default", str, None)
+
 PAGE_SIZE = 100
 SEARCH_MAX = 100
 DUE_WINDOWS = {
@@ -53,31 +58,37 @@ BULK_ACTIONS = {
 BULK_MESSAGES = {"done": "Recorded {n} event{s} as done.", "assign": "Assigned {n} case{s}."}
 
 
+def _one_of(
+    params: Mapping[str, str],
+    errors: dict[str, str],
+    name: str,
+    allowed: Container[str],
+    default: _Default,
+    what: str,
+) -> str | _Default:
+    """The filter ``name`` of the address: one of ``allowed``, ``default`` when it is empty;
+    another value is dropped for ``default``, and ``errors`` says to choose ``what``."""
+    value = params.get(name) or default
+    if value != default and value not in allowed:
+        errors[name] = f"Choose {what}."
+        return default
+    return value
+
+
 @router.api_route("", methods=["GET", "HEAD"])
 def worklist_page(request: Request, login: LoginDep, registry: RegistryDep) -> Response:
     params = request.query_params
     site = params.get("site") or None
-    status = params.get("status") or None
-    due = params.get("due", "")
-    found = params.get("found_by") or None
     search = params.get("q", "").strip()
-    sort = params.get("sort") or "due"
     mine = params.get("mine") == "1"
     page_no = params.get("page", "1")
     now = today()
     errors: dict[str, str] = {}
-    if status is not None and status not in {s.value for s in CaseStatus}:
-        errors["status"] = "Choose one of the listed statuses."
-        status = None
-    if due not in DUE_WINDOWS:
-        errors["due"] = "Choose one of the listed due windows."
-        due = ""
-    if found is not None and found not in {f.value for f in FoundBy}:
-        errors["found_by"] = "Choose how the case was found."
-        found = None
-    if sort not in SORT_NAMES:
-        errors["sort"] = "Choose one of the listed orders."
-        sort = "due"
+    pick = partial(_one_of, params, errors)
+    status = pick("status", {s.value for s in CaseStatus}, None, "one of the listed statuses")
+    due = pick("due", DUE_WINDOWS, "", "one of the listed due windows")
+    found = pick("found_by", {f.value for f in FoundBy}, None, "how the case was found")
+    sort = pick("sort", SORT_NAMES, "due", "one of the listed orders")
     if len(search) > SEARCH_MAX:
         errors["q"] = f"Type at most {SEARCH_MAX} characters of a name or an MRN."
         search = ""
