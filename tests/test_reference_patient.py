@@ -371,7 +371,9 @@ def test_spinefx_demo_can_seed_a_registry_named_by_url(
     try:
         with reg.transaction() as session:
             page = cases.list_cases(
-                session, Actor.command_line("test"), site=DEMO_SITE, mrn=REFERENCE_MRN
+                session,
+                Actor.command_line("test"),
+                cases.CaseQuery(site=DEMO_SITE, mrn=REFERENCE_MRN),
             )
             assert page.total == 1
     finally:

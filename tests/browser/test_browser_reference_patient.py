@@ -112,7 +112,9 @@ def her_case(data_dir: Path) -> int:
             add_user(
                 session, cli, COORDINATOR, role="coordinator", sites=[DEMO_SITE], password=PASSWORD
             )
-            page = cases.list_cases(session, cli, site=DEMO_SITE, mrn=REFERENCE_MRN)
+            page = cases.list_cases(
+                session, cli, cases.CaseQuery(site=DEMO_SITE, mrn=REFERENCE_MRN)
+            )
             assert page.total == 0, "another test already registered her"
             case = cases.create_case(session, cli, parse(CaseIn, reference_case()))
             for kind in ("screening", "grading", "candidacy", "followup"):

@@ -89,7 +89,7 @@ def test_a_full_width_mrn_is_the_same_mrn_and_cannot_be_registered_twice(
         cases.create_case(session, CLI, data)
     assert caught.value.field == "mrn"
     with registry.transaction() as session:
-        found = cases.list_cases(session, CLI, mrn=full_width)
+        found = cases.list_cases(session, CLI, cases.CaseQuery(mrn=full_width))
     assert [c.id for c in found.items] == [case_id]
 
 

@@ -54,7 +54,7 @@ def actor(registry, email: str) -> Actor:
 def entries_for(registry, email: str, action: str) -> list[AuditEntry]:
     """What the auditor ``email`` sees of ``action`` (through the audit reader itself)."""
     with registry.transaction() as session:
-        page = audit.entries(session, actor(registry, email), limit=500)
+        page = audit.entries(session, actor(registry, email), audit.AuditQuery(limit=500))
         return [e for e in page.items if e.action == action]
 
 

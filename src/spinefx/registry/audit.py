@@ -28,6 +28,7 @@ from spinefx.registry.permissions import Action, Actor, require
 
 __all__ = [
     "AuditPage",
+    "AuditQuery",
     "actions_seen",
     "actors_seen",
     "changes_of",
@@ -196,43 +197,47 @@ class AuditPage:
     total: int
 
 
-def entries(
-    session: Session,
-    actor: Actor,
-    *,
-    case_id: int | None = None,
-    who: str | None = None,
-    action: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> AuditPage:
-    """The newest entries first, for the actor's sites (an admin or an auditor only); ``who``
-    (the e-mail or command an entry names), ``action`` and the days ``since`` to ``until``
-    (both included, UTC) narrow them."""
-    query = _visible(actor)
-    if case_id is not None:
-        query = query.where(AuditEntry.case_id == case_id)
-    if who:
-        query = query.where(AuditEntry.actor == who)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    if since is not None:
-        query = query.where(AuditEntry.at >= _utc_start(since))
-    if until is not None:
-        query = query.where(AuditEntry.at < _utc_start(until + timedelta(days=1)))
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which entries to read: of one case, by ``who`` (the e-mail or command an entry names),
+    one ``action``, the days ``since`` to ``until`` (both included, UTC); and which page."""
+
+    case_id: int | None = None
+    who: str | None = None
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def entries(session: Session, actor: Actor, query: AuditQuery | None = None) -> AuditPage:
+    """The newest entries first, for the actor's sites (an admin or an auditor only), narrowed
+    by ``query``."""
+    asked = query or AuditQuery()
+    chosen = _visible(actor)
+    if asked.case_id is not None:
+        chosen = chosen.where(AuditEntry.case_id == asked.case_id)
+    if asked.who:
+        chosen = chosen.where(AuditEntry.actor == asked.who)
+    if asked.action:
+        chosen = chosen.where(AuditEntry.action == asked.action)
+    if asked.since is not None:
+        chosen = chosen.where(AuditEntry.at >= _utc_start(asked.since))
+    if asked.until is not None:
+        chosen = chosen.where(AuditEntry.at < _utc_start(asked.until + timedelta(days=1)))
+    total = session.scalar(sa.select(sa.func.count()).select_from(chosen.subquery())) or 0
+    newest_first = chosen.order_by(AuditEntry.id.desc())
+    rows = session.scalars(newest_first.limit(asked.limit).offset(asked.offset)).all()
     # the read is itself an entry (after the query: a page does not show its own read)
     record(
         session,
         actor,
         "read",
         "audit-log",
-        case_id=case_id,
+        case_id=asked.case_id,
         site_ids=scope_of(actor),
-        detail={"entries": len(rows), "offset": offset},
+        detail={"entries": len(rows), "offset": asked.offset},
     )
     return AuditPage(rows, total)
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 import spinefx
@@ -29,6 +30,8 @@ from spinefx.registry.models import Assessment, Case, Dismissal, Site
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.rows import ROW_KINDS, new_row
 from spinefx.registry.schema import (
+    MAX_ID,
+    MAX_PAGE,
     CaseIn,
     CaseUpdate,
     birth_problems,
@@ -40,6 +43,7 @@ from spinefx.registry.vocab import AssessmentKind, CaseStatus
 
 __all__ = [
     "CasePage",
+    "CaseQuery",
     "accept",
     "bump",
     "case_document",
@@ -73,31 +77,35 @@ class CasePage:
     total: int
 
 
-def list_cases(
-    session: Session,
-    actor: Actor,
-    *,
-    site: str | None = None,
-    status: CaseStatus | None = None,
-    mrn: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> CasePage:
+class CaseQuery(BaseModel):
+    """Which of the actor's cases to list, and which page of them; the API's query parameters
+    are this model's fields."""
+
+    model_config = ConfigDict(frozen=True)
+
+    site: str | None = None
+    status: CaseStatus | None = None
+    mrn: str | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50
+    offset: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
+
+
+def list_cases(session: Session, actor: Actor, query: CaseQuery | None = None) -> CasePage:
     """The actor's sites' cases, newest index fracture first; one audit entry names them."""
     require(actor, Action.READ_CASES)
-    query = sa.select(Case).join(Site)
+    asked = query or CaseQuery()
+    chosen = sa.select(Case).join(Site)
     if actor.site_ids is not None:
-        query = query.where(Case.site_id.in_(actor.site_ids))
-    if site is not None:
-        query = query.where(Site.code == site)
-    if status is not None:
-        query = query.where(Case.status == status.value)
-    if mrn is not None:
-        query = query.where(Case.mrn == identifier("mrn", mrn))
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(
-        query.order_by(Case.index_date.desc(), Case.id.desc()).limit(limit).offset(offset)
-    ).all()
+        chosen = chosen.where(Case.site_id.in_(actor.site_ids))
+    if asked.site is not None:
+        chosen = chosen.where(Site.code == asked.site)
+    if asked.status is not None:
+        chosen = chosen.where(Case.status == asked.status.value)
+    if asked.mrn is not None:
+        chosen = chosen.where(Case.mrn == identifier("mrn", asked.mrn))
+    total = session.scalar(sa.select(sa.func.count()).select_from(chosen.subquery())) or 0
+    newest_first = chosen.order_by(Case.index_date.desc(), Case.id.desc())
+    items = session.scalars(newest_first.limit(asked.limit).offset(asked.offset)).all()
     audit.record_list(session, actor, "case", [c.id for c in items], total=total)
     return CasePage(items, total)
 

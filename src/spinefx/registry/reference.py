@@ -49,7 +49,9 @@ def month_of(day: date) -> tuple[date, date]:
 
 def reference_record(session: Session, actor: Actor, *, today: date) -> ReferenceRecord:
     """Her case at the demo site, as ``actor`` sees it on ``today`` (reads are audited)."""
-    page = cases.list_cases(session, actor, site=DEMO_SITE, mrn=REFERENCE_MRN, limit=1)
+    page = cases.list_cases(
+        session, actor, cases.CaseQuery(site=DEMO_SITE, mrn=REFERENCE_MRN, limit=1)
+    )
     if not page.items:
         raise NotFound(f"no case {REFERENCE_MRN} at site {DEMO_SITE}: seed the demo first")
     case = cases.get_case(session, actor, page.items[0].id)

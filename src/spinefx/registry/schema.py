@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_ID",
+    "MAX_PAGE",
     "CaseIn",
     "CaseUpdate",
     "EventIn",
@@ -98,6 +99,7 @@ Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
 # The largest row id and case version: the databases' INTEGER (PostgreSQL's is 32-bit). A
 # larger number cannot name a row, and SQLite's driver overflows on one past 64 bits.
 MAX_ID: Final = 2**31 - 1
+MAX_PAGE: Final = 500  # the most rows one page of a list (cases, worklist, audit) may ask for
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

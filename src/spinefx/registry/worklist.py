@@ -21,11 +21,11 @@ from spinefx.errors import InputError, ProblemKind
 from spinefx.registry import audit
 from spinefx.registry.models import Case, Fracture, Site
 from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.schema import MAX_PAGE
 from spinefx.registry.vocab import OPEN_STATUSES, CaseStatus, FoundBy
 
 __all__ = ["MAX_PAGE", "SORTS", "WorklistPage", "WorklistRow", "worklist"]
 
-MAX_PAGE = 500
 # The orders a worklist may be read in; each ends on the case id so that pages never overlap.
 SORTS: dict[str, tuple[Any, ...]] = {
     "due": (Case.next_due_by, Case.id),

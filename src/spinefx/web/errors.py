@@ -38,6 +38,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
@@ -481,7 +482,12 @@ def _parameter_spec(request: Request, loc: Any) -> FieldSpec | None:
             "header": current.header_params,
         }[loc[0]]
         for param in params:
-            if param.alias == loc[1]:
+            model = param.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):  # a query model
+                inner = model.model_fields.get(str(loc[1]))
+                if inner is not None:
+                    return describe(inner.annotation, inner.metadata)
+            elif param.alias == loc[1]:
                 return describe(param.field_info.annotation, param.field_info.metadata)
         stack.extend(current.dependencies)
     return None

@@ -25,7 +25,8 @@ def get_audit(
     offset: Offset = 0,
 ) -> Response:
     with caller.registry.transaction() as session:
-        page = audit.entries(session, caller.actor, case_id=case_id, limit=limit, offset=offset)
+        asked = audit.AuditQuery(case_id=case_id, limit=limit, offset=offset)
+        page = audit.entries(session, caller.actor, asked)
         items = [
             {
                 "id": e.id,

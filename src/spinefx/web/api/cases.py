@@ -9,16 +9,15 @@ Every write is one transaction; every read and write of a case is in the audit l
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from spinefx.errors import InputError
 from spinefx.registry import cases
 from spinefx.registry.schema import CaseIn, CaseUpdate, parse
-from spinefx.registry.vocab import CaseStatus
 from spinefx.web.api import REGISTRY_PREFIX, REGISTRY_TAGS
 from spinefx.web.api.bodies import (
     read_json,
@@ -34,8 +33,6 @@ from spinefx.web.api.params import (
     WRITE_ERRORS,
     CaseId,
     CaseWriter,
-    Limit,
-    Offset,
     Reader,
 )
 from spinefx.web.deps import Caller
@@ -46,18 +43,9 @@ router = APIRouter(prefix=REGISTRY_PREFIX, tags=list(REGISTRY_TAGS))
 
 
 @router.get("/cases", summary="The caller's sites' cases", responses=ERRORS)
-def list_cases(
-    caller: Reader,
-    site: str | None = None,
-    status: CaseStatus | None = None,
-    mrn: str | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> JSONResponse:
+def list_cases(caller: Reader, query: Annotated[cases.CaseQuery, Query()]) -> JSONResponse:
     with caller.registry.transaction() as session:
-        page = cases.list_cases(
-            session, caller.actor, site=site, status=status, mrn=mrn, limit=limit, offset=offset
-        )
+        page = cases.list_cases(session, caller.actor, query)
         items = [cases.case_summary(c) for c in page.items]
         return JSONResponse({"items": items, "total": page.total})
 

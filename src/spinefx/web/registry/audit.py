@@ -69,9 +69,8 @@ def audit_page(request: Request, login: LoginDep, registry: RegistryDep) -> Resp
     chosen = _filters(params, errors)
     number = page_number(params.get("page", "1"), SIZE)
     with registry.transaction() as session:
-        found = audit.entries(
-            session, login.actor, **chosen, limit=SIZE, offset=(number - 1) * SIZE
-        )
+        asked = audit.AuditQuery(**chosen, limit=SIZE, offset=(number - 1) * SIZE)
+        found = audit.entries(session, login.actor, asked)
         who_seen = audit.actors_seen(session, login.actor)
         actions = audit.actions_seen(session, login.actor)
     query = _query(chosen)
@@ -127,7 +126,7 @@ def audit_export(request: Request, login: LoginDep, registry: RegistryDep) -> Re
     chosen = _filters(request.query_params, errors)
     fmt = _format(request.query_params)
     with registry.transaction() as session:
-        found = audit.entries(session, login.actor, **chosen, limit=EXPORT_MAX)
+        found = audit.entries(session, login.actor, audit.AuditQuery(**chosen, limit=EXPORT_MAX))
         table = downloads.audit_table(session, login.actor, found.items)
     return _download("audit-log", fmt, table)
 

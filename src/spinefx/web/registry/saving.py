@@ -46,7 +46,7 @@ def save_chooser(
     _, result = run_rule(kind, raw_input)
     with registry.transaction() as session:
         require(login.actor, Action.READ_CASES)
-        found = cases.list_cases(session, login.actor, mrn=mrn or None, limit=30)
+        found = cases.list_cases(session, login.actor, cases.CaseQuery(mrn=mrn or None, limit=30))
     return page(
         request,
         "registry/save.html",
