@@ -163,7 +163,7 @@ def invitation_email(
             f"{row.invited_by} has invited you to the fracture liaison registry of {where},",
             f"as {row.role}.",
             "",
-            f"Open this link to accept; it works once, until {plain_date(row.expires_at)}:",
+            f"Open this link to accept; it works once, until {plain_date(row.expires_at)} UTC:",
             "",
             link,
             "",
