@@ -30,6 +30,15 @@ def admins(registry: Registry) -> tuple[Actor, Actor]:
         return actor_for(north), actor_for(south)
 
 
+def link_for(
+    registry: Registry, actor: Actor, email: str = "new@example.org", role: str = "clinician"
+) -> str:
+    """``actor`` invites ``email`` as ``role`` to north; the link's token."""
+    with registry.transaction() as session:
+        _, token = invitations.invite(session, actor, email, role=role, sites=["north"])
+    return token
+
+
 def test_an_admin_of_some_sites_cannot_add_a_user_outright(
     registry: Registry, admins: tuple[Actor, Actor]
 ) -> None:
@@ -62,13 +71,10 @@ def test_each_admin_sees_and_withdraws_only_their_sites_invitations(
     registry: Registry, admins: tuple[Actor, Actor]
 ) -> None:
     north, south = admins
+    link_for(registry, north)
     with registry.transaction() as session:
-        row, _ = invitations.invite(
-            session, north, "new@example.org", role="clinician", sites=["north"]
-        )
+        (row,) = invitations.pending(session, north)
         invited = row.id
-    with registry.transaction() as session:
-        assert [r.id for r in invitations.pending(session, north)] == [invited]
         assert invitations.pending(session, south) == []
     with pytest.raises(NotFound), registry.transaction() as session:
         invitations.withdraw(session, south, invited)
@@ -90,13 +96,7 @@ def test_inviting_again_replaces_the_earlier_link(
     registry: Registry, admins: tuple[Actor, Actor]
 ) -> None:
     north, _ = admins
-    with registry.transaction() as session:
-        _, first = invitations.invite(
-            session, north, "new@example.org", role="clinician", sites=["north"]
-        )
-        _, second = invitations.invite(
-            session, north, "new@example.org", role="clinician", sites=["north"]
-        )
+    first, second = link_for(registry, north), link_for(registry, north)
     with registry.transaction() as session:
         with pytest.raises(NotFound):
             invitations.open_invitation(session, first)
@@ -122,10 +122,7 @@ def test_accepting_with_a_login_needs_its_password_and_keeps_its_role(
     registry: Registry, admins: tuple[Actor, Actor]
 ) -> None:
     north, _ = admins
-    with registry.transaction() as session:
-        _, same = invitations.invite(
-            session, north, "coord.south@example.org", role="coordinator", sites=["north"]
-        )
+    same = link_for(registry, north, "coord.south@example.org", "coordinator")
     with registry.transaction() as session:
         view = invitations.open_invitation(session, same)
         assert (view.has_login, view.role_differs) == (True, False)
@@ -137,18 +134,8 @@ def test_accepting_with_a_login_needs_its_password_and_keeps_its_role(
         assert sorted(s.code for s in user.sites) == ["north", "south"]
         assert user.role == "coordinator"
     # an invitation as admin never makes south's coordinator an admin anywhere
-    with registry.transaction() as session:
-        add_user(
-            session,
-            Actor.command_line("test"),
-            "lone.south@example.org",
-            role="coordinator",
-            sites=["south"],
-            password=PASSWORD,
-        )
-        _, boss = invitations.invite(
-            session, north, "lone.south@example.org", role="admin", sites=["north"]
-        )
+    add_test_user(registry, "lone.south@example.org", sites=("south",))
+    boss = link_for(registry, north, "lone.south@example.org", "admin")
     with pytest.raises(InputError) as caught, registry.transaction() as session:
         invitations.accept(session, boss, PASSWORD)
     assert caught.value.field == "invitation"

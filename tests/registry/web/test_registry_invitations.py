@@ -76,6 +76,17 @@ def accept(
     return client.post("/registry/invitation", data=data)
 
 
+def emailed_link(
+    client: TestClient, world: World, data_dir: Path, email: str, role: str = "coordinator"
+) -> str:
+    """admin.north invites ``email`` as ``role`` and logs out; the link e-mailed (the outbox)."""
+    csrf = log_in(client, world.email("admin"))
+    invite(client, csrf, email, role=role)
+    client.post("/registry/logout", data={"csrf_token": csrf})
+    (message,) = outbox(data_dir)
+    return link_in(message)
+
+
 def invitation_row(html: str, email: str) -> str:
     """The open invitations' row of ``email``, the address and the id taken out."""
     rows = re.findall(r"<tr data-invitation=.*?</tr>", html, flags=re.S)
@@ -125,10 +136,7 @@ def test_the_admin_cannot_tell_a_login_elsewhere_from_an_unknown_address(
 def test_a_new_person_chooses_a_password_and_logs_in(
     client: TestClient, world: World, registry: Registry, tmp_path: Path
 ) -> None:
-    csrf = log_in(client, world.email("admin"))
-    invite(client, csrf, UNKNOWN, role="clinician")
-    client.post("/registry/logout", data={"csrf_token": csrf})
-    link = link_in(outbox(tmp_path)[0])
+    link = emailed_link(client, world, tmp_path, UNKNOWN, "clinician")
     page = client.get(link)
     assert page.status_code == 200
     assert "Choose the password of your new login" in page.text
@@ -155,10 +163,7 @@ def test_a_new_person_chooses_a_password_and_logs_in(
 def test_a_login_elsewhere_adds_the_site_with_its_own_password(
     client: TestClient, world: World, registry: Registry, tmp_path: Path
 ) -> None:
-    csrf = log_in(client, world.email("admin"))
-    invite(client, csrf, SOUTH)
-    client.post("/registry/logout", data={"csrf_token": csrf})
-    link = link_in(outbox(tmp_path)[0])
+    link = emailed_link(client, world, tmp_path, SOUTH)
     page = client.get(link)
     assert "This address already has a login" in page.text
     assert 'autocomplete="current-password"' in page.text
@@ -184,10 +189,7 @@ def test_an_invitation_with_another_role_never_changes_the_login(
     client: TestClient, world: World, registry: Registry, tmp_path: Path
 ) -> None:
     """admin.north cannot make south's coordinator an admin (at south too) by inviting them."""
-    csrf = log_in(client, world.email("admin"))
-    invite(client, csrf, SOUTH, role="admin")
-    client.post("/registry/logout", data={"csrf_token": csrf})
-    link = link_in(outbox(tmp_path)[0])
+    link = emailed_link(client, world, tmp_path, SOUTH, "admin")
     page = client.get(link)
     assert 'id="role-differs"' in page.text
     assert "<form" not in page.text.split('id="role-differs"')[1].split("</main>")[0]
