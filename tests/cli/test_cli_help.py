@@ -131,3 +131,17 @@ def test_a_clinical_example_runs_when_pasted_into_a_shell(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.lstrip().startswith("{")
+
+
+HELP_TEXTS = [
+    (" ".join((*path, param.name or "")), param.help)
+    for path, command in commands()
+    for param in getattr(command, "params", [])
+    if getattr(param, "help", None)
+] + [(" ".join(path), command.help) for path, command in commands() if command.help]
+
+
+@pytest.mark.parametrize(("where", "text"), HELP_TEXTS, ids=[w for w, _ in HELP_TEXTS])
+def test_no_help_text_loses_words_to_rich_markup(where: str, text: str) -> None:
+    """Rich reads ``[...]`` as a style: "in order [default: text]." printed "in order ."."""
+    assert Text.from_markup(text).plain == text.replace("\\[", "["), where

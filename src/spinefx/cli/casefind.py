@@ -44,7 +44,7 @@ TextOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--text-column",
-        help="Column with report text; repeat it to join several in order [default: text].",
+        help="Column with report text; repeat it to join several in order (default: text).",
         show_default=False,
     ),
 ]
@@ -282,8 +282,8 @@ def demo_fhir(
         Path | None,
         typer.Option(
             "--from",
-            help="Reports (JSON Lines: id, patient, findings, impression) [default: the "
-            "development set, tests/data/casefind_dev.jsonl].",
+            help="Reports (JSON Lines: id, patient, findings, impression) (default: the "
+            "development set, tests/data/casefind_dev.jsonl).",
             show_default=False,
         ),
     ] = None,
