@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers.browser import submit_login
 
 from spinefx.clinical.pathway import REFERENCE_SCREENING, reference_patient_pathway
 from spinefx.directory.taxonomy import BKP_SPECIALTIES, SPECIALTIES
@@ -133,10 +134,7 @@ def test_the_coordinator_opens_her_case_from_the_worklist(
 ) -> None:
     page.set_viewport_size({"width": width, "height": WIDTHS[width]})
     page.goto("/registry")
-    page.fill("#email", COORDINATOR)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/registry")
+    submit_login(page, COORDINATOR, PASSWORD)
     mine = page.locator("table.worklist tbody tr", has_text="Rose Example")
     assert mine.count() == 1
     assert "Follow-up monitoring contact" in mine.inner_text()  # her one event not yet recorded

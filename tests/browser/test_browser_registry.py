@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers.browser import submit_login
 
 from spinefx.registry import cases
 from spinefx.registry.db import Registry
@@ -146,10 +147,7 @@ def test_a_coordinator_works_the_worklist_and_records_an_event_and_an_outcome(
     page.goto("/registry")
     assert page.url.endswith("/registry/login?next=%2Fregistry")
     assert _clean(page, traffic, csp_violations, a11y_problems) == {}
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/registry")
+    submit_login(page, EMAIL, PASSWORD)
     assert page.locator("h1").inner_text() == "Worklist"
     assert _clean(page, traffic, csp_violations, a11y_problems) == {}
     rows = page.locator("table.worklist tbody tr")
@@ -219,10 +217,7 @@ def test_the_print_summary_and_the_audit_page_refusal(
     page: Any, traffic: Any, csp_violations: Any, a11y_problems: Any
 ) -> None:
     page.goto("/registry/login")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/registry")
+    submit_login(page, EMAIL, PASSWORD)
     page.locator("table.worklist tbody tr").first.locator("th a").click()
     page.wait_for_url("**/registry/cases/*")
     page.locator("a[href$='/print']").click()
@@ -250,10 +245,7 @@ def test_an_admin_invites_a_user_changes_the_role_and_locks_and_unlocks_the_acco
     new = f"new.user.{width}@example.org"
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/registry/login")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/registry")
+    submit_login(page, ADMIN, PASSWORD)
     page.locator("nav a[href='/registry/users']").click()
     page.wait_for_url("**/registry/users")
     assert page.locator("h1").inner_text() == "Users"
@@ -295,10 +287,7 @@ def test_an_admin_invites_a_user_changes_the_role_and_locks_and_unlocks_the_acco
     assert "Invitation accepted" in page.locator("#login-message").inner_text()
 
     # The admin, logged in again, finds them in the list.
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/registry")
+    submit_login(page, ADMIN, PASSWORD)
     page.goto("/registry/users")
     page.locator("table.users a", has_text=new).click()
     page.wait_for_url("**/registry/users/*")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers.browser import submit_login
 
 from spinefx.registry import cases
 from spinefx.registry.db import Registry
@@ -85,10 +86,7 @@ def _clean(page: Any, traffic: Any, csp_violations: Any, a11y_problems: Any, axe
 def _log_in(page: Any, email: str, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/registry/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/registry")
+    submit_login(page, email, PASSWORD)
 
 
 @pytest.mark.parametrize("width", WIDTHS)

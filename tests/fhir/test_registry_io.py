@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from fhir.resources.R4B import get_fhir_model_class
 from tests.helpers.databases import empty_postgres
+from tests.helpers.fhir import references_in
 from tests.helpers.registry import audit_trail
 
 from spinefx.cli import run
@@ -115,23 +116,12 @@ def test_the_export_is_the_bulk_layout_of_valid_r4_with_every_reference_inside(
     assert f"{folder / 'Patient.ndjson'}: 26 Patient" in out
     present: set[str] = set()
     references: list[str] = []
-
-    def collect(value: Any) -> None:
-        if isinstance(value, dict):
-            if isinstance(value.get("reference"), str):
-                references.append(value["reference"])
-            for item in value.values():
-                collect(item)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
-
     for kind in kinds:
         for resource in lines(folder, kind):
             assert resource["resourceType"] == kind
             get_fhir_model_class(kind).model_validate(resource)  # valid R4 (R4B models)
             present.add(f"{kind}/{resource['id']}")
-            collect(resource)
+            references += references_in(resource)
     assert len(references) > 100 and set(references) <= present
 
 

@@ -10,6 +10,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.helpers.fhir import references_in
 
 from spinefx.clinical.spine import Level
 from spinefx.errors import InputError
@@ -105,20 +106,9 @@ def test_every_reference_resolves_inside_the_export() -> None:
     by_type = exported(DAWN, {**DAWN, "mrn": "X-2", "fictional": False})
     present = {f"{r['resourceType']}/{r['id']}" for rs in by_type.values() for r in rs}
     references: list[str] = []
-
-    def collect(value: Any) -> None:
-        if isinstance(value, dict):
-            if isinstance(value.get("reference"), str):
-                references.append(value["reference"])
-            for item in value.values():
-                collect(item)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
-
     for resources in by_type.values():
         for resource in resources:
-            collect(resource)
+            references += references_in(resource)
     assert references and set(references) <= present
 
 

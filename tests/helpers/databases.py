@@ -25,6 +25,7 @@ from spinefx.registry.models import Base
 __all__ = [
     "BACKENDS",
     "db_url",
+    "empty_database_url",
     "empty_postgres",
     "postgres_registry",
     "postgres_url",
@@ -95,16 +96,22 @@ def empty_postgres(registry: Registry) -> None:
         conn.execute(sa.text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated registry database of each kind, as a URL."""
-    if request.param == "sqlite":
-        path = tmp_path / "registry.sqlite3"
+def empty_database_url(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
+    """An empty, migrated registry database of ``backend`` as a URL: for SQLite a copy of the
+    template in ``folder``, for PostgreSQL the session's database emptied."""
+    if backend == "sqlite":
+        path = folder / "registry.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     registry: Registry = request.getfixturevalue("postgres_registry")
     empty_postgres(registry)
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated registry database of each kind, as a URL."""
+    return empty_database_url(request, request.param, tmp_path)
 
 
 @pytest.fixture

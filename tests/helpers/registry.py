@@ -9,8 +9,17 @@ from typing import Any
 import sqlalchemy as sa
 
 from spinefx.registry.db import Registry
+from spinefx.registry.permissions import Actor
 
-__all__ = ["PASSWORD", "TODAY", "add_test_user", "audit_trail", "case_data", "count_rows"]
+__all__ = [
+    "PASSWORD",
+    "TODAY",
+    "add_test_user",
+    "audit_trail",
+    "case_data",
+    "count_rows",
+    "new_user_actor",
+]
 
 PASSWORD = "a long enough secret"
 
@@ -32,6 +41,17 @@ def add_test_user(
             session, Actor.command_line("test"), email, role=role, sites=sites, password=password
         )
     return email
+
+
+def new_user_actor(registry: Registry, email: str, **given: Any) -> Actor:
+    """The :class:`Actor` of a user added as :func:`add_test_user` adds one."""
+    from spinefx.registry.users import actor_for, user_by_email
+
+    add_test_user(registry, email, **given)
+    with registry.transaction() as session:
+        user = user_by_email(session, email)
+        assert user is not None
+        return actor_for(user)
 
 
 def audit_trail(registry: Registry, entity: str) -> list[tuple[str, str, dict[str, Any]]]:

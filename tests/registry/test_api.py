@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.helpers.databases import empty_postgres
+from tests.helpers.databases import empty_database_url
 from tests.helpers.registry import case_data, count_rows
 
 from spinefx.registry import auth, cases
@@ -29,13 +28,7 @@ PREFIX = "/api/v1/registry"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
     """One registry per backend for the whole module: two sites, a user of each role at north."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("api") / "registry.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        empty_postgres(request.getfixturevalue("postgres_registry"))
+    url = empty_database_url(request, request.param, tmp_path_factory.mktemp("api"))
     registry = Registry.open(url)
     cli = Actor.command_line("test")
     tokens: dict[str, str] = {}

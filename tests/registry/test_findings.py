@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from tests.helpers.registry import new_user_actor
 
 from spinefx.errors import InputError
 from spinefx.registry import cases
@@ -13,7 +14,6 @@ from spinefx.registry.findings import CaseFindingHit, record_case_finding
 from spinefx.registry.models import Case, Dismissal, Fracture
 from spinefx.registry.permissions import Actor
 from spinefx.registry.schema import CaseIn, parse
-from spinefx.registry.users import actor_for, add_user
 
 CLI = Actor.command_line("case-finding")
 
@@ -72,16 +72,7 @@ def test_a_new_report_of_a_registered_patient_adds_a_fracture(registry, make_cas
 
 
 def test_a_dismissed_hit_stays_dismissed_with_who_and_why(registry):
-    with registry.transaction() as session:
-        user = add_user(
-            session,
-            CLI,
-            "fls@example.org",
-            role="coordinator",
-            sites=["north"],
-            password="a long enough secret",
-        )
-        person = actor_for(user)
+    person = new_user_actor(registry, "fls@example.org")
     created = record(registry, hit())
     with registry.transaction() as session:
         cases.dismiss(session, person, created.case_id, 1, "old fracture, already treated")
@@ -90,7 +81,7 @@ def test_a_dismissed_hit_stays_dismissed_with_who_and_why(registry):
     with registry.transaction() as session:
         dismissal = session.scalar(sa.select(Dismissal))
         assert (dismissal.report_id, dismissal.reason) == ("R-1", "old fracture, already treated")
-        assert dismissal.user_id == user.id
+        assert dismissal.user_id == person.user_id
         assert session.get(Case, created.case_id).status == "closed"
 
 

@@ -4,13 +4,12 @@ did not, so a schemathesis run against PostgreSQL found 139 server errors before
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.helpers.databases import empty_postgres
+from tests.helpers.databases import empty_database_url
 from tests.helpers.registry import case_data
 from tests.helpers.registry_pages import PASSWORD, csrf_of, log_in
 
@@ -27,13 +26,7 @@ PAST_INT = 2**31  # one past PostgreSQL's INTEGER
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("hygiene") / "registry.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        empty_postgres(request.getfixturevalue("postgres_registry"))
+    url = empty_database_url(request, request.param, tmp_path_factory.mktemp("hygiene"))
     registry = Registry.open(url)
     cli = Actor.command_line("test")
     with registry.transaction() as session:

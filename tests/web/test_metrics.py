@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from tests.helpers.registry import new_user_actor
 
 from spinefx.registry.cases import dismiss, load_case
 from spinefx.registry.db import Registry
 from spinefx.registry.findings import CaseFindingHit, record_case_finding
 from spinefx.registry.permissions import Actor
-from spinefx.registry.users import actor_for, add_user
 from spinefx.web import Settings, create_app
 
 CLI = Actor.command_line("case-finding")
@@ -119,16 +119,7 @@ def test_latency_is_a_histogram_by_route(tmp_path: Path) -> None:
 def test_case_finding_figures_come_from_the_registry(
     data_dir: Path, tmp_path: Path, db_url: str, registry: Registry, quick_password_hashing: None
 ) -> None:
-    with registry.transaction() as session:
-        user = add_user(
-            session,
-            CLI,
-            "fls@example.org",
-            role="coordinator",
-            sites=["north"],
-            password="a long enough secret",
-        )
-        person = actor_for(user)
+    person = new_user_actor(registry, "fls@example.org")
     with registry.transaction() as session:
         first = record_case_finding(session, CLI, hit("R-1", "M-1"))
         record_case_finding(session, CLI, hit("R-2", "M-2"))
