@@ -15,7 +15,7 @@ from tests.helpers import smtp as helpers_smtp
 
 from spinefx.cli import run
 from spinefx.registry import bulk, cases, reminders
-from spinefx.registry.models import AuditEntry
+from spinefx.registry.models import AuditEntry, Site
 from spinefx.registry.permissions import Actor
 from spinefx.registry.schema import CaseIn, parse
 from spinefx.registry.users import actor_for, add_user, ensure_site
@@ -121,6 +121,14 @@ def test_each_coordinator_with_something_due_gets_one_e_mail(registry, people, s
             "bob@example.org",
             "sue@example.org",
         ]
+        # each digest is filed under the site of the cases it named: that site's auditor sees it
+        code = dict(session.execute(sa.select(Site.id, Site.code)).tuples().all())
+        sites = {e.detail["to"]: code[e.site_id] for e in logged if e.site_id is not None}
+    assert sites == {
+        "ann@example.org": "north",
+        "bob@example.org": "north",
+        "sue@example.org": "south",
+    }
 
 
 def test_the_cli_sends_through_the_configured_server(
@@ -176,6 +184,13 @@ def test_the_calendar_feed_lists_the_same_events_by_mrn(registry, people):
         ("Fracture risk assessment, MRN N-SOON", date(2026, 6, 10)),
     ]
     assert str(events[0]["url"]).startswith("https://fls.example.org/registry/cases/")
+    # the feed read names north's cases: north's auditor sees it, filed under north
+    with registry.transaction() as session:
+        read = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.entity == "calendar-feed")
+        ).all()
+        north = session.scalar(sa.select(Site.id).where(Site.code == "north"))
+    assert [(e.action, e.site_id) for e in read] == [("create", north), ("list", north)]
 
 
 def test_a_new_calendar_token_replaces_the_old_and_a_wrong_one_is_nobody(registry, people):

@@ -139,9 +139,11 @@ def record_list(
     *,
     total: int,
     detail: dict[str, Any] | None = None,
+    action: str = "list",
 ) -> None:
-    """A list read: one entry under each site whose cases it showed, naming that site's cases;
-    a list that showed none is filed under the actor's sites (the scope it searched)."""
+    """A list read (or sent: ``action``): one entry under each site whose cases it showed,
+    naming that site's cases; a list that showed none is filed under the actor's sites (the
+    scope it searched)."""
     by_site: dict[int, list[int]] = defaultdict(list)
     if case_ids:
         rows = session.execute(sa.select(Case.id, Case.site_id).where(Case.id.in_(case_ids)))
@@ -152,7 +154,7 @@ def record_list(
         record(
             session,
             actor,
-            "list",
+            action,
             entity,
             site_ids=scope_of(actor),
             detail={**extra, "case_ids": [], "total": total},
@@ -163,7 +165,7 @@ def record_list(
         record(
             session,
             actor,
-            "list",
+            action,
             entity,
             site_id=site_id,
             detail={**extra, "case_ids": sorted(ids, key=order.__getitem__), "total": total},

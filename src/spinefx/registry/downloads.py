@@ -62,7 +62,14 @@ def cases_table(session: Session, actor: Actor) -> Table:
     if actor.site_ids is not None:
         query = query.where(Case.site_id.in_(sorted(actor.site_ids)))
     rows = [list(r) for r in session.execute(query)]
-    audit.record(session, actor, "export", "cases", detail={"rows": len(rows)})
+    audit.record(
+        session,
+        actor,
+        "export",
+        "cases",
+        site_ids=audit.scope_of(actor),
+        detail={"rows": len(rows)},
+    )
     return list(CASE_COLUMNS), rows
 
 
@@ -74,7 +81,14 @@ def audit_table(session: Session, actor: Actor, entries: Sequence[AuditEntry]) -
         [e.at, e.actor, e.action, e.entity, e.entity_id, e.case_id, e.site_id, e.detail]
         for e in entries
     ]
-    audit.record(session, actor, "export", "audit-log", detail={"rows": len(rows)})
+    audit.record(
+        session,
+        actor,
+        "export",
+        "audit-log",
+        site_ids=audit.scope_of(actor),
+        detail={"rows": len(rows)},
+    )
     return header, rows
 
 

@@ -137,12 +137,14 @@ def send_digests(
         for email, items in planned:
             subject, body = digest(items, today, base_url)
             smtp.send_message(mail.message(server.sender, email, subject, body))
-            audit.record(
+            audit.record_list(
                 session,
                 Actor.command_line("remind"),
-                "remind",
                 "worklist",
-                detail={"to": email, "case_ids": [i.case_id for i in items]},
+                [i.case_id for i in items],
+                total=len(items),
+                detail={"to": email},
+                action="remind",
             )
             sent.append((email, len(items)))
     return sent
@@ -163,7 +165,14 @@ def new_feed_token(session: Session, actor: Actor) -> str:
         feed = CalendarFeed(user_id=actor.user_id, token_hash="", created_at=utcnow())
         session.add(feed)
     feed.token_hash, feed.created_at = _token_hash(token), utcnow()
-    audit.record(session, actor, "create", "calendar-feed", entity_id=actor.user_id)
+    audit.record(
+        session,
+        actor,
+        "create",
+        "calendar-feed",
+        entity_id=actor.user_id,
+        site_ids=audit.scope_of(actor),
+    )
     return token
 
 
@@ -212,12 +221,6 @@ def calendar_ics(session: Session, actor: Actor, today: date, *, base_url: str =
             event.add("url", f"{base_url.rstrip('/')}/registry/cases/{item.case_id}")
         event.add("description", f"Due by {plain_date(item.due_by)} at site {item.site}.")
         calendar.add_component(event)
-    audit.record(
-        session,
-        actor,
-        "list",
-        "calendar-feed",
-        detail={"case_ids": [i.case_id for i in items]},
-    )
+    audit.record_list(session, actor, "calendar-feed", [i.case_id for i in items], total=len(items))
     content: bytes = calendar.to_ical()
     return content
