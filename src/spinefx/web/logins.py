@@ -28,6 +28,7 @@ from spinefx.registry.throttle import FailureThrottle
 
 __all__ = [
     "ADDRESS_THROTTLE_AFTER",
+    "BUSY",
     "HASHING_THREADS",
     "MAX_WAITING",
     "HashingBusy",
@@ -40,6 +41,9 @@ MAX_WAITING = 16
 ADDRESS_THROTTLE_AFTER = 10
 
 T = TypeVar("T")
+
+
+BUSY = "The registry is busy with other logins. Try again in a moment."  # a HashingBusy's words
 
 
 class HashingBusy(Exception):

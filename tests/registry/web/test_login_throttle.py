@@ -92,3 +92,51 @@ def test_the_password_is_checked_in_the_login_pool_and_its_queue_is_bounded(
     client.app.state.resources.logins.capacity = 0  # as if MAX_WAITING logins were waiting
     busy = attempt(client, world.email("admin"), PASSWORD)
     assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+
+
+def test_setting_a_password_hashes_in_the_login_pool_too(
+    client: TestClient, world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A password change and an admin's reset hash with argon2 as a login does: in the pool,
+    never on the event loop (a full pool: 503, nothing changed)."""
+    from tests.helpers.registry_pages import log_in
+
+    from spinefx.registry import users
+
+    threads: list[str] = []
+    for name in ("change_own_password", "reset_password"):
+        real = getattr(users, name)
+
+        def spy(*args, _real=real, **kwargs):
+            threads.append(threading.current_thread().name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(users, name, spy)
+    csrf = log_in(client, world.email("admin"))
+    changed = client.post(
+        "/registry/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": PASSWORD,
+            "password": "a new long passphrase",
+        },
+    )
+    assert changed.status_code == 303
+    page = client.get("/registry/users")
+    target = page.text.split('data-user="')[2].split('"')[0]  # someone else than the admin
+    reset = client.post(
+        f"/registry/users/{target}/password",
+        data={"csrf_token": csrf, "password": "another long passphrase"},
+    )
+    assert reset.status_code == 303
+    assert len(threads) == 2 and all(t.startswith("spinefx-login") for t in threads)
+    client.app.state.resources.logins.capacity = 0
+    busy = client.post(
+        "/registry/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": "a new long passphrase",
+            "password": "yet another passphrase",
+        },
+    )
+    assert busy.status_code == 503 and "busy with other logins" in busy.text

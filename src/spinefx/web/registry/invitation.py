@@ -18,7 +18,7 @@ from spinefx.registry import invitations
 from spinefx.registry.models import User
 from spinefx.registry.passwords import PASSWORD_RULE
 from spinefx.web.deps import LoginGuardDep, RegistryDep
-from spinefx.web.logins import HashingBusy, refusal
+from spinefx.web.logins import BUSY, HashingBusy, refusal
 from spinefx.web.registry import pages
 
 __all__ = ["router"]
@@ -85,8 +85,7 @@ async def accept_invitation(
     try:
         await guard.check_password(address, accept)
     except HashingBusy:
-        busy = "The registry is busy with other logins. Try again in a moment."
-        return _page(request, registry, token, (busy, 503, {"retry-after": "1"}))
+        return _page(request, registry, token, (BUSY, 503, {"retry-after": "1"}))
     except NotFound:  # used or withdrawn meanwhile: the page says the link is not valid
         return _page(request, registry, token)
     except NotAuthenticated as exc:

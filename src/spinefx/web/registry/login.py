@@ -23,7 +23,7 @@ from spinefx.web.deps import (
     RegistryDep,
     SettingsDep,
 )
-from spinefx.web.logins import HashingBusy, refusal
+from spinefx.web.logins import BUSY, HashingBusy, refusal
 from spinefx.web.registry import pages
 from spinefx.web.registry.saving import save_chooser
 
@@ -82,7 +82,7 @@ async def login_submit(
     except HashingBusy:
         return pages.login_page(
             request,
-            message="The registry is busy with other logins. Try again in a moment.",
+            message=BUSY,
             email=email,
             next_url=next_url,
             status=503,

@@ -16,8 +16,9 @@ from spinefx.errors import InputError
 from spinefx.registry import auth, users
 from spinefx.registry.auth import LoginSession
 from spinefx.registry.passwords import PASSWORD_RULE
-from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep
+from spinefx.web.deps import FormLoginDep, LoginDep, LoginGuardDep, RegistryDep
 from spinefx.web.forms import form_errors
+from spinefx.web.logins import BUSY, HashingBusy
 from spinefx.web.registry.pages import PREFIX, form_text, page
 
 __all__ = ["router"]
@@ -49,11 +50,14 @@ def password_form(request: Request, login: LoginDep) -> Response:
 
 
 @router.post("/password")
-async def change_password(request: Request, login: FormLoginDep, registry: RegistryDep) -> Response:
+async def change_password(
+    request: Request, login: FormLoginDep, registry: RegistryDep, guard: LoginGuardDep
+) -> Response:
     data = await request.form()
     user_id = login.actor.user_id
     assert user_id is not None  # a page login is always a user's
-    try:
+
+    def change() -> None:  # argon2 twice: in the login pool, off the event loop
         with registry.transaction() as session:
             users.change_own_password(
                 session,
@@ -62,6 +66,11 @@ async def change_password(request: Request, login: FormLoginDep, registry: Regis
                 form_text(data, "password"),
                 keep_session=auth.session_id(login.token),
             )
+
+    try:
+        await guard.run(change)
+    except HashingBusy:
+        return _page(request, login, errors={"(input)": BUSY}, status=503)
     except InputError as exc:
         return _page(request, login, errors=form_errors(exc.problems, NAMES), status=422)
     return RedirectResponse(f"{PREFIX}/password?done=changed", status_code=303)

@@ -30,8 +30,9 @@ from spinefx.registry.auth import LoginSession
 from spinefx.registry.models import Site, User, utcnow
 from spinefx.registry.permissions import Action, require
 from spinefx.registry.vocab import Role
-from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep, SettingsDep
+from spinefx.web.deps import FormLoginDep, LoginDep, LoginGuardDep, RegistryDep, SettingsDep
 from spinefx.web.forms import FormField, form_errors
+from spinefx.web.logins import BUSY, HashingBusy
 from spinefx.web.registry.pages import PREFIX, RowId, form_text, page
 
 __all__ = ["ROLE_HELP", "ROLE_WORDS", "router", "user_state"]
@@ -288,14 +289,26 @@ async def _set_locked(
 
 @router.post("/{user_id}/password")
 async def reset_password(
-    user_id: RowId, request: Request, login: FormLoginDep, registry: RegistryDep
+    user_id: RowId,
+    request: Request,
+    login: FormLoginDep,
+    registry: RegistryDep,
+    guard: LoginGuardDep,
 ) -> Response:
     password = (await request.form()).get("password")
-    try:
+
+    def reset() -> None:  # argon2: in the login pool, off the event loop
         with registry.transaction() as session:
             users.reset_password(
                 session, login.actor, user_id, password if isinstance(password, str) else ""
             )
+
+    try:
+        await guard.run(reset)
+    except HashingBusy:
+        busy = _user_again(request, login, registry, user_id, {"(input)": BUSY})
+        busy.status_code = 503
+        return busy
     except InputError as exc:
         return _user_again(request, login, registry, user_id, _errors(exc))
     return RedirectResponse(f"{PREFIX}/users/{user_id}?done=reset", status_code=303)
