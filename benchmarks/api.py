@@ -117,8 +117,11 @@ uvicorn.run(create_app(Settings()), host=sys.argv[1], port=int(sys.argv[2]), acc
 """
 
 
-def start_server(data_dir: Path, port: int, pure_python: bool = False) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SPINEFX_DATA_DIR": str(data_dir)}
+def start_server(
+    data_dir: Path, port: int, pure_python: bool = False, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``spinefx serve`` on ``port`` over ``data_dir`` (``env``: more settings), once it answers."""
+    env = {**os.environ, "SPINEFX_DATA_DIR": str(data_dir), **(env or {})}
     command = [sys.executable, "-m", "spinefx", "serve", "--host", HOST, "--port", str(port)]
     if pure_python:
         command = [sys.executable, "-c", PURE_PYTHON_SERVER, HOST, str(port)]

@@ -6,7 +6,7 @@ the latency of ``GET /learn`` from one client, sequentially:
 
 1. the baseline: nobody logs in, for ``--seconds``;
 2. the flood: ``--attackers`` threads post the login form with made-up e-mails for as long,
-   each attempt from a new ``X-Forwarded-For`` address (``SPINEFX_TRUSTED_PROXIES=127.0.0.1``),
+   each attempt from a new ``X-Forwarded-For`` address (``SPINEFX_FORWARDED_ALLOW_IPS=127.0.0.1``),
    so that no throttle holds them back and every attempt costs a full argon2id check: the
    worst case for the hashing pool.
 
@@ -22,8 +22,6 @@ import argparse
 import itertools
 import os
 import re
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,44 +31,24 @@ from pathlib import Path
 
 import httpx
 
-HOST = "127.0.0.1"
+from api import HOST, Figures, free_port, start_server
+
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    """An empty SQLite registry, then the server, believing the proxy at 127.0.0.1."""
     env = {
-        **os.environ,
-        "SPINEFX_DATA_DIR": str(data_dir),
         "SPINEFX_DATABASE_URL": f"sqlite:///{data_dir / 'registry.sqlite3'}",
-        "SPINEFX_TRUSTED_PROXIES": HOST,
+        "SPINEFX_FORWARDED_ALLOW_IPS": HOST,
     }
     subprocess.run(
         [sys.executable, "-m", "spinefx", "registry", "init"],
-        env=env,
+        env={**os.environ, "SPINEFX_DATA_DIR": str(data_dir), **env},
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "spinefx", "serve", "--host", HOST, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://{HOST}:{port}/learn", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("the server did not start within 120 s")
+    return start_server(data_dir, port, env=env)
 
 
 def learn_latencies(base: str, seconds: float) -> list[float]:
@@ -133,12 +111,11 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    for name, figures in (("baseline", quiet), ("flood", flooded)):
-        ordered = sorted(figures)
-        p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    for name, latencies in (("baseline", quiet), ("flood", flooded)):
+        figures = Figures(len(latencies), args.seconds, latencies, 0)
         print(
-            f"GET /learn {name:8}: {len(figures):5} requests, median "
-            f"{statistics.median(figures):7.1f} ms, p99 {p99:7.1f} ms"
+            f"GET /learn {name:8}: {len(latencies):5} requests, median "
+            f"{figures.pct(0.5):7.1f} ms, p99 {figures.pct(0.99):7.1f} ms"
         )
     print(f"login answers during the flood: {dict(sorted(counts.items()))}")
 
