@@ -59,7 +59,7 @@ def registry_url(url: str | None) -> str:
     """``--database-url``, else the settings' registry (``SPINEFX_DATABASE_URL`` or the file)."""
     if url:
         return url
-    from spinefx.web.settings import Settings
+    from spinefx.settings import Settings
 
     return Settings.from_environment().registry_url
 
@@ -110,7 +110,7 @@ def demo(url: UrlOpt = None, as_json: JsonOpt = False) -> None:
     typer.echo(
         f"registry demo: site {login.site!r}, {login.cases} fictional cases ({_where(registry)})"
     )
-    from spinefx.web.settings import Settings
+    from spinefx.settings import Settings
 
     served = Settings.from_environment()
     typer.echo(f"registry page: http://{served.host}:{served.port}/registry")
