@@ -71,6 +71,7 @@ __all__ = [
     "session_id",
     "start_session",
     "token_actor",
+    "token_digest",
     "unknown_accounts",
 ]
 
@@ -84,13 +85,15 @@ TOKEN_PREFIX = "sfx_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # 48 of the token's 256 random bits: shown, not secret
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What the registry stores of a secret token (a session's, an API token, a calendar feed's,
+    an invitation's): its SHA-256, in hex."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def session_id(token: str) -> str:
     """The stored id of the session whose cookie holds ``token`` (its SHA-256)."""
-    return _digest(token)
+    return token_digest(token)
 
 
 def _wait_seconds(user: User, now: datetime) -> int:
@@ -208,7 +211,10 @@ def create_token(session: Session, user: User, *, label: str = "") -> str:
     """A new API token for ``user``; shown once, stored only as its SHA-256 and its prefix."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
-        user_id=user.id, token_hash=_digest(token), prefix=token[:PREFIX_LENGTH], label=label[:100]
+        user_id=user.id,
+        token_hash=token_digest(token),
+        prefix=token[:PREFIX_LENGTH],
+        label=label[:100],
     )
     session.add(row)
     session.flush()
@@ -229,7 +235,7 @@ def token_actor(session: Session, token: str, *, now: datetime | None = None) ->
     refused = NotAuthenticated("a valid API token is needed", reason=AuthFailure.WRONG_CREDENTIALS)
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         raise refused
-    row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None:
         raise refused
     user = session.get(User, row.user_id)
@@ -278,7 +284,7 @@ def find_token(session: Session, which: str) -> ApiToken:
             f"a token's number from `registry token list`, its prefix ({TOKEN_PREFIX} and 8 "
             "characters) or the whole token",
         )
-    whole = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(text)))
+    whole = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(text)))
     if whole is not None:
         return whole
     if len(text) > PREFIX_LENGTH:  # not a token, and more than the part that is kept
@@ -347,7 +353,11 @@ def start_session(session: Session, user: User, *, now: datetime | None = None) 
     csrf = secrets.token_urlsafe(32)
     session.add(
         WebSession(
-            id=_digest(token), user_id=user.id, csrf_token=csrf, created_at=now, last_seen_at=now
+            id=token_digest(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
         )
     )
     actor = actor_for(user)
@@ -373,7 +383,7 @@ def session_actor(
     now = now or utcnow()
     if not token:
         raise NotAuthenticated("please log in")
-    row = session.get(WebSession, _digest(token))
+    row = session.get(WebSession, token_digest(token))
     if (
         row is None
         or row.revoked_at is not None
@@ -390,7 +400,7 @@ def session_actor(
 
 def end_session(session: Session, token: str) -> None:
     """Logout: the session is revoked on the server (the cookie alone no longer works)."""
-    row = session.get(WebSession, _digest(token)) if token else None
+    row = session.get(WebSession, token_digest(token)) if token else None
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
 

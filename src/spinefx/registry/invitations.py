@@ -23,7 +23,6 @@ invitation's sites; the token never is.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,14 +34,13 @@ from sqlalchemy.orm import Session
 from spinefx.dates import plain_date
 from spinefx.errors import InputError, NotAuthenticated, NotFound, ProblemKind
 from spinefx.registry import audit
-from spinefx.registry.auth import authenticate
+from spinefx.registry.auth import authenticate, token_digest
 from spinefx.registry.models import Invitation, Site, User, utcnow
 from spinefx.registry.passwords import check_new_password, hash_password
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.throttle import FailureThrottle
 from spinefx.registry.users import (
     actor_for,
-    ensure_site,
     normalise_email,
     own_sites,
     parse_role,
@@ -64,10 +62,6 @@ __all__ = [
 
 INVITATION_DAYS = 7
 NOT_VALID = "this invitation link is not valid: it may have expired, been used or been withdrawn"
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _codes(session: Session, site_ids: Iterable[int]) -> list[str]:
@@ -116,10 +110,7 @@ def invite(
     codes = list(dict.fromkeys(sites))
     if not codes:
         raise InputError("sites", None, "at least one site code", kind=ProblemKind.MISSING)
-    if actor.site_ids is None:
-        site_rows = [ensure_site(session, code) for code in codes]
-    else:
-        site_rows = own_sites(session, actor, codes)
+    site_rows = own_sites(session, actor, codes)
     existing = user_by_email(session, address)
     if existing is not None and any(actor.sees_site(s.id) for s in existing.sites):
         raise InputError(
@@ -140,7 +131,7 @@ def invite(
         email=address,
         role=chosen.value,
         site_ids=site_ids,
-        token_hash=_digest(token),
+        token_hash=token_digest(token),
         invited_by=actor.email,
         created_at=now,
         expires_at=now + timedelta(days=INVITATION_DAYS),
@@ -217,7 +208,7 @@ def _by_token(session: Session, token: str, now: datetime) -> Invitation:
     if not token or len(token) > 200:
         raise NotFound(NOT_VALID)
     row = session.scalar(
-        sa.select(Invitation).where(Invitation.token_hash == _digest(token), _open(now))
+        sa.select(Invitation).where(Invitation.token_hash == token_digest(token), _open(now))
     )
     if row is None:
         raise NotFound(NOT_VALID)
@@ -276,6 +267,8 @@ def accept(
     row.accepted_at = now
     actor = actor_for(user)
     _record(session, actor, "accept", row)
-    detail = {"email": user.email, "role": user.role, "sites": _codes(session, row.site_ids)}
-    record_about(session, actor, action, user, detail)
+    codes = sorted(s.code for s in sites)
+    record_about(
+        session, actor, action, user, {"email": user.email, "role": user.role, "sites": codes}
+    )
     return user

@@ -11,7 +11,6 @@ Every digest sent and every feed read is recorded in the audit log with the case
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from spinefx.dates import plain_date
 from spinefx.registry import audit, mail
+from spinefx.registry.auth import token_digest
 from spinefx.registry.mail import SmtpServer
 from spinefx.registry.models import CalendarFeed, Case, Site, User, utcnow
 from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.users import actor_for
-from spinefx.registry.vocab import OPEN_STATUSES, Role
+from spinefx.registry.vocab import EVENT_NAMES, OPEN_STATUSES, Role
 
 __all__ = [
     "DueItem",
@@ -41,17 +41,6 @@ __all__ = [
 ]
 
 HORIZON_DAYS = 14  # "falls due soon": within two weeks
-# The events' plain names (the core cannot use the web's words).
-EVENT_WORDS = {
-    "risk-assessment": "Fracture risk assessment",
-    "dxa": "DXA bone density scan",
-    "falls-assessment": "Falls risk assessment",
-    "medication-recommended": "Osteoporosis medication recommended",
-    "exercise-started": "Exercise program started",
-    "monitoring": "Follow-up monitoring contact",
-    "medication-started": "Osteoporosis medication started",
-    "on-medication-at-52-weeks": "Still on medication at 52 weeks",
-}
 
 
 @dataclass(frozen=True)
@@ -91,7 +80,7 @@ def due_items(
 
 
 def _line(item: DueItem, today: date) -> str:
-    event = EVENT_WORDS.get(item.event, item.event)
+    event = EVENT_NAMES.get(item.event, item.event)
     if item.overdue:
         days = (today - item.due_by).days
         return (
@@ -150,10 +139,6 @@ def send_digests(
     return sent
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def new_feed_token(session: Session, actor: Actor) -> str:
     """A new private calendar token for the actor (the old one stops working)."""
     require(actor, Action.READ_CASES)
@@ -164,7 +149,7 @@ def new_feed_token(session: Session, actor: Actor) -> str:
     if feed is None:
         feed = CalendarFeed(user_id=actor.user_id, token_hash="", created_at=utcnow())
         session.add(feed)
-    feed.token_hash, feed.created_at = _token_hash(token), utcnow()
+    feed.token_hash, feed.created_at = token_digest(token), utcnow()
     audit.record(
         session,
         actor,
@@ -190,7 +175,7 @@ def feed_actor(session: Session, token: str) -> Actor | None:
     user = session.scalar(
         sa.select(User)
         .join(CalendarFeed, CalendarFeed.user_id == User.id)
-        .where(CalendarFeed.token_hash == _token_hash(token))
+        .where(CalendarFeed.token_hash == token_digest(token))
     )
     if user is None or not user.active:
         return None
@@ -215,7 +200,7 @@ def calendar_ics(session: Session, actor: Actor, today: date, *, base_url: str =
         event.add("dtstamp", stamp)
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
-        title = EVENT_WORDS.get(item.event, item.event)
+        title = EVENT_NAMES.get(item.event, item.event)
         event.add("summary", f"{'OVERDUE: ' if item.overdue else ''}{title}, MRN {item.mrn}")
         if base_url:
             event.add("url", f"{base_url.rstrip('/')}/registry/cases/{item.case_id}")

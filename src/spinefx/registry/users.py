@@ -152,7 +152,10 @@ def parse_role(value: Role | str) -> Role:
 
 
 def own_sites(session: Session, actor: Actor, codes: Iterable[str]) -> list[Site]:
-    """The sites named by ``codes``, each one of ``actor``'s sites, else an InputError."""
+    """The sites named by ``codes`` that ``actor`` may give: for the command line any site
+    (created if new), for an admin each one of their own, else an InputError."""
+    if actor.site_ids is None:
+        return [ensure_site(session, code) for code in codes]
     rows = []
     for code in codes:
         site = session.scalar(sa.select(Site).where(Site.code == code))
@@ -207,12 +210,8 @@ def update_user(
     user = get_user(session, actor, user_id, read=False)
     new_role = parse_role(role)
     codes = list(dict.fromkeys(sites))
-    if actor.site_ids is None:
-        given = [ensure_site(session, code) for code in codes]
-        kept: list[Site] = []
-    else:
-        given = own_sites(session, actor, codes)
-        kept = [s for s in user.sites if not actor.sees_site(s.id)]
+    given = own_sites(session, actor, codes)
+    kept = [s for s in user.sites if not actor.sees_site(s.id)]
     if not given and not kept:
         raise InputError("sites", None, "at least one site", kind=ProblemKind.MISSING)
     if user.id == actor.user_id and new_role.value != user.role:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "EVENT_NAMES",
     "EVENT_ORDER",
     "EVENT_WINDOWS",
     "OPEN_STATUSES",
@@ -107,6 +108,17 @@ EVENT_WINDOWS: dict[EventType, tuple[int, int]] = {
     EventType.ON_MEDICATION_AT_52_WEEKS: (48, 56),
 }
 EVENT_ORDER: tuple[EventType, ...] = tuple(EVENT_WINDOWS)
+# Each event's name as the pages, the e-mailed reminders and the calendar show it.
+EVENT_NAMES: dict[str, str] = {
+    EventType.RISK_ASSESSMENT: "Fracture risk assessment",
+    EventType.DXA: "DXA bone density scan",
+    EventType.FALLS_ASSESSMENT: "Falls risk assessment",
+    EventType.MEDICATION_RECOMMENDED: "Osteoporosis medication recommended",
+    EventType.EXERCISE_STARTED: "Exercise program started",
+    EventType.MONITORING: "Follow-up monitoring contact",
+    EventType.MEDICATION_STARTED: "Osteoporosis medication started",
+    EventType.ON_MEDICATION_AT_52_WEEKS: "Still on medication at 52 weeks",
+}
 
 
 class ProcedureKind(StrEnum):

@@ -19,7 +19,7 @@ from spinefx.registry.contacts import ContactsIn
 from spinefx.registry.permissions import Action
 from spinefx.registry.rows import ROW_KINDS, RowKind
 from spinefx.registry.schema import CaseUpdate
-from spinefx.registry.vocab import EventType, Instrument
+from spinefx.registry.vocab import EVENT_NAMES, Instrument
 from spinefx.web.forms import FormField, fields_of
 
 __all__ = [
@@ -36,16 +36,6 @@ __all__ = [
     "word",
 ]
 
-EVENT_NAMES: dict[str, str] = {
-    EventType.RISK_ASSESSMENT: "Fracture risk assessment",
-    EventType.DXA: "DXA bone density scan",
-    EventType.FALLS_ASSESSMENT: "Falls risk assessment",
-    EventType.MEDICATION_RECOMMENDED: "Osteoporosis medication recommended",
-    EventType.EXERCISE_STARTED: "Exercise program started",
-    EventType.MONITORING: "Follow-up monitoring contact",
-    EventType.MEDICATION_STARTED: "Osteoporosis medication started",
-    EventType.ON_MEDICATION_AT_52_WEEKS: "Still on medication at 52 weeks",
-}
 INSTRUMENT_NAMES: dict[str, str] = {
     Instrument.NRS: "Pain NRS (0-10)",
     Instrument.RDQ: "Roland-Morris disability, RDQ (0-24)",
