@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from spinefx.errors import InputError, ProblemKind
 from spinefx.registry.editing import editing, load_case
 from spinefx.registry.models import User
-from spinefx.registry.permissions import Action, Actor, require
+from spinefx.registry.permissions import RIGHTS, Action, Actor, require
 from spinefx.registry.rows import add_row
-from spinefx.registry.schema import EventIn, parse
-from spinefx.registry.vocab import EventStatus
+from spinefx.registry.schema import MAX_ID, EventIn, parse
+from spinefx.registry.vocab import EventStatus, Role
 
 __all__ = ["Selected", "assign", "assignable_users", "mark_next_done"]
 
@@ -62,7 +62,7 @@ def assignable_users(session: Session, actor: Actor, site_id: int | None = None)
     found = []
     for user in users:
         sites = {s.id for s in user.sites}
-        if user.role not in {"admin", "clinician", "coordinator"}:
+        if not _records_events(user):
             continue
         if site_id is not None and site_id not in sites:
             continue
@@ -72,15 +72,23 @@ def assignable_users(session: Session, actor: Actor, site_id: int | None = None)
     return found
 
 
+def _records_events(user: User) -> bool:
+    """Whether ``user`` may be given cases: active, with a role that records FLS events."""
+    return user.active and Role(user.role) in RIGHTS[Action.WRITE_EVENTS]
+
+
 def assign(
     session: Session, actor: Actor, selected: Sequence[Selected], user_id: int | None
 ) -> int:
     """Assign each case to ``user_id`` (``None``: to nobody); the number of cases changed."""
+    assignee = session.get(User, user_id) if user_id is not None and 0 < user_id <= MAX_ID else None
     for case_id, version in _chosen(selected):
         with editing(session, actor, case_id, Action.WRITE_EVENTS) as edit:
-            if user_id is not None and user_id not in {
-                u.id for u in assignable_users(session, actor, edit.case.site_id)
-            }:
+            if user_id is not None and (
+                assignee is None
+                or not _records_events(assignee)
+                or edit.case.site_id not in {s.id for s in assignee.sites}
+            ):
                 raise InputError(
                     "assignee", user_id, f"an active colleague at site {edit.case.site.code}"
                 )
