@@ -187,7 +187,6 @@ def import_cases(
 
 # --- updating a registered case ------------------------------------------------------------
 
-_IDENTITY = ("name", "birth_date", "sex", "status", "death_date", "fictional")
 # The columns that make two rows of a kind the same row (levels in any order).
 _ROW_KEYS: Mapping[str, tuple[str, ...]] = {
     "fractures": ("date", "levels", "site"),
