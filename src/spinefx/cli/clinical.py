@@ -37,11 +37,6 @@ def emit(result: BaseModel, as_json: bool, render: Callable[[Any], None]) -> Non
         render(result)
 
 
-def example(command: str, data: dict[str, Any]) -> str:
-    """The ``--help`` epilog: a whole input for ``command``, piped in on standard input."""
-    return json_example(command, data)
-
-
 def register(app: typer.Typer) -> None:
     """Add the clinical commands to ``app``."""
     from spinefx.clinical.pathway import (
@@ -51,7 +46,7 @@ def register(app: typer.Typer) -> None:
         REFERENCE_SCREENING,
     )
 
-    @app.command(epilog=example("screen", REFERENCE_SCREENING))
+    @app.command(epilog=json_example("screen", REFERENCE_SCREENING))
     def screen(file: FileArg, as_json: JsonOpt = False) -> None:
         """Self-check for a possible vertebral compression fracture (red flags first)."""
         from spinefx.cli import render
@@ -59,7 +54,7 @@ def register(app: typer.Typer) -> None:
 
         emit(screen(read_input(ScreeningInput, file)), as_json, render.screening)
 
-    @app.command(epilog=example("grade", REFERENCE_HEIGHTS))
+    @app.command(epilog=json_example("grade", REFERENCE_HEIGHTS))
     def grade(file: FileArg, as_json: JsonOpt = False) -> None:
         """Vertebral morphometry: Genant grade per vertebra and the spinal deformity index.
 
@@ -72,7 +67,7 @@ def register(app: typer.Typer) -> None:
 
         emit(grade(read_input(GradingInput, file)), as_json, render.grading)
 
-    @app.command(epilog=example("candidacy", {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}))
+    @app.command(epilog=json_example("candidacy", {**REFERENCE_CANDIDACY, "height_loss_pct": 33.3}))
     def candidacy(file: FileArg, as_json: JsonOpt = False) -> None:
         """Balloon kyphoplasty candidacy against the Medicare coverage criteria, with codes."""
         from spinefx.cli import render
@@ -80,7 +75,7 @@ def register(app: typer.Typer) -> None:
 
         emit(assess(read_input(CandidacyInput, file)), as_json, render.candidacy)
 
-    @app.command(epilog=example("followup", REFERENCE_FOLLOWUP))
+    @app.command(epilog=json_example("followup", REFERENCE_FOLLOWUP))
     def followup(file: FileArg, as_json: JsonOpt = False) -> None:
         """Osteoporosis follow-up plan after a fragility vertebral fracture."""
         from spinefx.cli import render

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from spinefx.cli.output import console, example, print_json
+from spinefx.cli.output import JsonOpt, console, example, print_json
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -34,7 +34,6 @@ DbOpt = Annotated[
         show_default=False,
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def _left_out(help_text: str) -> Any:
