@@ -44,6 +44,7 @@ from spinefx.registry.permissions import Action, Actor, require
 from spinefx.registry.throttle import FailureThrottle
 from spinefx.registry.users import (
     actor_for,
+    clear_failed_logins,
     end_access,
     normalise_email,
     require_user_visible,
@@ -182,9 +183,7 @@ def authenticate(
         return refused
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.last_failed_at = None
-    user.locked_until = None
+    clear_failed_logins(user)
     return user
 
 

@@ -33,7 +33,7 @@ from spinefx.registry.models import Case, User
 from spinefx.registry.passwords import hash_password
 from spinefx.registry.permissions import Actor
 from spinefx.registry.schema import CaseIn, parse
-from spinefx.registry.users import add_user, ensure_site
+from spinefx.registry.users import add_user, clear_failed_logins, ensure_site
 from spinefx.registry.vocab import EVENT_ORDER, EVENT_WINDOWS
 
 __all__ = [
@@ -302,8 +302,7 @@ def seed_demo(registry: Registry, *, today: date | None = None, patients: int = 
                 # A demo made before the coordinator login had demo@ as an admin.
                 user.role = role
                 user.password_hash = hash_password(secret)
-                user.failed_logins = 0
-                user.locked_until = None
+                clear_failed_logins(user)
         site_id = session.scalar(sa.select(Case.site_id).where(Case.mrn == REFERENCE_MRN))
         if site_id is None:
             reference = cases.create_case(session, cli, parse(CaseIn, reference_case(today)))

@@ -45,6 +45,7 @@ __all__ = [
     "actor_for",
     "add_user",
     "change_own_password",
+    "clear_failed_logins",
     "end_access",
     "ensure_site",
     "get_site",
@@ -256,9 +257,7 @@ def set_locked(session: Session, actor: Actor, user_id: int, locked: bool) -> Us
     if locked:
         end_access(session, user)
     else:
-        user.failed_logins = 0
-        user.last_failed_at = None
-        user.locked_until = None
+        clear_failed_logins(user)
     record_about(session, actor, "lock" if locked else "unlock", user, {"email": user.email})
     session.flush()
     return user
@@ -302,12 +301,18 @@ def reset_password(session: Session, actor: Actor, user_id: int, new: str) -> Us
     _require_all_sites(actor, user, "their password")
     check_new_password(new, email=user.email)
     user.password_hash = hash_password(new)
-    user.failed_logins = 0
-    user.last_failed_at = None
-    user.locked_until = None
+    clear_failed_logins(user)
     end_access(session, user, tokens=False)
     record_about(session, actor, "reset-password", user, {"email": user.email})
     return user
+
+
+def clear_failed_logins(user: User) -> None:
+    """Forget ``user``'s failed logins and any hold they caused (a good login, an unlock, a new
+    password)."""
+    user.failed_logins = 0
+    user.last_failed_at = None
+    user.locked_until = None
 
 
 def record_about(
