@@ -26,7 +26,7 @@ from spinefx.web.deps import FormLoginDep, LoginDep, RegistryDep, audit_refusal
 from spinefx.web.forms import form_data, form_values, form_words, values_of
 from spinefx.web.registry import pages
 from spinefx.web.registry.forms import EVENT_NAMES, INSTRUMENT_SHORT, ROW_FORMS, RowForm
-from spinefx.web.registry.timeline import timeline
+from spinefx.web.registry.timeline import event_defaults, timeline
 
 __all__ = ["router"]
 
@@ -82,12 +82,6 @@ def row_new(
             case = cases.load_case(session, login.actor, case_id)
             values = event_defaults(case.next_event)
     return _row_form_page(request, registry, login, case_id, spec, row_id=None, values=values)
-
-
-def event_defaults(next_event: str | None) -> dict[str, Any]:
-    """A new event's form: the case's next due event, done today."""
-    chosen = {"date": pages.today().isoformat(), "status": "done"}
-    return {**chosen, "type": next_event} if next_event else chosen
 
 
 def _names(spec: RowForm, typed: Mapping[str, Any]) -> dict[str, str]:

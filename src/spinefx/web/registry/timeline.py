@@ -23,7 +23,14 @@ from spinefx.web.registry.forms import (
 )
 from spinefx.web.registry.pages import PREFIX, today
 
-__all__ = ["LETTER_TITLES", "TimelineItem", "case_context", "evidence_segments", "timeline"]
+__all__ = [
+    "LETTER_TITLES",
+    "TimelineItem",
+    "case_context",
+    "event_defaults",
+    "evidence_segments",
+    "timeline",
+]
 
 LETTER_TITLES = {"pcp": "Letter to the primary care clinician", "patient": "Letter to the patient"}
 
@@ -169,6 +176,12 @@ def timeline(case: Case) -> list[TimelineItem]:
     return sorted(items, key=lambda i: (i.day, order[i.kind], i.anchor))
 
 
+def event_defaults(next_event: str | None) -> dict[str, Any]:
+    """A new event's form: the case's next due event, done today."""
+    chosen = {"date": today().isoformat(), "status": "done"}
+    return {**chosen, "type": next_event} if next_event else chosen
+
+
 def case_context(case: Case) -> dict[str, Any]:
     found = [f for f in case.fractures if f.found_by == FoundBy.CASE_FINDING.value]
     recorded = {e.type for e in case.events}
@@ -179,14 +192,7 @@ def case_context(case: Case) -> dict[str, Any]:
         "findings": [(f, evidence_segments(f.evidence)) for f in found],
         "event_plan": [(t.value, EVENT_NAMES[t.value], t.value in recorded) for t in EVENT_ORDER],
         "row_forms": ROW_FORMS,
-        # A new event starts on the case's next due event, done today.
-        "row_defaults": {
-            "events": {
-                "type": case.next_event or "",
-                "status": "done",
-                "date": today().isoformat(),
-            }
-        },
+        "row_defaults": {"events": event_defaults(case.next_event)},
         "case_fields": CASE_FIELDS,
         "case_values": {
             "name": case.name,
